@@ -1,0 +1,311 @@
+"""The node catalogue: every deadline is an instance of one of these "三明确" cards.
+
+The reference catalogue of shared/DOMAIN.md §4 ships as ``catalogue.csv`` beside this
+module.  A court may point the config at its own file with the same columns; a broken file
+is rejected with every line and field at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+
+from command_center.data.workcal import Unit, Window
+
+ASSET_KINDS = ("车辆", "不动产", "动产", "股权", "其他")
+CLOSING_MODES = ("执行完毕", "终结本次执行程序", "终结执行", "不予执行", "驳回申请", "销案")
+TERMINATED = "终结本次执行程序"  # 终本
+
+STAGES_EN = {
+    "立案": "Filing",
+    "调查": "Investigation",
+    "控制": "Control",
+    "处置": "Disposal",
+    "案款": "Funds",
+    "结案": "Closing",
+    "归档": "Archiving",
+}
+
+COLUMNS = (
+    "code", "stage", "name", "name_en", "trigger", "limit", "unit",
+    "due_soon", "repeat", "action", "action_en", "materials",
+)
+REQUIRED = ("code", "stage", "name", "trigger", "limit", "unit")
+
+_CODE = re.compile(r"^N\d{2,3}$")
+_LIST_SEPARATORS = re.compile(r"[、,，;；|]")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that cannot be used; ``problems`` lists each line and field."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(f"node catalogue {path}: {shown}")
+
+
+class TriggerKind(StrEnum):
+    EVENT = "event"
+    FILING = "filing"
+    AFTER = "after"
+    FUND = "fund"
+    ASSET = "asset"
+    ACCOUNT = "account"
+    LEAD = "lead"
+    CLOSING = "closing"
+
+
+#: Triggers that create one instance per subject (fund, asset, account, lead).
+SUBJECT_TRIGGERS = frozenset({TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD})
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    kind: TriggerKind
+    after: str | None = None
+    #: asset kinds for ``asset:…``, closing modes for ``closing:…``; empty means all.
+    only: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> Trigger:
+        head, _, rest = (text or "").strip().partition(":")
+        try:
+            kind = TriggerKind(head.strip())
+        except ValueError:
+            raise ValueError(f"unknown trigger {text!r} (one of {', '.join(k.value for k in TriggerKind)})") from None
+        values = tuple(v.strip() for v in _LIST_SEPARATORS.split(rest) if v.strip())
+        if kind is TriggerKind.AFTER:
+            if len(values) != 1 or not _CODE.match(values[0]):
+                raise ValueError(f"{text!r}: after: needs one node code, e.g. after:N05")
+            return cls(kind, after=values[0])
+        if kind is TriggerKind.ASSET:
+            unknown = [v for v in values if v not in ASSET_KINDS]
+            if unknown:
+                raise ValueError(f"{text!r}: unknown asset kind {unknown[0]!r} (one of {'、'.join(ASSET_KINDS)})")
+        elif kind is TriggerKind.CLOSING:
+            unknown = [v for v in values if v not in CLOSING_MODES]
+            if unknown:
+                raise ValueError(f"{text!r}: unknown closing mode {unknown[0]!r} (one of {'、'.join(CLOSING_MODES)})")
+        elif values:
+            raise ValueError(f"{text!r}: trigger {kind.value} takes no qualifier")
+        return cls(kind, only=values)
+
+    def __str__(self) -> str:
+        if self.kind is TriggerKind.AFTER:
+            return f"after:{self.after}"
+        return self.kind.value + (":" + ",".join(self.only) if self.only else "")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDef:
+    """One "三明确" card: 时限 (limit + unit), 动作 (action), 材料 (materials)."""
+
+    code: str
+    stage: str
+    name: str
+    name_en: str
+    trigger: Trigger
+    limit: int
+    unit: Unit
+    due_soon: Window
+    repeat: int
+    action: str
+    action_en: str
+    materials: tuple[str, ...]
+    line: int
+
+    def label(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" and self.name_en else self.name
+
+    def stage_label(self, lang: str = "zh") -> str:
+        return STAGES_EN.get(self.stage, self.stage) if lang == "en" else self.stage
+
+    def action_label(self, lang: str = "zh") -> str:
+        return self.action_en if lang == "en" and self.action_en else self.action
+
+    def limit_label(self, lang: str = "zh") -> str:
+        if self.unit is Unit.EXPIRY:
+            return "到期日" if lang == "zh" else "expiry date"
+        words = {
+            "zh": {Unit.HOURS: "小时", Unit.DAYS: "日", Unit.WORKDAYS: "个工作日", Unit.MONTHS: "个月"},
+            "en": {Unit.HOURS: "hours", Unit.DAYS: "days", Unit.WORKDAYS: "working days", Unit.MONTHS: "months"},
+        }
+        lang = "en" if lang == "en" else "zh"
+        return f"{self.limit}{words[lang][self.unit]}" if lang == "zh" else f"{self.limit} {words[lang][self.unit]}"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    nodes: tuple[NodeDef, ...]
+    path: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_code", {node.code: node for node in self.nodes})
+
+    def __getitem__(self, code: str) -> NodeDef:
+        return self._by_code[code]  # type: ignore[attr-defined]
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code  # type: ignore[attr-defined]
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    @property
+    def stages(self) -> list[str]:
+        return list(dict.fromkeys(node.stage for node in self.nodes))
+
+    def followers(self, code: str) -> list[NodeDef]:
+        """The nodes whose clock starts when ``code`` completes."""
+        return [n for n in self.nodes if n.trigger.kind is TriggerKind.AFTER and n.trigger.after == code]
+
+    def root_trigger(self, code: str) -> Trigger:
+        """The trigger at the head of an ``after:`` chain (whose subject the chain inherits)."""
+        node = self[code]
+        while node.trigger.kind is TriggerKind.AFTER:
+            node = self[node.trigger.after]  # validated: no cycles
+        return node.trigger
+
+
+DEFAULT_PATH = "command_center/data/catalogue.csv"
+
+
+def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef | None:
+    before = len(problems)
+
+    def problem(field: str, reason: str) -> None:
+        problems.append(f"line {line}, field {field}: {reason}")
+
+    values = {key: (row.get(key) or "").strip() for key in COLUMNS}
+    for key in REQUIRED:
+        if not values[key]:
+            problem(key, "is empty")
+    if values["code"] and not _CODE.match(values["code"]):
+        problem("code", f"{values['code']!r} is not a node code such as N07")
+    trigger = unit = window = None
+    limit = repeat = 0
+    if values["trigger"]:
+        try:
+            trigger = Trigger.parse(values["trigger"])
+        except ValueError as exc:
+            problem("trigger", str(exc))
+    if values["unit"]:
+        try:
+            unit = Unit(values["unit"])
+        except ValueError:
+            problem("unit", f"{values['unit']!r} is not one of {', '.join(u.value for u in Unit)}")
+    if values["limit"]:
+        try:
+            limit = int(values["limit"])
+            if limit < 0:
+                raise ValueError
+        except ValueError:
+            problem("limit", f"{values['limit']!r} is not a whole number ≥ 0")
+        else:
+            if unit is not None and unit is not Unit.EXPIRY and limit < 1:
+                problem("limit", f"a {unit.value} limit must be at least 1")
+    if unit is Unit.EXPIRY and trigger is not None and trigger.kind is not TriggerKind.ACCOUNT:
+        problem("unit", "expiry deadlines exist only for the account trigger (frozen accounts)")
+    default_window = "6h" if unit is Unit.HOURS else "30d" if unit is Unit.EXPIRY else "2wd"
+    try:
+        window = Window.parse(values["due_soon"] or default_window)
+    except ValueError as exc:
+        problem("due_soon", str(exc))
+    try:
+        repeat = int(values["repeat"] or "1")
+        if repeat < 1:
+            raise ValueError
+    except ValueError:
+        problem("repeat", f"{values['repeat']!r} is not a whole number ≥ 1")
+    else:
+        if repeat > 1 and (trigger is None or trigger.kind is not TriggerKind.CLOSING):
+            problem("repeat", "only closing nodes repeat")
+    if len(problems) > before:
+        return None
+    return NodeDef(
+        code=values["code"],
+        stage=values["stage"],
+        name=values["name"],
+        name_en=values["name_en"],
+        trigger=trigger,
+        limit=limit,
+        unit=unit,
+        due_soon=window,
+        repeat=repeat,
+        action=values["action"],
+        action_en=values["action_en"],
+        materials=tuple(m.strip() for m in _LIST_SEPARATORS.split(values["materials"]) if m.strip()),
+        line=line,
+    )
+
+
+def parse_catalogue(text: str, path: str) -> Catalogue:
+    """Parse and validate catalogue CSV text; raises :class:`CatalogueError` with every problem."""
+    problems: list[str] = []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise CatalogueError(path, [f"line 1, field {m}: column missing from the header" for m in missing])
+    nodes: list[NodeDef] = []
+    lines: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            problems.append(f"line {line}: more values than header columns")
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue
+        node = _parse_row(row, line, problems)
+        if node is None:
+            continue
+        if node.code in lines:
+            problems.append(f"line {line}, field code: {node.code} already defined on line {lines[node.code]}")
+            continue
+        lines[node.code] = line
+        nodes.append(node)
+    by_code = {n.code: n for n in nodes}
+    for node in nodes:
+        if node.trigger.kind is not TriggerKind.AFTER:
+            continue
+        if node.trigger.after not in by_code:
+            problems.append(f"line {node.line}, field trigger: after:{node.trigger.after} names no node in this catalogue")
+            continue
+        seen = {node.code}
+        current = by_code[node.trigger.after]
+        while current.trigger.kind is TriggerKind.AFTER and current.trigger.after in by_code:
+            if current.code in seen:
+                problems.append(f"line {node.line}, field trigger: after: chain from {node.code} loops back through {current.code}")
+                break
+            seen.add(current.code)
+            current = by_code[current.trigger.after]
+    if not nodes and not problems:
+        problems.append("line 2: the catalogue has no nodes")
+    if problems:
+        raise CatalogueError(path, problems)
+    return Catalogue(tuple(nodes), path)
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """The court's catalogue file, or the reference catalogue shipped in the package."""
+    if path is None:
+        text = resources.files("command_center.data").joinpath("catalogue.csv").read_text(encoding="utf-8-sig")
+        return parse_catalogue(text, DEFAULT_PATH)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CatalogueError(path, [f"cannot read the file ({exc.strerror})"]) from None
+    except UnicodeDecodeError:
+        raise CatalogueError(path, ["is not UTF-8 text (save the CSV as UTF-8)"]) from None
+    return parse_catalogue(text, str(path))
