@@ -1,0 +1,169 @@
+"""Opening the shared database: URLs, connection settings, migrations.
+
+SQLite (the embedded default) is created and migrated on first use, in WAL mode with
+foreign keys on.  A shared PostgreSQL database is migrated explicitly with
+``command-center db upgrade``; opening one whose schema is behind is a clear error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseError(RuntimeError):
+    """A database problem worth one clear line to the user."""
+
+
+def default_db_url() -> str:
+    path = Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "command-center.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def display_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(f"{url!r} is not a database URL (try sqlite:///path/file.sqlite3 or postgresql://user@host/db)") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise DatabaseError(f"{display_url(url)}: only SQLite and PostgreSQL databases are supported")
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Migrate to ``revision``; returns (revision before, revision after)."""
+    before = current_revision(engine)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), revision)
+    return before, current_revision(engine)
+
+
+def reset(engine: Engine) -> None:
+    """Drop every table (back to an empty schema) and migrate again: for demo databases."""
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "base")
+    upgrade(engine)
+
+
+def describe_connection_error(url: str, exc: Exception) -> str:
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
+    return f"cannot use the database {display_url(url)}: {reason}"
+
+
+@dataclass
+class Database:
+    """An open database: the engine and a session factory."""
+
+    url: str
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return display_url(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool | None = None) -> Database:
+    """Open ``url``; SQLite is migrated automatically (``migrate=None``), PostgreSQL is checked.
+
+    Raises :class:`DatabaseError` with one clear line when the database cannot be used.
+    """
+    url = normalise_url(url)
+    engine = make_engine(url)
+    if migrate is None:
+        migrate = engine.dialect.name == "sqlite"
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            current, head = current_revision(engine), head_revision()
+            if current != head:
+                state = "empty" if current is None else f"at revision {current}"
+                raise DatabaseError(
+                    f"the database {display_url(url)} is {state}, this version needs {head}: run `command-center db upgrade`"
+                )
+    except DBAPIError as exc:
+        engine.dispose()
+        raise DatabaseError(describe_connection_error(url, exc)) from None
+    except DatabaseError:
+        engine.dispose()
+        raise
+    return Database(url, engine)

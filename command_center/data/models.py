@@ -1,0 +1,325 @@
+"""The shared database schema (SQLAlchemy 2.x typed models).
+
+Migrations under ``migrations/`` create exactly this schema; ``tests/test_schema.py``
+checks that Alembic's autogenerate finds no difference.  Screens never see these objects:
+queries return plain dataclasses (STYLE.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from command_center.data.types import AwareDateTime, Fixed, Money
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("wall", "officer", "chief", "admin")
+PARTY_ROLES = ("applicant", "debtor")
+PARTY_KINDS = ("person", "org")
+NODE_SOURCES = ("materialised", "imported", "manual")
+ALERT_RULES = ("due_soon", "overdue")
+ALERT_TIERS = ("overdue", "blue", "yellow", "red")
+ALERT_STATUSES = ("open", "acknowledged", "resolved", "silenced")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: AwareDateTime(), Decimal: Money(), dict[str, Any]: JSON()}
+
+
+#: Open = neither completed nor stopped by the case's closing.
+OPEN_NODE = text("completed_at IS NULL AND stopped_at IS NULL")
+
+
+class Court(Base):
+    __tablename__ = "courts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # e.g. 内0425
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("court_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    name: Mapped[str] = mapped_column(String(50))
+    track: Mapped[str | None] = mapped_column(String(20))  # 速执 / 简执 / 普执 / 特执
+
+
+class Officer(Base):
+    __tablename__ = "officers"
+    __table_args__ = (_one_of("role", ROLES, "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(10), default="officer")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    phone: Mapped[str | None] = mapped_column(String(30))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        CheckConstraint("amount_recovered >= 0", name="recovered_non_negative"),
+        Index("ix_cases_filed_on", "filed_on"),
+        Index("ix_cases_closed_on", "closed_on"),
+        Index("ix_cases_team_open", "team_id", "closed_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    case_no: Mapped[str] = mapped_column(String(60), unique=True)  # 案号, normalised brackets
+    case_type: Mapped[str] = mapped_column(String(10))  # 执 / 执恢 / 执保 / 执异 / 执复 / 执监
+    filed_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    amount_recovered: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
+    track: Mapped[str | None] = mapped_column(String(20))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    closing_mode: Mapped[str | None] = mapped_column(String(20))
+    term_extended_to: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime | None]
+
+
+class Party(Base):
+    __tablename__ = "parties"
+    __table_args__ = (
+        _one_of("role", PARTY_ROLES, "role"),
+        _one_of("kind", PARTY_KINDS, "kind"),
+        UniqueConstraint("case_id", "role", "position"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="person")
+    id_number: Mapped[str | None] = mapped_column(String(30))
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class NodeInstance(Base):
+    """One deadline: a catalogue node for a case, or for one subject of the case.
+
+    ``due_at`` is the last on-time instant (the deadline for ``hours`` nodes, the end of
+    ``due_date`` otherwise), so "overdue" is ``now > due_at`` for every unit.
+    ``subject_id`` is ``''`` when the node is per case, so the natural key is unique.
+    """
+
+    __tablename__ = "node_instances"
+    __table_args__ = (
+        UniqueConstraint("case_id", "node_code", "subject_id", name="uq_node_instances_key"),
+        CheckConstraint("completed_at IS NULL OR started_at IS NULL OR completed_at >= started_at", name="completed_after_start"),
+        _one_of("source", NODE_SOURCES, "source"),
+        # the wall's hot path: open nodes ordered by deadline
+        Index("ix_node_instances_open_due", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
+        Index("ix_node_instances_open_code_due", "node_code", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    node_code: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]  # the case closed before the node completed
+    due_override: Mapped[datetime | None]  # imported due_at: wins over the computed one
+    due_at: Mapped[datetime | None]
+    due_date: Mapped[date | None] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(12), default="materialised")
+
+
+class Fund(Base):
+    __tablename__ = "funds"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_non_negative"),
+        Index("ix_funds_undisbursed", "arrived_at", sqlite_where=text("disbursed_at IS NULL"), postgresql_where=text("disbursed_at IS NULL")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fund_id: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal]
+    arrived_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    disbursed_at: Mapped[datetime | None]
+
+
+class SeizedAsset(Base):
+    __tablename__ = "seized_assets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # 车辆 / 不动产 / 动产 / 股权 / 其他
+    seized_on: Mapped[date] = mapped_column(Date)
+    location: Mapped[str | None] = mapped_column(String(200))
+    valuation: Mapped[Decimal | None]
+    evaluation_started_on: Mapped[date | None] = mapped_column(Date)
+    disposal_status: Mapped[str | None] = mapped_column(String(50))
+    seal_expires_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FrozenAccount(Base):
+    __tablename__ = "frozen_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    bank: Mapped[str | None] = mapped_column(String(100))
+    account_no: Mapped[str | None] = mapped_column(String(40))
+    frozen_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    renewed_until: Mapped[date | None] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Lead(Base):
+    __tablename__ = "leads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    reported_at: Mapped[datetime]
+    control_started_at: Mapped[datetime | None]
+    description: Mapped[str | None] = mapped_column(String(200))
+
+
+class Suspension(Base):
+    """中止 / 暂缓: days not counted in the case term (both ends included)."""
+
+    __tablename__ = "suspensions"
+    __table_args__ = (
+        UniqueConstraint("case_id", "from_date"),
+        CheckConstraint("to_date IS NULL OR to_date >= from_date", name="to_after_from"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    from_date: Mapped[date] = mapped_column(Date)
+    to_date: Mapped[date | None] = mapped_column(Date)  # open-ended = still suspended
+
+
+class Alert(Base):
+    """An alert's identity is (case, node, subject); its state lives here, its history in actions."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("case_id", "node_code", "subject_id", name="uq_alerts_key"),
+        _one_of("rule", ALERT_RULES, "rule"),
+        CheckConstraint("tier IS NULL OR tier IN ('overdue', 'blue', 'yellow', 'red')", name="tier"),
+        _one_of("status", ALERT_STATUSES, "status"),
+        CheckConstraint("status <> 'silenced' OR (silenced_until IS NOT NULL AND silence_reason IS NOT NULL)", name="silence_has_reason"),
+        Index("ix_alerts_status_rule_tier", "status", "rule", "tier"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    node_instance_id: Mapped[int | None] = mapped_column(ForeignKey("node_instances.id", ondelete="SET NULL"), index=True)
+    node_code: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    rule: Mapped[str] = mapped_column(String(10))
+    tier: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    tier_changed_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    resolved_at: Mapped[datetime | None]
+    silenced_until: Mapped[datetime | None]
+    silence_reason: Mapped[str | None] = mapped_column(Text)
+    silenced_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    # the response the tier demands (blue 电子说明, yellow 当面汇报, red 约谈+专项评查)
+    response_kind: Mapped[str | None] = mapped_column(String(20))
+    response_due_date: Mapped[date | None] = mapped_column(Date)
+    response_status: Mapped[str | None] = mapped_column(String(12))  # missing / submitted / accepted / rejected
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+
+
+class AlertAction(Base):
+    __tablename__ = "alert_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any] | None]
+
+
+class AuditEntry(Base):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_case_at", "case_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(50))  # officer login, or "system" / "import"
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    case_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives anything it names
+    detail: Mapped[dict[str, Any] | None]
+
+
+class OutboxMessage(Base):
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        _one_of("status", OUTBOX_STATUSES, "status"),
+        Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(100))  # officer login or phone number
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # sent even on rest days (red)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class IndicatorSnapshot(Base):
+    """One figure of one day: ``scope`` is ``court`` or ``team:<id>``."""
+
+    __tablename__ = "indicator_snapshots"
+    __table_args__ = (UniqueConstraint("day", "scope", "indicator", name="uq_indicator_snapshots_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    scope: Mapped[str] = mapped_column(String(20), default="court")
+    indicator: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Decimal] = mapped_column(Fixed(4, 20))
+    taken_at: Mapped[datetime]
