@@ -1,0 +1,52 @@
+"""Fast bulk inserts inside an open SQLAlchemy transaction.
+
+PostgreSQL gets ``COPY … FROM STDIN`` (psycopg adapts Decimal, aware datetimes and dates
+itself); SQLite gets the driver's ``executemany`` with each column's bind processor applied
+once per value.  Both run on the caller's connection, so they commit or roll back with it.
+Column types go through the same processors as ordinary SQLAlchemy statements, so what is
+stored is identical (exact decimals, UTC instants).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, Table
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> int:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; returns the row count."""
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    dialect = conn.dialect
+    dbapi = conn.connection.dbapi_connection
+    if dialect.name == "postgresql":
+        # COPY adapts Python values itself; the column types only validate (no floats, aware times).
+        checks = [(name, table.c[name].type) for name in columns]
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in columns)
+        with dbapi.cursor() as cursor, cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([_checked(t, row[name], dialect) for name, t in checks])
+        return len(rows)
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    values = [
+        tuple(value if proc is None or value is None else proc(value) for proc, value in zip(processors, (row[c] for c in columns), strict=True))
+        for row in rows
+    ]
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(sql, values)
+    finally:
+        cursor.close()
+    return len(rows)
+
+
+def _checked(column_type, value, dialect):
+    """Run a TypeDecorator's validation for PostgreSQL, keeping the Python value for COPY."""
+    process = getattr(column_type, "process_bind_param", None)
+    if process is None or value is None:
+        return value
+    return process(value, dialect)

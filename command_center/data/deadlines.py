@@ -1,0 +1,69 @@
+"""Due dates of node instances, from the catalogue card and the calendar (DOMAIN.md §3–4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from command_center.data.catalogue import NodeDef
+from command_center.data.workcal import Due, Unit, WorkCalendar, add_months, end_of_day
+
+TERM_NODE = "N42"
+RENEWAL_NODE = "N20"
+
+
+def repeat_subject(number: int) -> str:
+    """Subject id of the ``number``-th repetition of a repeating node (N47: R01 … R10)."""
+    return f"R{number:02d}"
+
+
+def repeat_start(closed_on: date, node: NodeDef, number: int) -> date:
+    """Repetition ``number`` (1-based) starts ``(number-1) × limit`` months after closing."""
+    return add_months(closed_on, node.limit * (number - 1))
+
+
+def suspended_days(suspensions: Iterable[tuple[date, date | None]], today: date) -> int:
+    """Days not counted in the term: both ends included; an open period runs to ``today``."""
+    total = 0
+    for start, end in suspensions:
+        last = end if end is not None else today
+        if last >= start:
+            total += (last - start).days + 1
+    return total
+
+
+def node_due(calendar: WorkCalendar, node: NodeDef, started: datetime | date, *, expiry: date | None = None) -> Due:
+    """The deadline of ``node`` started at ``started`` (``expiry`` for the renewal node)."""
+    if node.unit is Unit.EXPIRY:
+        if expiry is None:
+            raise ValueError(f"{node.code} is due on an expiry date, and none was given")
+        return Due(expiry, end_of_day(expiry), False)
+    return calendar.due(started, node.limit, node.unit)
+
+
+def term_due(
+    calendar: WorkCalendar,
+    node: NodeDef,
+    filed_on: date,
+    *,
+    suspensions: Iterable[tuple[date, date | None]] = (),
+    extended_to: date | None = None,
+    today: date,
+) -> Due:
+    """The case term (N42).
+
+    The term ends ``limit`` after filing, or on the approved ``extended_to``; suspended days
+    (both ends included, an open period up to ``today``) push that end later; the result is
+    rolled off rest days like any ``days`` deadline.
+    """
+    shift = timedelta(days=suspended_days(suspensions, today))
+    if extended_to is not None:
+        end = extended_to
+    elif node.unit is Unit.MONTHS:
+        end = add_months(filed_on, node.limit)
+    elif node.unit is Unit.DAYS:
+        end = filed_on + timedelta(days=node.limit)
+    else:  # a court catalogue with a workdays/hours term: count from a start moved by the pause
+        return calendar.due(filed_on + shift, node.limit, node.unit)
+    day, provisional = calendar.roll(end + shift)
+    return Due(day, end_of_day(day), provisional)
