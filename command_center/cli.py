@@ -1,0 +1,234 @@
+"""The ``command-center`` command line.
+
+Every error the user can cause or meet (bad option, broken catalogue, unreachable
+database…) is printed as one line and exits non-zero; no tracebacks unless
+``COMMAND_CENTER_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from rich.cells import cell_len
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from command_center import __version__
+from command_center.clock import Clock, TimeFormatError, parse_instant
+from command_center.config import ConfigError, load_settings
+from command_center.data import demo as demo_data
+from command_center.data import engine as db_engine
+from command_center.data.catalogue import CatalogueError
+from command_center.data.workcal import CalendarError, YearSource
+from command_center.runtime import Runtime
+
+USER_ERRORS = (ConfigError, CatalogueError, CalendarError, TimeFormatError, db_engine.DatabaseError, demo_data.DemoError)
+EXIT_INTERNAL = 70
+
+
+class CommandCenterGroup(click.Group):
+    """Turns the errors a user can meet into one clear line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+        except SQLAlchemyError as exc:
+            runtime = ctx.obj
+            url = runtime.settings.db if isinstance(runtime, Runtime) else "the database"
+            raise click.ClickException(db_engine.describe_connection_error(url, exc)) from None
+
+
+def _runtime(ctx: click.Context) -> Runtime:
+    return ctx.find_object(Runtime)
+
+
+def _now_option(value: str | None) -> Clock | None:
+    return Clock(parse_instant(value)) if value else None
+
+
+@click.group(cls=CommandCenterGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="URL", help="Database URL (env COMMAND_CENTER_DB); default: an SQLite file in the user data directory.")
+@click.option("--config", "config_path", metavar="FILE", help="Config file (TOML; env COMMAND_CENTER_CONFIG).")
+@click.option("--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels (default zh).")
+@click.version_option(__version__, prog_name="command-center")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: str | None, lang: str | None) -> None:
+    """执行指挥中心 command centre: the dashboard, and the commands that feed it.
+
+    Without a command, opens the dashboard.
+    """
+    try:
+        settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
+        runtime = Runtime.start(settings, _now_option(now_text))
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.obj = runtime
+    ctx.call_on_close(runtime.close)
+    if ctx.invoked_subcommand is None:
+        from command_center.app import make_app  # textual is imported only for the screens
+
+        runtime.database()  # fail with one line before the screen opens
+        make_app(runtime).run()
+
+
+@cli.command()
+@click.option("--cases", default=5000, show_default=True, type=click.IntRange(1, 5_000_000), help="Number of cases to generate.")
+@click.option("--seed", default=20261120, show_default=True, help="Random seed: the same seed and --now give the same data.")
+@click.option("--now", "now_text", metavar="ISO", help="Generate as of this instant (overrides the global --now).")
+@click.option("--reset", is_flag=True, help="Drop every table of this database first (demo databases only!).")
+@click.option("--yes", is_flag=True, help="Do not ask before --reset on PostgreSQL.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds cases.")
+@click.pass_context
+def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, if_empty: bool) -> None:
+    """Fill the database with a realistic, deterministic demo court."""
+    runtime = _runtime(ctx)
+    now = parse_instant(now_text) if now_text else runtime.clock.now()
+    database = runtime.database()
+    if reset:
+        if database.dialect == "postgresql" and not yes:
+            click.confirm(f"Drop every table of the shared database {database.display_url}?", abort=True, err=True)
+        db_engine.reset(database.engine)
+    if if_empty:
+        with database.engine.connect() as conn:
+            existing = conn.execute(select(func.count()).select_from(demo_data.m.Case.__table__)).scalar_one()
+        if existing:
+            click.echo(f"{database.display_url} already holds {existing} cases; nothing generated.")
+            return
+    with click.progressbar(length=cases, label="生成演示数据" if runtime.lang == "zh" else "Generating demo data", file=sys.stderr) as bar:
+        summary = demo_data.generate(
+            database, runtime.catalogue, runtime.calendar, cases=cases, seed=seed, now=now,
+            court_name=runtime.settings.court_name, progress=bar.update,
+        )
+    click.echo(
+        f"{summary.cases} cases ({summary.open_cases} open), {summary.nodes} nodes, {summary.funds} funds, "
+        f"{summary.assets} assets, {summary.accounts} frozen accounts, {summary.leads} leads, "
+        f"{summary.officers} officers in {summary.teams} teams as of {now:%Y-%m-%d %H:%M} "
+        f"into {database.display_url} in {summary.seconds:.1f} s ({summary.cases / summary.seconds:,.0f} cases/s)"
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context) -> None:
+    """Migrate the database (e.g. a shared PostgreSQL) to this version's schema."""
+    runtime = _runtime(ctx)
+    engine = db_engine.make_engine(runtime.settings.db)
+    try:
+        before, after = db_engine.upgrade(engine)
+    finally:
+        engine.dispose()
+    url = db_engine.display_url(runtime.settings.db)
+    if before == after:
+        click.echo(f"{url} is already at revision {after}.")
+    else:
+        click.echo(f"{url} migrated from {before or 'empty'} to {after}.")
+
+
+@db.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the database's schema revision."""
+    runtime = _runtime(ctx)
+    engine = db_engine.make_engine(runtime.settings.db)
+    try:
+        current = db_engine.current_revision(engine)
+    finally:
+        engine.dispose()
+    head = db_engine.head_revision()
+    state = "up to date" if current == head else "needs `command-center db upgrade`"
+    click.echo(f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, this version needs {head}: {state}")
+
+
+_SOURCE_LABELS = {
+    "zh": {YearSource.OFFICIAL: "官方", YearSource.PROVISIONAL: "临时估算", YearSource.OVERRIDE: "本院录入"},
+    "en": {YearSource.OFFICIAL: "official", YearSource.PROVISIONAL: "provisional", YearSource.OVERRIDE: "court override"},
+}
+_WEEKDAYS = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
+
+
+@cli.command(name="calendar")
+@click.option("--year", type=int, help="List that year's rest days and working days that differ from Monday–Friday.")
+@click.option("--from", "first", type=int, help="First year to show (default: two years ago).")
+@click.option("--to", "last", type=int, help="Last year to show (default: two years ahead).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def calendar_command(ctx: click.Context, year: int | None, first: int | None, last: int | None, as_json: bool) -> None:
+    """Which years are official, provisional or overridden, and their special days."""
+    runtime = _runtime(ctx)
+    cal, lang = runtime.calendar, runtime.lang
+    if year is not None:
+        days = cal.special_days(year)
+        if as_json:
+            click.echo(json.dumps({"year": year, "source": cal.year_source(year).value,
+                                   "days": [{"date": d.isoformat(), "kind": kind} for d, kind in days]}, ensure_ascii=False))
+            return
+        info = cal.year_info(year)
+        click.echo(f"{year}: {_SOURCE_LABELS[lang][info.source]}")
+        for day, kind in days:
+            weekday = _WEEKDAYS[lang][day.weekday()]
+            label = ("休" if kind == "rest" else "班") if lang == "zh" else ("rest day" if kind == "rest" else "working day")
+            provisional = (" (临时)" if lang == "zh" else " (provisional)") if cal.is_provisional(day) else ""
+            click.echo(f"  {day.isoformat()} {weekday}  {label}{provisional}")
+        return
+    this_year = runtime.clock.today().year
+    years = set(range(first or this_year - 2, (last or this_year + 2) + 1)) | {
+        y for y in cal.overrides.years if (first is None or y >= first) and (last is None or y <= last)
+    }
+    infos = [cal.year_info(y) for y in sorted(years)]
+    if as_json:
+        click.echo(json.dumps({
+            "overrides": str(cal.overrides.path) if cal.overrides.path else None,
+            "years": [{"year": i.year, "source": i.source.value, "provisional": i.provisional, "overridden": i.overridden,
+                       "extra_rest_days": i.extra_rest_days, "extra_work_days": i.extra_work_days} for i in infos],
+        }, ensure_ascii=False))
+        return
+    header = ("年份", "来源", "本院调整") if lang == "zh" else ("year", "source", "court overrides")
+    click.echo(f"{_pad(header[0], 6)}{_pad(header[1], 14)}{header[2]}")
+    for info in infos:
+        source = _SOURCE_LABELS[lang][info.source]
+        extra = ""
+        if info.extra_rest_days or info.extra_work_days:
+            extra = (f"+{info.extra_rest_days} 休 / +{info.extra_work_days} 班" if lang == "zh"
+                     else f"+{info.extra_rest_days} rest / +{info.extra_work_days} working")
+        click.echo(f"{info.year:<6}{_pad(source, 14)}{extra}".rstrip())
+    path = cal.overrides.path
+    note = {
+        "zh": f"本院日历调整文件: {path}" if path else "未配置本院日历调整文件 (calendar_overrides)",
+        "en": f"court override file: {path}" if path else "no court override file configured (calendar_overrides)",
+    }[lang]
+    click.echo(note)
+    if any(i.provisional for i in infos):
+        click.echo("临时估算年份的期限均标记为临时, 官方安排公布后请录入调整文件。" if lang == "zh" else
+                   "Due dates in provisional years are marked provisional; add the official schedule to the override file once published.")
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align by terminal cells, so Chinese labels line up."""
+    return text + " " * max(1, width - cell_len(text))
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="command-center")
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if os.environ.get("COMMAND_CENTER_DEBUG"):
+            raise
+        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); run with COMMAND_CENTER_DEBUG=1 for details", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+if __name__ == "__main__":
+    main()

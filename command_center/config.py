@@ -1,0 +1,92 @@
+"""Settings: command-line options, then ``COMMAND_CENTER_*`` variables, then the TOML file.
+
+Unknown keys in the file and unknown ``COMMAND_CENTER_*`` variables are errors that name the
+key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import platformdirs
+
+from command_center.data.engine import default_db_url
+
+ENV_PREFIX = "COMMAND_CENTER_"
+LANGS = ("zh", "en")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str
+    lang: str = "zh"
+    court_name: str = "示范人民法院"
+    catalogue: Path | None = None
+    calendar_overrides: Path | None = None
+    config_path: Path | None = None
+
+
+_FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
+_PATH_KEYS = {"catalogue", "calendar_overrides"}
+#: Variables that are not settings but are read by the program or its scripts.
+_OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL"}
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("command-center", appauthor=False)) / "config.toml"
+
+
+def _read_file(path: Path) -> dict[str, object]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = sorted(set(doc) - _FILE_KEYS)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_FILE_KEYS))})")
+    values: dict[str, object] = {}
+    for key, value in doc.items():
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be a string")
+        values[key] = (path.parent / value).expanduser() if key in _PATH_KEYS else value
+    return values
+
+
+def load_settings(options: Mapping[str, object | None], environ: Mapping[str, str] | None = None) -> Settings:
+    """Merge command-line ``options`` over the environment over the config file."""
+    environ = os.environ if environ is None else environ
+    env: dict[str, object] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        if key.upper() in _OTHER_ENV:
+            continue
+        if key not in _FILE_KEYS:
+            raise ConfigError(f"unknown environment variable {name} (known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})")
+        env[key] = Path(value).expanduser() if key in _PATH_KEYS else value
+
+    config_option = options.get("config_path") or environ.get(ENV_PREFIX + "CONFIG")
+    config_path = Path(config_option).expanduser() if config_option else None
+    if config_path is None and default_config_path().is_file():
+        config_path = default_config_path()
+    file_values = _read_file(config_path) if config_path else {}
+
+    merged: dict[str, object] = {"db": default_db_url()}
+    merged.update(file_values)
+    merged.update(env)
+    merged.update({k: (Path(v) if k in _PATH_KEYS else v) for k, v in options.items() if v is not None and k != "config_path"})
+    merged.setdefault("lang", "zh")
+    if merged["lang"] not in LANGS:
+        raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {merged['lang']!r}")
+    return Settings(config_path=config_path, **merged)  # type: ignore[arg-type]

@@ -1,0 +1,45 @@
+"""What every command and screen shares: settings, clock, catalogue, calendar, database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from command_center.clock import Clock
+from command_center.config import Settings
+from command_center.data.catalogue import Catalogue, load_catalogue
+from command_center.data.engine import Database, open_database
+from command_center.data.workcal import WorkCalendar, load_calendar
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    clock: Clock
+    catalogue: Catalogue
+    calendar: WorkCalendar
+    _database: Database | None = field(default=None, repr=False)
+
+    @classmethod
+    def start(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        """Load and validate the catalogue and calendar overrides (errors name file, line, field)."""
+        return cls(
+            settings=settings,
+            clock=clock or Clock(),
+            catalogue=load_catalogue(settings.catalogue),
+            calendar=load_calendar(settings.calendar_overrides),
+        )
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def database(self) -> Database:
+        """The database, opened on first use (SQLite is created and migrated automatically)."""
+        if self._database is None:
+            self._database = open_database(self.settings.db)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None

@@ -1,0 +1,100 @@
+"""Overview (placeholder until the wall and drill-down screens land): live counts from the database."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from command_center.data.queries import Overview, overview
+from command_center.runtime import Runtime
+
+LABELS = {
+    "zh": {
+        "open_cases": "未结/全部案件", "new_cases_today": "今日新收案件数",
+        "undisbursed": "剩余未发放案款", "open_nodes": "进行中节点", "overdue_nodes": "超期节点",
+        "red": "红灯 超3个月", "yellow": "黄灯 超2个月", "blue": "蓝灯 超1个月",
+        "loading": "正在读取数据库…", "as_of": "数据时间", "error": "无法读取数据库",
+        "unit_cases": "件", "unit_nodes": "个", "unit_yuan": "元",
+    },
+    "en": {
+        "open_cases": "Open / all cases", "new_cases_today": "New cases today",
+        "undisbursed": "Undisbursed funds", "open_nodes": "Open nodes", "overdue_nodes": "Overdue nodes",
+        "red": "Red  > 3 months", "yellow": "Yellow > 2 months", "blue": "Blue > 1 month",
+        "loading": "Reading the database…", "as_of": "As of", "error": "Cannot read the database",
+        "unit_cases": "cases", "unit_nodes": "nodes", "unit_yuan": "yuan",
+    },
+}
+
+
+#: (key, style class) of each box, in screen order.
+BOXES = (
+    ("new_cases_today", ""), ("undisbursed", ""), ("open_cases", ""), ("open_nodes", ""),
+    ("overdue_nodes", "warning"), ("red", "red"), ("yellow", "yellow"), ("blue", "blue"),
+)
+
+
+def figures(data: Overview, lang: str) -> dict[str, str]:
+    """The text of each box."""
+    t = LABELS[lang]
+    return {
+        "new_cases_today": f"{data.new_cases_today:,} {t['unit_cases']}",
+        "undisbursed": f"{data.undisbursed_amount:,.2f} {t['unit_yuan']} ({data.undisbursed_count:,})",
+        "open_cases": f"{data.open_cases:,} / {data.cases:,}",
+        "open_nodes": f"{data.open_nodes:,} {t['unit_nodes']}",
+        "overdue_nodes": f"{data.overdue_nodes:,} {t['unit_nodes']}",
+        "red": f"{data.red:,} {t['unit_cases']}",
+        "yellow": f"{data.yellow:,} {t['unit_cases']}",
+        "blue": f"{data.blue:,} {t['unit_cases']}",
+    }
+
+
+class OverviewScreen(Screen[None]):
+    CSS_PATH = "overview.tcss"
+    BINDINGS = [Binding("r", "refresh", "刷新 Refresh")]
+
+    def __init__(self, runtime: Runtime):
+        super().__init__()
+        self.runtime = runtime
+        self.t = LABELS[runtime.lang]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True)
+        yield Static(self.t["loading"], id="status")
+        with Grid(id="figures"):
+            for key, style in BOXES:
+                box = Static("—", classes=f"figure {style}", id=f"box-{key}")
+                box.border_title = self.t[key]
+                yield box
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="overview")
+    def load(self) -> None:
+        try:
+            data = overview(self.runtime.database(), self.runtime.clock.now())
+        except Exception as exc:  # noqa: BLE001 - shown on screen, the app keeps running
+            self.app.call_from_thread(self.show_error, str(exc).splitlines()[0])
+            return
+        self.app.call_from_thread(self.show, data)
+
+    def show(self, data: Overview) -> None:
+        for key, text in figures(data, self.runtime.lang).items():
+            self.query_one(f"#box-{key}", Static).update(text)
+        status = self.query_one("#status", Static)
+        status.remove_class("error")
+        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  {self.runtime.database().display_url}")
+
+    def show_error(self, message: str) -> None:
+        status = self.query_one("#status", Static)
+        status.add_class("error")
+        status.update(f"{self.t['error']}: {message}")
+
