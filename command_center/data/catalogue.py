@@ -267,21 +267,24 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
             continue
         if not any((v or "").strip() for v in row.values()):
             continue
+        code = (row.get("code") or "").strip()
+        if code in lines:
+            problems.append(f"line {line}, field code: {code} already defined on line {lines[code]}")
+            continue
+        if code:
+            lines[code] = line
         node = _parse_row(row, line, problems)
-        if node is None:
-            continue
-        if node.code in lines:
-            problems.append(f"line {line}, field code: {node.code} already defined on line {lines[node.code]}")
-            continue
-        lines[node.code] = line
-        nodes.append(node)
+        if node is not None:
+            nodes.append(node)
     by_code = {n.code: n for n in nodes}
     for node in nodes:
         if node.trigger.kind is not TriggerKind.AFTER:
             continue
-        if node.trigger.after not in by_code:
+        if node.trigger.after not in lines:
             problems.append(f"line {node.line}, field trigger: after:{node.trigger.after} names no node in this catalogue")
             continue
+        if node.trigger.after not in by_code:
+            continue  # that row's own problems are reported already
         seen = {node.code}
         current = by_code[node.trigger.after]
         while current.trigger.kind is TriggerKind.AFTER and current.trigger.after in by_code:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from command_center.data.catalogue import NodeDef
+from command_center.data.catalogue import NodeDef, TriggerKind
 from command_center.data.workcal import Due, Unit, WorkCalendar, add_months, end_of_day
 
 TERM_NODE = "N42"
 RENEWAL_NODE = "N20"
+
+
+def stops_at_closing(node: NodeDef) -> bool:
+    """Whether closing the case stops this node while it is open.
+
+    Closing stops the pre-closing work.  It does not stop the closing nodes themselves, nor
+    the renewal of a freeze that is still in force: a 终本 case keeps its freezes, and a
+    freeze that lapses is lost whatever the case's state.  Releasing the account is what
+    ends its N20.
+    """
+    return node.trigger.kind not in (TriggerKind.CLOSING, TriggerKind.ACCOUNT)
 
 
 def repeat_subject(number: int) -> str:

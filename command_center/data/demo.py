@@ -22,7 +22,15 @@ from sqlalchemy import func, insert, select, text
 from command_center.data import models as m
 from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import TERMINATED, Catalogue
-from command_center.data.deadlines import RENEWAL_NODE, TERM_NODE, node_due, repeat_start, repeat_subject, term_due
+from command_center.data.deadlines import (
+    RENEWAL_NODE,
+    TERM_NODE,
+    node_due,
+    repeat_start,
+    repeat_subject,
+    stops_at_closing,
+    term_due,
+)
 from command_center.data.engine import Database
 from command_center.data.workcal import TZ, WorkCalendar, add_months, local_date
 
@@ -309,9 +317,10 @@ def _one_case(court: _Court, case_id: int, filed_on: date, numbers: dict, by_tea
         done = court.finish(started, due.at, late=late, never=never) if completed is True else completed or None
         if done is not None and done > now:
             done = None
-        if done is not None and closed_at is not None and done > closed_at and node.trigger.kind.value != "closing":
+        stops = stops_at_closing(node)
+        if done is not None and closed_at is not None and done > closed_at and stops:
             done = closed_at if started <= closed_at else None
-        stopped = closed_at if done is None and closed_at is not None and node.trigger.kind.value != "closing" else None
+        stopped = closed_at if done is None and closed_at is not None and stops else None
         nodes.append({
             "case_id": case_id, "node_code": code, "subject_id": subject, "started_at": started,
             "completed_at": done, "stopped_at": stopped, "due_override": None,
@@ -349,16 +358,25 @@ def _one_case(court: _Court, case_id: int, filed_on: date, numbers: dict, by_tea
         add_node("N41", _at(closed_on - timedelta(days=8), 10), never=0)
 
     # Frozen bank accounts (N20 due on the current expiry; released accounts have none).
-    if rng.random() < 0.25 and (frozen_on := some_day(filed_on, 2, 25)):
-        add_node("N15", _at(frozen_on - timedelta(days=1), 15), completed=_at(frozen_on, 11))
+    # 执保/执恢 cases often carry a freeze made before filing (preservation, the earlier case);
+    # other freezes follow the first online control, or come later in a long case.
+    frozen_on = None
+    if case_type in ("执保", "执恢") and rng.random() < 0.8:
+        frozen_on = filed_on - timedelta(days=rng.randint(20, 340))
+    elif rng.random() < 0.25:
+        frozen_on = some_day(filed_on, 2, 25 if rng.random() < 0.7 else max(25, age))
+        if frozen_on is not None:
+            add_node("N15", _at(frozen_on - timedelta(days=1), 15), completed=_at(frozen_on, 11))
+    if frozen_on is not None:
         for _ in range(1 if rng.random() < 0.7 else 2):
             court.counters["account"] += 1
             account_id = f"ZH{court.counters['account']:08d}"
             expires = frozen_on + timedelta(days=365)
+            # renewal (续冻) is done somewhere in the 30 days before expiry, and now and then forgotten
             renewed = None
-            if expires <= today + timedelta(days=rng.randint(0, 40)) and rng.random() < 0.93:
-                renewed = expires + timedelta(days=365)
-            released = closed_on if closing_mode == "执行完毕" else None
+            while (renewed or expires) - timedelta(days=rng.randint(1, 30)) <= today and rng.random() < 0.96:
+                renewed = (renewed or expires) + timedelta(days=365)
+            released = closed_on if closing_mode not in (None, TERMINATED) else None  # 终本 keeps its freezes
             rows["accounts"].append({
                 "account_id": account_id, "case_id": case_id, "bank": rng.choice(BANKS),
                 "account_no": f"{rng.randrange(10**15, 10**16)}{rng.randrange(100, 1000)}",

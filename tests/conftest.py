@@ -1,0 +1,117 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL: one throw-away database per run is migrated once and used as a template; each
+test gets its own copy (``CREATE DATABASE … TEMPLATE``), and everything is dropped at the
+end.  The server is ``COMMAND_CENTER_TEST_PG_URL`` (default: the local server, user
+postgres).  With ``CI=true`` an unreachable server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from command_center.clock import Clock, parse_instant
+from command_center.config import Settings
+from command_center.data.engine import Database, make_engine, open_database, upgrade
+from command_center.runtime import Runtime
+
+PG_ADMIN_URL = os.environ.get("COMMAND_CENTER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+NOW = parse_instant("2026-11-20T10:00")
+
+_counter = itertools.count()
+
+
+def _pg_connect(dbname: str | None = None) -> psycopg.Connection:
+    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+    if dbname:
+        conninfo["dbname"] = dbname
+    return psycopg.connect(**conninfo, autocommit=True, connect_timeout=5)
+
+
+def _pg_url(dbname: str) -> str:
+    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+    user = conninfo.get("user", "postgres")
+    password = f":{conninfo['password']}" if conninfo.get("password") else ""
+    host = conninfo.get("host", "127.0.0.1")
+    port = conninfo.get("port", "5432")
+    return f"postgresql://{user}{password}@{host}:{port}/{dbname}"
+
+
+def _drop(dbname: str) -> None:
+    with _pg_connect() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated throw-away database used as the template of each test's database."""
+    try:
+        admin = _pg_connect()
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {str(exc).strip().splitlines()[0]}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run)", pytrace=False)
+        pytest.skip(message)
+    name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(_pg_url(name))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    yield name
+    _drop(name)
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test."""
+    name = f"{pg_template}_{next(_counter)}"
+    with _pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _pg_url(name)
+    _drop(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cc.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database URL on each backend (PostgreSQL already migrated, SQLite on first open)."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = open_database(db_url, migrate=True)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def runtime(db_url: str) -> Iterator[Runtime]:
+    rt = Runtime.start(Settings(db=db_url), Clock(NOW))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def empty_pg_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database with no schema at all."""
+    name = f"{pg_template}_empty_{next(_counter)}"
+    with _pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield _pg_url(name)
+    _drop(name)

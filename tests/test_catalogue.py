@@ -1,0 +1,128 @@
+"""The node catalogue: the reference 47 nodes, and broken court catalogues rejected by line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from command_center.data.catalogue import CatalogueError, TriggerKind, load_catalogue
+from command_center.data.workcal import Unit
+
+REFERENCE = load_catalogue()
+HEADER = "code,stage,name,name_en,trigger,limit,unit,due_soon,repeat,action,action_en,materials\n"
+
+
+def test_reference_catalogue_has_the_47_nodes_of_domain_md():
+    assert [n.code for n in REFERENCE] == [f"N{i:02d}" for i in range(1, 48)]
+    assert REFERENCE.stages == ["立案", "调查", "控制", "处置", "案款", "结案", "归档"]
+    assert all(n.name and n.action and n.materials for n in REFERENCE), "every card says 时限, 动作 and 材料"
+
+
+@pytest.mark.parametrize(
+    ("code", "trigger", "limit", "unit", "window"),
+    [
+        ("N01", "event", 2, Unit.WORKDAYS, "2wd"),
+        ("N02", "filing", 3, Unit.DAYS, "2wd"),
+        ("N06", "after:N05", 2, Unit.DAYS, "2wd"),
+        ("N08", "lead", 24, Unit.HOURS, "6h"),
+        ("N13", "filing", 1, Unit.MONTHS, "2wd"),
+        ("N19", "asset", 1, Unit.DAYS, "2wd"),
+        ("N20", "account", 0, Unit.EXPIRY, "30d"),
+        ("N21", "asset:车辆,不动产", 7, Unit.DAYS, "2wd"),
+        ("N34", "fund", 3, Unit.DAYS, "2wd"),
+        ("N38", "fund", 10, Unit.DAYS, "2wd"),
+        ("N42", "filing", 6, Unit.MONTHS, "30d"),
+        ("N43", "closing", 20, Unit.DAYS, "2wd"),
+        ("N47", "closing:终结本次执行程序", 6, Unit.MONTHS, "2wd"),
+    ],
+)
+def test_reference_cards(code, trigger, limit, unit, window):
+    node = REFERENCE[code]
+    assert (str(node.trigger), node.limit, node.unit, str(node.due_soon)) == (trigger, limit, unit, window)
+
+
+def test_n47_repeats_ten_times_over_five_years():
+    assert REFERENCE["N47"].repeat == 10 and REFERENCE["N47"].limit == 6
+
+
+def test_after_chains_inherit_the_root_subject():
+    assert REFERENCE.root_trigger("N39").kind is TriggerKind.FUND
+    assert REFERENCE.root_trigger("N24").kind is TriggerKind.ASSET
+    assert [n.code for n in REFERENCE.followers("N34")] == ["N35"]
+
+
+def test_labels_in_both_languages():
+    node = REFERENCE["N42"]
+    assert node.label("zh") == "执行期限" and node.label("en") == "Case term"
+    assert node.limit_label("zh") == "6个月" and node.limit_label("en") == "6 months"
+    assert node.stage_label("en") == "Closing"
+
+
+def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
+    path = tmp_path / "court-catalogue.csv"
+    path.write_text(header + body, encoding="utf-8")
+    return path
+
+
+def test_a_court_catalogue_file_is_used(tmp_path):
+    path = write(tmp_path, "N01,立案,立案审查,,event,3,workdays,2wd,1,审查,,申请书\nN02,立案,首次接待,,after:N01,5,days,,1,接待,,笔录\n")
+    catalogue = load_catalogue(path)
+    assert len(catalogue) == 2 and catalogue["N01"].limit == 3
+    assert str(catalogue["N02"].due_soon) == "2wd", "default window"
+
+
+def test_every_problem_is_reported_with_line_and_field(tmp_path):
+    path = write(
+        tmp_path,
+        "N01,立案,立案审查,,event,2,weeks,2wd,1,a,,b\n"  # line 2: unit
+        "N02,立案,首次接待,,after:N99,3,days,2wd,1,a,,b\n"  # line 3: dangling after
+        "N03,立案,,,filing,x,days,2wd,1,a,,b\n"  # line 4: name empty, limit
+        "N01,立案,重复,,filing,3,days,2wd,1,a,,b\n"  # line 5: duplicate code
+        "N05,调查,查控,,asset:飞机,3,days,2wd,1,a,,b\n"  # line 6: asset kind
+        "N06,调查,线索,,lead,24,hours,soon,1,a,,b\n"  # line 7: window
+        "N07,调查,续冻,,filing,0,expiry,30d,1,a,,b\n",  # line 8: expiry needs account
+    )
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    problems = error.value.problems
+    assert str(path) in str(error.value)
+    expected = [
+        "line 2, field unit",
+        "line 3, field trigger: after:N99 names no node",
+        "line 4, field name: is empty",
+        "line 4, field limit",
+        "line 5, field code: N01 already defined on line 2",
+        "line 6, field trigger",
+        "line 7, field due_soon",
+        "line 8, field unit: expiry deadlines exist only for the account trigger",
+    ]
+    for fragment in expected:
+        assert any(fragment in p for p in problems), (fragment, problems)
+
+
+def test_after_loops_are_rejected(tmp_path):
+    path = write(tmp_path, "N01,立案,甲,,after:N02,2,days,,1,a,,b\nN02,立案,乙,,after:N01,2,days,,1,a,,b\n")
+    with pytest.raises(CatalogueError, match="loops back"):
+        load_catalogue(path)
+
+
+def test_missing_header_column(tmp_path):
+    path = write(tmp_path, "N01,立案,甲,event,2\n", header="code,stage,name,trigger,limit\n")
+    with pytest.raises(CatalogueError, match="line 1, field unit: column missing"):
+        load_catalogue(path)
+
+
+def test_only_closing_nodes_repeat(tmp_path):
+    path = write(tmp_path, "N01,立案,甲,,filing,2,days,,3,a,,b\n")
+    with pytest.raises(CatalogueError, match="line 2, field repeat: only closing nodes repeat"):
+        load_catalogue(path)
+
+
+def test_unreadable_catalogue(tmp_path):
+    with pytest.raises(CatalogueError, match="cannot read"):
+        load_catalogue(tmp_path / "missing.csv")
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes((HEADER + "N01,立案,立案审查,,event,2,days,,1,a,,b\n").encode("gbk"))
+    with pytest.raises(CatalogueError, match="not UTF-8"):
+        load_catalogue(gbk)

@@ -1,0 +1,126 @@
+"""The command line as a user meets it: commands work on both backends, errors are one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from command_center.cli import cli
+from command_center.data.engine import open_database
+from command_center.data.queries import overview
+from tests.conftest import NOW
+
+
+def run(*args: str, env: dict | None = None):
+    result = CliRunner().invoke(cli, list(args), env=env or {}, catch_exceptions=False)
+    return result
+
+
+def run_process(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | (env_extra or {})
+    return subprocess.run([sys.executable, "-m", "command_center", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_demo_then_calendar_on_each_backend(db_url):
+    result = run("--db", db_url, "--now", "2026-11-20T10:00", "demo", "--cases", "300")
+    assert result.exit_code == 0, result.output
+    assert "300 cases" in result.output
+    database = open_database(db_url)
+    assert overview(database, NOW).cases == 300
+    database.dispose()
+
+    result = run("--db", db_url, "--now", "2026-11-20T10:00", "calendar")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("2026") and "官方" in line for line in lines)
+    assert any(line.startswith("2027") and "临时估算" in line for line in lines)
+
+
+def test_demo_if_empty_and_reset(sqlite_url):
+    assert run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "50").exit_code == 0
+    again = run("--db", sqlite_url, "demo", "--cases", "50")
+    assert again.exit_code == 1 and "already holds 50 cases" in again.output and "--reset" in again.output
+    skip = run("--db", sqlite_url, "demo", "--cases", "80", "--if-empty")
+    assert skip.exit_code == 0 and "nothing generated" in skip.output
+    reset = run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "80", "--reset")
+    assert reset.exit_code == 0, reset.output
+    database = open_database(sqlite_url)
+    assert overview(database, NOW).cases == 80
+    database.dispose()
+
+
+def test_calendar_json_and_year_listing():
+    result = run("--now", "2026-11-20T10:00", "--lang", "en", "calendar", "--json")
+    years = {y["year"]: y for y in json.loads(result.output)["years"]}
+    assert years[2026]["source"] == "official" and years[2027]["provisional"]
+    listing = run("--lang", "en", "calendar", "--year", "2026", "--json")
+    days = {d["date"]: d["kind"] for d in json.loads(listing.output)["days"]}
+    assert days["2026-10-10"] == "work" and days["2026-10-01"] == "rest" and days["2026-10-07"] == "rest"
+    text = run("calendar", "--year", "2027")
+    assert "2027-02-08 一  休 (临时)" in text.output
+
+
+def test_calendar_shows_court_overrides(tmp_path):
+    overrides = tmp_path / "cal.toml"
+    overrides.write_text('rest_days = ["2027-01-01"]\ncomplete_years = [2027]\n', encoding="utf-8")
+    config = tmp_path / "cc.toml"
+    config.write_text('calendar_overrides = "cal.toml"\n', encoding="utf-8")
+    result = run("--config", str(config), "--now", "2026-11-20T10:00", "--lang", "en", "calendar")
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("2027"))
+    assert "court override" in line and "+1 rest" in line
+    assert str(overrides) in result.output
+
+
+def test_db_upgrade_migrates_an_empty_postgresql(empty_pg_url):
+    first = run("--db", empty_pg_url, "db", "upgrade")
+    assert first.exit_code == 0 and "migrated from empty to" in first.output
+    second = run("--db", empty_pg_url, "db", "upgrade")
+    assert "already at revision" in second.output
+    status = run("--db", empty_pg_url, "db", "status")
+    assert "up to date" in status.output
+
+
+def test_postgresql_not_migrated_is_one_line(empty_pg_url):
+    result = run("--db", empty_pg_url, "demo", "--cases", "5")
+    assert result.exit_code == 1
+    assert "run `command-center db upgrade`" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--now", "yesterday", "calendar"], {}, "'yesterday' is not a date-time"),
+        (["--db", "postgresql://postgres@127.0.0.1:1/x", "demo"], {}, "cannot use the database"),
+        (["--db", "mysql://x@y/z", "demo"], {}, "only SQLite and PostgreSQL"),
+        (["calendar"], {"COMMAND_CENTER_LANGUAGE": "en"}, "unknown environment variable COMMAND_CENTER_LANGUAGE"),
+        (["calendar"], {"COMMAND_CENTER_CATALOGUE": "/nonexistent/catalogue.csv"}, "cannot read the file"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(args, env, expected):
+    result = run_process(*args, env_extra=env)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_broken_config_file_names_the_key(tmp_path):
+    config = tmp_path / "cc.toml"
+    config.write_text('databse = "sqlite:///x"\n', encoding="utf-8")
+    result = run("--config", str(config), "calendar")
+    assert result.exit_code == 1 and "unknown key 'databse'" in result.output and str(config) in result.output
+
+
+def test_broken_catalogue_is_rejected_at_start_up(tmp_path):
+    catalogue = tmp_path / "nodes.csv"
+    catalogue.write_text("code,stage,name,trigger,limit,unit\nN01,立案,立案审查,event,2,fortnights\n", encoding="utf-8")
+    result = run("calendar", env={"COMMAND_CENTER_CATALOGUE": str(catalogue)})
+    assert result.exit_code == 1
+    assert f"node catalogue {catalogue}: line 2, field unit" in result.output

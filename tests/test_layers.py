@@ -1,0 +1,33 @@
+"""data/ and jobs/ never import textual: they return plain data that any screen can show."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import command_center.data
+import command_center.jobs
+
+BLOCK_TEXTUAL = """
+import importlib, sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name == "textual" or name.startswith("textual."):
+            raise ImportError("textual imported from " + sys.argv[1])
+sys.meta_path.insert(0, Block())
+for module in sys.argv[1:]:
+    importlib.import_module(module)
+import command_center.cli
+"""
+
+
+def test_data_and_jobs_do_not_import_textual():
+    modules = [
+        f"{package.__name__}.{info.name}"
+        for package in (command_center.data, command_center.jobs)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+    assert "command_center.data.queries" in modules
+    result = subprocess.run([sys.executable, "-c", BLOCK_TEXTUAL, *modules], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
