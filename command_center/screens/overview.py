@@ -62,7 +62,7 @@ class OverviewScreen(Screen[None]):
         self.t = LABELS[runtime.lang]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True)
+        yield Header()
         yield Static(self.t["loading"], id="status")
         with Grid(id="figures"):
             for key, style in BOXES:
