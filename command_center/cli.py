@@ -125,11 +125,8 @@ def db() -> None:
 def upgrade(ctx: click.Context) -> None:
     """Migrate the database (e.g. a shared PostgreSQL) to this version's schema."""
     runtime = _runtime(ctx)
-    engine = db_engine.make_engine(runtime.settings.db)
-    try:
+    with db_engine.engine_for(runtime.settings.db) as engine:
         before, after = db_engine.upgrade(engine)
-    finally:
-        engine.dispose()
     url = db_engine.display_url(runtime.settings.db)
     if before == after:
         click.echo(f"{url} is already at revision {after}.")
@@ -142,11 +139,8 @@ def upgrade(ctx: click.Context) -> None:
 def status(ctx: click.Context) -> None:
     """Show the database's schema revision."""
     runtime = _runtime(ctx)
-    engine = db_engine.make_engine(runtime.settings.db)
-    try:
+    with db_engine.engine_for(runtime.settings.db) as engine:
         current = db_engine.current_revision(engine)
-    finally:
-        engine.dispose()
     head = db_engine.head_revision()
     state = "up to date" if current == head else "needs `command-center db upgrade`"
     click.echo(f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, this version needs {head}: {state}")

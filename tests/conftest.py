@@ -72,14 +72,19 @@ def pg_template() -> Iterator[str]:
     _drop(name)
 
 
+def _throwaway(pg_template: str, *, migrated: bool) -> Iterator[str]:
+    name = f"{pg_template}_{next(_counter)}"
+    template = f' TEMPLATE "{pg_template}"' if migrated else ""
+    with _pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"{template}')
+    yield _pg_url(name)
+    _drop(name)
+
+
 @pytest.fixture
 def pg_url(pg_template: str) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for one test."""
-    name = f"{pg_template}_{next(_counter)}"
-    with _pg_connect() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    yield _pg_url(name)
-    _drop(name)
+    yield from _throwaway(pg_template, migrated=True)
 
 
 @pytest.fixture
@@ -110,8 +115,4 @@ def runtime(db_url: str) -> Iterator[Runtime]:
 @pytest.fixture
 def empty_pg_url(pg_template: str) -> Iterator[str]:
     """A fresh PostgreSQL database with no schema at all."""
-    name = f"{pg_template}_empty_{next(_counter)}"
-    with _pg_connect() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield _pg_url(name)
-    _drop(name)
+    yield from _throwaway(pg_template, migrated=False)

@@ -111,3 +111,12 @@ def test_unreachable_database_is_one_clear_line():
     message = str(error.value)
     assert message.startswith("cannot use the database postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     assert "\n" not in message
+
+
+def test_a_database_from_a_newer_version_is_a_clear_error(sqlite_url):
+    database = open_database(sqlite_url)
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    database.dispose()
+    with pytest.raises(DatabaseError, match=r"from revision 9999: .*newer command-center"):
+        open_database(sqlite_url)

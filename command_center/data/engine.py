@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -93,11 +94,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    """An engine for one command (no migration, no check), disposed afterwards."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     """Migrate to ``revision``; returns (revision before, revision after)."""
     before = current_revision(engine)
-    with engine.begin() as connection:
-        command.upgrade(_alembic_config(connection), revision)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+    except CommandError as exc:
+        raise DatabaseError(
+            f"cannot migrate {display_url(engine.url.render_as_string(hide_password=False))} from revision {before}: {exc} "
+            "(was it migrated by a newer command-center?)"
+        ) from None
     return before, current_revision(engine)
 
 
@@ -151,15 +168,14 @@ def open_database(url: str, *, migrate: bool | None = None) -> Database:
     if migrate is None:
         migrate = engine.dialect.name == "sqlite"
     try:
-        if migrate:
+        current, head = current_revision(engine), head_revision()
+        if migrate and current != head:
             upgrade(engine)
-        else:
-            current, head = current_revision(engine), head_revision()
-            if current != head:
-                state = "empty" if current is None else f"at revision {current}"
-                raise DatabaseError(
-                    f"the database {display_url(url)} is {state}, this version needs {head}: run `command-center db upgrade`"
-                )
+        elif current != head:
+            state = "empty" if current is None else f"at revision {current}"
+            raise DatabaseError(
+                f"the database {display_url(url)} is {state}, this version needs {head}: run `command-center db upgrade`"
+            )
     except DBAPIError as exc:
         engine.dispose()
         raise DatabaseError(describe_connection_error(url, exc)) from None

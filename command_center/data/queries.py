@@ -57,11 +57,13 @@ def overview(db: Database, now: datetime) -> Overview:
             .group_by(nodes.c.case_id)
             .subquery()
         )
+        # A case's light is the tier of its earliest-due open overdue node.
+        red_from, yellow_from, blue_from = (tier_threshold(today, months) for months in (3, 2, 1))
         red, yellow, blue = conn.execute(
-            select(*(
-                func.count(case((and_(worst.c.due <= tier_threshold(today, months),
-                                      *([worst.c.due > tier_threshold(today, months + 1)] if months < 3 else [])), literal(1))))
-                for months in (3, 2, 1)
-            ))
+            select(
+                func.count(case((worst.c.due <= red_from, literal(1)))),
+                func.count(case((and_(worst.c.due > red_from, worst.c.due <= yellow_from), literal(1)))),
+                func.count(case((and_(worst.c.due > yellow_from, worst.c.due <= blue_from), literal(1)))),
+            )
         ).one()
     return Overview(now, total, open_cases, new_today, Decimal(amount), count, open_nodes, overdue, red, yellow, blue)
