@@ -323,3 +323,25 @@ class IndicatorSnapshot(Base):
     indicator: Mapped[str] = mapped_column(String(40))
     value: Mapped[Decimal] = mapped_column(Fixed(4, 20))
     taken_at: Mapped[datetime]
+
+
+class CalendarDay(Base):
+    """The working-day calendar materialised for set-based due-date arithmetic (data/sqlcal.py)."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (Index("ix_calendar_days_workday_seq", "workday_seq", "is_workday"),)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    workday_seq: Mapped[int] = mapped_column(Integer)
+    provisional_seq: Mapped[int] = mapped_column(Integer)
+    roll_to: Mapped[date] = mapped_column(Date)  # first working day on or after ``day``
+    roll_provisional: Mapped[bool] = mapped_column(Boolean)  # a provisional day in [day, roll_to]
+
+
+class SystemState(Base):
+    """Small named values the jobs keep between runs (e.g. the calendar's fingerprint)."""
+
+    __tablename__ = "system_state"
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,173 @@
+"""Deadline arithmetic inside SQL, so the recompute can be set-based (DOMAIN.md §3).
+
+The working-day calendar is materialised in ``calendar_days`` (one row a day, with the
+running number of working days and where a rest day rolls to), and the date arithmetic
+is compiled per dialect.  ``tests/test_sqlcal.py`` checks every construct against
+:class:`~command_center.data.workcal.WorkCalendar` on both backends.
+
+Asia/Shanghai has kept UTC+08:00 without daylight saving since 1991, which is what the
+SQLite form of :class:`local_date` relies on (times are stored as UTC text there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, Date, delete, insert, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
+
+from command_center.data import models as m
+from command_center.data.bulk import bulk_insert
+from command_center.data.workcal import WorkCalendar
+
+#: The days materialised: wide enough for every filing, expiry and five-year repeat.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2045, 12, 31)
+FINGERPRINT_KEY = "calendar_days"
+
+
+def calendar_rows(calendar: WorkCalendar, first: date = FIRST_DAY, last: date = LAST_DAY) -> list[dict]:
+    """One row a day: working day, provisional, running counts, and where the day rolls to.
+
+    ``workday_seq`` counts working days up to and including the day, so the ``n``-th
+    working day after ``d`` is the working day whose number is ``seq(d) + n``;
+    ``provisional_seq`` counts provisional days the same way.
+    """
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    flags = [calendar.day(d) for d in days]
+    rows: list[dict] = []
+    seq = provisional_seq = 0
+    for day, (workday, provisional) in zip(days, flags, strict=True):
+        seq += workday
+        provisional_seq += provisional
+        rows.append({"day": day, "is_workday": workday, "provisional": provisional, "workday_seq": seq,
+                     "provisional_seq": provisional_seq, "roll_to": None, "roll_provisional": False})
+    # Walk backwards to find, for each day, the first working day on or after it.
+    next_workday, provisional_since = None, False
+    for row in reversed(rows):
+        if row["is_workday"]:
+            next_workday, provisional_since = row["day"], row["provisional"]
+        else:
+            provisional_since = provisional_since or row["provisional"]
+        row["roll_to"] = next_workday or row["day"]
+        row["roll_provisional"] = provisional_since if not row["is_workday"] else row["provisional"]
+    return rows
+
+
+def fingerprint(rows: list[dict]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(f"{row['day']}{int(row['is_workday'])}{int(row['provisional'])};".encode())
+    return digest.hexdigest()[:32]
+
+
+def sync_calendar(conn: Connection, calendar: WorkCalendar) -> bool:
+    """Make ``calendar_days`` match ``calendar``; returns True when it changed (recompute due dates)."""
+    rows = calendar_rows(calendar)
+    wanted = fingerprint(rows)
+    meta = m.SystemState.__table__
+    current = conn.execute(select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)).scalar_one_or_none()
+    if current == wanted:
+        return False
+    conn.execute(delete(m.CalendarDay.__table__))
+    bulk_insert(conn, m.CalendarDay.__table__, rows)
+    if current is None:
+        conn.execute(insert(meta).values(key=FINGERPRINT_KEY, value=wanted))
+    else:
+        conn.execute(meta.update().where(meta.c.key == FINGERPRINT_KEY).values(value=wanted))
+    return True
+
+
+# -- dialect-specific date arithmetic ------------------------------------------------------
+
+
+class local_date(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """The Asia/Shanghai calendar date of a timezone-aware instant column."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+@compiles(local_date, "postgresql")
+def _local_date_pg(element, compiler, **kw):
+    return f"(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai')::date"
+
+
+@compiles(local_date, "sqlite")
+def _local_date_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+class add_days(FunctionElement):  # noqa: N801
+    """``day + n`` days (``n`` may be a column)."""
+
+    type = Date()
+    inherit_cache = True
+    name = "add_days"
+
+
+@compiles(add_days, "postgresql")
+def _add_days_pg(element, compiler, **kw):
+    day, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({day} AS DATE) + CAST({n} AS INTEGER))"
+
+
+@compiles(add_days, "sqlite")
+def _add_days_sqlite(element, compiler, **kw):
+    day, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"date({day}, printf('%+d days', {n}))"
+
+
+class add_months(FunctionElement):  # noqa: N801
+    """Same day ``n`` months later, clipped to the end of a shorter month."""
+
+    type = Date()
+    inherit_cache = True
+    name = "add_months"
+
+
+@compiles(add_months, "postgresql")
+def _add_months_pg(element, compiler, **kw):
+    day, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(CAST({day} AS DATE) + make_interval(months => CAST({n} AS INTEGER)) AS DATE)"
+
+
+@compiles(add_months, "sqlite")
+def _add_months_sqlite(element, compiler, **kw):
+    # SQLite's '+N months' overflows into the next month (01-31 → 03-03); clip by hand.
+    day, n = (compiler.process(c, **kw) for c in element.clauses)
+    same_day = f"date({day}, 'start of month', printf('%+d months', {n}), printf('%+d days', CAST(strftime('%d', {day}) AS INTEGER) - 1))"
+    month_end = f"date({day}, 'start of month', printf('%+d months', ({n}) + 1), '-1 day')"
+    return f"min({same_day}, {month_end})"
+
+
+class end_of_local_day(FunctionElement):  # noqa: N801
+    """23:59:59.999999 Asia/Shanghai on a date, as an instant (the ``due_at`` of date-based nodes)."""
+
+    inherit_cache = True
+    name = "end_of_local_day"
+
+    def __init__(self, day):
+        super().__init__(day)
+        self.type = m.NodeInstance.__table__.c.due_at.type
+
+
+@compiles(end_of_local_day, "postgresql")
+def _end_of_day_pg(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"((CAST({day} AS DATE) + TIME '23:59:59.999999') AT TIME ZONE 'Asia/Shanghai')"
+
+
+@compiles(end_of_local_day, "sqlite")
+def _end_of_day_sqlite(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    # 23:59:59.999999 at UTC+08:00 is 15:59:59.999999 UTC on the same day (stored as UTC text).
+    return f"(date({day}) || ' 15:59:59.999999')"
+
+
+def provisional_between(first: FromClause, last: FromClause) -> ColumnElement:
+    """Whether any day in (first.day, last.day] is provisional, from two ``calendar_days`` rows."""
+    return last.c.provisional_seq - first.c.provisional_seq > 0
