@@ -99,7 +99,6 @@ class _Court:
         self.rng = random.Random(seed)
         self.now = now
         self.today = local_date(now)
-        self.used_names: set[str] = set()
         self.counters = {"fund": 0, "asset": 0, "account": 0, "lead": 0}
 
     # -- names -------------------------------------------------------------------------
@@ -144,7 +143,7 @@ class _Court:
                     return name
 
         for team in teams:
-            for k in range(OFFICERS_PER_TEAM):
+            for _ in range(OFFICERS_PER_TEAM):
                 number = len(officers) + 1
                 officers.append({"id": number, "login": f"o{number:03d}", "name": unique_name(), "role": "officer",
                                  "team_id": team["id"], "phone": self.phone(), "active": True})

@@ -6,7 +6,6 @@ Create Date: 2026-11-21 10:33:56.522406
 """
 from alembic import op
 import sqlalchemy as sa
-import command_center.data.types
 
 
 revision = '0002'
