@@ -65,11 +65,8 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
 
     Without a command, opens the dashboard.
     """
-    try:
-        settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
-        runtime = Runtime.start(settings, _now_option(now_text))
-    except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
+    runtime = Runtime.start(settings, _now_option(now_text))
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
     if ctx.invoked_subcommand is None:

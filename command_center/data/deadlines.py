@@ -67,14 +67,8 @@ def term_due(
     (both ends included, an open period up to ``today``) push that end later; the result is
     rolled off rest days like any ``days`` deadline.
     """
-    shift = timedelta(days=suspended_days(suspensions, today))
-    if extended_to is not None:
-        end = extended_to
-    elif node.unit is Unit.MONTHS:
-        end = add_months(filed_on, node.limit)
-    elif node.unit is Unit.DAYS:
-        end = filed_on + timedelta(days=node.limit)
-    else:  # a court catalogue with a workdays/hours term: count from a start moved by the pause
-        return calendar.due(filed_on + shift, node.limit, node.unit)
-    day, provisional = calendar.roll(end + shift)
+    paused = suspended_days(suspensions, today)
+    if extended_to is None:
+        return calendar.due(filed_on, node.limit, node.unit, paused_days=paused)
+    day, provisional = calendar.roll(extended_to + timedelta(days=paused))
     return Due(day, end_of_day(day), provisional)

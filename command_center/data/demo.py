@@ -55,6 +55,9 @@ ASSET_KINDS = (("车辆", 0.45), ("不动产", 0.30), ("动产", 0.15), ("股权
 VALUATION = {"车辆": (30_000, 300_000), "不动产": (200_000, 3_000_000), "动产": (5_000, 100_000), "股权": (100_000, 5_000_000), "其他": (2_000, 50_000)}
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHUNK = 2_000
+#: What one chunk of cases writes, parents first.
+TABLES = (("cases", m.Case), ("parties", m.Party), ("nodes", m.NodeInstance), ("funds", m.Fund), ("assets", m.SeizedAsset),
+          ("accounts", m.FrozenAccount), ("leads", m.Lead), ("suspensions", m.Suspension))
 
 
 class DemoError(RuntimeError):
@@ -200,19 +203,17 @@ def generate(
     workdays = [d for d in workdays if calendar.is_workday(d)] or [court.today]
     filed = sorted(court.rng.choice(workdays) for _ in range(cases))
 
-    totals = dict.fromkeys(("parties", "nodes", "funds", "assets", "accounts", "leads", "suspensions", "open"), 0)
+    totals = dict.fromkeys([name for name, _ in TABLES] + ["open"], 0)
     numbers: dict[tuple[int, str], int] = {}
     with db.engine.begin() as conn:
         conn.execute(insert(m.Court.__table__), courts)
         conn.execute(insert(m.Team.__table__), teams)
         conn.execute(insert(m.Officer.__table__), officers)
         for chunk_start in range(0, cases, CHUNK):
-            rows: dict[str, list[dict]] = {name: [] for name in ("cases", "parties", "nodes", "funds", "assets", "accounts", "leads", "suspensions")}
+            rows: dict[str, list[dict]] = {name: [] for name, _ in TABLES}
             for index in range(chunk_start, min(cases, chunk_start + CHUNK)):
                 _one_case(court, index + 1, filed[index], numbers, by_team, rows)
-            bulk_insert(conn, m.Case.__table__, rows["cases"])
-            for name, table in (("parties", m.Party), ("nodes", m.NodeInstance), ("funds", m.Fund), ("assets", m.SeizedAsset),
-                                ("accounts", m.FrozenAccount), ("leads", m.Lead), ("suspensions", m.Suspension)):
+            for name, table in TABLES:
                 totals[name] += bulk_insert(conn, table.__table__, rows[name])
             totals["open"] += sum(1 for c in rows["cases"] if c["closed_on"] is None)
             if progress:

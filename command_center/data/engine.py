@@ -76,7 +76,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
-def _alembic_config(connection) -> Config:
+def _alembic_config(connection=None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -84,9 +84,7 @@ def _alembic_config(connection) -> Config:
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -112,7 +110,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
             command.upgrade(_alembic_config(connection), revision)
     except CommandError as exc:
         raise DatabaseError(
-            f"cannot migrate {display_url(engine.url.render_as_string(hide_password=False))} from revision {before}: {exc} "
+            f"cannot migrate {engine.url.render_as_string(hide_password=True)} from revision {before}: {exc} "
             "(was it migrated by a newer command-center?)"
         ) from None
     return before, current_revision(engine)
@@ -126,7 +124,8 @@ def reset(engine: Engine) -> None:
 
 
 def describe_connection_error(url: str, exc: Exception) -> str:
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(getattr(exc, "orig", exc)).strip() else type(exc).__name__
+    detail = str(getattr(exc, "orig", exc)).strip()
+    reason = detail.splitlines()[0] if detail else type(exc).__name__
     return f"cannot use the database {display_url(url)}: {reason}"
 
 

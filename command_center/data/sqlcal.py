@@ -52,7 +52,7 @@ def calendar_rows(calendar: WorkCalendar, first: date = FIRST_DAY, last: date = 
         else:
             provisional_since = provisional_since or row["provisional"]
         row["roll_to"] = next_workday or row["day"]
-        row["roll_provisional"] = provisional_since if not row["is_workday"] else row["provisional"]
+        row["roll_provisional"] = provisional_since
     return rows
 
 

@@ -355,23 +355,28 @@ class WorkCalendar:
             counted += workday
         return day, provisional
 
-    def due(self, start: datetime | date, limit: int, unit: Unit | str) -> Due:
-        """The deadline of a node started at ``start`` with ``limit`` ``unit``."""
+    def due(self, start: datetime | date, limit: int, unit: Unit | str, *, paused_days: int = 0) -> Due:
+        """The deadline of a node started at ``start`` with ``limit`` ``unit``.
+
+        ``paused_days`` (days not counted, e.g. a suspended case term) push the unrolled end
+        later before the rest-day roll; for ``workdays`` the count starts that much later.
+        """
         unit = Unit(unit)
+        pause = timedelta(days=paused_days)
         if unit is Unit.HOURS:
             if not isinstance(start, datetime):
                 start = datetime.combine(start, time(0), tzinfo=TZ)
-            at = start.astimezone(TZ) + timedelta(hours=limit)
+            at = start.astimezone(TZ) + timedelta(hours=limit) + pause
             return Due(at.date(), at, False)
         start_day = local_date(start)
         if unit is Unit.DAYS:
-            day, provisional = self.roll(start_day + timedelta(days=limit))
+            day, provisional = self.roll(start_day + timedelta(days=limit) + pause)
         elif unit is Unit.WORKDAYS:
-            day, provisional = self.nth_workday_after(start_day, limit)
+            day, provisional = self.nth_workday_after(start_day + pause, limit)
         elif unit is Unit.MONTHS:
-            day, provisional = self.roll(add_months(start_day, limit))
+            day, provisional = self.roll(add_months(start_day, limit) + pause)
         else:  # EXPIRY: due on the expiry date itself, never rolled
-            day, provisional = start_day + timedelta(days=limit), False
+            day, provisional = start_day + timedelta(days=limit) + pause, False
         return Due(day, end_of_day(day), provisional)
 
     def is_due_soon(self, due: Due, now: datetime, window: Window) -> bool:
