@@ -6,14 +6,14 @@ from textual.widgets import Static
 
 from command_center.app import make_app
 from command_center.data.demo import generate
-from command_center.data.queries import overview
+from command_center.data.indicators import indicators
 from tests.conftest import NOW
 
 
 async def test_overview_shows_the_database_counts(runtime):
     database = runtime.database()
     generate(database, runtime.catalogue, runtime.calendar, cases=400, seed=3, now=NOW, court_name="示范人民法院")
-    expected = overview(database, NOW)
+    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
     app = make_app(runtime)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
@@ -21,7 +21,8 @@ async def test_overview_shows_the_database_counts(runtime):
         await pilot.pause()
         screen = app.screen
         text = {box.id: str(box.render()) for box in screen.query(".figure").results(Static)}
-        assert text["box-red"] == f"{expected.red:,} 件"
+        assert text["box-red"] == f"{expected.lights.red:,} 件"
+        assert text["box-due_soon_nodes"] == f"{expected.due_soon_nodes:,} 个"
         assert text["box-open_cases"] == f"{expected.open_cases:,} / 400"
         assert text["box-undisbursed"].startswith(f"{expected.undisbursed_amount:,.2f} 元")
         assert "2026-11-20 10:00:00" in str(screen.query_one("#status", Static).render())

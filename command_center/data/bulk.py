@@ -50,3 +50,11 @@ def _checked(column_type, value, dialect):
     if process is None or value is None:
         return value
     return process(value, dialect)
+
+
+def changed_rows(conn: Connection, statement) -> int:
+    """Execute an INSERT / UPDATE / DELETE and return how many rows it wrote.
+
+    SQLAlchemy only keeps the count of an ``INSERT … SELECT`` when asked to.
+    """
+    return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount

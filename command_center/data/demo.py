@@ -398,6 +398,10 @@ def _one_case(court: _Court, case_id: int, filed_on: date, numbers: dict, by_tea
             if kind in ("车辆", "不动产"):
                 done = add_node("N21", seized_at, subject=asset_id, late=0.08, never=0.02)
                 evaluation = local_date(done) if done else None
+                for code in ("N22", "N23", "N24"):  # ownership, reference price, inspection
+                    if done is None:
+                        break
+                    done = add_node(code, done, subject=asset_id, late=0.06, never=0.01)
             status = "已解封" if closing_mode == "执行完毕" and rng.random() < 0.5 else (
                 "已成交" if closing_mode == "执行完毕" else "评估中" if evaluation else "待评估")
             rows["assets"].append({
@@ -442,6 +446,13 @@ def _one_case(court: _Court, case_id: int, filed_on: date, numbers: dict, by_tea
             on_time = closed_on is not None
             claimed = add_node("N34", arrived, subject=fund_id, late=0.04 if not on_time else 0.02, never=0 if on_time else 0.01)
             disbursed = add_node("N38", arrived, subject=fund_id, late=0.06 if not on_time else 0.03, never=0 if on_time else 0.02)
+            step = claimed
+            for code in ("N35", "N36", "N37"):  # distribution, approval, online payment
+                if step is None:
+                    break
+                step = add_node(code, step, subject=fund_id, late=0.03, never=0 if on_time else 0.01)
+            if disbursed is not None:
+                add_node("N39", disbursed, subject=fund_id, late=0.03, never=0.005)
             if disbursed is not None and claimed is None:
                 claimed = arrived + (disbursed - arrived) / 3
             rows["funds"].append({"fund_id": fund_id, "case_id": case_id, "amount": Decimal(share).scaleb(-2),

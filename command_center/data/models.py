@@ -148,6 +148,8 @@ class NodeInstance(Base):
         # the wall's hot path: open nodes ordered by deadline
         Index("ix_node_instances_open_due", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
         Index("ix_node_instances_open_code_due", "node_code", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
+        # the applicant's completion message: nodes completed since the last recompute
+        Index("ix_node_instances_completed_at", "completed_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -345,3 +347,34 @@ class SystemState(Base):
     __tablename__ = "system_state"
     key: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduled jobs: one row per lease, renewed by its holder before it expires.
+
+    ``token`` grows by one at every change of holder; a job's transaction checks it (the
+    fencing token), so a leader that lost the lease without noticing cannot write.
+    """
+
+    __tablename__ = "scheduler_lease"
+    name: Mapped[str] = mapped_column(String(30), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    token: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+
+
+REVIEW_KINDS = ("fund_sample", "asset_inventory", "closed_review")
+
+
+class ReviewList(Base):
+    """A supervision list the scheduler draws up (克旗): weekly 10% of disbursed-fund files,
+    the seized items to check every 10 days, every case closed in the month."""
+
+    __tablename__ = "review_lists"
+    __table_args__ = (UniqueConstraint("kind", "period", name="uq_review_lists_key"), _one_of("kind", REVIEW_KINDS, "kind"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(20))  # e.g. 2026-W47, 2026-11-21, 2026-10
+    created_at: Mapped[datetime]
+    items: Mapped[dict[str, Any]]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Date, delete, insert, select
+from sqlalchemy import JSON, Connection, Date, Integer, delete, insert, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
 
@@ -171,3 +171,88 @@ def _end_of_day_sqlite(element, compiler, **kw):
 def provisional_between(first: FromClause, last: FromClause) -> ColumnElement:
     """Whether any day in (first.day, last.day] is provisional, from two ``calendar_days`` rows."""
     return last.c.provisional_seq - first.c.provisional_seq > 0
+
+
+class start_of_local_day(FunctionElement):  # noqa: N801
+    """00:00 Asia/Shanghai on a date, as an instant (when a date-triggered node starts)."""
+
+    inherit_cache = True
+    name = "start_of_local_day"
+
+    def __init__(self, day):
+        super().__init__(day)
+        self.type = m.NodeInstance.__table__.c.started_at.type
+
+
+@compiles(start_of_local_day, "postgresql")
+def _start_of_day_pg(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"(CAST({day} AS DATE)::timestamp AT TIME ZONE 'Asia/Shanghai')"
+
+
+@compiles(start_of_local_day, "sqlite")
+def _start_of_day_sqlite(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"(datetime({day}, '-8 hours') || '.000000')"
+
+
+class add_hours(FunctionElement):  # noqa: N801
+    """An instant ``n`` hours later (``n`` may be a column)."""
+
+    inherit_cache = True
+    name = "add_hours"
+
+    def __init__(self, instant, hours):
+        super().__init__(instant, hours)
+        self.type = m.NodeInstance.__table__.c.due_at.type
+
+
+@compiles(add_hours, "postgresql")
+def _add_hours_pg(element, compiler, **kw):
+    instant, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({instant} + make_interval(hours => CAST({n} AS INTEGER)))"
+
+
+@compiles(add_hours, "sqlite")
+def _add_hours_sqlite(element, compiler, **kw):
+    # keep SQLAlchemy's text form (microseconds included) so comparisons stay lexicographic
+    instant, n = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(datetime({instant}, printf('%+d hours', {n})) || substr({instant}, 20))"
+
+
+class day_diff(FunctionElement):  # noqa: N801
+    """Whole days from ``earlier`` to ``later`` (two dates)."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "day_diff"
+
+
+@compiles(day_diff, "postgresql")
+def _day_diff_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(CAST({later} AS DATE) - CAST({earlier} AS DATE))"
+
+
+@compiles(day_diff, "sqlite")
+def _day_diff_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)"
+
+
+class json_object(FunctionElement):  # noqa: N801
+    """A JSON object from alternating key / value arguments."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_object"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_pg(element, compiler, **kw):
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object, "sqlite")
+def _json_object_sqlite(element, compiler, **kw):
+    return f"json_object({compiler.process(element.clauses, **kw)})"

@@ -9,20 +9,20 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from command_center.data.queries import Overview, overview
+from command_center.data.indicators import Indicators, indicators
 from command_center.runtime import Runtime
 
 LABELS = {
     "zh": {
         "open_cases": "未结/全部案件", "new_cases_today": "今日新收案件数",
-        "undisbursed": "剩余未发放案款", "open_nodes": "进行中节点", "overdue_nodes": "超期节点",
+        "undisbursed": "剩余未发放案款", "open_nodes": "进行中节点", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
         "red": "红灯 超3个月", "yellow": "黄灯 超2个月", "blue": "蓝灯 超1个月",
         "loading": "正在读取数据库…", "as_of": "数据时间", "error": "无法读取数据库",
         "unit_cases": "件", "unit_nodes": "个", "unit_yuan": "元",
     },
     "en": {
         "open_cases": "Open / all cases", "new_cases_today": "New cases today",
-        "undisbursed": "Undisbursed funds", "open_nodes": "Open nodes", "overdue_nodes": "Overdue nodes",
+        "undisbursed": "Undisbursed funds", "open_nodes": "Open nodes", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
         "red": "Red  > 3 months", "yellow": "Yellow > 2 months", "blue": "Blue > 1 month",
         "loading": "Reading the database…", "as_of": "As of", "error": "Cannot read the database",
         "unit_cases": "cases", "unit_nodes": "nodes", "unit_yuan": "yuan",
@@ -33,11 +33,11 @@ LABELS = {
 #: (key, style class) of each box, in screen order.
 BOXES = (
     ("new_cases_today", ""), ("undisbursed", ""), ("open_cases", ""), ("open_nodes", ""),
-    ("overdue_nodes", "warning"), ("red", "red"), ("yellow", "yellow"), ("blue", "blue"),
+    ("due_soon_nodes", "warning"), ("overdue_nodes", "warning"), ("red", "red"), ("yellow", "yellow"), ("blue", "blue"),
 )
 
 
-def figures(data: Overview, lang: str) -> dict[str, str]:
+def figures(data: Indicators, lang: str) -> dict[str, str]:
     """The text of each box."""
     t = LABELS[lang]
     return {
@@ -45,10 +45,11 @@ def figures(data: Overview, lang: str) -> dict[str, str]:
         "undisbursed": f"{data.undisbursed_amount:,.2f} {t['unit_yuan']} ({data.undisbursed_count:,})",
         "open_cases": f"{data.open_cases:,} / {data.cases:,}",
         "open_nodes": f"{data.open_nodes:,} {t['unit_nodes']}",
+        "due_soon_nodes": f"{data.due_soon_nodes:,} {t['unit_nodes']}",
         "overdue_nodes": f"{data.overdue_nodes:,} {t['unit_nodes']}",
-        "red": f"{data.red:,} {t['unit_cases']}",
-        "yellow": f"{data.yellow:,} {t['unit_cases']}",
-        "blue": f"{data.blue:,} {t['unit_cases']}",
+        "red": f"{data.lights.red:,} {t['unit_cases']}",
+        "yellow": f"{data.lights.yellow:,} {t['unit_cases']}",
+        "blue": f"{data.lights.blue:,} {t['unit_cases']}",
     }
 
 
@@ -80,13 +81,14 @@ class OverviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="overview")
     def load(self) -> None:
         try:
-            data = overview(self.runtime.database(), self.runtime.clock.now())
+            rt = self.runtime
+            data = indicators(rt.database(), rt.catalogue, rt.calendar, rt.clock.now())
         except Exception as exc:  # noqa: BLE001 - shown on screen, the app keeps running
             self.app.call_from_thread(self.show_error, str(exc).splitlines()[0])
             return
         self.app.call_from_thread(self.show, data)
 
-    def show(self, data: Overview) -> None:
+    def show(self, data: Indicators) -> None:
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
         status = self.query_one("#status", Static)

@@ -1,0 +1,110 @@
+"""The alert rules as SQL expressions, shared by the recompute and the indicators (DOMAIN.md §3).
+
+* ``overdue``: the node is open and ``now`` is past its last on-time instant (``due_at``).
+* tiers: blue / yellow / red when today is strictly more than 1 / 2 / 3 calendar months
+  after the due date, plain ``overdue`` before that.
+* ``due_soon``: open, not overdue, and due within the node's window (``6h``, ``30d``,
+  ``2wd``…).  The window's end is worked out once per distinct window in Python (it needs
+  the working-day calendar), so the SQL is one comparison per node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, literal, null
+from sqlalchemy.sql.expression import ColumnElement
+
+from command_center.data.catalogue import Catalogue
+from command_center.data.types import AwareDateTime
+from command_center.data.workcal import Tier, Window, WorkCalendar, end_of_day, local_date, tier_threshold
+
+#: The response each light demands (克旗): blue 电子说明, yellow 当面汇报, red 约谈 + 专项评查.
+RESPONSES = {Tier.BLUE: "explanation", Tier.YELLOW: "report", Tier.RED: "interview"}
+RESPONSE_LABELS = {
+    "zh": {"explanation": "电子说明", "report": "当面汇报", "interview": "约谈+专项评查"},
+    "en": {"explanation": "written explanation", "report": "in-person report", "interview": "interview + special review"},
+}
+#: Working days an officer has for the response once a light comes on (local default).
+RESPONSE_WORKDAYS = 3
+
+
+def open_node(nodes) -> ColumnElement[bool]:
+    return and_(nodes.c.completed_at.is_(None), nodes.c.stopped_at.is_(None))
+
+
+def window_end(window: Window, now: datetime, calendar: WorkCalendar) -> datetime:
+    """The last instant a deadline may fall on to count as due soon at ``now``."""
+    today = local_date(now)
+    if window.kind == "h":
+        return now + timedelta(hours=window.amount)
+    if window.kind == "d":
+        return end_of_day(today + timedelta(days=window.amount))
+    day, _ = calendar.nth_workday_after(today, window.amount)
+    return end_of_day(day)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rule thresholds as of one instant."""
+
+    now: datetime
+    today: date
+    red_from: date
+    yellow_from: date
+    blue_from: date
+    #: window end → node codes with that window
+    soon_until: dict[datetime, tuple[str, ...]]
+    response_due: date
+
+    @classmethod
+    def at(cls, now: datetime, catalogue: Catalogue, calendar: WorkCalendar) -> Rules:
+        today = local_date(now)
+        groups: dict[datetime, list[str]] = defaultdict(list)
+        for node in catalogue:
+            groups[window_end(node.due_soon, now, calendar)].append(node.code)
+        response_due, _ = calendar.nth_workday_after(today, RESPONSE_WORKDAYS)
+        return cls(
+            now=now,
+            today=today,
+            red_from=tier_threshold(today, 3),
+            yellow_from=tier_threshold(today, 2),
+            blue_from=tier_threshold(today, 1),
+            soon_until={at: tuple(codes) for at, codes in sorted(groups.items())},
+            response_due=response_due,
+        )
+
+    @property
+    def latest_soon(self) -> datetime:
+        return max(self.soon_until) if self.soon_until else self.now
+
+    def _instant(self, value: datetime):
+        return literal(value, AwareDateTime())
+
+    def overdue(self, nodes) -> ColumnElement[bool]:
+        return nodes.c.due_at < self._instant(self.now)
+
+    def soon_end(self, nodes) -> ColumnElement:
+        """The end of the node's due-soon window (NULL for a code the catalogue lacks)."""
+        return case(*[(nodes.c.node_code.in_(codes), self._instant(at)) for at, codes in self.soon_until.items()], else_=null())
+
+    def due_soon(self, nodes) -> ColumnElement[bool]:
+        return and_(
+            nodes.c.due_at >= self._instant(self.now),
+            nodes.c.due_at <= self._instant(self.latest_soon),  # lets the open-due index narrow the scan
+            nodes.c.due_at <= self.soon_end(nodes),
+        )
+
+    def tier(self, due_date) -> ColumnElement:
+        """The tier of an overdue deadline from its due date (only meaningful when overdue)."""
+        return case(
+            (due_date <= self.red_from, literal(Tier.RED.value)),
+            (due_date <= self.yellow_from, literal(Tier.YELLOW.value)),
+            (due_date <= self.blue_from, literal(Tier.BLUE.value)),
+            else_=literal(Tier.OVERDUE.value),
+        )
+
+    def response_kind(self, tier) -> ColumnElement:
+        return case(*[(tier == t.value, literal(kind)) for t, kind in RESPONSES.items()], else_=null())

@@ -1,0 +1,223 @@
+"""Node materialisation: the node instances the catalogue's triggers call for (DOMAIN.md §4).
+
+Each trigger kind is one ``INSERT … SELECT … ON CONFLICT`` over the whole court (or over
+the cases in scope): per case at filing, per fund / asset / frozen account / lead, at
+closing (repeating nodes once per period begun), and after the completion of another node
+(one statement per level of the longest ``after:`` chain).  ``event`` nodes exist only when
+the case system reports them.
+
+Rows a case system reported (``source='imported'``) or an officer entered (``'manual'``)
+are never touched here; a materialised row follows its source (a fund's arrival, a lead's
+control…) and has its due date cleared when its start moves, so the recompute works it out
+again.  Closing a case stops its open pre-closing nodes, and a closed case gets no new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, String, and_, case, false, literal, null, or_, select, true, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.expression import ColumnElement, Select
+
+from command_center.data import models as m
+from command_center.data.bulk import changed_rows
+from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
+from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
+from command_center.data.sqlcal import add_months, start_of_local_day
+from command_center.data.workcal import Unit
+
+NODES = m.NodeInstance.__table__
+CASES = m.Case.__table__
+FUNDS = m.Fund.__table__
+ASSETS = m.SeizedAsset.__table__
+ACCOUNTS = m.FrozenAccount.__table__
+LEADS = m.Lead.__table__
+
+#: What completes a materialised node of the reference catalogue, by trigger subject.
+FUND_COMPLETIONS = {"N34": FUNDS.c.claimed_at, "N38": FUNDS.c.disbursed_at}
+LEAD_COMPLETIONS = {"N08": LEADS.c.control_started_at}
+ASSET_COMPLETIONS = {"N21": start_of_local_day(ASSETS.c.evaluation_started_on)}
+COLUMNS = ["case_id", "node_code", "subject_id", "started_at", "completed_at", "source", "provisional"]
+
+Scope = Callable[[ColumnElement], ColumnElement[bool]]
+
+
+def insert_for(conn: Connection, table):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _codes(codes) -> Select:
+    """A one-column row source of node codes (portable: SQLite has no column aliases on VALUES)."""
+    return union_all(*[select(literal(code, String(8)).label("code")) for code in codes]).subquery("codes")
+
+
+def _completion(code_column, completions: dict) -> ColumnElement:
+    if not completions:
+        return null()
+    return case(*[(code_column == code, value) for code, value in completions.items()], else_=null())
+
+
+def _upsert(conn: Connection, candidates: Select, completing: tuple[str, ...] = ()) -> int:
+    """Insert missing rows; re-derive materialised rows whose start (or completion) moved."""
+    stmt = insert_for(conn, NODES).from_select(COLUMNS, candidates)
+    new = stmt.excluded
+    changed = [NODES.c.started_at.is_distinct_from(new.started_at)]
+    completed = NODES.c.completed_at
+    if completing:
+        changed.append(and_(new.node_code.in_(completing), NODES.c.completed_at.is_distinct_from(new.completed_at)))
+        completed = case((new.node_code.in_(completing), new.completed_at), else_=NODES.c.completed_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["case_id", "node_code", "subject_id"],
+        set_={"started_at": new.started_at, "completed_at": completed, "due_date": null(), "due_at": null()},
+        where=and_(NODES.c.source == "materialised", or_(*changed)),
+    )
+    return changed_rows(conn, stmt)
+
+
+def _row(case_id, code, subject, started, completed) -> list:
+    return [case_id, code, subject, started, completed, literal("materialised"), false()]
+
+
+def _open_case_or_not_stopping(catalogue: Catalogue, code_column) -> ColumnElement[bool]:
+    """A closed case gets no new pre-closing node."""
+    stopping = [n.code for n in catalogue if stops_at_closing(n)]
+    return or_(CASES.c.closed_on.is_(None), code_column.not_in(stopping))
+
+
+def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> int:
+    """Create and re-derive node instances; returns the rows written."""
+    written = 0
+    by_kind: dict[TriggerKind, list[NodeDef]] = {}
+    for node in catalogue:
+        by_kind.setdefault(node.trigger.kind, []).append(node)
+
+    if filing := by_kind.get(TriggerKind.FILING):
+        codes = _codes(n.code for n in filing)
+        term_done = start_of_local_day(CASES.c.closed_on)
+        completed = case((codes.c.code == TERM_NODE, term_done), else_=null())
+        written += _upsert(conn, select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
+                           .select_from(CASES.join(codes, true()))
+                           .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code)),
+                           (TERM_NODE,) if TERM_NODE in {n.code for n in filing} else ())
+
+    if fund := by_kind.get(TriggerKind.FUND):
+        codes = _codes(n.code for n in fund)
+        completions = {c: v for c, v in FUND_COMPLETIONS.items() if c in {n.code for n in fund}}
+        written += _upsert(conn, select(*_row(FUNDS.c.case_id, codes.c.code, FUNDS.c.fund_id, FUNDS.c.arrived_at, _completion(codes.c.code, completions)))
+                           .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
+                           .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)),
+                           tuple(completions))
+
+    if asset := by_kind.get(TriggerKind.ASSET):
+        codes = _codes(n.code for n in asset)
+        kinds = [and_(codes.c.code == n.code, ASSETS.c.kind.in_(n.trigger.only)) if n.trigger.only else codes.c.code == n.code for n in asset]
+        completions = {c: v for c, v in ASSET_COMPLETIONS.items() if c in {n.code for n in asset}}
+        written += _upsert(conn, select(*_row(ASSETS.c.case_id, codes.c.code, ASSETS.c.asset_id, start_of_local_day(ASSETS.c.seized_on),
+                                              _completion(codes.c.code, completions)))
+                           .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
+                           .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code)),
+                           tuple(completions))
+
+    if account := by_kind.get(TriggerKind.ACCOUNT):
+        codes = _codes(n.code for n in account)
+        written += _upsert(conn, select(*_row(ACCOUNTS.c.case_id, codes.c.code, ACCOUNTS.c.account_id, start_of_local_day(ACCOUNTS.c.frozen_on), null()))
+                           .select_from(ACCOUNTS.join(codes, true()))
+                           .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None)))
+
+    if lead := by_kind.get(TriggerKind.LEAD):
+        codes = _codes(n.code for n in lead)
+        completions = {c: v for c, v in LEAD_COMPLETIONS.items() if c in {n.code for n in lead}}
+        written += _upsert(conn, select(*_row(LEADS.c.case_id, codes.c.code, LEADS.c.lead_id, LEADS.c.reported_at, _completion(codes.c.code, completions)))
+                           .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
+                           .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)),
+                           tuple(completions))
+
+    if closing := by_kind.get(TriggerKind.CLOSING):
+        written += _materialise_closing(conn, closing, today, scope)
+
+    edges = [(n.trigger.after, n.code) for n in by_kind.get(TriggerKind.AFTER, [])]
+    for _ in range(_longest_chain(catalogue)):
+        written += _materialise_followers(conn, catalogue, edges, scope)
+    return written
+
+
+def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope: Scope) -> int:
+    """Closing nodes; a repeating node gets one instance per period begun (R01, R02, …)."""
+    parts = []
+    for node in closing:
+        step = node.limit if node.unit is Unit.MONTHS else 0
+        for number in range(1, node.repeat + 1):
+            subject = repeat_subject(number) if node.repeat > 1 else ""
+            for mode in node.trigger.only or ("",):
+                parts.append(select(literal(node.code, String(8)).label("code"), literal(subject, String(64)).label("subject"),
+                                    literal(step * (number - 1)).label("offset"), literal(mode, String(20)).label("mode")))
+    plan = union_all(*parts).subquery("plan")
+    start_day = add_months(CASES.c.closed_on, plan.c.offset)
+    mode_ok = or_(plan.c.mode == "", plan.c.mode == CASES.c.closing_mode)
+    return _upsert(conn, select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
+                   .select_from(CASES.join(plan, true()))
+                   .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), start_day <= today, mode_ok))
+
+
+def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[tuple[str, str]], scope: Scope) -> int:
+    """One level of ``after:`` nodes: started when the predecessor completed, same subject."""
+    if not edges:
+        return 0
+    edge = union_all(*[select(literal(a, String(8)).label("after"), literal(c, String(8)).label("code")) for a, c in edges]).subquery("edges")
+    before = NODES.alias("before")
+    return _upsert(conn, select(*_row(before.c.case_id, edge.c.code, before.c.subject_id, before.c.completed_at, null()))
+                   .select_from(before.join(edge, edge.c.after == before.c.node_code).join(CASES, CASES.c.id == before.c.case_id))
+                   .where(scope(before.c.case_id), before.c.completed_at.is_not(None), _open_case_or_not_stopping(catalogue, edge.c.code)))
+
+
+def _longest_chain(catalogue: Catalogue) -> int:
+    depth = 0
+    for node in catalogue:
+        length, current = 0, node
+        while current.trigger.kind is TriggerKind.AFTER:
+            length += 1
+            current = catalogue[current.trigger.after]
+        depth = max(depth, length)
+    return depth
+
+
+def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:
+    """Closing stops open pre-closing nodes; releasing an account stops its renewal node.
+
+    Both are undone when the source says so again (a case reopened, a release withdrawn).
+    """
+    stopping = [n.code for n in catalogue if stops_at_closing(n)]
+    renewal = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
+    changed = 0
+    closed = select(start_of_local_day(CASES.c.closed_on)).where(CASES.c.id == NODES.c.case_id).scalar_subquery()
+    changed += changed_rows(conn, 
+        update(NODES).values(stopped_at=closed).where(
+            scope(NODES.c.case_id), NODES.c.node_code.in_(stopping), NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
+            select(CASES.c.id).where(CASES.c.id == NODES.c.case_id, CASES.c.closed_on.is_not(None)).exists(),
+        )
+    )
+    changed += changed_rows(conn, 
+        update(NODES).values(stopped_at=None).where(
+            scope(NODES.c.case_id), NODES.c.node_code.in_(stopping), NODES.c.stopped_at.is_not(None),
+            select(CASES.c.id).where(CASES.c.id == NODES.c.case_id, CASES.c.closed_on.is_(None)).exists(),
+        )
+    )
+    if renewal:
+        account = and_(ACCOUNTS.c.case_id == NODES.c.case_id, ACCOUNTS.c.account_id == NODES.c.subject_id)
+        released = select(start_of_local_day(ACCOUNTS.c.released_on)).where(account).scalar_subquery()
+        changed += changed_rows(conn, 
+            update(NODES).values(stopped_at=released).where(
+                scope(NODES.c.case_id), NODES.c.node_code.in_(renewal), NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
+                select(ACCOUNTS.c.id).where(account, ACCOUNTS.c.released_on.is_not(None)).exists(),
+            )
+        )
+        changed += changed_rows(conn, 
+            update(NODES).values(stopped_at=None).where(
+                scope(NODES.c.case_id), NODES.c.node_code.in_(renewal), NODES.c.stopped_at.is_not(None),
+                select(ACCOUNTS.c.id).where(account, ACCOUNTS.c.released_on.is_(None)).exists(),
+            )
+        )
+    return changed
+

@@ -1,0 +1,292 @@
+"""The recompute: nodes, due dates, alerts and their notifications, in one transaction.
+
+1. ``calendar_days`` follows the working-day calendar; when it changed, every due date is
+   worked out again.
+2. Node instances are materialised from the catalogue triggers (:mod:`.materialise`), and
+   closing stops the open pre-closing ones.
+3. Due dates (:mod:`.dues`) of every open node, and of any node whose due date was cleared
+   (new rows, moved starts, an import that changed it).
+4. Alerts: the open nodes that are overdue or due soon are gathered into a temporary table;
+   alerts are then updated, re-opened, inserted and resolved against it by their identity
+   (case, node, subject).  A tier change is recorded as an action and resets the response
+   the new tier demands.
+5. Notifications go into the outbox in the same transaction (deduplicated by key).
+
+Everything runs in one transaction: a failure anywhere leaves the previous state intact.
+On PostgreSQL the run takes a transaction-level advisory lock, so two recomputes never
+interleave, and sends ``NOTIFY command_center`` for the screens when it commits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.sql.expression import ColumnElement
+
+from command_center.data import models as m
+from command_center.data.bulk import changed_rows
+from command_center.data.catalogue import Catalogue
+from command_center.data.engine import Database
+from command_center.data.rules import Rules, open_node
+from command_center.data.sqlcal import json_object, sync_calendar
+from command_center.data.types import AwareDateTime
+from command_center.data.workcal import WorkCalendar
+from command_center.jobs.dues import recompute_dues
+from command_center.jobs.materialise import insert_for, materialise, stop_and_resume
+
+NODES = m.NodeInstance.__table__
+CASES = m.Case.__table__
+ALERTS = m.Alert.__table__
+ACTIONS = m.AlertAction.__table__
+OUTBOX = m.OutboxMessage.__table__
+OFFICERS = m.Officer.__table__
+PARTIES = m.Party.__table__
+STATE = m.SystemState.__table__
+
+NOTIFY_CHANNEL = "command_center"
+#: transaction-level advisory lock key of the recompute (PostgreSQL)
+LOCK_KEY = 0x43430001
+COMPLETED_WATERMARK = "notify_completed_after"
+
+_temp = MetaData()
+DESIRED = Table(
+    "cc_desired_alerts", _temp,
+    Column("node_instance_id", Integer), Column("case_id", Integer), Column("node_code", String(8)),
+    Column("subject_id", String(64)), Column("rule", String(10)), Column("tier", String(10)), Column("due_date", Date),
+    prefixes=["TEMPORARY"],
+)
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    now: datetime
+    calendar_changed: bool
+    nodes_written: int
+    nodes_stopped: int
+    dues_changed: int
+    opened: int
+    reopened: int
+    resolved: int
+    tier_changes: int
+    messages: int
+    seconds: float
+    #: active (not resolved) alerts after the run: ``due_soon`` and each overdue tier
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "now": self.now.isoformat(), "calendar_changed": self.calendar_changed, "nodes_written": self.nodes_written,
+            "nodes_stopped": self.nodes_stopped, "dues_changed": self.dues_changed, "opened": self.opened,
+            "reopened": self.reopened, "resolved": self.resolved, "tier_changes": self.tier_changes,
+            "messages": self.messages, "seconds": round(self.seconds, 3), "counts": self.counts,
+        }
+
+
+def recompute(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    cases: Sequence[int] | None = None,
+    full: bool = False,
+    fence=None,
+) -> RecomputeResult:
+    """Recompute everything (or only ``cases``) as of ``now``, in one transaction.
+
+    ``full`` works out every due date again, not only the open ones; ``fence`` is called
+    with the connection first (the scheduler's lease check) and may raise to abandon the run.
+    """
+    started = time.perf_counter()
+    rules = Rules.at(now, catalogue, calendar)
+    case_ids = list(cases) if cases is not None else None
+
+    def scope(column) -> ColumnElement[bool]:
+        return column.in_(case_ids) if case_ids is not None else true()
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        if fence is not None:
+            fence(conn)
+        calendar_changed = sync_calendar(conn, calendar)
+        written = materialise(conn, catalogue, rules.today, scope)
+        stopped = stop_and_resume(conn, catalogue, scope)
+        everything = full or calendar_changed
+
+        def due_rows(n) -> ColumnElement[bool]:
+            if everything:
+                return scope(n.c.case_id)
+            return and_(scope(n.c.case_id), (open_node(n) | n.c.due_date.is_(None)))
+
+        dues = recompute_dues(conn, catalogue, rules.today, due_rows)
+        outcome = _alerts(conn, rules, scope)
+        messages = _enqueue(conn, rules, scope, advance_watermark=case_ids is None)
+        counts = _counts(conn)
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
+    return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts)
+
+
+def _key(a, d) -> ColumnElement[bool]:
+    return and_(a.c.case_id == d.c.case_id, a.c.node_code == d.c.node_code, a.c.subject_id == d.c.subject_id)
+
+
+def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
+    """Bring the alerts table in line with the nodes; returns (opened, reopened, resolved, tier changes)."""
+    now = literal(rules.now, AwareDateTime())
+    DESIRED.drop(conn, checkfirst=True)
+    DESIRED.create(conn)
+    n = NODES
+    overdue = rules.overdue(n)
+    conn.execute(DESIRED.insert().from_select(
+        [c.name for c in DESIRED.c],
+        select(n.c.id, n.c.case_id, n.c.node_code, n.c.subject_id,
+               case((overdue, literal("overdue")), else_=literal("due_soon")),
+               case((overdue, rules.tier(n.c.due_date)), else_=null()),
+               n.c.due_date)
+        .where(scope(n.c.case_id), open_node(n), n.c.due_at.is_not(None), overdue | rules.due_soon(n)),
+    ))
+    conn.execute(text(f"CREATE UNIQUE INDEX ix_cc_desired_key ON {DESIRED.name} (case_id, node_code, subject_id)"))
+    a, d = ALERTS, DESIRED
+    matched = select(d.c.rule, d.c.tier, d.c.node_instance_id).where(_key(a, d))
+    changed = (a.c.rule != d.c.rule) | a.c.tier.is_distinct_from(d.c.tier)
+    response = {
+        "response_kind": rules.response_kind(d.c.tier),
+        "response_due_date": case((rules.response_kind(d.c.tier).is_not(None), literal(rules.response_due)), else_=null()),
+        "response_status": case((rules.response_kind(d.c.tier).is_not(None), literal("missing")), else_=null()),
+    }
+
+    # tier (or rule) changes of live alerts: recorded, then applied
+    label = func.coalesce(a.c.tier, a.c.rule) + literal(" → ") + func.coalesce(d.c.tier, d.c.rule)
+    tier_changes = changed_rows(conn, ACTIONS.insert().from_select(
+        ["alert_id", "kind", "at", "note"],
+        select(a.c.id, literal("tier_changed"), now, label).select_from(a.join(d, _key(a, d))).where(a.c.status != "resolved", changed),
+    ))
+    conn.execute(update(a).where(_key(a, d), a.c.status != "resolved", changed).values(
+        rule=d.c.rule, tier=d.c.tier, node_instance_id=d.c.node_instance_id, tier_changed_at=now, updated_at=now,
+        version=a.c.version + 1, **response))
+
+    # resolved alerts whose condition is back: the same alert opens again
+    conn.execute(ACTIONS.insert().from_select(
+        ["alert_id", "kind", "at", "note"],
+        select(a.c.id, literal("reopened"), now, func.coalesce(d.c.tier, d.c.rule)).select_from(a.join(d, _key(a, d))).where(a.c.status == "resolved"),
+    ))
+    reopened = changed_rows(conn, update(a).where(_key(a, d), a.c.status == "resolved").values(
+        status="open", rule=d.c.rule, tier=d.c.tier, node_instance_id=d.c.node_instance_id, opened_at=now, updated_at=now,
+        tier_changed_at=now, resolved_at=None, acknowledged_at=None, acknowledged_by=None, silenced_until=None,
+        silence_reason=None, silenced_by=None, version=a.c.version + 1, **response))
+
+    # new alerts
+    opened = changed_rows(conn, ALERTS.insert().from_select(
+        ["case_id", "node_instance_id", "node_code", "subject_id", "rule", "tier", "status", "opened_at", "updated_at",
+         "tier_changed_at", "response_kind", "response_due_date", "response_status", "version"],
+        select(d.c.case_id, d.c.node_instance_id, d.c.node_code, d.c.subject_id, d.c.rule, d.c.tier, literal("open"), now, now, now,
+               *response.values(), literal(1))
+        .where(~matched.exists()),
+    ))
+    conn.execute(ACTIONS.insert().from_select(
+        ["alert_id", "kind", "at", "note"],
+        select(a.c.id, literal("opened"), now, func.coalesce(a.c.tier, a.c.rule))
+        .where(a.c.opened_at == now, a.c.version == 1, a.c.status == "open",
+               ~select(ACTIONS.c.id).where(ACTIONS.c.alert_id == a.c.id, ACTIONS.c.kind == "opened").exists()),
+    ))
+
+    # live alerts whose condition cleared: resolved with a timestamp, never deleted
+    cleared = and_(scope(a.c.case_id), a.c.status != "resolved", ~select(d.c.case_id).where(_key(a, d)).exists())
+    conn.execute(ACTIONS.insert().from_select(
+        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("resolved"), now, literal("condition cleared")).where(cleared)))
+    resolved = changed_rows(conn, update(a).where(cleared).values(status="resolved", resolved_at=now, updated_at=now, version=a.c.version + 1))
+
+    # silences that ran out
+    expired = and_(scope(a.c.case_id), a.c.status == "silenced", a.c.silenced_until <= now)
+    conn.execute(ACTIONS.insert().from_select(
+        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("silence_expired"), now, literal(None, String)).where(expired)))
+    conn.execute(update(a).where(expired).values(
+        status=case((a.c.acknowledged_at.is_not(None), literal("acknowledged")), else_=literal("open")),
+        updated_at=now, version=a.c.version + 1))
+    DESIRED.drop(conn)
+    return opened, reopened, resolved, tier_changes
+
+
+def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) -> int:
+    """Outbox messages for what changed in this run; duplicates are dropped by key."""
+    now = literal(rules.now, AwareDateTime())
+    a, c = ALERTS, CASES
+    sent = 0
+    changed_now = and_(scope(a.c.case_id), a.c.tier_changed_at == now, a.c.status.in_(("open", "acknowledged")))
+    due = func.coalesce(cast(NODES.c.due_date, String), literal(""))
+
+    def payload(*extra):
+        return json_object(literal("case_no"), c.c.case_no, literal("node_code"), a.c.node_code, literal("subject_id"), a.c.subject_id,
+                           literal("rule"), a.c.rule, literal("tier"), a.c.tier, literal("due_date"), NODES.c.due_date, *extra)
+
+    def add(select_stmt) -> int:
+        columns = ["dedup_key", "kind", "recipient", "case_id", "payload", "status", "urgent", "attempts", "created_at", "next_attempt_at"]
+        stmt = insert_for(conn, OUTBOX).from_select(columns, select_stmt).on_conflict_do_nothing(index_elements=["dedup_key"])
+        return changed_rows(conn, stmt)
+
+    officer = OFFICERS.alias("officer")
+    kind = case((a.c.rule == "due_soon", literal("due_soon")), else_=literal("tier_changed"))
+    key = literal("alert:") + cast(a.c.id, String) + literal(":") + a.c.rule + literal(":") + func.coalesce(a.c.tier, literal("")) + literal(":") + due
+    sent += add(select(key, kind, officer.c.login, a.c.case_id, payload(), literal("pending"), case((a.c.tier == "red", true()), else_=false()), literal(0), now, now)
+                .select_from(a.join(c, c.c.id == a.c.case_id).join(NODES, NODES.c.id == a.c.node_instance_id)
+                             .join(officer, officer.c.id == c.c.officer_id))
+                .where(changed_now, officer.c.active == true()))
+    chief = OFFICERS.alias("chief")
+    key = literal("red:") + cast(a.c.id, String) + literal(":") + chief.c.login + literal(":") + due
+    sent += add(select(key, literal("red_case"), chief.c.login, a.c.case_id, payload(), literal("pending"), true(), literal(0), now, now)
+                .select_from(a.join(c, c.c.id == a.c.case_id).join(NODES, NODES.c.id == a.c.node_instance_id).join(chief, true()))
+                .where(changed_now, a.c.tier == "red", chief.c.role == "chief", chief.c.active == true()))
+
+    # 节点短信推送: the applicant hears of every node completed since the last run
+    watermark = conn.execute(select(STATE.c.value).where(STATE.c.key == COMPLETED_WATERMARK)).scalar_one_or_none()
+    if watermark is not None:
+        since = literal(datetime.fromisoformat(watermark), AwareDateTime())
+        applicant = PARTIES.alias("applicant")
+        key = literal("done:") + cast(NODES.c.id, String)
+        body = json_object(literal("case_no"), c.c.case_no, literal("node_code"), NODES.c.node_code,
+                           literal("subject_id"), NODES.c.subject_id, literal("completed_at"), cast(NODES.c.completed_at, String))
+        sent += add(select(key, literal("node_completed"), applicant.c.phone, NODES.c.case_id, body, literal("pending"), literal(False),
+                           literal(0), now, now)
+                    .select_from(NODES.join(c, c.c.id == NODES.c.case_id)
+                                 .join(applicant, and_(applicant.c.case_id == NODES.c.case_id, applicant.c.role == "applicant",
+                                                       applicant.c.position == 0)))
+                    .where(scope(NODES.c.case_id), NODES.c.completed_at > since, NODES.c.completed_at <= now, applicant.c.phone.is_not(None)))
+    if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
+        stmt = insert_for(conn, STATE).values(key=COMPLETED_WATERMARK, value=rules.now.isoformat())
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+    return sent
+
+
+def _counts(conn: Connection) -> dict[str, int]:
+    a = ALERTS
+    counts = {"due_soon": 0, "overdue": 0, "blue": 0, "yellow": 0, "red": 0}
+    for rule, tier, number in conn.execute(
+        select(a.c.rule, a.c.tier, func.count()).where(a.c.status != "resolved").group_by(a.c.rule, a.c.tier)
+    ):
+        counts[tier if rule == "overdue" else rule] = number
+    return counts
