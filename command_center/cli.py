@@ -21,11 +21,12 @@ from command_center.clock import Clock, TimeFormatError, parse_instant
 from command_center.config import ConfigError, load_settings
 from command_center.data import demo as demo_data
 from command_center.data import engine as db_engine
+from command_center.data.alerts import AlertError
 from command_center.data.catalogue import CatalogueError
 from command_center.data.workcal import CalendarError, YearSource
 from command_center.runtime import Runtime
 
-USER_ERRORS = (ConfigError, CatalogueError, CalendarError, TimeFormatError, db_engine.DatabaseError, demo_data.DemoError)
+USER_ERRORS = (ConfigError, CatalogueError, CalendarError, TimeFormatError, db_engine.DatabaseError, demo_data.DemoError, AlertError)
 EXIT_INTERNAL = 70
 
 
@@ -209,6 +210,10 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
 def _pad(text: str, width: int) -> str:
     """Left-align by terminal cells, so Chinese labels line up."""
     return text + " " * max(1, width - cell_len(text))
+
+
+# the commands of later features register themselves on ``cli``
+from command_center import cli_alerts  # noqa: E402,F401
 
 
 def main() -> None:

@@ -91,12 +91,28 @@ def test_local_date_and_end_of_day_in_sql(cal_db):
         conn.execute(m.Case.__table__.insert().values(id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执",
                                                       filed_on=date(2026, 11, 1)))
         moments = [datetime(2026, 11, 20, 23, 30, tzinfo=TZ), datetime(2026, 11, 20, 0, 0, tzinfo=TZ),
-                   datetime(2026, 11, 20, 7, 59, tzinfo=TZ), datetime(2026, 12, 31, 23, 59, 59, tzinfo=TZ)]
+                   datetime(2026, 11, 20, 7, 59, tzinfo=TZ), datetime(2026, 12, 31, 23, 59, 59, tzinfo=TZ),
+                   end_of_day(date(2026, 8, 20)), datetime(2026, 8, 20, 15, 59, 59, 999600, tzinfo=TZ)]
         nodes = m.NodeInstance.__table__
         for i, moment in enumerate(moments):
             conn.execute(nodes.insert().values(case_id=1, node_code="N08", subject_id=str(i), started_at=moment))
         rows = conn.execute(select(nodes.c.started_at, local_date(nodes.c.started_at), end_of_local_day(local_date(nodes.c.started_at)))
                             .order_by(nodes.c.id)).all()
     for started, day, end in rows:
-        assert day == started.astimezone(TZ).date()
+        assert day == started.astimezone(TZ).date(), "SQLite must not round …59.999999 into the next day"
         assert end == end_of_day(day)
+
+
+def test_add_hours_in_sql_keeps_microseconds(cal_db):
+    from command_center.data.sqlcal import add_hours
+
+    with cal_db.engine.begin() as conn:
+        conn.execute(m.Court.__table__.insert().values(id=1, code="内0425", name="示范"))
+        conn.execute(m.Case.__table__.insert().values(id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执",
+                                                      filed_on=date(2026, 11, 1)))
+        nodes = m.NodeInstance.__table__
+        starts = [datetime(2026, 11, 19, 9, 30, tzinfo=TZ), end_of_day(date(2026, 9, 30)), datetime(2026, 12, 31, 12, 0, 0, 123456, tzinfo=TZ)]
+        for i, moment in enumerate(starts):
+            conn.execute(nodes.insert().values(case_id=1, node_code="N08", subject_id=str(i), started_at=moment))
+        rows = conn.execute(select(nodes.c.started_at, add_hours(nodes.c.started_at, 24)).order_by(nodes.c.id)).all()
+    assert [(start, later) for start, later in rows] == [(s, s + timedelta(hours=24)) for s in starts]

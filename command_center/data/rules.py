@@ -27,6 +27,10 @@ RESPONSE_LABELS = {
     "zh": {"explanation": "电子说明", "report": "当面汇报", "interview": "约谈+专项评查"},
     "en": {"explanation": "written explanation", "report": "in-person report", "interview": "interview + special review"},
 }
+RESPONSE_STATE_LABELS = {
+    "zh": {"done": "已完成", "submitted": "已提交待审", "missing": "未提交", "late": "逾期未交"},
+    "en": {"done": "done", "submitted": "submitted", "missing": "missing", "late": "late"},
+}
 #: Working days an officer has for the response once a light comes on (local default).
 RESPONSE_WORKDAYS = 3
 

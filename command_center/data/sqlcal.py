@@ -98,7 +98,9 @@ def _local_date_pg(element, compiler, **kw):
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+    # SQLite rounds fractional seconds to milliseconds (…59.999999 would become the next
+    # day): drop the fraction first, which floors the instant to its second.
+    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 19), '+8 hours')"
 
 
 class add_days(FunctionElement):  # noqa: N801
@@ -217,7 +219,7 @@ def _add_hours_pg(element, compiler, **kw):
 def _add_hours_sqlite(element, compiler, **kw):
     # keep SQLAlchemy's text form (microseconds included) so comparisons stay lexicographic
     instant, n = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(datetime({instant}, printf('%+d hours', {n})) || substr({instant}, 20))"
+    return f"(datetime(substr({instant}, 1, 19), printf('%+d hours', {n})) || substr({instant}, 20))"
 
 
 class day_diff(FunctionElement):  # noqa: N801

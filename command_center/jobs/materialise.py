@@ -81,8 +81,8 @@ def _row(case_id, code, subject, started, completed) -> list:
 
 
 def _open_case_or_not_stopping(catalogue: Catalogue, code_column) -> ColumnElement[bool]:
-    """A closed case gets no new pre-closing node."""
-    stopping = [n.code for n in catalogue if stops_at_closing(n)]
+    """A closed case gets no new pre-closing node (but its term, which closing completes)."""
+    stopping = [n.code for n in catalogue if stops_at_closing(n) and n.code != TERM_NODE]
     return or_(CASES.c.closed_on.is_(None), code_column.not_in(stopping))
 
 

@@ -48,6 +48,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
 from command_center.data.bulk import changed_rows
+from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.rules import Rules, open_node
@@ -146,6 +147,8 @@ def recompute(
         outcome = _alerts(conn, rules, scope)
         messages = _enqueue(conn, rules, scope, advance_watermark=case_ids is None)
         counts = _counts(conn)
+        if case_ids is None:
+            _remember(conn, LAST_RECOMPUTE, now.isoformat())
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
     return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts)
@@ -277,9 +280,13 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                                                        applicant.c.position == 0)))
                     .where(scope(NODES.c.case_id), NODES.c.completed_at > since, NODES.c.completed_at <= now, applicant.c.phone.is_not(None)))
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
-        stmt = insert_for(conn, STATE).values(key=COMPLETED_WATERMARK, value=rules.now.isoformat())
-        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+        _remember(conn, COMPLETED_WATERMARK, rules.now.isoformat())
     return sent
+
+
+def _remember(conn: Connection, key: str, value: str) -> None:
+    stmt = insert_for(conn, STATE).values(key=key, value=value)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
 
 
 def _counts(conn: Connection) -> dict[str, int]:

@@ -1,0 +1,246 @@
+"""Alerts: the list the CLI and the screens read, and the lifecycle the officers drive.
+
+Lifecycle: ``open`` → ``acknowledged`` → ``resolved`` (the recompute resolves an alert
+when its condition clears), and ``silenced`` until a given time with a mandatory reason and
+author.  Each tier's response (blue 电子说明, yellow 当面汇报, red 约谈+专项评查) is tracked on
+the alert: ``missing`` → ``submitted`` → ``accepted`` / ``rejected`` (rejected needs a new
+submission), with its own due date, so a missing or late response is visible.
+
+Every change checks the alert's ``version`` (no lost update when two officers act at once),
+checks the actor's role here in the data layer, and is written to ``alert_actions`` and the
+append-only audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from command_center.data import models as m
+from command_center.data.engine import Database
+from command_center.data.workcal import local_date
+
+ALERTS = m.Alert.__table__
+CASES = m.Case.__table__
+NODES = m.NodeInstance.__table__
+OFFICERS = m.Officer.__table__
+TEAMS = m.Team.__table__
+ACTIONS = m.AlertAction.__table__
+AUDIT = m.AuditEntry.__table__
+
+ALERT_STATUSES = m.ALERT_STATUSES
+ACTIVE = ("open", "acknowledged", "silenced")
+#: system_state key: the ``now`` of the last full recompute
+LAST_RECOMPUTE = "last_recompute"
+
+
+class AlertError(ValueError):
+    """An action the data layer refuses, with the reason for the user."""
+
+
+class StaleAlert(AlertError):
+    """The alert changed since the user read it."""
+
+
+class NotAllowed(AlertError):
+    """The actor's role does not allow the action."""
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    version: int
+    rule: str
+    tier: str | None
+    status: str
+    case_id: int
+    case_no: str
+    team: str | None
+    officer: str | None
+    node_code: str
+    subject_id: str
+    due_date: date | None
+    due_at: datetime | None
+    overdue_days: int
+    provisional: bool
+    opened_at: datetime
+    response_kind: str | None
+    response_due_date: date | None
+    response_status: str | None
+    silenced_until: datetime | None
+    silence_reason: str | None
+
+    def response_state(self, today: date) -> str | None:
+        """``done`` / ``submitted`` / ``missing`` / ``late`` (missing past its due date), or None."""
+        if self.response_kind is None:
+            return None
+        if self.response_status == "accepted":
+            return "done"
+        if self.response_status == "submitted":
+            return "submitted"
+        if self.response_due_date is not None and today > self.response_due_date:
+            return "late"
+        return "missing"
+
+    def as_json(self) -> dict:
+        return {
+            "rule": self.rule, "tier": self.tier, "case_no": self.case_no, "node_code": self.node_code,
+            "subject_id": self.subject_id, "due_date": self.due_date.isoformat() if self.due_date else None,
+            "overdue_days": self.overdue_days, "provisional": self.provisional, "status": self.status,
+            "team": self.team, "officer": self.officer, "response": self.response_kind, "response_status": self.response_status,
+            "response_due_date": self.response_due_date.isoformat() if self.response_due_date else None,
+            "silenced_until": self.silenced_until.isoformat() if self.silenced_until else None,
+        }
+
+
+TIER_ORDER = {"red": 0, "yellow": 1, "blue": 2, "overdue": 3, None: 4}
+
+
+def list_alerts(
+    db: Database,
+    now: datetime,
+    *,
+    rule: str | None = None,
+    tier: str | None = None,
+    case_no: str | None = None,
+    statuses: tuple[str, ...] = ACTIVE,
+    limit: int | None = None,
+) -> list[AlertRow]:
+    """Alerts, worst first (red … due soon), then by due date."""
+    today = local_date(now)
+    officer = OFFICERS.alias("officer")
+    query = (
+        select(ALERTS, CASES.c.case_no, TEAMS.c.name.label("team"), officer.c.name.label("officer_name"),
+               NODES.c.due_date, NODES.c.due_at, NODES.c.provisional)
+        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
+                     .outerjoin(NODES, NODES.c.id == ALERTS.c.node_instance_id)
+                     .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+                     .outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        .where(ALERTS.c.status.in_(statuses))
+        .order_by(NODES.c.due_at, CASES.c.case_no, ALERTS.c.node_code, ALERTS.c.subject_id)
+    )
+    if rule:
+        query = query.where(ALERTS.c.rule == rule)
+    if tier:
+        query = query.where(ALERTS.c.tier == tier)
+    if case_no:
+        query = query.where(CASES.c.case_no == case_no)
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    result = [
+        AlertRow(
+            id=r.id, version=r.version, rule=r.rule, tier=r.tier, status=r.status, case_id=r.case_id, case_no=r.case_no,
+            team=r.team, officer=r.officer_name, node_code=r.node_code, subject_id=r.subject_id, due_date=r.due_date,
+            due_at=r.due_at, overdue_days=max(0, (today - r.due_date).days) if r.due_date and r.rule == "overdue" else 0,
+            provisional=bool(r.provisional), opened_at=r.opened_at, response_kind=r.response_kind,
+            response_due_date=r.response_due_date, response_status=r.response_status,
+            silenced_until=r.silenced_until, silence_reason=r.silence_reason,
+        )
+        for r in rows
+    ]
+    result.sort(key=lambda a: (TIER_ORDER.get(a.tier, 4), a.due_at is None, a.due_at or now))
+    return result[:limit] if limit is not None else result
+
+
+def last_recompute(db: Database) -> datetime | None:
+    state = m.SystemState.__table__
+    with db.engine.connect() as conn:
+        value = conn.execute(select(state.c.value).where(state.c.key == LAST_RECOMPUTE)).scalar_one_or_none()
+    return datetime.fromisoformat(value) if value else None
+
+
+# -- the lifecycle --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    login: str
+    role: str
+
+
+def actor(db: Database, login: str) -> Actor:
+    with db.engine.connect() as conn:
+        row = conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active)
+                           .where(OFFICERS.c.login == login)).one_or_none()
+    if row is None or not row.active:
+        raise NotAllowed(f"no active user {login!r}")
+    return Actor(row.id, row.login, row.role)
+
+
+def _require(who: Actor, roles: tuple[str, ...], what: str) -> None:
+    if who.role not in roles:
+        raise NotAllowed(f"{who.login} ({who.role}) may not {what}; needs {' or '.join(roles)}")
+
+
+def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: datetime, kind: str, note: str | None,
+            values: dict, *, where=None) -> None:
+    """Apply ``values`` if the alert is still at ``version``; record the action and the audit entry."""
+    conditions = [ALERTS.c.id == alert_id, ALERTS.c.version == version]
+    if where is not None:
+        conditions.append(where)
+    done = conn.execute(update(ALERTS).where(*conditions).values(**values, updated_at=now, version=ALERTS.c.version + 1)
+                        .execution_options(preserve_rowcount=True)).rowcount
+    if done != 1:
+        current = conn.execute(select(ALERTS.c.version, ALERTS.c.status).where(ALERTS.c.id == alert_id)).one_or_none()
+        if current is None:
+            raise AlertError(f"alert {alert_id} does not exist")
+        if current.version != version:
+            raise StaleAlert(f"alert {alert_id} was changed by someone else (now {current.status}); reload it and try again")
+        raise AlertError(f"alert {alert_id} is {current.status}: cannot {kind.replace('_', ' ')}")
+    conn.execute(insert(ACTIONS).values(alert_id=alert_id, kind=kind, actor_id=who.id, at=now, note=note))
+    case_id = conn.execute(select(ALERTS.c.case_id).where(ALERTS.c.id == alert_id)).scalar_one()
+    conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=f"alert.{kind}", entity="alert", entity_id=str(alert_id),
+                                      case_id=case_id, detail={"note": note} if note else None))
+
+
+def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
+    """认领 / 已知悉."""
+    _require(who, ("officer", "chief", "admin"), "acknowledge alerts")
+    with db.engine.begin() as conn:
+        _change(conn, alert_id, version, who, now, "acknowledged", None,
+                {"status": "acknowledged", "acknowledged_at": now, "acknowledged_by": who.id}, where=ALERTS.c.status == "open")
+
+
+def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
+    """Silence until ``until`` (chief only); the reason is mandatory."""
+    _require(who, ("chief", "admin"), "silence alerts")
+    if not reason or not reason.strip():
+        raise AlertError("a silence needs a reason")
+    if until <= now:
+        raise AlertError(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
+    with db.engine.begin() as conn:
+        _change(conn, alert_id, version, who, now, "silenced", f"until {until.isoformat()}: {reason.strip()}",
+                {"status": "silenced", "silenced_until": until, "silence_reason": reason.strip(), "silenced_by": who.id},
+                where=ALERTS.c.status.in_(("open", "acknowledged")))
+
+
+def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
+    """Record the response the tier demands (the explanation, the report, the interview)."""
+    _require(who, ("officer", "chief", "admin"), "submit responses")
+    if not note or not note.strip():
+        raise AlertError("the response needs its text (what was explained, reported or agreed)")
+    with db.engine.begin() as conn:
+        _change(conn, alert_id, version, who, now, "response_submitted", note.strip(), {"response_status": "submitted"},
+                where=and_(ALERTS.c.response_kind.is_not(None), ALERTS.c.response_status.in_(("missing", "rejected"))))
+
+
+def review_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = "") -> None:
+    """A chief accepts or rejects a submitted response."""
+    _require(who, ("chief", "admin"), "review responses")
+    with db.engine.begin() as conn:
+        _change(conn, alert_id, version, who, now, "response_accepted" if accept else "response_rejected", note.strip() or None,
+                {"response_status": "accepted" if accept else "rejected"}, where=ALERTS.c.response_status == "submitted")
+
+
+def history(db: Database, alert_id: int) -> list[tuple[datetime, str, str | None, str | None]]:
+    """(at, kind, actor login, note) of one alert, oldest first."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(ACTIONS.c.at, ACTIONS.c.kind, OFFICERS.c.login, ACTIONS.c.note)
+            .select_from(ACTIONS.outerjoin(OFFICERS, OFFICERS.c.id == ACTIONS.c.actor_id))
+            .where(ACTIONS.c.alert_id == alert_id).order_by(ACTIONS.c.at, ACTIONS.c.id)
+        ).all()
+    return [tuple(r) for r in rows]
+
