@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
+from command_center.jobs.scheduler import Scheduler
 from command_center.runtime import Runtime
 from command_center.screens.overview import OverviewScreen
 
@@ -14,15 +15,43 @@ TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 class CommandCenterApp(App[None]):
     BINDINGS = [Binding("q", "quit", "退出 Quit")]
 
-    def __init__(self, runtime: Runtime):
+    def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None):
         super().__init__()
         self.runtime = runtime
+        self.scheduler = scheduler
         self.title = f"{TITLES[runtime.lang]} · {runtime.settings.court_name}"
 
     def on_mount(self) -> None:
         self.push_screen(OverviewScreen(self.runtime))
+        if self.scheduler is not None:
+            self.scheduler.on_run = self._job_done
+            self.scheduler.start()  # background threads: the UI never waits on a job
+
+    def on_unmount(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop(wait=False)
+
+    def _job_done(self, job_id: str, _result) -> None:
+        """From a scheduler thread: after a recompute, the screen reloads its figures."""
+        if job_id == "recompute" and self.is_running:
+            self.call_from_thread(self.data_changed)
+
+    def data_changed(self) -> None:
+        reload = getattr(self.screen, "load", None)
+        if callable(reload):
+            reload()
 
 
-def make_app(runtime: Runtime) -> CommandCenterApp:
-    """The one factory the CLI and the tests share."""
-    return CommandCenterApp(runtime)
+def make_app(runtime: Runtime, *, embedded_scheduler: bool = False) -> CommandCenterApp:
+    """The one factory the CLI and the tests share.
+
+    ``embedded_scheduler`` runs the scheduler's jobs in this process (the embedded SQLite
+    mode, where one command is enough); it still takes the database lease, so a separate
+    ``command-center scheduler`` on the same file stays on standby.
+    """
+    scheduler = None
+    if embedded_scheduler:
+        from command_center.jobs.lease import Lease
+
+        scheduler = Scheduler(runtime, Lease(runtime.database(), runtime.settings.lease_seconds))
+    return CommandCenterApp(runtime, scheduler)

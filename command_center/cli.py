@@ -73,8 +73,9 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
     if ctx.invoked_subcommand is None:
         from command_center.app import make_app  # textual is imported only for the screens
 
-        runtime.database()  # fail with one line before the screen opens
-        make_app(runtime).run()
+        database = runtime.database()  # fail with one line before the screen opens
+        # embedded SQLite: the dashboard runs the scheduler itself, so one command is enough
+        make_app(runtime, embedded_scheduler=database.dialect == "sqlite").run()
 
 
 @cli.command()

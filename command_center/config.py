@@ -31,11 +31,25 @@ class Settings:
     court_name: str = "示范人民法院"
     catalogue: Path | None = None
     calendar_overrides: Path | None = None
+    #: notifications: ``log`` (append JSON lines to ``notify_log``), ``http`` (POST to
+    #: ``notify_url``, an SMS gateway) or ``command`` (pipe each message to ``notify_command``)
+    notify_sender: str = "log"
+    notify_log: Path | None = None
+    notify_url: str | None = None
+    notify_command: str | None = None
+    #: scheduler: recompute interval and the lease that makes one scheduler active
+    recompute_seconds: int = 60
+    lease_seconds: int = 30
     config_path: Path | None = None
+
+    def notify_log_path(self) -> Path:
+        return self.notify_log or Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "notifications.log"
 
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
-_PATH_KEYS = {"catalogue", "calendar_overrides"}
+_PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
+_INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600)}
+SENDERS = ("log", "http", "command")
 #: Variables that are not settings but are read by the program or its scripts.
 _OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL"}
 
@@ -56,8 +70,11 @@ def _read_file(path: Path) -> dict[str, object]:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_FILE_KEYS))})")
     values: dict[str, object] = {}
     for key, value in doc.items():
+        if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
+            values[key] = value
+            continue
         if not isinstance(value, str):
-            raise ConfigError(f"{path}: {key} must be a string")
+            raise ConfigError(f"{path}: {key} must be {'a whole number' if key in _INT_KEYS else 'a string'}")
         values[key] = (path.parent / value).expanduser() if key in _PATH_KEYS else value
     return values
 
@@ -89,4 +106,19 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
     merged.setdefault("lang", "zh")
     if merged["lang"] not in LANGS:
         raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {merged['lang']!r}")
+    if merged.get("notify_sender", "log") not in SENDERS:
+        raise ConfigError(f"notify_sender must be one of {', '.join(SENDERS)}, not {merged['notify_sender']!r}")
+    if merged.get("notify_sender") == "http" and not merged.get("notify_url"):
+        raise ConfigError("notify_sender = http needs notify_url (the SMS gateway's URL)")
+    if merged.get("notify_sender") == "command" and not merged.get("notify_command"):
+        raise ConfigError("notify_sender = command needs notify_command (the program to pipe messages to)")
+    for key, (low, high) in _INT_KEYS.items():
+        if key in merged:
+            try:
+                number = int(merged[key])  # type: ignore[call-overload]
+            except (TypeError, ValueError):
+                raise ConfigError(f"{key} must be a whole number of seconds, not {merged[key]!r}") from None
+            if not low <= number <= high:
+                raise ConfigError(f"{key} must be between {low} and {high} seconds, not {number}")
+            merged[key] = number
     return Settings(config_path=config_path, **merged)  # type: ignore[arg-type]
