@@ -258,3 +258,22 @@ def test_the_demo_agrees_with_the_sql_arithmetic(db):
     result = run(db, full=True)
     assert (result.nodes_written, result.dues_changed, result.nodes_stopped) == (0, 0, 0)
     assert result.counts["red"] > 0 and result.counts["due_soon"] > 0
+
+
+def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
+    quiet, busy = court.case(date(2026, 11, 2)), court.case(date(2026, 11, 2))
+    run(court.db)
+    assert court.rows(m.DirtyCase) == [], "a recompute clears the marks it has seen"
+    court.add(m.Fund, fund_id="AK9", case_id=busy, amount=Decimal("5.00"), arrived_at=at(date(2026, 11, 19), 9))
+    assert [r.case_id for r in court.rows(m.DirtyCase)] == [busy], "the trigger marked the fund's case"
+    # a hand-edited due date of an unmarked case is left alone by a routine run, fixed by --full
+    nodes = m.NodeInstance.__table__
+    court.db.engine.dispose()
+    with court.db.engine.begin() as conn:
+        conn.execute(nodes.update().where(nodes.c.case_id == quiet, nodes.c.node_code == "N02").values(due_date=date(2030, 1, 1)))
+    assert court.rows(m.DirtyCase, m.DirtyCase.__table__.c.case_id == quiet) == [], "due dates are outputs, not inputs"
+    result = run(court.db)
+    assert court.node(busy, "N34", "AK9") is not None and result.nodes_written == 2
+    assert court.node(quiet, "N02").due_date == date(2030, 1, 1)
+    run(court.db, full=True)
+    assert court.node(quiet, "N02").due_date == date(2026, 11, 5)

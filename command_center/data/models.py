@@ -378,3 +378,18 @@ class ReviewList(Base):
     period: Mapped[str] = mapped_column(String(20))  # e.g. 2026-W47, 2026-11-21, 2026-10
     created_at: Mapped[datetime]
     items: Mapped[dict[str, Any]]
+
+
+class DirtyCase(Base):
+    """Cases whose facts changed since the last recompute.
+
+    Database triggers (migration 0004) insert the case here whenever a case, its funds,
+    seized assets, frozen accounts, leads, suspensions or the start / completion / imported
+    deadline of one of its nodes is written, whoever writes it.  The recompute re-derives the
+    nodes and due dates of these cases only, and removes the rows it has seen (``version``
+    grows with every mark, so a change made during a recompute is kept for the next one).
+    """
+
+    __tablename__ = "dirty_cases"
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -143,7 +143,15 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
     return written
 
 
-def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope: Scope) -> int:
+def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) -> int:
+    """Repetitions whose period began after ``since`` (a day), in every case: time alone starts them."""
+    repeating = [n for n in catalogue if n.trigger.kind is TriggerKind.CLOSING and n.repeat > 1]
+    if not repeating:
+        return 0
+    return _materialise_closing(conn, repeating, today, lambda column: true(), since=since)
+
+
+def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope: Scope, since=None) -> int:
     """Closing nodes; a repeating node gets one instance per period begun (R01, R02, …)."""
     parts = []
     for node in closing:
@@ -156,9 +164,10 @@ def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope:
     plan = union_all(*parts).subquery("plan")
     start_day = add_months(CASES.c.closed_on, plan.c.offset)
     mode_ok = or_(plan.c.mode == "", plan.c.mode == CASES.c.closing_mode)
+    begun = and_(start_day <= today, start_day > since) if since is not None else start_day <= today
     return _upsert(conn, select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
                    .select_from(CASES.join(plan, true()))
-                   .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), start_day <= today, mode_ok))
+                   .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok))
 
 
 def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[tuple[str, str]], scope: Scope) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Column,
@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     false,
     func,
     literal,
@@ -50,13 +51,14 @@ from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.catalogue import Catalogue
+from command_center.data.deadlines import TERM_NODE
 from command_center.data.engine import Database
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
-from command_center.jobs.materialise import insert_for, materialise, stop_and_resume
+from command_center.jobs.materialise import insert_for, materialise, materialise_repeats, stop_and_resume
 
 NODES = m.NodeInstance.__table__
 CASES = m.Case.__table__
@@ -71,6 +73,9 @@ NOTIFY_CHANNEL = "command_center"
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
 LOCK_KEY = 0x43430001
 COMPLETED_WATERMARK = "notify_completed_after"
+REPEATS_THROUGH = "repeats_materialised_through"
+DIRTY = m.DirtyCase.__table__
+SUSPENSIONS = m.Suspension.__table__
 
 _temp = MetaData()
 DESIRED = Table(
@@ -79,6 +84,8 @@ DESIRED = Table(
     Column("subject_id", String(64)), Column("rule", String(10)), Column("tier", String(10)), Column("due_date", Date),
     prefixes=["TEMPORARY"],
 )
+#: the dirty marks this run has seen (removed at its end if no newer mark came in)
+SEEN = Table("cc_seen_cases", _temp, Column("case_id", Integer), Column("version", Integer), prefixes=["TEMPORARY"])
 
 
 @dataclass(frozen=True)
@@ -125,33 +132,67 @@ def recompute(
     rules = Rules.at(now, catalogue, calendar)
     case_ids = list(cases) if cases is not None else None
 
-    def scope(column) -> ColumnElement[bool]:
+    def alert_scope(column) -> ColumnElement[bool]:
         return column.in_(case_ids) if case_ids is not None else true()
 
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+            conn.execute(text("SET LOCAL command_center.recompute = 'on'"))  # our own writes mark no case
         if fence is not None:
             fence(conn)
         calendar_changed = sync_calendar(conn, calendar)
+        everything = (full or calendar_changed) and case_ids is None
+        # the cases whose facts changed (marked by triggers): only they are re-derived
+        SEEN.drop(conn, checkfirst=True)
+        SEEN.create(conn)
+        conn.execute(SEEN.insert().from_select(["case_id", "version"], select(DIRTY.c.case_id, DIRTY.c.version)))
+        # an open-ended suspension moves the case term every day, whatever was written
+        # (version 0 never matches a mark, so these cases are not unmarked by this run)
+        conn.execute(SEEN.insert().from_select(["case_id", "version"], select(SUSPENSIONS.c.case_id, literal(0)).where(
+            SUSPENSIONS.c.to_date.is_(None), ~select(DIRTY.c.case_id).where(DIRTY.c.case_id == SUSPENSIONS.c.case_id).exists())
+            .distinct()))
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"ANALYZE {SEEN.name}"))
+
+        def scope(column) -> ColumnElement[bool]:
+            if case_ids is not None:
+                return column.in_(case_ids)
+            return true() if everything else column.in_(select(SEEN.c.case_id))
+
         written = materialise(conn, catalogue, rules.today, scope)
+        if case_ids is None:
+            written += _periods_begun(conn, catalogue, rules.today)
         stopped = stop_and_resume(conn, catalogue, scope)
-        everything = full or calendar_changed
 
         def due_rows(n) -> ColumnElement[bool]:
-            if everything:
-                return scope(n.c.case_id)
-            return and_(scope(n.c.case_id), (open_node(n) | n.c.due_date.is_(None)))
+            return scope(n.c.case_id)
 
         dues = recompute_dues(conn, catalogue, rules.today, due_rows)
-        outcome = _alerts(conn, rules, scope)
-        messages = _enqueue(conn, rules, scope, advance_watermark=case_ids is None)
+        outcome = _alerts(conn, rules, alert_scope)
+        messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
         counts = _counts(conn)
+        # PostgreSQL: a mark made by another writer meanwhile has a newer version and stays;
+        # SQLite: nobody else could write during this transaction, every newer mark is ours
+        seen = select(SEEN.c.case_id).where(SEEN.c.case_id == DIRTY.c.case_id,
+                                            SEEN.c.version == DIRTY.c.version if conn.dialect.name == "postgresql" else true())
+        conn.execute(delete(DIRTY).where(seen.exists(), scope(DIRTY.c.case_id)))
+        SEEN.drop(conn)
         if case_ids is None:
             _remember(conn, LAST_RECOMPUTE, now.isoformat())
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
     return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts)
+
+
+def _periods_begun(conn: Connection, catalogue: Catalogue, today) -> int:
+    """Once a day: repetitions (N47 R02…) whose period began since the last day this ran."""
+    last = conn.execute(select(STATE.c.value).where(STATE.c.key == REPEATS_THROUGH)).scalar_one_or_none()
+    if last is not None and date.fromisoformat(last) >= today:
+        return 0
+    written = materialise_repeats(conn, catalogue, today, date.fromisoformat(last) if last else None)
+    _remember(conn, REPEATS_THROUGH, today.isoformat())
+    return written
 
 
 def _key(a, d) -> ColumnElement[bool]:
@@ -174,6 +215,8 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
         .where(scope(n.c.case_id), open_node(n), n.c.due_at.is_not(None), overdue | rules.due_soon(n)),
     ))
     conn.execute(text(f"CREATE UNIQUE INDEX ix_cc_desired_key ON {DESIRED.name} (case_id, node_code, subject_id)"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {DESIRED.name}"))
     a, d = ALERTS, DESIRED
     matched = select(d.c.rule, d.c.tier, d.c.node_instance_id).where(_key(a, d))
     changed = (a.c.rule != d.c.rule) | a.c.tier.is_distinct_from(d.c.tier)

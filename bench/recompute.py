@@ -1,0 +1,143 @@
+"""Recompute speed beside a floor: the whole court at N demo cases, SQLite and PostgreSQL, one run.
+
+    .venv/bin/python bench/recompute.py [--cases 100000 1000000] [--backend sqlite postgresql]
+                                        [--keep DIR] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+
+For each size and backend a demo court is generated as of 2026-11-20 10:00 (or reused from
+``--keep``: SQLite files in DIR and PostgreSQL databases ``cc_bench_<cases>``, kept for
+the next run; without ``--keep`` everything is thrown away).  Then, on the same database:
+
+* floor: one hand-written aggregate over the node table (count, open count and the
+  earliest due date per node code), the least a set-based pass over every node can cost;
+* cold: the first recompute (calendar table written, every due date of every node worked
+  out again, every alert opened, the outbox filled);
+* full: ``recompute --full`` on the settled database (every due date worked out again,
+  the alerts reconciled; nothing to write);
+* routine: what the scheduler runs every minute a day later (open nodes' due dates, the
+  alerts of a new day, new messages).
+
+Target (issue 3): the full recompute at 1,000,000 cases within 3x the floor and under 60 s
+on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import case, func, literal, select
+
+from command_center.clock import parse_instant
+from command_center.data import models as m
+from command_center.data.catalogue import load_catalogue
+from command_center.data.demo import generate
+from command_center.data.engine import open_database
+from command_center.data.workcal import WorkCalendar
+from command_center.jobs.recompute import recompute
+
+NOW = parse_instant("2026-11-20T10:00")
+CATALOGUE = load_catalogue()
+CALENDAR = WorkCalendar()
+
+
+def floor(db) -> float:
+    nodes = m.NodeInstance.__table__
+    is_open = (nodes.c.completed_at.is_(None)) & (nodes.c.stopped_at.is_(None))
+    query = (select(nodes.c.node_code, func.count(), func.count(case((is_open, literal(1)))), func.min(nodes.c.due_date))
+             .group_by(nodes.c.node_code))
+    started = time.perf_counter()
+    with db.engine.connect() as conn:
+        conn.execute(query).all()
+    return time.perf_counter() - started
+
+
+def prepare(url: str, cases: int) -> tuple[object, int]:
+    db = open_database(url, migrate=True)
+    with db.engine.connect() as conn:
+        existing = conn.execute(select(func.count()).select_from(m.Case.__table__)).scalar_one()
+    if existing not in (0, cases):
+        raise SystemExit(f"{db.display_url} holds {existing} cases, not {cases}: remove it first")
+    if existing == 0:
+        started = time.perf_counter()
+        summary = generate(db, CATALOGUE, CALENDAR, cases=cases, seed=20261120, now=NOW, court_name="示范人民法院")
+        print(f"    generated {cases:,} cases ({summary.nodes:,} nodes) in {time.perf_counter() - started:.0f} s", flush=True)
+    with db.engine.connect() as conn:
+        nodes = conn.execute(select(func.count()).select_from(m.NodeInstance.__table__)).scalar_one()
+    return db, nodes
+
+
+def measure(url: str, cases: int) -> dict:
+    db, nodes = prepare(url, cases)
+    try:
+        if db.dialect == "postgresql":  # fresh statistics, as autovacuum would have them (needs autocommit)
+            raw = psycopg.connect(url, autocommit=True)
+            raw.execute("VACUUM ANALYZE")
+            raw.close()
+        floor(db)  # warm the cache once, as the scheduler's database is warm
+        figures = {"nodes": nodes, "floor": min(floor(db) for _ in range(3))}
+        cold = recompute(db, CATALOGUE, CALENDAR, NOW)
+        figures["cold"] = cold.seconds
+        figures["cold_detail"] = f"{cold.opened:,} alerts opened, {cold.messages:,} messages, calendar written: {cold.calendar_changed}"
+        full = recompute(db, CATALOGUE, CALENDAR, NOW, full=True)
+        figures["full"] = full.seconds
+        figures["full_detail"] = f"{full.dues_changed:,} due dates changed"
+        routine = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1))
+        figures["routine"] = routine.seconds
+        figures["routine_detail"] = f"{routine.tier_changes:,} tier changes, {routine.resolved:,} resolved, {routine.opened:,} opened"
+        again = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1, minutes=1))
+        figures["minute"] = again.seconds
+    finally:
+        db.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
+    parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated databases; SQLite files go here")
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server")
+    args = parser.parse_args()
+
+    temp = None if args.keep else tempfile.TemporaryDirectory()
+    folder = args.keep or Path(temp.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    admin = psycopg.connect(args.pg, autocommit=True)
+    rows = []
+    try:
+        for cases in args.cases:
+            for backend in args.backend:
+                print(f"  {backend} {cases:,} cases …", flush=True)
+                if backend == "sqlite":
+                    url = f"sqlite:///{folder / f'bench_{cases}.sqlite3'}"
+                else:
+                    name = f"cc_bench_{cases}"
+                    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                        admin.execute(f'CREATE DATABASE "{name}"')
+                    url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
+                figures = measure(url, cases)
+                rows.append((backend, cases, figures))
+                print(f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
+                      f"full {figures['full']:.1f} s ({figures['full_detail']}), routine {figures['routine']:.1f} s "
+                      f"({figures['routine_detail']}), next minute {figures['minute']:.1f} s", flush=True)
+                if not args.keep and backend == "postgresql":
+                    admin.execute(f'DROP DATABASE IF EXISTS "cc_bench_{cases}" WITH (FORCE)')
+    finally:
+        admin.close()
+        if temp is not None:
+            temp.cleanup()
+    print("\nrecompute of the whole court (seconds; ratio to the floor)")
+    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'full':>8}{'x':>6}{'cold':>8}{'x':>6}{'routine':>9}{'x':>6}{'minute':>8}")
+    for backend, cases, f in rows:
+        print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{f['full']:>8.1f}{f['full'] / f['floor']:>6.1f}"
+              f"{f['cold']:>8.1f}{f['cold'] / f['floor']:>6.1f}{f['routine']:>9.1f}{f['routine'] / f['floor']:>6.1f}{f['minute']:>8.1f}")
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"  total wall time {time.perf_counter() - started:.1f} s")
