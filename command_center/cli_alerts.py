@@ -27,7 +27,7 @@ STALE_AFTER_SECONDS = 180
 
 @cli.command(name="recompute")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--full", is_flag=True, help="Work out every due date again, not only those of open nodes.")
+@click.option("--full", is_flag=True, help="Re-derive every case, not only those changed since the last recompute.")
 @click.pass_context
 def recompute_command(ctx: click.Context, as_json: bool, full: bool) -> None:
     """Recompute every node, due date and alert now (one transaction), and print the counts."""

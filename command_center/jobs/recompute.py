@@ -1,15 +1,18 @@
 """The recompute: nodes, due dates, alerts and their notifications, in one transaction.
 
-1. ``calendar_days`` follows the working-day calendar; when it changed, every due date is
-   worked out again.
-2. Node instances are materialised from the catalogue triggers (:mod:`.materialise`), and
-   closing stops the open pre-closing ones.
-3. Due dates (:mod:`.dues`) of every open node, and of any node whose due date was cleared
-   (new rows, moved starts, an import that changed it).
-4. Alerts: the open nodes that are overdue or due soon are gathered into a temporary table;
-   alerts are then updated, re-opened, inserted and resolved against it by their identity
-   (case, node, subject).  A tier change is recorded as an action and resets the response
-   the new tier demands.
+1. ``calendar_days`` follows the working-day calendar; when it changed, every case is
+   re-derived (as with ``full``).
+2. The cases to re-derive are those marked in ``dirty_cases`` by the database triggers
+   (any write to a case, its funds, assets, accounts, leads, suspensions or node inputs),
+   plus those with an open-ended suspension (their term moves every day).  Their node
+   instances are materialised from the catalogue triggers (:mod:`.materialise`), closing
+   stops their open pre-closing nodes, and once a day the repetitions whose period began
+   (N47 R02…) are added court-wide.
+3. Due dates (:mod:`.dues`) of every node of those cases.
+4. Alerts, court-wide, as of ``now``: the open nodes that are overdue or due soon are
+   gathered into a temporary table; alerts are then updated, re-opened, inserted and
+   resolved against it by their identity (case, node, subject).  A tier change is recorded
+   as an action and resets the response the new tier demands.
 5. Notifications go into the outbox in the same transaction (deduplicated by key).
 
 Everything runs in one transaction: a failure anywhere leaves the previous state intact.
@@ -123,10 +126,11 @@ def recompute(
     full: bool = False,
     fence=None,
 ) -> RecomputeResult:
-    """Recompute everything (or only ``cases``) as of ``now``, in one transaction.
+    """Recompute the court (or only ``cases``) as of ``now``, in one transaction.
 
-    ``full`` works out every due date again, not only the open ones; ``fence`` is called
-    with the connection first (the scheduler's lease check) and may raise to abandon the run.
+    ``full`` re-derives every case, not only the marked ones (the cure for anything written
+    past the triggers); ``fence`` is called with the connection first (the scheduler's lease
+    check) and may raise to abandon the run.
     """
     started = time.perf_counter()
     rules = Rules.at(now, catalogue, calendar)
@@ -152,6 +156,7 @@ def recompute(
         conn.execute(SEEN.insert().from_select(["case_id", "version"], select(SUSPENSIONS.c.case_id, literal(0)).where(
             SUSPENSIONS.c.to_date.is_(None), ~select(DIRTY.c.case_id).where(DIRTY.c.case_id == SUSPENSIONS.c.case_id).exists())
             .distinct()))
+        conn.execute(text(f"CREATE INDEX ix_cc_seen_cases ON {SEEN.name} (case_id, version)"))
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"ANALYZE {SEEN.name}"))
 
@@ -165,10 +170,7 @@ def recompute(
             written += _periods_begun(conn, catalogue, rules.today)
         stopped = stop_and_resume(conn, catalogue, scope)
 
-        def due_rows(n) -> ColumnElement[bool]:
-            return scope(n.c.case_id)
-
-        dues = recompute_dues(conn, catalogue, rules.today, due_rows)
+        dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
         outcome = _alerts(conn, rules, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
         counts = _counts(conn)
