@@ -90,7 +90,9 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
         cells = (t[row.tier or row.rule], row.case_no, row.node_code, row.subject_id or "—", due,
                  str(row.overdue_days) if row.rule == "overdue" else "", s[row.status])
         click.echo(("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + response).rstrip())
-    click.echo(f"共 {len(rows)} 条 (* 临时期限)" if zh else f"{len(rows)} alerts (* provisional due date)")
+    legend = any(row.provisional for row in rows)
+    click.echo((f"共 {len(rows)} 条" + (" (* 临时期限)" if legend else "")) if zh else
+               (f"{len(rows)} alerts" + (" (* provisional due date)" if legend else "")))
 
 
 @cli.command(name="indicators")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, case, insert, select, update
 
 from command_center.data import models as m
 from command_center.data.engine import Database
@@ -95,7 +95,7 @@ class AlertRow:
         }
 
 
-TIER_ORDER = {"red": 0, "yellow": 1, "blue": 2, "overdue": 3, None: 4}
+TIER_ORDER = {"red": 0, "yellow": 1, "blue": 2, "overdue": 3}
 
 
 def list_alerts(
@@ -119,7 +119,8 @@ def list_alerts(
                      .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
                      .outerjoin(officer, officer.c.id == CASES.c.officer_id))
         .where(ALERTS.c.status.in_(statuses))
-        .order_by(NODES.c.due_at, CASES.c.case_no, ALERTS.c.node_code, ALERTS.c.subject_id)
+        .order_by(case(*[(ALERTS.c.tier == tier, rank) for tier, rank in TIER_ORDER.items() if tier], else_=len(TIER_ORDER)),
+                  NODES.c.due_at, CASES.c.case_no, ALERTS.c.node_code, ALERTS.c.subject_id)
     )
     if rule:
         query = query.where(ALERTS.c.rule == rule)
@@ -127,9 +128,11 @@ def list_alerts(
         query = query.where(ALERTS.c.tier == tier)
     if case_no:
         query = query.where(CASES.c.case_no == case_no)
+    if limit is not None:
+        query = query.limit(limit)
     with db.engine.connect() as conn:
         rows = conn.execute(query).all()
-    result = [
+    return [
         AlertRow(
             id=r.id, version=r.version, rule=r.rule, tier=r.tier, status=r.status, case_id=r.case_id, case_no=r.case_no,
             team=r.team, officer=r.officer_name, node_code=r.node_code, subject_id=r.subject_id, due_date=r.due_date,
@@ -140,8 +143,6 @@ def list_alerts(
         )
         for r in rows
     ]
-    result.sort(key=lambda a: (TIER_ORDER.get(a.tier, 4), a.due_at is None, a.due_at or now))
-    return result[:limit] if limit is not None else result
 
 
 def last_recompute(db: Database) -> datetime | None:
