@@ -123,3 +123,17 @@ def test_two_schedulers_on_postgresql_one_works_the_other_takes_over(pg_url):
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=20)
         db.dispose()
+
+
+def test_each_recompute_notifies_listeners_on_postgresql(pg_url):
+    import psycopg
+
+    db = open_database(pg_url)
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as listener:
+            listener.execute("LISTEN command_center")
+            recompute(db, CATALOGUE, CALENDAR, NOW)
+            received = next(listener.notifies(timeout=10, stop_after=1), None)
+        assert received is not None and received.channel == "command_center" and received.payload == NOW.isoformat()
+    finally:
+        db.dispose()
