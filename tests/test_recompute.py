@@ -277,3 +277,13 @@ def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
     assert court.node(quiet, "N02").due_date == date(2030, 1, 1)
     run(court.db, full=True)
     assert court.node(quiet, "N02").due_date == date(2026, 11, 5)
+
+
+def test_a_new_period_of_the_repeated_search_begins_by_itself(court):
+    """Nobody writes anything: the next day's recompute still adds the repetition that began."""
+    case_id = court.case(date(2025, 3, 3), closed_on=date(2025, 5, 20), closing_mode="终结本次执行程序")
+    run(court.db, at(date(2026, 11, 19), 10))
+    assert sorted(s for c, s in court.nodes(case_id) if c == "N47") == ["R01", "R02", "R03"]
+    run(court.db, at(date(2026, 11, 20), 10))
+    assert sorted(s for c, s in court.nodes(case_id) if c == "N47") == ["R01", "R02", "R03", "R04"]
+    assert court.node(case_id, "N47", "R04").started_at == at(date(2026, 11, 20))

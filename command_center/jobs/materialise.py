@@ -15,6 +15,7 @@ again.  Closing a case stops its open pre-closing nodes, and a closed case gets 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import Connection, String, and_, case, false, literal, null, or_, select, true, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +27,7 @@ from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
 from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
 from command_center.data.sqlcal import add_months, start_of_local_day
 from command_center.data.workcal import Unit
+from command_center.data.workcal import add_months as py_add_months
 
 NODES = m.NodeInstance.__table__
 CASES = m.Case.__table__
@@ -164,7 +166,14 @@ def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope:
     plan = union_all(*parts).subquery("plan")
     start_day = add_months(CASES.c.closed_on, plan.c.offset)
     mode_ok = or_(plan.c.mode == "", plan.c.mode == CASES.c.closing_mode)
-    begun = and_(start_day <= today, start_day > since) if since is not None else start_day <= today
+    begun = start_day <= today
+    if since is not None:
+        # only cases whose closing day puts a period start in (since, today]: a few date
+        # ranges on the indexed closed_on (widened by a few days for month-end clipping)
+        offsets = sorted({node.limit * (k - 1) if node.unit is Unit.MONTHS else 0 for node in closing for k in range(1, node.repeat + 1)})
+        near = [CASES.c.closed_on.between(py_add_months(since, -o) - timedelta(days=4), py_add_months(today, -o) + timedelta(days=4))
+                for o in offsets]
+        begun = and_(begun, start_day > since, or_(*near))
     return _upsert(conn, select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
                    .select_from(CASES.join(plan, true()))
                    .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok))
