@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from rich.cells import cell_len
 
 from command_center.cli import _pad, _runtime, cli
 from command_center.data.alerts import ACTIVE, ALERT_STATUSES, last_recompute, list_alerts
@@ -120,8 +121,9 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
         ("未结/全部案件" if zh else "Open / all cases", f"{data.open_cases:,} / {data.cases:,}"),
     ]
     click.echo(("截至 " if zh else "As of ") + f"{data.now:%Y-%m-%d %H:%M}")
+    width = max(cell_len(label) for label, _ in lines) + 2
     for label, value in lines:
-        click.echo(f"  {_pad(label, 18)}{value}")
+        click.echo(f"  {_pad(label, width)}{value}")
 
 
 @cli.command(name="scheduler")
