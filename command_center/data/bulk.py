@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> int:
@@ -58,3 +59,8 @@ def changed_rows(conn: Connection, statement) -> int:
     SQLAlchemy only keeps the count of an ``INSERT … SELECT`` when asked to.
     """
     return conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
+def insert_for(conn: Connection, table):
+    """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do)."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)

@@ -23,9 +23,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, select, text, update
 
 from command_center.data import models as m
-from command_center.data.bulk import changed_rows
+from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.engine import Database
-from command_center.jobs.materialise import insert_for
 
 LEASE = m.SchedulerLease.__table__
 

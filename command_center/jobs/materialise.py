@@ -18,11 +18,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import Connection, String, and_, case, false, literal, null, or_, select, true, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from command_center.data import models as m
-from command_center.data.bulk import changed_rows
+from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
 from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
 from command_center.data.sqlcal import add_months, start_of_local_day
@@ -45,12 +44,7 @@ COLUMNS = ["case_id", "node_code", "subject_id", "started_at", "completed_at", "
 Scope = Callable[[ColumnElement], ColumnElement[bool]]
 
 
-def insert_for(conn: Connection, table):
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _codes(codes) -> Select:
+def _codes(codes):
     """A one-column row source of node codes (portable: SQLite has no column aliases on VALUES)."""
     return union_all(*[select(literal(code, String(8)).label("code")) for code in codes]).subquery("codes")
 

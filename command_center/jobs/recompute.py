@@ -51,17 +51,16 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
-from command_center.data.bulk import changed_rows
+from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.catalogue import Catalogue
-from command_center.data.deadlines import TERM_NODE
 from command_center.data.engine import Database
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
-from command_center.jobs.materialise import insert_for, materialise, materialise_repeats, stop_and_resume
+from command_center.jobs.materialise import materialise, materialise_repeats, stop_and_resume
 
 NODES = m.NodeInstance.__table__
 CASES = m.Case.__table__

@@ -25,7 +25,7 @@ from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import indicators
 from command_center.data.workcal import TZ, WorkCalendar, local_date
-from command_center.jobs.materialise import insert_for
+from command_center.data.bulk import insert_for
 
 REVIEWS = m.ReviewList.__table__
 FUNDS = m.Fund.__table__

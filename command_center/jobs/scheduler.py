@@ -28,7 +28,7 @@ from command_center.data import models as m
 from command_center.data.workcal import TZ
 from command_center.jobs import reviews
 from command_center.jobs.lease import Lease, LeaseLost
-from command_center.jobs.materialise import insert_for
+from command_center.data.bulk import insert_for
 from command_center.jobs.notify import dispatch, make_sender
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
