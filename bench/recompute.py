@@ -12,9 +12,9 @@ the next run; without ``--keep`` everything is thrown away).  Then, on the same 
 * cold: the first recompute after the import of every case (the calendar table written,
   every case marked, so every node re-derived; every alert opened, the outbox filled);
   a kept database is first reset to that state (alerts, outbox and marks removed);
-* full: ``recompute --full`` on the settled database (every case re-derived again, the
-  alerts reconciled; nothing to write);
-* routine: the scheduler's whole-court recompute on the next day (the day's first run: the
+* rebuild: ``recompute --rebuild`` on the settled database (every case re-derived again,
+  the alerts reconciled; nothing to write), what a change of the working-day calendar costs;
+* day: the scheduler's whole-court recompute on the next day (the day's first run: the
   repeated searches whose period began, every alert re-evaluated, tier changes, messages);
 * minute: the same one minute later (what runs every minute all day).
 
@@ -96,12 +96,12 @@ def measure(url: str, cases: int) -> dict:
         cold = recompute(db, CATALOGUE, CALENDAR, NOW)
         figures["cold"] = cold.seconds
         figures["cold_detail"] = f"{cold.opened:,} alerts opened, {cold.messages:,} messages, calendar written: {cold.calendar_changed}"
-        full = recompute(db, CATALOGUE, CALENDAR, NOW, full=True)
-        figures["full"] = full.seconds
-        figures["full_detail"] = f"{full.dues_changed:,} due dates changed"
-        routine = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1))
-        figures["routine"] = routine.seconds
-        figures["routine_detail"] = f"{routine.tier_changes:,} tier changes, {routine.resolved:,} resolved, {routine.opened:,} opened"
+        rebuild = recompute(db, CATALOGUE, CALENDAR, NOW, rebuild=True)
+        figures["rebuild"] = rebuild.seconds
+        figures["rebuild_detail"] = f"{rebuild.dues_changed:,} due dates changed"
+        day = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1))
+        figures["day"] = day.seconds
+        figures["day_detail"] = f"{day.tier_changes:,} tier changes, {day.resolved:,} resolved, {day.opened:,} opened"
         again = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1, minutes=1))
         figures["minute"] = again.seconds
     finally:
@@ -136,19 +136,19 @@ def main() -> None:
                 figures = measure(url, cases)
                 rows.append((backend, cases, figures))
                 print(f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
-                      f"full {figures['full']:.1f} s ({figures['full_detail']}), routine {figures['routine']:.1f} s "
-                      f"({figures['routine_detail']}), next minute {figures['minute']:.1f} s", flush=True)
+                      f"rebuild {figures['rebuild']:.1f} s ({figures['rebuild_detail']}), day {figures['day']:.1f} s "
+                      f"({figures['day_detail']}), next minute {figures['minute']:.1f} s", flush=True)
                 if not args.keep and backend == "postgresql":
                     admin.execute(f'DROP DATABASE IF EXISTS "cc_bench_{cases}" WITH (FORCE)')
     finally:
         admin.close()
         if temp is not None:
             temp.cleanup()
-    print("\nrecompute of the whole court (seconds; ratio to the floor)")
-    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'full':>8}{'x':>6}{'cold':>8}{'x':>6}{'routine':>9}{'x':>6}{'minute':>8}")
+    print("\nwhole-court recompute (seconds; x = ratio to the floor)")
+    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'day':>8}{'x':>6}{'minute':>8}{'x':>6}{'rebuild':>9}{'x':>6}{'cold':>8}")
     for backend, cases, f in rows:
-        print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{f['full']:>8.1f}{f['full'] / f['floor']:>6.1f}"
-              f"{f['cold']:>8.1f}{f['cold'] / f['floor']:>6.1f}{f['routine']:>9.1f}{f['routine'] / f['floor']:>6.1f}{f['minute']:>8.1f}")
+        print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{f['day']:>8.1f}{f['day'] / f['floor']:>6.1f}"
+              f"{f['minute']:>8.1f}{f['minute'] / f['floor']:>6.1f}{f['rebuild']:>9.1f}{f['rebuild'] / f['floor']:>6.1f}{f['cold']:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -28,12 +28,12 @@ STALE_AFTER_SECONDS = 180
 
 @cli.command(name="recompute")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--full", is_flag=True, help="Re-derive every case, not only those changed since the last recompute.")
+@click.option("--rebuild", is_flag=True, help="Re-derive every case, not only those changed since the last recompute.")
 @click.pass_context
-def recompute_command(ctx: click.Context, as_json: bool, full: bool) -> None:
+def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     """Recompute every node, due date and alert now (one transaction), and print the counts."""
     runtime = _runtime(ctx)
-    result = recompute(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now(), full=full)
+    result = recompute(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now(), rebuild=rebuild)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         return

@@ -255,7 +255,7 @@ def test_notifications_officer_chief_and_applicant(court):
 def test_the_demo_agrees_with_the_sql_arithmetic(db):
     """The demo computes due dates in Python; a recompute of it must materialise and change nothing."""
     generate(db, CATALOGUE, CALENDAR, cases=600, seed=11, now=NOW, court_name="示范人民法院")
-    result = run(db, full=True)
+    result = run(db, rebuild=True)
     assert (result.nodes_written, result.dues_changed, result.nodes_stopped) == (0, 0, 0)
     assert result.counts["red"] > 0 and result.counts["due_soon"] > 0
 
@@ -266,7 +266,7 @@ def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
     assert court.rows(m.DirtyCase) == [], "a recompute clears the marks it has seen"
     court.add(m.Fund, fund_id="AK9", case_id=busy, amount=Decimal("5.00"), arrived_at=at(date(2026, 11, 19), 9))
     assert [r.case_id for r in court.rows(m.DirtyCase)] == [busy], "the trigger marked the fund's case"
-    # a hand-edited due date of an unmarked case is left alone by a routine run, fixed by --full
+    # a hand-edited due date of an unmarked case is left alone by a routine run, fixed by --rebuild
     nodes = m.NodeInstance.__table__
     court.db.engine.dispose()
     with court.db.engine.begin() as conn:
@@ -275,7 +275,7 @@ def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
     result = run(court.db)
     assert court.node(busy, "N34", "AK9") is not None and result.nodes_written == 2
     assert court.node(quiet, "N02").due_date == date(2030, 1, 1)
-    run(court.db, full=True)
+    run(court.db, rebuild=True)
     assert court.node(quiet, "N02").due_date == date(2026, 11, 5)
 
 

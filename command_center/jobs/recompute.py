@@ -1,7 +1,7 @@
 """The recompute: nodes, due dates, alerts and their notifications, in one transaction.
 
 1. ``calendar_days`` follows the working-day calendar; when it changed, every case is
-   re-derived (as with ``full``).
+   re-derived (as with ``rebuild``).
 2. The cases to re-derive are those marked in ``dirty_cases`` by the database triggers
    (any write to a case, its funds, assets, accounts, leads, suspensions or node inputs),
    plus those with an open-ended suspension (their term moves every day).  Their node
@@ -122,12 +122,12 @@ def recompute(
     now: datetime,
     *,
     cases: Sequence[int] | None = None,
-    full: bool = False,
+    rebuild: bool = False,
     fence=None,
 ) -> RecomputeResult:
     """Recompute the court (or only ``cases``) as of ``now``, in one transaction.
 
-    ``full`` re-derives every case, not only the marked ones (the cure for anything written
+    ``rebuild`` re-derives every case, not only the marked ones (the cure for anything written
     past the triggers); ``fence`` is called with the connection first (the scheduler's lease
     check) and may raise to abandon the run.
     """
@@ -145,7 +145,7 @@ def recompute(
         if fence is not None:
             fence(conn)
         calendar_changed = sync_calendar(conn, calendar)
-        everything = (full or calendar_changed) and case_ids is None
+        everything = (rebuild or calendar_changed) and case_ids is None
         # the cases whose facts changed (marked by triggers): only they are re-derived
         SEEN.drop(conn, checkfirst=True)
         SEEN.create(conn)
