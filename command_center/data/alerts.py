@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, and_, case, insert, select, update
 
 from command_center.data import models as m
+from command_center.data import state
 from command_center.data.engine import Database
 from command_center.data.workcal import local_date
 
@@ -146,9 +147,8 @@ def list_alerts(
 
 
 def last_recompute(db: Database) -> datetime | None:
-    state = m.SystemState.__table__
     with db.engine.connect() as conn:
-        value = conn.execute(select(state.c.value).where(state.c.key == LAST_RECOMPUTE)).scalar_one_or_none()
+        value = state.read(conn, LAST_RECOMPUTE)
     return datetime.fromisoformat(value) if value else None
 
 

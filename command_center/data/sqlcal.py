@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from sqlalchemy import JSON, Connection, Date, Integer, delete, insert, select
+from sqlalchemy import JSON, Connection, Date, Integer, delete
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
 
 from command_center.data import models as m
+from command_center.data import state
 from command_center.data.bulk import bulk_insert
 from command_center.data.workcal import WorkCalendar
 
@@ -67,16 +68,11 @@ def sync_calendar(conn: Connection, calendar: WorkCalendar) -> bool:
     """Make ``calendar_days`` match ``calendar``; returns True when it changed (recompute due dates)."""
     rows = calendar_rows(calendar)
     wanted = fingerprint(rows)
-    meta = m.SystemState.__table__
-    current = conn.execute(select(meta.c.value).where(meta.c.key == FINGERPRINT_KEY)).scalar_one_or_none()
-    if current == wanted:
+    if state.read(conn, FINGERPRINT_KEY) == wanted:
         return False
     conn.execute(delete(m.CalendarDay.__table__))
     bulk_insert(conn, m.CalendarDay.__table__, rows)
-    if current is None:
-        conn.execute(insert(meta).values(key=FINGERPRINT_KEY, value=wanted))
-    else:
-        conn.execute(meta.update().where(meta.c.key == FINGERPRINT_KEY).values(value=wanted))
+    state.write(conn, FINGERPRINT_KEY, wanted)
     return True
 
 

@@ -51,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
+from command_center.data import state
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.catalogue import Catalogue
@@ -69,7 +70,6 @@ ACTIONS = m.AlertAction.__table__
 OUTBOX = m.OutboxMessage.__table__
 OFFICERS = m.Officer.__table__
 PARTIES = m.Party.__table__
-STATE = m.SystemState.__table__
 
 NOTIFY_CHANNEL = "command_center"
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
@@ -180,7 +180,7 @@ def recompute(
         conn.execute(delete(DIRTY).where(seen.exists(), scope(DIRTY.c.case_id)))
         SEEN.drop(conn)
         if case_ids is None:
-            _remember(conn, LAST_RECOMPUTE, now.isoformat())
+            state.write(conn, LAST_RECOMPUTE, now.isoformat())
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
     return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts)
@@ -188,11 +188,11 @@ def recompute(
 
 def _periods_begun(conn: Connection, catalogue: Catalogue, today) -> int:
     """Once a day: repetitions (N47 R02…) whose period began since the last day this ran."""
-    last = conn.execute(select(STATE.c.value).where(STATE.c.key == REPEATS_THROUGH)).scalar_one_or_none()
+    last = state.read(conn, REPEATS_THROUGH)
     if last is not None and date.fromisoformat(last) >= today:
         return 0
     written = materialise_repeats(conn, catalogue, today, date.fromisoformat(last) if last else None)
-    _remember(conn, REPEATS_THROUGH, today.isoformat())
+    state.write(conn, REPEATS_THROUGH, today.isoformat())
     return written
 
 
@@ -310,7 +310,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                 .where(changed_now, a.c.tier == "red", chief.c.role == "chief", chief.c.active == true()))
 
     # 节点短信推送: the applicant hears of every node completed since the last run
-    watermark = conn.execute(select(STATE.c.value).where(STATE.c.key == COMPLETED_WATERMARK)).scalar_one_or_none()
+    watermark = state.read(conn, COMPLETED_WATERMARK)
     if watermark is not None:
         since = literal(datetime.fromisoformat(watermark), AwareDateTime())
         applicant = PARTIES.alias("applicant")
@@ -324,13 +324,8 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                                                        applicant.c.position == 0)))
                     .where(scope(NODES.c.case_id), NODES.c.completed_at > since, NODES.c.completed_at <= now, applicant.c.phone.is_not(None)))
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
-        _remember(conn, COMPLETED_WATERMARK, rules.now.isoformat())
+        state.write(conn, COMPLETED_WATERMARK, rules.now.isoformat())
     return sent
-
-
-def _remember(conn: Connection, key: str, value: str) -> None:
-    stmt = insert_for(conn, STATE).values(key=key, value=value)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
 
 
 def _counts(conn: Connection) -> dict[str, int]:

@@ -22,19 +22,16 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
 
-from command_center.data import models as m
 from command_center.data.workcal import TZ
 from command_center.jobs import reviews
 from command_center.jobs.lease import Lease, LeaseLost
-from command_center.data.bulk import insert_for
+from command_center.data import state
 from command_center.jobs.notify import dispatch, make_sender
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 
 log = logging.getLogger("command_center.scheduler")
-STATE = m.SystemState.__table__
 
 
 @dataclass
@@ -92,13 +89,12 @@ class Scheduler:
 
     def _remember(self, job_id: str, now: datetime) -> None:
         with self.runtime.database().engine.begin() as conn:
-            stmt = insert_for(conn, STATE).values(key=f"job:{job_id}", value=now.isoformat())
-            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+            state.write(conn, f"job:{job_id}", now.isoformat())
 
     def last_runs(self) -> dict[str, datetime]:
         with self.runtime.database().engine.connect() as conn:
-            rows = conn.execute(select(STATE.c.key, STATE.c.value).where(STATE.c.key.like("job:%"))).all()
-        return {key[4:]: datetime.fromisoformat(value) for key, value in rows}
+            runs = state.read_prefixed(conn, "job:")
+        return {job_id: datetime.fromisoformat(value) for job_id, value in runs.items()}
 
     def missed(self, now: datetime) -> list[str]:
         """The jobs whose schedule fired since their last run (or that never ran)."""
