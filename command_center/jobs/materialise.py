@@ -202,34 +202,20 @@ def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int
     """
     stopping = [n.code for n in catalogue if stops_at_closing(n)]
     renewal = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
-    changed = 0
-    closed = select(start_of_local_day(CASES.c.closed_on)).where(CASES.c.id == NODES.c.case_id).scalar_subquery()
-    changed += changed_rows(conn, 
-        update(NODES).values(stopped_at=closed).where(
-            scope(NODES.c.case_id), NODES.c.node_code.in_(stopping), NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
-            select(CASES.c.id).where(CASES.c.id == NODES.c.case_id, CASES.c.closed_on.is_not(None)).exists(),
-        )
-    )
-    changed += changed_rows(conn, 
-        update(NODES).values(stopped_at=None).where(
-            scope(NODES.c.case_id), NODES.c.node_code.in_(stopping), NODES.c.stopped_at.is_not(None),
-            select(CASES.c.id).where(CASES.c.id == NODES.c.case_id, CASES.c.closed_on.is_(None)).exists(),
-        )
-    )
+    changed = _stop_while_ended(conn, stopping, CASES, CASES.c.id == NODES.c.case_id, CASES.c.closed_on, scope)
     if renewal:
         account = and_(ACCOUNTS.c.case_id == NODES.c.case_id, ACCOUNTS.c.account_id == NODES.c.subject_id)
-        released = select(start_of_local_day(ACCOUNTS.c.released_on)).where(account).scalar_subquery()
-        changed += changed_rows(conn, 
-            update(NODES).values(stopped_at=released).where(
-                scope(NODES.c.case_id), NODES.c.node_code.in_(renewal), NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
-                select(ACCOUNTS.c.id).where(account, ACCOUNTS.c.released_on.is_not(None)).exists(),
-            )
-        )
-        changed += changed_rows(conn, 
-            update(NODES).values(stopped_at=None).where(
-                scope(NODES.c.case_id), NODES.c.node_code.in_(renewal), NODES.c.stopped_at.is_not(None),
-                select(ACCOUNTS.c.id).where(account, ACCOUNTS.c.released_on.is_(None)).exists(),
-            )
-        )
+        changed += _stop_while_ended(conn, renewal, ACCOUNTS, account, ACCOUNTS.c.released_on, scope)
     return changed
 
+
+def _stop_while_ended(conn: Connection, codes: list[str], source, link, ended_on, scope: Scope) -> int:
+    """Open ``codes`` nodes stop on the day their ``source`` row ended; they run again if it no longer has."""
+    ended_at = select(start_of_local_day(ended_on)).where(link).scalar_subquery()
+    mine = and_(scope(NODES.c.case_id), NODES.c.node_code.in_(codes))
+    stopped = changed_rows(conn, update(NODES).values(stopped_at=ended_at).where(
+        mine, NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
+        select(source.c.id).where(link, ended_on.is_not(None)).exists()))
+    resumed = changed_rows(conn, update(NODES).values(stopped_at=None).where(
+        mine, NODES.c.stopped_at.is_not(None), select(source.c.id).where(link, ended_on.is_(None)).exists()))
+    return stopped + resumed
