@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import JSON, Connection, Date, Integer, delete
 from sqlalchemy.ext.compiler import compiles
@@ -64,15 +65,44 @@ def fingerprint(rows: list[dict]) -> str:
     return digest.hexdigest()[:32]
 
 
+INPUTS_KEY = "calendar_inputs"
+
+
+def inputs_fingerprint(calendar: WorkCalendar) -> str:
+    """What the calendar is made of: the official data's and the estimator's versions and the
+    court's overrides.  Cheap, unlike working the 46 years out day by day (half a second)."""
+    from importlib.metadata import version
+
+    from command_center.data import workcal
+
+    overrides = calendar.overrides
+    rules = hashlib.sha256(Path(workcal.__file__).read_bytes()).hexdigest()  # our own estimation rules
+    text = "|".join([
+        version("chinesecalendar"), version("holidays"), rules, f"{FIRST_DAY}..{LAST_DAY}",
+        ",".join(sorted(map(str, overrides.rest_days))), ",".join(sorted(map(str, overrides.work_days))),
+        ",".join(sorted(map(str, overrides.complete_years))),
+    ])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def sync_calendar(conn: Connection, calendar: WorkCalendar) -> bool:
-    """Make ``calendar_days`` match ``calendar``; returns True when it changed (recompute due dates)."""
+    """Make ``calendar_days`` match ``calendar``; returns True when it changed (recompute due dates).
+
+    The days are worked out only when the calendar's inputs changed since the last sync, and
+    written only when the days themselves changed.
+    """
+    inputs = inputs_fingerprint(calendar)
+    if state.read(conn, INPUTS_KEY) == inputs:
+        return False
     rows = calendar_rows(calendar)
     wanted = fingerprint(rows)
     if state.read(conn, FINGERPRINT_KEY) == wanted:
+        state.write(conn, INPUTS_KEY, inputs)
         return False
     conn.execute(delete(m.CalendarDay.__table__))
     bulk_insert(conn, m.CalendarDay.__table__, rows)
     state.write(conn, FINGERPRINT_KEY, wanted)
+    state.write(conn, INPUTS_KEY, inputs)
     return True
 
 
