@@ -1,0 +1,608 @@
+"""Import the interchange workbook into the shared database (``command-center import``).
+
+1. **Read and check every cell** (:mod:`.interchange`): kinds, required cells, duplicate keys,
+   known node codes, order of dates (completed before started…).  Nothing is written yet.
+2. **Plan**, inside one transaction: references to cases must exist in the file or the
+   database; each row is matched by its natural key (案号, fund_id, asset_id, account_id,
+   lead_id, case+node+subject, case+from_date) and becomes an insert, an update of the
+   columns that differ, or nothing.  Columns a sheet does not have are left as they are;
+   an empty cell in a column it has clears the value.
+3. **Apply** the plan in that same transaction (unless ``dry_run``): inserts in bulk, each
+   update recorded in the append-only audit log with what changed.  Any problem found in 1
+   or 2 raises :class:`ImportRejected` listing all of them, and the database is as before.
+4. The affected cases are then recomputed (the database triggers marked them too, so if
+   this step is interrupted the scheduler's next run picks them up).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+
+from command_center.data import models as m
+from command_center.data.bulk import bulk_insert
+from command_center.data.catalogue import Catalogue
+from command_center.data.engine import Database
+from command_center.data.interchange import (
+    SHEETS,
+    CellError,
+    FileProblem,
+    Problem,
+    RawSheet,
+    Sheet,
+    case_type_of,
+    court_code_of,
+    map_headers,
+    open_interchange,
+)
+from command_center.data.parties import is_organisation
+from command_center.data.workcal import TZ, add_months
+
+CASES = m.Case.__table__
+PARTIES = m.Party.__table__
+TEAMS = m.Team.__table__
+OFFICERS = m.Officer.__table__
+COURTS = m.Court.__table__
+AUDIT = m.AuditEntry.__table__
+TABLES = {
+    "cases": CASES, "nodes": m.NodeInstance.__table__, "funds": m.Fund.__table__, "assets": m.SeizedAsset.__table__,
+    "accounts": m.FrozenAccount.__table__, "leads": m.Lead.__table__, "suspensions": m.Suspension.__table__,
+}
+#: PostgreSQL advisory lock: one import at a time
+LOCK_KEY = 0x43430002
+CHUNK = 900  # keys per IN (...) lookup; SQLite allows 32,766 variables, PostgreSQL 65,535
+WRITE_CHUNK = 5_000
+#: recompute the affected cases by id up to this many; beyond, the triggers' marks drive it
+SCOPED_RECOMPUTE_LIMIT = 5_000
+#: (earlier, later, reason) pairs checked on every row after merging with the database
+ORDER_RULES = {
+    "cases": (("filed_on", "closed_on", "closed before it was filed"),),
+    "nodes": (("started_at", "completed_at", "completed before it started"),),
+    "funds": (("arrived_at", "claimed_at", "claimed before it arrived"), ("arrived_at", "disbursed_at", "disbursed before it arrived")),
+    "assets": (("seized_on", "evaluation_started_on", "evaluation started before the seizure"),),
+    "accounts": (("frozen_on", "released_on", "released before it was frozen"), ("frozen_on", "expires_on", "expires before it was frozen")),
+    "leads": (("reported_at", "control_started_at", "control started before the lead was reported"),),
+    "suspensions": (("from_date", "to_date", "ends before it begins"),),
+}
+
+
+class ImportRejected(Exception):
+    """The file has problems: nothing was written.  ``problems`` lists every one of them."""
+
+    def __init__(self, path: Path, problems: list[Problem]):
+        self.path = path
+        self.problems = sorted(problems, key=_problem_order)
+        super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
+
+
+def _problem_order(problem: Problem):
+    order = {s.name: i for i, s in enumerate(SHEETS)}
+    return (order.get(problem.sheet, -1), problem.row, problem.column, problem.reason)
+
+
+class Progress(Protocol):
+    def phase(self, name: str, total: int) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
+class _Silent:
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class SheetCounts:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_json(self) -> dict:
+        return {"read": self.read, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+
+
+@dataclass
+class ImportSummary:
+    path: str
+    dry_run: bool
+    sheets: dict[str, SheetCounts]
+    created_teams: list[str] = field(default_factory=list)
+    created_officers: list[str] = field(default_factory=list)
+    created_courts: list[str] = field(default_factory=list)
+    affected_cases: int = 0
+    recompute: dict | None = None  # RecomputeResult.as_dict() of the follow-up recompute
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(c.read for c in self.sheets.values())
+
+    @property
+    def changed(self) -> bool:
+        return any(c.inserted or c.updated for c in self.sheets.values())
+
+    def as_json(self) -> dict:
+        return {
+            "path": self.path, "dry_run": self.dry_run, "sheets": {k: v.as_json() for k, v in self.sheets.items()},
+            "created": {"courts": self.created_courts, "teams": self.created_teams, "officers": self.created_officers},
+            "affected_cases": self.affected_cases, "recompute": self.recompute, "seconds": round(self.seconds, 3),
+        }
+
+
+# -- 1. read and check the cells ---------------------------------------------------------------------
+
+@dataclass
+class Parsed:
+    """One sheet's rows as Python values: ``rows`` are (row number, values in ``columns`` order)."""
+
+    sheet: Sheet
+    source: str
+    columns: tuple[str, ...]
+    rows: list[tuple[int, tuple]]
+
+    def has(self, column: str) -> bool:
+        return column in self.columns
+
+    def records(self) -> Iterator[tuple[int, dict]]:
+        columns = self.columns
+        for number, values in self.rows:
+            yield number, dict(zip(columns, values, strict=True))
+
+
+def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem]]:
+    """Every cell of every known sheet parsed and checked on its own (no database needed)."""
+    try:
+        raws, problems = open_interchange(path)
+    except FileProblem as exc:
+        return [], [exc.problem]
+    progress.phase("read", sum(r.estimated_rows for r in raws))
+    parsed = []
+    for raw in raws:
+        sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress)
+        parsed.append(sheet_parsed)
+        problems.extend(sheet_problems)
+    return parsed, problems
+
+
+def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tuple[Parsed, list[Problem]]:
+    sheet = raw.sheet
+    positions, problems = map_headers(sheet, raw.headers)
+    columns = tuple(c.name for c in sheet.columns if c.name in positions)
+    parsers = [(sheet.column(name), positions[name]) for name in columns]
+    key_at = [columns.index(k) if k in columns else None for k in sheet.key]
+    usable = not problems  # a sheet without a required column is only checked
+    seen_keys: dict[tuple, int] = {}
+    rows: list[tuple[int, tuple]] = []
+    pending = 0
+    try:
+        for number, cells in raw.rows:
+            pending += 1
+            if pending == 2_000:
+                progress.advance(pending)
+                pending = 0
+            values = []
+            bad = False
+            before = len(problems)
+            for column, position in parsers:
+                cell = cells[position] if position < len(cells) else None
+                try:
+                    value = column.parse(cell)
+                except CellError as exc:
+                    problems.append(Problem(sheet.name, number, column.name, str(exc)))
+                    value, bad = None, True
+                else:
+                    if value is None and column.required:
+                        problems.append(Problem(sheet.name, number, column.name, "required value missing"))
+                        bad = True
+                values.append(value)
+            record = dict(zip(columns, values, strict=True))
+            if sheet.name == "nodes" and record.get("node_code") is not None and record["node_code"] not in catalogue:
+                problems.append(Problem(sheet.name, number, "node_code", f"{record['node_code']!r} is not a node of the catalogue (N01…N{len(catalogue):02d})"))
+                bad = True
+            if sheet.name == "cases":
+                problems.extend(_case_row_problems(sheet.name, number, record))
+            if not bad:
+                problems.extend(_order_problems(sheet.name, number, record))
+                key = tuple((values[i] if i is not None else None) or "" for i in key_at)
+                if key in seen_keys:
+                    problems.append(Problem(sheet.name, number, sheet.key[-1] if len(sheet.key) == 1 else "",
+                                            f"duplicate key {_key_text(key)} (also row {seen_keys[key]})"))
+                else:
+                    seen_keys[key] = number
+            if len(problems) == before and usable:  # a row with a problem is reported, and not compared or written
+                rows.append((number, tuple(values)))
+    except FileProblem as exc:  # a csv line the reader could not split
+        problems.append(exc.problem)
+    progress.advance(pending)
+    return Parsed(sheet, raw.source, columns, rows), problems
+
+
+def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
+    problems = []
+    case_no, case_type = record.get("case_no"), record.get("case_type")
+    if case_no and case_type and case_type != case_type_of(case_no):
+        problems.append(Problem(sheet, number, "case_type", f"{case_type} does not match the 案号's type word {case_type_of(case_no)}"))
+    if "closed_on" in record and "closing_mode" in record and (record["closed_on"] is None) != (record["closing_mode"] is None):
+        missing = "closing_mode" if record["closing_mode"] is None else "closed_on"
+        problems.append(Problem(sheet, number, missing, "结案日期 and 结案方式 go together: give both or neither"))
+    return problems
+
+
+def _order_problems(sheet: str, number: int, record: dict) -> list[Problem]:
+    problems = []
+    for earlier, later, reason in ORDER_RULES[sheet]:
+        a, b = record.get(earlier), record.get(later)
+        if a is not None and b is not None and b < a:
+            problems.append(Problem(sheet, number, later, f"{_show(b)} is {reason} ({_show(a)})"))
+    return problems
+
+
+def _key_text(key: tuple) -> str:
+    return " / ".join(_show(k) for k in key if k != "")
+
+
+def _show(value) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+# -- 2. apply in one transaction -----------------------------------------------------------------------
+
+def import_file(
+    db: Database,
+    catalogue: Catalogue,
+    path: Path,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    recompute_with: Callable[[Sequence[int] | None], dict] | None = None,
+    court_name: str | None = None,
+) -> ImportSummary:
+    """Check and apply ``path`` in one transaction; raises :class:`ImportRejected`.
+
+    ``dry_run`` does all the work and rolls it back, so what it reports is exactly what an
+    import would do.  ``recompute_with(case_ids)`` recomputes the affected cases after the
+    commit (``None``: every case the triggers marked, for very large imports).  ``court_name``
+    names a court the database does not have yet when the file has no ``court`` column.
+    """
+    started = time.perf_counter()
+    progress = progress or _Silent()
+    path = Path(path)
+    parsed, problems = read_file(path, catalogue, progress)
+    if problems and not parsed:  # the file itself could not be read
+        raise ImportRejected(path, problems)
+    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed})
+    with db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+            writer = _Writer(conn, now, path, summary, progress, court_name)
+            writer.problems.extend(problems)  # the cells' problems; the references are checked too
+            writer.check_references(parsed)
+            writer.write(parsed)  # with problems already found, it only checks (and the transaction rolls back)
+            if writer.problems:
+                raise ImportRejected(path, writer.problems)
+            summary.affected_cases = len(writer.affected)
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        finally:
+            if transaction.is_active:
+                transaction.rollback()
+    if not dry_run and writer.affected and recompute_with is not None:
+        progress.phase("recompute", 0)
+        affected = sorted(writer.affected)
+        summary.recompute = recompute_with(affected if len(affected) <= SCOPED_RECOMPUTE_LIMIT else None)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class _Writer:
+    """Matches each row to the database by its natural key and writes what differs."""
+
+    def __init__(self, conn: Connection, now: datetime, path: Path, summary: ImportSummary, progress: Progress,
+                 court_name: str | None):
+        self.conn, self.now, self.path, self.summary, self.progress = conn, now, path, summary, progress
+        self.court_name = court_name
+        self.problems: list[Problem] = []
+        self.affected: set[int] = set()
+        self.case_ids: dict[str, int] = {}
+        self.audit: list[dict] = []
+
+    def lookup(self, stmt_for: Callable[[Sequence], object], keys: Iterable) -> list:
+        keys = sorted(set(keys))
+        found = []
+        for chunk in _chunks(keys):
+            found.extend(self.conn.execute(stmt_for(chunk)).mappings().all())
+        return found
+
+    # -- references ----------------------------------------------------------------------------
+    def check_references(self, parsed: list[Parsed]) -> None:
+        file_cases = {r["case_no"] for p in parsed if p.sheet.name == "cases" for _, r in p.records()}
+        referenced = {r["case_no"] for p in parsed for _, r in p.records() if r.get("case_no")}
+        self.case_ids = {row["case_no"]: row["id"] for row in self.lookup(
+            lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)), referenced)}
+        for p in parsed:
+            if p.sheet.name == "cases":
+                continue
+            for number, record in p.records():
+                if record.get("case_no") and record["case_no"] not in file_cases and record["case_no"] not in self.case_ids:
+                    self.problems.append(Problem(p.sheet.name, number, "case_no",
+                                                 f"{record['case_no']} is neither in the cases sheet nor in the database"))
+
+    # -- writing ---------------------------------------------------------------------------------
+    def write(self, parsed: list[Parsed]) -> None:
+        self.progress.phase("write", sum(len(p.rows) for p in parsed))
+        for p in parsed:
+            if p.sheet.name == "cases":
+                self._refs(p)
+            self._sheet(p)
+        self._write_audit()
+
+    def _sheet(self, parsed: Parsed) -> None:
+        name, table = parsed.sheet.name, TABLES[parsed.sheet.name]
+        counts = self.summary.sheets[name]
+        existing = self._existing(parsed)
+        inserts: list[dict] = []
+        updates: dict[tuple, list[dict]] = defaultdict(list)
+        parties: list[tuple[int | str, str, tuple[str, ...], bool]] = []
+        new_cases: list[str] = []
+
+        def flush() -> None:
+            if self.problems:  # everything will be rolled back: stop writing, keep checking
+                inserts.clear()
+                return
+            for group in _same_columns(inserts):
+                bulk_insert(self.conn, table, group)
+            if name == "cases":
+                new_cases.extend(v["case_no"] for v in inserts)
+            else:
+                self.affected.update(v["case_id"] for v in inserts)
+            inserts.clear()
+
+        for seen, (number, record) in enumerate(parsed.records(), start=1):
+            if seen % 2_000 == 0:
+                self.progress.advance(2_000)
+            if len(inserts) >= WRITE_CHUNK:
+                flush()
+            values = self._values(parsed, record)
+            if values.get("case_id", 0) is None:
+                continue
+            old = existing.get(self._key(name, values))
+            if old is None:
+                if name == "cases":
+                    parties.extend((values["case_no"], role, values.pop(role), False) for role in _PARTY_ROLE if role in values)
+                if name == "nodes":
+                    values["source"] = "imported"
+                inserts.append(_with_defaults(table, values))
+                counts.inserted += 1
+                continue
+            wrong = _order_problems(name, number, old | values)
+            if wrong:  # reported; the row is not written, and the transaction will be rolled back
+                self.problems.extend(wrong)
+                continue
+            changes = {col: new for col, new in values.items() if not _same(old.get(col), new)}
+            if name == "nodes" and old["source"] != "imported":
+                changes["source"] = "imported"  # an imported row wins over a materialised one
+            if not changes:
+                counts.unchanged += 1
+                continue
+            counts.updated += 1
+            self._audit_update(name, parsed, number, record, old, changes)
+            self.affected.add(old["case_id"] if name != "cases" else old["id"])
+            if "case_id" in changes:
+                self.affected.add(changes["case_id"])
+            for role in _PARTY_ROLE:
+                if role in changes:
+                    parties.append((old["id"], role, changes.pop(role), True))
+            if name == "cases":
+                changes["updated_at"] = self.now
+            updates[tuple(sorted(changes))].append({"_id": old["id"], **changes})
+        self.progress.advance(len(parsed.rows) % 2_000)
+        flush()
+        if new_cases:
+            new = self.lookup(lambda keys: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(keys)), new_cases)
+            self.case_ids.update((row["case_no"], row["id"]) for row in new)
+            self.affected.update(row["id"] for row in new)
+        if self.problems:
+            return
+        for columns, rows in updates.items():
+            stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+            self.conn.execute(stmt, rows)
+        self._write_parties(parties)
+
+    def _values(self, parsed: Parsed, record: dict) -> dict:
+        """The database values a row sets: only for the columns its sheet has, references resolved."""
+        name = parsed.sheet.name
+        table = TABLES[name]
+        values = {}
+        for column in parsed.columns:
+            target = "due_override" if (name, column) == ("nodes", "due_at") else column
+            if target in table.c or column in _PARTY_ROLE:
+                values[target] = record[column]
+        if name == "cases":
+            if "case_type" in values or "case_type" not in parsed.columns:
+                values["case_type"] = record.get("case_type") or case_type_of(record["case_no"])
+            for money in ("amount", "amount_recovered"):
+                if values.get(money, 0) is None:
+                    values[money] = Decimal("0.00")
+            values["court_id"] = self.courts[court_code_of(record["case_no"])]
+            if parsed.has("team"):
+                values["team_id"] = self.teams.get((values["court_id"], record["team"])) if record["team"] else None
+            if parsed.has("officer"):
+                values["officer_id"] = self.officers.get(record["officer"]) if record["officer"] else None
+            for role in _PARTY_ROLE:
+                if role in values:
+                    values[role] = values[role] or ()
+            return values
+        values.pop("case_no", None)
+        values["case_id"] = self.case_ids.get(record["case_no"])  # None: its new case was not written (problems)
+        if name == "nodes":
+            values["subject_id"] = record.get("subject_id") or ""
+        elif name == "accounts" and values.get("expires_on") is None and "frozen_on" in values:
+            values["expires_on"] = add_months(values["frozen_on"], 12)  # DOMAIN §5: default frozen_on + 1 year
+        return values
+
+    @staticmethod
+    def _key(name: str, values: dict):
+        if name == "cases":
+            return values["case_no"]
+        if name == "nodes":
+            return (values["case_id"], values["node_code"], values["subject_id"])
+        if name == "suspensions":
+            return (values["case_id"], values["from_date"])
+        return values[f"{name[:-1]}_id"]
+
+    def _existing(self, parsed: Parsed) -> dict:
+        """The database rows the sheet's keys match, by key (cases with their parties' names)."""
+        name = parsed.sheet.name
+        table = TABLES[name]
+        if name == "cases":
+            rows = self.lookup(lambda chunk: select(table).where(table.c.case_no.in_(chunk)), (r["case_no"] for _, r in parsed.records()))
+            found = {row["case_no"]: dict(row) for row in rows}
+            names: dict[tuple[int, str], list[str]] = defaultdict(list)
+            for party in self.lookup(lambda chunk: select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name)
+                                     .where(PARTIES.c.case_id.in_(chunk)).order_by(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position),
+                                     (row["id"] for row in found.values())):
+                names[(party["case_id"], party["role"])].append(party["name"])
+            for row in found.values():
+                for role, stored in _PARTY_ROLE.items():
+                    row[role] = tuple(names.get((row["id"], stored), ()))
+            return found
+        if name in ("nodes", "suspensions"):
+            case_ids = (self.case_ids[r["case_no"]] for _, r in parsed.records() if r["case_no"] in self.case_ids)
+            rows = self.lookup(lambda chunk: select(table).where(table.c.case_id.in_(chunk)), case_ids)
+        else:
+            key = f"{name[:-1]}_id"
+            rows = self.lookup(lambda chunk: select(table).where(table.c[key].in_(chunk)), (r[key] for _, r in parsed.records()))
+        return {self._key(name, row): dict(row) for row in rows}
+
+    def _refs(self, parsed: Parsed) -> None:
+        """Courts, teams and officers the cases name: matched, or created (and reported)."""
+        conn = self.conn
+        self.courts = {row.code: row.id for row in conn.execute(select(COURTS.c.code, COURTS.c.id))}
+        self.teams = {(row.court_id, row.name): row.id for row in conn.execute(select(TEAMS.c.court_id, TEAMS.c.name, TEAMS.c.id))}
+        staff = conn.execute(select(OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.id)
+                             .order_by(OFFICERS.c.active.desc(), OFFICERS.c.id)).all()
+        self.officers: dict[str, int] = {}
+        for row in staff:  # an officer is named by login or by name; a login wins, then an active officer
+            self.officers.setdefault(row.name, row.id)
+        self.officers.update((row.login, row.id) for row in staff)
+        logins = {row.login for row in staff}
+        for _, record in parsed.records():
+            code = court_code_of(record["case_no"])
+            if code not in self.courts:
+                name = (record.get("court") or self.court_name or code)[:100]
+                self.courts[code] = conn.execute(insert(COURTS).values(code=code, name=name).returning(COURTS.c.id)).scalar_one()
+                self.summary.created_courts.append(f"{code} {name}")
+            court_id = self.courts[code]
+            team = record.get("team")
+            if team and (court_id, team) not in self.teams:
+                self.teams[(court_id, team)] = conn.execute(insert(TEAMS).values(
+                    court_id=court_id, name=team[:50], track=record.get("track")).returning(TEAMS.c.id)).scalar_one()
+                self.summary.created_teams.append(team)
+            officer = record.get("officer")
+            if officer and officer not in self.officers:
+                login, n = officer[:50], 1
+                while login in logins:
+                    n += 1
+                    login = f"{officer[:45]}-{n}"
+                logins.add(login)
+                self.officers[officer] = conn.execute(insert(OFFICERS).values(
+                    login=login, name=officer[:50], role="officer", team_id=self.teams.get((court_id, team)) if team else None,
+                    active=True).returning(OFFICERS.c.id)).scalar_one()
+                self.summary.created_officers.append(officer)
+
+    def _write_parties(self, parties: list) -> None:
+        if not parties:
+            return
+        replaced = [(case, _PARTY_ROLE[role]) for case, role, _, again in parties if again]
+        for case_id, role in replaced:
+            self.conn.execute(delete(PARTIES).where(PARTIES.c.case_id == case_id, PARTIES.c.role == role))
+        rows = [
+            {"case_id": self.case_ids[case] if isinstance(case, str) else case, "role": _PARTY_ROLE[role], "position": position,
+             "name": name[:100], "kind": "org" if is_organisation(name) else "person"}
+            for case, role, names, _ in parties for position, name in enumerate(names)
+        ]
+        for chunk in _chunks(rows, WRITE_CHUNK):
+            bulk_insert(self.conn, PARTIES, list(chunk))
+
+    # -- the audit log -----------------------------------------------------------------------------
+    def _audit_update(self, name: str, parsed: Parsed, number: int, record: dict, old: dict, changes: dict) -> None:
+        key = _key_text(tuple(record.get(k) or "" for k in parsed.sheet.key))
+        self.audit.append({
+            "at": self.now, "actor": "import", "action": "import.update", "entity": name[:30], "entity_id": key[:64],
+            "case_id": old["id"] if name == "cases" else old["case_id"],
+            "detail": {"file": self.path.name, "sheet": parsed.source, "row": number,
+                       "changes": {col: [_json(old.get(col)), _json(new)] for col, new in changes.items()}},
+        })
+
+    def _write_audit(self) -> None:
+        if self.problems:
+            return
+        s = self.summary
+        self.audit.append({
+            "at": self.now, "actor": "import", "action": "import", "entity": "file", "entity_id": self.path.name[:64], "case_id": None,
+            "detail": {"path": str(self.path), "sheets": {k: v.as_json() for k, v in s.sheets.items()},
+                       "created": {"courts": s.created_courts, "teams": s.created_teams, "officers": s.created_officers}},
+        })
+        for chunk in _chunks(self.audit, WRITE_CHUNK):
+            self.conn.execute(insert(AUDIT), list(chunk))
+
+
+_PARTY_ROLE = {"applicants": "applicant", "debtors": "debtor"}
+
+
+def _same(old, new) -> bool:
+    if old is None or new is None:
+        return old is None and new is None
+    return old == new
+
+
+def _with_defaults(table, values: dict) -> dict:
+    """The columns' Python-side defaults, which a bulk insert does not apply by itself."""
+    for column in table.c:
+        default = column.default
+        if column.name not in values and default is not None and default.is_scalar:
+            values[column.name] = default.arg
+    return values
+
+
+def _same_columns(rows: Sequence[dict]) -> Iterator[list[dict]]:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row)].append(row)
+    return iter(groups.values())
+
+
+def _json(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return _show(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,477 @@
+"""The interchange workbook (DOMAIN.md §5): its sheets and columns, reading it, its template.
+
+A court's case system exports one ``.xlsx`` workbook, or a folder of ``.csv`` files named
+after the sheets (UTF-8 with or without BOM, or GBK / GB18030 as Excel on Chinese Windows
+writes them).  Headers may be the English names, the Chinese names, or both as the template
+writes them (``案号* (case_no)``); unknown columns are ignored.
+
+This module only reads cells and turns them into Python values; :mod:`.importer` checks
+references and writes.  Every problem is a :class:`Problem` naming sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
+from command_center.data.caseno import normalise_case_no
+from command_center.data.workcal import TZ
+
+CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longest first: 执恢 before 执
+CASE_NO = re.compile(r"^（(\d{4})）([\u4e00-\u9fff]{1,2}\d{1,6})(执恢|执保|执异|执复|执监|执)(\d{1,6})号$")
+_DATE = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
+_DATETIME = re.compile(r"^(.+?日?)(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([+-]\d{2}:?\d{2}|Z)?$")
+_MONEY_QUANTUM = Decimal("0.01")
+_NAME_SPLIT = re.compile(r"[;；]")
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One bad cell (or row, or file): where it is and why, in words a court's IT staff can act on."""
+
+    sheet: str
+    row: int  # the spreadsheet's row number (the header is row 1); 0 = the whole sheet / file
+    column: str  # the column's English name, or '' for the whole row
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.sheet + (f" row {self.row}" if self.row else "") + (f" column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+    def as_json(self) -> dict:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
+
+
+class CellError(ValueError):
+    """A cell's value is not of its column's kind (the message is the reason)."""
+
+
+# -- values ------------------------------------------------------------------------------------
+
+def parse_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an account number typed as a number
+    text = str(value).strip()
+    return text or None
+
+
+def parse_case_no(value) -> str | None:
+    text = parse_text(value)
+    if text is None:
+        return None
+    return _case_no(text)
+
+
+@lru_cache(maxsize=65_536)  # every row of every sheet names its case: most are repeats
+def _case_no(text: str) -> str:
+    normal = normalise_case_no(text)
+    if not CASE_NO.match(normal):
+        raise CellError(f"{text!r} is not a 案号 such as （2026）内0425执1001号")
+    return normal
+
+
+def case_type_of(case_no: str) -> str:
+    return CASE_NO.match(case_no).group(3)
+
+
+def court_code_of(case_no: str) -> str:
+    return CASE_NO.match(case_no).group(2)
+
+
+def _real_date(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise CellError(f"{text!r} is not a real calendar date") from None
+
+
+def parse_date(value) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # an Excel date cell
+        if value.time() != time(0):
+            raise CellError(f"{value:%Y-%m-%d %H:%M} has a time of day; this column is a date")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = parse_text(value)
+    if text is None:
+        return None
+    if _is_iso(text) and len(text) == 10:
+        try:
+            return date.fromisoformat(text)  # the common form, fast
+        except ValueError:
+            pass  # e.g. 2026-02-30: the slow path says why
+    found = _DATE.match(text)
+    if not found:
+        raise CellError(f"{text!r} is not a date such as 2026-11-20, 2026/11/20 or 2026年11月20日")
+    return _real_date(*(int(g) for g in found.groups()), text)
+
+
+def parse_datetime(value) -> datetime | None:
+    """A local time (Asia/Shanghai) unless the text carries an offset; a bare date is 00:00."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # Excel cells carry no zone: local time
+        return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=TZ)
+    text = parse_text(value)
+    if text is None:
+        return None
+    if _is_iso(text):
+        try:
+            moment = datetime.fromisoformat(text)  # the common form, fast
+        except ValueError:
+            pass  # the slow path says why
+        else:
+            return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment.astimezone(TZ)
+    found = _DATETIME.match(text)
+    example = "2026-11-20 09:30, 2026/11/20 9:30:00 or 2026年11月20日"
+    if not found:
+        raise CellError(f"{text!r} is not a date and time such as {example}")
+    day_text, hour, minute, second, offset = found.groups()
+    day_match = _DATE.match(day_text.strip())
+    if not day_match:
+        raise CellError(f"{text!r} is not a date and time such as {example}")
+    day = _real_date(*(int(g) for g in day_match.groups()), text)
+    h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
+    if h > 23 or mi > 59 or s > 59:
+        raise CellError(f"{text!r} has no such time of day")
+    moment = datetime.combine(day, time(h, mi, s))
+    if offset:
+        tz = datetime.fromisoformat("2000-01-01T00:00" + ("+00:00" if offset == "Z" else offset)).tzinfo
+        return moment.replace(tzinfo=tz).astimezone(TZ)
+    return moment.replace(tzinfo=TZ)
+
+
+def _is_iso(text: str) -> bool:
+    """``YYYY-MM-DD…``: what ``fromisoformat`` reads (its exotic forms, e.g. week dates, excluded)."""
+    return len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()
+
+
+def parse_money(value) -> Decimal | None:
+    """Yuan, at most two decimals, not negative; ``1,234.50`` and ``¥1234.5`` are fine."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CellError(f"{value!r} is not an amount")
+    if isinstance(value, float):
+        value = repr(value)  # Excel's number cells: the shortest text that is the same double
+    text = parse_text(value)
+    if text is None:
+        return None
+    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(f"{text!r} is not an amount in yuan such as 1234.50") from None
+    if not amount.is_finite():
+        raise CellError(f"{text!r} is not an amount in yuan such as 1234.50")
+    if amount < 0:
+        raise CellError(f"{text} is negative")
+    if amount != amount.quantize(_MONEY_QUANTUM):
+        raise CellError(f"{text} has more than two decimals (amounts are in yuan, to the fen)")
+    return amount.quantize(_MONEY_QUANTUM)
+
+
+def _one_of(values: tuple[str, ...], what: str) -> Callable:
+    def parse(value) -> str | None:
+        text = parse_text(value)
+        if text is not None and text not in values:
+            raise CellError(f"{text!r} is not a known {what} (one of {'、'.join(values)})")
+        return text
+    return parse
+
+
+def parse_names(value) -> tuple[str, ...] | None:
+    text = parse_text(value)
+    if text is None:
+        return None
+    return tuple(name.strip() for name in _NAME_SPLIT.split(text) if name.strip())
+
+
+# -- the sheets ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    zh: str
+    parse: Callable
+    required: bool = False
+    example: object = None
+
+    def header(self) -> str:
+        """As the template writes it: ``案号* (case_no)``."""
+        return f"{self.zh}{'*' if self.required else ''} ({self.name})"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the natural key
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _c(name, zh, parse, required=False, example=None) -> Column:
+    return Column(name, zh, parse, required, example)
+
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("cases", "案件", (
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("filed_on", "立案日期", parse_date, True, "2026-03-02"),
+        _c("case_type", "案件类型", _one_of(CASE_TYPES, "case type"), example="执"),
+        _c("court", "法院", parse_text, example="克什克腾旗人民法院"),
+        _c("amount", "标的额", parse_money, example="125000.00"),
+        _c("amount_recovered", "实际到位金额", parse_money, example="30000.00"),
+        _c("applicants", "申请执行人", parse_names, example="王某某"),
+        _c("debtors", "被执行人", parse_names, example="赤峰某某商贸有限公司；李某某"),
+        _c("team", "承办团队", parse_text, example="普执一组"),
+        _c("officer", "承办人", parse_text, example="张某"),
+        _c("track", "繁简分流", parse_text, example="普执"),
+        _c("closed_on", "结案日期", parse_date),
+        _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode")),
+        _c("term_extended_to", "延长期限至", parse_date),
+    ), ("case_no",)),
+    Sheet("nodes", "节点", (
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("node_code", "节点代码", parse_text, True, "N05"),
+        _c("subject_id", "对象编号", parse_text),
+        _c("started_at", "开始时间", parse_datetime, example="2026-03-02 09:00"),
+        _c("completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30"),
+        _c("due_at", "期限", parse_datetime),
+    ), ("case_no", "node_code", "subject_id")),
+    Sheet("funds", "案款", (
+        _c("fund_id", "案款编号", parse_text, True, "F2026-0001"),
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("amount", "金额", parse_money, True, "30000.00"),
+        _c("arrived_at", "到账时间", parse_datetime, True, "2026-04-01 10:15"),
+        _c("claimed_at", "认领时间", parse_datetime, example="2026-04-02 09:00"),
+        _c("disbursed_at", "发放时间", parse_datetime),
+    ), ("fund_id",)),
+    Sheet("assets", "查封财产", (
+        _c("asset_id", "财产编号", parse_text, True, "A2026-0001"),
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("kind", "类别", _one_of(ASSET_KINDS, "asset kind"), True, "车辆"),
+        _c("seized_on", "查封扣押日期", parse_date, True, "2026-03-20"),
+        _c("location", "保管地点", parse_text, example="执行局扣押物仓库A区"),
+        _c("valuation", "评估价值", parse_money, example="86000.00"),
+        _c("evaluation_started_on", "启动评估日期", parse_date),
+        _c("disposal_status", "处置状态", parse_text, example="待评估"),
+        _c("seal_expires_on", "查封到期日", parse_date, example="2029-03-19"),
+    ), ("asset_id",)),
+    Sheet("accounts", "冻结账户", (
+        _c("account_id", "账户编号", parse_text, True, "B2026-0001"),
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("bank", "开户行", parse_text, example="中国农业银行克什克腾旗支行"),
+        _c("account_no", "账号", parse_text, example="6228480000000000000"),
+        _c("frozen_on", "冻结日期", parse_date, True, "2026-03-10"),
+        _c("expires_on", "到期日期", parse_date, example="2027-03-09"),
+        _c("renewed_until", "续冻至", parse_date),
+        _c("released_on", "解冻日期", parse_date),
+    ), ("account_id",)),
+    Sheet("leads", "线索", (
+        _c("lead_id", "线索编号", parse_text, True, "L2026-0001"),
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("reported_at", "提供时间", parse_datetime, True, "2026-05-06 15:00"),
+        _c("control_started_at", "查控时间", parse_datetime, example="2026-05-07 10:00"),
+    ), ("lead_id",)),
+    Sheet("suspensions", "中止期间", (
+        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+        _c("from_date", "开始日期", parse_date, True, "2026-07-01"),
+        _c("to_date", "结束日期", parse_date, example="2026-07-31"),
+    ), ("case_no", "from_date")),
+)
+SHEET_BY_NAME = {s.name: s for s in SHEETS} | {s.zh: s for s in SHEETS}
+
+
+def sheet_named(name: str) -> Sheet | None:
+    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases`` or ``案件``."""
+    return SHEET_BY_NAME.get(name.strip()) or SHEET_BY_NAME.get(name.strip().lower())
+
+
+def _header_key(text: str) -> list[str]:
+    """The names a header cell may stand for: ``案号* (case_no)`` → ``['案号', 'case_no']``."""
+    raw = str(text).replace("*", "").replace("（", "(").replace("）", ")").strip()
+    parts = [p.strip().lower() for p in re.split(r"[()]", raw) if p.strip()]
+    return parts or [""]
+
+
+def map_headers(sheet: Sheet, headers: list) -> tuple[dict[str, int], list[Problem]]:
+    """Column name → position; problems for duplicated or missing required columns."""
+    names = {c.name.lower(): c.name for c in sheet.columns} | {c.zh.lower(): c.name for c in sheet.columns}
+    found: dict[str, int] = {}
+    problems = []
+    for position, header in enumerate(headers):
+        if header is None:
+            continue
+        column = next((names[k] for k in _header_key(header) if k in names), None)
+        if column is None:
+            continue  # unknown columns are ignored
+        if column in found:
+            problems.append(Problem(sheet.name, 1, column, f"the column appears twice (headers {found[column] + 1} and {position + 1})"))
+        else:
+            found[column] = position
+    for column in sheet.columns:
+        if column.required and column.name not in found:
+            problems.append(Problem(sheet.name, 1, column.name, f"required column missing (header {column.zh} or {column.name})"))
+    return found, problems
+
+
+# -- reading files -------------------------------------------------------------------------------
+
+@dataclass
+class RawSheet:
+    """One sheet as read: where it came from, its headers, and an iterator of (row number, cells)."""
+
+    sheet: Sheet
+    source: str
+    headers: list
+    rows: Iterator[tuple[int, list]]
+    estimated_rows: int
+
+
+class FileProblem(Exception):
+    """The file (or folder) cannot be read at all."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def open_interchange(path: Path) -> tuple[list[RawSheet], list[Problem]]:
+    """The known sheets of a workbook or a csv folder, in the order of :data:`SHEETS`, and the
+    problems of the files that could not be read (a csv folder's other files are still read)."""
+    if not path.exists():
+        raise FileProblem(Problem(str(path), 0, "", "no such file or folder"))
+    problems: list[Problem] = []
+    if path.is_dir():
+        sheets = _csv_folder(path, problems)
+    elif path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheets = _workbook(path)
+    elif path.suffix.lower() == ".csv":
+        sheets = _csv_folder(path.parent, problems, only=path)
+    else:
+        raise FileProblem(Problem(str(path), 0, "", "not an .xlsx workbook, a .csv file or a folder of .csv files"))
+    if not sheets and not problems:
+        names = ", ".join(s.name for s in SHEETS)
+        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {names}"))
+    order = {s.name: i for i, s in enumerate(SHEETS)}
+    return sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems
+
+
+def _workbook(path: Path) -> list[RawSheet]:
+    from openpyxl import load_workbook  # only when a workbook is read
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({exc})")) from None
+    found = []
+    seen: set[str] = set()
+    for title in book.sheetnames:
+        sheet = sheet_named(title)
+        if sheet is None:
+            continue
+        if sheet.name in seen:
+            raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
+        seen.add(sheet.name)
+        ws = book[title]
+        values = ws.iter_rows(values_only=True)
+        headers = list(next(values, ()) or ())
+
+        def rows(values=values) -> Iterator[tuple[int, list]]:
+            for number, row in enumerate(values, start=2):
+                if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                    continue
+                yield number, list(row)
+
+        found.append(RawSheet(sheet, title, headers, rows(), max((ws.max_row or 1) - 1, 0)))
+    return found
+
+
+def _csv_folder(folder: Path, problems: list[Problem], only: Path | None = None) -> list[RawSheet]:
+    found = []
+    seen: dict[str, Path] = {}
+    files = [only] if only else sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
+    for file in files:
+        sheet = sheet_named(file.stem)
+        if sheet is None:
+            continue
+        if sheet.name in seen:
+            raise FileProblem(Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})"))
+        seen[sheet.name] = file
+        try:
+            text = decode_csv(file)
+        except FileProblem as exc:
+            problems.append(exc.problem)
+            continue
+        reader = csv.reader(text.splitlines())
+        headers = next(reader, [])
+
+        def rows(reader=reader, name=file.name) -> Iterator[tuple[int, list]]:
+            try:
+                for row in reader:
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    yield reader.line_num, [cell if cell.strip() else None for cell in row]
+            except csv.Error as exc:
+                raise FileProblem(Problem(name, reader.line_num, "", f"not a valid CSV line ({exc})")) from None
+
+        found.append(RawSheet(sheet, file.name, headers, rows(), max(text.count("\n") - 1, 0)))
+    return found
+
+
+def decode_csv(file: Path) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); else a clear error."""
+    data = file.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings = ("utf-8-sig",)
+    else:
+        encodings = ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            error = exc
+    line = data[: error.start].count(b"\n") + 1
+    raise FileProblem(Problem(file.name, line, "", f"neither UTF-8 nor GBK text (byte {error.start}); save it as CSV UTF-8 or CSV (GBK)"))
+
+
+# -- the template --------------------------------------------------------------------------------
+
+def write_template(path: Path) -> None:
+    """An empty workbook with every sheet, its headers (Chinese and English) and one example row."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in SHEETS:
+        ws = book.create_sheet(sheet.name)
+        ws.append([c.header() for c in sheet.columns])
+        ws.append([c.example for c in sheet.columns])
+        for cell, column in zip(ws[1], sheet.columns, strict=True):
+            cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+            if column.required:
+                cell.comment = Comment("必填 required", "command-center")
+        for index, column in enumerate(sheet.columns, start=1):
+            ws.column_dimensions[ws.cell(1, index).column_letter].width = max(14, len(column.header()) + 4)
+        ws.freeze_panes = "A2"
+    book.save(path)
