@@ -8,6 +8,7 @@ from textual.binding import Binding
 from command_center.jobs.scheduler import Scheduler
 from command_center.runtime import Runtime
 from command_center.screens.overview import OverviewScreen
+from command_center.screens.wall import WallScreen
 
 TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 
@@ -15,14 +16,20 @@ TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 class CommandCenterApp(App[None]):
     BINDINGS = [Binding("q", "quit", "退出 Quit")]
 
-    def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None):
+    def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None, *, start: str = "overview",
+                 wall_interval: float = 10.0):
         super().__init__()
         self.runtime = runtime
         self.scheduler = scheduler
+        self.start = start
+        self.wall_interval = wall_interval
         self.title = f"{TITLES[runtime.lang]} · {runtime.settings.court_name}"
 
     def on_mount(self) -> None:
-        self.push_screen(OverviewScreen(self.runtime))
+        if self.start == "wall":
+            self.push_screen(WallScreen(self.runtime, interval=self.wall_interval))
+        else:
+            self.push_screen(OverviewScreen(self.runtime))
         if self.scheduler is not None:
             self.scheduler.on_run = self._job_done
             self.scheduler.start()  # background threads: the UI never waits on a job
@@ -42,7 +49,8 @@ class CommandCenterApp(App[None]):
             reload()
 
 
-def make_app(runtime: Runtime, *, embedded_scheduler: bool = False) -> CommandCenterApp:
+def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str = "overview",
+             wall_interval: float = 10.0) -> CommandCenterApp:
     """The one factory the CLI and the tests share.
 
     ``embedded_scheduler`` runs the scheduler's jobs in this process (the embedded SQLite
@@ -54,4 +62,4 @@ def make_app(runtime: Runtime, *, embedded_scheduler: bool = False) -> CommandCe
         from command_center.jobs.lease import Lease
 
         scheduler = Scheduler(runtime, Lease(runtime.database(), runtime.settings.lease_seconds))
-    return CommandCenterApp(runtime, scheduler)
+    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval)

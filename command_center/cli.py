@@ -79,6 +79,24 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
 
 
 @cli.command()
+@click.option("--interval", type=click.IntRange(1, 3600), help="Seconds between refreshes (default: wall_seconds, 10).")
+@click.option("--lang", "wall_lang", type=click.Choice(["zh", "en"]), help="Language of the labels (same as the global --lang).")
+@click.pass_context
+def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> None:
+    """The wall display (大屏): scrolling indicators and the red/yellow/blue panels, no keys needed."""
+    from dataclasses import replace
+
+    from command_center.app import make_app
+
+    runtime = _runtime(ctx)
+    if wall_lang:
+        runtime.settings = replace(runtime.settings, lang=wall_lang)
+    database = runtime.database()  # fail with one line before the screen opens
+    make_app(runtime, embedded_scheduler=database.dialect == "sqlite", start="wall",
+             wall_interval=interval or runtime.settings.wall_seconds).run()
+
+
+@cli.command()
 @click.option("--cases", default=5000, show_default=True, type=click.IntRange(1, 5_000_000), help="Number of cases to generate.")
 @click.option("--seed", default=20261120, show_default=True, help="Random seed: the same seed and --now give the same data.")
 @click.option("--now", "now_text", metavar="ISO", help="Generate as of this instant (overrides the global --now).")

@@ -40,6 +40,8 @@ class Settings:
     #: scheduler: recompute interval and the lease that makes one scheduler active
     recompute_seconds: int = 60
     lease_seconds: int = 30
+    #: the wall display's refresh interval
+    wall_seconds: int = 10
     config_path: Path | None = None
 
     def notify_log_path(self) -> Path:
@@ -48,7 +50,7 @@ class Settings:
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
 _PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
-_INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600)}
+_INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
 SENDERS = ("log", "http", "command")
 #: Variables that are not settings but are read by the program or its scripts.
 _OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL"}

@@ -74,16 +74,7 @@ class AlertRow:
     silence_reason: str | None
 
     def response_state(self, today: date) -> str | None:
-        """``done`` / ``submitted`` / ``missing`` / ``late`` (missing past its due date), or None."""
-        if self.response_kind is None:
-            return None
-        if self.response_status == "accepted":
-            return "done"
-        if self.response_status == "submitted":
-            return "submitted"
-        if self.response_due_date is not None and today > self.response_due_date:
-            return "late"
-        return "missing"
+        return response_state(self.response_kind, self.response_status, self.response_due_date, today)
 
     def as_json(self) -> dict:
         return {
@@ -94,6 +85,19 @@ class AlertRow:
             "response_due_date": self.response_due_date.isoformat() if self.response_due_date else None,
             "silenced_until": self.silenced_until.isoformat() if self.silenced_until else None,
         }
+
+
+def response_state(kind: str | None, status: str | None, due: date | None, today: date) -> str | None:
+    """``done`` / ``submitted`` / ``missing`` / ``late`` (missing past its due date), or None."""
+    if kind is None:
+        return None
+    if status == "accepted":
+        return "done"
+    if status == "submitted":
+        return "submitted"
+    if due is not None and today > due:
+        return "late"
+    return "missing"
 
 
 TIER_ORDER = {"red": 0, "yellow": 1, "blue": 2, "overdue": 3}

@@ -1,0 +1,207 @@
+"""What the wall display (大屏) shows besides the indicators: the light panels, the due-soon
+panel, the funds panel and the team board, each from one set-based query as of ``now``.
+
+A case's light is the tier of its worst (earliest-due) open overdue node, exactly as
+:func:`command_center.data.indicators.indicators` counts it, so a panel's count and its list
+agree with ``command-center indicators``.  Party names are masked here (the wall is public).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import and_, case, func, literal, select
+
+from command_center.data import models as m
+from command_center.data.alerts import response_state
+from command_center.data.catalogue import Catalogue
+from command_center.data.engine import Database
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, indicators
+from command_center.data.parties import is_organisation
+from command_center.data.rules import Rules, open_node
+from command_center.data.workcal import WorkCalendar, local_date
+
+CASES = m.Case.__table__
+NODES = m.NodeInstance.__table__
+FUNDS = m.Fund.__table__
+TEAMS = m.Team.__table__
+OFFICERS = m.Officer.__table__
+ALERTS = m.Alert.__table__
+PARTIES = m.Party.__table__
+TIERS = ("red", "yellow", "blue")
+#: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
+LIST_LIMIT = 60
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**; an organisation keeps its first and last two characters (赤峰****公司)."""
+    if not name:
+        return ""
+    if is_organisation(name) and len(name) > 4:
+        return name[:2] + "*" * (len(name) - 4) + name[-2:]
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_id_number(number: str | None) -> str:
+    """150425198001011234 → 150***********1234 (region kept for nothing more than a glance)."""
+    if not number:
+        return ""
+    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:]
+
+
+@dataclass(frozen=True)
+class LightCase:
+    case_no: str
+    debtor: str  # masked
+    team: str
+    officer: str
+    overdue_days: int
+    node_code: str
+    due_date: date
+    response: str | None  # done / submitted / missing / late (None: no alert yet)
+
+
+@dataclass(frozen=True)
+class DueSoon:
+    case_no: str
+    team: str
+    officer: str
+    node_code: str
+    due_at: datetime
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class LateFund:
+    case_no: str
+    amount: Decimal
+    arrived_at: datetime
+    days: int
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team: str
+    open_cases: int
+    overdue_nodes: int
+    red: int
+    yellow: int
+    blue: int
+
+
+@dataclass(frozen=True)
+class WallData:
+    indicators: Indicators
+    lights: dict[str, list[LightCase]]
+    due_soon: list[DueSoon]
+    late_funds: list[LateFund]
+    teams: list[TeamRow]
+    seconds: float = 0.0  # database time of the whole read
+
+
+def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, *, limit: int = LIST_LIMIT) -> WallData:
+    started = time.perf_counter()
+    figures = indicators(db, catalogue, calendar, now)
+    rules = Rules.at(now, catalogue, calendar)
+    with db.engine.connect() as conn:
+        lights = _lights(conn, rules, limit)
+        due_soon = _due_soon(conn, rules, limit)
+        late_funds = _late_funds(conn, now, limit)
+        teams = _teams(conn, rules)
+    return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
+
+
+def _worst(rules: Rules):
+    """Per open case with an overdue open node: that node (earliest due), ranked 1."""
+    n = NODES
+    ranked = (
+        select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date,
+               func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_date, n.c.node_code, n.c.subject_id)).label("rank"))
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+        .where(open_node(n), rules.overdue(n), CASES.c.closed_on.is_(None))
+        .subquery()
+    )
+    return select(ranked.c.case_id, ranked.c.node_code, ranked.c.subject_id, ranked.c.due_date,
+                  rules.tier(ranked.c.due_date).label("tier")).where(ranked.c.rank == 1).subquery()
+
+
+def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
+    worst = _worst(rules)
+    ranked = select(
+        worst, func.row_number().over(partition_by=worst.c.tier, order_by=(worst.c.due_date, worst.c.case_id)).label("place"),
+    ).where(worst.c.tier.in_(TIERS)).subquery()
+    officer = OFFICERS.alias("officer")
+    debtor = (select(PARTIES.c.name).where(PARTIES.c.case_id == ranked.c.case_id, PARTIES.c.role == "debtor")
+              .order_by(PARTIES.c.position).limit(1).scalar_subquery())
+    rows = conn.execute(
+        select(ranked.c.tier, ranked.c.node_code, ranked.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
+               officer.c.name.label("officer"), debtor.label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
+               ALERTS.c.response_due_date)
+        .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id)
+                     .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+                     .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+                     .outerjoin(ALERTS, and_(ALERTS.c.case_id == ranked.c.case_id, ALERTS.c.node_code == ranked.c.node_code,
+                                             ALERTS.c.subject_id == ranked.c.subject_id)))
+        .where(ranked.c.place <= limit)
+        .order_by(ranked.c.tier, ranked.c.place)
+    ).all()
+    lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
+    for r in rows:
+        lights[r.tier].append(LightCase(
+            case_no=r.case_no, debtor=mask_name(r.debtor), team=r.team or "", officer=r.officer or "",
+            overdue_days=(rules.today - r.due_date).days, node_code=r.node_code, due_date=r.due_date,
+            response=response_state(r.response_kind, r.response_status, r.response_due_date, rules.today),
+        ))
+    return lights
+
+
+def _due_soon(conn, rules: Rules, limit: int) -> list[DueSoon]:
+    n = NODES
+    officer = OFFICERS.alias("officer")
+    rows = conn.execute(
+        select(CASES.c.case_no, TEAMS.c.name.label("team"), officer.c.name.label("officer"), n.c.node_code, n.c.due_at, n.c.provisional)
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id).outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+                     .outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        .where(open_node(n), rules.due_soon(n))
+        .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code)
+        .limit(limit)
+    ).all()
+    return [DueSoon(r.case_no, r.team or "", r.officer or "", r.node_code, r.due_at, bool(r.provisional)) for r in rows]
+
+
+def _late_funds(conn, now: datetime, limit: int) -> list[LateFund]:
+    """双零: funds still undisbursed more than 30 days after arrival, longest waiting first."""
+    rows = conn.execute(
+        select(CASES.c.case_no, FUNDS.c.amount, FUNDS.c.arrived_at)
+        .select_from(FUNDS.join(CASES, CASES.c.id == FUNDS.c.case_id))
+        .where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS))
+        .order_by(FUNDS.c.arrived_at, CASES.c.case_no)
+        .limit(limit)
+    ).all()
+    today = local_date(now)
+    return [LateFund(r.case_no, r.amount, r.arrived_at, (today - local_date(r.arrived_at)).days) for r in rows]
+
+
+def _teams(conn, rules: Rules) -> list[TeamRow]:
+    n = NODES
+    worst = _worst(rules)
+    open_cases = (select(CASES.c.team_id, func.count().label("open_cases")).where(CASES.c.closed_on.is_(None))
+                  .group_by(CASES.c.team_id).subquery())
+    overdue = (select(CASES.c.team_id, func.count().label("overdue_nodes"))
+               .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+               .where(open_node(n), rules.overdue(n)).group_by(CASES.c.team_id).subquery())
+    lights = (select(CASES.c.team_id, *[func.count(case((worst.c.tier == t, literal(1)))).label(t) for t in TIERS])
+              .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)).group_by(CASES.c.team_id).subquery())
+    rows = conn.execute(
+        select(TEAMS.c.name, func.coalesce(open_cases.c.open_cases, 0).label("open_cases"),
+               func.coalesce(overdue.c.overdue_nodes, 0).label("overdue_nodes"),
+               *[func.coalesce(lights.c[t], 0).label(t) for t in TIERS])
+        .select_from(TEAMS.outerjoin(open_cases, open_cases.c.team_id == TEAMS.c.id)
+                     .outerjoin(overdue, overdue.c.team_id == TEAMS.c.id)
+                     .outerjoin(lights, lights.c.team_id == TEAMS.c.id))
+        .order_by(TEAMS.c.id)
+    ).all()
+    return [TeamRow(r.name, r.open_cases, r.overdue_nodes, r.red, r.yellow, r.blue) for r in rows]

@@ -1,0 +1,285 @@
+"""The wall display (大屏): left running all day on the command centre's wall terminal, untouched.
+
+Everything shown comes from :func:`command_center.data.wall.wall_data` (which includes the
+very indicators ``command-center indicators`` prints), read in a thread worker: the next
+poll is scheduled only after the previous one finished, so polls never overlap, and on
+PostgreSQL a listener thread refreshes within a second of the scheduler's NOTIFY.  When the
+database is unreachable the last figures stay up under a red stale banner, and the screen
+recovers by itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+from textual.worker import get_current_worker
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from command_center.data.rules import RESPONSE_STATE_LABELS
+from command_center.data.wall import TIERS, WallData, wall_data
+from command_center.data.workcal import TZ
+from command_center.runtime import Runtime
+from command_center.widgets.wall_widgets import PagedTable, Ticker
+
+LABELS = {
+    "zh": {
+        "title": "执行指挥中心", "refreshed": "数据刷新", "never": "尚未读取", "db_ok": "数据库已连接", "db_down": "数据库断开",
+        "stale": "数据库无法访问, 以下为 {at} 的数据 (自动重连中): {error}", "paused": "已暂停滚动",
+        "new_cases_today": "今日新收案件数", "undisbursed": "剩余未发放案款", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
+        "funds_3_7": "3+7 超期案款", "funds_30": "超30天未发放(双零)", "freezes": "续冻临期账户", "team_line": "{team}: 超期 {overdue} 红 {red}",
+        "red": "红灯 超3个月 · 约谈+专项评查", "yellow": "黄灯 超2个月 · 当面汇报", "blue": "蓝灯 超1个月 · 电子说明",
+        "soon": "临期节点", "funds": "案款 (3+7 / 双零)", "teams": "团队看板",
+        "case_no": "案号", "debtor": "被执行人", "team": "团队", "officer": "承办人", "days": "超期天数", "node": "节点", "response": "应对",
+        "due": "到期", "amount": "金额(元)", "waiting": "已等待(天)", "open": "未结", "overdue": "超期节点",
+        "red_short": "红", "yellow_short": "黄", "blue_short": "蓝", "none": "无", "cases": "件", "yuan": "元", "items": "笔",
+        "provisional": "(临)", "no_alert": "待重算",
+        "help": "大屏无需操作, 自动刷新与翻页。\n\np  暂停/继续滚动\nr  立即刷新\nq  退出\n?  本帮助 (Esc 关闭)",
+    },
+    "en": {
+        "title": "Enforcement Command Centre", "refreshed": "refreshed", "never": "not yet", "db_ok": "database connected",
+        "db_down": "database down", "stale": "Database unreachable: figures as of {at} (reconnecting): {error}", "paused": "scrolling paused",
+        "new_cases_today": "New cases today", "undisbursed": "Undisbursed funds", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
+        "funds_3_7": "3+7 overdue funds", "funds_30": "Undisbursed > 30 days", "freezes": "Freezes expiring", "team_line": "{team}: overdue {overdue} red {red}",
+        "red": "Red > 3 months · interview + review", "yellow": "Yellow > 2 months · in-person report", "blue": "Blue > 1 month · written explanation",
+        "soon": "Due soon", "funds": "Funds (3+7 / 30 days)", "teams": "Teams",
+        "case_no": "Case", "debtor": "Debtor", "team": "Team", "officer": "Officer", "days": "Days", "node": "Node", "response": "Response",
+        "due": "Due", "amount": "Amount", "waiting": "Days", "open": "Open", "overdue": "Overdue",
+        "red_short": "R", "yellow_short": "Y", "blue_short": "B", "none": "none", "cases": "cases", "yuan": "yuan", "items": "funds",
+        "provisional": "(prov.)", "no_alert": "pending",
+        "help": "The wall needs no keys: it refreshes and pages by itself.\n\np  pause / resume scrolling\nr  refresh now\nq  quit\n?  this help (Esc closes)",
+    },
+}
+RESPONSE_STYLE = {"done": "green", "submitted": "cyan", "missing": "yellow", "late": "bold red"}
+TICK_SECONDS = 0.2
+PAGE_SECONDS = 8.0
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "关闭 Close")]
+    DEFAULT_CSS = "HelpScreen { align: center middle; } HelpScreen > Static { width: 50; padding: 1 2; border: round $primary; background: $panel; }"
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.text)
+
+
+class WallScreen(Screen[None]):
+    CSS_PATH = "wall.tcss"
+    BINDINGS = [
+        Binding("p", "pause", "暂停 Pause"),
+        Binding("r", "refresh_now", "刷新 Refresh"),
+        Binding("q", "app.quit", "退出 Quit"),
+        Binding("question_mark,f1", "help", "帮助 Help"),
+    ]
+
+    def __init__(self, runtime: Runtime, *, interval: float = 10.0, listen: bool = True):
+        super().__init__()
+        self.runtime = runtime
+        self.interval = interval
+        self.listen = listen
+        self.t = LABELS[runtime.lang]
+        self.refreshed_at: datetime | None = None
+        self.error: str | None = None
+        self.paused = False
+        self._loading = False
+        self._next = None
+        self._stop = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        yield Static(id="titlebar")
+        yield Static(id="stale")
+        yield Ticker(id="ticker")
+        light_columns = [(t["case_no"], "left", 0), (t["debtor"], "left", 4), (t["team"], "left", 3), (t["officer"], "left", 2),
+                         (t["days"], "right", 0), (t["node"], "left", 1), (t["response"], "left", 0)]
+        with Horizontal(id="lights"):
+            for tier in TIERS:
+                with Vertical(classes=f"panel {tier}", id=f"panel-{tier}"):
+                    yield PagedTable(light_columns, empty=t["none"], id=f"list-{tier}")
+        with Horizontal(id="lower"):
+            with Vertical(classes="panel soon", id="panel-soon"):
+                yield PagedTable([(t["due"], "left", 0), (t["case_no"], "left", 0), (t["node"], "left", 0), (t["team"], "left", 2),
+                                  (t["officer"], "left", 1)], empty=t["none"], id="list-soon")
+            with Vertical(classes="panel funds", id="panel-funds"):
+                yield Static(id="funds-summary")
+                yield PagedTable([(t["case_no"], "left", 0), (t["amount"], "right", 0), (t["waiting"], "right", 0)],
+                                 empty=t["none"], id="list-funds")
+            with Vertical(classes="panel teams", id="panel-teams"):
+                yield PagedTable([(t["team"], "left", 0), (t["open"], "right", 0), (t["overdue"], "right", 0),
+                                  (t["red_short"], "right", 0), (t["yellow_short"], "right", 0), (t["blue_short"], "right", 0)],
+                                 empty=t["none"], id="list-teams")
+
+    def on_mount(self) -> None:
+        for tier in TIERS:
+            self.query_one(f"#panel-{tier}").border_title = self.t[tier]
+        self.query_one("#panel-soon").border_title = self.t["soon"]
+        self.query_one("#panel-funds").border_title = self.t["funds"]
+        self.query_one("#panel-teams").border_title = self.t["teams"]
+        self.query_one("#stale").display = False
+        self.show_title()
+        self.set_interval(1.0, self.show_title)
+        self.set_interval(TICK_SECONDS, self.tick)
+        self.set_interval(PAGE_SECONDS, self.turn_pages)
+        self.load()
+        if self.listen and self.runtime.database().dialect == "postgresql":
+            self.listen_for_recomputes()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+    # -- timers ----------------------------------------------------------------------------
+    def tick(self) -> None:
+        if not self.paused:
+            self.query_one(Ticker).step()
+
+    def turn_pages(self) -> None:
+        if not self.paused:
+            for table in self.query(PagedTable):
+                table.next_page()
+
+    def show_title(self) -> None:
+        t, rt = self.t, self.runtime
+        now = rt.clock.now().astimezone(TZ)
+        refreshed = f"{self.refreshed_at.astimezone(TZ):%H:%M:%S}" if self.refreshed_at else t["never"]
+        db_state = Text(t["db_down"], style="bold red") if self.error else Text(t["db_ok"], style="green")
+        line = Text.assemble((f" {rt.settings.court_name} · {t['title']}", "bold"), f"   {now:%Y-%m-%d %H:%M:%S}",
+                             f"   {t['refreshed']} {refreshed}   ", db_state)
+        if self.paused:
+            line.append(f"   ⏸ {t['paused']}", style="yellow")
+        self.query_one("#titlebar", Static).update(line)
+
+    # -- data --------------------------------------------------------------------------------
+    def action_refresh_now(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        """Poll now, unless a poll is running (polls never overlap); the next is scheduled after it."""
+        if self._loading:
+            return
+        if self._next is not None:
+            self._next.stop()
+            self._next = None
+        self._loading = True
+        self.poll()
+
+    @work(thread=True, exclusive=True, group="wall-poll")
+    def poll(self) -> None:
+        rt = self.runtime
+        try:
+            data = wall_data(rt.database(), rt.catalogue, rt.calendar, rt.clock.now())
+        except Exception as exc:  # noqa: BLE001 - the wall never crashes: it shows the last figures as stale
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self.app.call_from_thread(self.show_stale, message[:160])
+        else:
+            self.app.call_from_thread(self.show, data)
+
+    def _polled(self) -> None:
+        self._loading = False
+        self._next = self.set_timer(self.interval, self.load)
+
+    def show_stale(self, message: str) -> None:
+        self.error = message
+        banner = self.query_one("#stale", Static)
+        at = f"{self.refreshed_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if self.refreshed_at else self.t["never"]
+        banner.update(self.t["stale"].format(at=at, error=message))
+        banner.display = True
+        self.show_title()
+        self._polled()
+
+    def show(self, data: WallData) -> None:
+        self.error = None
+        self.refreshed_at = data.indicators.now
+        self.query_one("#stale", Static).display = False
+        t = self.t
+        figures = data.indicators
+        for tier in TIERS:
+            panel = self.query_one(f"#panel-{tier}")
+            count = getattr(figures.lights, tier)
+            panel.border_title = f"{t[tier]}  {count:,} {t['cases']}"
+            rows = [(c.case_no, c.debtor, c.team, c.officer, f"{c.overdue_days:,}", c.node_code, self._response(c.response))
+                    for c in data.lights[tier]]
+            self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count)
+        soon = [(f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""), s.case_no, s.node_code,
+                 s.team, s.officer) for s in data.due_soon]
+        self.query_one("#panel-soon").border_title = f"{t['soon']}  {figures.due_soon_nodes:,}"
+        self.query_one("#list-soon", PagedTable).set_rows(soon, total=figures.due_soon_nodes)
+        self.query_one("#funds-summary", Static).update(Text.assemble(
+            (f"{t['funds_3_7']} ", "bold"), (f"{figures.funds_3_7_overdue:,}", "bold yellow"), "   ",
+            (f"{t['funds_30']} ", "bold"), (f"{figures.funds_over_30_days:,}", "bold red" if figures.funds_over_30_days else "bold green")))
+        funds = [(f.case_no, f"{f.amount:,.2f}", f"{f.days:,}") for f in data.late_funds]
+        self.query_one("#list-funds", PagedTable).set_rows(funds, total=figures.funds_over_30_days)
+        teams = [(r.team, f"{r.open_cases:,}", f"{r.overdue_nodes:,}", Text(f"{r.red:,}", style="bold red"),
+                  Text(f"{r.yellow:,}", style="bold yellow"), Text(f"{r.blue:,}", style="bold blue")) for r in data.teams]
+        self.query_one("#list-teams", PagedTable).set_rows(teams)
+        self.query_one(Ticker).set_text(self.ticker_text(data))
+        self.show_title()
+        self._polled()
+
+    def _response(self, state: str | None) -> Text:
+        if state is None:
+            return Text(self.t["no_alert"], style="dim")
+        return Text(RESPONSE_STATE_LABELS[self.runtime.lang][state], style=RESPONSE_STYLE[state])
+
+    def ticker_text(self, data: WallData) -> Text:
+        t, f = self.t, data.indicators
+        items = [
+            (t["new_cases_today"], f"{f.new_cases_today:,} {t['cases']}", "bold cyan"),
+            (t["undisbursed"], f"{f.undisbursed_amount:,.2f} {t['yuan']} ({f.undisbursed_count:,} {t['items']})", "bold cyan"),
+            (t["due_soon_nodes"], f"{f.due_soon_nodes:,}", "bold yellow"),
+            (t["overdue_nodes"], f"{f.overdue_nodes:,}", "bold red"),
+            (t["funds_3_7"], f"{f.funds_3_7_overdue:,}", "bold yellow"),
+            (t["funds_30"], f"{f.funds_over_30_days:,}", "bold red" if f.funds_over_30_days else "bold green"),
+            (t["freezes"], f"{f.freezes_expiring:,}", "bold yellow"),
+        ]
+        text = Text()
+        for label, value, style in items:
+            text.append(f"  {label} ")
+            text.append(value, style=style)
+            text.append("   ◆")
+        worst = sorted(data.teams, key=lambda r: (-r.red, -r.overdue_nodes))[:3]
+        for row in worst:
+            text.append("  " + t["team_line"].format(team=row.team, overdue=f"{row.overdue_nodes:,}", red=f"{row.red:,}"), style="bold")
+            text.append("   ◆")
+        return text
+
+    # -- PostgreSQL NOTIFY ---------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="wall-listen")
+    def listen_for_recomputes(self) -> None:
+        """Refresh within a second of the scheduler's ``NOTIFY command_center``; reconnects by itself."""
+        import psycopg
+
+        from command_center.jobs.recompute import NOTIFY_CHANNEL
+
+        worker = get_current_worker()
+
+        def stopping() -> bool:
+            return self._stop.is_set() or worker.is_cancelled
+
+        url = self.runtime.database().engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not stopping():
+            try:
+                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not stopping():
+                        if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)) and not stopping():
+                            self.app.call_from_thread(self.load)
+            except psycopg.Error:
+                self._stop.wait(5)  # the poll shows the outage; try again shortly
+
+    # -- keys ----------------------------------------------------------------------------------
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        self.show_title()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.t["help"]))

@@ -1,0 +1,129 @@
+"""The wall display: its figures are the indicators', lists page, the ticker moves, outages show."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from sqlalchemy import select
+from textual.widgets import Static
+
+from command_center.app import make_app
+from command_center.data import models as m
+from command_center.data import wall as wall_data_module
+from command_center.data.demo import generate
+from command_center.data.indicators import indicators
+from command_center.data.wall import mask_id_number, mask_name, wall_data
+from command_center.jobs.recompute import recompute
+from command_center.screens import wall as wall_screen
+from command_center.widgets.wall_widgets import PagedTable, Ticker
+from tests.conftest import NOW
+
+
+def test_masking():
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("巴特尔") == "巴**"
+    assert mask_name("赤峰鑫源商贸有限公司") == "赤峰******公司"
+    assert mask_id_number("150425198001011234") == "150***********1234"
+
+
+async def polled(app) -> None:
+    """Wait for the wall's polls (not for its PostgreSQL listener, which runs until the screen closes)."""
+    await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+
+
+def _demo(runtime, cases=1500):
+    database = runtime.database()
+    generate(database, runtime.catalogue, runtime.calendar, cases=cases, seed=3, now=NOW, court_name="示范人民法院")
+    recompute(database, runtime.catalogue, runtime.calendar, NOW)
+    return database
+
+
+def test_panels_agree_with_the_indicators(runtime):
+    database = _demo(runtime)
+    data = wall_data(database, runtime.catalogue, runtime.calendar, NOW, limit=1000)
+    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
+    assert data.indicators == expected
+    assert expected.lights.red and expected.lights.yellow and expected.lights.blue
+    for tier in ("red", "yellow", "blue"):
+        rows = data.lights[tier]
+        assert len(rows) == getattr(expected.lights, tier)
+        assert [r.due_date for r in rows] == sorted(r.due_date for r in rows)  # longest overdue first
+        assert all("*" in r.debtor for r in rows)
+    assert sum(t.red for t in data.teams) == expected.lights.red
+    assert [s.due_at for s in data.due_soon] == sorted(s.due_at for s in data.due_soon)
+    assert len(data.late_funds) == expected.funds_over_30_days
+    # every listed case's response state is the alert's
+    with database.engine.connect() as conn:
+        missing = conn.execute(select(m.Alert.response_status).where(m.Alert.tier == "red", m.Alert.status != "resolved")).scalars().all()
+    assert missing and all(s == "missing" for s in missing)
+    assert {r.response for r in data.lights["red"]} <= {"missing", "late"}
+
+
+async def test_wall_screen_shows_the_figures_pages_and_scrolls(runtime):
+    database = _demo(runtime)
+    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
+    app = make_app(runtime, start="wall")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(app)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#panel-red").border_title == f"红灯 超3个月 · 约谈+专项评查  {expected.lights.red:,} 件"
+        assert screen.query_one("#panel-soon").border_title == f"临期节点  {expected.due_soon_nodes:,}"
+        red = screen.query_one("#list-red", PagedTable)
+        assert len(red.rows) == min(expected.lights.red, wall_data_module.LIST_LIMIT)
+        assert red.rows[0][1].count("*") >= 1  # the debtor is masked
+        # a long list pages by itself
+        assert red.pages > 1
+        red.next_page()
+        assert red.page == 1
+        # the ticker carries the indicators and moves; `p` pauses it
+        ticker = screen.query_one(Ticker)
+        assert f"{expected.undisbursed_amount:,.2f} 元" in ticker._text.plain
+        # (the screen's own timer steps it too, so only "it moved" is certain while it runs)
+        before = ticker.offset_chars
+        screen.tick()
+        assert ticker.offset_chars != before
+        await pilot.press("p")
+        paused_at = ticker.offset_chars
+        screen.tick()
+        await pilot.pause()
+        assert ticker.offset_chars == paused_at
+        assert "已暂停滚动" in str(screen.query_one("#titlebar", Static).render())
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_stale_banner_when_the_database_goes_away_and_recovery(runtime, monkeypatch):
+    _demo(runtime, cases=50)
+    app = make_app(runtime, start="wall")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await polled(app)
+        await pilot.pause()
+        screen = app.screen
+        good_title = screen.query_one("#panel-red").border_title
+        real = wall_screen.wall_data
+
+        def unreachable(*args, **kwargs):
+            raise ConnectionError("connection refused")
+
+        monkeypatch.setattr(wall_screen, "wall_data", unreachable)
+        screen.load()
+        await polled(app)
+        await pilot.pause()
+        banner = screen.query_one("#stale", Static)
+        assert banner.display
+        assert "数据库无法访问, 以下为 2026-11-20 10:00:00 的数据" in str(banner.render())
+        assert screen.query_one("#panel-red").border_title == good_title  # the last figures stay up
+        assert "数据库断开" in str(screen.query_one("#titlebar", Static).render())
+        monkeypatch.setattr(wall_screen, "wall_data", real)
+        screen.load()
+        await polled(app)
+        await pilot.pause()
+        assert not banner.display
+        assert "数据库已连接" in str(screen.query_one("#titlebar", Static).render())
+
+
+def test_paged_table_pages_by_its_height():
+    table = PagedTable([("a", "left", 0)])
+    table.rows = [(Text(str(i)),) for i in range(25)]
+    assert table.page_size == 1  # not laid out yet: at least one row per page
+    assert table.pages == 25
