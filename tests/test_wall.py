@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from rich.text import Text
 from sqlalchemy import select
 from textual.widgets import Static
 
 from command_center.app import make_app
+from command_center.clock import Clock
+from command_center.config import Settings
 from command_center.data import models as m
 from command_center.data import wall as wall_data_module
 from command_center.data.demo import generate
 from command_center.data.indicators import indicators
 from command_center.data.wall import mask_id_number, mask_name, wall_data
 from command_center.jobs.recompute import recompute
+from command_center.runtime import Runtime
 from command_center.screens import wall as wall_screen
-from command_center.widgets.wall_widgets import PagedTable, Ticker
+from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 from tests.conftest import NOW
 
 
@@ -66,7 +72,7 @@ async def test_wall_screen_shows_the_figures_pages_and_scrolls(runtime):
         await polled(app)
         await pilot.pause()
         screen = app.screen
-        assert screen.query_one("#panel-red").border_title == f"红灯 超3个月 · 约谈+专项评查  {expected.lights.red:,} 件"
+        assert screen.query_one("#panel-red").border_title == f"红灯 {expected.lights.red:,} 件 · 超3个月 · 约谈+专项评查"
         assert screen.query_one("#panel-soon").border_title == f"临期节点  {expected.due_soon_nodes:,}"
         red = screen.query_one("#list-red", PagedTable)
         assert len(red.rows) == min(expected.lights.red, wall_data_module.LIST_LIMIT)
@@ -123,7 +129,87 @@ async def test_stale_banner_when_the_database_goes_away_and_recovery(runtime, mo
 
 
 def test_paged_table_pages_by_its_height():
-    table = PagedTable([("a", "left", 0)])
+    table = PagedTable([Column("a")])
     table.rows = [(Text(str(i)),) for i in range(25)]
     assert table.page_size == 1  # not laid out yet: at least one row per page
     assert table.pages == 25
+
+
+@pytest.mark.parametrize("size", [(120, 35), (200, 50)], ids=["120x35", "200x50"])
+def test_wall_snapshot(sqlite_url, size, snap_compare):
+    """The whole screen at the smallest size it supports and at the wall terminal's, scrolling paused."""
+    rt = Runtime.start(Settings(db=sqlite_url), Clock(NOW))
+    try:
+        _demo(rt)
+
+        async def settle(pilot) -> None:
+            await polled(pilot.app)
+            screen = pilot.app.screen
+            screen.action_pause()  # what `p` does: the title says so at once
+            screen.query_one(Ticker).offset_chars = 0
+            await pilot.pause()
+
+        assert snap_compare(make_app(rt, start="wall"), terminal_size=size, run_before=settle)
+    finally:
+        rt.close()
+
+
+async def test_a_recompute_on_postgresql_refreshes_the_wall_at_once(pg_url, monkeypatch):
+    """The scheduler's NOTIFY, not the (here hour-long) interval, triggers the refresh."""
+    rt = Runtime.start(Settings(db=pg_url), Clock(NOW))
+    try:
+        database = _demo(rt, cases=50)
+        reads = []
+        real = wall_screen.wall_data
+        monkeypatch.setattr(wall_screen, "wall_data", lambda *a, **k: reads.append(1) or real(*a, **k))
+        app = make_app(rt, start="wall", wall_interval=3600)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await polled(app)
+            assert len(reads) == 1
+            screen = app.screen
+            heard = asyncio.Event()
+            load = screen.load
+            screen.load = lambda: (heard.set(), load())
+            # the listener connects in the background: recompute until it hears one (each NOTIFYs)
+            for _ in range(20):
+                await asyncio.to_thread(recompute, database, rt.catalogue, rt.calendar, NOW)
+                try:
+                    await asyncio.wait_for(heard.wait(), 1.0)  # within a second of the NOTIFY
+                    break
+                except TimeoutError:
+                    continue
+            assert heard.is_set()
+            await polled(app)
+            await pilot.pause()
+            assert len(reads) >= 2
+            await pilot.press("q")
+    finally:
+        rt.close()
+
+
+async def test_paged_table_drops_optional_columns_then_shortens_and_never_cuts_figures():
+    from textual.app import App
+
+    from command_center.data.caseno import short_case_no
+
+    columns = [Column("案号", short=short_case_no), Column("承办人", drop=1), Column("金额(元)", "right")]
+    rows = [("（2026）内0425执恢12345号", "欧阳明", "1,234,567.89")]  # 25 + 6 + 12 cells
+
+    class One(App):
+        CSS = "PagedTable { width: 50; }"
+
+        def compose(self):
+            yield PagedTable(columns)
+
+    async with One().run_test(size=(80, 10)) as pilot:
+        table = pilot.app.query_one(PagedTable)
+        table.set_rows(rows)
+        assert table.layout_for(rows) == ([0, 1, 2], False)  # 25 + 6 + 12 + 2 gaps of 2 = 47
+        table.styles.width = 40
+        await pilot.pause()
+        assert table.layout_for(rows) == ([0, 2], False)  # the officer goes first: 41 > 40 > 39
+        table.styles.width = 35
+        await pilot.pause()
+        assert table.layout_for(rows) == ([0, 2], True)  # then the short 案号: 19 + 12 + 2 = 33
+        rendered = "".join(segment.text for segment in table.render_lines(table.region.reset_offset)[1])
+        assert "1,234,567.89" in rendered and "（2026）执恢12345号" in rendered

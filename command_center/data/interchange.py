@@ -21,11 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
-from command_center.data.caseno import normalise_case_no
+from command_center.data.caseno import CASE_NO, normalise_case_no
 from command_center.data.workcal import TZ
 
 CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longest first: 执恢 before 执
-CASE_NO = re.compile(r"^（(\d{4})）([\u4e00-\u9fff]{1,2}\d{1,6})(执恢|执保|执异|执复|执监|执)(\d{1,6})号$")
 _DATE = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
 _DATETIME = re.compile(r"^(.+?日?)(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([+-]\d{2}:?\d{2}|Z)?$")
 _MONEY_QUANTUM = Decimal("0.01")

@@ -22,11 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from command_center.data.caseno import short_case_no
 from command_center.data.rules import RESPONSE_STATE_LABELS
 from command_center.data.wall import TIERS, WallData, wall_data
 from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
-from command_center.widgets.wall_widgets import PagedTable, Ticker
+from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
 LABELS = {
     "zh": {
@@ -34,10 +35,11 @@ LABELS = {
         "stale": "数据库无法访问, 以下为 {at} 的数据 (自动重连中): {error}", "paused": "已暂停滚动",
         "new_cases_today": "今日新收案件数", "undisbursed": "剩余未发放案款", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
         "funds_3_7": "3+7 超期案款", "funds_30": "超30天未发放(双零)", "freezes": "续冻临期账户", "team_line": "{team}: 超期 {overdue} 红 {red}",
-        "red": "红灯 超3个月 · 约谈+专项评查", "yellow": "黄灯 超2个月 · 当面汇报", "blue": "蓝灯 超1个月 · 电子说明",
+        "red": "红灯", "yellow": "黄灯", "blue": "蓝灯",
+        "red_rule": "超3个月 · 约谈+专项评查", "yellow_rule": "超2个月 · 当面汇报", "blue_rule": "超1个月 · 电子说明",
         "soon": "临期节点", "funds": "案款 (3+7 / 双零)", "teams": "团队看板",
         "case_no": "案号", "debtor": "被执行人", "team": "团队", "officer": "承办人", "days": "超期天数", "node": "节点", "response": "应对",
-        "due": "到期", "amount": "金额(元)", "waiting": "已等待(天)", "open": "未结", "overdue": "超期节点",
+        "due": "到期", "amount": "金额(元)", "waiting": "天数", "open": "未结", "overdue": "超期节点",
         "red_short": "红", "yellow_short": "黄", "blue_short": "蓝", "none": "无", "cases": "件", "yuan": "元", "items": "笔",
         "provisional": "(临)", "no_alert": "待重算",
         "help": "大屏无需操作, 自动刷新与翻页。\n\np  暂停/继续滚动\nr  立即刷新\nq  退出\n?  本帮助 (Esc 关闭)",
@@ -47,7 +49,9 @@ LABELS = {
         "db_down": "database down", "stale": "Database unreachable: figures as of {at} (reconnecting): {error}", "paused": "scrolling paused",
         "new_cases_today": "New cases today", "undisbursed": "Undisbursed funds", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
         "funds_3_7": "3+7 overdue funds", "funds_30": "Undisbursed > 30 days", "freezes": "Freezes expiring", "team_line": "{team}: overdue {overdue} red {red}",
-        "red": "Red > 3 months · interview + review", "yellow": "Yellow > 2 months · in-person report", "blue": "Blue > 1 month · written explanation",
+        "red": "Red", "yellow": "Yellow", "blue": "Blue",
+        "red_rule": "> 3 months · interview + review", "yellow_rule": "> 2 months · in-person report",
+        "blue_rule": "> 1 month · written explanation",
         "soon": "Due soon", "funds": "Funds (3+7 / 30 days)", "teams": "Teams",
         "case_no": "Case", "debtor": "Debtor", "team": "Team", "officer": "Officer", "days": "Days", "node": "Node", "response": "Response",
         "due": "Due", "amount": "Amount", "waiting": "Days", "open": "Open", "overdue": "Overdue",
@@ -59,6 +63,8 @@ LABELS = {
 RESPONSE_STYLE = {"done": "green", "submitted": "cyan", "missing": "yellow", "late": "bold red"}
 TICK_SECONDS = 0.2
 PAGE_SECONDS = 8.0
+#: below this width the lower panels share the row equally and lose their padding
+NARROW = 160
 
 
 class HelpScreen(ModalScreen[None]):
@@ -100,28 +106,28 @@ class WallScreen(Screen[None]):
         yield Static(id="titlebar")
         yield Static(id="stale")
         yield Ticker(id="ticker")
-        light_columns = [(t["case_no"], "left", 0), (t["debtor"], "left", 4), (t["team"], "left", 3), (t["officer"], "left", 2),
-                         (t["days"], "right", 0), (t["node"], "left", 1), (t["response"], "left", 0)]
+        case_no = Column(t["case_no"], short=short_case_no)
+        light_columns = [case_no, Column(t["debtor"], drop=4), Column(t["team"], drop=3), Column(t["officer"], drop=2),
+                         Column(t["days"], "right"), Column(t["node"], drop=1), Column(t["response"])]
         with Horizontal(id="lights"):
             for tier in TIERS:
                 with Vertical(classes=f"panel {tier}", id=f"panel-{tier}"):
                     yield PagedTable(light_columns, empty=t["none"], id=f"list-{tier}")
         with Horizontal(id="lower"):
             with Vertical(classes="panel soon", id="panel-soon"):
-                yield PagedTable([(t["due"], "left", 0), (t["case_no"], "left", 0), (t["node"], "left", 0), (t["team"], "left", 2),
-                                  (t["officer"], "left", 1)], empty=t["none"], id="list-soon")
+                yield PagedTable([Column(t["due"]), case_no, Column(t["node"]), Column(t["team"], drop=2), Column(t["officer"], drop=1)],
+                                 empty=t["none"], id="list-soon")
             with Vertical(classes="panel funds", id="panel-funds"):
                 yield Static(id="funds-summary")
-                yield PagedTable([(t["case_no"], "left", 0), (t["amount"], "right", 0), (t["waiting"], "right", 0)],
-                                 empty=t["none"], id="list-funds")
+                yield PagedTable([case_no, Column(t["amount"], "right"), Column(t["waiting"], "right")], empty=t["none"], id="list-funds")
             with Vertical(classes="panel teams", id="panel-teams"):
-                yield PagedTable([(t["team"], "left", 0), (t["open"], "right", 0), (t["overdue"], "right", 0),
-                                  (t["red_short"], "right", 0), (t["yellow_short"], "right", 0), (t["blue_short"], "right", 0)],
+                yield PagedTable([Column(t["team"]), Column(t["open"], "right", drop=1), Column(t["overdue"], "right"),
+                                  Column(t["red_short"], "right"), Column(t["yellow_short"], "right"), Column(t["blue_short"], "right")],
                                  empty=t["none"], id="list-teams")
 
     def on_mount(self) -> None:
         for tier in TIERS:
-            self.query_one(f"#panel-{tier}").border_title = self.t[tier]
+            self.query_one(f"#panel-{tier}").border_title = f"{self.t[tier]} · {self.t[tier + '_rule']}"
         self.query_one("#panel-soon").border_title = self.t["soon"]
         self.query_one("#panel-funds").border_title = self.t["funds"]
         self.query_one("#panel-teams").border_title = self.t["teams"]
@@ -133,6 +139,9 @@ class WallScreen(Screen[None]):
         self.load()
         if self.listen and self.runtime.database().dialect == "postgresql":
             self.listen_for_recomputes()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW, "-narrow")
 
     def on_unmount(self) -> None:
         self._stop.set()
@@ -205,7 +214,7 @@ class WallScreen(Screen[None]):
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
-            panel.border_title = f"{t[tier]}  {count:,} {t['cases']}"
+            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {t[tier + '_rule']}"  # the count first: a narrow title cuts the rule
             rows = [(c.case_no, c.debtor, c.team, c.officer, f"{c.overdue_days:,}", c.node_code, self._response(c.response))
                     for c in data.lights[tier]]
             self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count)
@@ -214,7 +223,7 @@ class WallScreen(Screen[None]):
         self.query_one("#panel-soon").border_title = f"{t['soon']}  {figures.due_soon_nodes:,}"
         self.query_one("#list-soon", PagedTable).set_rows(soon, total=figures.due_soon_nodes)
         self.query_one("#funds-summary", Static).update(Text.assemble(
-            (f"{t['funds_3_7']} ", "bold"), (f"{figures.funds_3_7_overdue:,}", "bold yellow"), "   ",
+            (f"{t['funds_3_7']} ", "bold"), (f"{figures.funds_3_7_overdue:,}", "bold yellow"), "\n",  # one line each: the count is never cut
             (f"{t['funds_30']} ", "bold"), (f"{figures.funds_over_30_days:,}", "bold red" if figures.funds_over_30_days else "bold green")))
         funds = [(f.case_no, f"{f.amount:,.2f}", f"{f.days:,}") for f in data.late_funds]
         self.query_one("#list-funds", PagedTable).set_rows(funds, total=figures.funds_over_30_days)

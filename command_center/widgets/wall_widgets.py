@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.table import Table
@@ -52,15 +55,33 @@ class Ticker(Widget):
         return shown
 
 
+class Column(NamedTuple):
+    header: str
+    justify: str = "left"
+    #: 0: always shown; otherwise dropped when the table is too narrow, the highest first
+    drop: int = 0
+    #: a shorter form of a cell, used when the always-shown columns do not fit as they are
+    short: Callable[[str], str] | None = None
+
+
+def _cell_text(cell) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
 class PagedTable(Widget):
-    """A table that shows as many rows as fit and turns the page by itself (``next_page``)."""
+    """A table that shows as many rows as fit and turns the page by itself (``next_page``).
+
+    When it is too narrow it drops its optional columns, then uses the short forms of the
+    cells that have one; right-aligned columns (the figures) are never cut.
+    """
 
     DEFAULT_CSS = "PagedTable { height: 1fr; }"
     page: reactive[int] = reactive(0)
+    GAP = 2  # cells between two columns (no padding at the edges)
 
-    def __init__(self, columns: list[tuple[str, str, int]], *, empty: str = "", id: str | None = None, classes: str | None = None):
+    def __init__(self, columns: list[Column], *, empty: str = "", id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
-        self.columns = columns  # (header, justify, drop order: 0 = always shown, higher = dropped first when narrow)
+        self.columns = columns
         self.rows: list[tuple] = []
         self.empty = empty
         self.total: int | None = None  # the full count when ``rows`` is only the first part
@@ -86,13 +107,15 @@ class PagedTable(Widget):
     def render(self) -> RenderableType:
         size = self.page_size
         shown = self.rows[self.page * size:(self.page + 1) * size]
-        keep = self._columns_that_fit(shown)
+        keep, shorten = self.layout_for(shown)
         table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1), show_edge=False, header_style="bold")
         for index in keep:
-            header, justify, _ = self.columns[index]
-            table.add_column(header, justify=justify, no_wrap=True, overflow="ellipsis")
+            column = self.columns[index]
+            figures = column.justify == "right"
+            table.add_column(column.header, justify=column.justify, no_wrap=True, overflow="ellipsis",
+                             min_width=self._width(index, shown, shorten) if figures else None)
         for row in shown:
-            table.add_row(*(row[i] for i in keep))
+            table.add_row(*(self._cell(row[i], i, shorten) for i in keep))
         if not self.rows:
             table.add_row(Text(self.empty, style="dim"), *[""] * (len(keep) - 1))
         footer = ""
@@ -107,15 +130,32 @@ class PagedTable(Widget):
         grid.add_row(Text(footer, style="dim", justify="right"))
         return grid
 
-    def _columns_that_fit(self, rows: list[tuple]) -> list[int]:
-        """The columns to show: the optional ones are dropped (highest drop order first) until the rest fit."""
-        widths = []
-        for index, (header, _, _) in enumerate(self.columns):
-            cells = [cell_len(row[index].plain if isinstance(row[index], Text) else str(row[index])) for row in rows]
-            widths.append(max([cell_len(header), *cells]) + 2)  # the padding either side
-        keep = list(range(len(self.columns)))
-        for index in sorted(keep, key=lambda i: -self.columns[i][2]):
-            if sum(widths[i] for i in keep) <= self.size.width or self.columns[index][2] == 0:
-                break
-            keep.remove(index)
-        return keep
+    def _cell(self, cell, index: int, shorten: bool):
+        short = self.columns[index].short
+        if shorten and short is not None:
+            return short(cell) if isinstance(cell, str) else Text(short(cell.plain), style=cell.style)
+        return cell
+
+    def _width(self, index: int, rows: list[tuple], shorten: bool) -> int:
+        cells = [cell_len(_cell_text(self._cell(row[index], index, shorten))) for row in rows]
+        return max([cell_len(self.columns[index].header), *cells])
+
+    def layout_for(self, rows: list[tuple]) -> tuple[list[int], bool]:
+        """The columns to show and whether to use the short forms, for these rows at this width."""
+        width = self.size.width
+
+        def fits(keep: list[int], shorten: bool) -> bool:
+            return sum(self._width(i, rows, shorten) for i in keep) + self.GAP * (len(keep) - 1) <= width
+
+        def columns(shorten: bool) -> list[int]:
+            keep = list(range(len(self.columns)))
+            for index in sorted(keep, key=lambda i: -self.columns[i].drop):
+                if fits(keep, shorten) or self.columns[index].drop == 0:
+                    break
+                keep.remove(index)
+            return keep
+
+        keep = columns(False)
+        if fits(keep, False):
+            return keep, False
+        return columns(True), True  # the short forms may leave room for optional columns again
