@@ -221,6 +221,7 @@ def generate(
         if conn.dialect.name == "postgresql":
             for table in ("courts", "teams", "officers", "cases"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+    db.refresh_statistics()
     return DemoSummary(
         cases=cases, open_cases=totals["open"], parties=totals["parties"], nodes=totals["nodes"], funds=totals["funds"],
         assets=totals["assets"], accounts=totals["accounts"], leads=totals["leads"], suspensions=totals["suspensions"],

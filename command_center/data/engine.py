@@ -153,6 +153,18 @@ class Database:
         with self._sessions() as session, session.begin():
             yield session
 
+    def refresh_statistics(self) -> None:
+        """Fresh planner statistics after bulk writes (the demo, a large import, the daily job).
+
+        SQLite has none until ANALYZE and then plans the wall's queries per case instead of
+        from the open-node index (2 s instead of 0.1 s at 100,000 cases); PostgreSQL's
+        autovacuum catches up with a bulk load only later. Sampled, so it takes well under a
+        second at 100,000 cases."""
+        with self.engine.begin() as conn:
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            conn.exec_driver_sql("ANALYZE")
+
     def dispose(self) -> None:
         self.engine.dispose()
 

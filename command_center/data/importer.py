@@ -307,6 +307,8 @@ def import_file(
         finally:
             if transaction.is_active:
                 transaction.rollback()
+    if not dry_run and len(writer.affected) > SCOPED_RECOMPUTE_LIMIT:
+        db.refresh_statistics()  # a bulk load: the planner should know the new sizes before the recompute
     if not dry_run and writer.affected and recompute_with is not None:
         progress.phase("recompute", 0)
         affected = sorted(writer.affected)

@@ -65,12 +65,11 @@ def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: 
     is_open = open_node(n)
     overdue = rules.overdue(n)
     with db.engine.connect() as conn:
+        def counted(*where):  # each count on its own, so the open and today's ones use their index
+            return select(func.count()).select_from(CASES).where(*where).scalar_subquery()
+
         total, open_cases, new_today = conn.execute(
-            select(
-                func.count(),
-                func.count(case((CASES.c.closed_on.is_(None), literal(1)))),
-                func.count(case((CASES.c.filed_on == rules.today, literal(1)))),
-            ).select_from(CASES)
+            select(counted(), counted(CASES.c.closed_on.is_(None)), counted(CASES.c.filed_on == rules.today))
         ).one()
         arrived = FUNDS.c.arrived_at <= now
         amount, count, over_30 = conn.execute(
@@ -96,16 +95,12 @@ def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: 
         )
         funds_3_7 = conn.execute(select(func.count()).select_from(late_fund)).scalar_one()
         # a case's light is the tier of its worst (earliest-due) open overdue node
-        worst = (
-            select(func.min(n.c.due_date).label("due"))
-            .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-            .where(is_open, overdue, CASES.c.closed_on.is_(None))
-            .group_by(n.c.case_id)
-            .subquery()
-        )
+        # (grouped from the open-node index first, then joined with the cases by key)
+        worst = select(n.c.case_id, func.min(n.c.due_date).label("due")).where(is_open, overdue).group_by(n.c.case_id).subquery()
         tier = rules.tier(worst.c.due)
         red, yellow, blue = conn.execute(
             select(*[func.count(case((tier == name, literal(1)))) for name in ("red", "yellow", "blue")])
+            .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)).where(CASES.c.closed_on.is_(None))
         ).one()
     return Indicators(
         now=now, cases=total, open_cases=open_cases, new_cases_today=new_today, undisbursed_amount=Decimal(amount),

@@ -115,17 +115,21 @@ def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: d
 
 
 def _worst(rules: Rules):
-    """Per open case with an overdue open node: that node (earliest due), ranked 1."""
+    """Per open case with an overdue open node: that node (earliest due) and its tier.
+
+    The nodes are ranked per case from the open-node index alone and only then joined with
+    ``cases`` (by key) to drop the closed ones: the join is per case, not per node."""
     n = NODES
     ranked = (
         select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date,
                func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_date, n.c.node_code, n.c.subject_id)).label("rank"))
-        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-        .where(open_node(n), rules.overdue(n), CASES.c.closed_on.is_(None))
+        .where(open_node(n), rules.overdue(n))
         .subquery()
     )
-    return select(ranked.c.case_id, ranked.c.node_code, ranked.c.subject_id, ranked.c.due_date,
-                  rules.tier(ranked.c.due_date).label("tier")).where(ranked.c.rank == 1).subquery()
+    return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.subject_id, ranked.c.due_date,
+                   rules.tier(ranked.c.due_date).label("tier"))
+            .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id))
+            .where(ranked.c.rank == 1, CASES.c.closed_on.is_(None)).subquery())
 
 
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
@@ -186,22 +190,28 @@ def _late_funds(conn, now: datetime, limit: int) -> list[LateFund]:
 
 
 def _teams(conn, rules: Rules) -> list[TeamRow]:
+    """Per team: open cases, open overdue nodes, and its open cases per light.
+
+    One pass over the overdue open nodes (index-only), grouped by case before the one join
+    with ``cases`` that finds each case's team, so the join is by case, not by node."""
     n = NODES
-    worst = _worst(rules)
+    per_case = (select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
+                .where(open_node(n), rules.overdue(n)).group_by(n.c.case_id).subquery())
+    tier = rules.tier(per_case.c.worst)
+    by_team = (
+        select(CASES.c.team_id, func.sum(per_case.c.overdue).label("overdue_nodes"),
+               *[func.count(case((and_(CASES.c.closed_on.is_(None), tier == t), literal(1)))).label(t) for t in TIERS])
+        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
+        .group_by(CASES.c.team_id).subquery()
+    )
     open_cases = (select(CASES.c.team_id, func.count().label("open_cases")).where(CASES.c.closed_on.is_(None))
                   .group_by(CASES.c.team_id).subquery())
-    overdue = (select(CASES.c.team_id, func.count().label("overdue_nodes"))
-               .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-               .where(open_node(n), rules.overdue(n)).group_by(CASES.c.team_id).subquery())
-    lights = (select(CASES.c.team_id, *[func.count(case((worst.c.tier == t, literal(1)))).label(t) for t in TIERS])
-              .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)).group_by(CASES.c.team_id).subquery())
     rows = conn.execute(
         select(TEAMS.c.name, func.coalesce(open_cases.c.open_cases, 0).label("open_cases"),
-               func.coalesce(overdue.c.overdue_nodes, 0).label("overdue_nodes"),
-               *[func.coalesce(lights.c[t], 0).label(t) for t in TIERS])
+               func.coalesce(by_team.c.overdue_nodes, 0).label("overdue_nodes"),
+               *[func.coalesce(by_team.c[t], 0).label(t) for t in TIERS])
         .select_from(TEAMS.outerjoin(open_cases, open_cases.c.team_id == TEAMS.c.id)
-                     .outerjoin(overdue, overdue.c.team_id == TEAMS.c.id)
-                     .outerjoin(lights, lights.c.team_id == TEAMS.c.id))
+                     .outerjoin(by_team, by_team.c.team_id == TEAMS.c.id))
         .order_by(TEAMS.c.id)
     ).all()
-    return [TeamRow(r.name, r.open_cases, r.overdue_nodes, r.red, r.yellow, r.blue) for r in rows]
+    return [TeamRow(r.name, r.open_cases, int(r.overdue_nodes), r.red, r.yellow, r.blue) for r in rows]

@@ -96,7 +96,10 @@ def closed_review(db: Database, now: datetime, fence=None) -> bool:
 
 
 def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, fence=None) -> int:
-    """Today's wall figures into ``indicator_snapshots`` (the morning brief's trends)."""
+    """Today's wall figures into ``indicator_snapshots`` (the morning brief's trends).
+
+    Once a day, so it also refreshes the planner's statistics (see ``refresh_statistics``)."""
+    db.refresh_statistics()
     figures = indicators(db, catalogue, calendar, now)
     values = {
         "new_cases_today": figures.new_cases_today, "open_cases": figures.open_cases,
