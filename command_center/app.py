@@ -5,9 +5,11 @@ from __future__ import annotations
 from textual.app import App
 from textual.binding import Binding
 
+from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
 from command_center.runtime import Runtime
 from command_center.screens.overview import OverviewScreen
+from command_center.screens.brief import BriefScreen
 from command_center.screens.wall import WallScreen
 
 TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
@@ -17,17 +19,20 @@ class CommandCenterApp(App[None]):
     BINDINGS = [Binding("q", "quit", "退出 Quit")]
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None, *, start: str = "overview",
-                 wall_interval: float = 10.0):
+                 wall_interval: float = 10.0, period: Period | None = None):
         super().__init__()
         self.runtime = runtime
         self.scheduler = scheduler
         self.start = start
         self.wall_interval = wall_interval
+        self.period = period
         self.title = f"{TITLES[runtime.lang]} · {runtime.settings.court_name}"
 
     def on_mount(self) -> None:
         if self.start == "wall":
             self.push_screen(WallScreen(self.runtime, interval=self.wall_interval))
+        elif self.start == "brief":
+            self.push_screen(BriefScreen(self.runtime, self.period))
         else:
             self.push_screen(OverviewScreen(self.runtime))
         if self.scheduler is not None:
@@ -50,7 +55,7 @@ class CommandCenterApp(App[None]):
 
 
 def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str = "overview",
-             wall_interval: float = 10.0) -> CommandCenterApp:
+             wall_interval: float = 10.0, period: Period | None = None) -> CommandCenterApp:
     """The one factory the CLI and the tests share.
 
     ``embedded_scheduler`` runs the scheduler's jobs in this process (the embedded SQLite
@@ -62,4 +67,4 @@ def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str =
         from command_center.jobs.lease import Lease
 
         scheduler = Scheduler(runtime, Lease(runtime.database(), runtime.settings.lease_seconds))
-    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval)
+    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval, period=period)

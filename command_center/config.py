@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from pathlib import Path
 
 import platformdirs
@@ -42,6 +43,8 @@ class Settings:
     lease_seconds: int = 30
     #: the wall display's refresh interval
     wall_seconds: int = 10
+    #: the morning brief's targets by indicator key (``[targets]`` in the config file)
+    targets: Mapping[str, Decimal] = field(default_factory=dict)
     config_path: Path | None = None
 
     def notify_log_path(self) -> Path:
@@ -71,6 +74,8 @@ def _read_file(path: Path) -> dict[str, object]:
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_FILE_KEYS))})")
     values: dict[str, object] = {}
+    if "targets" in doc:
+        values["targets"] = _targets(path, doc.pop("targets"))
     for key, value in doc.items():
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             values[key] = value
@@ -79,6 +84,21 @@ def _read_file(path: Path) -> dict[str, object]:
             raise ConfigError(f"{path}: {key} must be {'a whole number' if key in _INT_KEYS else 'a string'}")
         values[key] = (path.parent / value).expanduser() if key in _PATH_KEYS else value
     return values
+
+
+def _targets(path: Path, table: object) -> dict[str, Decimal]:
+    from command_center.data.brief import SPEC
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: targets must be a table ([targets] with one number per indicator)")
+    targets = {}
+    for key, value in table.items():
+        if key not in SPEC:
+            raise ConfigError(f"{path}: [targets] {key!r} is not an indicator (known: {', '.join(SPEC)})")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}: [targets] {key} must be a number, not {value!r}")
+        targets[key] = Decimal(str(value))
+    return targets
 
 
 def load_settings(options: Mapping[str, object | None], environ: Mapping[str, str] | None = None) -> Settings:
@@ -91,7 +111,7 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         key = name[len(ENV_PREFIX):].lower()
         if key.upper() in _OTHER_ENV:
             continue
-        if key not in _FILE_KEYS:
+        if key not in _FILE_KEYS or key == "targets":
             raise ConfigError(f"unknown environment variable {name} (known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})")
         env[key] = Path(value).expanduser() if key in _PATH_KEYS else value
 

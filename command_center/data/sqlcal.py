@@ -15,7 +15,7 @@ import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import JSON, Connection, Date, Integer, delete
+from sqlalchemy import JSON, Connection, Date, Integer, Numeric, delete
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
 
@@ -266,6 +266,26 @@ def _day_diff_pg(element, compiler, **kw):
 def _day_diff_sqlite(element, compiler, **kw):
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)"
+
+
+class seconds_between(FunctionElement):  # noqa: N801
+    """Seconds from ``earlier`` to ``later`` (two instants), a number."""
+
+    type = Numeric()
+    inherit_cache = True
+    name = "seconds_between"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_pg(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"round((julianday(substr({later}, 1, 19)) - julianday(substr({earlier}, 1, 19))) * 86400)"
 
 
 class json_object(FunctionElement):  # noqa: N801

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, select
 from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
+from command_center.data.brief import write_snapshots
 from command_center.data.indicators import indicators
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.data.bulk import insert_for
@@ -110,6 +111,7 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
         "freezes_expiring": figures.freezes_expiring,
     }
     day = local_date(now)
+    written = write_snapshots(db, catalogue, calendar, day, now, fence)  # the brief's figures, court and teams
     with db.engine.begin() as conn:
         if fence:
             fence(conn)
@@ -117,4 +119,4 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
             stmt = insert_for(conn, SNAPSHOTS).values(day=day, scope="court", indicator=name, value=Decimal(value), taken_at=now)
             conn.execute(stmt.on_conflict_do_update(index_elements=["day", "scope", "indicator"],
                                                     set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at}))
-    return len(values)
+    return len(values) + written

@@ -1,0 +1,133 @@
+"""``command-center brief --export FILE``: the morning brief as an .xlsx workbook or a printable .md.
+
+The workbook has one sheet per section with Chinese headers, numbers as numbers (rates with
+a percent format, amounts with two decimals), and every text cell that a spreadsheet would
+take for a formula (starting with = + - @) neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from command_center.data.brief import CHANGES, SPEC, Brief, Spec
+from command_center.data.workcal import TZ
+
+FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
+CHANGE_LABELS = {"new_cases": "新收案件", "closed": "结案", "newly_overdue": "新增超期节点", "resolved": "预警解除",
+                 "new_red": "新增红灯"}
+MEETS = {True: "达标", False: "未达标", None: ""}
+RESPONSE = {"submitted": "已提交待审", "late": "逾期未交"}
+
+
+def safe_text(text: str) -> str:
+    """A text a spreadsheet shows as text: no formula, no DDE (OWASP CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def shown(value, spec: Spec) -> str:
+    """A value as the screen and the printable brief show it."""
+    if value is None:
+        return "—"
+    if spec.unit == "rate":
+        return f"{value * 100:.2f}%"
+    if spec.unit == "yuan":
+        return f"{value:,.2f}"
+    if spec.unit == "count":
+        return f"{value:,}"
+    return f"{value}"
+
+
+def export(brief: Brief, path: Path, generated_at: datetime) -> None:
+    """Write ``path`` (.xlsx or .md) whole or not at all."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".md"):
+        raise ValueError(f"{path}: the export is .xlsx or .md, not {path.suffix or 'a file without extension'}")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
+    try:
+        (_xlsx if suffix == ".xlsx" else _markdown)(brief, Path(temporary), generated_at)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _heading(brief: Brief, generated_at: datetime) -> list[tuple[str, str]]:
+    return [("统计期间", str(brief.period)), ("数据时点", f"{brief.at.astimezone(TZ):%Y-%m-%d %H:%M}"),
+            ("生成时间", f"{generated_at.astimezone(TZ):%Y-%m-%d %H:%M}")]
+
+
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    bold = Font(bold=True)
+
+    def sheet(title: str, header: list[str], rows: list[list], formats: list[str | None] | None = None):
+        ws = book.create_sheet(title)
+        ws.append(header)
+        for cell in ws[1]:
+            cell.font = bold
+        for row in rows:
+            ws.append([safe_text(v) if isinstance(v, str) else _number(v) for v in row])
+            for cell, fmt in zip(ws[ws.max_row], formats or [], strict=False):
+                if fmt and isinstance(cell.value, (int, float)):
+                    cell.number_format = fmt
+        return ws
+
+    about = book.active
+    about.title = "说明"
+    about.append(["晨会简报", "执行指挥中心"])
+    about["A1"].font = bold
+    for label, value in _heading(brief, generated_at):
+        about.append([label, value])
+    figures = sheet("指标", ["指标", "当前值", "目标", "达标", "前一日", "前一周"], [])
+    for row in brief.rows:
+        figures.append([row.spec.zh, _number(row.value), _number(row.target), MEETS[row.meets], _number(row.day_before),
+                        _number(row.week_before)])
+        for index in (2, 3, 5, 6):
+            figures.cell(figures.max_row, index).number_format = FORMATS[row.spec.unit]
+    keys = [s.key for s in SPEC.values()]
+    sheet("团队", ["团队", *[SPEC[k].zh for k in keys]], [[t.scope, *[t.values[k] for k in keys]] for t in brief.teams],
+          [None, *[FORMATS[SPEC[k].unit] for k in keys]])
+    sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
+    sheet("待决定红灯", ["案号", "节点", "承办人", "应对", "应对期限"],
+          [[d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""] for d in brief.decisions])
+    for ws in book.worksheets:
+        for column in ws.columns:
+            ws.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) * 2))
+    book.save(path)
+
+
+def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["# 晨会简报 · 执行指挥中心", ""]
+    lines += [f"- {label}: {value}" for label, value in _heading(brief, generated_at)]
+    lines += ["", "## 质效指标", "", "| 指标 | 当前值 | 目标 | 达标 | 前一日 | 前一周 |", "|---|---:|---:|---|---:|---:|"]
+    for r in brief.rows:
+        lines.append(f"| {r.spec.zh} | {shown(r.value, r.spec)} | {shown(r.target, r.spec) if r.target is not None else ''} | "
+                     f"{MEETS[r.meets]} | {shown(r.day_before, r.spec)} | {shown(r.week_before, r.spec)} |")
+    keys = ["first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count"]
+    lines += ["", "## 团队对比", "", "| 团队 | " + " | ".join(SPEC[k].zh for k in keys) + " |", "|---" + "|---:" * len(keys) + "|"]
+    for t in brief.teams:
+        lines.append(f"| {cell(t.scope)} | " + " | ".join(shown(t.values[k], SPEC[k]) for k in keys) + " |")
+    lines += ["", "## 昨日以来", ""] + [f"- {CHANGE_LABELS[k]}: {brief.changes[k]:,}" for k in CHANGES]
+    lines += ["", "## 待决定的红灯案件", ""]
+    if brief.decisions:
+        lines += ["| 案号 | 节点 | 承办人 | 应对 | 应对期限 |", "|---|---|---|---|---|"]
+        lines += [f"| {d['case_no']} | {d['node_code']} | {cell(d['officer'])} | {RESPONSE[d['response']]} | {d['response_due_date'] or ''} |"
+                  for d in brief.decisions]
+    else:
+        lines.append("无")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

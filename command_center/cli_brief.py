@@ -1,0 +1,77 @@
+"""``command-center brief`` (the morning brief: screen, --json, --export) and ``snapshot --backfill``."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+
+from command_center.cli import _pad, _runtime, cli
+from command_center.data.brief import Period, brief, write_snapshots
+from command_center.data.workcal import local_date
+
+
+def _period(ctx: click.Context, start: date | None, end: date | None, today: date) -> Period:
+    end = end or today
+    start = start or date(end.year, 1, 1)
+    if end > today:
+        raise click.BadParameter(f"{end} is after today ({today})", ctx=ctx, param_hint="--to")
+    if start > end:
+        raise click.BadParameter(f"{start} is after the period's end {end}", ctx=ctx, param_hint="--from")
+    return Period(start, end)
+
+
+@cli.command(name="brief")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the period (default: 1 January).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the period (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of opening the screen.")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the brief to FILE.xlsx (one sheet per section) or FILE.md (printable).")
+@click.option("--force", is_flag=True, help="Overwrite an existing export file.")
+@click.pass_context
+def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Path | None, force: bool) -> None:
+    """The morning brief (晨会): quality indicators beside their targets, trends, teams."""
+    runtime = _runtime(ctx)
+    now = runtime.clock.now()
+    period = _period(ctx, start and start.date(), end and end.date(), local_date(now))
+    if not as_json and export_path is None:
+        from command_center.app import make_app
+
+        make_app(runtime, start="brief", period=period if start or end else None).run()  # else p switches it
+        return
+    if export_path is not None:
+        if export_path.suffix.lower() not in (".xlsx", ".md"):
+            raise click.BadParameter("the export is an .xlsx or a .md file", ctx=ctx, param_hint="--export")
+        if export_path.exists() and not force:
+            raise click.ClickException(f"{export_path} exists (use --force to overwrite it)")
+        if not export_path.parent.is_dir():
+            raise click.ClickException(f"{export_path.parent} is not a folder")
+    data = brief(runtime.database(), runtime.catalogue, runtime.calendar, now, period=period, targets=dict(runtime.settings.targets))
+    if export_path is not None:
+        from command_center.brief_export import export
+
+        export(data, export_path, now)
+        click.echo(("已写入 " if runtime.lang == "zh" else "Wrote ") + str(export_path))
+    if as_json:
+        click.echo(json.dumps(data.as_json(), ensure_ascii=False))
+
+
+@cli.command(name="snapshot")
+@click.option("--backfill", "days", type=click.IntRange(1, 3660), default=1, show_default=True,
+              help="Write the daily snapshots of the last DAYS days (today included) from the case history.")
+@click.pass_context
+def snapshot_command(ctx: click.Context, days: int) -> None:
+    """Write the brief's daily snapshots (what the scheduler does each night), back-filling DAYS days."""
+    runtime = _runtime(ctx)
+    now = runtime.clock.now()
+    today = local_date(now)
+    database = runtime.database()
+    zh = runtime.lang == "zh"
+    written = 0
+    with click.progressbar(range(days - 1, -1, -1), label="快照" if zh else "snapshots", show_pos=True) as bar:
+        for back in bar:
+            written += write_snapshots(database, runtime.catalogue, runtime.calendar, today - timedelta(days=back), now)
+    first = today - timedelta(days=days - 1)
+    click.echo(f"{_pad('快照' if zh else 'Snapshots', 6)}{first} – {today}: {written:,} " + ("个数值" if zh else "values"))

@@ -1,0 +1,376 @@
+"""The morning brief's quality indicators (shared/DOMAIN.md §6), for the court and per team.
+
+One function, :func:`figures_at`, computes every indicator over a period as of an instant;
+the brief screen, its export, ``command-center brief --json`` and the daily snapshots all
+take their figures from it.  The period figures follow the formulas of §6 exactly:
+
+* 首执结案率 = first-enforcement (执) cases closed in the period ÷ (first-enforcement cases open
+  at the period's start + those filed in it);
+* 执行完毕率 / 终本率 = closed as 执行完毕 / 终结本次执行程序 ÷ closed in the period;
+* 实际执行到位率 = Σ amount_recovered ÷ Σ amount over the cases closed in the period;
+* 结案平均用时 = mean(closed_on − filed_on) in days over the cases closed in the period;
+* 法定期限内结案率 = closed on or before their N42 due date ÷ closed in the period;
+* 案款平均发放周期 = mean(disbursed_at − arrived_at) in days (1 decimal) over the funds
+  disbursed in the period (calendar time: a weekend counts);
+* 双零 = the funds undisbursed more than 30 days after arrival (count and sum).
+
+The state figures (lights, overdue and due-soon nodes, undisbursed funds) are those of the
+instant: at the present the same as :func:`command_center.data.indicators.indicators`, in
+the past reconstructed from the case history (a node was open then if it had started and
+was neither completed nor stopped yet).  A ratio whose denominator is zero is ``None``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from command_center.data import models as m
+from command_center.data.catalogue import Catalogue
+from command_center.data.engine import Database
+from command_center.data.indicators import FUNDS_LIMIT_DAYS
+from command_center.data.rules import Rules
+from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
+from command_center.data.workcal import WorkCalendar, end_of_day, local_date
+
+CASES = m.Case.__table__
+NODES = m.NodeInstance.__table__
+FUNDS = m.Fund.__table__
+TEAMS = m.Team.__table__
+FIRST_ENFORCEMENT = "执"
+DONE, TERMINATED = "执行完毕", "终结本次执行程序"
+TERM_NODE = "N42"
+COURT = "court"
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    zh: str
+    en: str
+    unit: str  # rate / days / count / yuan
+    better: str  # higher / lower
+    target: Decimal | None = None
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def meets(self, value, target: Decimal | None) -> bool | None:
+        """Whether ``value`` meets ``target`` (None: no target or no value)."""
+        if value is None or target is None:
+            return None
+        return value >= target if self.better == "higher" else value <= target
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("first_closure_rate", "首执结案率", "First-enforcement closure rate", "rate", "higher", Decimal("0.80")),
+    Spec("completion_rate", "执行完毕率", "Enforced in full", "rate", "higher", Decimal("0.45")),
+    Spec("terminated_rate", "终本率", "Terminated (终本)", "rate", "lower", Decimal("0.35")),
+    Spec("recovery_rate", "实际执行到位率", "Amount recovered", "rate", "higher", Decimal("0.50")),
+    Spec("mean_closing_days", "结案平均用时(天)", "Mean days to close", "days", "lower", Decimal("90")),
+    Spec("on_time_rate", "法定期限内结案率", "Closed within the term", "rate", "higher", Decimal("0.95")),
+    Spec("mean_disbursement_days", "案款平均发放周期(天)", "Mean days to disburse", "days", "lower", Decimal("10")),
+    Spec("double_zero_count", "双零(超30天未发放)笔数", "Funds > 30 days undisbursed", "count", "lower", Decimal("0")),
+    Spec("double_zero_amount", "双零金额(元)", "Their amount (yuan)", "yuan", "lower", Decimal("0")),
+    Spec("red", "红灯案件", "Red cases", "count", "lower", Decimal("0")),
+    Spec("yellow", "黄灯案件", "Yellow cases", "count", "lower"),
+    Spec("blue", "蓝灯案件", "Blue cases", "count", "lower"),
+    Spec("overdue_nodes", "超期节点", "Overdue nodes", "count", "lower"),
+    Spec("due_soon_nodes", "临期节点", "Nodes due soon", "count", "lower"),
+    Spec("undisbursed_amount", "剩余未发放案款(元)", "Undisbursed funds (yuan)", "yuan", "lower"),
+)
+SPEC = {s.key: s for s in SPECS}
+RATE = Decimal("0.0001")
+DAYS = {"mean_closing_days": Decimal("0.01"), "mean_disbursement_days": Decimal("0.1")}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date
+
+    @classmethod
+    def year_to_date(cls, today: date) -> Period:
+        return cls(date(today.year, 1, 1), today)
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+
+@dataclass
+class Figures:
+    """Every indicator of one scope (the court or a team); values are ``None`` when undefined."""
+
+    scope: str  # "court" or the team's name
+    values: dict[str, Decimal | int | None] = field(default_factory=dict)
+    team_id: int | None = None
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+
+def _ratio(numerator, denominator, quantum: Decimal = RATE) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def instant_for(day: date, now: datetime) -> datetime:
+    """The instant a day's figures are taken at: now for today, else the day's last moment."""
+    return now if day >= local_date(now) else end_of_day(day)
+
+
+def figures_at(db: Database, catalogue: Catalogue, calendar: WorkCalendar, period: Period, at: datetime,
+               *, now: datetime | None = None) -> tuple[Figures, list[Figures]]:
+    """The court's figures and each team's (in team order) over ``period``, state as of ``at``.
+
+    ``now`` (default ``at``) tells whether ``at`` is the present: the present state is read
+    from the open-node index, a past one reconstructed from the history."""
+    present = at >= (now or at)
+    rules = Rules.at(at, catalogue, calendar)
+    raw: dict[int | None, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
+    with db.engine.connect() as conn:
+        teams = conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)).all()
+        for query in (_case_query(period), _fund_query(period, at), _node_query(rules, at, present), _light_query(rules, at, present)):
+            for row in conn.execute(query).mappings():
+                bucket = raw[row["team_id"]]
+                for key, value in row.items():
+                    if key != "team_id" and value is not None:
+                        bucket[key] += Decimal(str(value)) if isinstance(value, float) else value  # SQLite's seconds
+    court_raw: dict[str, Decimal | int] = defaultdict(int)
+    for bucket in raw.values():
+        for key, value in bucket.items():
+            court_raw[key] += value
+    court = _figures(COURT, court_raw)
+    return court, [_figures(name, raw.get(team_id, defaultdict(int)), team_id) for team_id, name in teams]
+
+
+def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
+    closed = raw["closed"]
+    disbursed_days = Decimal(raw["disbursed_seconds"]) / 86400 if raw["disbursed"] else None
+    values: dict[str, Decimal | int | None] = {
+        "first_closure_rate": _ratio(raw["first_closed"], raw["first_base"]),
+        "completion_rate": _ratio(raw["closed_done"], closed),
+        "terminated_rate": _ratio(raw["closed_terminated"], closed),
+        "recovery_rate": _ratio(raw["closed_recovered"], raw["closed_amount"]),
+        "mean_closing_days": _ratio(raw["closed_days"], closed, DAYS["mean_closing_days"]),
+        "on_time_rate": _ratio(raw["on_time"], closed),
+        "mean_disbursement_days": _ratio(disbursed_days, raw["disbursed"], DAYS["mean_disbursement_days"]) if disbursed_days is not None else None,
+        "double_zero_count": int(raw["double_zero_count"]),
+        "double_zero_amount": Decimal(raw["double_zero_amount"]).quantize(Decimal("0.01")),
+        "red": int(raw["red"]), "yellow": int(raw["yellow"]), "blue": int(raw["blue"]),
+        "overdue_nodes": int(raw["overdue_nodes"]), "due_soon_nodes": int(raw["due_soon_nodes"]),
+        "undisbursed_amount": Decimal(raw["undisbursed_amount"]).quantize(Decimal("0.01")),
+    }
+    return Figures(scope, values, team_id)
+
+
+def _count(condition):
+    return func.count(case((condition, literal(1))))
+
+
+def _sum(value, condition):
+    return func.coalesce(func.sum(case((condition, value))), 0)
+
+
+def _case_query(period: Period):
+    c = CASES
+    n42 = NODES.alias("n42")
+    closed = and_(c.c.closed_on >= period.start, c.c.closed_on <= period.end)
+    first = c.c.case_type == FIRST_ENFORCEMENT
+    # open at the period's start (filed before it, not closed before it) or filed in it
+    in_base = and_(first, c.c.filed_on <= period.end,
+                   or_(c.c.filed_on >= period.start, c.c.closed_on.is_(None), c.c.closed_on >= period.start))
+    return (
+        select(c.c.team_id,
+               _count(and_(first, closed)).label("first_closed"), _count(in_base).label("first_base"),
+               _count(closed).label("closed"), _count(and_(closed, c.c.closing_mode == DONE)).label("closed_done"),
+               _count(and_(closed, c.c.closing_mode == TERMINATED)).label("closed_terminated"),
+               _sum(c.c.amount, closed).label("closed_amount"), _sum(c.c.amount_recovered, closed).label("closed_recovered"),
+               _sum(day_diff(c.c.closed_on, c.c.filed_on), closed).label("closed_days"),
+               _count(and_(closed, c.c.closed_on <= n42.c.due_date)).label("on_time"))
+        .select_from(c.outerjoin(n42, and_(n42.c.case_id == c.c.id, n42.c.node_code == TERM_NODE, n42.c.subject_id == "")))
+        .where(c.c.filed_on <= period.end)
+        .group_by(c.c.team_id)
+    )
+
+
+def _fund_query(period: Period, at: datetime):
+    f = FUNDS
+    paid_day = sql_local_date(f.c.disbursed_at)
+    disbursed = and_(f.c.disbursed_at.is_not(None), paid_day >= period.start, paid_day <= period.end, f.c.disbursed_at <= at)
+    waiting = and_(f.c.arrived_at <= at, or_(f.c.disbursed_at.is_(None), f.c.disbursed_at > at))
+    double_zero = and_(waiting, f.c.arrived_at < at - timedelta(days=FUNDS_LIMIT_DAYS))
+    return (
+        select(CASES.c.team_id, _count(disbursed).label("disbursed"),
+               _sum(seconds_between(f.c.disbursed_at, f.c.arrived_at), disbursed).label("disbursed_seconds"),
+               _count(double_zero).label("double_zero_count"), _sum(f.c.amount, double_zero).label("double_zero_amount"),
+               _sum(f.c.amount, waiting).label("undisbursed_amount"))
+        .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
+        .group_by(CASES.c.team_id)
+    )
+
+
+def _open_at(n, at: datetime, present: bool):
+    """Open at ``at``: now, neither completed nor stopped; in the past, started by then and
+    completed or stopped only after it."""
+    if present:
+        return and_(n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at.is_not(None))
+    return and_(n.c.due_at.is_not(None), or_(n.c.started_at.is_(None), n.c.started_at <= at),
+                or_(n.c.completed_at.is_(None), n.c.completed_at > at), or_(n.c.stopped_at.is_(None), n.c.stopped_at > at))
+
+
+def _node_query(rules: Rules, at: datetime, present: bool):
+    n = NODES
+    per_case = (
+        select(n.c.case_id, _count(rules.overdue(n)).label("overdue_nodes"), _count(rules.due_soon(n)).label("due_soon_nodes"))
+        .where(_open_at(n, at, present)).group_by(n.c.case_id).subquery()
+    )
+    return (select(CASES.c.team_id, func.sum(per_case.c.overdue_nodes).label("overdue_nodes"),
+                   func.sum(per_case.c.due_soon_nodes).label("due_soon_nodes"))
+            .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
+            .where(CASES.c.filed_on <= rules.today)
+            .group_by(CASES.c.team_id))
+
+
+def _light_query(rules: Rules, at: datetime, present: bool):
+    """A case's light: the tier of its earliest-due overdue node, for the cases open at ``at``."""
+    n = NODES
+    worst = (select(n.c.case_id, func.min(n.c.due_date).label("due"))
+             .where(_open_at(n, at, present), rules.overdue(n)).group_by(n.c.case_id).subquery())
+    tier = rules.tier(worst.c.due)
+    still_open = or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today)
+    return (select(CASES.c.team_id, *[_count(tier == t).label(t) for t in ("red", "yellow", "blue")])
+            .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id))
+            .where(still_open, CASES.c.filed_on <= rules.today)
+            .group_by(CASES.c.team_id))
+
+
+# -- the brief: figures beside their targets and their values a day and a week earlier -----------
+
+ALERTS = m.Alert.__table__
+OFFICERS = m.Officer.__table__
+
+
+@dataclass(frozen=True)
+class Row:
+    spec: Spec
+    value: Decimal | int | None
+    target: Decimal | None
+    day_before: Decimal | int | None
+    week_before: Decimal | int | None
+
+    @property
+    def meets(self) -> bool | None:
+        return self.spec.meets(self.value, self.target)
+
+
+@dataclass(frozen=True)
+class Brief:
+    period: Period
+    at: datetime
+    rows: list[Row]
+    teams: list[Figures]
+    changes: dict[str, int]  # since the same time yesterday
+    decisions: list[dict]  # red cases waiting for the chief (a response submitted, or late)
+
+    def as_json(self) -> dict:
+        return {
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "at": self.at.isoformat(),
+            "indicators": [{"key": r.spec.key, "label": r.spec.zh, "unit": r.spec.unit, "value": _json(r.value),
+                            "target": _json(r.target), "meets": r.meets, "day_before": _json(r.day_before),
+                            "week_before": _json(r.week_before)} for r in self.rows],
+            "teams": [{"team": t.scope, **{k: _json(v) for k, v in t.values.items()}} for t in self.teams],
+            "changes": self.changes,
+            "decisions": self.decisions,
+        }
+
+
+def _json(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
+
+
+def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, *, period: Period | None = None,
+          targets: dict[str, Decimal] | None = None) -> Brief:
+    """Everything the morning brief shows, as of ``now`` (the period's last day at its end)."""
+    period = period or Period.year_to_date(local_date(now))
+    at = instant_for(period.end, now)
+    court, teams = figures_at(db, catalogue, calendar, period, at, now=now)
+    earlier = {}
+    for days in (1, 7):
+        end = period.end - timedelta(days=days)
+        earlier[days] = figures_at(db, catalogue, calendar, Period(period.start, end), at - timedelta(days=days), now=now)[0] \
+            if end >= period.start else None
+    chosen = {s.key: s.target for s in SPECS} | dict(targets or {})
+    rows = [Row(s, court[s.key], chosen.get(s.key), earlier[1][s.key] if earlier[1] else None,
+                earlier[7][s.key] if earlier[7] else None) for s in SPECS]
+    with db.engine.connect() as conn:
+        changes = _changes(conn, at)
+        decisions = _decisions(conn, local_date(at))
+    return Brief(period, at, rows, teams, changes, decisions)
+
+
+def _changes(conn, at: datetime) -> dict[str, int]:
+    since, today = at - timedelta(days=1), local_date(at)
+    n, a = NODES, ALERTS
+    count = lambda table, *where: select(func.count()).select_from(table).where(*where).scalar_subquery()  # noqa: E731
+    row = conn.execute(select(
+        count(CASES, CASES.c.filed_on == today),
+        count(CASES, CASES.c.closed_on == today),
+        count(n, n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at >= since, n.c.due_at < at),
+        count(a, a.c.resolved_at > since, a.c.resolved_at <= at),
+        count(a, a.c.tier == "red", a.c.status != "resolved", func.coalesce(a.c.tier_changed_at, a.c.opened_at) > since),
+    )).one()
+    return dict(zip(CHANGES, row, strict=True))
+
+
+def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
+    a = ALERTS
+    rows = conn.execute(
+        select(CASES.c.case_no, a.c.node_code, a.c.response_status, a.c.response_due_date, OFFICERS.c.name.label("officer"))
+        .select_from(a.join(CASES, CASES.c.id == a.c.case_id).outerjoin(OFFICERS, OFFICERS.c.id == CASES.c.officer_id))
+        .where(a.c.tier == "red", a.c.status != "resolved",
+               or_(a.c.response_status == "submitted", and_(a.c.response_status == "missing", a.c.response_due_date < today)))
+        .order_by(a.c.response_due_date, CASES.c.case_no).limit(limit)
+    ).all()
+    return [{"case_no": r.case_no, "node_code": r.node_code, "officer": r.officer or "",
+             "response": "submitted" if r.response_status == "submitted" else "late",
+             "response_due_date": r.response_due_date.isoformat() if r.response_due_date else None} for r in rows]
+
+
+# -- daily snapshots: the trends ---------------------------------------------------------------------
+
+SNAPSHOTS = m.IndicatorSnapshot.__table__
+
+
+def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, day: date, now: datetime, fence=None) -> int:
+    """``day``'s figures (year to date, state at the day's end or now) for the court and each team."""
+    from command_center.data.bulk import insert_for
+
+    court, teams = figures_at(db, catalogue, calendar, Period.year_to_date(day), instant_for(day, now), now=now)
+    rows = [{"day": day, "scope": COURT if f is court else f"team:{f.team_id}", "indicator": key, "value": Decimal(value),
+             "taken_at": now} for f in (court, *teams) for key, value in f.values.items() if value is not None]
+    with db.engine.begin() as conn:
+        if fence:
+            fence(conn)
+        stmt = insert_for(conn, SNAPSHOTS)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["day", "scope", "indicator"],
+                                                set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at}), rows)
+    return len(rows)
+
+
+def trend(db: Database, key: str, first: date, last: date, scope: str = COURT) -> list[tuple[date, Decimal]]:
+    """The snapshots of one figure from ``first`` to ``last``, by day."""
+    s = SNAPSHOTS
+    with db.engine.connect() as conn:
+        return [(r.day, r.value) for r in conn.execute(
+            select(s.c.day, s.c.value).where(s.c.indicator == key, s.c.scope == scope, s.c.day >= first, s.c.day <= last)
+            .order_by(s.c.day))]

@@ -1,0 +1,231 @@
+"""The morning brief (晨会): what changed since yesterday, the indicators beside their targets,
+plotext trends and the team comparison, and the red cases waiting for a decision.
+
+Every figure comes from :mod:`command_center.data.brief` (the same functions as
+``brief --json`` and ``--export``), read in a thread worker.  Keys: ``p`` switches the
+period, ``c`` the chart, ``d`` 30/90 days of trend, ``s`` the teams' sort column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from command_center.brief_export import CHANGE_LABELS, RESPONSE, shown
+from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
+from command_center.data.workcal import TZ, local_date
+from command_center.runtime import Runtime
+
+PERIODS = ("year", "month", "days30")
+CHARTS = ("overdue", "funds", "disbursement", "teams")
+TEAM_KEYS = ("first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count")
+LABELS = {
+    "zh": {"title": "晨会简报", "period": {"year": "本年", "month": "本月", "days30": "近30天"}, "at": "数据时点",
+           "loading": "正在计算…", "since": "昨日以来", "indicator": "指标", "value": "当前值", "target": "目标",
+           "day": "前一日", "week": "前一周", "teams": "团队对比 (s 切换排序)", "team": "团队", "decisions": "待决定的红灯案件",
+           "none": "无", "charts": {"overdue": "超期节点与红黄蓝灯", "funds": "剩余未发放案款(元)",
+                                    "disbursement": "案款平均发放周期(天)", "teams": "各团队超期节点"},
+           "no_trend": "尚无快照: 运行 command-center snapshot --backfill 90", "days": "天", "error": "无法读取数据库"},
+    "en": {"title": "Morning brief", "period": {"year": "year to date", "month": "month to date", "days30": "last 30 days"},
+           "at": "as of", "loading": "Computing…", "since": "Since yesterday", "indicator": "Indicator", "value": "Now",
+           "target": "Target", "day": "Day before", "week": "Week before", "teams": "Teams (s: sort)", "team": "Team",
+           "decisions": "Red cases waiting for a decision", "none": "none",
+           "charts": {"overdue": "Overdue nodes and lights", "funds": "Undisbursed funds (yuan)",
+                      "disbursement": "Mean days to disburse", "teams": "Overdue nodes per team"},
+           "no_trend": "No snapshots yet: run command-center snapshot --backfill 90", "days": "days",
+           "error": "Cannot read the database"},
+}
+CHANGE_LABELS_EN = {"new_cases": "new cases", "closed": "closed", "newly_overdue": "newly overdue nodes",
+                    "resolved": "alerts resolved", "new_red": "new red"}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    brief: Brief
+    trends: dict[str, list[tuple[date, object]]]
+
+
+class BriefScreen(Screen[None]):
+    CSS_PATH = "brief.tcss"
+    BINDINGS = [
+        Binding("p", "period", "期间 Period"),
+        Binding("c", "chart", "图表 Chart"),
+        Binding("d", "days", "30/90天 Days"),
+        Binding("s", "sort", "排序 Sort"),
+        Binding("r", "reload", "刷新 Refresh"),
+        Binding("q", "app.quit", "退出 Quit"),
+    ]
+
+    def __init__(self, runtime: Runtime, period: Period | None = None):
+        super().__init__()
+        self.runtime = runtime
+        self.t = LABELS[runtime.lang]
+        self.custom = period
+        self.period_kind = "year"
+        self.chart = CHARTS[0]
+        self.days = 30
+        self.sort_key = 0
+        self.loaded: Loaded | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="brief-title")
+        yield Static(id="changes")
+        with Horizontal(id="upper"):
+            yield DataTable(id="indicators", cursor_type="row", zebra_stripes=True)
+            yield PlotextPlot(id="chart")
+        with Horizontal(id="lower"):
+            with Vertical(id="teams-box"):
+                yield DataTable(id="teams", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="decisions-box"):
+                yield DataTable(id="decisions", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        t = self.t
+        self.query_one("#teams-box").border_title = t["teams"]
+        self.query_one("#decisions-box").border_title = t["decisions"]
+        self.query_one("#indicators", DataTable).add_columns(t["indicator"], t["value"], t["target"], t["day"], t["week"])
+        self.query_one("#decisions", DataTable).add_columns("案号" if self.runtime.lang == "zh" else "Case", "节点", "承办人", "应对")
+        self.query_one("#brief-title", Static).update(t["loading"])
+        self.load()
+
+    # -- data --------------------------------------------------------------------------------
+    def period(self) -> Period:
+        today = local_date(self.runtime.clock.now())
+        if self.custom is not None:
+            return self.custom
+        if self.period_kind == "month":
+            return Period(today.replace(day=1), today)
+        if self.period_kind == "days30":
+            return Period(today - timedelta(days=29), today)
+        return Period.year_to_date(today)
+
+    @work(thread=True, exclusive=True, group="brief")
+    def load(self) -> None:
+        rt = self.runtime
+        now = rt.clock.now()
+        try:
+            db = rt.database()
+            data = brief(db, rt.catalogue, rt.calendar, now, period=self.period(), targets=dict(rt.settings.targets))
+            last = local_date(now)
+            first = last - timedelta(days=self.days - 1)
+            keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
+            trends = {key: trend(db, key, first, last) for key in keys}
+        except Exception as exc:  # noqa: BLE001 - shown on the screen, the brief stays open
+            self.app.call_from_thread(self.query_one("#brief-title", Static).update,
+                                      Text(f"{self.t['error']}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+                                           style="bold red"))
+            return
+        self.app.call_from_thread(self.show, Loaded(data, trends))
+
+    def show(self, loaded: Loaded) -> None:
+        self.loaded = loaded
+        t, b = self.t, loaded.brief
+        zh = self.runtime.lang == "zh"
+        period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
+        self.query_one("#brief-title", Static).update(Text.assemble(
+            (f" {self.runtime.settings.court_name} · {t['title']}", "bold"), f"   {period_name}{b.period}",
+            f"   {t['at']} {b.at.astimezone(TZ):%Y-%m-%d %H:%M}"))
+        labels = CHANGE_LABELS if zh else CHANGE_LABELS_EN
+        changes = Text(f" {t['since']}: ", style="bold")
+        for key in CHANGES:
+            changes.append(f"{labels[key]} ")
+            changes.append(f"{b.changes[key]:,}", style="bold red" if key in ("new_red", "newly_overdue") and b.changes[key] else "bold")
+            changes.append("   ")
+        self.query_one("#changes", Static).update(changes)
+        table = self.query_one("#indicators", DataTable)
+        table.clear()
+        for row in b.rows:
+            style = {True: "bold green", False: "bold red", None: ""}[row.meets]
+            target = shown(row.target, row.spec) if row.target is not None else ""
+            table.add_row(row.spec.label(self.runtime.lang), Text(shown(row.value, row.spec), style=style, justify="right"),
+                          Text(target, justify="right"), Text(shown(row.day_before, row.spec), justify="right"),
+                          Text(shown(row.week_before, row.spec), justify="right"), key=row.spec.key)
+        self.show_teams()
+        decisions = self.query_one("#decisions", DataTable)
+        decisions.clear()
+        for d in b.decisions:
+            decisions.add_row(d["case_no"], d["node_code"], d["officer"],
+                              Text(RESPONSE[d["response"]] if zh else d["response"], style="yellow" if d["response"] == "submitted" else "red"))
+        if not b.decisions:
+            decisions.add_row(Text(t["none"], style="dim"), "", "", "")
+        self.draw_chart()
+
+    def show_teams(self) -> None:
+        if self.loaded is None:
+            return
+        table = self.query_one("#teams", DataTable)
+        table.clear(columns=True)
+        lang = self.runtime.lang
+        key = TEAM_KEYS[self.sort_key]
+        headers = [self.t["team"], *[("▼ " if k == key else "") + SPEC[k].label(lang) for k in TEAM_KEYS]]
+        table.add_columns(*headers)
+        spec = SPEC[key]
+        teams = self.loaded.brief.teams
+        # who is behind comes first: the lowest of a "higher is better" figure, the highest of the others
+        ranked = sorted((f for f in teams if f[key] is not None), key=lambda f: f[key], reverse=spec.better == "lower")
+        teams = ranked + [f for f in teams if f[key] is None]
+        for f in teams:
+            table.add_row(f.scope, *[Text(shown(f[k], SPEC[k]), justify="right") for k in TEAM_KEYS])
+
+    def draw_chart(self) -> None:
+        if self.loaded is None:
+            return
+        widget = self.query_one(PlotextPlot)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        t = self.t
+        plt.title(t["charts"][self.chart] + ("" if self.chart == "teams" else f" · {self.days} {t['days']}"))
+        if self.chart == "teams":
+            teams = self.loaded.brief.teams
+            plt.bar([f.scope for f in teams], [int(f["overdue_nodes"]) for f in teams])
+        else:
+            series = {"overdue": ("overdue_nodes", "red", "yellow", "blue"), "funds": ("undisbursed_amount",),
+                      "disbursement": ("mean_disbursement_days",)}[self.chart]
+            colours = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "blue",
+                       "undisbursed_amount": "cyan", "mean_disbursement_days": "green"}
+            drawn = False
+            for key in series:
+                points = self.loaded.trends[key]
+                if points:
+                    drawn = True
+                    plt.plot([p[0].toordinal() for p in points], [float(p[1]) for p in points], label=SPEC[key].label(self.runtime.lang),
+                             color=colours[key])
+            if drawn:
+                days = sorted({p[0] for key in series for p in self.loaded.trends[key]})
+                ticks = days[:: max(1, len(days) // 5)]
+                plt.xticks([d.toordinal() for d in ticks], [f"{d:%m-%d}" for d in ticks])
+            else:
+                plt.text(t["no_trend"], 0, 0)
+        widget.refresh()
+
+    # -- keys --------------------------------------------------------------------------------
+    def action_period(self) -> None:
+        self.custom = None
+        self.period_kind = PERIODS[(PERIODS.index(self.period_kind) + 1) % len(PERIODS)]
+        self.load()
+
+    def action_chart(self) -> None:
+        self.chart = CHARTS[(CHARTS.index(self.chart) + 1) % len(CHARTS)]
+        self.draw_chart()
+
+    def action_days(self) -> None:
+        self.days = 90 if self.days == 30 else 30
+        self.load()
+
+    def action_sort(self) -> None:
+        self.sort_key = (self.sort_key + 1) % len(TEAM_KEYS)
+        self.show_teams()
+
+    def action_reload(self) -> None:
+        self.load()

@@ -1,0 +1,277 @@
+"""The morning brief's indicators on a hand-built court whose figures were worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from command_center.data import models as m
+from command_center.data.brief import SPEC, Period, figures_at
+from command_center.data.demo import generate
+from command_center.data.indicators import indicators
+from command_center.jobs.recompute import recompute
+from tests.builders import CALENDAR, CATALOGUE, Court, at
+from tests.conftest import NOW
+
+YEAR = Period(date(2026, 1, 1), date(2026, 11, 20))
+
+
+def hand_built(db) -> Court:
+    """Seven cases and five funds (see each line for its part in the figures).
+
+    first-enforcement base (open on 1 January or filed since, type 执): A B C E G = 5; closed
+    in the period: A B C F = 4, of them 执 A B C = 3, 执行完毕 A C, 终本 B; amounts 4 × 10,000,
+    recovered 10,000 + 2,500 + 4,000 + 0; days to close 160 + 182 + 234 + 61 = 637;
+    within the term: A, B (closed on its term date), F = 3 (C is late).
+    """
+    court = Court(db)
+    court.add(m.Team, id=2, court_id=1, name="普执二组", track="普执")
+    a = court.case(date(2025, 10, 1), closed_on=date(2026, 3, 10), closing_mode="执行完毕")  # term 2026-04-01
+    b = court.case(date(2026, 2, 2))  # term 2026-08-02 is a Sunday: 2026-08-03; closed on it below
+    c = court.case(date(2026, 1, 10), closed_on=date(2026, 9, 1), closing_mode="执行完毕")  # term 2026-07-10: late
+    court.case(date(2024, 5, 1), closed_on=date(2025, 12, 31), closing_mode="执行完毕")  # D: closed before the period
+    e = court.case(date(2026, 3, 1))  # E: open
+    f = court.case(date(2026, 4, 1), closed_on=date(2026, 6, 1), closing_mode="销案")  # F: 执恢, not first enforcement
+    g = court.case(date(2025, 6, 1))  # G: open since last year, team 2
+    cases = m.Case.__table__
+    court.update(m.Case, cases.c.id == a, amount_recovered=Decimal("10000.00"))
+    court.update(m.Case, cases.c.id == c, amount_recovered=Decimal("4000.00"))
+    court.update(m.Case, cases.c.id == f, case_type="执恢", case_no="（2026）内0425执恢6号")
+    court.update(m.Case, cases.c.id == g, team_id=2)
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    term = court.node(b, "N42").due_date
+    assert term == date(2026, 8, 3)
+    court.update(m.Case, cases.c.id == b, closed_on=term, closing_mode="终结本次执行程序", amount_recovered=Decimal("2500.00"))
+    # funds: disbursed over a weekend (Fri 16:00 → Mon 10:00 = 2.75 days) and in 10 days: mean 6.375 → 6.4;
+    # one disbursed last year (not in the period); one waiting 80 days (双零), one 19 days
+    court.add(m.Fund, fund_id="F1", case_id=e, amount=Decimal("500.00"), arrived_at=at(date(2026, 11, 6), 16),
+              disbursed_at=at(date(2026, 11, 9), 10))
+    court.add(m.Fund, fund_id="F2", case_id=e, amount=Decimal("700.00"), arrived_at=at(date(2026, 10, 1), 9),
+              disbursed_at=at(date(2026, 10, 11), 9))
+    court.add(m.Fund, fund_id="F3", case_id=e, amount=Decimal("1234.56"), arrived_at=at(date(2026, 9, 1), 10))
+    court.add(m.Fund, fund_id="F4", case_id=g, amount=Decimal("100.00"), arrived_at=at(date(2026, 11, 1), 10))
+    court.add(m.Fund, fund_id="F5", case_id=e, amount=Decimal("900.00"), arrived_at=at(date(2025, 12, 20), 10),
+              disbursed_at=at(date(2025, 12, 28), 10))
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    return court
+
+
+def test_every_indicator_as_worked_out_by_hand(db):
+    hand_built(db)
+    court, teams = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
+    assert court["first_closure_rate"] == Decimal("0.6000")  # 3 / 5
+    assert court["completion_rate"] == Decimal("0.5000")  # 2 / 4
+    assert court["terminated_rate"] == Decimal("0.2500")  # 1 / 4
+    assert court["recovery_rate"] == Decimal("0.4125")  # 16,500 / 40,000
+    assert court["mean_closing_days"] == Decimal("159.25")  # 637 / 4
+    assert court["on_time_rate"] == Decimal("0.7500")  # 3 / 4, B closed exactly on its term date counts
+    assert court["mean_disbursement_days"] == Decimal("6.4")  # (2.75 + 10) / 2
+    assert court["double_zero_count"] == 1 and court["double_zero_amount"] == Decimal("1234.56")
+    assert court["undisbursed_amount"] == Decimal("1334.56")
+    # per team: team 2 holds only G (open, first enforcement) and F4
+    one, two = teams
+    assert (one.scope, two.scope) == ("普执一组", "普执二组")
+    assert two["first_closure_rate"] == Decimal("0.0000") and two["completion_rate"] is None
+    assert two["undisbursed_amount"] == Decimal("100.00") and two["mean_disbursement_days"] is None
+    assert one["first_closure_rate"] == Decimal("0.7500")  # 3 / 4
+    for key in ("red", "yellow", "blue", "overdue_nodes", "due_soon_nodes", "double_zero_count"):
+        assert one[key] + two[key] == court[key]
+
+
+def test_the_present_state_is_the_walls_and_the_past_is_reconstructed(db):
+    hand_built(db)
+    wall = indicators(db, CATALOGUE, CALENDAR, NOW)
+    court, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
+    assert (court["red"], court["yellow"], court["blue"]) == (wall.lights.red, wall.lights.yellow, wall.lights.blue)
+    assert (court["overdue_nodes"], court["due_soon_nodes"]) == (wall.overdue_nodes, wall.due_soon_nodes)
+    assert court["undisbursed_amount"] == wall.undisbursed_amount
+    assert court["double_zero_count"] == wall.funds_over_30_days
+    # the same instant read as history gives the same figures
+    history, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW, now=NOW + timedelta(days=1))
+    assert history.values == court.values
+    # on Sunday 8 November F1 (arrived on the 6th) was still waiting: only F2 had been disbursed
+    sunday, _ = figures_at(db, CATALOGUE, CALENDAR, Period(YEAR.start, date(2026, 11, 8)), NOW - timedelta(days=12), now=NOW)
+    assert sunday["undisbursed_amount"] == Decimal("1834.56")  # F1 + F3 + F4
+    assert sunday["mean_disbursement_days"] == Decimal("10.0")
+    assert sunday["double_zero_count"] == 1  # F3: 68 days by then
+
+
+def test_an_empty_period_divides_by_nothing(db):
+    hand_built(db)
+    quiet = Period(date(2026, 11, 16), date(2026, 11, 20))  # nothing closed, nothing disbursed
+    court, _ = figures_at(db, CATALOGUE, CALENDAR, quiet, NOW)
+    for key in ("completion_rate", "terminated_rate", "recovery_rate", "mean_closing_days", "on_time_rate",
+                "mean_disbursement_days"):
+        assert court[key] is None, key
+    assert court["first_closure_rate"] == Decimal("0.0000")  # open cases, none closed
+
+
+def test_an_empty_database(db):
+    Court(db)
+    court, teams = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
+    assert court["first_closure_rate"] is None and court["red"] == 0 and court["undisbursed_amount"] == Decimal("0.00")
+    assert [t.scope for t in teams] == ["普执一组"]
+
+
+def test_demo_court_history_at_the_present_is_the_present(db):
+    """On a demo court, the reconstruction read at the present instant equals the present state.
+
+    (Generated as of the day before: the demo writes some of its day's facts in the afternoon,
+    which at 10:00 would still be in the future and rightly count as not yet happened.)"""
+    generate(db, CATALOGUE, CALENDAR, cases=400, seed=5, now=NOW - timedelta(days=1), court_name="示范人民法院")
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    present, teams = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
+    past, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW, now=NOW + timedelta(hours=1))
+    assert past.values == present.values
+    wall = indicators(db, CATALOGUE, CALENDAR, NOW)
+    assert (present["overdue_nodes"], present["red"], present["due_soon_nodes"]) == (wall.overdue_nodes, wall.lights.red, wall.due_soon_nodes)
+    assert present["completion_rate"] is not None and sum(t["red"] for t in teams) == present["red"]
+
+
+def test_cli_json_and_the_exports_agree(runtime, tmp_path):
+    """brief --json, the .xlsx (numbers as numbers) and the .md carry the same figures."""
+    import json
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from command_center.cli import cli
+
+    hand_built(runtime.database())
+    runner = CliRunner()
+    base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
+    result = runner.invoke(cli, [*base, "brief", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["period"] == {"from": "2026-01-01", "to": "2026-11-20"}
+    figures = {row["key"]: row for row in data["indicators"]}
+    assert figures["recovery_rate"]["value"] == "0.4125" and figures["recovery_rate"]["meets"] is False
+    xlsx, md = tmp_path / "brief.xlsx", tmp_path / "brief.md"
+    for path in (xlsx, md):
+        assert runner.invoke(cli, [*base, "brief", "--export", str(path)]).exit_code == 0
+    sheet = load_workbook(xlsx)["指标"]
+    by_label = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    for key, row in figures.items():
+        cell = by_label[SPEC[key].zh][1]
+        if row["value"] is None:
+            assert cell.value is None
+        else:
+            assert isinstance(cell.value, (int, float)) and Decimal(str(cell.value)) == Decimal(str(row["value"])), key
+    assert by_label["法定期限内结案率"][1].number_format == "0.00%"
+    text = md.read_text(encoding="utf-8")
+    assert "| 实际执行到位率 | 41.25% | 50.00% | 未达标 |" in text and "2026-01-01 – 2026-11-20" in text
+    # an existing file is kept unless --force; a wrong suffix is refused
+    assert runner.invoke(cli, [*base, "brief", "--export", str(xlsx)]).exit_code != 0
+    assert "xlsx" in runner.invoke(cli, [*base, "brief", "--export", str(tmp_path / "b.pdf")]).output
+
+
+def test_export_neutralises_formulas(tmp_path):
+    from command_center.brief_export import safe_text
+
+    assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_text("@SUM(A1)") == "'@SUM(A1)" and safe_text("-1+1") == "'-1+1" and safe_text("普执一组") == "普执一组"
+
+
+def test_snapshots_backfill_and_the_scheduler_job(runtime):
+    from click.testing import CliRunner
+
+    from command_center.cli import cli
+    from command_center.data.brief import trend
+
+    db = runtime.database()
+    hand_built(db)
+    result = CliRunner().invoke(cli, ["--db", runtime.settings.db, "--now", "2026-11-20T10:00", "snapshot", "--backfill", "12"])
+    assert result.exit_code == 0, result.output
+    days = trend(db, "undisbursed_amount", date(2026, 11, 1), date(2026, 11, 20))
+    assert len(days) == 12 and days[0][0] == date(2026, 11, 9)
+    by_day = dict(days)
+    assert by_day[date(2026, 11, 20)] == Decimal("1334.56")
+    assert by_day[date(2026, 11, 9)] == Decimal("1334.56")  # F1 was disbursed at 10:00 that Monday
+    assert dict(trend(db, "mean_disbursement_days", date(2026, 11, 9), date(2026, 11, 9)))[date(2026, 11, 9)] == Decimal("6.4")
+    assert trend(db, "red", date(2026, 11, 20), date(2026, 11, 20), scope="team:2")  # per team too
+
+
+async def brief_loaded(app) -> None:
+    await app.workers.wait_for_complete([w for w in app.workers if w.group == "brief"])
+
+
+async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):
+    from textual.widgets import DataTable, Static
+
+    from command_center.app import make_app
+    from command_center.data.brief import write_snapshots
+
+    db = runtime.database()
+    hand_built(db)
+    for back in range(5):
+        write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20) - timedelta(days=back), NOW)
+    app = make_app(runtime, start="brief")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await brief_loaded(app)
+        await pilot.pause()
+        screen = app.screen
+        assert "本年 2026-01-01 – 2026-11-20" in str(screen.query_one("#brief-title", Static).render())
+        table = screen.query_one("#indicators", DataTable)
+        assert table.get_row("recovery_rate")[1].plain == "41.25%"
+        assert table.get_row("recovery_rate")[1].style == "bold red"  # below its target
+        assert table.get_row("mean_disbursement_days")[1].style == "bold green"
+        teams = screen.query_one("#teams", DataTable)
+        assert [teams.get_row_at(i)[0] for i in range(2)] == ["普执二组", "普执一组"]  # 0 % is behind 75 %
+        await pilot.press("s")  # sort by 执行完毕率: team 2 has none, it goes last
+        assert teams.get_row_at(1)[0] == "普执二组"
+        assert screen.chart == "overdue"
+        await pilot.press("c")
+        assert screen.chart == "funds"
+        await pilot.press("p")  # this month
+        await brief_loaded(app)
+        await pilot.pause()
+        assert "本月 2026-11-01 – 2026-11-20" in str(screen.query_one("#brief-title", Static).render())
+        assert table.get_row("completion_rate")[1].plain == "—"  # nothing closed in November
+        await pilot.press("q")
+
+
+@pytest.mark.parametrize("size", [(120, 35), (200, 50)], ids=["120x35", "200x50"])
+def test_brief_snapshot(sqlite_url, size, snap_compare):
+    from command_center.app import make_app
+    from command_center.clock import Clock
+    from command_center.config import Settings
+    from command_center.data.brief import write_snapshots
+    from command_center.runtime import Runtime
+
+    rt = Runtime.start(Settings(db=sqlite_url), Clock(NOW))
+    try:
+        db = rt.database()
+        hand_built(db)
+        for back in range(30):
+            write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20) - timedelta(days=back), NOW)
+
+        async def settle(pilot) -> None:
+            await brief_loaded(pilot.app)
+            await pilot.pause()
+
+        assert snap_compare(make_app(rt, start="brief"), terminal_size=size, run_before=settle)
+    finally:
+        rt.close()
+
+
+def test_targets_come_from_the_config_file(runtime, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from command_center.cli import cli
+
+    hand_built(runtime.database())
+    config = tmp_path / "config.toml"
+    config.write_text("[targets]\nrecovery_rate = 0.40\nred = 5\n", encoding="utf-8")
+    base = ["--db", runtime.settings.db, "--config", str(config), "--now", "2026-11-20T10:00"]
+    result = CliRunner().invoke(cli, [*base, "brief", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = {row["key"]: row for row in json.loads(result.output)["indicators"]}
+    assert figures["recovery_rate"]["target"] == "0.4" and figures["recovery_rate"]["meets"] is True
+    assert figures["red"]["target"] == "5"
+    config.write_text("[targets]\nrecovery = 0.4\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, [*base, "brief", "--json"])
+    assert result.exit_code != 0 and "'recovery' is not an indicator" in result.output
