@@ -351,13 +351,16 @@ def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
 SNAPSHOTS = m.IndicatorSnapshot.__table__
 
 
-def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, day: date, now: datetime, fence=None) -> int:
-    """``day``'s figures (year to date, state at the day's end or now) for the court and each team."""
+def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, day: date, now: datetime, fence=None,
+                    *, extra: dict[str, Decimal | int] | None = None) -> int:
+    """``day``'s figures (year to date, state at the day's end or now) for the court and each
+    team, with ``extra`` figures of the court (the nightly job adds the wall's)."""
     from command_center.data.bulk import insert_for
 
     court, teams = figures_at(db, catalogue, calendar, Period.year_to_date(day), instant_for(day, now), now=now)
-    rows = [{"day": day, "scope": COURT if f is court else f"team:{f.team_id}", "indicator": key, "value": Decimal(value),
-             "taken_at": now} for f in (court, *teams) for key, value in f.values.items() if value is not None]
+    scopes = [(COURT, court.values | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
+    rows = [{"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
+            for scope, values in scopes for key, value in values.items() if value is not None]
     with db.engine.begin() as conn:
         if fence:
             fence(conn)

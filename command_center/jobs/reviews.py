@@ -32,7 +32,6 @@ REVIEWS = m.ReviewList.__table__
 FUNDS = m.Fund.__table__
 CASES = m.Case.__table__
 ASSETS = m.SeizedAsset.__table__
-SNAPSHOTS = m.IndicatorSnapshot.__table__
 #: disposal states after which an item is no longer in the court's custody
 RELEASED = ("已解封", "已成交", "已处置", "已返还")
 SAMPLE_SHARE = Decimal("0.10")
@@ -110,13 +109,4 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
         "funds_3_7_overdue": figures.funds_3_7_overdue, "funds_over_30_days": figures.funds_over_30_days,
         "freezes_expiring": figures.freezes_expiring,
     }
-    day = local_date(now)
-    written = write_snapshots(db, catalogue, calendar, day, now, fence)  # the brief's figures, court and teams
-    with db.engine.begin() as conn:
-        if fence:
-            fence(conn)
-        for name, value in values.items():
-            stmt = insert_for(conn, SNAPSHOTS).values(day=day, scope="court", indicator=name, value=Decimal(value), taken_at=now)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["day", "scope", "indicator"],
-                                                    set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at}))
-    return len(values) + written
+    return write_snapshots(db, catalogue, calendar, local_date(now), now, fence, extra=values)  # and the brief's, court and teams
