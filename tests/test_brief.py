@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
 from command_center.data import models as m
 from command_center.data.brief import SPEC, Period, figures_at
@@ -275,3 +276,18 @@ def test_targets_come_from_the_config_file(runtime, tmp_path):
     config.write_text("[targets]\nrecovery = 0.4\n", encoding="utf-8")
     result = CliRunner().invoke(cli, [*base, "brief", "--json"])
     assert result.exit_code != 0 and "'recovery' is not an indicator" in result.output
+
+
+def test_the_nightly_job_writes_the_walls_and_the_briefs_figures(db):
+    from command_center.data.brief import trend
+    from command_center.jobs.reviews import snapshot
+
+    hand_built(db)
+    today = date(2026, 11, 20)
+    written = snapshot(db, CATALOGUE, CALENDAR, NOW)
+    assert trend(db, "first_closure_rate", today, today) == [(today, Decimal("0.6000"))]  # the brief's
+    assert trend(db, "funds_over_30_days", today, today) == [(today, Decimal("1"))]  # the wall's
+    assert trend(db, "completion_rate", today, today, scope="team:1") == [(today, Decimal("0.5000"))]  # A C of A B C F
+    with db.engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(m.IndicatorSnapshot.__table__)).scalar_one()
+    assert written == stored
