@@ -94,7 +94,8 @@ class BriefScreen(Screen[None]):
         self.query_one("#teams-box").border_title = t["teams"]
         self.query_one("#decisions-box").border_title = t["decisions"]
         self.query_one("#indicators", DataTable).add_columns(t["indicator"], t["value"], t["target"], t["day"], t["week"])
-        self.query_one("#decisions", DataTable).add_columns("案号" if self.runtime.lang == "zh" else "Case", "节点", "承办人", "应对")
+        self.query_one("#decisions", DataTable).add_columns(*(("案号", "节点", "承办人", "应对") if self.runtime.lang == "zh"
+                                                              else ("Case", "Node", "Officer", "Response")))
         self.query_one("#brief-title", Static).update(t["loading"])
         self.load()
 
