@@ -32,7 +32,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
 from command_center.data.workcal import WorkCalendar, end_of_day, local_date
@@ -151,7 +151,6 @@ def figures_at(db: Database, catalogue: Catalogue, calendar: WorkCalendar, perio
 
 def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
     closed = raw["closed"]
-    disbursed_days = Decimal(raw["disbursed_seconds"]) / 86400 if raw["disbursed"] else None
     values: dict[str, Decimal | int | None] = {
         "first_closure_rate": _ratio(raw["first_closed"], raw["first_base"]),
         "completion_rate": _ratio(raw["closed_done"], closed),
@@ -159,7 +158,7 @@ def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
         "recovery_rate": _ratio(raw["closed_recovered"], raw["closed_amount"]),
         "mean_closing_days": _ratio(raw["closed_days"], closed, DAYS["mean_closing_days"]),
         "on_time_rate": _ratio(raw["on_time"], closed),
-        "mean_disbursement_days": _ratio(disbursed_days, raw["disbursed"], DAYS["mean_disbursement_days"]) if disbursed_days is not None else None,
+        "mean_disbursement_days": _ratio(Decimal(raw["disbursed_seconds"]) / 86400, raw["disbursed"], DAYS["mean_disbursement_days"]),
         "double_zero_count": int(raw["double_zero_count"]),
         "double_zero_amount": Decimal(raw["double_zero_amount"]).quantize(Decimal("0.01")),
         "red": int(raw["red"]), "yellow": int(raw["yellow"]), "blue": int(raw["blue"]),
@@ -321,13 +320,12 @@ def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datet
 def _changes(conn, at: datetime) -> dict[str, int]:
     since, today = at - timedelta(days=1), local_date(at)
     n, a = NODES, ALERTS
-    count = lambda table, *where: select(func.count()).select_from(table).where(*where).scalar_subquery()  # noqa: E731
     row = conn.execute(select(
-        count(CASES, CASES.c.filed_on == today),
-        count(CASES, CASES.c.closed_on == today),
-        count(n, n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at >= since, n.c.due_at < at),
-        count(a, a.c.resolved_at > since, a.c.resolved_at <= at),
-        count(a, a.c.tier == "red", a.c.status != "resolved", func.coalesce(a.c.tier_changed_at, a.c.opened_at) > since),
+        count_of(CASES, CASES.c.filed_on == today),
+        count_of(CASES, CASES.c.closed_on == today),
+        count_of(n, n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at >= since, n.c.due_at < at),
+        count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at),
+        count_of(a, a.c.tier == "red", a.c.status != "resolved", func.coalesce(a.c.tier_changed_at, a.c.opened_at) > since),
     )).one()
     return dict(zip(CHANGES, row, strict=True))
 

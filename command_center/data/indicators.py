@@ -26,6 +26,11 @@ FUNDS = m.Fund.__table__
 FUNDS_LIMIT_DAYS = 30
 
 
+def count_of(table, *where):
+    """``SELECT count(*) FROM table WHERE …`` as a scalar subquery, to select several counts at once."""
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+
 @dataclass(frozen=True)
 class Lights:
     red: int
@@ -65,11 +70,9 @@ def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: 
     is_open = open_node(n)
     overdue = rules.overdue(n)
     with db.engine.connect() as conn:
-        def counted(*where):  # each count on its own, so the open and today's ones use their index
-            return select(func.count()).select_from(CASES).where(*where).scalar_subquery()
-
+        # each count on its own, so the open and today's ones use their index
         total, open_cases, new_today = conn.execute(
-            select(counted(), counted(CASES.c.closed_on.is_(None)), counted(CASES.c.filed_on == rules.today))
+            select(count_of(CASES), count_of(CASES, CASES.c.closed_on.is_(None)), count_of(CASES, CASES.c.filed_on == rules.today))
         ).one()
         arrived = FUNDS.c.arrived_at <= now
         amount, count, over_30 = conn.execute(
