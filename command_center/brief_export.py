@@ -37,7 +37,7 @@ def shown(value, spec: Spec) -> str:
     if spec.unit == "yuan":
         return f"{value:,.2f}"
     if spec.unit == "count":
-        return f"{value:,}"
+        return f"{int(value):,}"
     return f"{value}"
 
 

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from command_center.data import models as m
-from command_center.data.brief import SPEC, Period, figures_at
+from command_center.data.brief import SPEC, Period, brief, figures_at
 from command_center.data.demo import generate
 from command_center.data.indicators import indicators
+from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 from tests.conftest import NOW
@@ -291,3 +292,30 @@ def test_the_nightly_job_writes_the_walls_and_the_briefs_figures(db):
     with db.engine.connect() as conn:
         stored = conn.execute(select(func.count()).select_from(m.IndicatorSnapshot.__table__)).scalar_one()
     assert written == stored
+
+
+def test_changes_since_yesterday_as_worked_out_by_hand(db):
+    """Red means more than three calendar months overdue: due 2026-08-19 is red on 11-20 but
+    only yellow on 11-19; due 08-18 was red already; due 08-20 is exactly three months: yellow."""
+    court = Court(db)
+
+    def overdue_node(case_id: int, due: date) -> None:
+        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(due - timedelta(days=10), 9),
+                  due_override=end_of_day(due), source="imported")
+
+    for due in (date(2026, 8, 19), date(2026, 8, 18), date(2026, 8, 20)):
+        overdue_node(court.case(date(2026, 11, 19)), due)
+    overdue_node(court.case(date(2026, 11, 19)), date(2026, 11, 19))  # due at last night's end: newly overdue
+    settled = court.case(date(2026, 11, 19))
+    overdue_node(settled, date(2026, 10, 9))  # blue, completed this morning: its alert resolves
+    court.case(date(2026, 11, 20))  # filed today
+    court.case(date(2026, 5, 6), closed_on=date(2026, 11, 20), closing_mode="执行完毕")  # closed today
+    recompute(db, CATALOGUE, CALENDAR, NOW - timedelta(hours=2))
+    nodes = m.NodeInstance.__table__
+    court.update(m.NodeInstance, (nodes.c.case_id == settled) & (nodes.c.node_code == "N09"), completed_at=NOW - timedelta(hours=1))
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    b = brief(db, CATALOGUE, CALENDAR, NOW)
+    assert b.changes == {"new_cases": 1, "closed": 1, "newly_overdue": 1, "resolved": 1, "new_red": 1}
+    rows = {r.spec.key: r for r in b.rows}
+    assert (rows["red"].value, rows["red"].day_before) == (2, 1)
+    assert (rows["yellow"].value, rows["yellow"].day_before) == (1, 2)

@@ -236,17 +236,23 @@ def _node_query(rules: Rules, at: datetime, present: bool):
             .group_by(CASES.c.team_id))
 
 
-def _light_query(rules: Rules, at: datetime, present: bool):
-    """A case's light: the tier of its earliest-due overdue node, for the cases open at ``at``."""
+def _case_tiers(rules: Rules, at: datetime, present: bool):
+    """Each case open at ``at`` with an overdue node, and its light: the tier of its earliest-due
+    overdue node (``overdue`` when under a month)."""
     n = NODES
     worst = (select(n.c.case_id, func.min(n.c.due_date).label("due"))
              .where(_open_at(n, at, present), rules.overdue(n)).group_by(n.c.case_id).subquery())
-    tier = rules.tier(worst.c.due)
     still_open = or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today)
-    return (select(CASES.c.team_id, *[_count(tier == t).label(t) for t in ("red", "yellow", "blue")])
+    return (select(CASES.c.id.label("case_id"), CASES.c.team_id, rules.tier(worst.c.due).label("tier"))
             .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id))
             .where(still_open, CASES.c.filed_on <= rules.today)
-            .group_by(CASES.c.team_id))
+            .subquery())
+
+
+def _light_query(rules: Rules, at: datetime, present: bool):
+    tiers = _case_tiers(rules, at, present)
+    return (select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in ("red", "yellow", "blue")])
+            .group_by(tiers.c.team_id))
 
 
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------
@@ -312,20 +318,27 @@ def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datet
     rows = [Row(s, court[s.key], chosen.get(s.key), earlier[1][s.key] if earlier[1] else None,
                 earlier[7][s.key] if earlier[7] else None) for s in SPECS]
     with db.engine.connect() as conn:
-        changes = _changes(conn, at)
+        changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
     return Brief(period, at, rows, teams, changes, decisions)
 
 
-def _changes(conn, at: datetime) -> dict[str, int]:
+def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool) -> dict[str, int]:
+    """What changed in the day before ``at``: cases filed and closed that day, nodes whose due
+    time passed in those 24 hours and are still open, alerts resolved, and the cases red at
+    ``at`` that were not red 24 hours earlier (both states as the lights count them)."""
     since, today = at - timedelta(days=1), local_date(at)
     n, a = NODES, ALERTS
+    red_now = _case_tiers(Rules.at(at, catalogue, calendar), at, present)
+    red_before = _case_tiers(Rules.at(since, catalogue, calendar), since, False)
+    new_red = (select(red_now.c.case_id).where(red_now.c.tier == "red")
+               .except_(select(red_before.c.case_id).where(red_before.c.tier == "red")).subquery())
     row = conn.execute(select(
         count_of(CASES, CASES.c.filed_on == today),
         count_of(CASES, CASES.c.closed_on == today),
-        count_of(n, n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at >= since, n.c.due_at < at),
+        count_of(n, _open_at(n, at, present), n.c.due_at >= since, n.c.due_at < at),
         count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at),
-        count_of(a, a.c.tier == "red", a.c.status != "resolved", func.coalesce(a.c.tier_changed_at, a.c.opened_at) > since),
+        select(func.count()).select_from(new_red).scalar_subquery(),
     )).one()
     return dict(zip(CHANGES, row, strict=True))
 

@@ -28,16 +28,25 @@ from command_center.runtime import Runtime
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
 TEAM_KEYS = ("first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count")
+# the teams table's narrow headers (the sorted column's full name is in the box's title)
+TEAM_HEADERS = {
+    "zh": ("首执结案", "执毕率", "期限内", "用时(天)", "红灯", "超期", "双零"),
+    "en": ("1st", "Full", "In term", "Days", "Red", "Overdue", "2-zero"),
+}
+SERIES = {"overdue": ("overdue_nodes", "red", "yellow", "blue"), "funds": ("undisbursed_amount",),
+          "disbursement": ("mean_disbursement_days",)}
+COLOURS = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "blue",
+           "undisbursed_amount": "cyan", "mean_disbursement_days": "green"}
 LABELS = {
     "zh": {"title": "晨会简报", "period": {"year": "本年", "month": "本月", "days30": "近30天"}, "at": "数据时点",
            "loading": "正在计算…", "since": "昨日以来", "indicator": "指标", "value": "当前值", "target": "目标",
-           "day": "前一日", "week": "前一周", "teams": "团队对比 (s 切换排序)", "team": "团队", "decisions": "待决定的红灯案件",
+           "day": "前一日", "week": "前一周", "teams": "团队对比 · 按{key}排序 (s 切换)", "team": "团队", "decisions": "待决定的红灯案件",
            "none": "无", "charts": {"overdue": "超期节点与红黄蓝灯", "funds": "剩余未发放案款(元)",
                                     "disbursement": "案款平均发放周期(天)", "teams": "各团队超期节点"},
            "no_trend": "尚无快照: 运行 command-center snapshot --backfill 90", "days": "天", "error": "无法读取数据库"},
     "en": {"title": "Morning brief", "period": {"year": "year to date", "month": "month to date", "days30": "last 30 days"},
            "at": "as of", "loading": "Computing…", "since": "Since yesterday", "indicator": "Indicator", "value": "Now",
-           "target": "Target", "day": "Day before", "week": "Week before", "teams": "Teams (s: sort)", "team": "Team",
+           "target": "Target", "day": "Day before", "week": "Week before", "teams": "Teams · by {key} (s: sort)", "team": "Team",
            "decisions": "Red cases waiting for a decision", "none": "none",
            "charts": {"overdue": "Overdue nodes and lights", "funds": "Undisbursed funds (yuan)",
                       "disbursement": "Mean days to disburse", "teams": "Overdue nodes per team"},
@@ -81,7 +90,9 @@ class BriefScreen(Screen[None]):
         yield Static(id="changes")
         with Horizontal(id="upper"):
             yield DataTable(id="indicators", cursor_type="row", zebra_stripes=True)
-            yield PlotextPlot(id="chart")
+            with Vertical(id="chart-box"):
+                yield PlotextPlot(id="chart")
+                yield Static(id="legend")
         with Horizontal(id="lower"):
             with Vertical(id="teams-box"):
                 yield DataTable(id="teams", cursor_type="row", zebra_stripes=True)
@@ -91,7 +102,6 @@ class BriefScreen(Screen[None]):
 
     def on_mount(self) -> None:
         t = self.t
-        self.query_one("#teams-box").border_title = t["teams"]
         self.query_one("#decisions-box").border_title = t["decisions"]
         self.query_one("#indicators", DataTable).add_columns(t["indicator"], t["value"], t["target"], t["day"], t["week"])
         self.query_one("#decisions", DataTable).add_columns(*(("案号", "节点", "承办人", "应对") if self.runtime.lang == "zh"
@@ -168,7 +178,8 @@ class BriefScreen(Screen[None]):
         table.clear(columns=True)
         lang = self.runtime.lang
         key = TEAM_KEYS[self.sort_key]
-        headers = [self.t["team"], *[("▼ " if k == key else "") + SPEC[k].label(lang) for k in TEAM_KEYS]]
+        self.query_one("#teams-box").border_title = self.t["teams"].format(key=SPEC[key].label(lang))
+        headers = [self.t["team"], *[("▼" if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)]]
         table.add_columns(*headers)
         spec = SPEC[key]
         teams = self.loaded.brief.teams
@@ -179,35 +190,37 @@ class BriefScreen(Screen[None]):
             table.add_row(f.scope, *[Text(shown(f[k], SPEC[k]), justify="right") for k in TEAM_KEYS])
 
     def draw_chart(self) -> None:
+        """Draw the chosen chart.  Its title and legend are Textual's (plotext measures a CJK
+        character as one cell, so Chinese inside the plot would overflow its lines)."""
         if self.loaded is None:
             return
         widget = self.query_one(PlotextPlot)
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
-        t = self.t
-        plt.title(t["charts"][self.chart] + ("" if self.chart == "teams" else f" · {self.days} {t['days']}"))
+        t, lang = self.t, self.runtime.lang
+        self.query_one("#chart-box").border_title = t["charts"][self.chart] + ("" if self.chart == "teams" else f" · {self.days} {t['days']}")
+        legend = Text()
         if self.chart == "teams":
             teams = self.loaded.brief.teams
-            plt.bar([f.scope for f in teams], [int(f["overdue_nodes"]) for f in teams])
+            plt.bar([str(i) for i, _ in enumerate(teams, 1)], [int(f["overdue_nodes"]) for f in teams], color="red")
+            for i, f in enumerate(teams, 1):
+                legend.append(f"{i}.", style="bold").append(f"{f.scope}({int(f['overdue_nodes']):,})  ")  # no space inside: wraps whole
         else:
-            series = {"overdue": ("overdue_nodes", "red", "yellow", "blue"), "funds": ("undisbursed_amount",),
-                      "disbursement": ("mean_disbursement_days",)}[self.chart]
-            colours = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "blue",
-                       "undisbursed_amount": "cyan", "mean_disbursement_days": "green"}
             drawn = False
-            for key in series:
+            for key in SERIES[self.chart]:
                 points = self.loaded.trends[key]
                 if points:
                     drawn = True
-                    plt.plot([p[0].toordinal() for p in points], [float(p[1]) for p in points], label=SPEC[key].label(self.runtime.lang),
-                             color=colours[key])
+                    plt.plot([p[0].toordinal() for p in points], [float(p[1]) for p in points], color=COLOURS[key])
+                    legend.append("━━ ", style=f"bold {COLOURS[key]}").append(f"{SPEC[key].label(lang)} {shown(points[-1][1], SPEC[key])}   ")
             if drawn:
-                days = sorted({p[0] for key in series for p in self.loaded.trends[key]})
+                days = sorted({p[0] for key in SERIES[self.chart] for p in self.loaded.trends[key]})
                 ticks = days[:: max(1, len(days) // 5)]
                 plt.xticks([d.toordinal() for d in ticks], [f"{d:%m-%d}" for d in ticks])
             else:
-                plt.text(t["no_trend"], 0, 0)
+                legend.append(t["no_trend"], style="dim")
+        self.query_one("#legend", Static).update(legend)
         widget.refresh()
 
     # -- keys --------------------------------------------------------------------------------
