@@ -237,6 +237,22 @@ def test_a_bad_row_in_each_sheet_lists_every_problem_and_changes_nothing(db, tmp
     assert counts(db) == before and snapshot(db) == snap
 
 
+def test_a_row_with_several_problems_reports_each_of_them(db, tmp_path):
+    """A bad cell does not hide the row's other problems: its order and its case reference."""
+    data = sample()
+    data["funds"].append({"fund_id": "F-3", "case_no": "（2026）内0425执999号", "amount": "-1",
+                          "arrived_at": "2026-11-02 10:00", "claimed_at": "2026-11-01 10:00"})
+    data["nodes"].append({"case_no": "（2026）内0425执101号", "node_code": "N99", "started_at": "2026-09-02",
+                          "completed_at": "2026-09-01"})
+    before = counts(db)
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(db, write_workbook(tmp_path / "bad.xlsx", data))
+    assert sorted((p.sheet, p.row, p.column) for p in rejected.value.problems) == [
+        ("funds", 4, "amount"), ("funds", 4, "case_no"), ("funds", 4, "claimed_at"),
+        ("nodes", 5, "completed_at"), ("nodes", 5, "node_code")]
+    assert counts(db) == before
+
+
 def test_problems_found_against_the_database_also_leave_it_unchanged(db, tmp_path):
     run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
     before, snap = counts(db), snapshot(db)

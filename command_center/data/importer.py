@@ -151,6 +151,9 @@ class Parsed:
     source: str
     columns: tuple[str, ...]
     rows: list[tuple[int, tuple]]
+    #: (row number, 案号) of every row whose 案号 could be read, with or without other problems,
+    #: so a reference is checked on a row that also has a bad cell
+    case_nos: list[tuple[int, str]] = field(default_factory=list)
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -185,6 +188,7 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
     usable = not problems  # a sheet without a required column is only checked
     seen_keys: dict[tuple, int] = {}
     rows: list[tuple[int, tuple]] = []
+    case_nos: list[tuple[int, str]] = []
     pending = 0
     try:
         for number, cells in raw.rows:
@@ -213,8 +217,10 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
                 bad = True
             if sheet.name == "cases":
                 problems.extend(_case_row_problems(sheet.name, number, record))
+            if record.get("case_no"):
+                case_nos.append((number, record["case_no"]))
+            problems.extend(_order_problems(sheet.name, number, record))  # between the cells that could be read
             if not bad:
-                problems.extend(_order_problems(sheet.name, number, record))
                 key = tuple((values[i] if i is not None else None) or "" for i in key_at)
                 if key in seen_keys:
                     problems.append(Problem(sheet.name, number, sheet.key[-1] if len(sheet.key) == 1 else "",
@@ -226,7 +232,7 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
     except FileProblem as exc:  # a csv line the reader could not split
         problems.append(exc.problem)
     progress.advance(pending)
-    return Parsed(sheet, raw.source, columns, rows), problems
+    return Parsed(sheet, raw.source, columns, rows, case_nos), problems
 
 
 def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
@@ -343,17 +349,17 @@ class _Writer:
 
     # -- references ----------------------------------------------------------------------------
     def check_references(self, parsed: list[Parsed]) -> None:
-        file_cases = {r["case_no"] for p in parsed if p.sheet.name == "cases" for _, r in p.records()}
-        referenced = {r["case_no"] for p in parsed for _, r in p.records() if r.get("case_no")}
+        file_cases = {case_no for p in parsed if p.sheet.name == "cases" for _, case_no in p.case_nos}
+        referenced = {case_no for p in parsed for _, case_no in p.case_nos}
         self.case_ids = {row["case_no"]: row["id"] for row in self.lookup(
             lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)), referenced)}
         for p in parsed:
             if p.sheet.name == "cases":
                 continue
-            for number, record in p.records():
-                if record.get("case_no") and record["case_no"] not in file_cases and record["case_no"] not in self.case_ids:
+            for number, case_no in p.case_nos:
+                if case_no not in file_cases and case_no not in self.case_ids:
                     self.problems.append(Problem(p.sheet.name, number, "case_no",
-                                                 f"{record['case_no']} is neither in the cases sheet nor in the database"))
+                                                 f"{case_no} is neither in the cases sheet nor in the database"))
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, parsed: list[Parsed]) -> None:
