@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 
 from command_center.data import models as m
 from command_center.data.catalogue import Catalogue, TriggerKind
-from command_center.data.engine import Database
+from command_center.data.engine import Database, quick_reads
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar
 
@@ -61,52 +61,80 @@ class Indicators:
         return data
 
 
+@dataclass(frozen=True)
+class TeamLights:
+    """One team's share of the overdue figures (``team_id`` None: cases without a team)."""
+
+    team_id: int | None
+    overdue_nodes: int
+    red: int
+    yellow: int
+    blue: int
+
+
+TIERS = ("red", "yellow", "blue")
+
+
 def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime) -> Indicators:
     """Every figure of the wall in a few set-based statements."""
-    rules = Rules.at(now, catalogue, calendar)
+    with db.engine.connect() as conn:
+        return read_indicators(conn, catalogue, Rules.at(now, catalogue, calendar))[0]
+
+
+def read_indicators(conn, catalogue: Catalogue, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
+    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum."""
+    quick_reads(conn)
+    now = rules.now
     fund_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.FUND]
     renewal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
     n = NODES
-    is_open = open_node(n)
     overdue = rules.overdue(n)
-    with db.engine.connect() as conn:
-        # each count on its own, so the open and today's ones use their index
-        total, open_cases, new_today = conn.execute(
-            select(count_of(CASES), count_of(CASES, CASES.c.closed_on.is_(None)), count_of(CASES, CASES.c.filed_on == rules.today))
-        ).one()
-        arrived = FUNDS.c.arrived_at <= now
-        amount, count, over_30 = conn.execute(
-            select(
-                func.coalesce(func.sum(FUNDS.c.amount), Decimal("0.00")),
-                func.count(),
-                func.count(case((FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS), literal(1)))),
-            ).where(FUNDS.c.disbursed_at.is_(None), arrived)
-        ).one()
-        open_nodes, overdue_nodes, due_soon, expiring = conn.execute(
-            select(
-                func.count(),
-                func.count(case((overdue, literal(1)))),
-                func.count(case((rules.due_soon(n), literal(1)))),
-                func.count(case((and_(rules.due_soon(n), n.c.node_code.in_(renewal_codes)), literal(1)))),
-            ).where(is_open, n.c.due_at.is_not(None))
-        ).one()
-        late_fund = (
-            select(n.c.case_id, n.c.subject_id)
-            .where(is_open, overdue, n.c.node_code.in_(fund_codes))
-            .group_by(n.c.case_id, n.c.subject_id)
-            .subquery()
-        )
-        funds_3_7 = conn.execute(select(func.count()).select_from(late_fund)).scalar_one()
-        # a case's light is the tier of its worst (earliest-due) open overdue node
-        # (grouped from the open-node index first, then joined with the cases by key)
-        worst = select(n.c.case_id, func.min(n.c.due_date).label("due")).where(is_open, overdue).group_by(n.c.case_id).subquery()
-        tier = rules.tier(worst.c.due)
-        red, yellow, blue = conn.execute(
-            select(*[func.count(case((tier == name, literal(1)))) for name in ("red", "yellow", "blue")])
-            .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)).where(CASES.c.closed_on.is_(None))
-        ).one()
-    return Indicators(
+    # each count on its own, so the open and today's ones use their index
+    total, open_cases, new_today = conn.execute(
+        select(count_of(CASES), count_of(CASES, CASES.c.closed_on.is_(None)), count_of(CASES, CASES.c.filed_on == rules.today))
+    ).one()
+    amount, count, over_30 = conn.execute(
+        select(
+            func.coalesce(func.sum(FUNDS.c.amount), Decimal("0.00")),
+            func.count(),
+            func.count(case((FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS), literal(1)))),
+        ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now)
+    ).one()
+    # one pass over the open nodes (index-only); a fund's 3+7 nodes share its subject
+    late_fund = case((and_(overdue, n.c.node_code.in_(fund_codes)), cast(n.c.case_id, String) + ":" + n.c.subject_id))
+    open_nodes, overdue_nodes, due_soon, expiring, funds_3_7 = conn.execute(
+        select(
+            func.count(),
+            func.count(case((overdue, literal(1)))),
+            func.count(case((rules.due_soon(n), literal(1)))),
+            func.count(case((and_(rules.due_soon(n), n.c.node_code.in_(renewal_codes)), literal(1)))),
+            func.count(late_fund.distinct()),
+        ).where(open_node(n), n.c.due_at.is_not(None))
+    ).one()
+    teams = lights_by_team(conn, rules)
+    figures = Indicators(
         now=now, cases=total, open_cases=open_cases, new_cases_today=new_today, undisbursed_amount=Decimal(amount),
         undisbursed_count=count, open_nodes=open_nodes, due_soon_nodes=due_soon, overdue_nodes=overdue_nodes,
-        lights=Lights(red, yellow, blue), funds_3_7_overdue=funds_3_7, funds_over_30_days=over_30, freezes_expiring=expiring,
+        lights=Lights(*[sum(getattr(t, tier) for t in teams) for tier in TIERS]),
+        funds_3_7_overdue=funds_3_7, funds_over_30_days=over_30, freezes_expiring=expiring,
     )
+    return figures, teams
+
+
+def lights_by_team(conn, rules: Rules) -> list[TeamLights]:
+    """Per team: its open overdue nodes, and its open cases per light.
+
+    A case's light is the tier of its worst (earliest-due) open overdue node.  The nodes are
+    grouped per case from the open-node index alone, then joined once with ``cases`` by key
+    (for the team and to drop closed cases from the lights)."""
+    n = NODES
+    per_case = (select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
+                .where(open_node(n), rules.overdue(n)).group_by(n.c.case_id).subquery())
+    tier = rules.tier(per_case.c.worst)
+    rows = conn.execute(
+        select(CASES.c.team_id, func.sum(per_case.c.overdue).label("overdue"),
+               *[func.count(case((and_(CASES.c.closed_on.is_(None), tier == t), literal(1)))).label(t) for t in TIERS])
+        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
+        .group_by(CASES.c.team_id)
+    ).all()
+    return [TeamLights(r.team_id, int(r.overdue), r.red, r.yellow, r.blue) for r in rows]

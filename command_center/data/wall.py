@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, func, select
 
 from command_center.data import models as m
 from command_center.data.alerts import response_state
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, indicators
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, read_indicators
 from command_center.data.parties import is_organisation
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar, local_date
@@ -103,14 +103,16 @@ class WallData:
 
 
 def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, *, limit: int = LIST_LIMIT) -> WallData:
+    """Everything the wall shows, read on one connection (the figures are those of
+    :func:`~command_center.data.indicators.indicators`, the team board sums the same rows)."""
     started = time.perf_counter()
-    figures = indicators(db, catalogue, calendar, now)
     rules = Rules.at(now, catalogue, calendar)
     with db.engine.connect() as conn:
+        figures, by_team = read_indicators(conn, catalogue, rules)
         lights = _lights(conn, rules, limit)
         due_soon = _due_soon(conn, rules, limit)
         late_funds = _late_funds(conn, now, limit)
-        teams = _teams(conn, rules)
+        teams = _teams(conn, by_team)
     return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
 
 
@@ -189,29 +191,14 @@ def _late_funds(conn, now: datetime, limit: int) -> list[LateFund]:
     return [LateFund(r.case_no, r.amount, r.arrived_at, (today - local_date(r.arrived_at)).days) for r in rows]
 
 
-def _teams(conn, rules: Rules) -> list[TeamRow]:
-    """Per team: open cases, open overdue nodes, and its open cases per light.
-
-    One pass over the overdue open nodes (index-only), grouped by case before the one join
-    with ``cases`` that finds each case's team, so the join is by case, not by node."""
-    n = NODES
-    per_case = (select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
-                .where(open_node(n), rules.overdue(n)).group_by(n.c.case_id).subquery())
-    tier = rules.tier(per_case.c.worst)
-    by_team = (
-        select(CASES.c.team_id, func.sum(per_case.c.overdue).label("overdue_nodes"),
-               *[func.count(case((and_(CASES.c.closed_on.is_(None), tier == t), literal(1)))).label(t) for t in TIERS])
-        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
-        .group_by(CASES.c.team_id).subquery()
-    )
-    open_cases = (select(CASES.c.team_id, func.count().label("open_cases")).where(CASES.c.closed_on.is_(None))
-                  .group_by(CASES.c.team_id).subquery())
-    rows = conn.execute(
-        select(TEAMS.c.name, func.coalesce(open_cases.c.open_cases, 0).label("open_cases"),
-               func.coalesce(by_team.c.overdue_nodes, 0).label("overdue_nodes"),
-               *[func.coalesce(by_team.c[t], 0).label(t) for t in TIERS])
-        .select_from(TEAMS.outerjoin(open_cases, open_cases.c.team_id == TEAMS.c.id)
-                     .outerjoin(by_team, by_team.c.team_id == TEAMS.c.id))
-        .order_by(TEAMS.c.id)
-    ).all()
-    return [TeamRow(r.name, r.open_cases, int(r.overdue_nodes), r.red, r.yellow, r.blue) for r in rows]
+def _teams(conn, by_team: list[TeamLights]) -> list[TeamRow]:
+    """Per team: open cases (from the open-case index), and the overdue figures the indicators
+    summed (one statement serves both)."""
+    open_cases = dict(conn.execute(select(CASES.c.team_id, func.count()).where(CASES.c.closed_on.is_(None))
+                                   .group_by(CASES.c.team_id)).all())
+    lights = {t.team_id: t for t in by_team}
+    rows = []
+    for team_id, name in conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)):
+        t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
+        rows.append(TeamRow(name, open_cases.get(team_id, 0), t.overdue_nodes, t.red, t.yellow, t.blue))
+    return rows
