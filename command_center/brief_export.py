@@ -23,6 +23,10 @@ MEETS = {True: "达标", False: "未达标", None: ""}
 RESPONSE = {"submitted": "已提交待审", "late": "逾期未交"}
 
 
+def _local(instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(TZ).strftime("%Y-%m-%d %H:%M")
+
+
 def safe_text(text: str) -> str:
     """A text a spreadsheet shows as text: no formula, no DDE (OWASP CSV injection)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
@@ -102,6 +106,8 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
     sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
     sheet("待决定红灯", ["案号", "节点", "承办人", "应对", "应对期限"],
           [[d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""] for d in brief.decisions])
+    sheet("解锁申请", ["案号", "承办人", "申请人", "申请时间", "理由"],
+          [[u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]] for u in brief.unlock_requests])
     for ws in book.worksheets:
         for column in ws.columns:
             ws.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) * 2))
@@ -110,7 +116,7 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
 
 def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
     def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+        return " ".join(text.split()).replace("|", "\\|")  # one line, no column break
 
     lines = ["# 晨会简报 · 执行指挥中心", ""]
     lines += [f"- {label}: {value}" for label, value in _heading(brief, generated_at)]
@@ -128,6 +134,13 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
         lines += ["| 案号 | 节点 | 承办人 | 应对 | 应对期限 |", "|---|---|---|---|---|"]
         lines += [f"| {d['case_no']} | {d['node_code']} | {cell(d['officer'])} | {RESPONSE[d['response']]} | {d['response_due_date'] or ''} |"
                   for d in brief.decisions]
+    else:
+        lines.append("无")
+    lines += ["", "## 待审批的解锁申请 (程序锁死)", ""]
+    if brief.unlock_requests:
+        lines += ["| 案号 | 承办人 | 申请人 | 申请时间 | 理由 |", "|---|---|---|---|---|"]
+        lines += [f"| {u['case_no']} | {cell(u['officer'])} | {cell(u['requested_by'])} | {_local(u['requested_at'])} | {cell(u['reason'])} |"
+                  for u in brief.unlock_requests]
     else:
         lines.append("无")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -43,9 +43,10 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     for key in ("due_soon", "overdue", "blue", "yellow", "red"):
         click.echo(f"  {_pad(t[key], 10)}{result.counts.get(key, 0):>8,}")
     changes = (f"新增 {result.opened}, 重开 {result.reopened}, 解除 {result.resolved}, 层级变化 {result.tier_changes}, "
-               f"新节点 {result.nodes_written}, 期限变化 {result.dues_changed}, 待发通知 {result.messages}") if zh else (
+               f"新节点 {result.nodes_written}, 期限变化 {result.dues_changed}, 待发通知 {result.messages}, 锁死案件 {result.locked}") if zh else (
                f"opened {result.opened}, reopened {result.reopened}, resolved {result.resolved}, tier changes {result.tier_changes}, "
-               f"nodes written {result.nodes_written}, due dates changed {result.dues_changed}, messages queued {result.messages}")
+               f"nodes written {result.nodes_written}, due dates changed {result.dues_changed}, messages queued {result.messages}, "
+               f"cases locked {result.locked}")
     click.echo("  " + changes)
     if result.calendar_changed:
         click.echo("  " + ("工作日历已变化: 全部期限已重新计算" if zh else "the working-day calendar changed: every due date was recomputed"))

@@ -132,6 +132,15 @@ def test_demo_court_history_at_the_present_is_the_present(db):
     assert present["completion_rate"] is not None and sum(t["red"] for t in teams) == present["red"]
 
 
+def ask_unlock(db, reason: str) -> None:
+    """The officer asks to unlock the first locked (red) case, half an hour before NOW."""
+    from command_center.data import alerts as al
+    from command_center.data import locks
+
+    lock = locks.list_locks(db)[0]
+    locks.request_unlock(db, lock.id, lock.version, al.actor(db, "zhang"), NOW - timedelta(minutes=30), reason)
+
+
 def test_cli_json_and_the_exports_agree(runtime, tmp_path):
     """brief --json, the .xlsx (numbers as numbers) and the .md carry the same figures."""
     import json
@@ -141,12 +150,16 @@ def test_cli_json_and_the_exports_agree(runtime, tmp_path):
 
     from command_center.cli import cli
 
-    hand_built(runtime.database())
+    db = runtime.database()
+    hand_built(db)
+    ask_unlock(db, "=约谈已完成 | 请求解锁")
     runner = CliRunner()
     base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
     result = runner.invoke(cli, [*base, "brief", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
+    (asked,) = data["unlock_requests"]
+    assert (asked["requested_by"], asked["reason"]) == ("张承办", "=约谈已完成 | 请求解锁")
     assert data["period"] == {"from": "2026-01-01", "to": "2026-11-20"}
     figures = {row["key"]: row for row in data["indicators"]}
     assert figures["recovery_rate"]["value"] == "0.4125" and figures["recovery_rate"]["meets"] is False
@@ -162,8 +175,11 @@ def test_cli_json_and_the_exports_agree(runtime, tmp_path):
         else:
             assert isinstance(cell.value, (int, float)) and Decimal(str(cell.value)) == Decimal(str(row["value"])), key
     assert by_label["法定期限内结案率"][1].number_format == "0.00%"
+    unlocks = [[c.value for c in row] for row in load_workbook(xlsx)["解锁申请"].iter_rows(min_row=2)]
+    assert unlocks == [[asked["case_no"], "张承办", "张承办", "2026-11-20 09:30", "'=约谈已完成 | 请求解锁"]]
     text = md.read_text(encoding="utf-8")
     assert "| 实际执行到位率 | 41.25% | 50.00% | 未达标 |" in text and "2026-01-01 – 2026-11-20" in text
+    assert f"| {asked['case_no']} | 张承办 | 张承办 | 2026-11-20 09:30 | =约谈已完成 \\| 请求解锁 |" in text
     # an existing file is kept unless --force; a wrong suffix is refused
     assert runner.invoke(cli, [*base, "brief", "--export", str(xlsx)]).exit_code != 0
     assert "xlsx" in runner.invoke(cli, [*base, "brief", "--export", str(tmp_path / "b.pdf")]).output
@@ -207,6 +223,7 @@ async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):
 
     db = runtime.database()
     hand_built(db)
+    ask_unlock(db, "约谈已完成")
     for back in range(5):
         write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20) - timedelta(days=back), NOW)
     app = make_app(runtime, start="brief")
@@ -221,6 +238,8 @@ async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):
         assert table.get_row("mean_disbursement_days")[1].style == "bold green"
         teams = screen.query_one("#teams", DataTable)
         assert [teams.get_row_at(i)[0] for i in range(2)] == ["普执二组", "普执一组"]  # 0 % is behind 75 %
+        decisions = screen.query_one("#decisions", DataTable)
+        assert [c.plain if hasattr(c, "plain") else c for c in decisions.get_row_at(0)][1:] == ["锁死", "张承办", "申请解锁"]
         await pilot.press("s")  # sort by 执行完毕率: team 2 has none, it goes last
         assert teams.get_row_at(1)[0] == "普执二组"
         assert screen.chart == "overdue"
@@ -246,6 +265,7 @@ def test_brief_snapshot(sqlite_url, size, snap_compare):
     try:
         db = rt.database()
         hand_built(db)
+        ask_unlock(db, "约谈已完成")
         for back in range(30):
             write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20) - timedelta(days=back), NOW)
 

@@ -174,7 +174,7 @@ def actor(db: Database, login: str) -> Actor:
     return Actor(row.id, row.login, row.role)
 
 
-def _require(who: Actor, roles: tuple[str, ...], what: str) -> None:
+def require(who: Actor, roles: tuple[str, ...], what: str) -> None:
     if who.role not in roles:
         raise NotAllowed(f"{who.login} ({who.role}) may not {what}; needs {' or '.join(roles)}")
 
@@ -202,7 +202,7 @@ def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: date
 
 def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
     """认领 / 已知悉."""
-    _require(who, ("officer", "chief", "admin"), "acknowledge alerts")
+    require(who, ("officer", "chief", "admin"), "acknowledge alerts")
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "acknowledged", None,
                 {"status": "acknowledged", "acknowledged_at": now, "acknowledged_by": who.id}, where=ALERTS.c.status == "open")
@@ -210,7 +210,7 @@ def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: date
 
 def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
     """Silence until ``until`` (chief only); the reason is mandatory."""
-    _require(who, ("chief", "admin"), "silence alerts")
+    require(who, ("chief", "admin"), "silence alerts")
     if not reason or not reason.strip():
         raise AlertError("a silence needs a reason")
     if until <= now:
@@ -223,7 +223,7 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
 
 def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
     """Record the response the tier demands (the explanation, the report, the interview)."""
-    _require(who, ("officer", "chief", "admin"), "submit responses")
+    require(who, ("officer", "chief", "admin"), "submit responses")
     if not note or not note.strip():
         raise AlertError("the response needs its text (what was explained, reported or agreed)")
     with db.engine.begin() as conn:
@@ -233,7 +233,7 @@ def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: 
 
 def review_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = "") -> None:
     """A chief accepts or rejects a submitted response."""
-    _require(who, ("chief", "admin"), "review responses")
+    require(who, ("chief", "admin"), "review responses")
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "response_accepted" if accept else "response_rejected", note.strip() or None,
                 {"response_status": "accepted" if accept else "rejected"}, where=ALERTS.c.response_status == "submitted")

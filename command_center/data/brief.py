@@ -282,6 +282,7 @@ class Brief:
     teams: list[Figures]
     changes: dict[str, int]  # since the same time yesterday
     decisions: list[dict]  # red cases waiting for the chief (a response submitted, or late)
+    unlock_requests: list[dict] = field(default_factory=list)  # 程序锁死: pending requests to unlock
 
     def as_json(self) -> dict:
         return {
@@ -293,6 +294,7 @@ class Brief:
             "teams": [{"team": t.scope, **{k: _json(v) for k, v in t.values.items()}} for t in self.teams],
             "changes": self.changes,
             "decisions": self.decisions,
+            "unlock_requests": self.unlock_requests,
         }
 
 
@@ -320,7 +322,8 @@ def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datet
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
-    return Brief(period, at, rows, teams, changes, decisions)
+        unlock_requests = _unlock_requests(conn)
+    return Brief(period, at, rows, teams, changes, decisions, unlock_requests)
 
 
 def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool) -> dict[str, int]:
@@ -355,6 +358,21 @@ def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
     return [{"case_no": r.case_no, "node_code": r.node_code, "officer": r.officer or "",
              "response": "submitted" if r.response_status == "submitted" else "late",
              "response_due_date": r.response_due_date.isoformat() if r.response_due_date else None} for r in rows]
+
+
+def _unlock_requests(conn, limit: int = 50) -> list[dict]:
+    """Locked cases whose officer asked for the unlock, oldest request first."""
+    lk, officer, requester = m.CaseLock.__table__, OFFICERS.alias("officer"), OFFICERS.alias("requester")
+    rows = conn.execute(
+        select(CASES.c.case_no, officer.c.name.label("officer"), requester.c.name.label("requested_by"), lk.c.requested_at,
+               lk.c.request_reason)
+        .select_from(lk.join(CASES, CASES.c.id == lk.c.case_id).outerjoin(officer, officer.c.id == CASES.c.officer_id)
+                     .outerjoin(requester, requester.c.id == lk.c.requested_by))
+        .where(lk.c.unlocked_at.is_(None), lk.c.request_status == "pending")
+        .order_by(lk.c.requested_at, CASES.c.case_no).limit(limit)
+    ).all()
+    return [{"case_no": r.case_no, "officer": r.officer or "", "requested_by": r.requested_by or "",
+             "requested_at": r.requested_at.isoformat(), "reason": r.request_reason or ""} for r in rows]
 
 
 # -- daily snapshots: the trends ---------------------------------------------------------------------

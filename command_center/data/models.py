@@ -282,6 +282,37 @@ class AlertAction(Base):
     payload: Mapped[dict[str, Any] | None]
 
 
+LOCK_REQUEST_STATUSES = ("pending", "rejected")
+
+
+class CaseLock(Base):
+    """程序锁死: a red case is locked; only a chief unlocks it, with a reason.  An officer may ask
+    for the unlock (``request_status`` pending) and the chief grants or rejects it.  A lock row
+    is kept after the unlock, so a case's locks are its history; at most one is active."""
+
+    __tablename__ = "case_locks"
+    __table_args__ = (
+        Index("ix_case_locks_active", "case_id", unique=True, sqlite_where=text("unlocked_at IS NULL"),
+              postgresql_where=text("unlocked_at IS NULL")),
+        Index("ix_case_locks_case", "case_id", "locked_at"),
+        CheckConstraint("request_status IS NULL OR request_status IN ('pending', 'rejected')", name="request_status"),
+        CheckConstraint("unlocked_at IS NULL OR unlock_reason IS NOT NULL", name="unlock_has_reason"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    locked_at: Mapped[datetime]
+    locked_by: Mapped[str] = mapped_column(String(50))  # officer login, or "system" (the recompute, on red)
+    reason: Mapped[str] = mapped_column(Text)
+    request_status: Mapped[str | None] = mapped_column(String(10))
+    requested_at: Mapped[datetime | None]
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    request_reason: Mapped[str | None] = mapped_column(Text)
+    unlocked_at: Mapped[datetime | None]
+    unlocked_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    unlock_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+
+
 class AuditEntry(Base):
     """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
 

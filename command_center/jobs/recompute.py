@@ -52,16 +52,21 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
 from command_center.data import state
-from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.alerts import LAST_RECOMPUTE
+from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
+from command_center.data.locks import lock_red_cases
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
-from command_center.jobs.materialise import materialise, materialise_repeats, stop_and_resume
+from command_center.jobs.materialise import (
+    materialise,
+    materialise_repeats,
+    stop_and_resume,
+)
 
 NODES = m.NodeInstance.__table__
 CASES = m.Case.__table__
@@ -105,13 +110,14 @@ class RecomputeResult:
     seconds: float
     #: active (not resolved) alerts after the run: ``due_soon`` and each overdue tier
     counts: dict[str, int] = field(default_factory=dict)
+    locked: int = 0  # cases locked (程序锁死) because they turned red
 
     def as_dict(self) -> dict:
         return {
             "now": self.now.isoformat(), "calendar_changed": self.calendar_changed, "nodes_written": self.nodes_written,
             "nodes_stopped": self.nodes_stopped, "dues_changed": self.dues_changed, "opened": self.opened,
             "reopened": self.reopened, "resolved": self.resolved, "tier_changes": self.tier_changes,
-            "messages": self.messages, "seconds": round(self.seconds, 3), "counts": self.counts,
+            "messages": self.messages, "seconds": round(self.seconds, 3), "counts": self.counts, "locked": self.locked,
         }
 
 
@@ -171,6 +177,7 @@ def recompute(
 
         dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
         outcome = _alerts(conn, rules, alert_scope)
+        locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
         counts = _counts(conn)
         # PostgreSQL: a mark made by another writer meanwhile has a newer version and stays;
@@ -183,7 +190,8 @@ def recompute(
             state.write(conn, LAST_RECOMPUTE, now.isoformat())
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
-    return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts)
+    return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts,
+                           locked)
 
 
 def _periods_begun(conn: Connection, catalogue: Catalogue, today) -> int:

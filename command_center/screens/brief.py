@@ -40,14 +40,14 @@ COLOURS = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "
 LABELS = {
     "zh": {"title": "晨会简报", "period": {"year": "本年", "month": "本月", "days30": "近30天"}, "at": "数据时点",
            "loading": "正在计算…", "since": "昨日以来", "indicator": "指标", "value": "当前值", "target": "目标",
-           "day": "前一日", "week": "前一周", "teams": "团队对比 · 按{key}排序 (s 切换)", "team": "团队", "decisions": "待决定的红灯案件",
+           "day": "前一日", "week": "前一周", "teams": "团队对比 · 按{key}排序 (s 切换)", "team": "团队", "decisions": "待决定: 红灯应对与解锁申请", "unlock": "申请解锁", "locked": "锁死",
            "none": "无", "charts": {"overdue": "超期节点与红黄蓝灯", "funds": "剩余未发放案款(元)",
                                     "disbursement": "案款平均发放周期(天)", "teams": "各团队超期节点"},
            "no_trend": "尚无快照: 运行 command-center snapshot --backfill 90", "days": "天", "error": "无法读取数据库"},
     "en": {"title": "Morning brief", "period": {"year": "year to date", "month": "month to date", "days30": "last 30 days"},
            "at": "as of", "loading": "Computing…", "since": "Since yesterday", "indicator": "Indicator", "value": "Now",
            "target": "Target", "day": "Day before", "week": "Week before", "teams": "Teams · by {key} (s: sort)", "team": "Team",
-           "decisions": "Red cases waiting for a decision", "none": "none",
+           "decisions": "Waiting for a decision: red responses, unlocks", "unlock": "unlock asked", "locked": "locked", "none": "none",
            "charts": {"overdue": "Overdue nodes and lights", "funds": "Undisbursed funds (yuan)",
                       "disbursement": "Mean days to disburse", "teams": "Overdue nodes per team"},
            "no_trend": "No snapshots yet: run command-center snapshot --backfill 90", "days": "days",
@@ -167,7 +167,9 @@ class BriefScreen(Screen[None]):
         for d in b.decisions:
             decisions.add_row(d["case_no"], d["node_code"], d["officer"],
                               Text(RESPONSE[d["response"]] if zh else d["response"], style="yellow" if d["response"] == "submitted" else "red"))
-        if not b.decisions:
+        for u in b.unlock_requests:  # 程序锁死: the officer asks, the chief decides
+            decisions.add_row(u["case_no"], t["locked"], u["officer"], Text(t["unlock"], style="bold magenta"))
+        if not b.decisions and not b.unlock_requests:
             decisions.add_row(Text(t["none"], style="dim"), "", "", "")
         self.draw_chart()
 

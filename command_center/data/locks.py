@@ -1,0 +1,160 @@
+"""程序锁死 (焦作): a red case is locked, and only a chief unlocks it, with a reason.
+
+The recompute locks each open case that has a red alert, unless the case is locked already or
+a chief unlocked it after that alert turned red (so an unlock holds until a node of the case
+turns red again).  An officer may ask for the unlock with a reason; the chief grants it (the
+case is unlocked) or rejects it.  Every change checks the lock's ``version`` and the actor's
+role here in the data layer, and is written to the append-only audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, literal, or_, select, true, update
+
+from command_center.data import models as m
+from command_center.data.alerts import Actor, AlertError, StaleAlert, require
+from command_center.data.engine import Database
+from command_center.data.types import AwareDateTime
+
+LOCKS = m.CaseLock.__table__
+ALERTS = m.Alert.__table__
+CASES = m.Case.__table__
+OFFICERS = m.Officer.__table__
+AUDIT = m.AuditEntry.__table__
+SYSTEM = "system"
+RED_REASON = "红灯: 节点超期3个月以上 (red: a node more than three months overdue)"
+
+
+@dataclass(frozen=True)
+class LockRow:
+    id: int
+    version: int
+    case_id: int
+    case_no: str
+    officer: str | None
+    locked_at: datetime
+    locked_by: str
+    reason: str
+    request_status: str | None
+    requested_at: datetime | None
+    requested_by: str | None
+    request_reason: str | None
+    unlocked_at: datetime | None
+    unlock_reason: str | None
+
+    @property
+    def active(self) -> bool:
+        return self.unlocked_at is None
+
+    def as_json(self) -> dict:
+        return {"case_no": self.case_no, "officer": self.officer, "locked_at": self.locked_at.isoformat(), "locked_by": self.locked_by,
+                "reason": self.reason, "request_status": self.request_status,
+                "requested_at": self.requested_at.isoformat() if self.requested_at else None,
+                "requested_by": self.requested_by, "request_reason": self.request_reason,
+                "unlocked_at": self.unlocked_at.isoformat() if self.unlocked_at else None, "unlock_reason": self.unlock_reason}
+
+
+def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
+    """Lock the open cases in ``scope`` with a live red alert (set-based, in the recompute's
+    transaction); returns how many were locked."""
+    a, lk = ALERTS, LOCKS.alias("lk")
+    at = literal(now, AwareDateTime())
+    candidates = (
+        select(a.c.case_id)
+        .select_from(a.join(CASES, CASES.c.id == a.c.case_id))
+        .where(scope(a.c.case_id), a.c.tier == "red", a.c.status != "resolved", CASES.c.closed_on.is_(None),
+               ~select(lk.c.id).where(lk.c.case_id == a.c.case_id,
+                                      or_(lk.c.unlocked_at.is_(None), lk.c.unlocked_at >= a.c.tier_changed_at)).exists())
+        .distinct()
+    )
+    case_ids = conn.execute(candidates).scalars().all()
+    if not case_ids:
+        return 0
+    conn.execute(insert(LOCKS), [{"case_id": c, "locked_at": now, "locked_by": SYSTEM, "reason": RED_REASON, "version": 1}
+                                 for c in case_ids])
+    conn.execute(insert(AUDIT).from_select(
+        ["at", "actor", "action", "entity", "entity_id", "case_id"],
+        select(at, literal(SYSTEM), literal("lock.locked"), literal("case_lock"), LOCKS.c.id.cast(AUDIT.c.entity_id.type),
+               LOCKS.c.case_id).where(LOCKS.c.locked_at == at, LOCKS.c.locked_by == SYSTEM, LOCKS.c.case_id.in_(case_ids))))
+    return len(case_ids)
+
+
+def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool = False, active_only: bool = True) -> list[LockRow]:
+    """Locks, oldest request (then oldest lock) first."""
+    officer, requester = OFFICERS.alias("officer"), OFFICERS.alias("requester")
+    query = (
+        select(LOCKS, CASES.c.case_no, officer.c.name.label("officer_name"), requester.c.name.label("requester_name"))
+        .select_from(LOCKS.join(CASES, CASES.c.id == LOCKS.c.case_id)
+                     .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+                     .outerjoin(requester, requester.c.id == LOCKS.c.requested_by))
+        .order_by(LOCKS.c.requested_at, LOCKS.c.locked_at, LOCKS.c.id)
+    )
+    if active_only:
+        query = query.where(LOCKS.c.unlocked_at.is_(None))
+    if pending_only:
+        query = query.where(LOCKS.c.request_status == "pending")
+    if case_no:
+        query = query.where(CASES.c.case_no == case_no)
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [LockRow(r.id, r.version, r.case_id, r.case_no, r.officer_name, r.locked_at, r.locked_by, r.reason, r.request_status,
+                    r.requested_at, r.requester_name, r.request_reason, r.unlocked_at, r.unlock_reason) for r in rows]
+
+
+def _change(conn: Connection, lock_id: int, version: int, who: Actor, now: datetime, action: str, values: dict, where,
+            detail: dict) -> None:
+    done = conn.execute(update(LOCKS).where(LOCKS.c.id == lock_id, LOCKS.c.version == version, LOCKS.c.unlocked_at.is_(None), where)
+                        .values(**values, version=LOCKS.c.version + 1).execution_options(preserve_rowcount=True)).rowcount
+    if done != 1:
+        current = conn.execute(select(LOCKS.c.version, LOCKS.c.unlocked_at, LOCKS.c.request_status)
+                               .where(LOCKS.c.id == lock_id)).one_or_none()
+        if current is None:
+            raise AlertError(f"lock {lock_id} does not exist")
+        if current.version != version:
+            raise StaleAlert(f"lock {lock_id} was changed by someone else; reload it and try again")
+        if current.unlocked_at is not None:
+            raise AlertError(f"lock {lock_id} is already unlocked")
+        raise AlertError(f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
+                         f" (request {current.request_status or 'none'})")
+    case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one()
+    conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=action, entity="case_lock", entity_id=str(lock_id),
+                                      case_id=case_id, detail=detail))
+
+
+def _reason(reason: str, what: str) -> str:
+    if not reason or not reason.strip():
+        raise AlertError(f"{what} needs a reason")
+    return reason.strip()
+
+
+def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
+    """An officer asks the chief to unlock (申请解锁); one request at a time."""
+    require(who, ("officer", "chief", "admin"), "ask for an unlock")
+    reason = _reason(reason, "an unlock request")
+    with db.engine.begin() as conn:
+        _change(conn, lock_id, version, who, now, "lock.unlock_requested",
+                {"request_status": "pending", "requested_at": now, "requested_by": who.id, "request_reason": reason},
+                or_(LOCKS.c.request_status.is_(None), LOCKS.c.request_status == "rejected"), {"reason": reason})
+
+
+def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
+    """A chief unlocks the case (granting a pending request, or on his own), with a reason."""
+    require(who, ("chief", "admin"), "unlock a case")
+    reason = _reason(reason, "an unlock")
+    with db.engine.begin() as conn:
+        _change(conn, lock_id, version, who, now, "lock.unlocked",
+                {"unlocked_at": now, "unlocked_by": who.id, "unlock_reason": reason, "request_status": None},
+                true(), {"reason": reason})
+
+
+def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
+    """A chief rejects a pending unlock request; the case stays locked."""
+    require(who, ("chief", "admin"), "reject an unlock request")
+    reason = _reason(reason, "a rejection")
+    with db.engine.begin() as conn:
+        _change(conn, lock_id, version, who, now, "lock.unlock_rejected", {"request_status": "rejected"},
+                LOCKS.c.request_status == "pending", {"reason": reason})
+
