@@ -19,7 +19,7 @@ from command_center.data import models as m
 from command_center.data.alerts import response_state
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, read_indicators
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, TIERS, Indicators, TeamLights, read_indicators
 from command_center.data.parties import is_organisation
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar, local_date
@@ -31,7 +31,6 @@ TEAMS = m.Team.__table__
 OFFICERS = m.Officer.__table__
 ALERTS = m.Alert.__table__
 PARTIES = m.Party.__table__
-TIERS = ("red", "yellow", "blue")
 #: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
 LIST_LIMIT = 60
 
