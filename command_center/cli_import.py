@@ -29,9 +29,11 @@ class _Bars:
         self.lang = lang
         self.bar = None
         self.large = False
+        self.current = ""  # the phase under way ("recompute" only after the commit)
 
     def phase(self, name: str, total: int) -> None:
         self.close()
+        self.current = name
         label = PHASES[self.lang][name]
         if name == "read":
             self.large = total >= PROGRESS_FROM_ROWS
@@ -86,6 +88,16 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
         count = len(rejected.problems)
         raise click.ClickException(f"{path}: {count} 处问题, 未导入任何数据 (数据库保持不变)" if runtime.lang == "zh"
                                    else f"{path}: {count} problem(s); nothing was imported (the database is unchanged)") from None
+    except KeyboardInterrupt:
+        bars.close()
+        zh = runtime.lang == "zh"
+        if bars.current == "recompute":  # the import was committed; the marks it left make the scheduler recompute
+            message = ("已导入, 重算被中断: 调度器下次运行时会重算这些案件" if zh
+                       else "imported; the recompute was interrupted: the scheduler's next run recomputes these cases")
+        else:
+            message = "已中断, 未导入任何数据 (数据库保持不变)" if zh else "interrupted; nothing was imported (the database is unchanged)"
+        click.echo(f"{path}: {message}", err=True)
+        ctx.exit(130)
     finally:
         bars.close()
     if as_json:

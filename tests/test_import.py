@@ -253,6 +253,26 @@ def test_a_row_with_several_problems_reports_each_of_them(db, tmp_path):
     assert counts(db) == before
 
 
+def test_an_interrupt_while_writing_leaves_the_database_as_it_was(db, tmp_path):
+    """Ctrl-C in the middle of the writes (here: when the nodes' progress advances) rolls back."""
+    run_import(db, write_workbook(tmp_path / "a.xlsx", {"cases": sample()["cases"][:1]}))
+    before, snap = counts(db), snapshot(db)
+
+    class Interrupting:
+        phase_name = ""
+
+        def phase(self, name: str, total: int) -> None:
+            self.phase_name = name
+
+        def advance(self, count: int) -> None:
+            if self.phase_name == "write":
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_import(db, write_workbook(tmp_path / "b.xlsx", sample()), progress=Interrupting())
+    assert counts(db) == before and snapshot(db) == snap
+
+
 def test_problems_found_against_the_database_also_leave_it_unchanged(db, tmp_path):
     run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
     before, snap = counts(db), snapshot(db)
