@@ -104,14 +104,22 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
     sheet("团队", ["团队", *[SPEC[k].zh for k in keys]], [[t.scope, *[t.values[k] for k in keys]] for t in brief.teams],
           [None, *[FORMATS[SPEC[k].unit] for k in keys]])
     sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
-    sheet("待决定红灯", ["案号", "节点", "承办人", "应对", "应对期限"],
-          [[d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""] for d in brief.decisions])
-    sheet("解锁申请", ["案号", "承办人", "申请人", "申请时间", "理由"],
-          [[u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]] for u in brief.unlock_requests])
+    for title, _, header, rows in _waiting(brief):
+        sheet(title, header, rows)
     for ws in book.worksheets:
         for column in ws.columns:
             ws.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) * 2))
     book.save(path)
+
+
+def _waiting(brief: Brief) -> list[tuple[str, str, list[str], list[list[str]]]]:
+    """What waits for the chief, as (sheet title, section title, headers, rows) for both formats."""
+    return [
+        ("待决定红灯", "待决定的红灯案件", ["案号", "节点", "承办人", "应对", "应对期限"],
+         [[d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""] for d in brief.decisions]),
+        ("解锁申请", "待审批的解锁申请 (程序锁死)", ["案号", "承办人", "申请人", "申请时间", "理由"],
+         [[u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]] for u in brief.unlock_requests]),
+    ]
 
 
 def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
@@ -129,18 +137,11 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
     for t in brief.teams:
         lines.append(f"| {cell(t.scope)} | " + " | ".join(shown(t.values[k], SPEC[k]) for k in keys) + " |")
     lines += ["", "## 昨日以来", ""] + [f"- {CHANGE_LABELS[k]}: {brief.changes[k]:,}" for k in CHANGES]
-    lines += ["", "## 待决定的红灯案件", ""]
-    if brief.decisions:
-        lines += ["| 案号 | 节点 | 承办人 | 应对 | 应对期限 |", "|---|---|---|---|---|"]
-        lines += [f"| {d['case_no']} | {d['node_code']} | {cell(d['officer'])} | {RESPONSE[d['response']]} | {d['response_due_date'] or ''} |"
-                  for d in brief.decisions]
-    else:
-        lines.append("无")
-    lines += ["", "## 待审批的解锁申请 (程序锁死)", ""]
-    if brief.unlock_requests:
-        lines += ["| 案号 | 承办人 | 申请人 | 申请时间 | 理由 |", "|---|---|---|---|---|"]
-        lines += [f"| {u['case_no']} | {cell(u['officer'])} | {cell(u['requested_by'])} | {_local(u['requested_at'])} | {cell(u['reason'])} |"
-                  for u in brief.unlock_requests]
-    else:
-        lines.append("无")
+    for _, title, header, rows in _waiting(brief):
+        lines += ["", f"## {title}", ""]
+        if rows:
+            lines += ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+            lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+        else:
+            lines.append("无")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
