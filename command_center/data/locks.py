@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, literal, or_, select, true, update
+from sqlalchemy import Connection, func, insert, literal, or_, select, true, update
 
 from command_center.data import models as m
 from command_center.data.alerts import Actor, AlertError, StaleAlert, require
+from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
 from command_center.data.types import AwareDateTime
 
@@ -63,23 +64,22 @@ def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
     a, lk = ALERTS, LOCKS.alias("lk")
     at = literal(now, AwareDateTime())
     candidates = (
-        select(a.c.case_id)
+        select(a.c.case_id, at, literal(SYSTEM), literal(RED_REASON), literal(1))
         .select_from(a.join(CASES, CASES.c.id == a.c.case_id))
         .where(scope(a.c.case_id), a.c.tier == "red", a.c.status != "resolved", CASES.c.closed_on.is_(None),
                ~select(lk.c.id).where(lk.c.case_id == a.c.case_id,
                                       or_(lk.c.unlocked_at.is_(None), lk.c.unlocked_at >= a.c.tier_changed_at)).exists())
         .distinct()
     )
-    case_ids = conn.execute(candidates).scalars().all()
-    if not case_ids:
-        return 0
-    conn.execute(insert(LOCKS), [{"case_id": c, "locked_at": now, "locked_by": SYSTEM, "reason": RED_REASON, "version": 1}
-                                 for c in case_ids])
-    conn.execute(insert(AUDIT).from_select(
-        ["at", "actor", "action", "entity", "entity_id", "case_id"],
-        select(at, literal(SYSTEM), literal("lock.locked"), literal("case_lock"), LOCKS.c.id.cast(AUDIT.c.entity_id.type),
-               LOCKS.c.case_id).where(LOCKS.c.locked_at == at, LOCKS.c.locked_by == SYSTEM, LOCKS.c.case_id.in_(case_ids))))
-    return len(case_ids)
+    # only the recompute creates locks, one run at a time: the ids past the last one are this run's
+    last_id = conn.execute(select(func.coalesce(func.max(LOCKS.c.id), 0))).scalar_one()
+    locked = changed_rows(conn, insert(LOCKS).from_select(["case_id", "locked_at", "locked_by", "reason", "version"], candidates))
+    if locked:
+        conn.execute(insert(AUDIT).from_select(
+            ["at", "actor", "action", "entity", "entity_id", "case_id"],
+            select(at, literal(SYSTEM), literal("lock.locked"), literal("case_lock"), LOCKS.c.id.cast(AUDIT.c.entity_id.type),
+                   LOCKS.c.case_id).where(LOCKS.c.id > last_id)))
+    return locked
 
 
 def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool = False, active_only: bool = True) -> list[LockRow]:
