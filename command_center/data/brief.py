@@ -33,6 +33,7 @@ from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
+from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
 from command_center.data.workcal import WorkCalendar, end_of_day, local_date
@@ -322,8 +323,7 @@ def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datet
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
-        unlock_requests = _unlock_requests(conn)
-    return Brief(period, at, rows, teams, changes, decisions, unlock_requests)
+    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db))
 
 
 def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool) -> dict[str, int]:
@@ -360,19 +360,11 @@ def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
              "response_due_date": r.response_due_date.isoformat() if r.response_due_date else None} for r in rows]
 
 
-def _unlock_requests(conn, limit: int = 50) -> list[dict]:
+def _unlock_requests(db: Database, limit: int = 50) -> list[dict]:
     """Locked cases whose officer asked for the unlock, oldest request first."""
-    lk, officer, requester = m.CaseLock.__table__, OFFICERS.alias("officer"), OFFICERS.alias("requester")
-    rows = conn.execute(
-        select(CASES.c.case_no, officer.c.name.label("officer"), requester.c.name.label("requested_by"), lk.c.requested_at,
-               lk.c.request_reason)
-        .select_from(lk.join(CASES, CASES.c.id == lk.c.case_id).outerjoin(officer, officer.c.id == CASES.c.officer_id)
-                     .outerjoin(requester, requester.c.id == lk.c.requested_by))
-        .where(lk.c.unlocked_at.is_(None), lk.c.request_status == "pending")
-        .order_by(lk.c.requested_at, CASES.c.case_no).limit(limit)
-    ).all()
-    return [{"case_no": r.case_no, "officer": r.officer or "", "requested_by": r.requested_by or "",
-             "requested_at": r.requested_at.isoformat(), "reason": r.request_reason or ""} for r in rows]
+    return [{"case_no": lock.case_no, "officer": lock.officer or "", "requested_by": lock.requested_by or "",
+             "requested_at": lock.requested_at.isoformat(), "reason": lock.request_reason or ""}
+            for lock in list_locks(db, pending_only=True, limit=limit)]
 
 
 # -- daily snapshots: the trends ---------------------------------------------------------------------

@@ -82,7 +82,8 @@ def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
     return locked
 
 
-def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool = False, active_only: bool = True) -> list[LockRow]:
+def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool = False, active_only: bool = True,
+               limit: int | None = None) -> list[LockRow]:
     """Locks, oldest request (then oldest lock) first."""
     officer, requester = OFFICERS.alias("officer"), OFFICERS.alias("requester")
     query = (
@@ -98,6 +99,8 @@ def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool =
         query = query.where(LOCKS.c.request_status == "pending")
     if case_no:
         query = query.where(CASES.c.case_no == case_no)
+    if limit is not None:
+        query = query.limit(limit)
     with db.engine.connect() as conn:
         rows = conn.execute(query).all()
     return [LockRow(r.id, r.version, r.case_id, r.case_no, r.officer_name, r.locked_at, r.locked_by, r.reason, r.request_status,
