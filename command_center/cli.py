@@ -232,7 +232,7 @@ def _pad(text: str, width: int) -> str:
 
 
 # the commands of later features register themselves on ``cli``
-from command_center import cli_alerts, cli_brief, cli_import  # noqa: E402,F401
+from command_center import cli_alerts, cli_brief, cli_import, cli_users  # noqa: E402,F401
 
 
 def main() -> None:

@@ -56,7 +56,7 @@ _PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
 _INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
 SENDERS = ("log", "http", "command")
 #: Variables that are not settings but are read by the program or its scripts.
-_OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL"}
+_OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL", "PASSWORD"}  # PASSWORD: `user add|passwd` in scripts
 
 
 def default_config_path() -> Path:

@@ -30,6 +30,7 @@ OFFICERS = m.Officer.__table__
 TEAMS = m.Team.__table__
 ACTIONS = m.AlertAction.__table__
 AUDIT = m.AuditEntry.__table__
+OUTBOX = m.OutboxMessage.__table__
 
 ALERT_STATUSES = m.ALERT_STATUSES
 ACTIVE = ("open", "acknowledged", "silenced")
@@ -237,6 +238,26 @@ def review_response(db: Database, alert_id: int, version: int, who: Actor, now: 
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "response_accepted" if accept else "response_rejected", note.strip() or None,
                 {"response_status": "accepted" if accept else "rejected"}, where=ALERTS.c.response_status == "submitted")
+
+
+def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> int:
+    """Escalate to the chiefs (上报院领导): recorded on the alert, and an urgent message to each
+    active chief in the same transaction; returns how many were queued."""
+    require(who, ("officer", "chief", "admin"), "escalate alerts")
+    if not note or not note.strip():
+        raise AlertError("an escalation needs a note (what the chief should decide)")
+    with db.engine.begin() as conn:
+        _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")
+        alert = conn.execute(select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)
+                             .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)).where(ALERTS.c.id == alert_id)).one()
+        chiefs = conn.execute(select(OFFICERS.c.login).where(OFFICERS.c.role == "chief", OFFICERS.c.active)).scalars().all()
+        payload = {"case_no": alert.case_no, "node_code": alert.node_code, "subject_id": alert.subject_id, "tier": alert.tier,
+                   "note": note.strip(), "by": who.login}
+        for login in chiefs:
+            conn.execute(insert(OUTBOX).values(dedup_key=f"escalated:{alert_id}:{version + 1}:{login}", kind="escalated", recipient=login,
+                                               case_id=alert.case_id, payload=payload, status="pending", urgent=True, attempts=0,
+                                               created_at=now, next_attempt_at=now))
+    return len(chiefs)
 
 
 def history(db: Database, alert_id: int) -> list[tuple[datetime, str, str | None, str | None]]:

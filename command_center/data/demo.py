@@ -32,8 +32,11 @@ from command_center.data.deadlines import (
     term_due,
 )
 from command_center.data.engine import Database
+from command_center.data.users import hash_password
 from command_center.data.workcal import TZ, WorkCalendar, add_months, local_date
 
+#: the password of every demo user (README: log in as chief or o001 with it)
+DEMO_PASSWORD = "demo-pass"
 COURT_CODE = "内0425"
 
 SURNAMES = (
@@ -145,14 +148,17 @@ class _Court:
                     names.add(name)
                     return name
 
+        # every demo user has the one password the README gives (one hash: scrypt is slow on purpose)
+        password = hash_password(DEMO_PASSWORD, salt=b"cc-demo-password")
         for team in teams:
             for _ in range(OFFICERS_PER_TEAM):
                 number = len(officers) + 1
                 officers.append({"id": number, "login": f"o{number:03d}", "name": unique_name(), "role": "officer",
-                                 "team_id": team["id"], "phone": self.phone(), "active": True})
+                                 "team_id": team["id"], "phone": self.phone(), "active": True, "password_hash": password})
         for login, role in (("chief", "chief"), ("admin", "admin"), ("wall", "wall")):
             officers.append({"id": len(officers) + 1, "login": login, "name": unique_name() if role != "wall" else "指挥中心大屏",
-                             "role": role, "team_id": None, "phone": self.phone() if role == "chief" else None, "active": True})
+                             "role": role, "team_id": None, "phone": self.phone() if role == "chief" else None, "active": True,
+                             "password_hash": password})
         return courts, teams, officers
 
     # -- one case --------------------------------------------------------------------------

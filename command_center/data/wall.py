@@ -115,7 +115,7 @@ def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: d
     return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
 
 
-def _worst(rules: Rules):
+def worst_nodes(rules: Rules):
     """Per open case with an overdue open node: that node (earliest due) and its tier.
 
     The nodes are ranked per case from the open-node index alone and only then joined with
@@ -134,7 +134,7 @@ def _worst(rules: Rules):
 
 
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
-    worst = _worst(rules)
+    worst = worst_nodes(rules)
     ranked = select(
         worst, func.row_number().over(partition_by=worst.c.tier, order_by=(worst.c.due_date, worst.c.case_id)).label("place"),
     ).where(worst.c.tier.in_(TIERS)).subquery()

@@ -110,6 +110,7 @@ TEXTS = {
     "tier_changed": "【执行指挥中心】{case_no} {node}{subject} 已超期 (期限 {due_date}), 预警等级: {tier}。",
     "red_case": "【执行指挥中心】红灯案件: {case_no} {node}{subject} 期限 {due_date}, 已超期3个月以上, 需约谈并专项评查。",
     "node_completed": "【执行法院】您申请执行的 {case_no} 已完成节点: {node}。",
+    "escalated": "【执行指挥中心】{by} 上报: {case_no} {node}{subject}: {note}",
 }
 TIER_WORDS = {"overdue": "超期", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
 
@@ -120,7 +121,7 @@ def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
     subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
     template = TEXTS.get(kind, "【执行指挥中心】{case_no} {node}{subject}")
     return template.format(case_no=payload.get("case_no", ""), node=node, subject=subject,
-                           due_date=payload.get("due_date") or "", tier=TIER_WORDS.get(payload.get("tier") or "", ""))
+                           due_date=payload.get("due_date") or "", by=payload.get("by", ""), note=payload.get("note", ""), tier=TIER_WORDS.get(payload.get("tier") or "", ""))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,373 @@
+"""The drill-down: a paged, sortable, filterable case list, and everything about one case.
+
+A row's node is the one that put the case in the list: its worst (earliest-due) open overdue
+node, exactly as the wall and ``command-center indicators`` rank it, or in the due-soon list
+its earliest node due soon.  Lists are one query plus one count, ``LIMIT``/``OFFSET`` paged,
+so a 100,000-row list costs a page, not the list.  Names come back unmasked: the screens mask
+them until an operator has logged in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import exists, func, insert, literal, or_, select, update
+
+from command_center.data import models as m
+from command_center.data.alerts import ALERT_STATUSES, Actor, AlertError, AlertRow, StaleAlert, list_alerts, require
+from command_center.data.catalogue import Catalogue
+from command_center.data.engine import Database
+from command_center.data.locks import LockRow, list_locks
+from command_center.data.rules import Rules, open_node
+from command_center.data.wall import worst_nodes
+from command_center.data.workcal import Tier, tier_for
+
+CASES = m.Case.__table__
+NODES = m.NodeInstance.__table__
+PARTIES = m.Party.__table__
+TEAMS = m.Team.__table__
+OFFICERS = m.Officer.__table__
+FUNDS = m.Fund.__table__
+ASSETS = m.SeizedAsset.__table__
+ACCOUNTS = m.FrozenAccount.__table__
+LEADS = m.Lead.__table__
+LOCKS = m.CaseLock.__table__
+AUDIT = m.AuditEntry.__table__
+
+SCOPES = ("open", "overdue", "red", "yellow", "blue", "due_soon", "all")
+SORTS = ("days", "amount", "team", "officer", "case_no")
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    scope: str = "open"
+    team: str | None = None
+    officer: str | None = None
+    stage: str | None = None  # the stage of the row's node
+    tier: str | None = None
+    text: str | None = None  # part of the 案号 or of a party's name
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise ValueError(f"unknown case list scope {self.scope!r}")
+
+
+@dataclass(frozen=True)
+class CaseListRow:
+    case_id: int
+    case_no: str
+    debtor: str
+    team: str
+    officer: str
+    amount: Decimal
+    filed_on: date
+    node_code: str | None
+    due_date: date | None
+    due_at: datetime | None
+    tier: str | None
+    overdue_days: int
+    locked: bool
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseListRow]
+    total: int
+    offset: int
+
+
+def _soonest(rules: Rules):
+    """Per open case with a node due soon: the earliest such node."""
+    n = NODES
+    ranked = (select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date, n.c.due_at,
+                     func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_at, n.c.node_code, n.c.subject_id)).label("rank"))
+              .where(open_node(n), rules.due_soon(n)).subquery())
+    return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.due_date, ranked.c.due_at, literal(None).label("tier"))
+            .where(ranked.c.rank == 1).subquery())
+
+
+def _first_debtor(case_id):
+    return (select(PARTIES.c.name).where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
+            .order_by(PARTIES.c.position).limit(1).scalar_subquery())
+
+
+def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *,
+               descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    if flt.scope == "due_soon":
+        node, inner = _soonest(rules), True
+        node_due_at = node.c.due_at
+    else:
+        worst = worst_nodes(rules)
+        node, inner = worst, flt.scope in ("overdue", "red", "yellow", "blue")
+        node_due_at = literal(None)
+    officer = OFFICERS.alias("officer")
+    joined = CASES.join(node, node.c.case_id == CASES.c.id, isouter=not inner)
+    conditions = []
+    if flt.scope != "all":
+        conditions.append(CASES.c.closed_on.is_(None))
+    tier = flt.tier or (flt.scope if flt.scope in ("red", "yellow", "blue") else None)
+    if tier:
+        conditions.append(node.c.tier == tier)
+    if flt.team:
+        conditions.append(CASES.c.team_id == select(TEAMS.c.id).where(TEAMS.c.name == flt.team).scalar_subquery())
+    if flt.officer:
+        conditions.append(CASES.c.officer_id.in_(select(OFFICERS.c.id).where(or_(OFFICERS.c.name == flt.officer,
+                                                                                  OFFICERS.c.login == flt.officer))))
+    if flt.stage:
+        conditions.append(node.c.node_code.in_([d.code for d in catalogue if d.stage == flt.stage]))
+    if flt.text and flt.text.strip():
+        pattern = f"%{_escape_like(flt.text.strip())}%"
+        conditions.append(or_(CASES.c.case_no.like(pattern, escape="\\"),
+                              exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))))
+    locked = exists().where(LOCKS.c.case_id == CASES.c.id, LOCKS.c.unlocked_at.is_(None))
+    order = {
+        "days": [node.c.due_date.is_(None), node.c.due_date if descending else node.c.due_date.desc()],
+        "amount": [CASES.c.amount.desc() if descending else CASES.c.amount],
+        "team": [TEAMS.c.name.is_(None), TEAMS.c.name if descending else TEAMS.c.name.desc(), node.c.due_date],
+        "officer": [officer.c.name.is_(None), officer.c.name if descending else officer.c.name.desc(), node.c.due_date],
+        "case_no": [CASES.c.case_no if descending else CASES.c.case_no.desc()],
+    }[sort]
+    if flt.scope == "due_soon" and sort == "days":
+        order = [node_due_at]
+    query = (
+        select(CASES.c.id, CASES.c.case_no, CASES.c.amount, CASES.c.filed_on, TEAMS.c.name.label("team"), officer.c.name.label("officer"),
+               _first_debtor(CASES.c.id).label("debtor"), node.c.node_code, node.c.due_date, node_due_at.label("due_at"),
+               node.c.tier, locked.label("locked"))
+        .select_from(joined.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        .where(*conditions)
+        .order_by(*order, CASES.c.id)
+        .offset(max(offset, 0)).limit(limit)
+    )
+    count = select(func.count()).select_from(joined).where(*conditions)
+    with db.engine.connect() as conn:
+        total = conn.execute(count).scalar_one()
+        rows = conn.execute(query).all()
+    return CasePage([
+        CaseListRow(r.id, r.case_no, r.debtor or "", r.team or "", r.officer or "", r.amount, r.filed_on, r.node_code, r.due_date,
+                    r.due_at, r.tier, (rules.today - r.due_date).days if r.due_date and r.tier else 0, bool(r.locked))
+        for r in rows
+    ], total, max(offset, 0))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_cases(db: Database, text: str, *, limit: int = 20) -> list[tuple[int, str, str]]:
+    """(case id, 案号, matching party or first debtor) for the command palette: 案号 first."""
+    text = text.strip()
+    if not text:
+        return []
+    pattern = f"%{_escape_like(text)}%"
+    with db.engine.connect() as conn:
+        by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, _first_debtor(CASES.c.id))
+                             .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
+        by_party = conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
+                                .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
+                                .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)
+                                .limit(limit)).all()
+    seen: set[int] = set()
+    found = []
+    for row in [*by_no, *by_party]:
+        if row[0] not in seen:
+            seen.add(row[0])
+            found.append((row[0], row[1], row[2] or ""))
+    return found[:limit]
+
+
+# -- one case ----------------------------------------------------------------------------------
+
+NODE_STATES = ("done", "active", "due_soon", "overdue", "not_started", "stopped")
+
+
+@dataclass(frozen=True)
+class NodeLine:
+    code: str
+    stage: str
+    subject_id: str
+    state: str  # one of NODE_STATES
+    tier: str | None
+    due_date: date | None
+    due_at: datetime | None
+    provisional: bool
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Party:
+    role: str
+    name: str
+    kind: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str | None
+    detail: dict | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    id: int
+    case_no: str
+    case_type: str
+    filed_on: date
+    amount: Decimal
+    recovered: Decimal
+    team_id: int | None
+    team: str
+    officer_id: int | None
+    officer: str
+    officer_login: str | None
+    closed_on: date | None
+    closing_mode: str | None
+    term_due: date | None
+    parties: list[Party]
+    nodes: list[NodeLine]
+    funds: list[tuple]
+    assets: list[tuple]
+    accounts: list[tuple]
+    leads: list[tuple]
+    alerts: list[AlertRow]
+    locks: list[LockRow] = field(default_factory=list)
+    history: list[AuditLine] = field(default_factory=list)
+
+    @property
+    def lock(self) -> LockRow | None:
+        return next((lk for lk in self.locks if lk.active), None)
+
+
+class CaseNotFound(AlertError):
+    pass
+
+
+def node_state(started_at, completed_at, stopped_at, due_at, due_soon_until: datetime | None, now: datetime) -> str:
+    if completed_at is not None:
+        return "done"
+    if stopped_at is not None:
+        return "stopped"
+    if due_at is not None and due_at < now:
+        return "overdue"
+    if due_at is not None and due_soon_until is not None and due_at <= due_soon_until:
+        return "due_soon"
+    return "active"
+
+
+def case_detail(db: Database, catalogue: Catalogue, rules: Rules, case_id: int) -> CaseDetail:
+    """Everything the case screen shows, as of ``rules.now``; the timeline lists every catalogue
+    node, those the case never reached as ``not_started``."""
+    officer = OFFICERS.alias("officer")
+    soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
+    with db.engine.connect() as conn:
+        head = conn.execute(
+            select(CASES, TEAMS.c.name.label("team_name"), officer.c.name.label("officer_name"), officer.c.login.label("officer_login"))
+            .select_from(CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(officer, officer.c.id == CASES.c.officer_id))
+            .where(CASES.c.id == case_id)).one_or_none()
+        if head is None:
+            raise CaseNotFound(f"no case with id {case_id}")
+        parties = [Party(r.role, r.name, r.kind, r.phone) for r in conn.execute(
+            select(PARTIES).where(PARTIES.c.case_id == case_id).order_by(PARTIES.c.role, PARTIES.c.position))]
+        nodes = conn.execute(select(NODES).where(NODES.c.case_id == case_id)).all()
+        funds = conn.execute(select(FUNDS.c.fund_id, FUNDS.c.amount, FUNDS.c.arrived_at, FUNDS.c.claimed_at, FUNDS.c.disbursed_at)
+                             .where(FUNDS.c.case_id == case_id).order_by(FUNDS.c.arrived_at)).all()
+        assets = conn.execute(select(ASSETS.c.asset_id, ASSETS.c.kind, ASSETS.c.seized_on, ASSETS.c.location, ASSETS.c.disposal_status)
+                              .where(ASSETS.c.case_id == case_id).order_by(ASSETS.c.seized_on)).all()
+        accounts = conn.execute(select(ACCOUNTS.c.account_id, ACCOUNTS.c.bank, ACCOUNTS.c.frozen_on, ACCOUNTS.c.expires_on,
+                                       ACCOUNTS.c.renewed_until, ACCOUNTS.c.released_on)
+                                .where(ACCOUNTS.c.case_id == case_id).order_by(ACCOUNTS.c.frozen_on)).all()
+        leads = conn.execute(select(LEADS.c.lead_id, LEADS.c.reported_at, LEADS.c.control_started_at, LEADS.c.description)
+                             .where(LEADS.c.case_id == case_id).order_by(LEADS.c.reported_at)).all()
+    lines: list[NodeLine] = []
+    seen = set()
+    for n in nodes:
+        seen.add(n.node_code)
+        state = node_state(n.started_at, n.completed_at, n.stopped_at, n.due_at, soon_until.get(n.node_code), rules.now)
+        tier = None
+        if state == "overdue" and n.due_date is not None:
+            tier = (tier_for(n.due_date, rules.today) or Tier.OVERDUE).value
+        lines.append(NodeLine(n.node_code, catalogue[n.node_code].stage if n.node_code in catalogue else "", n.subject_id, state, tier,
+                              n.due_date, n.due_at, bool(n.provisional), n.started_at, n.completed_at))
+    for d in catalogue:
+        if d.code not in seen:
+            lines.append(NodeLine(d.code, d.stage, "", "not_started", None, None, None, False, None, None))
+    order = {d.code: i for i, d in enumerate(catalogue)}
+    lines.sort(key=lambda x: (order.get(x.code, len(order)), x.due_at or datetime.max.replace(tzinfo=rules.now.tzinfo), x.subject_id))
+    term = next((x.due_date for x in lines if x.code == "N42"), None)
+    return CaseDetail(
+        id=head.id, case_no=head.case_no, case_type=head.case_type, filed_on=head.filed_on, amount=head.amount,
+        recovered=head.amount_recovered, team_id=head.team_id, team=head.team_name or "", officer_id=head.officer_id,
+        officer=head.officer_name or "", officer_login=head.officer_login, closed_on=head.closed_on, closing_mode=head.closing_mode,
+        term_due=term, parties=parties, nodes=lines, funds=[tuple(r) for r in funds], assets=[tuple(r) for r in assets],
+        accounts=[tuple(r) for r in accounts], leads=[tuple(r) for r in leads],
+        alerts=list_alerts(db, rules.now, case_no=head.case_no, statuses=ALERT_STATUSES),
+        locks=list_locks(db, case_no=head.case_no, active_only=False), history=audit_trail(db, case_id=case_id),
+    )
+
+
+def case_id_by_no(db: Database, case_no: str) -> int:
+    with db.engine.connect() as conn:
+        found = conn.execute(select(CASES.c.id).where(CASES.c.case_no == case_no)).scalar_one_or_none()
+    if found is None:
+        raise CaseNotFound(f"no case {case_no}")
+    return found
+
+
+def teams_and_officers(db: Database) -> tuple[list[tuple[int, str]], list[tuple[int, str, str, int | None]]]:
+    """(id, name) of the teams; (id, login, name, team id) of the active officers: the reassign form's choices."""
+    with db.engine.connect() as conn:
+        teams = [tuple(r) for r in conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id))]
+        officers = [tuple(r) for r in conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.team_id)
+                                                   .where(OFFICERS.c.active, OFFICERS.c.role.in_(("officer", "chief")))
+                                                   .order_by(OFFICERS.c.login))]
+    return teams, officers
+
+
+
+def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected: tuple[int | None, int | None],
+             officer_id: int | None, team_id: int | None, reason: str) -> None:
+    """Give the case to another officer and / or team (chief or admin), if its (officer, team)
+    is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
+    require(who, ("chief", "admin"), "reassign cases")
+    if not reason or not reason.strip():
+        raise AlertError("a reassignment needs a reason")
+    if (officer_id, team_id) == expected:
+        raise AlertError("the case already has that officer and team")
+    old_officer, old_team = expected
+    with db.engine.begin() as conn:
+        done = conn.execute(update(CASES).where(CASES.c.id == case_id, _is(CASES.c.officer_id, old_officer), _is(CASES.c.team_id, old_team))
+                            .values(officer_id=officer_id, team_id=team_id, updated_at=now)
+                            .execution_options(preserve_rowcount=True)).rowcount
+        if done != 1:
+            if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
+                raise CaseNotFound(f"no case with id {case_id}")
+            raise StaleAlert("the case was reassigned by someone else meanwhile; reload it and try again")
+        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="case.reassigned", entity="case", entity_id=str(case_id),
+                                          case_id=case_id, detail={"from": {"officer_id": old_officer, "team_id": old_team},
+                                                                   "to": {"officer_id": officer_id, "team_id": team_id},
+                                                                   "reason": reason.strip()}))
+
+
+def _is(column, value):
+    return column.is_(None) if value is None else column == value
+
+
+def audit_trail(db: Database, *, case_id: int | None = None, limit: int | None = None) -> list[AuditLine]:
+    """The audit log, newest first (one case's, or the whole court's)."""
+    query = select(AUDIT).order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
+    if case_id is not None:
+        query = query.where(AUDIT.c.case_id == case_id)
+    if limit is not None:
+        query = query.limit(limit)
+    with db.engine.connect() as conn:
+        return [AuditLine(r.at, r.actor, r.action, r.entity, r.entity_id, r.detail) for r in conn.execute(query)]
