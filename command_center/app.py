@@ -7,24 +7,32 @@ import sys
 from textual.app import App
 from textual.binding import Binding
 
+from command_center.data.alerts import Actor
 from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
 from command_center.runtime import Runtime
 from command_center.screens.overview import OverviewScreen
 from command_center.screens.brief import BriefScreen
+from command_center.screens.forms import LoginScreen
+from command_center.screens.palette import CaseProvider
 from command_center.screens.wall import WallScreen
 
 SWITCH_INTERVAL = 0.001  # seconds
 TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
+LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({role})"}
 
 
 class CommandCenterApp(App[None]):
-    BINDINGS = [Binding("q", "quit", "退出 Quit")]
+    BINDINGS = [Binding("q", "quit", "退出 Quit"), Binding("l", "login", "登录 Login")]
+    COMMANDS = App.COMMANDS | {CaseProvider}
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None, *, start: str = "overview",
-                 wall_interval: float = 10.0, period: Period | None = None):
+                 wall_interval: float = 10.0, period: Period | None = None, ask_login: bool = True):
         super().__init__()
         self.runtime = runtime
+        #: the operator logged in (None: read only, personal names masked)
+        self.actor: Actor | None = None
+        self.ask_login = ask_login and start == "overview"
         self.scheduler = scheduler
         self.start = start
         self.wall_interval = wall_interval
@@ -43,6 +51,8 @@ class CommandCenterApp(App[None]):
             self.push_screen(BriefScreen(self.runtime, self.period))
         else:
             self.push_screen(OverviewScreen(self.runtime))
+            if self.ask_login:
+                self.action_login()
         if self.scheduler is not None:
             self.scheduler.on_run = self._job_done
             self.scheduler.start()  # background threads: the UI never waits on a job
@@ -56,6 +66,23 @@ class CommandCenterApp(App[None]):
         if job_id == "recompute" and self.is_running:
             self.call_from_thread(self.data_changed)
 
+    def action_login(self) -> None:
+        if isinstance(self.screen, (LoginScreen, WallScreen)):
+            return
+        self.push_screen(LoginScreen(self.runtime.database(), lang=self.runtime.lang), self._logged_in)
+
+    def _logged_in(self, who: Actor | None) -> None:
+        if who is None:
+            return
+        self.actor = who
+        self.sub_title = LOGGED_IN[self.runtime.lang].format(login=who.login, role=who.role)
+        self.data_changed()  # names are unmasked now
+
+    def open_case(self, case_id: int) -> None:
+        from command_center.screens.case import CaseScreen
+
+        self.push_screen(CaseScreen(self.runtime, case_id))
+
     def data_changed(self) -> None:
         reload = getattr(self.screen, "load", None)
         if callable(reload):
@@ -63,7 +90,7 @@ class CommandCenterApp(App[None]):
 
 
 def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str = "overview",
-             wall_interval: float = 10.0, period: Period | None = None) -> CommandCenterApp:
+             wall_interval: float = 10.0, period: Period | None = None, ask_login: bool = True) -> CommandCenterApp:
     """The one factory the CLI and the tests share.
 
     ``embedded_scheduler`` runs the scheduler's jobs in this process (the embedded SQLite
@@ -75,4 +102,4 @@ def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str =
         from command_center.jobs.lease import Lease
 
         scheduler = Scheduler(runtime, Lease(runtime.database(), runtime.settings.lease_seconds))
-    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval, period=period)
+    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval, period=period, ask_login=ask_login)

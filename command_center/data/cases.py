@@ -36,7 +36,7 @@ LEADS = m.Lead.__table__
 LOCKS = m.CaseLock.__table__
 AUDIT = m.AuditEntry.__table__
 
-SCOPES = ("open", "overdue", "red", "yellow", "blue", "due_soon", "all")
+SCOPES = ("open", "overdue", "red", "yellow", "blue", "due_soon", "new", "funds", "all")
 SORTS = ("days", "amount", "team", "officer", "case_no")
 PAGE = 50
 
@@ -110,6 +110,10 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
     conditions = []
     if flt.scope != "all":
         conditions.append(CASES.c.closed_on.is_(None))
+    if flt.scope == "new":
+        conditions = [CASES.c.filed_on == rules.today]  # every case filed today, closed or not (the indicator's count)
+    if flt.scope == "funds":  # every case holding a fund arrived and not disbursed, closed or not (the indicator's)
+        conditions = [exists().where(FUNDS.c.case_id == CASES.c.id, FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= rules.now)]
     tier = flt.tier or (flt.scope if flt.scope in ("red", "yellow", "blue") else None)
     if tier:
         conditions.append(node.c.tier == tier)
@@ -158,8 +162,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_cases(db: Database, text: str, *, limit: int = 20) -> list[tuple[int, str, str]]:
-    """(case id, 案号, matching party or first debtor) for the command palette: 案号 first."""
+def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = True) -> list[tuple[int, str, str]]:
+    """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.
+    ``by_party=False`` (nobody logged in) matches the 案号 only: a masked name must not be searchable."""
     text = text.strip()
     if not text:
         return []
@@ -167,13 +172,13 @@ def find_cases(db: Database, text: str, *, limit: int = 20) -> list[tuple[int, s
     with db.engine.connect() as conn:
         by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, _first_debtor(CASES.c.id))
                              .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
-        by_party = conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
+        by_name = [] if not by_party else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
                                 .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)
                                 .limit(limit)).all()
     seen: set[int] = set()
     found = []
-    for row in [*by_no, *by_party]:
+    for row in [*by_no, *by_name]:
         if row[0] not in seen:
             seen.add(row[0])
             found.append((row[0], row[1], row[2] or ""))

@@ -1,4 +1,9 @@
-"""Overview (placeholder until the wall and drill-down screens land): live counts from the database."""
+"""The on-duty overview: the wall's figures, each box leading to its case list.
+
+A digit opens a box's list at once (1 red, 2 yellow, 3 blue …), or the arrows move between
+the boxes and Enter opens the one in focus; from a list, Enter opens a case on its worst node's
+三明确 card.  So any listed case's card is two or three keystrokes from here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from command_center.data.cases import CaseFilter
 from command_center.data.indicators import Indicators, indicators
 from command_center.runtime import Runtime
 
@@ -19,6 +25,7 @@ LABELS = {
         "red": "红灯 超3个月", "yellow": "黄灯 超2个月", "blue": "蓝灯 超1个月",
         "loading": "正在读取数据库…", "as_of": "数据时间", "error": "无法读取数据库",
         "unit_cases": "件", "unit_nodes": "个", "unit_yuan": "元",
+        "keys": "数字键或方向键+回车: 打开案件列表 · ctrl+p 查找案件 · l 登录",
     },
     "en": {
         "open_cases": "Open / all cases", "new_cases_today": "New cases today",
@@ -26,15 +33,33 @@ LABELS = {
         "red": "Red  > 3 months", "yellow": "Yellow > 2 months", "blue": "Blue > 1 month",
         "loading": "Reading the database…", "as_of": "As of", "error": "Cannot read the database",
         "unit_cases": "cases", "unit_nodes": "nodes", "unit_yuan": "yuan",
+        "keys": "digit or arrows + Enter: open the case list · ctrl+p find a case · l log in",
     },
 }
 
 
-#: (key, style class) of each box, in screen order.
+#: (key, style class, case-list scope) of each box, in screen order; its digit is its place.
 BOXES = (
-    ("new_cases_today", ""), ("undisbursed", ""), ("open_cases", ""), ("open_nodes", ""),
-    ("due_soon_nodes", "warning"), ("overdue_nodes", "warning"), ("red", "red"), ("yellow", "yellow"), ("blue", "blue"),
+    ("red", "red", "red"), ("yellow", "yellow", "yellow"), ("blue", "blue", "blue"), ("overdue_nodes", "warning", "overdue"),
+    ("due_soon_nodes", "warning", "due_soon"), ("open_cases", "", "open"), ("open_nodes", "", "open"),
+    ("new_cases_today", "", "new"), ("undisbursed", "", "funds"),
 )
+
+
+class FigureBox(Static, can_focus=True):
+    """A figure that opens its case list (Enter, a click, or its digit on the overview)."""
+
+    BINDINGS = [Binding("enter", "open", "打开 Open", show=False)]
+
+    def __init__(self, text: str, *, scope: str, classes: str, id: str):
+        super().__init__(text, classes=classes, id=id)
+        self.scope = scope
+
+    def action_open(self) -> None:
+        self.screen.open_list(self.scope)
+
+    def on_click(self) -> None:
+        self.action_open()
 
 
 def figures(data: Indicators, lang: str) -> dict[str, str]:
@@ -55,7 +80,12 @@ def figures(data: Indicators, lang: str) -> dict[str, str]:
 
 class OverviewScreen(Screen[None]):
     CSS_PATH = "overview.tcss"
-    BINDINGS = [Binding("r", "refresh", "刷新 Refresh")]
+    BINDINGS = [
+        Binding("r", "refresh", "刷新 Refresh"),
+        *[Binding(str(place), f"open_box({place})", "打开 Open", show=False) for place in range(1, len(BOXES) + 1)],
+        Binding("left,up", "app.focus_previous", "", show=False),
+        Binding("right,down", "app.focus_next", "", show=False),
+    ]
 
     def __init__(self, runtime: Runtime):
         super().__init__()
@@ -66,9 +96,9 @@ class OverviewScreen(Screen[None]):
         yield Header()
         yield Static(self.t["loading"], id="status")
         with Grid(id="figures"):
-            for key, style in BOXES:
-                box = Static("—", classes=f"figure {style}", id=f"box-{key}")
-                box.border_title = self.t[key]
+            for place, (key, style, scope) in enumerate(BOXES, 1):
+                box = FigureBox("—", scope=scope, classes=f"figure {style}", id=f"box-{key}")
+                box.border_title = f"{place} {self.t[key]}"
                 yield box
         yield Footer()
 
@@ -77,6 +107,14 @@ class OverviewScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def action_open_box(self, place: int) -> None:
+        self.open_list(BOXES[place - 1][2])
+
+    def open_list(self, scope: str) -> None:
+        from command_center.screens.case_list import CaseListScreen
+
+        self.app.push_screen(CaseListScreen(self.runtime, CaseFilter(scope=scope)))
 
     @work(thread=True, exclusive=True, group="overview")
     def load(self) -> None:
@@ -93,7 +131,7 @@ class OverviewScreen(Screen[None]):
             self.query_one(f"#box-{key}", Static).update(text)
         status = self.query_one("#status", Static)
         status.remove_class("error")
-        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  {self.runtime.database().display_url}")
+        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  {self.runtime.database().display_url}  ·  {self.t['keys']}")
 
     def show_error(self, message: str) -> None:
         status = self.query_one("#status", Static)

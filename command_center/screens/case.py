@@ -1,0 +1,414 @@
+"""One case: its header, the 47-node timeline by stage, the selected node's 三明确 card, its
+funds, assets, accounts, leads, alerts and history, and the officer's actions on the alert of
+the selected node (each a modal form, written by the data layer with its checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+
+from command_center.clock import parse_instant
+from command_center.data import alerts as alert_actions
+from command_center.data import locks as lock_actions
+from command_center.data.alerts import AlertError, AlertRow
+from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
+from command_center.data.rules import RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules
+from command_center.data.workcal import TZ, local_date
+from command_center.runtime import Runtime
+from command_center.screens.forms import ConfirmScreen, Field, FormScreen
+from command_center.screens.labels import LIGHT_STYLE, STATE_STYLE, label, names_visible, shown_name
+
+ACTION_TEXT = {
+    "zh": {"ack": "认领/已知悉这条预警?", "explanation": "提交电子说明", "report": "记录当面汇报", "interview": "记录约谈并启动专项评查",
+           "note": "说明内容", "report_date": "汇报日期 (YYYY-MM-DD)", "reporter": "汇报人", "report_to": "向谁汇报", "report_note": "汇报内容",
+           "interview_date": "约谈日期 (YYYY-MM-DD)", "interviewee": "约谈对象", "review_scope": "专项评查事项", "review": "审核应对",
+           "decision": "决定", "accept": "通过", "reject": "退回", "review_note": "意见", "silence": "静默预警 (仅院领导)",
+           "until": "静默至 (YYYY-MM-DD)", "reason": "理由", "escalate": "上报院领导", "escalate_note": "需要领导决定的事项",
+           "reassign": "改派案件", "unlock": "解除程序锁死", "request_unlock": "申请解锁", "reject_unlock": "驳回解锁申请",
+           "unlock_or_reject": "同意解锁或驳回", "not_locked": "该案未被锁死", "no_response": "该预警无需应对或已提交",
+           "no_review": "没有待审核的应对", "bad_date": "日期格式应为 2026-11-20",
+           "done": {"ack": "已认领", "response": "应对已提交", "review": "审核已记录", "silence": "已静默", "escalate": "已上报 {n} 位院领导",
+                    "reassign": "已改派", "unlock": "已解锁", "request_unlock": "已申请解锁", "reject_unlock": "已驳回解锁申请"}},
+    "en": {"ack": "Acknowledge this alert?", "explanation": "Submit the written explanation", "report": "Record the in-person report",
+           "interview": "Record the interview and open the special review", "note": "Explanation", "report_date": "Report date (YYYY-MM-DD)",
+           "reporter": "Reported by", "report_to": "Reported to", "report_note": "What was reported", "interview_date": "Interview date (YYYY-MM-DD)",
+           "interviewee": "Interviewed", "review_scope": "Scope of the special review", "review": "Review the response", "decision": "Decision",
+           "accept": "accept", "reject": "reject", "review_note": "Comment", "silence": "Silence the alert (chief only)",
+           "until": "Silence until (YYYY-MM-DD)", "reason": "Reason", "escalate": "Escalate to the chief", "escalate_note": "What the chief should decide",
+           "reassign": "Reassign the case", "unlock": "Unlock the case", "request_unlock": "Ask for the unlock", "reject_unlock": "Reject the unlock request",
+           "unlock_or_reject": "Unlock or reject", "not_locked": "The case is not locked", "no_response": "No response due, or already submitted",
+           "no_review": "No response waiting for review", "bad_date": "A date looks like 2026-11-20",
+           "done": {"ack": "Acknowledged", "response": "Response submitted", "review": "Review recorded", "silence": "Silenced",
+                    "escalate": "Escalated to {n} chiefs", "reassign": "Reassigned", "unlock": "Unlocked", "request_unlock": "Unlock requested",
+                    "reject_unlock": "Unlock request rejected"}},
+}
+SECTION_ROWS = 20  # per section of the side panel; the rest is counted
+
+
+class CaseScreen(Screen[None]):
+    CSS_PATH = "drill.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回 Back"),
+        Binding("a", "acknowledge", "认领 Ack"),
+        Binding("e", "respond", "应对 Respond"),
+        Binding("v", "review", "审核 Review"),
+        Binding("m", "silence", "静默 Silence"),
+        Binding("u", "escalate", "上报 Escalate"),
+        Binding("g", "reassign", "改派 Reassign"),
+        Binding("k", "lock", "锁死/解锁 Lock"),
+        Binding("r", "reload", "刷新 Refresh"),
+    ]
+
+    def __init__(self, runtime: Runtime, case_id: int):
+        super().__init__()
+        self.runtime = runtime
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+        self.selected: NodeLine | None = None
+        self.lang = runtime.lang
+        self.a = ACTION_TEXT[self.lang]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("…", id="case-head")
+        with Horizontal(id="case-body"):
+            tree: Tree[NodeLine | None] = Tree("timeline", id="timeline")
+            tree.show_root = False
+            yield tree
+            with VerticalScroll(id="case-side"):
+                yield Static("", id="card")
+                yield Static("", id="sections")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline", Tree).focus()
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="case")
+    def load(self) -> None:
+        rt = self.runtime
+        try:
+            rules = Rules.at(rt.clock.now(), rt.catalogue, rt.calendar)
+            detail = case_detail(rt.database(), rt.catalogue, rules, self.case_id)
+        except Exception as exc:  # noqa: BLE001 - shown on screen
+            self.app.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
+            return
+        self.app.call_from_thread(self.show, detail)
+
+    # -- drawing -----------------------------------------------------------------------------
+    def show(self, detail: CaseDetail) -> None:
+        keep = (self.selected.code, self.selected.subject_id) if self.selected else None
+        self.detail = detail
+        self.query_one("#case-head", Static).update(self.head_text(detail))
+        tree = self.query_one("#timeline", Tree)
+        tree.clear()
+        stages: dict[str, object] = {}
+        target = None
+        for line in detail.nodes:
+            stage = stages.get(line.stage)
+            if stage is None:
+                stage = stages[line.stage] = tree.root.add(line.stage or "—", expand=True)
+            leaf = stage.add_leaf(self.node_text(line), data=line)
+            if keep and (line.code, line.subject_id) == keep:
+                target = leaf
+        if target is None:  # first the worst (earliest due) overdue node, else the first running one
+            overdue = [leaf for leaf in _leaves(tree) if leaf.data.state == "overdue"]
+            running = (leaf for leaf in _leaves(tree) if leaf.data.state in ("due_soon", "active"))
+            target = min(overdue, key=lambda leaf: leaf.data.due_at) if overdue else next(running, None)
+        if target is not None:
+            tree.move_cursor(target)
+            self.select(target.data)
+        self.query_one("#sections", Static).update(self.sections_text(detail))
+
+    def head_text(self, d: CaseDetail) -> Text:
+        visible = names_visible(self.app)
+        t = Text()
+        t.append(d.case_no, style="bold")
+        t.append(f"  {d.case_type}")
+        lock = d.lock
+        if lock is not None:
+            t.append(f"  🔒 {label(self.lang, 'locked')}", style="bold white on red")
+            if lock.request_status == "pending":
+                t.append(f" · {label(self.lang, 'lock_pending')}", style="bold yellow")
+        if d.closed_on:
+            t.append(f"  {label(self.lang, 'closed')} {d.closed_on} {d.closing_mode or ''}", style="green")
+        applicants = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "applicant")
+        debtors = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "debtor")
+        t.append(f"\n{label(self.lang, 'applicant')}: {applicants}   {label(self.lang, 'debtor')}: {debtors}")
+        t.append(f"\n{label(self.lang, 'amount')}: {d.amount:,.2f}  {label(self.lang, 'recovered')}: {d.recovered:,.2f}   "
+                 f"{label(self.lang, 'team')}: {d.team or '—'}   {label(self.lang, 'officer')}: {d.officer or '—'}   "
+                 f"{label(self.lang, 'filed')}: {d.filed_on}   {label(self.lang, 'term')}: {d.term_due or '—'}")
+        return t
+
+    def node_text(self, line: NodeLine) -> Text:
+        cat = self.runtime.catalogue
+        name = cat[line.code].label(self.lang) if line.code in cat else line.code
+        t = Text(f"{line.code} {name}")
+        if line.subject_id:
+            t.append(f" [{line.subject_id}]", style="dim")
+        state = line.tier if line.state == "overdue" and line.tier else line.state
+        t.append("  ")
+        t.append(label(self.lang, state), style=LIGHT_STYLE.get(state, STATE_STYLE.get(line.state, "")))
+        if line.due_date and line.state not in ("done", "not_started"):
+            t.append(f"  {line.due_date}")
+            if line.provisional:
+                t.append(label(self.lang, "provisional"), style="italic yellow")
+        return t
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self.select(event.node.data)
+
+    def select(self, line: NodeLine) -> None:
+        self.selected = line
+        self.query_one("#card", Static).update(self.card_text(line))
+
+    def card_text(self, line: NodeLine) -> Text:
+        cat, lang = self.runtime.catalogue, self.lang
+        t = Text()
+        if line.code in cat:
+            d = cat[line.code]
+            t.append(f"{label(lang, 'card')} · {d.code} {d.label(lang)} ({d.stage_label(lang)})\n", style="bold")
+            t.append(f"{label(lang, 'limit')}: ", style="bold")
+            t.append(f"{d.limit_label(lang)} ({d.trigger})\n")
+            t.append(f"{label(lang, 'action')}: ", style="bold")
+            t.append(f"{d.action_label(lang)}\n")
+            t.append(f"{label(lang, 'materials')}: ", style="bold")
+            t.append("、".join(d.materials) + "\n")
+        t.append(f"{label(lang, 'started')}: {_when(line.started_at)}   {label(lang, 'due')}: {line.due_date or '—'}"
+                 f"{label(lang, 'provisional') if line.provisional else ''}   {label(lang, 'completed')}: {_when(line.completed_at)}\n")
+        alert = self.alert_of(line)
+        if alert is None:
+            t.append(label(lang, "no_alert"), style="dim")
+        else:
+            t.append_text(self.alert_text(alert))
+        return t
+
+    def alert_text(self, a: AlertRow) -> Text:
+        lang = self.lang
+        today = local_date(self.runtime.clock.now())
+        t = Text(f"{label(lang, 'alerts')}: ", style="bold")
+        tier = a.tier or a.rule
+        t.append(label(lang, tier) if a.tier else a.rule, style=LIGHT_STYLE.get(tier, ""))
+        t.append(f"  {label(lang, 'status')}: {a.status}")
+        if a.status == "silenced" and a.silenced_until:
+            t.append(f" → {a.silenced_until.astimezone(TZ):%Y-%m-%d} ({a.silence_reason})")
+        if a.response_kind:
+            state = a.response_state(today)
+            t.append(f"\n{label(lang, 'response')}: {RESPONSE_LABELS[lang][a.response_kind]} · "
+                     f"{RESPONSE_STATE_LABELS[lang].get(state, state or '')} (≤ {a.response_due_date})",
+                     style="bold red" if state == "late" else "")
+        return t
+
+    def sections_text(self, d: CaseDetail) -> Text:
+        lang = self.lang
+        t = Text()
+
+        def section(key: str, rows: list, render: Callable) -> None:
+            t.append(f"\n{label(lang, key)} ({len(rows)})\n", style="bold underline")
+            for row in rows[:SECTION_ROWS]:
+                t.append("  " + render(row) + "\n")
+            if len(rows) > SECTION_ROWS:
+                t.append(f"  … +{len(rows) - SECTION_ROWS}\n", style="dim")
+
+        section("alerts", d.alerts, lambda a: f"{a.node_code}{'[' + a.subject_id + ']' if a.subject_id else ''} {a.rule} "
+                                              f"{a.tier or ''} {a.status}" + (f" · {a.response_status}" if a.response_status else ""))
+        section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
+        section("assets", d.assets, lambda a: f"{a[0]}  {a[1]}  {a[2]}  {a[3] or ''}  {a[4] or ''}")
+        section("accounts", d.accounts, lambda a: f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}" + (f" (released {a[5]})" if a[5] else ""))
+        section("leads", d.leads, lambda x: f"{x[0]}  {_when(x[1])}  {x[3] or ''}")
+        section("history", d.history, lambda h: f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {h.action}  "
+                                                f"{(h.detail or {}).get('reason') or (h.detail or {}).get('note') or ''}")
+        return t
+
+    def alert_of(self, line: NodeLine) -> AlertRow | None:
+        if self.detail is None:
+            return None
+        found = [a for a in self.detail.alerts if a.node_code == line.code and a.subject_id == line.subject_id]
+        return next((a for a in found if a.status != "resolved"), found[0] if found else None)
+
+    # -- actions -----------------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def _who(self):
+        who = getattr(self.app, "actor", None)
+        if who is None:
+            self.notify(label(self.lang, "login_first"), severity="warning")
+            self.app.action_login()
+        return who
+
+    def _alert(self) -> AlertRow | None:
+        alert = self.alert_of(self.selected) if self.selected else None
+        if alert is None:
+            self.notify(label(self.lang, "no_alert"), severity="warning")
+        return alert
+
+    @work(thread=True, exclusive=False, group="case-action")
+    def run_action(self, what: str, write: Callable[[], object]) -> None:
+        """Write in a thread; a refusal of the data layer (role, stale version, state) is shown as is."""
+        try:
+            result = write()
+        except AlertError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
+            self.app.call_from_thread(self.load)
+            return
+        message = self.a["done"][what].format(n=result if isinstance(result, int) else "")
+        self.app.call_from_thread(self.notify, message)
+        self.app.call_from_thread(self.load)
+
+    def _form(self, title: str, fields: list[Field], then: Callable[[dict], None]) -> None:
+        def done(values: dict | None) -> None:
+            if values is not None:
+                then(values)
+        self.app.push_screen(FormScreen(title, fields, lang=self.lang), done)
+
+    def _now(self) -> datetime:
+        return self.runtime.clock.now()
+
+    def action_acknowledge(self) -> None:
+        who, alert = self._who(), None
+        if who is None or (alert := self._alert()) is None:
+            return
+        db = self.runtime.database()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_action("ack", lambda: alert_actions.acknowledge(db, alert.id, alert.version, who, self._now()))
+        self.app.push_screen(ConfirmScreen(self.a["ack"], lang=self.lang), answered)
+
+    def action_respond(self) -> None:
+        who, alert = self._who(), None
+        if who is None or (alert := self._alert()) is None:
+            return
+        if not alert.response_kind or alert.response_status not in ("missing", "rejected"):
+            self.notify(self.a["no_response"], severity="warning")
+            return
+        a, kind = self.a, alert.response_kind
+        if kind == "report":
+            fields = [Field("date", a["report_date"], f"{local_date(self._now())}"), Field("reporter", a["reporter"], who.login),
+                      Field("to", a["report_to"]), Field("note", a["report_note"])]
+        elif kind == "interview":
+            fields = [Field("date", a["interview_date"], f"{local_date(self._now())}"), Field("who", a["interviewee"]),
+                      Field("scope", a["review_scope"]), Field("note", a["note"])]
+        else:
+            fields = [Field("note", a["note"])]
+        db = self.runtime.database()
+
+        def submit(values: dict) -> None:
+            if "date" in values and not _is_date(values["date"]):
+                self.notify(a["bad_date"], severity="error")
+                return
+            text = values["note"] if kind == "explanation" else "; ".join(f"{f.label}: {values[f.key]}" for f in fields)
+            self.run_action("response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text))
+        self._form(a[kind], fields, submit)
+
+    def action_review(self) -> None:
+        who, alert = self._who(), None
+        if who is None or (alert := self._alert()) is None:
+            return
+        if alert.response_status != "submitted":
+            self.notify(self.a["no_review"], severity="warning")
+            return
+        a, db = self.a, self.runtime.database()
+        fields = [Field("decision", a["decision"], True, choices=((a["accept"], True), (a["reject"], False))),
+                  Field("note", a["review_note"], required=False)]
+        self._form(a["review"], fields, lambda v: self.run_action("review", lambda: alert_actions.review_response(
+            db, alert.id, alert.version, who, self._now(), accept=bool(v["decision"]), note=v["note"] or "")))
+
+    def action_silence(self) -> None:
+        who, alert = self._who(), None
+        if who is None or (alert := self._alert()) is None:
+            return
+        a, db = self.a, self.runtime.database()
+
+        def submit(values: dict) -> None:
+            if not _is_date(values["until"]):
+                self.notify(a["bad_date"], severity="error")
+                return
+            until = datetime.combine(parse_instant(values["until"]).date(), time(23, 59, 59), tzinfo=TZ)
+            self.run_action("silence", lambda: alert_actions.silence(db, alert.id, alert.version, who, self._now(), until, values["reason"]))
+        self._form(a["silence"], [Field("until", a["until"]), Field("reason", a["reason"])], submit)
+
+    def action_escalate(self) -> None:
+        who, alert = self._who(), None
+        if who is None or (alert := self._alert()) is None:
+            return
+        db = self.runtime.database()
+        self._form(self.a["escalate"], [Field("note", self.a["escalate_note"])], lambda v: self.run_action(
+            "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])))
+
+    @work(thread=True, exclusive=True, group="case-reassign")
+    def action_reassign(self) -> None:
+        teams, officers = teams_and_officers(self.runtime.database())
+        self.app.call_from_thread(self._reassign, teams, officers)
+
+    def _reassign(self, teams, officers) -> None:
+        who, d = self._who(), self.detail
+        if who is None or d is None:
+            return
+        a, db = self.a, self.runtime.database()
+        fields = [Field("officer", label(self.lang, "officer"), d.officer_id or "",
+                        choices=tuple((f"{name} ({login})", oid) for oid, login, name, _ in officers)),
+                  Field("team", label(self.lang, "team"), d.team_id or "", choices=tuple((name, tid) for tid, name in teams)),
+                  Field("reason", a["reason"])]
+        expected = (d.officer_id, d.team_id)
+        self._form(a["reassign"], fields, lambda v: self.run_action("reassign", lambda: reassign(
+            db, d.id, who, self._now(), expected=expected, officer_id=v["officer"], team_id=v["team"], reason=v["reason"])))
+
+    def action_lock(self) -> None:
+        who, d = self._who(), self.detail
+        if who is None or d is None:
+            return
+        lock = d.lock
+        if lock is None:
+            self.notify(self.a["not_locked"], severity="warning")
+            return
+        a, db = self.a, self.runtime.database()
+        if who.role in ("chief", "admin") and lock.request_status == "pending":
+            fields = [Field("decision", a["decision"], True, choices=((a["unlock"], True), (a["reject_unlock"], False))),
+                      Field("reason", a["reason"])]
+            note = f"{lock.requested_by}: {lock.request_reason}"
+
+            def decide(v: dict) -> None:
+                if v["decision"]:
+                    self.run_action("unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"]))
+                else:
+                    self.run_action("reject_unlock", lambda: lock_actions.reject_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]))
+            self.app.push_screen(FormScreen(a["unlock_or_reject"], fields, lang=self.lang, note=note), lambda v: v and decide(v))
+        elif who.role in ("chief", "admin"):
+            self._form(a["unlock"], [Field("reason", a["reason"])], lambda v: self.run_action(
+                "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
+        else:
+            # the data layer refuses an officer's unlock; an officer asks for it instead
+            self._form(a["request_unlock"], [Field("reason", a["reason"])], lambda v: self.run_action(
+                "request_unlock", lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
+
+
+def _leaves(tree: Tree):
+    for stage in tree.root.children:
+        yield from stage.children
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment.astimezone(TZ):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def _is_date(text: str | None) -> bool:
+    try:
+        parse_instant(text or "")
+    except ValueError:
+        return False
+    return len((text or "").strip()) == 10

@@ -1,0 +1,188 @@
+"""The case list behind a panel or an indicator: paged, sortable, filterable, Enter opens a case.
+
+One page (50 rows) is read at a time, with the total, so a list of 100,000 cases opens as fast
+as one of ten.  ``/`` filters by part of the 案号 or a party's name, ``f`` by team, officer,
+node stage and tier, ``s`` changes the sort and ``n`` / ``p`` turn the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
+from command_center.data.rules import Rules
+from command_center.runtime import Runtime
+from command_center.screens.forms import Field, FormScreen
+from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
+
+COLUMNS = ("case_no", "debtor", "team", "officer", "amount", "node", "days", "tier", "lock")
+
+
+class CaseListScreen(Screen[None]):
+    CSS_PATH = "drill.tcss"
+    BINDINGS = [
+        Binding("escape", "back", "返回 Back"),
+        Binding("enter", "open_case", "打开 Open", show=False),
+        Binding("slash", "find", "筛选 Filter"),
+        Binding("f", "filters", "条件 Filters"),
+        Binding("s", "sort", "排序 Sort"),
+        Binding("S", "reverse", "倒序 Reverse"),
+        Binding("n", "page(1)", "下一页 Next"),
+        Binding("p", "page(-1)", "上一页 Prev"),
+        Binding("r", "reload", "刷新 Refresh"),
+    ]
+
+    def __init__(self, runtime: Runtime, flt: CaseFilter):
+        super().__init__()
+        self.runtime = runtime
+        self.filter = flt
+        self.sort = "days"
+        self.descending = True
+        self.first_row = 0
+        self.page: CasePage | None = None
+        self.lang = runtime.lang
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="list-title")
+        yield Input(placeholder=label(self.lang, "find_hint"), id="find", classes="hidden")
+        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="list-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#cases", DataTable)
+        for key in COLUMNS:
+            table.add_column(label(self.lang, key), key=key)
+        table.focus()
+        self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="case-list")
+    def load(self) -> None:
+        rt = self.runtime
+        try:
+            rules = Rules.at(rt.clock.now(), rt.catalogue, rt.calendar)
+            page = list_cases(rt.database(), rt.catalogue, rules, self.filter, self.sort, descending=self.descending,
+                              offset=self.first_row, limit=PAGE)
+        except Exception as exc:  # noqa: BLE001 - shown on screen
+            self.app.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
+            return
+        self.app.call_from_thread(self.show, page)
+
+    def show(self, page: CasePage) -> None:
+        self.page = page
+        table = self.query_one("#cases", DataTable)
+        visible = names_visible(self.app)
+        with self.app.batch_update():
+            table.clear()
+            for row in page.rows:
+                tier = Text(label(self.lang, row.tier) if row.tier else "", style=LIGHT_STYLE.get(row.tier or "", ""))
+                days = str(row.overdue_days) if row.tier else (f"{row.due_at.astimezone(self.runtime.clock.now().tzinfo):%m-%d %H:%M}"
+                                                               if row.due_at else "")
+                table.add_row(row.case_no, shown_name(row.debtor, visible), row.team, shown_name(row.officer, True),
+                              Text(f"{row.amount:,.2f}", justify="right"), row.node_code or "", Text(days, justify="right"), tier,
+                              "🔒" if row.locked else "", key=str(row.case_id))
+        self.query_one("#list-title", Static).update(self.title_text())
+        pages = max(1, -(-page.total // PAGE))
+        first = page.offset + 1 if page.rows else 0
+        self.query_one("#list-status", Static).update(label(self.lang, "page_line").format(
+            first=first, last=page.offset + len(page.rows), total=page.total, page=page.offset // PAGE + 1, pages=pages))
+
+    def title_text(self) -> str:
+        f = self.filter
+        parts = [label(self.lang, f"scope_{f.scope}")]
+        for key in ("team", "officer", "stage", "tier", "text"):
+            value = getattr(f, key)
+            if value:
+                parts.append(f"{label(self.lang, key)}: {label(self.lang, value) if key == 'tier' else value}")
+        order = label(self.lang, f"sort_{self.sort}") + (" ↓" if self.descending else " ↑")
+        return "  ·  ".join(parts) + f"    [{label(self.lang, 'sorted_by')} {order}]"
+
+    def action_open_case(self) -> None:
+        table = self.query_one("#cases", DataTable)
+        if not table.row_count:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        from command_center.screens.case import CaseScreen
+
+        self.app.push_screen(CaseScreen(self.runtime, int(key)))
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open_case()
+
+    def action_back(self) -> None:
+        find = self.query_one("#find", Input)
+        if not find.has_class("hidden"):
+            find.add_class("hidden")
+            self.query_one("#cases", DataTable).focus()
+            return
+        self.dismiss()
+
+    def action_find(self) -> None:
+        find = self.query_one("#find", Input)
+        find.remove_class("hidden")
+        find.value = self.filter.text or ""
+        find.focus()
+
+    @on(Input.Submitted, "#find")
+    def _found(self, event: Input.Submitted) -> None:
+        event.input.add_class("hidden")
+        self.filter = replace(self.filter, text=event.value.strip() or None)
+        self.first_row = 0
+        self.query_one("#cases", DataTable).focus()
+        self.load()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.first_row = 0
+        self.load()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.first_row = 0
+        self.load()
+
+    def action_page(self, step: int) -> None:
+        if self.page is None:
+            return
+        offset = self.first_row + step * PAGE
+        if 0 <= offset < max(self.page.total, 1):
+            self.first_row = offset
+            self.load()
+
+    @work(thread=True, exclusive=True, group="case-list-filters")
+    def action_filters(self) -> None:
+        teams, officers = teams_and_officers(self.runtime.database())
+        self.app.call_from_thread(self._ask_filters, teams, officers)
+
+    def _ask_filters(self, teams, officers) -> None:
+        f = self.filter
+        stages = sorted({d.stage for d in self.runtime.catalogue}, key=[d.stage for d in self.runtime.catalogue].index)
+        fields = [
+            Field("team", label(self.lang, "team"), f.team or "", choices=tuple((name, name) for _, name in teams), required=False),
+            Field("officer", label(self.lang, "officer"), f.officer or "", choices=tuple((f"{name} ({login})", login)
+                                                                                        for _, login, name, _ in officers), required=False),
+            Field("stage", label(self.lang, "stage"), f.stage or "", choices=tuple((s, s) for s in stages), required=False),
+            Field("tier", label(self.lang, "tier"), f.tier or "", choices=tuple((label(self.lang, t), t) for t in ("red", "yellow", "blue", "overdue")),
+                  required=False),
+        ]
+
+        def chosen(values: dict | None) -> None:
+            if values is None:
+                return
+            self.filter = replace(self.filter, **values)
+            self.first_row = 0
+            self.load()
+
+        self.app.push_screen(FormScreen(label(self.lang, "filters"), fields, lang=self.lang), chosen)

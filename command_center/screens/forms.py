@@ -1,0 +1,197 @@
+"""Modal forms: the login, a yes/no confirmation, and the one form every action uses.
+
+A form returns its values (or ``None`` when cancelled with Escape); the screen that opened
+it does the write in a worker and shows the data layer's refusal, if any, as a notification,
+so a form never half-writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from command_center.data.alerts import Actor, AlertError
+from command_center.data.engine import Database
+from command_center.data.users import authenticate
+
+FORM_CSS = """
+FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
+FormScreen > Vertical, LoginScreen > Vertical, ConfirmScreen > Vertical {
+    width: 72; height: auto; max-height: 90%; padding: 1 2; border: round $primary; background: $panel;
+}
+.form-title { text-style: bold; margin-bottom: 1; }
+.form-label { margin-top: 1; color: $text-muted; }
+.form-error { color: $error; margin-top: 1; }
+.form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
+.form-buttons Button { margin-left: 1; }
+"""
+TEXT = {
+    "zh": {"ok": "确定", "cancel": "取消 (Esc)", "required": "必填: {field}", "login": "登录", "login_title": "执行指挥中心 · 登录",
+           "login_id": "登录名 (承办人编号)", "password": "密码", "skip": "只读浏览 (Esc, 姓名遮蔽)", "checking": "正在核验…",
+           "yes": "是 (y)", "no": "否 (n)"},
+    "en": {"ok": "OK", "cancel": "Cancel (Esc)", "required": "Required: {field}", "login": "Log in", "login_title": "Command centre · Log in",
+           "login_id": "Login (officer id)", "password": "Password", "skip": "Read only (Esc, names masked)", "checking": "Checking…",
+           "yes": "Yes (y)", "no": "No (n)"},
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    value: str = ""
+    placeholder: str = ""
+    choices: tuple[tuple[str, object], ...] = ()  # a Select when given: (label, value)
+    required: bool = True
+    password: bool = False
+
+
+class FormScreen(ModalScreen[dict | None]):
+    """Fields, OK and Cancel; Enter in the last field submits, Escape cancels."""
+
+    DEFAULT_CSS = FORM_CSS
+    BINDINGS = [Binding("escape", "cancel", "取消 Cancel")]
+
+    def __init__(self, title: str, fields: list[Field], *, lang: str = "zh", note: str = ""):
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.note = note
+        self.t = TEXT[lang]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.form_title, classes="form-title")
+            if self.note:
+                yield Static(self.note)
+            for f in self.fields:
+                yield Label(f.label, classes="form-label")
+                if f.choices:
+                    yield Select(list(f.choices), value=f.value if f.value != "" else Select.BLANK, id=f"f-{f.key}",
+                                 allow_blank=not f.required)
+                else:
+                    yield Input(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.key}")
+            yield Static("", classes="form-error", id="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.t["ok"], variant="primary", id="ok")
+                yield Button(self.t["cancel"], id="cancel")
+
+    def values(self) -> dict:
+        found = {}
+        for f in self.fields:
+            widget = self.query_one(f"#f-{f.key}")
+            value = widget.value
+            found[f.key] = None if value is Select.BLANK else (value.strip() if isinstance(value, str) else value)
+        return found
+
+    def submit(self) -> None:
+        values = self.values()
+        missing = [f.label for f in self.fields if f.required and values[f.key] in (None, "")]
+        if missing:
+            self.query_one("#form-error", Static).update(self.t["required"].format(field=missing[0]))
+            return
+        self.dismiss(values)
+
+    @on(Input.Submitted)
+    def _entered(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.submit()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.submit()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    DEFAULT_CSS = FORM_CSS
+    BINDINGS = [Binding("y", "answer(True)", "是 Yes"), Binding("n,escape", "answer(False)", "否 No")]
+
+    def __init__(self, question: str, *, lang: str = "zh"):
+        super().__init__()
+        self.question = question
+        self.t = TEXT[lang]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.question, classes="form-title")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.t["yes"], variant="primary", id="yes")
+                yield Button(self.t["no"], id="no")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class LoginScreen(ModalScreen[Actor | None]):
+    """Officer id and password, checked against the salted hash in a worker (scrypt is slow
+    on purpose); Escape goes on read only, with personal names masked."""
+
+    DEFAULT_CSS = FORM_CSS
+    BINDINGS = [Binding("escape", "skip", "只读 Read only")]
+
+    def __init__(self, database: Database, *, lang: str = "zh"):
+        super().__init__()
+        self.database = database
+        self.t = TEXT[lang]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.t["login_title"], classes="form-title")
+            yield Label(self.t["login_id"], classes="form-label")
+            yield Input(id="login")
+            yield Label(self.t["password"], classes="form-label")
+            yield Input(password=True, id="password")
+            yield Static("", classes="form-error", id="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.t["login"], variant="primary", id="ok")
+                yield Button(self.t["skip"], id="cancel")
+
+    @on(Input.Submitted, "#login")
+    def _next(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        login = self.query_one("#login", Input).value.strip()
+        if not login:
+            self.query_one("#login", Input).focus()
+            return
+        self.query_one("#form-error", Static).update(self.t["checking"])
+        self.check(login, self.query_one("#password", Input).value)
+
+    @work(thread=True, exclusive=True, group="login")
+    def check(self, login: str, password: str) -> None:
+        try:
+            who = authenticate(self.database, login, password)
+        except AlertError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self.dismiss, who)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#form-error", Static).update(message)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+
+    @on(Button.Pressed, "#cancel")
+    def action_skip(self) -> None:
+        self.dismiss(None)
