@@ -23,7 +23,7 @@ LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({r
 
 
 class CommandCenterApp(App[None]):
-    BINDINGS = [Binding("q", "quit", "退出 Quit"), Binding("l", "login", "登录 Login")]
+    BINDINGS = [Binding("q", "quit", "退出 Quit")]
     COMMANDS = App.COMMANDS | {CaseProvider}
 
     def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None, *, start: str = "overview",
@@ -67,7 +67,7 @@ class CommandCenterApp(App[None]):
             self.call_from_thread(self.data_changed)
 
     def action_login(self) -> None:
-        if isinstance(self.screen, (LoginScreen, WallScreen)):
+        if isinstance(self.screen, LoginScreen):
             return
         self.push_screen(LoginScreen(self.runtime.database(), lang=self.runtime.lang), self._logged_in)
 

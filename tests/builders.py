@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from command_center.data import models as m
 from command_center.data.catalogue import load_catalogue
@@ -34,6 +34,9 @@ class Court:
                 {"id": 2, "login": "chief", "name": "李局长", "role": "chief", "team_id": None, "active": True},
                 {"id": 3, "login": "wall", "name": "大屏", "role": "wall", "team_id": None, "active": True},
             ])
+            if db.dialect == "postgresql":  # the ids above were explicit: later inserts take the next ones
+                for table in ("courts", "teams", "officers"):
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
 
     def case(self, filed_on: date, *, closed_on: date | None = None, closing_mode: str | None = None,
              term_extended_to: date | None = None, applicant_phone: str | None = "13800000000") -> int:

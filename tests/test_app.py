@@ -14,7 +14,7 @@ async def test_overview_shows_the_database_counts(runtime):
     database = runtime.database()
     generate(database, runtime.catalogue, runtime.calendar, cases=400, seed=3, now=NOW, court_name="示范人民法院")
     expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
-    app = make_app(runtime)
+    app = make_app(runtime, ask_login=False)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -36,10 +36,10 @@ async def test_overview_in_english(tmp_path):
     from command_center.runtime import Runtime
 
     runtime = Runtime.start(Settings(db=f"sqlite:///{tmp_path / 'en.sqlite3'}", lang="en"), Clock(NOW))
-    app = make_app(runtime)
+    app = make_app(runtime, ask_login=False)
     async with app.run_test(size=(120, 35)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert app.screen.query_one("#box-red", Static).border_title == "Red  > 3 months"
+        assert app.screen.query_one("#box-red", Static).border_title == "1 Red  > 3 months"
         assert str(app.screen.query_one("#box-new_cases_today", Static).render()) == "0 cases"
     runtime.close()

@@ -20,7 +20,8 @@ from command_center.data.alerts import ALERT_STATUSES, Actor, AlertError, AlertR
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
-from command_center.data.rules import Rules, open_node
+from command_center.data.rules import AD_HOC_CODE, Rules, open_node
+from command_center.data.supervision import ItemRow, items_of
 from command_center.data.wall import worst_nodes
 from command_center.data.workcal import Tier, tier_for
 
@@ -187,6 +188,7 @@ def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = Tru
 
 # -- one case ----------------------------------------------------------------------------------
 
+AD_HOC_STAGE = "临时督办"
 NODE_STATES = ("done", "active", "due_soon", "overdue", "not_started", "stopped")
 
 
@@ -247,6 +249,10 @@ class CaseDetail:
     alerts: list[AlertRow]
     locks: list[LockRow] = field(default_factory=list)
     history: list[AuditLine] = field(default_factory=list)
+    items: list[ItemRow] = field(default_factory=list)  # 临时督办
+
+    def item(self, subject_id: str) -> ItemRow | None:
+        return next((i for i in self.items if i.subject_id == subject_id), None)
 
     @property
     def lock(self) -> LockRow | None:
@@ -301,7 +307,8 @@ def case_detail(db: Database, catalogue: Catalogue, rules: Rules, case_id: int) 
         tier = None
         if state == "overdue" and n.due_date is not None:
             tier = (tier_for(n.due_date, rules.today) or Tier.OVERDUE).value
-        lines.append(NodeLine(n.node_code, catalogue[n.node_code].stage if n.node_code in catalogue else "", n.subject_id, state, tier,
+        stage = catalogue[n.node_code].stage if n.node_code in catalogue else AD_HOC_STAGE if n.node_code == AD_HOC_CODE else ""
+        lines.append(NodeLine(n.node_code, stage, n.subject_id, state, tier,
                               n.due_date, n.due_at, bool(n.provisional), n.started_at, n.completed_at))
     for d in catalogue:
         if d.code not in seen:
@@ -317,6 +324,7 @@ def case_detail(db: Database, catalogue: Catalogue, rules: Rules, case_id: int) 
         accounts=[tuple(r) for r in accounts], leads=[tuple(r) for r in leads],
         alerts=list_alerts(db, rules.now, case_no=head.case_no, statuses=ALERT_STATUSES),
         locks=list_locks(db, case_no=head.case_no, active_only=False), history=audit_trail(db, case_id=case_id),
+        items=items_of(db, case_id),
     )
 
 

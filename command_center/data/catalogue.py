@@ -29,6 +29,7 @@ STAGES_EN = {
     "案款": "Funds",
     "结案": "Closing",
     "归档": "Archiving",
+    "临时督办": "Ad-hoc supervision",
 }
 
 COLUMNS = (

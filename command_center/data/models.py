@@ -313,6 +313,23 @@ class CaseLock(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
 
 
+class SupervisionItem(Base):
+    """临时督办: an ad-hoc supervision item on a case (from a phone call, say).  It is also a node
+    instance (code ``DB``, subject ``DB<id>``, source ``manual``, due on ``due_at``), so the
+    recompute gives it the same due-soon / overdue alerts and lifecycle as any node."""
+
+    __tablename__ = "supervision_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    due_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    completion_note: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditEntry(Base):
     """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
 

@@ -33,6 +33,10 @@ RESPONSE_STATE_LABELS = {
 }
 #: Working days an officer has for the response once a light comes on (local default).
 RESPONSE_WORKDAYS = 3
+#: 临时督办: the node code of every ad-hoc supervision item (the catalogue's are N01…N47), and
+#: how long before its due date it counts as due soon
+AD_HOC_CODE = "DB"
+AD_HOC_WINDOW = Window(2, "wd")
 
 
 def open_node(nodes) -> ColumnElement[bool]:
@@ -69,6 +73,7 @@ class Rules:
         groups: dict[datetime, list[str]] = defaultdict(list)
         for node in catalogue:
             groups[window_end(node.due_soon, now, calendar)].append(node.code)
+        groups[window_end(AD_HOC_WINDOW, now, calendar)].append(AD_HOC_CODE)
         response_due, _ = calendar.nth_workday_after(today, RESPONSE_WORKDAYS)
         return cls(
             now=now,

@@ -19,8 +19,10 @@ from command_center.clock import parse_instant
 from command_center.data import alerts as alert_actions
 from command_center.data import locks as lock_actions
 from command_center.data.alerts import AlertError, AlertRow
+from command_center.data.catalogue import STAGES_EN
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
-from command_center.data.rules import RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules
+from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules
+from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
@@ -34,9 +36,12 @@ ACTION_TEXT = {
            "until": "静默至 (YYYY-MM-DD)", "reason": "理由", "escalate": "上报院领导", "escalate_note": "需要领导决定的事项",
            "reassign": "改派案件", "unlock": "解除程序锁死", "request_unlock": "申请解锁", "reject_unlock": "驳回解锁申请",
            "unlock_or_reject": "同意解锁或驳回", "not_locked": "该案未被锁死", "no_response": "该预警无需应对或已提交",
-           "no_review": "没有待审核的应对", "bad_date": "日期格式应为 2026-11-20",
+           "no_review": "没有待审核的应对", "bad_date": "日期格式应为 2026-11-20", "supervise": "临时督办", "description": "督办事项",
+           "due_date": "办理期限 (YYYY-MM-DD)", "assignee": "承办人", "created": "交办", "complete": "督办事项办结",
+           "not_item": "请先在时间线上选中一条临时督办 (DB)",
            "done": {"ack": "已认领", "response": "应对已提交", "review": "审核已记录", "silence": "已静默", "escalate": "已上报 {n} 位院领导",
-                    "reassign": "已改派", "unlock": "已解锁", "request_unlock": "已申请解锁", "reject_unlock": "已驳回解锁申请"}},
+                    "reassign": "已改派", "unlock": "已解锁", "request_unlock": "已申请解锁", "reject_unlock": "已驳回解锁申请",
+                    "supervise": "已创建临时督办 (下次重算生成预警)", "complete": "督办事项已办结"}},
     "en": {"ack": "Acknowledge this alert?", "explanation": "Submit the written explanation", "report": "Record the in-person report",
            "interview": "Record the interview and open the special review", "note": "Explanation", "report_date": "Report date (YYYY-MM-DD)",
            "reporter": "Reported by", "report_to": "Reported to", "report_note": "What was reported", "interview_date": "Interview date (YYYY-MM-DD)",
@@ -45,10 +50,13 @@ ACTION_TEXT = {
            "until": "Silence until (YYYY-MM-DD)", "reason": "Reason", "escalate": "Escalate to the chief", "escalate_note": "What the chief should decide",
            "reassign": "Reassign the case", "unlock": "Unlock the case", "request_unlock": "Ask for the unlock", "reject_unlock": "Reject the unlock request",
            "unlock_or_reject": "Unlock or reject", "not_locked": "The case is not locked", "no_response": "No response due, or already submitted",
-           "no_review": "No response waiting for review", "bad_date": "A date looks like 2026-11-20",
+           "no_review": "No response waiting for review", "bad_date": "A date looks like 2026-11-20", "supervise": "Ad-hoc supervision",
+           "description": "What is to be done", "due_date": "Due date (YYYY-MM-DD)", "assignee": "Assignee", "created": "Created",
+           "complete": "Complete the supervision item", "not_item": "Select an ad-hoc item (DB) in the timeline first",
            "done": {"ack": "Acknowledged", "response": "Response submitted", "review": "Review recorded", "silence": "Silenced",
                     "escalate": "Escalated to {n} chiefs", "reassign": "Reassigned", "unlock": "Unlocked", "request_unlock": "Unlock requested",
-                    "reject_unlock": "Unlock request rejected"}},
+                    "reject_unlock": "Unlock request rejected", "supervise": "Supervision item created (alerted from the next recompute)",
+                    "complete": "Supervision item completed"}},
 }
 SECTION_ROWS = 20  # per section of the side panel; the rest is counted
 
@@ -64,7 +72,10 @@ class CaseScreen(Screen[None]):
         Binding("u", "escalate", "上报 Escalate"),
         Binding("g", "reassign", "改派 Reassign"),
         Binding("k", "lock", "锁死/解锁 Lock"),
+        Binding("t", "supervise", "临时督办 Ad hoc"),
+        Binding("x", "complete_item", "督办办结 Done", show=False),
         Binding("r", "reload", "刷新 Refresh"),
+        Binding("l", "app.login", "登录 Login"),
     ]
 
     def __init__(self, runtime: Runtime, case_id: int):
@@ -118,7 +129,8 @@ class CaseScreen(Screen[None]):
         for line in detail.nodes:
             stage = stages.get(line.stage)
             if stage is None:
-                stage = stages[line.stage] = tree.root.add(line.stage or "—", expand=True)
+                title = STAGES_EN.get(line.stage, line.stage) if self.lang == "en" else line.stage
+                stage = stages[line.stage] = tree.root.add(title or "—", expand=True)
             leaf = stage.add_leaf(self.node_text(line), data=line)
             if keep and (line.code, line.subject_id) == keep:
                 target = leaf
@@ -127,7 +139,7 @@ class CaseScreen(Screen[None]):
             running = (leaf for leaf in _leaves(tree) if leaf.data.state in ("due_soon", "active"))
             target = min(overdue, key=lambda leaf: leaf.data.due_at) if overdue else next(running, None)
         if target is not None:
-            tree.move_cursor(target)
+            tree.call_after_refresh(tree.move_cursor, target)  # a node has its line only once the tree is laid out
             self.select(target.data)
         self.query_one("#sections", Static).update(self.sections_text(detail))
 
@@ -153,7 +165,8 @@ class CaseScreen(Screen[None]):
 
     def node_text(self, line: NodeLine) -> Text:
         cat = self.runtime.catalogue
-        name = cat[line.code].label(self.lang) if line.code in cat else line.code
+        item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
+        name = cat[line.code].label(self.lang) if line.code in cat else item.description[:24] if item else line.code
         t = Text(f"{line.code} {name}")
         if line.subject_id:
             t.append(f" [{line.subject_id}]", style="dim")
@@ -189,6 +202,13 @@ class CaseScreen(Screen[None]):
             t.append("、".join(d.materials) + "\n")
         t.append(f"{label(lang, 'started')}: {_when(line.started_at)}   {label(lang, 'due')}: {line.due_date or '—'}"
                  f"{label(lang, 'provisional') if line.provisional else ''}   {label(lang, 'completed')}: {_when(line.completed_at)}\n")
+        item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
+        if item is not None:
+            t.append(f"{self.a['supervise']} #{item.id}: ", style="bold")
+            t.append(f"{item.description}\n{self.a['assignee']}: {item.assignee}   {self.a['created']}: {item.created_by} "
+                     f"{_when(item.created_at)}\n")
+            if item.completed_at:
+                t.append(f"{label(lang, 'completed')}: {_when(item.completed_at)} {item.completion_note or ''}\n", style="green")
         alert = self.alert_of(line)
         if alert is None:
             t.append(label(lang, "no_alert"), style="dim")
@@ -201,8 +221,8 @@ class CaseScreen(Screen[None]):
         today = local_date(self.runtime.clock.now())
         t = Text(f"{label(lang, 'alerts')}: ", style="bold")
         tier = a.tier or a.rule
-        t.append(label(lang, tier) if a.tier else a.rule, style=LIGHT_STYLE.get(tier, ""))
-        t.append(f"  {label(lang, 'status')}: {a.status}")
+        t.append(label(lang, tier), style=LIGHT_STYLE.get(tier, ""))
+        t.append(f"  {label(lang, 'status')}: {label(lang, a.status)}")
         if a.status == "silenced" and a.silenced_until:
             t.append(f" → {a.silenced_until.astimezone(TZ):%Y-%m-%d} ({a.silence_reason})")
         if a.response_kind:
@@ -223,8 +243,15 @@ class CaseScreen(Screen[None]):
             if len(rows) > SECTION_ROWS:
                 t.append(f"  … +{len(rows) - SECTION_ROWS}\n", style="dim")
 
-        section("alerts", d.alerts, lambda a: f"{a.node_code}{'[' + a.subject_id + ']' if a.subject_id else ''} {a.rule} "
-                                              f"{a.tier or ''} {a.status}" + (f" · {a.response_status}" if a.response_status else ""))
+        today = local_date(self.runtime.clock.now())
+
+        def alert_line(a: AlertRow) -> str:
+            state = a.response_state(today)
+            response = f" · {RESPONSE_LABELS[lang][a.response_kind]} {RESPONSE_STATE_LABELS[lang][state]}" if state else ""
+            subject = f"[{a.subject_id}]" if a.subject_id else ""
+            return f"{a.node_code}{subject} {label(lang, a.tier or a.rule)} {label(lang, a.status)}{response}"
+
+        section("alerts", d.alerts, alert_line)
         section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
         section("assets", d.assets, lambda a: f"{a[0]}  {a[1]}  {a[2]}  {a[3] or ''}  {a[4] or ''}")
         section("accounts", d.accounts, lambda a: f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}" + (f" (released {a[5]})" if a[5] else ""))
@@ -395,6 +422,43 @@ class CaseScreen(Screen[None]):
             # the data layer refuses an officer's unlock; an officer asks for it instead
             self._form(a["request_unlock"], [Field("reason", a["reason"])], lambda v: self.run_action(
                 "request_unlock", lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
+
+
+    @work(thread=True, exclusive=True, group="case-supervise")
+    def action_supervise(self) -> None:
+        _, officers = teams_and_officers(self.runtime.database())
+        self.app.call_from_thread(self._supervise, officers)
+
+    def _supervise(self, officers) -> None:
+        who, d = self._who(), self.detail
+        if who is None or d is None:
+            return
+        a, db = self.a, self.runtime.database()
+        fields = [Field("description", a["description"]),
+                  Field("assignee", label(self.lang, "officer"), d.officer_id or "",
+                        choices=tuple((f"{name} ({login})", oid) for oid, login, name, _ in officers)),
+                  Field("due", a["due_date"], f"{local_date(self._now())}")]
+
+        def submit(v: dict) -> None:
+            if not _is_date(v["due"]):
+                self.notify(a["bad_date"], severity="error")
+                return
+            due = parse_instant(v["due"]).date()
+            self.run_action("supervise", lambda: create_item(db, d.id, who, self._now(), description=v["description"],
+                                                             assignee_id=v["assignee"], due=due))
+        self._form(a["supervise"], fields, submit)
+
+    def action_complete_item(self) -> None:
+        who, d, line = self._who(), self.detail, self.selected
+        if who is None or d is None:
+            return
+        item = d.item(line.subject_id) if line is not None and line.code == AD_HOC_CODE else None
+        if item is None:
+            self.notify(self.a["not_item"], severity="warning")
+            return
+        db = self.runtime.database()
+        self._form(self.a["complete"], [Field("note", self.a["note"])], lambda v: self.run_action(
+            "complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])))
 
 
 def _leaves(tree: Tree):

@@ -37,6 +37,7 @@ class CaseListScreen(Screen[None]):
         Binding("n", "page(1)", "下一页 Next"),
         Binding("p", "page(-1)", "上一页 Prev"),
         Binding("r", "reload", "刷新 Refresh"),
+        Binding("l", "app.login", "登录 Login"),
     ]
 
     def __init__(self, runtime: Runtime, flt: CaseFilter):

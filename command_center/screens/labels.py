@@ -44,6 +44,7 @@ LABELS = {
         "history": "History", "none": "none", "login_first": "Log in first (l)", "logged_in": "Logged in: {login} ({role})",
         "not_logged_in": "Not logged in · read only · names masked", "no_alert": "No alert on this node", "saved": "Saved",
         "response": "Response", "status": "Status",
+        "open": "open", "acknowledged": "acknowledged", "silenced": "silenced", "resolved": "resolved",
     },
 }
 

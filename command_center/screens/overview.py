@@ -82,6 +82,7 @@ class OverviewScreen(Screen[None]):
     CSS_PATH = "overview.tcss"
     BINDINGS = [
         Binding("r", "refresh", "刷新 Refresh"),
+        Binding("l", "app.login", "登录 Login"),
         *[Binding(str(place), f"open_box({place})", "打开 Open", show=False) for place in range(1, len(BOXES) + 1)],
         Binding("left,up", "app.focus_previous", "", show=False),
         Binding("right,down", "app.focus_next", "", show=False),

@@ -1,0 +1,93 @@
+"""临时督办: ad-hoc supervision items, e.g. after a phone call to the command centre.
+
+An item is written with a node instance of its own (code ``DB``, subject ``DB<id>``, source
+``manual``, due at the end of its due date), so the recompute treats it like any other
+deadline: due soon within two working days (it shows on the wall's due-soon panel), then
+overdue with its tiers and the response each tier demands, and resolved once the item is
+completed.  Creating and completing are audited and need an officer, chief or admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import insert, select, update
+
+from command_center.data import models as m
+from command_center.data.alerts import Actor, AlertError, require
+from command_center.data.engine import Database
+from command_center.data.rules import AD_HOC_CODE
+from command_center.data.workcal import end_of_day, local_date
+
+ITEMS = m.SupervisionItem.__table__
+NODES = m.NodeInstance.__table__
+CASES = m.Case.__table__
+OFFICERS = m.Officer.__table__
+AUDIT = m.AuditEntry.__table__
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    id: int
+    subject_id: str
+    description: str
+    assignee: str
+    due_at: datetime
+    created_by: str
+    created_at: datetime
+    completed_at: datetime | None
+    completion_note: str | None
+
+
+def subject_of(item_id: int) -> str:
+    return f"{AD_HOC_CODE}{item_id}"
+
+
+def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date) -> int:
+    require(who, ("officer", "chief", "admin"), "create supervision items")
+    if not description or not description.strip():
+        raise AlertError("a supervision item needs a description")
+    if due < local_date(now):
+        raise AlertError(f"the due date {due} is in the past")
+    with db.engine.begin() as conn:
+        if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
+            raise AlertError(f"no case with id {case_id}")
+        active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
+        if not active:
+            raise AlertError("the assignee is not an active officer")
+        due_at = end_of_day(due)
+        item_id = conn.execute(insert(ITEMS).values(case_id=case_id, description=description.strip(), assignee_id=assignee_id, due_at=due_at,
+                                                    created_by=who.login, created_at=now).returning(ITEMS.c.id)).scalar_one()
+        # due_at / due_date are written too, so the deadline shows before the next recompute
+        conn.execute(insert(NODES).values(case_id=case_id, node_code=AD_HOC_CODE, subject_id=subject_of(item_id), started_at=now,
+                                          due_override=due_at, due_at=due_at, due_date=due, provisional=False, source="manual"))
+        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="supervision.created", entity="supervision_item",
+                                          entity_id=str(item_id), case_id=case_id,
+                                          detail={"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()}))
+    return item_id
+
+
+def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: str) -> None:
+    """Mark the item done; the next recompute resolves its alert."""
+    require(who, ("officer", "chief", "admin"), "complete supervision items")
+    if not note or not note.strip():
+        raise AlertError("say what was done")
+    with db.engine.begin() as conn:
+        case_id = conn.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.completed_at.is_(None))
+                               .values(completed_at=now, completion_note=note.strip()).returning(ITEMS.c.case_id)).scalar_one_or_none()
+        if case_id is None:
+            raise AlertError(f"supervision item {item_id} does not exist or is completed already")
+        conn.execute(update(NODES).where(NODES.c.case_id == case_id, NODES.c.node_code == AD_HOC_CODE,
+                                         NODES.c.subject_id == subject_of(item_id)).values(completed_at=now))
+        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="supervision.completed", entity="supervision_item",
+                                          entity_id=str(item_id), case_id=case_id, detail={"note": note.strip()}))
+
+
+def items_of(db: Database, case_id: int) -> list[ItemRow]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(ITEMS, OFFICERS.c.name.label("assignee_name"))
+                            .select_from(ITEMS.join(OFFICERS, OFFICERS.c.id == ITEMS.c.assignee_id))
+                            .where(ITEMS.c.case_id == case_id).order_by(ITEMS.c.id)).all()
+    return [ItemRow(r.id, subject_of(r.id), r.description, r.assignee_name, r.due_at, r.created_by, r.created_at, r.completed_at,
+                    r.completion_note) for r in rows]

@@ -1,0 +1,329 @@
+"""Issue 6: login, the drill-down from the overview to a node card, and the actions on it.
+
+The pilot tests walk the screens as an officer would and then read the database: the alert's
+state, its actions and the audit log.  Roles are checked again directly in the data layer.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+from textual.widgets import DataTable, Static, Tree
+
+from command_center.app import make_app
+from command_center.cli import cli
+from command_center.data import alerts as al
+from command_center.data import locks
+from command_center.data import models as m
+from command_center.data.cases import CaseFilter, case_detail, find_cases, list_cases
+from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
+from command_center.data.supervision import complete_item, create_item
+from command_center.data.users import LoginFailed, UserError, add_user, authenticate, disable_user, set_password, verify_password
+from command_center.data.wall import wall_data
+from command_center.data.workcal import end_of_day
+from command_center.jobs.recompute import recompute
+from command_center.screens.case import CaseScreen
+from command_center.screens.case_list import CaseListScreen
+from command_center.screens.forms import ConfirmScreen, FormScreen, LoginScreen
+from tests.builders import CALENDAR, CATALOGUE, Court, at
+from tests.conftest import NOW
+
+PASSWORD = "correct-horse"
+AUDIT = m.AuditEntry.__table__
+
+
+@pytest.fixture
+def court(runtime):
+    """Two cases of the builders' court: one blue (N09 due 2026-10-09), one red (N09 due 2026-07-01),
+    with the officer ``zhang`` and the chief ``chief`` given a password."""
+    db = runtime.database()
+    court = Court(db)
+    for filed, due in ((date(2026, 11, 19), date(2026, 10, 9)), (date(2026, 11, 18), date(2026, 7, 1))):
+        case_id = court.case(filed)
+        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(due - timedelta(days=10), 9),
+                  due_override=end_of_day(due), source="imported")
+        court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赵被执", kind="person")
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    for login in ("zhang", "chief", "wall"):
+        set_password(db, login, PASSWORD, NOW)
+    return court
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def login(pilot, who: str, password: str = PASSWORD) -> None:
+    app = pilot.app
+    if not isinstance(app.screen, LoginScreen):
+        await pilot.press("l")
+        await pilot.pause()
+    assert isinstance(app.screen, LoginScreen)
+    await pilot.press(*who, "enter")
+    await pilot.pause()
+    await pilot.press(*password, "enter")
+    await settle(pilot)
+
+
+def notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_login_red_panel_list_case_card_explanation_accept(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "zhang", "wrong password")
+        assert isinstance(app.screen, LoginScreen), "a wrong password keeps the login open"
+        assert "登录名或密码不正确" in str(app.screen.query_one("#form-error", Static).render())
+        await pilot.press(*PASSWORD, "enter")
+        await settle(pilot)
+        assert app.actor is not None and app.actor.login == "zhang"
+
+        await pilot.press("3")  # the blue panel
+        await settle(pilot)
+        assert isinstance(app.screen, CaseListScreen)
+        table = app.screen.query_one("#cases", DataTable)
+        assert table.row_count == 1
+        assert table.get_row_at(0)[0] == "（2026）内0425执1号"
+        assert table.get_row_at(0)[1] == "赵被执", "logged in: the name is shown in full"
+
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        card = str(screen.query_one("#card", Static).render())
+        assert "三明确 · N09" in card and "时限" in card and "动作" in card and "材料" in card
+        assert "电子说明 · 未提交" in card
+
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press(*"被执行人下落不明", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        (alert,) = al.list_alerts(db, NOW, tier="blue")
+        assert alert.response_status == "submitted"
+        assert "已提交待审" in str(app.screen.query_one("#card", Static).render())
+
+        await login(pilot, "chief")
+        assert app.actor.login == "chief"
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("tab", *"同意", "enter")
+        await settle(pilot)
+        (alert,) = al.list_alerts(db, NOW, tier="blue")
+        assert alert.response_status == "accepted"
+        assert "已完成" in str(app.screen.query_one("#card", Static).render())
+
+        await pilot.press("escape")
+        assert isinstance(app.screen, CaseListScreen)
+        await pilot.press("escape")
+        assert app.screen.query("#figures"), "Escape goes back one level at a time, to the overview"
+
+    kinds = [kind for _, kind, _, _ in al.history(db, alert.id)]
+    assert kinds == ["opened", "response_submitted", "response_accepted"]
+    audit = court.rows(m.AuditEntry, AUDIT.c.entity == "alert")
+    assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.response_submitted"), ("chief", "alert.response_accepted")]
+    assert audit[0].detail == {"note": "被执行人下落不明"}
+
+
+async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_message(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "zhang")
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        # meanwhile, in another session, the chief acknowledges the same alert
+        (alert,) = al.list_alerts(db, NOW, tier="blue")
+        al.acknowledge(db, alert.id, alert.version, al.actor(db, "chief"), NOW)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert any("changed by someone else" in note for note in notes(app))
+    (alert,) = al.list_alerts(db, NOW, tier="blue")
+    assert alert.status == "acknowledged"
+    assert [(a.actor, a.action) for a in court.rows(m.AuditEntry, AUDIT.c.entity == "alert")] == [("chief", "alert.acknowledged")]
+
+
+async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_layer(court, runtime):
+    db = runtime.database()
+    officer = al.actor(db, "zhang")
+    (lock,) = locks.list_locks(db)
+    (red,) = al.list_alerts(db, NOW, tier="red")
+    with pytest.raises(al.NotAllowed):
+        al.silence(db, red.id, red.version, officer, NOW, NOW + timedelta(days=3), "等待")
+    with pytest.raises(al.NotAllowed):
+        locks.unlock(db, lock.id, lock.version, officer, NOW, "已整改")
+
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "zhang")
+        await pilot.press("1", "enter")  # the red case
+        await settle(pilot)
+        assert "程序锁死" in str(app.screen.query_one("#case-head", Static).render())
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"2026-12-01", "enter", *"等待", "enter")
+        await settle(pilot)
+        assert any("may not silence" in note for note in notes(app))
+        # an officer's k asks for the unlock instead; only the chief's k unlocks
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press(*"已整改", "enter")
+        await settle(pilot)
+        assert "已申请解锁" in str(app.screen.query_one("#case-head", Static).render())
+    (red,) = al.list_alerts(db, NOW, tier="red")
+    assert red.status == "open"
+    (lock,) = locks.list_locks(db)
+    assert (lock.active, lock.request_status, lock.requested_by) == (True, "pending", "张承办")
+
+
+async def test_before_login_names_are_masked_and_the_palette_finds_by_case_number_only(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # read only
+        assert app.actor is None
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen.query_one("#cases", DataTable).get_row_at(0)[1] == "赵**"
+        await pilot.press("enter")
+        await settle(pilot)
+        head = str(app.screen.query_one("#case-head", Static).render())
+        assert "赵**" in head and "赵被执" not in head
+        await pilot.press("a")  # an action asks for the login first
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+    assert [c for _, c, _ in find_cases(db, "赵被", by_party=False)] == []
+    assert [c for _, c, _ in find_cases(db, "赵被")] == ["（2026）内0425执1号", "（2026）内0425执2号"]
+    assert [c for _, c, _ in find_cases(db, "执2号", by_party=False)] == ["（2026）内0425执2号"]
+
+
+async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_by_stage(court, runtime):
+    app = make_app(runtime, ask_login=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "enter")  # overdue nodes → the worst case (red, due 07-01) → its card
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        assert "（2026）内0425执2号" in str(screen.query_one("#case-head", Static).render())
+        tree = screen.query_one("#timeline", Tree)
+        stages = [str(node.label) for node in tree.root.children]
+        assert stages[:3] == ["立案", "调查", "控制"]
+        assert sum(len(stage.children) for stage in tree.root.children) == 47, "every catalogue node, not started ones too"
+        assert tree.cursor_node.data.code == "N09" and tree.cursor_node.data.tier == "red"
+        await pilot.press("up")  # moving in the timeline changes the card
+        await pilot.pause()
+        assert "N08" in str(screen.query_one("#card", Static).render())
+
+
+def test_case_list_pages_sorts_and_filters(court, runtime):
+    db = runtime.database()
+    rules = Rules.at(NOW, CATALOGUE, CALENDAR)
+    page = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"))
+    assert page.total == 2
+    assert [(r.case_no, r.tier, r.overdue_days, r.locked) for r in page.rows] == [
+        ("（2026）内0425执2号", "red", 142, True), ("（2026）内0425执1号", "blue", 42, False)]
+    reverse = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"), descending=False)
+    assert [r.case_no for r in reverse.rows] == ["（2026）内0425执1号", "（2026）内0425执2号"]
+    second = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"), offset=1, limit=1)
+    assert (second.total, [r.case_no for r in second.rows]) == (2, ["（2026）内0425执1号"])
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", stage="调查")).total == 2
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", stage="立案")).total == 0
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", tier="blue")).total == 1
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="执1")).total == 1
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="%")).total == 0, "LIKE wildcards are literal"
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", officer="zhang", team="普执一组")).total == 2
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", team="没有这个组")).total == 0
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="new")).total == 0
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="red")).total == 1
+
+
+def test_passwords_logins_and_the_user_commands(court, runtime):
+    db = runtime.database()
+    stored = court.rows(m.Officer, m.Officer.__table__.c.login == "zhang")[0].password_hash
+    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "x", stored)
+    assert authenticate(db, "zhang", PASSWORD).role == "officer"
+    for who, password in (("zhang", "nope-nope"), ("nobody", PASSWORD)):
+        with pytest.raises(LoginFailed):
+            authenticate(db, who, password)
+    with pytest.raises(UserError, match="at least 8"):
+        add_user(db, "wang", "王", "officer", "short", NOW)
+    with pytest.raises(UserError, match="exists already"):
+        add_user(db, "zhang", "张", "officer", PASSWORD, NOW)
+    disable_user(db, "zhang", NOW)
+    with pytest.raises(LoginFailed):
+        authenticate(db, "zhang", PASSWORD)
+
+    runner = CliRunner()
+    base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
+    result = runner.invoke(cli, [*base, "user", "add", "wang", "--name", "王承办", "--team", "普执一组"],
+                           env={"COMMAND_CENTER_PASSWORD": "wang-password"})
+    assert result.exit_code == 0, result.output
+    assert authenticate(db, "wang", "wang-password").role == "officer"
+    result = runner.invoke(cli, [*base, "user", "add", "li", "--team", "无此组"], env={"COMMAND_CENTER_PASSWORD": "li-password"})
+    assert result.exit_code == 1 and "no team '无此组'" in result.output
+    result = runner.invoke(cli, [*base, "user", "passwd", "wang"], input="new-password\nnew-password\n")
+    assert result.exit_code == 0, result.output
+    assert authenticate(db, "wang", "new-password").login == "wang"
+    result = runner.invoke(cli, [*base, "--lang", "en", "audit", "--json"])
+    actions = [(e["actor"], e["action"], e["entity_id"]) for e in json.loads(result.output)]
+    me = f"cli:{getpass.getuser()}"
+    assert actions[:2] == [(me, "user.password_changed", "wang"), (me, "user.added", "wang")]
+    assert ("system", "lock.locked", "1") in actions
+    result = runner.invoke(cli, [*base, "audit", "--case", "(2026)内0425执2号"])
+    assert result.exit_code == 0 and "lock.locked" in result.output and "user." not in result.output
+
+
+def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_resolved(court, runtime):
+    db = runtime.database()
+    officer, wall = al.actor(db, "zhang"), al.actor(db, "wall")
+    case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
+    before = indicators(db, CATALOGUE, CALENDAR, NOW).due_soon_nodes
+    with pytest.raises(al.NotAllowed):
+        create_item(db, case_id, wall, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 23))
+    with pytest.raises(al.AlertError, match="in the past"):
+        create_item(db, case_id, officer, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 19))
+    item_id = create_item(db, case_id, officer, NOW, description="申请人来电: 查询车辆扣押进展", assignee_id=1, due=date(2026, 11, 23))
+
+    # Monday 11-23 is within two working days of Friday 11-20: due soon, on the wall and in the indicators
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    (alert,) = [a for a in al.list_alerts(db, NOW, rule="due_soon") if a.node_code == "DB"]
+    assert (alert.subject_id, alert.due_date) == (f"DB{item_id}", date(2026, 11, 23))
+    assert indicators(db, CATALOGUE, CALENDAR, NOW).due_soon_nodes == before + 1
+    soon = wall_data(db, CATALOGUE, CALENDAR, NOW).due_soon
+    assert [(s.case_no, s.node_code) for s in soon if s.node_code == "DB"] == [("（2026）内0425执1号", "DB")]
+
+    # five weeks later it is blue and demands the written explanation, like any node
+    later = NOW + timedelta(days=35)
+    recompute(db, CATALOGUE, CALENDAR, later)
+    (alert,) = [a for a in al.list_alerts(db, later, tier="blue") if a.node_code == "DB"]
+    assert alert.response_kind == "explanation"
+    complete_item(db, item_id, officer, later, "已电话回复申请人")
+    with pytest.raises(al.AlertError, match="completed already"):
+        complete_item(db, item_id, officer, later, "again")
+    recompute(db, CATALOGUE, CALENDAR, later)
+    assert [a.node_code for a in al.list_alerts(db, later) if a.node_code == "DB"] == []
+    detail = case_detail(db, CATALOGUE, Rules.at(later, CATALOGUE, CALENDAR), case_id)
+    (line,) = [n for n in detail.nodes if n.code == "DB"]
+    assert (line.stage, line.state, detail.item(line.subject_id).completion_note) == ("临时督办", "done", "已电话回复申请人")
+    assert [e.action for e in detail.history if e.entity == "supervision_item"] == ["supervision.completed", "supervision.created"]
