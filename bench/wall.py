@@ -73,6 +73,19 @@ def prepare(url: str, cases: int) -> None:
         db.dispose()
 
 
+def bench_url(backend: str, cases: int, keep: Path, pg: str) -> str:
+    """The demo database of N cases the benchmarks share: a SQLite file in ``keep``, or the
+    PostgreSQL database ``cc_bench_<cases>`` on the server ``pg`` (created when missing)."""
+    if backend == "sqlite":
+        keep.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{keep / f'wall_{cases}.sqlite3'}"
+    name = f"cc_bench_{cases}"
+    with psycopg.connect(pg, autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute(f'CREATE DATABASE "{name}"')
+    return make_url(pg).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+
+
 def rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -150,28 +163,31 @@ async def measure(url: str, refreshes: int) -> None:
         runtime.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=int, nargs="+", default=[100_000, 1_000_000])
+def parser_for(doc: str, cases: list[int]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, nargs="+", default=cases)
     parser.add_argument("--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
-    parser.add_argument("--refreshes", type=int, default=360)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/cc-bench"), help="Folder of the SQLite files.")
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
+    return parser
+
+
+def prepared(args: argparse.Namespace):
+    """Each (cases, backend) of the command line: its demo database, ready, by URL."""
     for cases in args.cases:
         for backend in args.backend:
-            if backend == "sqlite":
-                args.keep.mkdir(parents=True, exist_ok=True)
-                url = f"sqlite:///{args.keep / f'wall_{cases}.sqlite3'}"
-            else:
-                name = f"cc_bench_{cases}"
-                with psycopg.connect(args.pg, autocommit=True) as admin:
-                    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-                        admin.execute(f'CREATE DATABASE "{name}"')
-                url = make_url(args.pg).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+            url = bench_url(backend, cases, args.keep, args.pg)
             print(f"{backend}, {cases:,} cases:", flush=True)
             prepare(url, cases)
-            asyncio.run(measure(url, args.refreshes))
+            yield url
+
+
+def main() -> None:
+    parser = parser_for(__doc__, [100_000, 1_000_000])
+    parser.add_argument("--refreshes", type=int, default=360)
+    args = parser.parse_args()
+    for url in prepared(args):
+        asyncio.run(measure(url, args.refreshes))
 
 
 if __name__ == "__main__":
