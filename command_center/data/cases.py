@@ -137,8 +137,8 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
         "officer": [officer.c.name.is_(None), officer.c.name if descending else officer.c.name.desc(), node.c.due_date],
         "case_no": [CASES.c.case_no if descending else CASES.c.case_no.desc()],
     }[sort]
-    if flt.scope == "due_soon" and sort == "days":
-        order = [node_due_at]
+    if flt.scope == "due_soon" and sort == "days":  # the soonest first
+        order = [node_due_at if descending else node_due_at.desc()]
     query = (
         select(CASES.c.id, CASES.c.case_no, CASES.c.amount, CASES.c.filed_on, TEAMS.c.name.label("team"), officer.c.name.label("officer"),
                _first_debtor(CASES.c.id).label("debtor"), node.c.node_code, node.c.due_date, node_due_at.label("due_at"),
