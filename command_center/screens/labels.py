@@ -24,6 +24,7 @@ LABELS = {
         "alerts": "预警", "funds": "案款", "assets": "查扣财产", "accounts": "冻结账户", "leads": "财产线索", "history": "操作记录",
         "none": "无", "login_first": "请先登录 (l)", "logged_in": "已登录: {login} ({role})", "not_logged_in": "未登录 · 只读 · 姓名已遮蔽",
         "no_alert": "该节点没有预警", "saved": "已保存", "response": "应对", "status": "状态",
+        "open": "待处理", "acknowledged": "已认领", "silenced": "已静默", "resolved": "已解除",
     },
     "en": {
         "case_no": "Case", "debtor": "Debtor", "team": "Team", "officer": "Officer", "amount": "Amount", "node": "Node",
