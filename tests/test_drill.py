@@ -327,3 +327,11 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     (line,) = [n for n in detail.nodes if n.code == "DB"]
     assert (line.stage, line.state, detail.item(line.subject_id).completion_note) == ("临时督办", "done", "已电话回复申请人")
     assert [e.action for e in detail.history if e.entity == "supervision_item"] == ["supervision.completed", "supervision.created"]
+
+
+def test_every_drill_down_label_exists_in_both_languages():
+    from command_center.screens.case import ACTION_TEXT
+    from command_center.screens.labels import LABELS
+
+    assert set(LABELS["zh"]) == set(LABELS["en"])
+    assert set(ACTION_TEXT["zh"]) == set(ACTION_TEXT["en"]) and set(ACTION_TEXT["zh"]["done"]) == set(ACTION_TEXT["en"]["done"])
