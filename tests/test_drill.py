@@ -335,3 +335,28 @@ def test_every_drill_down_label_exists_in_both_languages():
 
     assert set(LABELS["zh"]) == set(LABELS["en"])
     assert set(ACTION_TEXT["zh"]) == set(ACTION_TEXT["en"]) and set(ACTION_TEXT["zh"]["done"]) == set(ACTION_TEXT["en"]["done"])
+
+
+async def test_the_red_panel_walk_records_the_interview_and_the_chiefs_acceptance(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "zhang")
+        await pilot.press("1", "enter")  # red panel → its case → the red node's card
+        await settle(pilot)
+        assert "约谈+专项评查 · 未提交" in str(app.screen.query_one("#card", Static).render())
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter", *"张承办", "enter", *"N09 超期", "enter", *"已约谈", "enter")  # date kept as today
+        await settle(pilot)
+        await login(pilot, "chief")
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+    (red,) = al.list_alerts(db, NOW, tier="red")
+    assert red.response_status == "accepted"
+    audit = court.rows(m.AuditEntry, AUDIT.c.entity == "alert")
+    assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.response_submitted"), ("chief", "alert.response_accepted")]
+    assert audit[0].detail["note"] == "约谈日期: 2026-11-20; 约谈对象: 张承办; 专项评查事项: N09 超期; 说明内容: 已约谈"

@@ -338,7 +338,7 @@ class CaseScreen(Screen[None]):
             if "date" in values and not _is_date(values["date"]):
                 self.notify(a["bad_date"], severity="error")
                 return
-            text = values["note"] if kind == "explanation" else "; ".join(f"{f.label}: {values[f.key]}" for f in fields)
+            text = values["note"] if kind == "explanation" else "; ".join(f"{f.label.split(' (')[0]}: {values[f.key]}" for f in fields)  # without the format hint
             self.run_action("response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text))
         self._form(a[kind], fields, submit)
 
