@@ -54,7 +54,7 @@ def measure(url: str, repeat: int) -> None:
             return result
 
         for scope in SCOPES:
-            page = line(f"first page, {scope}", lambda scope=scope: list_cases(db, catalogue, rules, CaseFilter(scope=scope)))
+            line(f"first page, {scope}", lambda scope=scope: list_cases(db, catalogue, rules, CaseFilter(scope=scope)))
         opened = list_cases(db, catalogue, rules, CaseFilter(scope="open"), limit=1).total
         line("last page, open", lambda: list_cases(db, catalogue, rules, CaseFilter(scope="open"), offset=max(opened - PAGE, 0)))
         for sort in ("amount", "team", "officer", "case_no"):

@@ -19,7 +19,7 @@ from command_center.cli import cli
 from command_center.data import alerts as al
 from command_center.data import locks
 from command_center.data import models as m
-from command_center.data.cases import CaseFilter, case_detail, find_cases, list_cases
+from command_center.data.cases import CaseFilter, audit_trail, case_detail, find_cases, list_cases, reassign
 from command_center.data.indicators import indicators
 from command_center.data.rules import Rules
 from command_center.data.supervision import complete_item, create_item
@@ -360,3 +360,19 @@ async def test_the_red_panel_walk_records_the_interview_and_the_chiefs_acceptanc
     audit = court.rows(m.AuditEntry, AUDIT.c.entity == "alert")
     assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.response_submitted"), ("chief", "alert.response_accepted")]
     assert audit[0].detail["note"] == "约谈日期: 2026-11-20; 约谈对象: 张承办; 专项评查事项: N09 超期; 说明内容: 已约谈"
+
+
+def test_reassign_needs_a_chief_and_the_assignment_the_chief_saw(court, runtime):
+    db = runtime.database()
+    chief, officer = al.actor(db, "chief"), al.actor(db, "zhang")
+    case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
+    with pytest.raises(al.NotAllowed):
+        reassign(db, case_id, officer, NOW, expected=(1, 1), officer_id=2, team_id=None, reason="调岗")
+    reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=2, team_id=None, reason="调岗")
+    with pytest.raises(al.StaleAlert):  # a second chief still saw officer 1 in team 1
+        reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=1, team_id=None, reason="改组")
+    reassign(db, case_id, chief, NOW, expected=(2, None), officer_id=1, team_id=1, reason="改回")  # NULL team compared as a value
+    (row,) = court.rows(m.Case, m.Case.__table__.c.id == case_id)
+    assert (row.officer_id, row.team_id) == (1, 1)
+    assert [e.detail["reason"] for e in audit_trail(db, case_id=case_id) if e.action == "case.reassigned"] == ["改回", "调岗"]
+

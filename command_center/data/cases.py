@@ -358,7 +358,8 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
         raise AlertError("the case already has that officer and team")
     old_officer, old_team = expected
     with db.engine.begin() as conn:
-        done = conn.execute(update(CASES).where(CASES.c.id == case_id, _is(CASES.c.officer_id, old_officer), _is(CASES.c.team_id, old_team))
+        done = conn.execute(update(CASES).where(CASES.c.id == case_id, CASES.c.officer_id.is_not_distinct_from(old_officer),
+                                                 CASES.c.team_id.is_not_distinct_from(old_team))
                             .values(officer_id=officer_id, team_id=team_id, updated_at=now)
                             .execution_options(preserve_rowcount=True)).rowcount
         if done != 1:
@@ -369,10 +370,6 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
                                           case_id=case_id, detail={"from": {"officer_id": old_officer, "team_id": old_team},
                                                                    "to": {"officer_id": officer_id, "team_id": team_id},
                                                                    "reason": reason.strip()}))
-
-
-def _is(column, value):
-    return column.is_(None) if value is None else column == value
 
 
 def audit_trail(db: Database, *, case_id: int | None = None, limit: int | None = None) -> list[AuditLine]:

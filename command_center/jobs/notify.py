@@ -120,8 +120,8 @@ def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
     node = f"{code} {catalogue[code].name}" if code in catalogue else code
     subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
     template = TEXTS.get(kind, "【执行指挥中心】{case_no} {node}{subject}")
-    return template.format(case_no=payload.get("case_no", ""), node=node, subject=subject,
-                           due_date=payload.get("due_date") or "", by=payload.get("by", ""), note=payload.get("note", ""), tier=TIER_WORDS.get(payload.get("tier") or "", ""))
+    return template.format(case_no=payload.get("case_no", ""), node=node, subject=subject, due_date=payload.get("due_date") or "",
+                           tier=TIER_WORDS.get(payload.get("tier") or "", ""), by=payload.get("by", ""), note=payload.get("note", ""))
 
 
 @dataclass(frozen=True)

@@ -277,11 +277,16 @@ class CaseScreen(Screen[None]):
             self.app.action_login()
         return who
 
-    def _alert(self) -> AlertRow | None:
+    def _acting_on_alert(self):
+        """(operator, the selected node's alert), or None after saying which one is missing."""
+        who = self._who()
+        if who is None:
+            return None
         alert = self.alert_of(self.selected) if self.selected else None
         if alert is None:
             self.notify(label(self.lang, "no_alert"), severity="warning")
-        return alert
+            return None
+        return who, alert
 
     @work(thread=True, exclusive=False, group="case-action")
     def run_action(self, what: str, write: Callable[[], object]) -> None:
@@ -306,9 +311,9 @@ class CaseScreen(Screen[None]):
         return self.runtime.clock.now()
 
     def action_acknowledge(self) -> None:
-        who, alert = self._who(), None
-        if who is None or (alert := self._alert()) is None:
+        if (target := self._acting_on_alert()) is None:
             return
+        who, alert = target
         db = self.runtime.database()
 
         def answered(yes: bool | None) -> None:
@@ -317,9 +322,9 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(self.a["ack"], lang=self.lang), answered)
 
     def action_respond(self) -> None:
-        who, alert = self._who(), None
-        if who is None or (alert := self._alert()) is None:
+        if (target := self._acting_on_alert()) is None:
             return
+        who, alert = target
         if not alert.response_kind or alert.response_status not in ("missing", "rejected"):
             self.notify(self.a["no_response"], severity="warning")
             return
@@ -343,9 +348,9 @@ class CaseScreen(Screen[None]):
         self._form(a[kind], fields, submit)
 
     def action_review(self) -> None:
-        who, alert = self._who(), None
-        if who is None or (alert := self._alert()) is None:
+        if (target := self._acting_on_alert()) is None:
             return
+        who, alert = target
         if alert.response_status != "submitted":
             self.notify(self.a["no_review"], severity="warning")
             return
@@ -356,9 +361,9 @@ class CaseScreen(Screen[None]):
             db, alert.id, alert.version, who, self._now(), accept=bool(v["decision"]), note=v["note"] or "")))
 
     def action_silence(self) -> None:
-        who, alert = self._who(), None
-        if who is None or (alert := self._alert()) is None:
+        if (target := self._acting_on_alert()) is None:
             return
+        who, alert = target
         a, db = self.a, self.runtime.database()
 
         def submit(values: dict) -> None:
@@ -370,9 +375,9 @@ class CaseScreen(Screen[None]):
         self._form(a["silence"], [Field("until", a["until"]), Field("reason", a["reason"])], submit)
 
     def action_escalate(self) -> None:
-        who, alert = self._who(), None
-        if who is None or (alert := self._alert()) is None:
+        if (target := self._acting_on_alert()) is None:
             return
+        who, alert = target
         db = self.runtime.database()
         self._form(self.a["escalate"], [Field("note", self.a["escalate_note"])], lambda v: self.run_action(
             "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])))

@@ -169,12 +169,11 @@ class CaseListScreen(Screen[None]):
 
     def _ask_filters(self, teams, officers) -> None:
         f = self.filter
-        stages = sorted({d.stage for d in self.runtime.catalogue}, key=[d.stage for d in self.runtime.catalogue].index)
         fields = [
             Field("team", label(self.lang, "team"), f.team or "", choices=tuple((name, name) for _, name in teams), required=False),
             Field("officer", label(self.lang, "officer"), f.officer or "", choices=tuple((f"{name} ({login})", login)
                                                                                         for _, login, name, _ in officers), required=False),
-            Field("stage", label(self.lang, "stage"), f.stage or "", choices=tuple((s, s) for s in stages), required=False),
+            Field("stage", label(self.lang, "stage"), f.stage or "", choices=tuple((s, s) for s in self.runtime.catalogue.stages), required=False),
             Field("tier", label(self.lang, "tier"), f.tier or "", choices=tuple((label(self.lang, t), t) for t in ("red", "yellow", "blue", "overdue")),
                   required=False),
         ]
