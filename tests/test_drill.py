@@ -376,3 +376,21 @@ def test_reassign_needs_a_chief_and_the_assignment_the_chief_saw(court, runtime)
     assert (row.officer_id, row.team_id) == (1, 1)
     assert [e.detail["reason"] for e in audit_trail(db, case_id=case_id) if e.action == "case.reassigned"] == ["改回", "调岗"]
 
+
+async def test_the_filter_form_opens_blank_and_narrows_the_list(court, runtime):
+    app = make_app(runtime, ask_login=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        assert app.screen.query_one("#cases", DataTable).row_count == 2
+        await pilot.press("f")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen), "the form opens with every filter blank"
+        form.query_one("#f-tier").value = "blue"
+        form.submit()
+        await settle(pilot)
+        assert isinstance(app.screen, CaseListScreen)
+        assert app.screen.query_one("#cases", DataTable).row_count == 1
+        assert "等级: 蓝灯" in str(app.screen.query_one("#list-title", Static).render())

@@ -34,10 +34,10 @@ FormScreen > Vertical, LoginScreen > Vertical, ConfirmScreen > Vertical {
 TEXT = {
     "zh": {"ok": "确定", "cancel": "取消 (Esc)", "required": "必填: {field}", "login": "登录", "login_title": "执行指挥中心 · 登录",
            "login_id": "登录名 (承办人编号)", "password": "密码", "skip": "只读浏览 (Esc, 姓名遮蔽)", "checking": "正在核验…",
-           "yes": "是 (y)", "no": "否 (n)"},
+           "yes": "是 (y)", "no": "否 (n)", "any": "不限"},
     "en": {"ok": "OK", "cancel": "Cancel (Esc)", "required": "Required: {field}", "login": "Log in", "login_title": "Command centre · Log in",
            "login_id": "Login (officer id)", "password": "Password", "skip": "Read only (Esc, names masked)", "checking": "Checking…",
-           "yes": "Yes (y)", "no": "No (n)"},
+           "yes": "Yes (y)", "no": "No (n)", "any": "any"},
 }
 
 
@@ -73,8 +73,8 @@ class FormScreen(ModalScreen[dict | None]):
             for f in self.fields:
                 yield Label(f.label, classes="form-label")
                 if f.choices:
-                    yield Select(list(f.choices), value=f.value if f.value != "" else Select.BLANK, id=f"f-{f.key}",
-                                 allow_blank=not f.required)
+                    yield Select(list(f.choices), value=f.value if f.value != "" else Select.NULL, id=f"f-{f.key}",
+                                 allow_blank=not f.required, prompt=self.t["any"])
                 else:
                     yield Input(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.key}")
             yield Static("", classes="form-error", id="form-error")
@@ -87,7 +87,7 @@ class FormScreen(ModalScreen[dict | None]):
         for f in self.fields:
             widget = self.query_one(f"#f-{f.key}")
             value = widget.value
-            found[f.key] = None if value is Select.BLANK else (value.strip() if isinstance(value, str) else value)
+            found[f.key] = None if value is Select.NULL else (value.strip() if isinstance(value, str) else value)
         return found
 
     def submit(self) -> None:
