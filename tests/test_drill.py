@@ -329,6 +329,20 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     assert [e.action for e in detail.history if e.entity == "supervision_item"] == ["supervision.completed", "supervision.created"]
 
 
+async def test_the_wall_shows_an_ad_hoc_item_as_supervision_not_as_its_code(court, runtime):
+    db = runtime.database()
+    case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
+    create_item(db, case_id, al.actor(db, "zhang"), NOW, description="申请人来电", assignee_id=1, due=date(2026, 11, 23))
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    app = make_app(runtime, start="wall")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+        await pilot.pause()
+        soon = app.screen.query_one("#list-soon").rows
+        nodes = [row[2] for row in soon if row[1] == "（2026）内0425执1号"]
+        assert nodes.count("督办") == 1 and "DB" not in nodes
+
+
 def test_every_drill_down_label_exists_in_both_languages():
     from command_center.screens.case import ACTION_TEXT
     from command_center.screens.labels import LABELS

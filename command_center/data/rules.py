@@ -37,6 +37,12 @@ RESPONSE_WORKDAYS = 3
 #: how long before its due date it counts as due soon
 AD_HOC_CODE = "DB"
 AD_HOC_WINDOW = Window(2, "wd")
+AD_HOC_LABELS = {"zh": "督办", "en": "Ad hoc"}
+
+
+def shown_code(code: str | None, lang: str) -> str:
+    """A node's code as the screens show it: N01…N47 as they are, an ad-hoc item as 督办."""
+    return AD_HOC_LABELS[lang] if code == AD_HOC_CODE else code or ""
 
 
 def open_node(nodes) -> ColumnElement[bool]:

@@ -21,7 +21,7 @@ from command_center.data import locks as lock_actions
 from command_center.data.alerts import AlertError, AlertRow
 from command_center.data.catalogue import STAGES_EN
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
-from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules
+from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules, shown_code
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
@@ -249,7 +249,7 @@ class CaseScreen(Screen[None]):
             state = a.response_state(today)
             response = f" · {RESPONSE_LABELS[lang][a.response_kind]} {RESPONSE_STATE_LABELS[lang][state]}" if state else ""
             subject = f"[{a.subject_id}]" if a.subject_id else ""
-            return f"{a.node_code}{subject} {label(lang, a.tier or a.rule)} {label(lang, a.status)}{response}"
+            return f"{shown_code(a.node_code, lang)}{subject} {label(lang, a.tier or a.rule)} {label(lang, a.status)}{response}"
 
         section("alerts", d.alerts, alert_line)
         section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
-from command_center.data.rules import Rules
+from command_center.data.rules import Rules, shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
@@ -91,7 +91,7 @@ class CaseListScreen(Screen[None]):
                 days = str(row.overdue_days) if row.tier else (f"{row.due_at.astimezone(self.runtime.clock.now().tzinfo):%m-%d %H:%M}"
                                                                if row.due_at else "")
                 table.add_row(row.case_no, shown_name(row.debtor, visible), row.team, shown_name(row.officer, True),
-                              Text(f"{row.amount:,.2f}", justify="right"), row.node_code or "", Text(days, justify="right"), tier,
+                              Text(f"{row.amount:,.2f}", justify="right"), shown_code(row.node_code, self.lang), Text(days, justify="right"), tier,
                               "🔒" if row.locked else "", key=str(row.case_id))
         self.query_one("#list-title", Static).update(self.title_text())
         pages = max(1, -(-page.total // PAGE))

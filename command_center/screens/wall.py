@@ -23,7 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from command_center.data.caseno import short_case_no
-from command_center.data.rules import RESPONSE_STATE_LABELS
+from command_center.data.rules import RESPONSE_STATE_LABELS, shown_code
 from command_center.data.wall import TIERS, WallData, wall_data
 from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
@@ -209,17 +209,17 @@ class WallScreen(Screen[None]):
         self.error = None
         self.refreshed_at = data.indicators.now
         self.query_one("#stale", Static).display = False
-        t = self.t
+        t, lang = self.t, self.runtime.lang
         figures = data.indicators
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
             panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {t[tier + '_rule']}"  # the count first: a narrow title cuts the rule
-            rows = [(c.case_no, c.debtor, c.team, c.officer, f"{c.overdue_days:,}", c.node_code, self._response(c.response))
+            rows = [(c.case_no, c.debtor, c.team, c.officer, f"{c.overdue_days:,}", shown_code(c.node_code, lang), self._response(c.response))
                     for c in data.lights[tier]]
             self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count)
-        soon = [(f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""), s.case_no, s.node_code,
-                 s.team, s.officer) for s in data.due_soon]
+        soon = [(f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""), s.case_no,
+                 shown_code(s.node_code, lang), s.team, s.officer) for s in data.due_soon]
         self.query_one("#panel-soon").border_title = f"{t['soon']}  {figures.due_soon_nodes:,}"
         self.query_one("#list-soon", PagedTable).set_rows(soon, total=figures.due_soon_nodes)
         self.query_one("#funds-summary", Static).update(Text.assemble(
