@@ -59,6 +59,14 @@ def test_labels_in_both_languages():
     assert node.stage_label("en") == "Closing"
 
 
+def test_the_cards_time_limit_says_when_the_clock_starts():
+    assert REFERENCE["N02"].time_limit("zh") == "立案起 3日"
+    assert REFERENCE["N06"].time_limit("en") == "2 days from N05's completion"
+    assert REFERENCE["N19"].time_limit("en") == "1 day from the seizure"
+    assert REFERENCE["N34"].time_limit("zh") == "案款到账起 3日"
+    assert REFERENCE["N20"].time_limit("zh") == "到期日"  # the account's own expiry date
+
+
 def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
     path = tmp_path / "court-catalogue.csv"
     path.write_text(header + body, encoding="utf-8")

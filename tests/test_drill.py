@@ -408,3 +408,40 @@ async def test_the_filter_form_opens_blank_and_narrows_the_list(court, runtime):
         assert isinstance(app.screen, CaseListScreen)
         assert app.screen.query_one("#cases", DataTable).row_count == 1
         assert "等级: 蓝灯" in str(app.screen.query_one("#list-title", Static).render())
+
+
+@pytest.mark.parametrize("size", [(120, 35), (200, 50)], ids=["120x35", "200x50"])
+def test_case_screen_snapshot(sqlite_url, size, snap_compare):
+    """The case screen of a red, locked case with a fund, an asset, an account, a lead and an
+    ad-hoc item, as the chief sees it (names shown), at the smallest size and the wall's."""
+    from decimal import Decimal
+
+    from command_center.clock import Clock
+    from command_center.config import Settings
+    from command_center.runtime import Runtime
+
+    rt = Runtime.start(Settings(db=sqlite_url), Clock(NOW))
+    try:
+        db = rt.database()
+        court = Court(db)
+        case_id = court.case(date(2026, 3, 2))
+        court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赤峰鑫源商贸有限公司", kind="org")
+        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 6, 20), 9),
+                  due_override=end_of_day(date(2026, 7, 1)), source="imported")
+        court.add(m.Fund, fund_id="F1", case_id=case_id, amount=Decimal("12345.67"), arrived_at=at(date(2026, 11, 2), 10))
+        court.add(m.SeizedAsset, asset_id="A1", case_id=case_id, kind="车辆", seized_on=date(2026, 4, 8), location="宁城县停车场")
+        court.add(m.FrozenAccount, account_id="K1", case_id=case_id, bank="农业银行", account_no="6228480001", frozen_on=date(2026, 3, 20),
+                  expires_on=date(2027, 3, 19))
+        court.add(m.Lead, lead_id="L1", case_id=case_id, reported_at=at(date(2026, 11, 16), 15), description="申请人举报: 被执行人有房产")
+        set_password(db, "chief", PASSWORD, NOW)
+        create_item(db, case_id, al.actor(db, "chief"), NOW, description="申请人来电催问案款", assignee_id=1, due=date(2026, 11, 24))
+        recompute(db, CATALOGUE, CALENDAR, NOW)
+
+        async def open_the_case(pilot) -> None:
+            pilot.app.actor = al.actor(db, "chief")
+            pilot.app.open_case(case_id)
+            await settle(pilot)
+
+        assert snap_compare(make_app(rt, ask_login=False), terminal_size=size, run_before=open_the_case)
+    finally:
+        rt.close()

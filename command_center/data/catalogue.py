@@ -63,6 +63,12 @@ class TriggerKind(StrEnum):
     CLOSING = "closing"
 
 
+_TRIGGER_WORDS = {
+    TriggerKind.EVENT: ("事件发生", "the event"), TriggerKind.FILING: ("立案", "filing"), TriggerKind.FUND: ("案款到账", "the fund's arrival"),
+    TriggerKind.ASSET: ("查扣财产", "the seizure"), TriggerKind.ACCOUNT: ("冻结账户", "the freeze"),
+    TriggerKind.LEAD: ("线索报告", "the lead's report"), TriggerKind.CLOSING: ("结案", "closing"),
+}
+
 #: Triggers that create one instance per subject (fund, asset, account, lead).
 SUBJECT_TRIGGERS = frozenset({TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD})
 
@@ -97,6 +103,15 @@ class Trigger:
         elif values:
             raise ValueError(f"{text!r}: trigger {kind.value} takes no qualifier")
         return cls(kind, only=values)
+
+    def label(self, lang: str = "zh") -> str:
+        """When the clock starts, as the 三明确 card says it: 立案起, N05 完成起, 案款到账起 …"""
+        en = lang == "en"
+        if self.kind is TriggerKind.AFTER:
+            return f"from {self.after}'s completion" if en else f"{self.after} 完成起"
+        only = ("/".join(self.only) + " ") if self.only else ""
+        words = _TRIGGER_WORDS[self.kind]
+        return f"from {only}{words[1]}" if en else f"{only}{words[0]}起"
 
     def __str__(self) -> str:
         if self.kind is TriggerKind.AFTER:
@@ -139,7 +154,16 @@ class NodeDef:
             "en": {Unit.HOURS: "hours", Unit.DAYS: "days", Unit.WORKDAYS: "working days", Unit.MONTHS: "months"},
         }
         lang = "en" if lang == "en" else "zh"
-        return f"{self.limit}{words[lang][self.unit]}" if lang == "zh" else f"{self.limit} {words[lang][self.unit]}"
+        if lang == "zh":
+            return f"{self.limit}{words[lang][self.unit]}"
+        unit = words[lang][self.unit]
+        return f"{self.limit} {unit[:-1] if self.limit == 1 else unit}"
+
+    def time_limit(self, lang: str = "zh") -> str:
+        """The card's 时限: the limit and when its clock starts (立案起 3日, 3 days from filing)."""
+        if self.unit is Unit.EXPIRY:
+            return self.limit_label(lang)
+        return f"{self.limit_label(lang)} {self.trigger.label(lang)}" if lang == "en" else f"{self.trigger.label(lang)} {self.limit_label(lang)}"
 
 
 @dataclass(frozen=True)

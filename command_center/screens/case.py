@@ -195,7 +195,7 @@ class CaseScreen(Screen[None]):
             d = cat[line.code]
             t.append(f"{label(lang, 'card')} · {d.code} {d.label(lang)} ({d.stage_label(lang)})\n", style="bold")
             t.append(f"{label(lang, 'limit')}: ", style="bold")
-            t.append(f"{d.limit_label(lang)} ({d.trigger})\n")
+            t.append(f"{d.time_limit(lang)}\n")
             t.append(f"{label(lang, 'action')}: ", style="bold")
             t.append(f"{d.action_label(lang)}\n")
             t.append(f"{label(lang, 'materials')}: ", style="bold")
