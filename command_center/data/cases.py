@@ -87,7 +87,7 @@ def _soonest(rules: Rules):
                      func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_at, n.c.node_code, n.c.subject_id)).label("rank"))
               .where(open_node(n), rules.due_soon(n)).subquery())
     return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.due_date, ranked.c.due_at, literal(None).label("tier"))
-            .where(ranked.c.rank == 1).subquery())
+            .where(ranked.c.rank <= 1).subquery())  # <= 1: see worst_nodes
 
 
 def _first_debtor(case_id):
@@ -103,7 +103,8 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
         node, inner = _soonest(rules), True
         node_due_at = node.c.due_at
     else:
-        worst = worst_nodes(rules)
+        tier = flt.tier or (flt.scope if flt.scope in ("red", "yellow", "blue") else None)
+        worst = worst_nodes(rules, lit_only=tier in ("red", "yellow", "blue"))
         node, inner = worst, flt.scope in ("overdue", "red", "yellow", "blue")
         node_due_at = literal(None)
     officer = OFFICERS.alias("officer")

@@ -100,16 +100,18 @@ def read_indicators(conn, catalogue: Catalogue, rules: Rules) -> tuple[Indicator
             func.count(case((FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS), literal(1)))),
         ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now)
     ).one()
-    # one pass over the open nodes (index-only); a fund's 3+7 nodes share its subject
+    # the open nodes are counted from the index alone; the rules are evaluated only on those
+    # due before the end of the longest due-soon window (a sixth of them, index-only too);
+    # a fund's 3+7 nodes share its subject
+    open_nodes = conn.execute(select(func.count()).where(open_node(n), n.c.due_at.is_not(None))).scalar_one()
     late_fund = case((and_(overdue, n.c.node_code.in_(fund_codes)), cast(n.c.case_id, String) + ":" + n.c.subject_id))
-    open_nodes, overdue_nodes, due_soon, expiring, funds_3_7 = conn.execute(
+    overdue_nodes, due_soon, expiring, funds_3_7 = conn.execute(
         select(
-            func.count(),
             func.count(case((overdue, literal(1)))),
             func.count(case((rules.due_soon(n), literal(1)))),
             func.count(case((and_(rules.due_soon(n), n.c.node_code.in_(renewal_codes)), literal(1)))),
             func.count(late_fund.distinct()),
-        ).where(open_node(n), n.c.due_at.is_not(None))
+        ).where(open_node(n), rules.overdue_or_soon(n))
     ).one()
     teams = lights_by_team(conn, rules)
     figures = Indicators(

@@ -98,6 +98,15 @@ class Rules:
     def _instant(self, value: datetime):
         return literal(value, AwareDateTime())
 
+    def overdue_or_soon(self, nodes) -> ColumnElement[bool]:
+        """A bound on ``due_at`` that every overdue or due-soon node meets (the index narrows to it)."""
+        return nodes.c.due_at <= self._instant(self.latest_soon)
+
+    def lit(self, nodes) -> ColumnElement[bool]:
+        """Due on or before ``blue_from``: overdue by more than a month, blue or worse (the
+        bound on ``due_at`` lets the open-due index narrow the scan)."""
+        return and_(nodes.c.due_at <= self._instant(end_of_day(self.blue_from)), nodes.c.due_date <= self.blue_from)
+
     def overdue(self, nodes) -> ColumnElement[bool]:
         return nodes.c.due_at < self._instant(self.now)
 

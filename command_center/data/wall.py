@@ -115,26 +115,36 @@ def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: d
     return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
 
 
-def worst_nodes(rules: Rules):
+def worst_nodes(rules: Rules, *, lit_only: bool = False):
     """Per open case with an overdue open node: that node (earliest due) and its tier.
 
     The nodes are ranked per case from the open-node index alone and only then joined with
-    ``cases`` (by key) to drop the closed ones: the join is per case, not per node."""
+    ``cases`` (by key) to drop the closed ones: the join is per case, not per node.
+    ``lit_only`` keeps the cases with a light (red, yellow or blue) only: their worst node is
+    due on or before ``blue_from``, so the later nodes need not be ranked at all.
+
+    ``rank <= 1`` rather than ``rank = 1``: the same rows, but PostgreSQL guesses a third of
+    the ranked rows instead of 0.5% of them.  With the low guess (139 rows for 5,557) it
+    joined the case list by a nested loop and sorting the open cases by officer took 840 ms
+    at 100,000 cases; with this one it hashes, 60 ms."""
     n = NODES
+    where = [open_node(n), rules.overdue(n)]
+    if lit_only:
+        where.append(rules.lit(n))
     ranked = (
         select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date,
                func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_date, n.c.node_code, n.c.subject_id)).label("rank"))
-        .where(open_node(n), rules.overdue(n))
+        .where(*where)
         .subquery()
     )
     return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.subject_id, ranked.c.due_date,
                    rules.tier(ranked.c.due_date).label("tier"))
             .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id))
-            .where(ranked.c.rank == 1, CASES.c.closed_on.is_(None)).subquery())
+            .where(ranked.c.rank <= 1, CASES.c.closed_on.is_(None)).subquery())
 
 
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
-    worst = worst_nodes(rules)
+    worst = worst_nodes(rules, lit_only=True)
     ranked = select(
         worst, func.row_number().over(partition_by=worst.c.tier, order_by=(worst.c.due_date, worst.c.case_id)).label("place"),
     ).where(worst.c.tier.in_(TIERS)).subquery()
