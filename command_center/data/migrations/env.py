@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from command_center.data.models import Base
+from command_center.data.models import Base, in_model
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -14,6 +14,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=in_model,
     user_module_prefix="command_center.data.types.",
 )
 with context.begin_transaction():
