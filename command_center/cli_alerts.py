@@ -11,7 +11,7 @@ from command_center.cli import _pad, _runtime, cli
 from command_center.data.alerts import ACTIVE, ALERT_STATUSES, last_recompute, list_alerts
 from command_center.data.caseno import normalise_case_no
 from command_center.data.indicators import indicators
-from command_center.data.rules import RESPONSE_LABELS, RESPONSE_STATE_LABELS
+from command_center.data.rules import RESPONSE_LABELS, RESPONSE_STATE_LABELS, shown_code
 from command_center.jobs.recompute import recompute
 
 TIER_LABELS = {
@@ -81,7 +81,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
     t, s, r = TIER_LABELS[runtime.lang], STATUS_LABELS[runtime.lang], RESPONSE_LABELS[runtime.lang]
     header = ("层级", "案号", "节点", "对象", "期限", "超期天数", "状态", "应对") if zh else (
         "tier", "case", "node", "subject", "due", "days late", "status", "response")
-    widths = (10, 26, 6, 12, 13, 9, 10)
+    widths = (10, 26, 7, 12, 13, 9, 10)
     click.echo("".join(_pad(h, w) for h, w in zip(header, widths, strict=False)) + header[-1])
     today = runtime.clock.today()
     for row in rows:
@@ -89,7 +89,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
         response = ""
         if row.response_kind:
             response = f"{r[row.response_kind]} {RESPONSE_STATE_LABELS[runtime.lang][row.response_state(today)]}"
-        cells = (t[row.tier or row.rule], row.case_no, row.node_code, row.subject_id or "—", due,
+        cells = (t[row.tier or row.rule], row.case_no, shown_code(row.node_code, runtime.lang), row.subject_id or "—", due,
                  str(row.overdue_days) if row.rule == "overdue" else "", s[row.status])
         click.echo(("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + response).rstrip())
     legend = any(row.provisional for row in rows)
