@@ -250,6 +250,11 @@ def test_case_list_pages_sorts_and_filters(court, runtime):
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", stage="立案")).total == 0
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", tier="blue")).total == 1
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="执1")).total == 1
+    searched = list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="赵被执"), offset=1, limit=1)  # the debtor of both
+    assert (searched.total, [r.case_no for r in searched.rows]) == (2, ["（2026）内0425执1号"])
+    past_the_end = list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="赵被执"), offset=5)
+    assert (past_the_end.total, past_the_end.rows) == (2, [])
+    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="all"), offset=9).total == 2
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="%")).total == 0, "LIKE wildcards are literal"
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", officer="zhang", team="普执一组")).total == 2
     assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", team="没有这个组")).total == 0
