@@ -22,7 +22,7 @@ from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
-from command_center.data.wall import worst_nodes
+from command_center.data.wall import first_debtor, worst_nodes
 from command_center.data.workcal import Tier, tier_for
 
 CASES = m.Case.__table__
@@ -90,11 +90,6 @@ def _soonest(rules: Rules):
             .where(ranked.c.rank <= 1).subquery())  # <= 1: see worst_nodes
 
 
-def _first_debtor(case_id):
-    return (select(PARTIES.c.name).where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
-            .order_by(PARTIES.c.position).limit(1).scalar_subquery())
-
-
 def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *,
                descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
     if sort not in SORTS:
@@ -160,7 +155,7 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
                                  .where(*conditions)).scalar_one()
         # the debtor and the lock of the page's rows only: in the page query PostgreSQL
         # evaluated them for every row the OFFSET skips (the last page took 140 ms)
-        extra = {r.id: r for r in conn.execute(select(CASES.c.id, _first_debtor(CASES.c.id).label("debtor"), locked.label("locked"))
+        extra = {r.id: r for r in conn.execute(select(CASES.c.id, first_debtor(CASES.c.id).label("debtor"), locked.label("locked"))
                                                .where(CASES.c.id.in_([r.id for r in rows])))} if rows else {}
     return CasePage([
         CaseListRow(r.id, r.case_no, extra[r.id].debtor or "", r.team or "", r.officer or "", r.amount, r.filed_on, r.node_code,
@@ -182,7 +177,7 @@ def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = Tru
         return []
     pattern = f"%{_escape_like(text)}%"
     with db.engine.connect() as conn:
-        by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, _first_debtor(CASES.c.id))
+        by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
                              .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
         by_name = [] if not by_party else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
@@ -274,7 +269,7 @@ class CaseNotFound(AlertError):
     pass
 
 
-def node_state(started_at, completed_at, stopped_at, due_at, due_soon_until: datetime | None, now: datetime) -> str:
+def node_state(completed_at, stopped_at, due_at, due_soon_until: datetime | None, now: datetime) -> str:
     if completed_at is not None:
         return "done"
     if stopped_at is not None:
@@ -314,7 +309,7 @@ def case_detail(db: Database, catalogue: Catalogue, rules: Rules, case_id: int) 
     seen = set()
     for n in nodes:
         seen.add(n.node_code)
-        state = node_state(n.started_at, n.completed_at, n.stopped_at, n.due_at, soon_until.get(n.node_code), rules.now)
+        state = node_state(n.completed_at, n.stopped_at, n.due_at, soon_until.get(n.node_code), rules.now)
         tier = None
         if state == "overdue" and n.due_date is not None:
             tier = (tier_for(n.due_date, rules.today) or Tier.OVERDUE).value

@@ -143,17 +143,21 @@ def worst_nodes(rules: Rules, *, lit_only: bool = False):
             .where(ranked.c.rank <= 1, CASES.c.closed_on.is_(None)).subquery())
 
 
+def first_debtor(case_id):
+    """The case's first debtor's name (a scalar subquery): the name a list shows for a case."""
+    return (select(PARTIES.c.name).where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
+            .order_by(PARTIES.c.position).limit(1).scalar_subquery())
+
+
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
     worst = worst_nodes(rules, lit_only=True)
     ranked = select(
         worst, func.row_number().over(partition_by=worst.c.tier, order_by=(worst.c.due_date, worst.c.case_id)).label("place"),
     ).where(worst.c.tier.in_(TIERS)).subquery()
     officer = OFFICERS.alias("officer")
-    debtor = (select(PARTIES.c.name).where(PARTIES.c.case_id == ranked.c.case_id, PARTIES.c.role == "debtor")
-              .order_by(PARTIES.c.position).limit(1).scalar_subquery())
     rows = conn.execute(
         select(ranked.c.tier, ranked.c.node_code, ranked.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
-               officer.c.name.label("officer"), debtor.label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
+               officer.c.name.label("officer"), first_debtor(ranked.c.case_id).label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
                ALERTS.c.response_due_date)
         .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id)
                      .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)

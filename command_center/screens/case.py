@@ -5,7 +5,7 @@ the selected node (each a modal form, written by the data layer with its checks)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from rich.text import Text
 from textual import on, work
@@ -310,6 +310,13 @@ class CaseScreen(Screen[None]):
     def _now(self) -> datetime:
         return self.runtime.clock.now()
 
+    def _date(self, text: str | None) -> date | None:
+        """A form's YYYY-MM-DD field as a date, or None after saying what a date looks like."""
+        if not _is_date(text):
+            self.notify(self.a["bad_date"], severity="error")
+            return None
+        return parse_instant(text).date()
+
     def action_acknowledge(self) -> None:
         if (target := self._acting_on_alert()) is None:
             return
@@ -340,8 +347,7 @@ class CaseScreen(Screen[None]):
         db = self.runtime.database()
 
         def submit(values: dict) -> None:
-            if "date" in values and not _is_date(values["date"]):
-                self.notify(a["bad_date"], severity="error")
+            if "date" in values and self._date(values["date"]) is None:
                 return
             text = values["note"] if kind == "explanation" else "; ".join(f"{f.label.split(' (')[0]}: {values[f.key]}" for f in fields)  # without the format hint
             self.run_action("response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text))
@@ -367,10 +373,9 @@ class CaseScreen(Screen[None]):
         a, db = self.a, self.runtime.database()
 
         def submit(values: dict) -> None:
-            if not _is_date(values["until"]):
-                self.notify(a["bad_date"], severity="error")
+            if (day := self._date(values["until"])) is None:
                 return
-            until = datetime.combine(parse_instant(values["until"]).date(), time(23, 59, 59), tzinfo=TZ)
+            until = datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
             self.run_action("silence", lambda: alert_actions.silence(db, alert.id, alert.version, who, self._now(), until, values["reason"]))
         self._form(a["silence"], [Field("until", a["until"]), Field("reason", a["reason"])], submit)
 
@@ -392,8 +397,7 @@ class CaseScreen(Screen[None]):
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
-        fields = [Field("officer", label(self.lang, "officer"), d.officer_id or "",
-                        choices=tuple((f"{name} ({login})", oid) for oid, login, name, _ in officers)),
+        fields = [Field("officer", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
                   Field("team", label(self.lang, "team"), d.team_id or "", choices=tuple((name, tid) for tid, name in teams)),
                   Field("reason", a["reason"])]
         expected = (d.officer_id, d.team_id)
@@ -440,15 +444,12 @@ class CaseScreen(Screen[None]):
             return
         a, db = self.a, self.runtime.database()
         fields = [Field("description", a["description"]),
-                  Field("assignee", label(self.lang, "officer"), d.officer_id or "",
-                        choices=tuple((f"{name} ({login})", oid) for oid, login, name, _ in officers)),
+                  Field("assignee", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
                   Field("due", a["due_date"], f"{local_date(self._now())}")]
 
         def submit(v: dict) -> None:
-            if not _is_date(v["due"]):
-                self.notify(a["bad_date"], severity="error")
+            if (due := self._date(v["due"])) is None:
                 return
-            due = parse_instant(v["due"]).date()
             self.run_action("supervise", lambda: create_item(db, d.id, who, self._now(), description=v["description"],
                                                              assignee_id=v["assignee"], due=due))
         self._form(a["supervise"], fields, submit)
@@ -464,6 +465,11 @@ class CaseScreen(Screen[None]):
         db = self.runtime.database()
         self._form(self.a["complete"], [Field("note", self.a["note"])], lambda v: self.run_action(
             "complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])))
+
+
+def _officer_choices(officers) -> tuple[tuple[str, int], ...]:
+    """The officer select's choices: 'name (login)' → id."""
+    return tuple((f"{name} ({login})", oid) for oid, login, name, _ in officers)
 
 
 def _leaves(tree: Tree):
