@@ -346,6 +346,13 @@ async def test_the_wall_shows_an_ad_hoc_item_as_supervision_not_as_its_code(cour
         soon = app.screen.query_one("#list-soon").rows
         nodes = [row[2] for row in soon if row[1] == "（2026）内0425执1号"]
         assert nodes.count("督办") == 1 and "DB" not in nodes
+    app = make_app(runtime, ask_login=False)  # and so does the case's timeline, under its own stage
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        app.open_case(case_id)
+        await settle(pilot)
+        stage = next(s for s in app.screen.query_one("#timeline", Tree).root.children if str(s.label) == "临时督办")
+        assert [str(leaf.label).split(" [")[0] for leaf in stage.children] == ["督办 申请人来电"]
 
 
 def test_every_drill_down_label_exists_in_both_languages():

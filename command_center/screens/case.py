@@ -38,7 +38,7 @@ ACTION_TEXT = {
            "unlock_or_reject": "同意解锁或驳回", "not_locked": "该案未被锁死", "no_response": "该预警无需应对或已提交",
            "no_review": "没有待审核的应对", "bad_date": "日期格式应为 2026-11-20", "supervise": "临时督办", "description": "督办事项",
            "due_date": "办理期限 (YYYY-MM-DD)", "assignee": "承办人", "created": "交办", "complete": "督办事项办结",
-           "not_item": "请先在时间线上选中一条临时督办 (DB)",
+           "not_item": "请先在时间线上选中一条临时督办 (督办)",
            "done": {"ack": "已认领", "response": "应对已提交", "review": "审核已记录", "silence": "已静默", "escalate": "已上报 {n} 位院领导",
                     "reassign": "已改派", "unlock": "已解锁", "request_unlock": "已申请解锁", "reject_unlock": "已驳回解锁申请",
                     "supervise": "已创建临时督办 (下次重算生成预警)", "complete": "督办事项已办结"}},
@@ -52,7 +52,7 @@ ACTION_TEXT = {
            "unlock_or_reject": "Unlock or reject", "not_locked": "The case is not locked", "no_response": "No response due, or already submitted",
            "no_review": "No response waiting for review", "bad_date": "A date looks like 2026-11-20", "supervise": "Ad-hoc supervision",
            "description": "What is to be done", "due_date": "Due date (YYYY-MM-DD)", "assignee": "Assignee", "created": "Created",
-           "complete": "Complete the supervision item", "not_item": "Select an ad-hoc item (DB) in the timeline first",
+           "complete": "Complete the supervision item", "not_item": "Select an ad-hoc item (Ad hoc) in the timeline first",
            "done": {"ack": "Acknowledged", "response": "Response submitted", "review": "Review recorded", "silence": "Silenced",
                     "escalate": "Escalated to {n} chiefs", "reassign": "Reassigned", "unlock": "Unlocked", "request_unlock": "Unlock requested",
                     "reject_unlock": "Unlock request rejected", "supervise": "Supervision item created (alerted from the next recompute)",
@@ -167,7 +167,7 @@ class CaseScreen(Screen[None]):
         cat = self.runtime.catalogue
         item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
         name = cat[line.code].label(self.lang) if line.code in cat else item.description[:24] if item else line.code
-        t = Text(f"{line.code} {name}")
+        t = Text(f"{shown_code(line.code, self.lang)} {name}")
         if line.subject_id:
             t.append(f" [{line.subject_id}]", style="dim")
         state = line.tier if line.state == "overdue" and line.tier else line.state
