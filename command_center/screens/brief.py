@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from command_center.brief_export import CHANGE_LABELS, RESPONSE, shown
 from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
+from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")

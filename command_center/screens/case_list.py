@@ -14,13 +14,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
 from command_center.data.rules import Rules, shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
+from command_center.widgets.table import DataTable
 
 COLUMNS = ("case_no", "debtor", "team", "officer", "amount", "node", "days", "tier", "lock")
 
