@@ -1,4 +1,4 @@
-"""Due dates of node instances in SQL, one ``UPDATE … FROM`` per kind of deadline.
+"""Due dates of node instances in SQL, one ``UPDATE`` of the node table per kind of deadline.
 
 The same arithmetic as :mod:`command_center.data.deadlines` (``tests/test_recompute.py``
 compares the two): ``days`` and ``months`` roll off rest days through ``calendar_days``,
@@ -6,6 +6,11 @@ compares the two): ``days`` and ``months`` roll off rest days through ``calendar
 instant, the renewal node is due on the account's current expiry, the case term moves with
 suspensions and an approved extension, and an imported ``due_at`` wins over all of them.
 Only rows whose values differ are written.
+
+Each statement updates ``node_instances`` directly, joined (``UPDATE … FROM``) with a small
+table of the catalogue's limits by node code and with the calendar by day: no self-join of
+the node table and no per-row ``CASE`` over the catalogue, so a rebuild of the whole court
+reads the node table once per kind of deadline.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, false, func, literal, or_, select, true, update
+from sqlalchemy import Boolean, Connection, Integer, String, and_, case, false, func, literal, or_, select, union_all, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
@@ -30,30 +35,25 @@ SUSPENSIONS = m.Suspension.__table__
 CALENDAR = m.CalendarDay.__table__
 
 
-def _apply(conn: Connection, computed) -> int:
-    """Write ``computed`` (id, due_date, due_at, provisional) where it differs."""
-    stmt = (
-        update(NODES)
-        .where(
-            NODES.c.id == computed.c.id,
-            or_(
-                NODES.c.due_date.is_distinct_from(computed.c.due_date),
-                NODES.c.due_at.is_distinct_from(computed.c.due_at),
-                NODES.c.provisional.is_distinct_from(computed.c.provisional),
-            ),
-        )
-        .values(due_date=computed.c.due_date, due_at=computed.c.due_at, provisional=computed.c.provisional)
-    )
-    return changed_rows(conn, stmt)
+def _apply(conn: Connection, rows: ColumnElement[bool], due_date, due_at, provisional) -> int:
+    """Set the due date of the ``rows`` of ``node_instances`` where it differs (the values may
+    name other tables: they become the statement's ``FROM``)."""
+    n = NODES
+    differs = or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
+    return changed_rows(conn, update(n).where(rows, differs).values(due_date=due_date, due_at=due_at, provisional=provisional))
 
 
-def _limit(codes: dict[str, int], code_column) -> ColumnElement:
-    return case(codes, value=code_column)
+def _limits(limits: dict[str, tuple[int, bool]]):
+    """The catalogue's limits as a small table: code, limit, whether it counts months."""
+    return union_all(*[
+        select(literal(code, String(8)).label("code"), literal(limit, Integer).label("limit"), literal(months, Boolean).label("months"))
+        for code, (limit, months) in limits.items()
+    ]).subquery("limits")
 
 
 def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]]) -> int:
-    """Recompute the due dates of the node rows ``rows(nodes)`` selects; returns rows changed."""
-    n = NODES.alias("n")
+    """Recompute the due dates of the node rows ``rows(node_instances)`` selects; returns rows changed."""
+    n = NODES
     computed_here = and_(rows(n), n.c.due_override.is_(None), n.c.started_at.is_not(None))
     start_day = local_date(n.c.started_at)
     units: dict[Unit, dict[str, int]] = {}
@@ -65,38 +65,34 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     # days and months: the raw end rolled to the next working day
     days, months = units.get(Unit.DAYS, {}), units.get(Unit.MONTHS, {})
     if days or months:
-        codes = {**days, **months}
-        limit = _limit(codes, n.c.node_code)
-        target = case((n.c.node_code.in_(list(months)), add_months(start_day, limit)), else_=add_days(start_day, limit)) if months else add_days(start_day, limit)
+        limits = _limits({**{c: (v, False) for c, v in days.items()}, **{c: (v, True) for c, v in months.items()}})
+        target = case((limits.c.months, add_months(start_day, limits.c.limit)), else_=add_days(start_day, limits.c.limit)) if months \
+            else add_days(start_day, limits.c.limit)
         c = CALENDAR.alias("c")
-        changed += _apply(conn, select(n.c.id, c.c.roll_to.label("due_date"), end_of_local_day(c.c.roll_to).label("due_at"),
-                                       c.c.roll_provisional.label("provisional"))
-                          .select_from(n.join(c, c.c.day == target))
-                          .where(computed_here, n.c.node_code.in_(list(codes))).subquery("computed"))
+        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code, c.c.day == target),
+                          c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
 
     # working days: the n-th working day after the start day
     if workdays := units.get(Unit.WORKDAYS):
+        limits = _limits({c: (v, False) for c, v in workdays.items()})
         first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
-        changed += _apply(conn, select(n.c.id, last.c.day.label("due_date"), end_of_local_day(last.c.day).label("due_at"),
-                                       provisional_between(first, last).label("provisional"))
-                          .select_from(n.join(first, first.c.day == start_day)
-                                       .join(last, and_(last.c.workday_seq == first.c.workday_seq + _limit(workdays, n.c.node_code),
-                                                        last.c.is_workday == true())))
-                          .where(computed_here, n.c.node_code.in_(list(workdays))).subquery("computed"))
+        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code, first.c.day == start_day,
+                                     last.c.workday_seq == first.c.workday_seq + limits.c.limit, last.c.is_workday),
+                          last.c.day, end_of_local_day(last.c.day), provisional_between(first, last))
 
     # hours: an instant, never rolled
     if hours := units.get(Unit.HOURS):
-        due_at = add_hours(n.c.started_at, _limit(hours, n.c.node_code))
-        changed += _apply(conn, select(n.c.id, local_date(due_at).label("due_date"), due_at.label("due_at"), false().label("provisional"))
-                          .where(computed_here, n.c.node_code.in_(list(hours))).subquery("computed"))
+        limits = _limits({c: (v, False) for c, v in hours.items()})
+        due_at = add_hours(n.c.started_at, limits.c.limit)
+        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code), local_date(due_at), due_at, false())
 
     # expiry (续冻): due on the frozen account's current expiry, whatever the start
     expiry_codes = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
     if expiry_codes:
         expiry = func.coalesce(ACCOUNTS.c.renewed_until, ACCOUNTS.c.expires_on)
-        changed += _apply(conn, select(n.c.id, expiry.label("due_date"), end_of_local_day(expiry).label("due_at"), false().label("provisional"))
-                          .select_from(n.join(ACCOUNTS, and_(ACCOUNTS.c.case_id == n.c.case_id, ACCOUNTS.c.account_id == n.c.subject_id)))
-                          .where(rows(n), n.c.due_override.is_(None), n.c.node_code.in_(expiry_codes)).subquery("computed"))
+        changed += _apply(conn, and_(rows(n), n.c.due_override.is_(None), n.c.node_code.in_(expiry_codes),
+                                     ACCOUNTS.c.case_id == n.c.case_id, ACCOUNTS.c.account_id == n.c.subject_id),
+                          expiry, end_of_local_day(expiry), false())
 
     # the case term: filing + limit (or the approved extension), pushed by suspended days, rolled
     if TERM_NODE in catalogue:
@@ -105,17 +101,15 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
         paused = (select(SUSPENSIONS.c.case_id,
                          func.sum(case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)).label("days"))
                   .group_by(SUSPENSIONS.c.case_id).subquery("paused"))
-        base = func.coalesce(CASES.c.term_extended_to, add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit))
+        # per case: the approved extension and the suspended days (outer-joined here, as an
+        # UPDATE's FROM cannot outer-join the updated table)
+        terms = (select(CASES.c.id, CASES.c.term_extended_to, func.coalesce(paused.c.days, 0).label("pushed"))
+                 .select_from(CASES.outerjoin(paused, paused.c.case_id == CASES.c.id)).subquery("terms"))
+        base = func.coalesce(terms.c.term_extended_to, add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit))
         c = CALENDAR.alias("c")
-        target = add_days(base, func.coalesce(paused.c.days, 0))
-        changed += _apply(conn, select(n.c.id, c.c.roll_to.label("due_date"), end_of_local_day(c.c.roll_to).label("due_at"),
-                                       c.c.roll_provisional.label("provisional"))
-                          .select_from(n.join(CASES, CASES.c.id == n.c.case_id).outerjoin(paused, paused.c.case_id == n.c.case_id)
-                                       .join(c, c.c.day == target))
-                          .where(computed_here, n.c.node_code == TERM_NODE).subquery("computed"))
+        changed += _apply(conn, and_(computed_here, n.c.node_code == TERM_NODE, terms.c.id == n.c.case_id, c.c.day == add_days(base, terms.c.pushed)),
+                          c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
 
     # an imported deadline wins
-    changed += _apply(conn, select(n.c.id, local_date(n.c.due_override).label("due_date"), n.c.due_override.label("due_at"),
-                                   false().label("provisional"))
-                      .where(rows(n), n.c.due_override.is_not(None)).subquery("computed"))
+    changed += _apply(conn, and_(rows(n), n.c.due_override.is_not(None)), local_date(n.c.due_override), n.c.due_override, false())
     return changed
