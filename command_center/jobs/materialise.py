@@ -2,9 +2,8 @@
 
 Each trigger kind is one ``INSERT … SELECT … ON CONFLICT`` over the whole court (or over
 the cases in scope): per case at filing, per fund / asset / frozen account / lead, at
-closing (repeating nodes once per period begun), and after the completion of another node
-(one statement per level of the longest ``after:`` chain).  ``event`` nodes exist only when
-the case system reports them.
+closing (repeating nodes once per period begun), and after the completion of another
+node.  ``event`` nodes exist only when the case system reports them.
 
 Rows a case system reported (``source='imported'``) or an officer entered (``'manual'``)
 are never touched here; a materialised row follows its source (a fund's arrival, a lead's
@@ -17,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import Connection, String, and_, case, false, literal, null, or_, select, true, union_all, update
-from sqlalchemy.sql.expression import ColumnElement, Select
+from sqlalchemy import Connection, String, and_, case, cast, false, literal, null, or_, select, true, union_all, update
+from sqlalchemy.sql.elements import Null
+from sqlalchemy.sql.expression import ColumnElement, CompoundSelect, Select
 
 from command_center.data import models as m
 from command_center.data.bulk import changed_rows, insert_for
@@ -55,9 +55,23 @@ def _completion(code_column, completions: dict) -> ColumnElement:
     return case(*[(code_column == code, value) for code, value in completions.items()], else_=null())
 
 
-def _upsert(conn: Connection, candidates: Select, completing: tuple[str, ...] = ()) -> int:
-    """Insert missing rows; re-derive materialised rows whose start (or completion) moved."""
-    stmt = insert_for(conn, NODES).from_select(COLUMNS, candidates)
+def _upsert(conn: Connection, candidates: Select | CompoundSelect, completing: tuple[str, ...] = ()) -> int:
+    """Insert missing rows; re-derive materialised rows whose start (or completion) moved.
+
+    The candidates are first compared with the rows already there (an outer join on the
+    key) and only the missing or moved ones reach the ``INSERT … ON CONFLICT``: on
+    PostgreSQL a conflicting row is locked even when the update's condition then declines
+    it, and locking every node of the court made a rebuild write (and log) every page."""
+    cand = candidates.subquery("cand")
+    old = NODES.alias("old")
+    moved = [old.c.started_at.is_distinct_from(cand.c.started_at)]
+    if completing:
+        moved.append(and_(cand.c.node_code.in_(completing), old.c.completed_at.is_distinct_from(cand.c.completed_at)))
+    needed = (select(*[cand.c[name] for name in COLUMNS])
+              .select_from(cand.outerjoin(old, and_(old.c.case_id == cand.c.case_id, old.c.node_code == cand.c.node_code,
+                                                    old.c.subject_id == cand.c.subject_id)))
+              .where(or_(old.c.id.is_(None), and_(old.c.source == "materialised", or_(*moved)))))
+    stmt = insert_for(conn, NODES).from_select(COLUMNS, needed)
     new = stmt.excluded
     changed = [NODES.c.started_at.is_distinct_from(new.started_at)]
     completed = NODES.c.completed_at
@@ -73,7 +87,10 @@ def _upsert(conn: Connection, candidates: Select, completing: tuple[str, ...] = 
 
 
 def _row(case_id, code, subject, started, completed) -> list:
-    return [case_id, code, subject, started, completed, literal("materialised"), false()]
+    if isinstance(completed, Null):  # typed, or PostgreSQL reads the candidates' NULL as text
+        completed = cast(completed, NODES.c.completed_at.type)
+    values = [case_id, code, subject, started, completed, literal("materialised"), false()]
+    return [value.label(name) for value, name in zip(values, COLUMNS, strict=True)]
 
 
 def _open_case_or_not_stopping(catalogue: Catalogue, code_column) -> ColumnElement[bool]:
@@ -83,59 +100,67 @@ def _open_case_or_not_stopping(catalogue: Catalogue, code_column) -> ColumnEleme
 
 
 def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> int:
-    """Create and re-derive node instances; returns the rows written."""
-    written = 0
+    """Create and re-derive node instances; returns the rows written.
+
+    Every trigger on a source row (filing, fund, asset, account, lead, closing) is one
+    candidate set; their union is compared with the node table once and written by one
+    statement.  The followers come after, so a node completed as it is materialised (a
+    fund already claimed) starts its follower in the same run."""
     by_kind: dict[TriggerKind, list[NodeDef]] = {}
     for node in catalogue:
         by_kind.setdefault(node.trigger.kind, []).append(node)
+    candidates: list[Select] = []
+    completing: list[str] = []
 
     if filing := by_kind.get(TriggerKind.FILING):
         codes = _codes(n.code for n in filing)
         term_done = start_of_local_day(CASES.c.closed_on)
         completed = case((codes.c.code == TERM_NODE, term_done), else_=null())
-        written += _upsert(conn, select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
-                           .select_from(CASES.join(codes, true()))
-                           .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code)),
-                           (TERM_NODE,) if TERM_NODE in {n.code for n in filing} else ())
+        candidates.append(select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
+                          .select_from(CASES.join(codes, true()))
+                          .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        completing += [TERM_NODE] if TERM_NODE in {n.code for n in filing} else []
 
     if fund := by_kind.get(TriggerKind.FUND):
         codes = _codes(n.code for n in fund)
         completions = {c: v for c, v in FUND_COMPLETIONS.items() if c in {n.code for n in fund}}
-        written += _upsert(conn, select(*_row(FUNDS.c.case_id, codes.c.code, FUNDS.c.fund_id, FUNDS.c.arrived_at, _completion(codes.c.code, completions)))
-                           .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
-                           .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)),
-                           tuple(completions))
+        candidates.append(select(*_row(FUNDS.c.case_id, codes.c.code, FUNDS.c.fund_id, FUNDS.c.arrived_at, _completion(codes.c.code, completions)))
+                          .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
+                          .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        completing += completions
 
     if asset := by_kind.get(TriggerKind.ASSET):
         codes = _codes(n.code for n in asset)
         kinds = [and_(codes.c.code == n.code, ASSETS.c.kind.in_(n.trigger.only)) if n.trigger.only else codes.c.code == n.code for n in asset]
         completions = {c: v for c, v in ASSET_COMPLETIONS.items() if c in {n.code for n in asset}}
-        written += _upsert(conn, select(*_row(ASSETS.c.case_id, codes.c.code, ASSETS.c.asset_id, start_of_local_day(ASSETS.c.seized_on),
-                                              _completion(codes.c.code, completions)))
-                           .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
-                           .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code)),
-                           tuple(completions))
+        candidates.append(select(*_row(ASSETS.c.case_id, codes.c.code, ASSETS.c.asset_id, start_of_local_day(ASSETS.c.seized_on),
+                                       _completion(codes.c.code, completions)))
+                          .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
+                          .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        completing += completions
 
     if account := by_kind.get(TriggerKind.ACCOUNT):
         codes = _codes(n.code for n in account)
-        written += _upsert(conn, select(*_row(ACCOUNTS.c.case_id, codes.c.code, ACCOUNTS.c.account_id, start_of_local_day(ACCOUNTS.c.frozen_on), null()))
-                           .select_from(ACCOUNTS.join(codes, true()))
-                           .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None)))
+        candidates.append(select(*_row(ACCOUNTS.c.case_id, codes.c.code, ACCOUNTS.c.account_id, start_of_local_day(ACCOUNTS.c.frozen_on), null()))
+                          .select_from(ACCOUNTS.join(codes, true()))
+                          .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None)))
 
     if lead := by_kind.get(TriggerKind.LEAD):
         codes = _codes(n.code for n in lead)
         completions = {c: v for c, v in LEAD_COMPLETIONS.items() if c in {n.code for n in lead}}
-        written += _upsert(conn, select(*_row(LEADS.c.case_id, codes.c.code, LEADS.c.lead_id, LEADS.c.reported_at, _completion(codes.c.code, completions)))
-                           .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
-                           .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)),
-                           tuple(completions))
+        candidates.append(select(*_row(LEADS.c.case_id, codes.c.code, LEADS.c.lead_id, LEADS.c.reported_at, _completion(codes.c.code, completions)))
+                          .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
+                          .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        completing += completions
 
     if closing := by_kind.get(TriggerKind.CLOSING):
-        written += _materialise_closing(conn, closing, today, scope)
+        candidates.append(_closing_candidates(closing, today, scope))
 
+    written = _upsert(conn, union_all(*candidates), tuple(completing)) if candidates else 0
+    # One pass is enough however long the ``after:`` chains: a follower materialised here
+    # starts uncompleted, so it cannot start a node of its own in this run.
     edges = [(n.trigger.after, n.code) for n in by_kind.get(TriggerKind.AFTER, [])]
-    for _ in range(_longest_chain(catalogue)):
-        written += _materialise_followers(conn, catalogue, edges, scope)
+    written += _materialise_followers(conn, catalogue, edges, scope)
     return written
 
 
@@ -144,10 +169,10 @@ def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) ->
     repeating = [n for n in catalogue if n.trigger.kind is TriggerKind.CLOSING and n.repeat > 1]
     if not repeating:
         return 0
-    return _materialise_closing(conn, repeating, today, lambda column: true(), since=since)
+    return _upsert(conn, _closing_candidates(repeating, today, lambda column: true(), since=since))
 
 
-def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope: Scope, since=None) -> int:
+def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None) -> Select:
     """Closing nodes; a repeating node gets one instance per period begun (R01, R02, …)."""
     parts = []
     for node in closing:
@@ -168,9 +193,9 @@ def _materialise_closing(conn: Connection, closing: list[NodeDef], today, scope:
         near = [CASES.c.closed_on.between(py_add_months(since, -o) - timedelta(days=4), py_add_months(today, -o) + timedelta(days=4))
                 for o in offsets]
         begun = and_(begun, start_day > since, or_(*near))
-    return _upsert(conn, select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
-                   .select_from(CASES.join(plan, true()))
-                   .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok))
+    return (select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
+            .select_from(CASES.join(plan, true()))
+            .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok))
 
 
 def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[tuple[str, str]], scope: Scope) -> int:
@@ -182,17 +207,6 @@ def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[t
     return _upsert(conn, select(*_row(before.c.case_id, edge.c.code, before.c.subject_id, before.c.completed_at, null()))
                    .select_from(before.join(edge, edge.c.after == before.c.node_code).join(CASES, CASES.c.id == before.c.case_id))
                    .where(scope(before.c.case_id), before.c.completed_at.is_not(None), _open_case_or_not_stopping(catalogue, edge.c.code)))
-
-
-def _longest_chain(catalogue: Catalogue) -> int:
-    depth = 0
-    for node in catalogue:
-        length, current = 0, node
-        while current.trigger.kind is TriggerKind.AFTER:
-            length += 1
-            current = catalogue[current.trigger.after]
-        depth = max(depth, length)
-    return depth
 
 
 def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:

@@ -79,6 +79,8 @@ PARTIES = m.Party.__table__
 NOTIFY_CHANNEL = "command_center"
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
 LOCK_KEY = 0x43430001
+#: PostgreSQL memory per hash or sort of the recompute (the server's default is 4 MB)
+WORK_MEM = "256MB"
 COMPLETED_WATERMARK = "notify_completed_after"
 REPEATS_THROUGH = "repeats_materialised_through"
 DIRTY = m.DirtyCase.__table__
@@ -148,6 +150,8 @@ def recompute(
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             conn.execute(text("SET LOCAL command_center.recompute = 'on'"))  # our own writes mark no case
+            # a whole-court pass hashes millions of candidate nodes: in memory, not in batches on disk
+            conn.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
         if fence is not None:
             fence(conn)
         calendar_changed = sync_calendar(conn, calendar)
