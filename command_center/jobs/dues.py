@@ -18,14 +18,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import Boolean, Connection, Integer, String, and_, case, false, func, literal, or_, select, union_all, update
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, case, false, func, literal, or_, select, update
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.deadlines import TERM_NODE
-from command_center.data.sqlcal import add_days, add_hours, add_months, day_diff, end_of_local_day, local_date, provisional_between
+from command_center.data.sqlcal import (
+    add_days,
+    add_hours,
+    add_months,
+    day_diff,
+    end_of_local_day,
+    local_date,
+    provisional_between,
+    unindexed,
+)
 from command_center.data.workcal import Unit
 
 NODES = m.NodeInstance.__table__
@@ -43,12 +52,11 @@ def _apply(conn: Connection, rows: ColumnElement[bool], due_date, due_at, provis
     return changed_rows(conn, update(n).where(rows, differs).values(due_date=due_date, due_at=due_at, provisional=provisional))
 
 
-def _limits(limits: dict[str, tuple[int, bool]]):
-    """The catalogue's limits as a small table: code, limit, whether it counts months."""
-    return union_all(*[
-        select(literal(code, String(8)).label("code"), literal(limit, Integer).label("limit"), literal(months, Boolean).label("months"))
-        for code, (limit, months) in limits.items()
-    ]).subquery("limits")
+_temp = MetaData()
+#: the catalogue's limits by code, a temporary table for the run (with its key, SQLite reads
+#: the node table once and looks each row's code up, instead of scanning it once per code)
+LIMITS = Table("cc_limits", _temp, Column("code", String(8), primary_key=True), Column("unit", String(10)), Column("limit", Integer),
+               prefixes=["TEMPORARY"])
 
 
 def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]]) -> int:
@@ -56,35 +64,36 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     n = NODES
     computed_here = and_(rows(n), n.c.due_override.is_(None), n.c.started_at.is_not(None))
     start_day = local_date(n.c.started_at)
-    units: dict[Unit, dict[str, int]] = {}
-    for node in catalogue:
-        if node.code != TERM_NODE:
-            units.setdefault(node.unit, {})[node.code] = node.limit
+    limits = [{"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue
+              if node.code != TERM_NODE and node.unit in (Unit.DAYS, Unit.MONTHS, Unit.WORKDAYS, Unit.HOURS)]
+    units = {row["unit"] for row in limits}
+    LIMITS.drop(conn, checkfirst=True)
+    LIMITS.create(conn)
+    if limits:
+        conn.execute(LIMITS.insert(), limits)
+    lim = LIMITS
+    coded = and_(computed_here, unindexed(n.c.node_code) == lim.c.code)
     changed = 0
 
     # days and months: the raw end rolled to the next working day
-    days, months = units.get(Unit.DAYS, {}), units.get(Unit.MONTHS, {})
-    if days or months:
-        limits = _limits({**{c: (v, False) for c, v in days.items()}, **{c: (v, True) for c, v in months.items()}})
-        target = case((limits.c.months, add_months(start_day, limits.c.limit)), else_=add_days(start_day, limits.c.limit)) if months \
-            else add_days(start_day, limits.c.limit)
+    if units & {Unit.DAYS, Unit.MONTHS}:
+        target = case((lim.c.unit == Unit.MONTHS.value, add_months(start_day, lim.c.limit)), else_=add_days(start_day, lim.c.limit))
         c = CALENDAR.alias("c")
-        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code, c.c.day == target),
+        changed += _apply(conn, and_(coded, lim.c.unit.in_((Unit.DAYS.value, Unit.MONTHS.value)), c.c.day == target),
                           c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
 
     # working days: the n-th working day after the start day
-    if workdays := units.get(Unit.WORKDAYS):
-        limits = _limits({c: (v, False) for c, v in workdays.items()})
+    if Unit.WORKDAYS in units:
         first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
-        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code, first.c.day == start_day,
-                                     last.c.workday_seq == first.c.workday_seq + limits.c.limit, last.c.is_workday),
+        changed += _apply(conn, and_(coded, lim.c.unit == Unit.WORKDAYS.value, first.c.day == start_day,
+                                     last.c.workday_seq == first.c.workday_seq + lim.c.limit, last.c.is_workday),
                           last.c.day, end_of_local_day(last.c.day), provisional_between(first, last))
 
     # hours: an instant, never rolled
-    if hours := units.get(Unit.HOURS):
-        limits = _limits({c: (v, False) for c, v in hours.items()})
-        due_at = add_hours(n.c.started_at, limits.c.limit)
-        changed += _apply(conn, and_(computed_here, n.c.node_code == limits.c.code), local_date(due_at), due_at, false())
+    if Unit.HOURS in units:
+        due_at = add_hours(n.c.started_at, lim.c.limit)
+        changed += _apply(conn, and_(coded, lim.c.unit == Unit.HOURS.value), local_date(due_at), due_at, false())
+    LIMITS.drop(conn)
 
     # expiry (续冻): due on the frozen account's current expiry, whatever the start
     expiry_codes = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]

@@ -55,13 +55,14 @@ def _completion(code_column, completions: dict) -> ColumnElement:
     return case(*[(code_column == code, value) for code, value in completions.items()], else_=null())
 
 
-def _upsert(conn: Connection, candidates: Select | CompoundSelect, completing: tuple[str, ...] = ()) -> int:
+def _upsert(conn: Connection, candidates: Select | CompoundSelect, codes: list[str], completing: tuple[str, ...] = ()) -> int:
     """Insert missing rows; re-derive materialised rows whose start (or completion) moved.
 
     The candidates are first compared with the rows already there (an outer join on the
     key) and only the missing or moved ones reach the ``INSERT … ON CONFLICT``: on
     PostgreSQL a conflicting row is locked even when the update's condition then declines
-    it, and locking every node of the court made a rebuild write (and log) every page."""
+    it, and locking every node of the court made a rebuild write (and log) every page.
+    ``codes`` are the node codes the candidates may have: only those rows are compared."""
     cand = candidates.subquery("cand")
     old = NODES.alias("old")
     moved = [old.c.started_at.is_distinct_from(cand.c.started_at)]
@@ -69,7 +70,7 @@ def _upsert(conn: Connection, candidates: Select | CompoundSelect, completing: t
         moved.append(and_(cand.c.node_code.in_(completing), old.c.completed_at.is_distinct_from(cand.c.completed_at)))
     needed = (select(*[cand.c[name] for name in COLUMNS])
               .select_from(cand.outerjoin(old, and_(old.c.case_id == cand.c.case_id, old.c.node_code == cand.c.node_code,
-                                                    old.c.subject_id == cand.c.subject_id)))
+                                                    old.c.subject_id == cand.c.subject_id, old.c.node_code.in_(codes))))
               .where(or_(old.c.id.is_(None), and_(old.c.source == "materialised", or_(*moved)))))
     stmt = insert_for(conn, NODES).from_select(COLUMNS, needed)
     new = stmt.excluded
@@ -156,7 +157,9 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
     if closing := by_kind.get(TriggerKind.CLOSING):
         candidates.append(_closing_candidates(closing, today, scope))
 
-    written = _upsert(conn, union_all(*candidates), tuple(completing)) if candidates else 0
+    sourced = [n.code for kind in (TriggerKind.FILING, TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD,
+                                   TriggerKind.CLOSING) for n in by_kind.get(kind, [])]
+    written = _upsert(conn, union_all(*candidates), sourced, tuple(completing)) if candidates else 0
     # One pass is enough however long the ``after:`` chains: a follower materialised here
     # starts uncompleted, so it cannot start a node of its own in this run.
     edges = [(n.trigger.after, n.code) for n in by_kind.get(TriggerKind.AFTER, [])]
@@ -169,7 +172,7 @@ def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) ->
     repeating = [n for n in catalogue if n.trigger.kind is TriggerKind.CLOSING and n.repeat > 1]
     if not repeating:
         return 0
-    return _upsert(conn, _closing_candidates(repeating, today, lambda column: true(), since=since))
+    return _upsert(conn, _closing_candidates(repeating, today, lambda column: true(), since=since), [n.code for n in repeating])
 
 
 def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None) -> Select:
@@ -199,14 +202,16 @@ def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None)
 
 
 def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[tuple[str, str]], scope: Scope) -> int:
-    """One level of ``after:`` nodes: started when the predecessor completed, same subject."""
+    """The ``after:`` nodes: started when the predecessor completed, same subject."""
     if not edges:
         return 0
     edge = union_all(*[select(literal(a, String(8)).label("after"), literal(c, String(8)).label("code")) for a, c in edges]).subquery("edges")
     before = NODES.alias("before")
     return _upsert(conn, select(*_row(before.c.case_id, edge.c.code, before.c.subject_id, before.c.completed_at, null()))
                    .select_from(before.join(edge, edge.c.after == before.c.node_code).join(CASES, CASES.c.id == before.c.case_id))
-                   .where(scope(before.c.case_id), before.c.completed_at.is_not(None), _open_case_or_not_stopping(catalogue, edge.c.code)))
+                   .where(scope(before.c.case_id), before.c.node_code.in_(sorted({a for a, _ in edges})), before.c.completed_at.is_not(None),
+                          _open_case_or_not_stopping(catalogue, edge.c.code)),
+                   [c for _, c in edges])
 
 
 def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:

@@ -79,8 +79,10 @@ PARTIES = m.Party.__table__
 NOTIFY_CHANNEL = "command_center"
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
 LOCK_KEY = 0x43430001
-#: PostgreSQL memory per hash or sort of the recompute (the server's default is 4 MB)
-WORK_MEM = "256MB"
+#: PostgreSQL memory per hash or sort of the recompute (the server's default is 4 MB): a
+#: rebuild at 1,000,000 cases compares 11 M candidate nodes in one hash; with 256 MB it
+#: spilled to disk in batches (60 s instead of 55 s).  Only one recompute runs at a time.
+WORK_MEM = "1GB"
 COMPLETED_WATERMARK = "notify_completed_after"
 REPEATS_THROUGH = "repeats_materialised_through"
 DIRTY = m.DirtyCase.__table__
