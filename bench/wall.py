@@ -11,10 +11,11 @@ generated and recomputed first when it is empty and kept for the next run, and m
 
 * first paint: from opening the runtime to the first figures laid out on the screen;
 * refresh, median / 95th percentile / max: the database time of each refresh (the time its
-  statements spend inside the driver, see ``DriverClock``); the whole read in the worker
-  thread (``WallData.seconds``: the database time plus Python's part, which shares the GIL
-  with the screen's rendering); and the time the screen takes to apply it;
-* memory: the process's RSS after the first refresh and after each quarter of the N
+  statements spend inside the driver, ``WallData.database_seconds``); the whole read
+  (``WallData.seconds``: the database time plus Python's part); and the time the screen
+  takes to apply it.  The reads are made where the wall makes them: in its reader process
+  (``--reader thread``: in the screen's worker thread, sharing the GIL with the rendering);
+* memory: the screen process's RSS after the first refresh and after each quarter of the N
   refreshes; between two refreshes the ticker steps 50 times (10 s at 0.2 s a step, a frame
   rendered every 10 steps) and the lists turn a page.  360 refreshes are an hour at the default 10 s.
 
@@ -27,12 +28,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import threading
 import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from command_center.app import make_app
@@ -45,7 +45,6 @@ from command_center.data.engine import open_database
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
-from command_center.screens import wall as wall_screen
 from command_center.widgets.wall_widgets import Ticker
 
 NOW = parse_instant("2026-11-20T10:00")
@@ -106,65 +105,40 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   max {ordered[-1] * 1000:6.0f} ms"
 
 
-class DriverClock:
-    """Time spent inside the database driver's ``execute`` by the thread of a refresh:
-    PostgreSQL returns the whole result there, SQLite its first row (after any sort or
-    aggregate, which is where these reads spend their time).  Python's work around the
-    statements (building them, making rows) is not database time."""
-
-    def __init__(self, engine) -> None:
-        self.spent = threading.local()
-        event.listen(engine, "before_cursor_execute", self.before)
-        event.listen(engine, "after_cursor_execute", self.after)
-
-    def before(self, conn, *args) -> None:
-        conn.info["cc_bench_started"] = time.perf_counter()
-
-    def after(self, conn, *args) -> None:
-        self.spent.seconds = getattr(self.spent, "seconds", 0.0) + time.perf_counter() - conn.info.pop("cc_bench_started")
-
-    def take(self) -> float:
-        seconds, self.spent.seconds = getattr(self.spent, "seconds", 0.0), 0.0
-        return seconds
-
-
-async def measure(url: str, refreshes: int) -> None:
-    db_times: list[float] = []  # inside the driver
-    read_times: list[float] = []  # the whole read in the worker thread (wall_data)
-    real = wall_screen.wall_data
+async def measure(url: str, refreshes: int, reader: str) -> None:
+    db_times: list[float] = []  # inside the driver (WallData.database_seconds)
+    read_times: list[float] = []  # the whole read (WallData.seconds)
     started = time.perf_counter()
-    runtime = Runtime.start(Settings(db=url), Clock(NOW))
-    driver = DriverClock(runtime.database().engine)
-
-    def timed(*args, **kwargs):
-        driver.take()
-        data = real(*args, **kwargs)
-        db_times.append(driver.take())
-        read_times.append(data.seconds)
-        return data
-
-    wall_screen.wall_data = timed
+    runtime = Runtime.start(Settings(db=url, wall_reader=reader), Clock(NOW))
     try:
         app = make_app(runtime, start="wall", wall_interval=3600)  # only this script refreshes
         async with app.run_test(size=(200, 50)) as pilot:
-            await polled(app)
-            await pilot.pause()
-            first_paint = time.perf_counter() - started
             screen = app.screen
-            title = screen.query_one("#panel-red").border_title
-            print(f"  first paint {first_paint:.2f} s (first refresh: database {db_times[0] * 1000:.0f} ms,"
-                  f" whole read {read_times[0] * 1000:.0f} ms)")
-            print(f"    red panel: {title}")
-            ticker = screen.query_one(Ticker)
+            while getattr(screen, "refreshed_at", None) is None:  # until the first figures are laid out
+                await polled(app)
+                await pilot.pause()
+                screen = app.screen
+                if getattr(screen, "error", None):
+                    raise SystemExit(f"the wall could not read the database: {screen.error}")
+            first_paint = time.perf_counter() - started
             applied: list[float] = []
             original_show = screen.show
 
             def show(data):
+                db_times.append(data.database_seconds)
+                read_times.append(data.seconds)
                 begun = time.perf_counter()
                 original_show(data)
                 applied.append(time.perf_counter() - begun)
 
             screen.show = show
+            title = screen.query_one("#panel-red").border_title
+            print(f"  first paint {first_paint:.2f} s (read in the screen's process), red panel: {title}")
+            if reader == "process":  # the reader process starts after the first read
+                begun = time.perf_counter()
+                await asyncio.to_thread(screen.reader._ready.result, 120)
+                print(f"    reader process ready {time.perf_counter() - begun:.1f} s later")
+            ticker = screen.query_one(Ticker)
             memory = [(1, rss_mb())]
             marks = {max(1, refreshes * k // 4) for k in (1, 2, 3, 4)}
             loop_started = time.perf_counter()
@@ -181,15 +155,15 @@ async def measure(url: str, refreshes: int) -> None:
                     memory.append((done + 1, rss_mb()))
                     print(f"    {done + 1:,} refreshes: RSS {memory[-1][1]:.0f} MB", flush=True)
             assert ticker.offset_chars >= 0
+            assert reader != "process" or screen.reader.in_process
             await pilot.press("q")
-        print(f"    refresh database time ({len(db_times) - 1}): {spread(db_times[1:])}")
-        print(f"    refresh whole read (worker):     {spread(read_times[1:])}")
-        print(f"    refresh applied to the screen:   {spread(applied)}")
-        print(f"    RSS: {'  '.join(f'{n:,}: {mb:.0f} MB' for n, mb in memory)}"
+        print(f"    refresh database time ({len(db_times)}): {spread(db_times)}")
+        print(f"    refresh whole read:               {spread(read_times)}")
+        print(f"    refresh applied to the screen:    {spread(applied)}")
+        print(f"    RSS of the screen's process: {'  '.join(f'{n:,}: {mb:.0f} MB' for n, mb in memory)}"
               f"  (growth after the first refresh {memory[-1][1] - memory[0][1]:+.0f} MB;"
               f" {time.perf_counter() - loop_started:.0f} s for the loop)")
     finally:
-        wall_screen.wall_data = real
         runtime.close()
 
 
@@ -215,9 +189,11 @@ def prepared(args: argparse.Namespace):
 def main() -> None:
     parser = parser_for(__doc__, [100_000, 1_000_000])
     parser.add_argument("--refreshes", type=int, default=360)
+    parser.add_argument("--reader", choices=["process", "thread"], default="process",
+                        help="where the wall reads (Settings.wall_reader); thread is the comparison")
     args = parser.parse_args()
     for url in prepared(args):
-        asyncio.run(measure(url, args.refreshes))
+        asyncio.run(measure(url, args.refreshes, args.reader))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ class Settings:
     lease_seconds: int = 30
     #: the wall display's refresh interval
     wall_seconds: int = 10
+    #: where the wall reads the database: ``process`` (a reader process of its own, so the
+    #: reads never wait for the screen's rendering) or ``thread`` (a worker thread)
+    wall_reader: str = "process"
     #: the morning brief's targets by indicator key (``[targets]`` in the config file)
     targets: Mapping[str, Decimal] = field(default_factory=dict)
     config_path: Path | None = None
@@ -55,6 +58,7 @@ _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
 _PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
 _INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
 SENDERS = ("log", "http", "command")
+READERS = ("process", "thread")
 #: Variables that are not settings but are read by the program or its scripts.
 _OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL", "PASSWORD"}  # PASSWORD: `user add|passwd` in scripts
 
@@ -134,6 +138,8 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         raise ConfigError("notify_sender = http needs notify_url (the SMS gateway's URL)")
     if merged.get("notify_sender") == "command" and not merged.get("notify_command"):
         raise ConfigError("notify_sender = command needs notify_command (the program to pipe messages to)")
+    if merged.get("wall_reader", "process") not in READERS:
+        raise ConfigError(f"wall_reader must be one of {', '.join(READERS)}, not {merged['wall_reader']!r}")
     for key, (low, high) in _INT_KEYS.items():
         if key in merged:
             try:

@@ -107,7 +107,9 @@ def db(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def runtime(db_url: str) -> Iterator[Runtime]:
-    rt = Runtime.start(Settings(db=db_url), Clock(NOW))
+    # the wall reads in its worker thread here, where a test can replace the read; the reader
+    # process has tests of its own (test_wall_reader.py)
+    rt = Runtime.start(Settings(db=db_url, wall_reader="thread"), Clock(NOW))
     yield rt
     rt.close()
 

@@ -19,7 +19,7 @@ from command_center.data.indicators import indicators
 from command_center.data.wall import mask_id_number, mask_name, wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
-from command_center.screens import wall as wall_screen
+from command_center import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 from tests.conftest import NOW
 
@@ -106,12 +106,12 @@ async def test_stale_banner_when_the_database_goes_away_and_recovery(runtime, mo
         await pilot.pause()
         screen = app.screen
         good_title = screen.query_one("#panel-red").border_title
-        real = wall_screen.wall_data
+        real = wall_reader.wall_data
 
         def unreachable(*args, **kwargs):
             raise ConnectionError("connection refused")
 
-        monkeypatch.setattr(wall_screen, "wall_data", unreachable)
+        monkeypatch.setattr(wall_reader, "wall_data", unreachable)
         screen.load()
         await polled(app)
         await pilot.pause()
@@ -120,7 +120,7 @@ async def test_stale_banner_when_the_database_goes_away_and_recovery(runtime, mo
         assert "数据库无法访问, 以下为 2026-11-20 10:00:00 的数据" in str(banner.render())
         assert screen.query_one("#panel-red").border_title == good_title  # the last figures stay up
         assert "数据库断开" in str(screen.query_one("#titlebar", Static).render())
-        monkeypatch.setattr(wall_screen, "wall_data", real)
+        monkeypatch.setattr(wall_reader, "wall_data", real)
         screen.load()
         await polled(app)
         await pilot.pause()
@@ -156,12 +156,12 @@ def test_wall_snapshot(sqlite_url, size, snap_compare):
 
 async def test_a_recompute_on_postgresql_refreshes_the_wall_at_once(pg_url, monkeypatch):
     """The scheduler's NOTIFY, not the (here hour-long) interval, triggers the refresh."""
-    rt = Runtime.start(Settings(db=pg_url), Clock(NOW))
+    rt = Runtime.start(Settings(db=pg_url, wall_reader="thread"), Clock(NOW))
     try:
         database = _demo(rt, cases=50)
         reads = []
-        real = wall_screen.wall_data
-        monkeypatch.setattr(wall_screen, "wall_data", lambda *a, **k: reads.append(1) or real(*a, **k))
+        real = wall_reader.wall_data
+        monkeypatch.setattr(wall_reader, "wall_data", lambda *a, **k: reads.append(1) or real(*a, **k))
         app = make_app(rt, start="wall", wall_interval=3600)
         async with app.run_test(size=(200, 50)) as pilot:
             await polled(app)

@@ -1,7 +1,9 @@
 """The wall display (大屏): left running all day on the command centre's wall terminal, untouched.
 
 Everything shown comes from :func:`command_center.data.wall.wall_data` (which includes the
-very indicators ``command-center indicators`` prints), read in a thread worker: the next
+very indicators ``command-center indicators`` prints), read by a thread worker through
+:class:`~command_center.wall_reader.WallReader` (in a reader process of its own, so the
+reads never wait for this screen's rendering): the next
 poll is scheduled only after the previous one finished, so polls never overlap, and on
 PostgreSQL a listener thread refreshes within a second of the scheduler's NOTIFY.  When the
 database is unreachable the last figures stay up under a red stale banner, and the screen
@@ -24,9 +26,10 @@ from textual.widgets import Static
 
 from command_center.data.caseno import short_case_no
 from command_center.data.rules import RESPONSE_STATE_LABELS, shown_code
-from command_center.data.wall import TIERS, WallData, wall_data
+from command_center.data.wall import TIERS, WallData
 from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
+from command_center.wall_reader import WallReader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
 LABELS = {
@@ -100,6 +103,7 @@ class WallScreen(Screen[None]):
         self._loading = False
         self._next = None
         self._stop = threading.Event()
+        self.reader = WallReader(runtime, separate=runtime.settings.wall_reader == "process")
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -145,6 +149,7 @@ class WallScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
+        self.reader.close()
 
     # -- timers ----------------------------------------------------------------------------
     def tick(self) -> None:
@@ -185,7 +190,7 @@ class WallScreen(Screen[None]):
     def poll(self) -> None:
         rt = self.runtime
         try:
-            data = wall_data(rt.database(), rt.catalogue, rt.calendar, rt.clock.now())
+            data = self.reader.read(rt.clock.now())
         except Exception as exc:  # noqa: BLE001 - the wall never crashes: it shows the last figures as stale
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             self.app.call_from_thread(self.show_stale, message[:160])

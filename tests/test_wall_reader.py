@@ -1,0 +1,132 @@
+"""The wall's reader process: the same figures as a read in the thread, outages reported, a dead reader replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import replace
+from multiprocessing import resource_tracker
+
+import pytest
+from textual.widgets import Static
+
+from command_center import wall_reader
+from command_center.app import make_app
+from command_center.clock import Clock
+from command_center.config import ConfigError, Settings, load_settings
+from command_center.data.demo import generate
+from command_center.data.wall import wall_data
+from command_center.jobs.recompute import recompute
+from command_center.runtime import Runtime
+from command_center.wall_reader import ReadFailed, WallReader
+from tests.conftest import NOW, _pg_connect
+
+READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine
+
+
+def _court(url: str, cases: int = 200) -> Runtime:
+    rt = Runtime.start(Settings(db=url), Clock(NOW))
+    database = rt.database()
+    generate(database, rt.catalogue, rt.calendar, cases=cases, seed=5, now=NOW, court_name="示范人民法院")
+    recompute(database, rt.catalogue, rt.calendar, NOW)
+    return rt
+
+
+def _without_timing(data):
+    return replace(data, seconds=0.0, database_seconds=0.0)
+
+
+def _never_here(*args, **kwargs):
+    raise AssertionError("read in the screen's process")
+
+
+def test_the_reader_process_reads_what_the_thread_reads(db_url, monkeypatch):
+    rt = _court(db_url)
+    reader = WallReader(rt)
+    try:
+        first = reader.read(NOW)  # the first read is made here, then the process starts
+        assert not reader.in_process
+        reader._ready.result(timeout=READY_SECONDS)
+        assert reader.in_process
+        monkeypatch.setattr(wall_reader, "wall_data", _never_here)  # so this read can only come from the process
+        second = reader.read(NOW)
+        assert _without_timing(second) == _without_timing(first) == _without_timing(
+            wall_data(rt.database(), rt.catalogue, rt.calendar, NOW))
+        assert second.lights["red"] and second.database_seconds > 0
+        assert 0 < second.database_seconds <= second.seconds
+    finally:
+        reader.close()
+        rt.close()
+
+
+def test_a_dead_reader_is_replaced_and_its_read_made_here(sqlite_url):
+    rt = _court(sqlite_url, cases=50)
+    reader = WallReader(rt)
+    try:
+        expected = _without_timing(reader.read(NOW))
+        reader._ready.result(timeout=READY_SECONDS)
+        (pid,) = reader._pool._processes  # the one reader process
+        os.kill(pid, signal.SIGKILL)
+        assert _without_timing(reader.read(NOW)) == expected  # read here: nothing lost
+        reader._ready.result(timeout=READY_SECONDS)  # a new reader was started
+        assert reader.in_process and set(reader._pool._processes) != {pid}
+        assert _without_timing(reader.read(NOW)) == expected
+    finally:
+        reader.close()
+        rt.close()
+
+
+def test_the_reader_reports_an_outage_and_recovers(pg_url):
+    rt = _court(pg_url, cases=50)
+    reader = WallReader(rt)
+    name = pg_url.rsplit("/", 1)[1]
+    try:
+        expected = _without_timing(reader.read(NOW))
+        reader._ready.result(timeout=READY_SECONDS)
+        assert _without_timing(reader.read(NOW)) == expected  # the process holds its own connection now
+        with _pg_connect() as admin:  # the database goes away: no new connection, the open ones cut
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        with pytest.raises(ReadFailed) as failure:
+            reader.read(NOW)
+        assert "connection" in str(failure.value).lower() or "terminat" in str(failure.value).lower()
+        assert reader.in_process  # a database error is not a dead reader
+        with _pg_connect() as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        assert _without_timing(reader.read(NOW)) == expected
+    finally:
+        with _pg_connect() as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        reader.close()
+        rt.close()
+
+
+async def test_the_wall_refreshes_through_its_reader_process(sqlite_url, monkeypatch):
+    rt = _court(sqlite_url)
+    # the first process spawned from inside the app starts multiprocessing's resource tracker
+    # (which once failed there: Textual's stderr has no descriptor), as in `command-center wall`
+    resource_tracker._resource_tracker._stop()
+    try:
+        app = make_app(rt, start="wall", wall_interval=3600)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+            screen = app.screen
+            title = screen.query_one("#panel-red").border_title
+            screen.reader._ready.result(timeout=READY_SECONDS)
+            monkeypatch.setattr(wall_reader, "wall_data", _never_here)
+            screen.load()
+            await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+            await pilot.pause()
+            assert not screen.query_one("#stale", Static).display
+            assert screen.query_one("#panel-red").border_title == title
+            await pilot.press("q")
+        assert screen.reader._pool is None  # closed with the screen
+    finally:
+        rt.close()
+
+
+def test_wall_reader_setting():
+    assert load_settings({"db": "sqlite://"}, environ={}).wall_reader == "process"
+    assert load_settings({"db": "sqlite://"}, environ={"COMMAND_CENTER_WALL_READER": "thread"}).wall_reader == "thread"
+    with pytest.raises(ConfigError, match="wall_reader must be one of process, thread, not 'fork'"):
+        load_settings({"db": "sqlite://"}, environ={"COMMAND_CENTER_WALL_READER": "fork"})
