@@ -1,9 +1,10 @@
 """Node materialisation: the node instances the catalogue's triggers call for (DOMAIN.md §4).
 
-Each trigger kind is one ``INSERT … SELECT … ON CONFLICT`` over the whole court (or over
-the cases in scope): per case at filing, per fund / asset / frozen account / lead, at
-closing (repeating nodes once per period begun), and after the completion of another
-node.  ``event`` nodes exist only when the case system reports them.
+The triggers on source rows (per case at filing, per fund / asset / frozen account / lead,
+at closing, repeating nodes once per period begun) are one ``INSERT … SELECT … ON
+CONFLICT`` over the whole court (or over the cases in scope), the nodes that start after
+the completion of another node a second.  ``event`` nodes exist only when the case system
+reports them.
 
 Rows a case system reported (``source='imported'``) or an officer entered (``'manual'``)
 are never touched here; a materialised row follows its source (a fund's arrival, a lead's
