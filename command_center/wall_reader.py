@@ -40,7 +40,7 @@ from command_center.runtime import Runtime
 
 
 class ReadFailed(Exception):
-    """The reader process could not read the database (the message is the driver's first line)."""
+    """The reader process could not read the database (the message is the driver's)."""
 
 
 class DriverTime:
@@ -95,8 +95,7 @@ def _read(now: datetime) -> WallData | _Failure:
     try:
         return timed_read(database, clock, catalogue, calendar, now)
     except Exception as exc:  # noqa: BLE001 - sent back as text: a driver's exception may not unpickle
-        text = str(exc).strip()
-        return _Failure(text.splitlines()[0] if text else type(exc).__name__)
+        return _Failure(str(exc).strip() or type(exc).__name__)  # the screen shows its first line
 
 
 # -- in the screen's process --------------------------------------------------------------------

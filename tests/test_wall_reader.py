@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing import resource_tracker
 
@@ -32,6 +33,18 @@ def _court(url: str, cases: int = 200) -> Runtime:
     return rt
 
 
+@contextmanager
+def _reading(url: str, cases: int = 200):
+    """A court and a wall reader on it, whose first read (made here) started its process."""
+    rt = _court(url, cases)
+    reader = WallReader(rt)
+    try:
+        yield rt, reader
+    finally:
+        reader.close()
+        rt.close()
+
+
 def _without_timing(data):
     return replace(data, seconds=0.0, database_seconds=0.0)
 
@@ -41,9 +54,7 @@ def _never_here(*args, **kwargs):
 
 
 def test_the_reader_process_reads_what_the_thread_reads(db_url, monkeypatch):
-    rt = _court(db_url)
-    reader = WallReader(rt)
-    try:
+    with _reading(db_url) as (rt, reader):
         first = reader.read(NOW)  # the first read is made here, then the process starts
         assert not reader.in_process
         reader._ready.result(timeout=READY_SECONDS)
@@ -54,15 +65,10 @@ def test_the_reader_process_reads_what_the_thread_reads(db_url, monkeypatch):
             wall_data(rt.database(), rt.catalogue, rt.calendar, NOW))
         assert second.lights["red"] and second.database_seconds > 0
         assert 0 < second.database_seconds <= second.seconds
-    finally:
-        reader.close()
-        rt.close()
 
 
 def test_a_dead_reader_is_replaced_and_its_read_made_here(sqlite_url):
-    rt = _court(sqlite_url, cases=50)
-    reader = WallReader(rt)
-    try:
+    with _reading(sqlite_url, cases=50) as (_, reader):
         expected = _without_timing(reader.read(NOW))
         reader._ready.result(timeout=READY_SECONDS)
         (pid,) = reader._pool._processes  # the one reader process
@@ -71,34 +77,28 @@ def test_a_dead_reader_is_replaced_and_its_read_made_here(sqlite_url):
         reader._ready.result(timeout=READY_SECONDS)  # a new reader was started
         assert reader.in_process and set(reader._pool._processes) != {pid}
         assert _without_timing(reader.read(NOW)) == expected
-    finally:
-        reader.close()
-        rt.close()
 
 
 def test_the_reader_reports_an_outage_and_recovers(pg_url):
-    rt = _court(pg_url, cases=50)
-    reader = WallReader(rt)
     name = pg_url.rsplit("/", 1)[1]
-    try:
-        expected = _without_timing(reader.read(NOW))
-        reader._ready.result(timeout=READY_SECONDS)
-        assert _without_timing(reader.read(NOW)) == expected  # the process holds its own connection now
-        with _pg_connect() as admin:  # the database goes away: no new connection, the open ones cut
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        with pytest.raises(ReadFailed) as failure:
-            reader.read(NOW)
-        assert "connection" in str(failure.value).lower() or "terminat" in str(failure.value).lower()
-        assert reader.in_process  # a database error is not a dead reader
-        with _pg_connect() as admin:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        assert _without_timing(reader.read(NOW)) == expected
-    finally:
-        with _pg_connect() as admin:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        reader.close()
-        rt.close()
+    with _reading(pg_url, cases=50) as (_, reader):
+        try:
+            expected = _without_timing(reader.read(NOW))
+            reader._ready.result(timeout=READY_SECONDS)
+            assert _without_timing(reader.read(NOW)) == expected  # the process holds its own connection now
+            with _pg_connect() as admin:  # the database goes away: no new connection, the open ones cut
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            with pytest.raises(ReadFailed) as failure:
+                reader.read(NOW)
+            assert "connection" in str(failure.value).lower() or "terminat" in str(failure.value).lower()
+            assert reader.in_process  # a database error is not a dead reader
+            with _pg_connect() as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            assert _without_timing(reader.read(NOW)) == expected
+        finally:
+            with _pg_connect() as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 async def test_the_wall_refreshes_through_its_reader_process(sqlite_url, monkeypatch):
