@@ -98,10 +98,6 @@ class Rules:
     def _instant(self, value: datetime):
         return literal(value, AwareDateTime())
 
-    def overdue_or_soon(self, nodes) -> ColumnElement[bool]:
-        """A bound on ``due_at`` that every overdue or due-soon node meets (the index narrows to it)."""
-        return nodes.c.due_at <= self._instant(self.latest_soon)
-
     def lit(self, nodes) -> ColumnElement[bool]:
         """Due on or before ``blue_from``: overdue by more than a month, blue or worse (the
         bound on ``due_at`` lets the open-due index narrow the scan)."""
@@ -120,6 +116,18 @@ class Rules:
             nodes.c.due_at <= self._instant(self.latest_soon),  # lets the open-due index narrow the scan
             nodes.c.due_at <= self.soon_end(nodes),
         )
+
+    def soon_windows(self, nodes, codes=None) -> list[ColumnElement[bool]]:
+        """:meth:`due_soon` split per window end, each a range of the open code-due index
+        (``codes``: only those; a window with none of them is left out).  The ranges are
+        disjoint, so their counts add up to the count of the due-soon nodes."""
+        ranges = []
+        for at, group in self.soon_until.items():
+            chosen = [c for c in group if codes is None or c in codes]
+            if chosen:
+                ranges.append(and_(nodes.c.node_code.in_(chosen), nodes.c.due_at >= self._instant(self.now),
+                                   nodes.c.due_at <= self._instant(at)))
+        return ranges
 
     def tier(self, due_date) -> ColumnElement:
         """The tier of an overdue deadline from its due date (only meaningful when overdue)."""

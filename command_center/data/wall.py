@@ -19,7 +19,7 @@ from command_center.data import models as m
 from command_center.data.alerts import response_state
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, TIERS, Indicators, TeamLights, read_indicators
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, TIERS, Indicators, TeamLights, count_of, read_indicators
 from command_center.data.parties import is_organisation
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar, local_date
@@ -151,22 +151,43 @@ def first_debtor(case_id):
 
 
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
-    worst = worst_nodes(rules, lit_only=True)
-    ranked = select(
-        worst, func.row_number().over(partition_by=worst.c.tier, order_by=(worst.c.due_date, worst.c.case_id)).label("place"),
-    ).where(worst.c.tier.in_(TIERS)).subquery()
+    """The first ``limit`` cases of each light, by their worst node's due date.
+
+    The cases are ranked from their earliest lit due date (a group per case over the lit
+    range of the open-due index), and only the listed ones look up which node that is: on
+    SQLite, ranking every lit node per case with a window took twice as long (25 ms at
+    100,000 cases)."""
+    n = NODES
+    lit = (open_node(n), rules.overdue(n), rules.lit(n))
+    per_case = select(n.c.case_id, func.min(n.c.due_date).label("worst")).where(*lit).group_by(n.c.case_id).subquery()
+    tier = rules.tier(per_case.c.worst)
+    ranked = (
+        select(per_case.c.case_id, per_case.c.worst, tier.label("tier"),
+               func.row_number().over(partition_by=tier, order_by=(per_case.c.worst, per_case.c.case_id)).label("place"))
+        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
+        .where(CASES.c.closed_on.is_(None))
+        .subquery()
+    )
+    listed = select(ranked).where(ranked.c.place <= limit).subquery()
+    candidates = (  # a listed case's nodes due on its worst date; the first by code and subject is the one
+        select(listed.c.case_id, listed.c.tier, listed.c.place, n.c.node_code, n.c.subject_id, n.c.due_date,
+               func.row_number().over(partition_by=listed.c.case_id, order_by=(n.c.node_code, n.c.subject_id)).label("rank"))
+        .select_from(listed.join(n, and_(n.c.case_id == listed.c.case_id, n.c.due_date == listed.c.worst)))
+        .where(*lit)
+        .subquery()
+    )
+    worst = select(candidates).where(candidates.c.rank <= 1).subquery()
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
-        select(ranked.c.tier, ranked.c.node_code, ranked.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
-               officer.c.name.label("officer"), first_debtor(ranked.c.case_id).label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
+        select(worst.c.tier, worst.c.node_code, worst.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
+               officer.c.name.label("officer"), first_debtor(worst.c.case_id).label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
                ALERTS.c.response_due_date)
-        .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id)
+        .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)
                      .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
                      .outerjoin(officer, officer.c.id == CASES.c.officer_id)
-                     .outerjoin(ALERTS, and_(ALERTS.c.case_id == ranked.c.case_id, ALERTS.c.node_code == ranked.c.node_code,
-                                             ALERTS.c.subject_id == ranked.c.subject_id)))
-        .where(ranked.c.place <= limit)
-        .order_by(ranked.c.tier, ranked.c.place)
+                     .outerjoin(ALERTS, and_(ALERTS.c.case_id == worst.c.case_id, ALERTS.c.node_code == worst.c.node_code,
+                                             ALERTS.c.subject_id == worst.c.subject_id)))
+        .order_by(worst.c.tier, worst.c.place)
     ).all()
     lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
     for r in rows:
@@ -206,13 +227,13 @@ def _late_funds(conn, now: datetime, limit: int) -> list[LateFund]:
 
 
 def _teams(conn, by_team: list[TeamLights]) -> list[TeamRow]:
-    """Per team: open cases (from the open-case index), and the overdue figures the indicators
-    summed (one statement serves both)."""
-    open_cases = dict(conn.execute(select(CASES.c.team_id, func.count()).where(CASES.c.closed_on.is_(None))
-                                   .group_by(CASES.c.team_id)).all())
+    """Per team: open cases (a range of the team-open index per team, where grouping the whole
+    index took 7 ms at 100,000 cases), and the overdue figures the indicators summed (one
+    statement serves both)."""
+    open_cases = count_of(CASES, CASES.c.team_id == TEAMS.c.id, CASES.c.closed_on.is_(None))
     lights = {t.team_id: t for t in by_team}
     rows = []
-    for team_id, name in conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)):
+    for team_id, name, count in conn.execute(select(TEAMS.c.id, TEAMS.c.name, open_cases).order_by(TEAMS.c.id)):
         t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
-        rows.append(TeamRow(name, open_cases.get(team_id, 0), t.overdue_nodes, t.red, t.yellow, t.blue))
+        rows.append(TeamRow(name, count, t.overdue_nodes, t.red, t.yellow, t.blue))
     return rows
