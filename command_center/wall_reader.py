@@ -13,7 +13,8 @@ process with its own connection, and gets back :class:`~command_center.data.wall
 * A database error comes back as its message and is raised here as :class:`ReadFailed`:
   the screen shows the last figures as stale, and the next read tries again.
 * If the process cannot start, or dies, the read falls back to the calling thread, and a
-  new process is started for the read after.
+  new process is started for the read after; after ``MAX_FAILED_STARTS`` processes in a row
+  that could not open the database, the reads stay in the calling thread.
 * Each result carries its database time (inside the driver), measured where it was read.
 """
 
@@ -37,6 +38,11 @@ from command_center.data.engine import Database, open_database
 from command_center.data.wall import WallData, wall_data
 from command_center.data.workcal import load_calendar
 from command_center.runtime import Runtime
+
+
+#: reader processes in a row whose start failed (their initializer raised) before the wall
+#: reads in its own thread for good: a new interpreter per refresh would cost more than the read
+MAX_FAILED_STARTS = 3
 
 
 class ReadFailed(Exception):
@@ -124,6 +130,7 @@ class WallReader:
         self._ready: Future | None = None
         self._clock: DriverTime | None = None
         self._lock = threading.Lock()
+        self._failed_starts = 0
 
     @property
     def in_process(self) -> bool:
@@ -134,6 +141,7 @@ class WallReader:
     def read(self, now: datetime) -> WallData:
         """The wall's figures as of ``now``; blocks (call it from a worker thread)."""
         with self._lock:  # one read at a time, whichever thread asks
+            self._drop_failed_start()
             if self.in_process:
                 assert self._pool is not None
                 try:
@@ -141,6 +149,7 @@ class WallReader:
                 except BrokenProcessPool:  # the reader died: read here, start another for the next read
                     self._stop()
                 else:
+                    self._failed_starts = 0
                     if isinstance(outcome, _Failure):
                         raise ReadFailed(outcome.message)
                     return outcome
@@ -148,6 +157,17 @@ class WallReader:
             if self.separate and self._pool is None:
                 self._start()
             return data
+
+    def _drop_failed_start(self) -> None:
+        """Shut down a pool whose process never started (its initializer raised, e.g. the
+        database was away): this read is made here, and a new process is started after it."""
+        ready = self._ready
+        if ready is None or not ready.done() or ready.exception() is None:
+            return
+        self._stop()
+        self._failed_starts += 1
+        if self._failed_starts >= MAX_FAILED_STARTS:
+            self.separate = False
 
     def _read_here(self, now: datetime) -> WallData:
         rt = self.runtime

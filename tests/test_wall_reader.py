@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import replace
 from multiprocessing import resource_tracker
@@ -130,3 +131,20 @@ def test_wall_reader_setting():
     assert load_settings({"db": "sqlite://"}, environ={"COMMAND_CENTER_WALL_READER": "thread"}).wall_reader == "thread"
     with pytest.raises(ConfigError, match="wall_reader must be one of process, thread, not 'fork'"):
         load_settings({"db": "sqlite://"}, environ={"COMMAND_CENTER_WALL_READER": "fork"})
+
+
+def test_a_reader_that_cannot_open_the_database_is_shut_down_and_given_up_after_three(sqlite_url, tmp_path):
+    with _reading(sqlite_url, cases=50) as (rt, reader):
+        # the reader processes load the catalogue from a file that is gone: their start fails
+        rt.settings = replace(rt.settings, catalogue=tmp_path / "gone.csv")
+        expected = _without_timing(reader.read(NOW))  # read here; the first reader starts
+        for attempt in range(1, wall_reader.MAX_FAILED_STARTS + 1):
+            pool, ready = reader._pool, reader._ready
+            assert pool is not None
+            with pytest.raises(BrokenProcessPool):  # its initializer raised
+                ready.result(timeout=READY_SECONDS)
+            assert _without_timing(reader.read(NOW)) == expected  # read here, the broken pool shut down
+            assert pool._shutdown_thread and reader._pool is not pool
+            assert (reader._pool is None) == (attempt == wall_reader.MAX_FAILED_STARTS)
+        assert not reader.separate and not reader.in_process
+        assert _without_timing(reader.read(NOW)) == expected and reader._pool is None
