@@ -158,6 +158,8 @@ async def measure(url: str, refreshes: int, reader: str) -> None:
             assert reader != "process" or screen.reader.in_process
             await pilot.press("q")
         print(f"    refresh database time ({len(db_times)}): {spread(db_times)}")
+        slowest = sorted(range(len(db_times)), key=db_times.__getitem__, reverse=True)[:5]
+        print(f"    slowest refreshes (number: database ms): {', '.join(f'{i + 1}: {db_times[i] * 1000:.0f}' for i in slowest)}")
         print(f"    refresh whole read:               {spread(read_times)}")
         print(f"    refresh applied to the screen:    {spread(applied)}")
         print(f"    RSS of the screen's process: {'  '.join(f'{n:,}: {mb:.0f} MB' for n, mb in memory)}"
