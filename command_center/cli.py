@@ -91,8 +91,11 @@ def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> Non
     runtime = _runtime(ctx)
     if wall_lang:
         runtime.settings = replace(runtime.settings, lang=wall_lang)
-    database = runtime.database()  # fail with one line before the screen opens
-    make_app(runtime, embedded_scheduler=database.dialect == "sqlite", start="wall",
+    try:
+        runtime.database()  # a wrong URL or schema fails with one line before the screen opens
+    except db_engine.DatabaseUnreachable:
+        pass  # a PostgreSQL server not up yet: the wall opens under its red banner and keeps trying
+    make_app(runtime, embedded_scheduler=db_engine.backend_name(runtime.settings.db) == "sqlite", start="wall",
              wall_interval=interval or runtime.settings.wall_seconds).run()
 
 

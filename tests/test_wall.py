@@ -15,13 +15,14 @@ from command_center.config import Settings
 from command_center.data import models as m
 from command_center.data import wall as wall_data_module
 from command_center.data.demo import generate
+from command_center.data.engine import DatabaseError, DatabaseUnreachable
 from command_center.data.indicators import indicators
 from command_center.data.wall import mask_id_number, mask_name, wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
-from tests.conftest import NOW
+from tests.conftest import NOW, _pg_connect
 
 
 def test_masking():
@@ -126,6 +127,45 @@ async def test_stale_banner_when_the_database_goes_away_and_recovery(runtime, mo
         await pilot.pause()
         assert not banner.display
         assert "数据库已连接" in str(screen.query_one("#titlebar", Static).render())
+
+
+async def test_a_wall_opened_while_postgresql_refuses_connections_waits_for_it(pg_url, empty_pg_url):
+    """A wall terminal that boots before the database server: the screen opens under the red
+    banner (no figures yet) and fills itself once the server accepts connections; a database
+    that is reachable but not usable (no schema) still stops before the screen opens."""
+    rt = Runtime.start(Settings(db=pg_url, wall_reader="thread"), Clock(NOW))
+    _demo(rt, cases=50)
+    rt.close()
+    name = pg_url.rsplit("/", 1)[1]
+    with _pg_connect() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    try:
+        with pytest.raises(DatabaseUnreachable):
+            rt.database()  # what `command-center wall` lets through to the screen
+        app = make_app(rt, start="wall", wall_interval=3600)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await polled(app)
+            await pilot.pause()
+            screen = app.screen
+            banner = screen.query_one("#stale", Static)
+            assert banner.display and "数据库无法访问, 尚无数据" in str(banner.render())
+            assert "not currently accepting connections" in str(banner.render())
+            assert screen.refreshed_at is None
+            with _pg_connect() as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            screen.load()
+            await polled(app)
+            await pilot.pause()
+            assert not banner.display and screen.refreshed_at == NOW
+            assert screen.query_one("#panel-red").border_title.startswith("红灯 ")
+            await pilot.press("q")
+    finally:
+        with _pg_connect() as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        rt.close()
+    with pytest.raises(DatabaseError) as failure:
+        Runtime.start(Settings(db=empty_pg_url), Clock(NOW)).database()
+    assert not isinstance(failure.value, DatabaseUnreachable) and "db upgrade" in str(failure.value)
 
 
 def test_paged_table_pages_by_its_height():

@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,6 +28,11 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 class DatabaseError(RuntimeError):
     """A database problem worth one clear line to the user."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The PostgreSQL server could not be connected to (down, refusing connections, not yet
+    started): a wall opens anyway and keeps trying, where a command stops."""
 
 
 def default_db_url() -> str:
@@ -41,6 +46,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def backend_name(url: str) -> str:
+    """``sqlite`` or ``postgresql`` (or whatever else the URL names), without connecting."""
+    try:
+        return make_url(normalise_url(url)).get_backend_name()
+    except ArgumentError:
+        return ""
 
 
 def display_url(url: str) -> str:
@@ -201,7 +214,8 @@ def open_database(url: str, *, migrate: bool | None = None) -> Database:
             )
     except DBAPIError as exc:
         engine.dispose()
-        raise DatabaseError(describe_connection_error(url, exc)) from None
+        unreachable = isinstance(exc, OperationalError) and engine.dialect.name == "postgresql"
+        raise (DatabaseUnreachable if unreachable else DatabaseError)(describe_connection_error(url, exc)) from None
     except DatabaseError:
         engine.dispose()
         raise

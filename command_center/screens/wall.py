@@ -22,9 +22,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
+from sqlalchemy.engine import make_url
 from textual.widgets import Static
 
 from command_center.data.caseno import short_case_no
+from command_center.data.engine import backend_name, normalise_url
 from command_center.data.rules import RESPONSE_STATE_LABELS, shown_code
 from command_center.data.wall import TIERS, WallData
 from command_center.data.workcal import TZ
@@ -35,7 +37,8 @@ from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 LABELS = {
     "zh": {
         "title": "执行指挥中心", "refreshed": "数据刷新", "never": "尚未读取", "db_ok": "数据库已连接", "db_down": "数据库断开",
-        "stale": "数据库无法访问, 以下为 {at} 的数据 (自动重连中): {error}", "paused": "已暂停滚动",
+        "stale": "数据库无法访问, 以下为 {at} 的数据 (自动重连中): {error}",
+        "stale_empty": "数据库无法访问, 尚无数据 (自动重连中): {error}", "paused": "已暂停滚动",
         "new_cases_today": "今日新收案件数", "undisbursed": "剩余未发放案款", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
         "funds_3_7": "3+7 超期案款", "funds_30": "超30天未发放(双零)", "freezes": "续冻临期账户", "team_line": "{team}: 超期 {overdue} 红 {red}",
         "red": "红灯", "yellow": "黄灯", "blue": "蓝灯",
@@ -49,7 +52,8 @@ LABELS = {
     },
     "en": {
         "title": "Enforcement Command Centre", "refreshed": "refreshed", "never": "not yet", "db_ok": "database connected",
-        "db_down": "database down", "stale": "Database unreachable: figures as of {at} (reconnecting): {error}", "paused": "scrolling paused",
+        "db_down": "database down", "stale": "Database unreachable: figures as of {at} (reconnecting): {error}",
+        "stale_empty": "Database unreachable, no figures yet (reconnecting): {error}", "paused": "scrolling paused",
         "new_cases_today": "New cases today", "undisbursed": "Undisbursed funds", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
         "funds_3_7": "3+7 overdue funds", "funds_30": "Undisbursed > 30 days", "freezes": "Freezes expiring", "team_line": "{team}: overdue {overdue} red {red}",
         "red": "Red", "yellow": "Yellow", "blue": "Blue",
@@ -66,6 +70,9 @@ LABELS = {
 RESPONSE_STYLE = {"done": "green", "submitted": "cyan", "missing": "yellow", "late": "bold red"}
 TICK_SECONDS = 0.2
 PAGE_SECONDS = 8.0
+#: the banner shows the error's first line up to this length (two lines at 200 columns): a
+#: connection failure names the URL and the server before the driver's reason
+MESSAGE_CHARS = 320
 #: below this width the lower panels share the row equally and lose their padding
 NARROW = 160
 
@@ -141,7 +148,7 @@ class WallScreen(Screen[None]):
         self.set_interval(TICK_SECONDS, self.tick)
         self.set_interval(PAGE_SECONDS, self.turn_pages)
         self.load()
-        if self.listen and self.runtime.database().dialect == "postgresql":
+        if self.listen and backend_name(self.runtime.settings.db) == "postgresql":  # without connecting: it may be down
             self.listen_for_recomputes()
 
     def on_resize(self) -> None:
@@ -193,7 +200,7 @@ class WallScreen(Screen[None]):
             data = self.reader.read(rt.clock.now())
         except Exception as exc:  # noqa: BLE001 - the wall never crashes: it shows the last figures as stale
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.app.call_from_thread(self.show_stale, message[:160])
+            self.app.call_from_thread(self.show_stale, message[:MESSAGE_CHARS])
         else:
             self.app.call_from_thread(self.show, data)
 
@@ -204,8 +211,10 @@ class WallScreen(Screen[None]):
     def show_stale(self, message: str) -> None:
         self.error = message
         banner = self.query_one("#stale", Static)
-        at = f"{self.refreshed_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if self.refreshed_at else self.t["never"]
-        banner.update(self.t["stale"].format(at=at, error=message))
+        if self.refreshed_at is None:  # down since the wall opened
+            banner.update(self.t["stale_empty"].format(error=message))
+        else:
+            banner.update(self.t["stale"].format(at=f"{self.refreshed_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}", error=message))
         banner.display = True
         self.show_title()
         self._polled()
@@ -279,7 +288,7 @@ class WallScreen(Screen[None]):
         def stopping() -> bool:
             return self._stop.is_set() or worker.is_cancelled
 
-        url = self.runtime.database().engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        url = make_url(normalise_url(self.runtime.settings.db)).set(drivername="postgresql").render_as_string(hide_password=False)
         while not stopping():
             try:
                 with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
