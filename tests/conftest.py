@@ -36,6 +36,16 @@ def _pg_connect(dbname: str | None = None) -> psycopg.Connection:
     return psycopg.connect(**conninfo, autocommit=True, connect_timeout=5)
 
 
+def allow_connections(url: str, allowed: bool, *, cut: bool = False) -> None:
+    """Open or close the PostgreSQL database of ``url`` to new connections (an outage, as the
+    screens see it); ``cut`` also terminates the connections it has."""
+    name = url.rsplit("/", 1)[1]
+    with _pg_connect() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allowed else "false"}')
+        if cut:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
 def _pg_url(dbname: str) -> str:
     conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
     user = conninfo.get("user", "postgres")

@@ -22,7 +22,7 @@ from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
-from tests.conftest import NOW, _pg_connect
+from tests.conftest import NOW, allow_connections
 
 
 def test_masking():
@@ -136,9 +136,7 @@ async def test_a_wall_opened_while_postgresql_refuses_connections_waits_for_it(p
     rt = Runtime.start(Settings(db=pg_url, wall_reader="thread"), Clock(NOW))
     _demo(rt, cases=50)
     rt.close()
-    name = pg_url.rsplit("/", 1)[1]
-    with _pg_connect() as admin:
-        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    allow_connections(pg_url, False)
     try:
         with pytest.raises(DatabaseUnreachable):
             rt.database()  # what `command-center wall` lets through to the screen
@@ -151,8 +149,7 @@ async def test_a_wall_opened_while_postgresql_refuses_connections_waits_for_it(p
             assert banner.display and "数据库无法访问, 尚无数据" in str(banner.render())
             assert "not currently accepting connections" in str(banner.render())
             assert screen.refreshed_at is None
-            with _pg_connect() as admin:
-                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            allow_connections(pg_url, True)
             screen.load()
             await polled(app)
             await pilot.pause()
@@ -160,8 +157,7 @@ async def test_a_wall_opened_while_postgresql_refuses_connections_waits_for_it(p
             assert screen.query_one("#panel-red").border_title.startswith("红灯 ")
             await pilot.press("q")
     finally:
-        with _pg_connect() as admin:
-            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        allow_connections(pg_url, True)
         rt.close()
     with pytest.raises(DatabaseError) as failure:
         Runtime.start(Settings(db=empty_pg_url), Clock(NOW)).database()

@@ -21,7 +21,7 @@ from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.wall_reader import ReadFailed, WallReader
-from tests.conftest import NOW, _pg_connect
+from tests.conftest import NOW, allow_connections
 
 READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine
 
@@ -81,25 +81,20 @@ def test_a_dead_reader_is_replaced_and_its_read_made_here(sqlite_url):
 
 
 def test_the_reader_reports_an_outage_and_recovers(pg_url):
-    name = pg_url.rsplit("/", 1)[1]
     with _reading(pg_url, cases=50) as (_, reader):
         try:
             expected = _without_timing(reader.read(NOW))
             reader._ready.result(timeout=READY_SECONDS)
             assert _without_timing(reader.read(NOW)) == expected  # the process holds its own connection now
-            with _pg_connect() as admin:  # the database goes away: no new connection, the open ones cut
-                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            allow_connections(pg_url, False, cut=True)  # the database goes away: no new connection, the open ones cut
             with pytest.raises(ReadFailed) as failure:
                 reader.read(NOW)
             assert "connection" in str(failure.value).lower() or "terminat" in str(failure.value).lower()
             assert reader.in_process  # a database error is not a dead reader
-            with _pg_connect() as admin:
-                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            allow_connections(pg_url, True)
             assert _without_timing(reader.read(NOW)) == expected
         finally:
-            with _pg_connect() as admin:
-                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            allow_connections(pg_url, True)
 
 
 async def test_the_wall_refreshes_through_its_reader_process(sqlite_url, monkeypatch):
