@@ -15,7 +15,7 @@ import pytest
 from command_center.data import models as m
 from command_center.data.deadlines import node_due, term_due
 from command_center.data.demo import generate
-from command_center.data.workcal import end_of_day
+from command_center.data.workcal import Overrides, WorkCalendar, end_of_day
 from command_center.jobs import recompute as recompute_module
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE, Court, at
@@ -277,6 +277,98 @@ def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
     assert court.node(quiet, "N02").due_date == date(2030, 1, 1)
     run(court.db, rebuild=True)
     assert court.node(quiet, "N02").due_date == date(2026, 11, 5)
+
+
+def _due(row) -> tuple:
+    return row.due_date, row.due_at, row.provisional
+
+
+def _expected_dues(court, case_id, calendar, today=NOW.date()) -> dict:
+    """Every due date of a case worked out in Python (data/deadlines.py) with ``calendar``."""
+    accounts = {r.account_id: r for r in court.rows(m.FrozenAccount, m.FrozenAccount.__table__.c.case_id == case_id)}
+    suspensions = [(r.from_date, r.to_date) for r in court.rows(m.Suspension, m.Suspension.__table__.c.case_id == case_id)]
+    case_row = court.rows(m.Case, m.Case.__table__.c.id == case_id)[0]
+    expected = {}
+    for (code, subject), row in court.nodes(case_id).items():
+        node = CATALOGUE[code]
+        if row.due_override is not None:
+            due = (row.due_override.astimezone(NOW.tzinfo).date(), row.due_override, False)
+        elif code == "N42":
+            d = term_due(calendar, node, case_row.filed_on, suspensions=suspensions, extended_to=case_row.term_extended_to, today=today)
+            due = (d.date, d.at, d.provisional)
+        elif code == "N20":
+            account = accounts[subject]
+            d = node_due(calendar, node, row.started_at, expiry=account.renewed_until or account.expires_on)
+            due = (d.date, d.at, d.provisional)
+        else:
+            d = node_due(calendar, node, row.started_at)
+            due = (d.date, d.at, d.provisional)
+        expected[(code, subject)] = due
+    return expected
+
+
+def _varied_case(court, filed_on) -> int:
+    """A case with a node of every kind of deadline: by day, working days, hours, expiry, the term, an override."""
+    case_id = court.case(filed_on)
+    court.add(m.NodeInstance, case_id=case_id, node_code="N01", subject_id="", started_at=at(filed_on, 9), source="imported")
+    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(filed_on, 9),
+              due_override=at(filed_on + timedelta(days=20), 17), source="imported")
+    court.add(m.Lead, lead_id=f"XS{case_id}", case_id=case_id, reported_at=at(filed_on + timedelta(days=1), 15))
+    court.add(m.FrozenAccount, account_id=f"ZH{case_id}", case_id=case_id, frozen_on=filed_on, expires_on=filed_on + timedelta(days=365))
+    return case_id
+
+
+def test_a_new_calendar_moves_every_due_date_even_in_a_run_for_one_case(court):
+    """A changed working-day calendar (the official 2027 schedule entered, a day declared a
+    rest day) re-derives the due dates of the whole court, not only of the cases a run was
+    asked for: the next run would not see the change again."""
+    first, second = _varied_case(court, date(2026, 11, 2)), _varied_case(court, date(2026, 11, 2))
+    court.add(m.Suspension, case_id=second, from_date=date(2026, 11, 3), to_date=date(2026, 11, 9))
+    run(court.db)
+    assert court.node(second, "N02").due_date == date(2026, 11, 5)
+    # 2026-11-05 (a Thursday) declared a rest day: 3 days from 11-02 now rolls to 11-06
+    closed = WorkCalendar(Overrides(rest_days=frozenset({date(2026, 11, 5)})))
+    result = recompute(court.db, CATALOGUE, closed, NOW, cases=[first])
+    assert result.calendar_changed and result.nodes_written == 0 and result.dues_changed > 0
+    for case_id in (first, second):
+        nodes = court.nodes(case_id)
+        assert {key: _due(row) for key, row in nodes.items()} == _expected_dues(court, case_id, closed), case_id
+        assert nodes[("N02", "")].due_date == date(2026, 11, 6)
+    # and back again when the override is withdrawn
+    run(court.db, cases=[second])
+    for case_id in (first, second):
+        assert {key: _due(row) for key, row in court.nodes(case_id).items()} == _expected_dues(court, case_id, CALENDAR), case_id
+
+
+def test_a_rebuild_repairs_every_kind_of_due_date(court):
+    plain, suspended = _varied_case(court, date(2026, 10, 12)), _varied_case(court, date(2026, 10, 12))
+    court.add(m.Suspension, case_id=suspended, from_date=date(2026, 11, 2), to_date=None)
+    run(court.db)
+    right = {case_id: _expected_dues(court, case_id, CALENDAR) for case_id in (plain, suspended)}
+    assert {case_id: {key: _due(row) for key, row in court.nodes(case_id).items()} for case_id in right} == right
+    assert {code for code, _ in right[plain]} >= {"N01", "N02", "N08", "N09", "N13", "N20", "N42"}
+    # every due date written by hand, past the triggers (due dates are outputs: nothing is marked)
+    court.db.engine.dispose()
+    nodes = m.NodeInstance.__table__
+    with court.db.engine.begin() as conn:
+        conn.execute(nodes.update().values(due_date=date(2030, 1, 1), due_at=at(date(2030, 1, 1), 12), provisional=True))
+    # a routine run re-derives only the case with an open-ended suspension (its term moves daily)
+    assert run(court.db).dues_changed == len(right[suspended])
+    assert court.node(plain, "N02").due_date == date(2030, 1, 1), "an unmarked case is left alone"
+    assert run(court.db, rebuild=True).dues_changed == len(right[plain])
+    assert {case_id: {key: _due(row) for key, row in court.nodes(case_id).items()} for case_id in right} == right
+
+
+def test_nodes_started_outside_the_usual_days_get_their_due_dates(court):
+    """A whole-court pass looks start days up from the earliest filing to a year ahead; an
+    imported node that started before any filing, or years ahead, is worked out on its own."""
+    case_id = court.case(date(2026, 11, 2))
+    court.add(m.NodeInstance, case_id=case_id, node_code="N14", subject_id="", started_at=at(date(2019, 9, 27), 10), source="imported")
+    court.add(m.NodeInstance, case_id=case_id, node_code="N10", subject_id="", started_at=at(date(2029, 9, 28), 10), source="imported")
+    result = run(court.db)
+    assert result.calendar_changed, "the first run writes the calendar: a whole-court pass"
+    assert {key: _due(row) for key, row in court.nodes(case_id).items()} == _expected_dues(court, case_id, CALENDAR)
+    assert court.node(case_id, "N14").due_date == date(2019, 10, 8), "5 days from 2019-09-27 is 10-02, in the National Day week"
 
 
 def test_a_new_period_of_the_repeated_search_begins_by_itself(court):

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.elements import ClauseElement
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> int:
@@ -64,3 +67,27 @@ def changed_rows(conn: Connection, statement) -> int:
 def insert_for(conn: Connection, table):
     """The dialect's INSERT, which knows ON CONFLICT (both SQLite and PostgreSQL do)."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+
+class _CreateTempAs(Executable, ClauseElement):
+    inherit_cache = False
+
+    def __init__(self, table: Table, query) -> None:
+        self.table, self.query = table, query
+
+
+@compiles(_CreateTempAs)
+def _create_temp_as(element, compiler, **kw):
+    name = compiler.preparer.quote(element.table.name)
+    return f"CREATE TEMPORARY TABLE {name} AS {compiler.process(element.query, **kw)}"
+
+
+def create_as(conn: Connection, table: Table, query) -> None:
+    """``CREATE TEMPORARY TABLE <table> AS <query>``, the query's columns named as ``table``'s.
+
+    On PostgreSQL the query may then run with parallel workers, which an ``INSERT … SELECT``
+    never does.  (SQLAlchemy's own ``Select.into`` leaves an ``IN`` list of its ``WHERE``
+    unexpanded.)"""
+    named = query.with_only_columns(*[column.label(name) for column, name in zip(query.selected_columns, table.c.keys(), strict=True)])
+    conn.execute(_CreateTempAs(table, named))

@@ -309,28 +309,3 @@ def _json_object_pg(element, compiler, **kw):
 @compiles(json_object, "sqlite")
 def _json_object_sqlite(element, compiler, **kw):
     return f"json_object({compiler.process(element.clauses, **kw)})"
-
-
-class unindexed(FunctionElement):  # noqa: N801
-    """A column SQLite must not look up through an index (``+column``); itself elsewhere.
-
-    A whole-court pass joins the node table with a few dozen catalogue rows by code:
-    SQLite, seeing the code in the key index, skip-scanned that index once per code (8 s at
-    100,000 cases) instead of reading the table once."""
-
-    inherit_cache = True
-    name = "unindexed"
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(unindexed, "postgresql")
-def _unindexed_pg(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(unindexed, "sqlite")
-def _unindexed_sqlite(element, compiler, **kw):
-    return f"+{compiler.process(element.clauses, **kw)}"

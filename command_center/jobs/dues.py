@@ -1,28 +1,54 @@
-"""Due dates of node instances in SQL, one ``UPDATE`` of the node table per kind of deadline.
+"""Due dates of node instances in SQL: one pass over the node table, then only what differs.
 
 The same arithmetic as :mod:`command_center.data.deadlines` (``tests/test_recompute.py``
 compares the two): ``days`` and ``months`` roll off rest days through ``calendar_days``,
 ``workdays`` count working days by their running number, ``hours`` add hours to the start
 instant, the renewal node is due on the account's current expiry, the case term moves with
 suspensions and an approved extension, and an imported ``due_at`` wins over all of them.
-Only rows whose values differ are written.
 
-Each statement updates ``node_instances`` directly, joined (``UPDATE … FROM``) with a small
-table of the catalogue's limits by node code and with the calendar by day: no self-join of
-the node table and no per-row ``CASE`` over the catalogue, so a rebuild of the whole court
-reads the node table once per kind of deadline.
+A due date by ``days``, ``months`` or ``workdays`` depends only on the node's code and the
+day it started: it is worked out once per (code, start day) into a lookup table (tens of
+thousands of rows for a whole court, whatever its size), and so is the term of every case
+that has neither a suspension nor an extension.  The node table is then read once, joined
+with that lookup by hash, and only the nodes whose due date differs are collected and
+written back by id.  On PostgreSQL that read is a ``CREATE TABLE … AS``, which may use
+parallel workers (an ``UPDATE`` or ``INSERT … SELECT`` never does), and the lookup tables are
+ordinary tables, created and dropped inside the recompute's transaction, because parallel
+workers cannot read a temporary one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, and_, case, false, func, literal, or_, select, update
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.sql.expression import ColumnElement, Select
 
 from command_center.data import models as m
-from command_center.data.bulk import changed_rows
+from command_center.data.bulk import changed_rows, create_as
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.deadlines import TERM_NODE
 from command_center.data.sqlcal import (
@@ -33,8 +59,8 @@ from command_center.data.sqlcal import (
     end_of_local_day,
     local_date,
     provisional_between,
-    unindexed,
 )
+from command_center.data.types import AwareDateTime
 from command_center.data.workcal import Unit
 
 NODES = m.NodeInstance.__table__
@@ -42,83 +68,161 @@ CASES = m.Case.__table__
 ACCOUNTS = m.FrozenAccount.__table__
 SUSPENSIONS = m.Suspension.__table__
 CALENDAR = m.CalendarDay.__table__
+#: units whose due date is a function of the code and the start day alone
+BY_DAY = (Unit.DAYS, Unit.MONTHS, Unit.WORKDAYS)
+#: a whole-court pass looks start days up from the earliest filing to this far past today
+#: (a node that started outside that range is looked up on its own afterwards)
+AHEAD = timedelta(days=400)
+
+_work = MetaData()
+#: the catalogue's by-day limits (the term's included), one row a code
+LIMITS = Table("cc_limits", _work, Column("code", String(8), primary_key=True), Column("unit", String(10)), Column("limit", Integer))
+#: the due date of a by-day node, by code and start day
+LOOKUP = Table(
+    "cc_due_lookup", _work,
+    Column("code", String(8)), Column("start_day", Date),
+    Column("due_date", Date), Column("due_at", AwareDateTime()), Column("provisional", Boolean),
+    PrimaryKeyConstraint("code", "start_day"),
+)
+#: the term of each case in scope with a suspension or an approved extension
+TERMS = Table("cc_due_terms", _work, Column("case_id", Integer, primary_key=True),
+              Column("due_date", Date), Column("due_at", AwareDateTime()), Column("provisional", Boolean))
+#: the nodes whose due date differs, with the right one (``unmatched``: start day not looked up)
+FIXES = Table("cc_due_fixes", _work, Column("id", Integer), Column("due_date", Date), Column("due_at", AwareDateTime()),
+              Column("provisional", Boolean), Column("unmatched", Boolean))
 
 
-def _apply(conn: Connection, rows: ColumnElement[bool], due_date, due_at, provisional) -> int:
-    """Set the due date of the ``rows`` of ``node_instances`` where it differs (the values may
-    name other tables: they become the statement's ``FROM``)."""
+def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]],
+                   *, whole_court: bool = False) -> int:
+    """Recompute the due dates of the node rows ``rows(node_instances)`` selects; returns rows changed.
+
+    ``whole_court``: ``rows`` selects every node (the start days are then taken from the
+    calendar, not gathered from the nodes)."""
+    n = NODES
+    by_day = [{"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY]
+    hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
+    expiry = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
+    for table in (LIMITS, LOOKUP, TERMS):
+        table.drop(conn, checkfirst=True)
+        table.create(conn)
+    if by_day:
+        conn.execute(LIMITS.insert(), by_day)
+    start_day = local_date(n.c.started_at)
+    if whole_court:
+        first = conn.execute(select(func.min(CASES.c.filed_on))).scalar_one() or today
+        _look_up(conn, select(LIMITS.c.code, CALENDAR.c.day).select_from(LIMITS.join(CALENDAR, true()))
+                 .where(CALENDAR.c.day.between(first, today + AHEAD)))
+    else:
+        _look_up(conn, select(n.c.node_code, start_day).where(rows(n), n.c.started_at.is_not(None)).distinct())
+    if TERM_NODE in catalogue:
+        _special_terms(conn, catalogue, today, rows)
+
+    # one pass: every node in scope against what it should be (a term of a case in
+    # ``cc_due_terms`` is compared with the plain term here, and set apart when written)
+    e, a = LOOKUP, ACCOUNTS
+    override = n.c.due_override.is_not(None)
+    hourly = n.c.node_code.in_(list(hours)) if hours else false()
+    renewal = n.c.node_code.in_(expiry) if expiry else false()
+    hours_due = add_hours(n.c.started_at, case(*[(n.c.node_code == code, limit) for code, limit in hours.items()])) if hours else null()
+    expiry_day = func.coalesce(a.c.renewed_until, a.c.expires_on)
+    kinds = [  # (which nodes, due date, due instant, provisional)
+        (override, local_date(n.c.due_override), n.c.due_override, false()),
+        (hourly, local_date(hours_due), hours_due, false()),
+        (renewal, expiry_day, end_of_local_day(expiry_day), false()),
+        (true(), e.c.due_date, e.c.due_at, e.c.provisional),
+    ]
+
+    def differs(due_date, due_at, provisional) -> ColumnElement[bool]:
+        return or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
+
+    # hours need a start, the renewal its account; a by-day node not looked up is "unmatched"
+    wrong = case(
+        (override, differs(*kinds[0][1:])),
+        (hourly, and_(n.c.started_at.is_not(None), differs(*kinds[1][1:]))),
+        (renewal, and_(a.c.id.is_not(None), differs(*kinds[2][1:]))),
+        (e.c.code.is_not(None), differs(*kinds[3][1:])),
+        else_=and_(n.c.started_at.is_not(None), n.c.node_code.in_([row["code"] for row in by_day])),
+    )
+    expected = [case(*[(kind[0], kind[i]) for kind in kinds[:-1]], else_=kinds[-1][i]) for i in (1, 2, 3)]
+    unmatched = and_(~override, ~hourly, ~renewal, e.c.code.is_(None))
+    f = FIXES
+    conn.execute(text(f"DROP TABLE IF EXISTS {f.name}"))
+    found = (select(n.c.id, *expected, unmatched)
+             .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day))
+                          .outerjoin(a, and_(a.c.case_id == case((renewal, n.c.case_id), else_=null()), a.c.account_id == n.c.subject_id)))
+             .where(rows(n), wrong))
+    postgresql = conn.dialect.name == "postgresql"
+    if postgresql:  # few rows come out (those that differ): let workers share the reading
+        conn.execute(text("SET LOCAL parallel_tuple_cost = 0"))
+    create_as(conn, f, found)
+    if postgresql:
+        conn.execute(text("SET LOCAL parallel_tuple_cost TO DEFAULT"))
+    t = TERMS
+    own_term = and_(n.c.node_code == TERM_NODE, n.c.case_id.in_(select(t.c.case_id)))
+    values = {"due_date": f.c.due_date, "due_at": f.c.due_at, "provisional": f.c.provisional}
+    changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, f.c.unmatched == false(), ~and_(~override, own_term)).values(**values))
+
+    # nodes that started outside the range looked up (whole court): their days, then them
+    stray = select(f.c.id).where(f.c.unmatched == true())
+    if conn.execute(stray.limit(1)).first() is not None:
+        _look_up(conn, select(n.c.node_code, start_day).where(n.c.id.in_(stray)).distinct())
+        changed += _apply(conn, and_(n.c.id.in_(stray), ~own_term, e.c.code == n.c.node_code, e.c.start_day == start_day),
+                          e.c.due_date, e.c.due_at, e.c.provisional)
+
+    # the terms moved by a suspension or an extension (a term beyond the calendar is left as it is)
+    changed += _apply(conn, and_(~override, n.c.case_id == t.c.case_id, n.c.node_code == TERM_NODE, n.c.subject_id == "",
+                                 t.c.due_date.is_not(None)),
+                      t.c.due_date, t.c.due_at, t.c.provisional)
+    conn.execute(text(f"DROP TABLE {f.name}"))
+    for table in (TERMS, LOOKUP, LIMITS):
+        table.drop(conn)
+    return changed
+
+
+def _apply(conn: Connection, where: ColumnElement[bool], due_date, due_at, provisional) -> int:
+    """Set the due date of the nodes ``where`` selects where it differs (``UPDATE … FROM``)."""
     n = NODES
     differs = or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
-    return changed_rows(conn, update(n).where(rows, differs).values(due_date=due_date, due_at=due_at, provisional=provisional))
+    return changed_rows(conn, update(n).where(where, differs).values(due_date=due_date, due_at=due_at, provisional=provisional))
 
 
-_temp = MetaData()
-#: the catalogue's limits by code, a temporary table for the run (with its key, SQLite reads
-#: the node table once and looks each row's code up, instead of scanning it once per code)
-LIMITS = Table("cc_limits", _temp, Column("code", String(8), primary_key=True), Column("unit", String(10)), Column("limit", Integer),
-               prefixes=["TEMPORARY"])
-
-
-def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]]) -> int:
-    """Recompute the due dates of the node rows ``rows(node_instances)`` selects; returns rows changed."""
-    n = NODES
-    computed_here = and_(rows(n), n.c.due_override.is_(None), n.c.started_at.is_not(None))
-    start_day = local_date(n.c.started_at)
-    limits = [{"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue
-              if node.code != TERM_NODE and node.unit in (Unit.DAYS, Unit.MONTHS, Unit.WORKDAYS, Unit.HOURS)]
-    units = {row["unit"] for row in limits}
-    LIMITS.drop(conn, checkfirst=True)
-    LIMITS.create(conn)
-    if limits:
-        conn.execute(LIMITS.insert(), limits)
-    lim = LIMITS
-    coded = and_(computed_here, unindexed(n.c.node_code) == lim.c.code)
-    changed = 0
-
+def _look_up(conn: Connection, pairs: Select) -> None:
+    """Add the due date of each (code, start day) of ``pairs`` not yet in the lookup."""
+    p = pairs.subquery("pairs")
+    code, day = p.c[0], p.c[1]
+    lim, e = LIMITS, LOOKUP
+    new = and_(lim.c.code == code, day.is_not(None), ~select(e.c.code).where(e.c.code == code, e.c.start_day == day).exists())
     # days and months: the raw end rolled to the next working day
-    if units & {Unit.DAYS, Unit.MONTHS}:
-        target = case((lim.c.unit == Unit.MONTHS.value, add_months(start_day, lim.c.limit)), else_=add_days(start_day, lim.c.limit))
-        c = CALENDAR.alias("c")
-        changed += _apply(conn, and_(coded, lim.c.unit.in_((Unit.DAYS.value, Unit.MONTHS.value)), c.c.day == target),
-                          c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
-
+    target = case((lim.c.unit == Unit.MONTHS.value, add_months(day, lim.c.limit)), else_=add_days(day, lim.c.limit))
+    c = CALENDAR.alias("c")
+    rolled = (select(code, day, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
+              .where(new, lim.c.unit.in_((Unit.DAYS.value, Unit.MONTHS.value)), c.c.day == target))
     # working days: the n-th working day after the start day
-    if Unit.WORKDAYS in units:
-        first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
-        changed += _apply(conn, and_(coded, lim.c.unit == Unit.WORKDAYS.value, first.c.day == start_day,
-                                     last.c.workday_seq == first.c.workday_seq + lim.c.limit, last.c.is_workday),
-                          last.c.day, end_of_local_day(last.c.day), provisional_between(first, last))
+    first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
+    counted = (select(code, day, last.c.day, end_of_local_day(last.c.day), provisional_between(first, last))
+               .where(new, lim.c.unit == Unit.WORKDAYS.value, first.c.day == day, last.c.workday_seq == first.c.workday_seq + lim.c.limit,
+                      last.c.is_workday))
+    conn.execute(e.insert().from_select([c.name for c in e.c], union_all(rolled, counted)))
 
-    # hours: an instant, never rolled
-    if Unit.HOURS in units:
-        due_at = add_hours(n.c.started_at, lim.c.limit)
-        changed += _apply(conn, and_(coded, lim.c.unit == Unit.HOURS.value), local_date(due_at), due_at, false())
-    LIMITS.drop(conn)
 
-    # expiry (续冻): due on the frozen account's current expiry, whatever the start
-    expiry_codes = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
-    if expiry_codes:
-        expiry = func.coalesce(ACCOUNTS.c.renewed_until, ACCOUNTS.c.expires_on)
-        changed += _apply(conn, and_(rows(n), n.c.due_override.is_(None), n.c.node_code.in_(expiry_codes),
-                                     ACCOUNTS.c.case_id == n.c.case_id, ACCOUNTS.c.account_id == n.c.subject_id),
-                          expiry, end_of_local_day(expiry), false())
-
-    # the case term: filing + limit (or the approved extension), pushed by suspended days, rolled
-    if TERM_NODE in catalogue:
-        term = catalogue[TERM_NODE]
-        last_day = func.coalesce(SUSPENSIONS.c.to_date, literal(today))
-        paused = (select(SUSPENSIONS.c.case_id,
-                         func.sum(case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)).label("days"))
-                  .group_by(SUSPENSIONS.c.case_id).subquery("paused"))
-        # per case: the approved extension and the suspended days (outer-joined here, as an
-        # UPDATE's FROM cannot outer-join the updated table)
-        terms = (select(CASES.c.id, CASES.c.term_extended_to, func.coalesce(paused.c.days, 0).label("pushed"))
-                 .select_from(CASES.outerjoin(paused, paused.c.case_id == CASES.c.id)).subquery("terms"))
-        base = func.coalesce(terms.c.term_extended_to, add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit))
-        c = CALENDAR.alias("c")
-        changed += _apply(conn, and_(computed_here, n.c.node_code == TERM_NODE, terms.c.id == n.c.case_id, c.c.day == add_days(base, terms.c.pushed)),
-                          c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
-
-    # an imported deadline wins
-    changed += _apply(conn, and_(rows(n), n.c.due_override.is_not(None)), local_date(n.c.due_override), n.c.due_override, false())
-    return changed
+def _special_terms(conn: Connection, catalogue: Catalogue, today: date, rows) -> None:
+    """The term of each case with a suspension or an extension: filing + limit (or the
+    extension), pushed by the suspended days, rolled.  Every other term is in the lookup."""
+    term = catalogue[TERM_NODE]
+    n = NODES
+    last_day = func.coalesce(SUSPENSIONS.c.to_date, literal(today))
+    paused = (select(SUSPENSIONS.c.case_id,
+                     func.sum(case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)).label("days"))
+              .group_by(SUSPENSIONS.c.case_id).subquery("paused"))
+    special = or_(CASES.c.term_extended_to.is_not(None), CASES.c.id.in_(select(SUSPENSIONS.c.case_id)))
+    terms = (select(CASES.c.id, CASES.c.term_extended_to, func.coalesce(paused.c.days, 0).label("pushed"))
+             .select_from(CASES.outerjoin(paused, paused.c.case_id == CASES.c.id)).where(special).subquery("terms"))
+    start_day = local_date(n.c.started_at)
+    base = func.coalesce(terms.c.term_extended_to, add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit))
+    c = CALENDAR.alias("c")
+    conn.execute(TERMS.insert().from_select(
+        [col.name for col in TERMS.c],
+        select(terms.c.id, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
+        .select_from(terms.join(n, and_(n.c.case_id == terms.c.id, n.c.node_code == TERM_NODE, n.c.subject_id == ""))
+                     .outerjoin(c, c.c.day == add_days(base, terms.c.pushed)))
+        .where(rows(n), n.c.started_at.is_not(None))))

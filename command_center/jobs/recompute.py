@@ -1,14 +1,15 @@
 """The recompute: nodes, due dates, alerts and their notifications, in one transaction.
 
-1. ``calendar_days`` follows the working-day calendar; when it changed, every case is
-   re-derived (as with ``rebuild``).
+1. ``calendar_days`` follows the working-day calendar; when it changed, the due date of
+   every node of the court is worked out again (the nodes themselves do not depend on it).
 2. The cases to re-derive are those marked in ``dirty_cases`` by the database triggers
    (any write to a case, its funds, assets, accounts, leads, suspensions or node inputs),
    plus those with an open-ended suspension (their term moves every day).  Their node
    instances are materialised from the catalogue triggers (:mod:`.materialise`), closing
    stops their open pre-closing nodes, and once a day the repetitions whose period began
    (N47 R02…) are added court-wide.
-3. Due dates (:mod:`.dues`) of every node of those cases.
+3. Due dates (:mod:`.dues`) of every node of those cases (of the whole court after a
+   rebuild or a new calendar: one aggregate over the node table when nothing moved).
 4. Alerts, court-wide, as of ``now``: the open nodes that are overdue or due soon are
    gathered into a temporary table; alerts are then updated, re-opened, inserted and
    resolved against it by their identity (case, node, subject).  A tier change is recorded
@@ -157,7 +158,10 @@ def recompute(
         if fence is not None:
             fence(conn)
         calendar_changed = sync_calendar(conn, calendar)
-        everything = (rebuild or calendar_changed) and case_ids is None
+        # a rebuild re-derives every case; a new calendar moves due dates only, but of the whole
+        # court, even when this run was asked for a few cases (the next run would not see it)
+        everything = rebuild and case_ids is None
+        all_dues = everything or calendar_changed
         # the cases whose facts changed (marked by triggers): only they are re-derived
         SEEN.drop(conn, checkfirst=True)
         SEEN.create(conn)
@@ -181,7 +185,10 @@ def recompute(
             written += _periods_begun(conn, catalogue, rules.today)
         stopped = stop_and_resume(conn, catalogue, scope)
 
-        dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
+        if all_dues:
+            dues = recompute_dues(conn, catalogue, rules.today, lambda n: true(), whole_court=True)
+        else:
+            dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
