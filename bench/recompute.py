@@ -15,6 +15,10 @@ the next run; without ``--keep`` everything is thrown away).  Then, on the same 
 * rebuild: ``recompute --rebuild`` a minute later on the settled database (every case
   re-derived again, the alerts reconciled; nothing to write), what a change of the
   working-day calendar costs;
+* calendar: a new working-day calendar two minutes later (the official schedule of next
+  year entered, a day declared a rest day): the due date of every node of the court
+  worked out again and every alert re-evaluated, the nodes themselves left alone (they
+  do not depend on the calendar); the whole-court recompute from the node table up;
 * day: the scheduler's whole-court recompute on the next day (the day's first run: the
   repeated searches whose period began, every alert re-evaluated, tier changes, messages);
 * minute: the same one minute later (what runs every minute all day).
@@ -39,6 +43,7 @@ from command_center.data import models as m
 from command_center.data.catalogue import load_catalogue
 from command_center.data.demo import generate
 from command_center.data.engine import open_database
+from command_center.data.sqlcal import FINGERPRINT_KEY, INPUTS_KEY
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.recompute import recompute
 
@@ -67,6 +72,16 @@ def reset_derived(db) -> None:
         conn.execute(state.delete().where(state.c.key != "calendar_days"))
         conn.execute(state.update().values(value="changed"))  # the calendar is written again
         conn.execute(m.DirtyCase.__table__.insert().from_select(["case_id", "version"], select(m.Case.__table__.c.id, literal(1))))
+
+
+def new_calendar(db, now) -> float:
+    """The recompute after a change of the working-day calendar: every due date of the court."""
+    state = m.SystemState.__table__
+    with db.engine.begin() as conn:  # as if the calendar's inputs (and days) had changed since the last run
+        conn.execute(state.update().where(state.c.key.in_([FINGERPRINT_KEY, INPUTS_KEY])).values(value="changed"))
+    result = recompute(db, CATALOGUE, CALENDAR, now)
+    assert result.calendar_changed and result.nodes_written == 0
+    return result.seconds
 
 
 def prepare(url: str, cases: int) -> tuple[object, int]:
@@ -100,6 +115,7 @@ def measure(url: str, cases: int) -> dict:
         rebuild = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(minutes=1), rebuild=True)
         figures["rebuild"] = rebuild.seconds
         figures["rebuild_detail"] = f"{rebuild.dues_changed:,} due dates changed"
+        figures["calendar"] = new_calendar(db, NOW + timedelta(minutes=2))
         day = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1))
         figures["day"] = day.seconds
         figures["day_detail"] = f"{day.tier_changes:,} tier changes, {day.resolved:,} resolved, {day.opened:,} opened"
@@ -137,7 +153,8 @@ def main() -> None:
                 figures = measure(url, cases)
                 rows.append((backend, cases, figures))
                 print(f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
-                      f"rebuild {figures['rebuild']:.1f} s ({figures['rebuild_detail']}), day {figures['day']:.1f} s "
+                      f"rebuild {figures['rebuild']:.1f} s ({figures['rebuild_detail']}), new calendar {figures['calendar']:.1f} s, "
+                      f"day {figures['day']:.1f} s "
                       f"({figures['day_detail']}), next minute {figures['minute']:.1f} s", flush=True)
                 if not args.keep and backend == "postgresql":
                     admin.execute(f'DROP DATABASE IF EXISTS "cc_bench_{cases}" WITH (FORCE)')
@@ -146,10 +163,11 @@ def main() -> None:
         if temp is not None:
             temp.cleanup()
     print("\nwhole-court recompute (seconds; x = ratio to the floor)")
-    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'day':>8}{'x':>6}{'minute':>8}{'x':>6}{'rebuild':>9}{'x':>6}{'cold':>8}")
+    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'day':>8}{'x':>6}{'minute':>8}{'x':>6}{'calendar':>10}{'x':>6}"
+          f"{'rebuild':>9}{'x':>6}{'cold':>8}")
     for backend, cases, f in rows:
-        print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{f['day']:>8.1f}{f['day'] / f['floor']:>6.1f}"
-              f"{f['minute']:>8.1f}{f['minute'] / f['floor']:>6.1f}{f['rebuild']:>9.1f}{f['rebuild'] / f['floor']:>6.1f}{f['cold']:>8.1f}")
+        ratios = [f"{f[k]:>{w}.1f}{f[k] / f['floor']:>6.1f}" for k, w in (("day", 8), ("minute", 8), ("calendar", 10), ("rebuild", 9))]
+        print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{''.join(ratios)}{f['cold']:>8.1f}")
 
 
 if __name__ == "__main__":
