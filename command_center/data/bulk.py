@@ -69,7 +69,6 @@ def insert_for(conn: Connection, table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-
 class _CreateTempAs(Executable, ClauseElement):
     inherit_cache = False
 

@@ -132,15 +132,12 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
         (true(), e.c.due_date, e.c.due_at, e.c.provisional),
     ]
 
-    def differs(due_date, due_at, provisional) -> ColumnElement[bool]:
-        return or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
-
     # hours need a start, the renewal its account; a by-day node not looked up is "unmatched"
     wrong = case(
-        (override, differs(*kinds[0][1:])),
-        (hourly, and_(n.c.started_at.is_not(None), differs(*kinds[1][1:]))),
-        (renewal, and_(a.c.id.is_not(None), differs(*kinds[2][1:]))),
-        (e.c.code.is_not(None), differs(*kinds[3][1:])),
+        (override, _differs(*kinds[0][1:])),
+        (hourly, and_(n.c.started_at.is_not(None), _differs(*kinds[1][1:]))),
+        (renewal, and_(a.c.id.is_not(None), _differs(*kinds[2][1:]))),
+        (e.c.code.is_not(None), _differs(*kinds[3][1:])),
         else_=and_(n.c.started_at.is_not(None), n.c.node_code.in_([row["code"] for row in by_day])),
     )
     expected = [case(*[(kind[0], kind[i]) for kind in kinds[:-1]], else_=kinds[-1][i]) for i in (1, 2, 3)]
@@ -179,11 +176,15 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     return changed
 
 
+def _differs(due_date, due_at, provisional) -> ColumnElement[bool]:
+    n = NODES
+    return or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
+
+
 def _apply(conn: Connection, where: ColumnElement[bool], due_date, due_at, provisional) -> int:
     """Set the due date of the nodes ``where`` selects where it differs (``UPDATE … FROM``)."""
-    n = NODES
-    differs = or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
-    return changed_rows(conn, update(n).where(where, differs).values(due_date=due_date, due_at=due_at, provisional=provisional))
+    return changed_rows(conn, update(NODES).where(where, _differs(due_date, due_at, provisional))
+                        .values(due_date=due_date, due_at=due_at, provisional=provisional))
 
 
 def _look_up(conn: Connection, pairs: Select) -> None:

@@ -9,7 +9,8 @@
    stops their open pre-closing nodes, and once a day the repetitions whose period began
    (N47 R02…) are added court-wide.
 3. Due dates (:mod:`.dues`) of every node of those cases (of the whole court after a
-   rebuild or a new calendar: one aggregate over the node table when nothing moved).
+   rebuild or a new calendar: one read of the node table against a lookup by code and
+   start day, writing only the nodes whose due date differs).
 4. Alerts, court-wide, as of ``now``: the open nodes that are overdue or due soon are
    gathered into a temporary table; alerts are then updated, re-opened, inserted and
    resolved against it by their identity (case, node, subject).  A tier change is recorded
