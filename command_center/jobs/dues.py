@@ -189,7 +189,7 @@ def _apply(conn: Connection, where: ColumnElement[bool], due_date, due_at, provi
 
 def _look_up(conn: Connection, pairs: Select) -> None:
     """Add the due date of each (code, start day) of ``pairs`` not yet in the lookup."""
-    p = pairs.subquery("pairs")
+    p = pairs.cte("pairs")  # read by both halves below: gathered once
     code, day = p.c[0], p.c[1]
     lim, e = LIMITS, LOOKUP
     new = and_(lim.c.code == code, day.is_not(None), ~select(e.c.code).where(e.c.code == code, e.c.start_day == day).exists())
