@@ -13,8 +13,7 @@ the next run; without ``--keep`` everything is thrown away).  Then, on the same 
   every case marked, so every node re-derived; every alert opened, the outbox filled);
   a kept database is first reset to that state (alerts, outbox and marks removed);
 * rebuild: ``recompute --rebuild`` a minute later on the settled database (every case
-  re-derived again, the alerts reconciled; nothing to write), what a change of the
-  working-day calendar costs;
+  re-derived again, the alerts reconciled; nothing to write), what a repair costs;
 * calendar: a new working-day calendar two minutes later (the official schedule of next
   year entered, a day declared a rest day): the due date of every node of the court
   worked out again and every alert re-evaluated, the nodes themselves left alone (they

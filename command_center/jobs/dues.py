@@ -92,13 +92,15 @@ FIXES = Table("cc_due_fixes", _work, Column("id", Integer), Column("due_date", D
               Column("provisional", Boolean), Column("unmatched", Boolean))
 
 
-def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]],
-                   *, whole_court: bool = False) -> int:
-    """Recompute the due dates of the node rows ``rows(node_instances)`` selects; returns rows changed.
-
-    ``whole_court``: ``rows`` selects every node (the start days are then taken from the
-    calendar, not gathered from the nodes)."""
+def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]] | None = None) -> int:
+    """Recompute the due dates of the node rows ``rows(node_instances)`` selects (every node of
+    the court without ``rows``: the start days are then taken from the calendar, not gathered
+    from the nodes); returns rows changed."""
     n = NODES
+    whole_court = rows is None
+    if rows is None:
+        def rows(_nodes) -> ColumnElement[bool]:
+            return true()
     by_day = [{"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY]
     hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
     expiry = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]

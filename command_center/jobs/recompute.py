@@ -187,7 +187,7 @@ def recompute(
         stopped = stop_and_resume(conn, catalogue, scope)
 
         if all_dues:
-            dues = recompute_dues(conn, catalogue, rules.today, lambda n: true(), whole_court=True)
+            dues = recompute_dues(conn, catalogue, rules.today)
         else:
             dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
         outcome = _alerts(conn, rules, alert_scope)
