@@ -75,7 +75,7 @@ INPUTS_KEY = "calendar_inputs"
 
 def inputs_fingerprint(calendar: WorkCalendar) -> str:
     """What the calendar is made of: the official data's and the estimator's versions and the
-    court's overrides.  Cheap, unlike working the 46 years out day by day (half a second)."""
+    court's overrides.  Cheap, unlike working the 46 years out day by day (a fifth of a second)."""
     from importlib.metadata import version
 
     from command_center.data import workcal

@@ -180,6 +180,13 @@ def load_overrides(path: str | Path) -> Overrides:
 
 
 @lru_cache(maxsize=None)
+def _official_workday(day: date) -> bool:
+    """``chinese_calendar.is_workday`` for a year it covers, without its range check, which
+    scans every holiday it knows on each call (two thirds of working out 46 years)."""
+    return day in chinese_calendar.constants.workdays or (day.weekday() < 5 and day not in chinese_calendar.constants.holidays)
+
+
+@lru_cache(maxsize=None)
 def official_covers(year: int) -> bool:
     """Whether chinesecalendar ships the State Council schedule for ``year``."""
     try:
@@ -299,7 +306,7 @@ class WorkCalendar:
         else:
             source = self.year_source(day.year)
             if source is YearSource.OFFICIAL:
-                result = (chinese_calendar.is_workday(day), False)
+                result = (_official_workday(day), False)
             elif source is YearSource.OVERRIDE:
                 # The court typed in the whole official schedule: no estimate on top of it.
                 result = (day.weekday() < 5, False)
