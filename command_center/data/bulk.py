@@ -9,9 +9,10 @@ stored is identical (exact decimals, UTC instants).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.base import Executable
@@ -90,3 +91,19 @@ def create_as(conn: Connection, table: Table, query) -> None:
     unexpanded.)"""
     named = query.with_only_columns(*[column.label(name) for column, name in zip(query.selected_columns, table.c.keys(), strict=True)])
     conn.execute(_CreateTempAs(table, named))
+
+
+@contextmanager
+def pg_settings(conn: Connection, **settings: str) -> Iterator[None]:
+    """PostgreSQL settings (``SET LOCAL``) for the statements of the ``with`` block, then back
+    to what they were in this transaction; nothing on another backend."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    names = list(settings)
+    before = conn.execute(text(", ".join(f"current_setting('{name}')" for name in names).join(("SELECT ", "")))).one()
+    for name, value in settings.items():
+        conn.execute(text(f"SELECT set_config('{name}', :value, true)"), {"value": value})
+    yield
+    for name, value in zip(names, before, strict=True):
+        conn.execute(text(f"SELECT set_config('{name}', :value, true)"), {"value": value})

@@ -69,7 +69,7 @@ class Base(DeclarativeBase):
 #: Open = neither completed nor stopped by the case's closing.
 OPEN_NODE = text("completed_at IS NULL AND stopped_at IS NULL")
 COMPLETED_NODE = text("completed_at IS NOT NULL")
-OPEN_DUE_COLUMNS = ("due_at", "case_id", "node_code", "subject_id", "due_date", "provisional")
+OPEN_DUE_COLUMNS = ("due_at", "case_id", "node_code", "subject_id", "due_date", "provisional", "id")
 
 
 class Court(Base):

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import ColumnElement, Select
 
 from command_center.data import models as m
-from command_center.data.bulk import changed_rows, create_as
+from command_center.data.bulk import changed_rows, create_as, pg_settings
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.deadlines import TERM_NODE
 from command_center.data.sqlcal import (
@@ -87,9 +87,12 @@ LOOKUP = Table(
 #: the term of each case in scope with a suspension or an approved extension
 TERMS = Table("cc_due_terms", _work, Column("case_id", Integer, primary_key=True),
               Column("due_date", Date), Column("due_at", AwareDateTime()), Column("provisional", Boolean))
-#: the nodes whose due date differs, with the right one (``unmatched``: start day not looked up)
+#: what the read of the node table found: a node whose due date differs, with the right one
+#: (``fix``; ``term`` for a case term, right unless the case is in ``cc_due_terms``), a node
+#: whose start day was not looked up (``stray``), and every renewal node with its current
+#: due date and its account (``renewal``), compared with the account afterwards
 FIXES = Table("cc_due_fixes", _work, Column("id", Integer), Column("due_date", Date), Column("due_at", AwareDateTime()),
-              Column("provisional", Boolean), Column("unmatched", Boolean))
+              Column("provisional", Boolean), Column("kind", String(8)), Column("case_id", Integer), Column("subject_id", String(64)))
 
 
 def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]] | None = None) -> int:
@@ -120,49 +123,59 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
         _special_terms(conn, catalogue, today, rows)
 
     # one pass: every node in scope against what it should be (a term of a case in
-    # ``cc_due_terms`` is compared with the plain term here, and set apart when written)
-    e, a = LOOKUP, ACCOUNTS
+    # ``cc_due_terms`` is compared with the plain term here, and set apart when written).
+    # A renewal node is only collected: joining the accounts here would cost every node a
+    # second join (a third of the pass), for the few thousand renewal nodes of a court.
+    e = LOOKUP
     override = n.c.due_override.is_not(None)
     hourly = n.c.node_code.in_(list(hours)) if hours else false()
     renewal = n.c.node_code.in_(expiry) if expiry else false()
     hours_due = add_hours(n.c.started_at, case(*[(n.c.node_code == code, limit) for code, limit in hours.items()])) if hours else null()
-    expiry_day = func.coalesce(a.c.renewed_until, a.c.expires_on)
     kinds = [  # (which nodes, due date, due instant, provisional)
         (override, local_date(n.c.due_override), n.c.due_override, false()),
         (hourly, local_date(hours_due), hours_due, false()),
-        (renewal, expiry_day, end_of_local_day(expiry_day), false()),
+        (renewal, n.c.due_date, n.c.due_at, n.c.provisional),  # as they are, for now
         (true(), e.c.due_date, e.c.due_at, e.c.provisional),
     ]
-
-    # hours need a start, the renewal its account; a by-day node not looked up is "unmatched"
-    wrong = case(
+    # hours need a start; a by-day node not looked up is a stray
+    found = case(
         (override, _differs(*kinds[0][1:])),
         (hourly, and_(n.c.started_at.is_not(None), _differs(*kinds[1][1:]))),
-        (renewal, and_(a.c.id.is_not(None), _differs(*kinds[2][1:]))),
+        (renewal, true()),
         (e.c.code.is_not(None), _differs(*kinds[3][1:])),
         else_=and_(n.c.started_at.is_not(None), n.c.node_code.in_([row["code"] for row in by_day])),
     )
     expected = [case(*[(kind[0], kind[i]) for kind in kinds[:-1]], else_=kinds[-1][i]) for i in (1, 2, 3)]
-    unmatched = and_(~override, ~hourly, ~renewal, e.c.code.is_(None))
+    kind = case((override | hourly, literal("fix")), (renewal, literal("renewal")), (e.c.code.is_(None), literal("stray")),
+                (n.c.node_code == TERM_NODE, literal("term")), else_=literal("fix"))
     f = FIXES
     conn.execute(text(f"DROP TABLE IF EXISTS {f.name}"))
-    found = (select(n.c.id, *expected, unmatched)
-             .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day))
-                          .outerjoin(a, and_(a.c.case_id == case((renewal, n.c.case_id), else_=null()), a.c.account_id == n.c.subject_id)))
-             .where(rows(n), wrong))
-    postgresql = conn.dialect.name == "postgresql"
-    if postgresql:  # few rows come out (those that differ): let workers share the reading
-        conn.execute(text("SET LOCAL parallel_tuple_cost = 0"))
-    create_as(conn, f, found)
-    if postgresql:
-        conn.execute(text("SET LOCAL parallel_tuple_cost TO DEFAULT"))
+    read = (select(n.c.id, *expected, kind, n.c.case_id, n.c.subject_id)
+            .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day)))
+            .where(rows(n), found))
+    # few rows come out (those that differ, the renewals): let workers share the reading; the
+    # expressions evaluated for every node of the court are worth compiling (JIT: 15% faster)
+    with pg_settings(conn, parallel_tuple_cost="0", jit="on"):
+        create_as(conn, f, read)
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {f.name}"))  # the renewals are joined by hash, not probed one by one
+
+    # the renewal nodes against their accounts' expiry (a node without its account is left as it is)
+    a = ACCOUNTS
+    expiry_day = func.coalesce(a.c.renewed_until, a.c.expires_on)
+    renewed = {"due_date": expiry_day, "due_at": end_of_local_day(expiry_day), "provisional": false()}
+    conn.execute(update(f).where(f.c.kind == "renewal", a.c.case_id == f.c.case_id, a.c.account_id == f.c.subject_id,
+                                 _differs(*renewed.values(), nodes=f))
+                 .values(kind="fix", **renewed))
+
     t = TERMS
     own_term = and_(n.c.node_code == TERM_NODE, n.c.case_id.in_(select(t.c.case_id)))
     values = {"due_date": f.c.due_date, "due_at": f.c.due_at, "provisional": f.c.provisional}
-    changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, f.c.unmatched == false(), ~and_(~override, own_term)).values(**values))
+    plain_term = and_(f.c.kind == "term", f.c.case_id.not_in(select(t.c.case_id)))
+    changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, or_(f.c.kind == "fix", plain_term)).values(**values))
 
     # nodes that started outside the range looked up (whole court): their days, then them
-    stray = select(f.c.id).where(f.c.unmatched == true())
+    stray = select(f.c.id).where(f.c.kind == "stray")
     if conn.execute(stray.limit(1)).first() is not None:
         _look_up(conn, select(n.c.node_code, start_day).where(n.c.id.in_(stray)).distinct())
         changed += _apply(conn, and_(n.c.id.in_(stray), ~own_term, e.c.code == n.c.node_code, e.c.start_day == start_day),
@@ -178,8 +191,8 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     return changed
 
 
-def _differs(due_date, due_at, provisional) -> ColumnElement[bool]:
-    n = NODES
+def _differs(due_date, due_at, provisional, nodes=NODES) -> ColumnElement[bool]:
+    n = nodes
     return or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
 
 
