@@ -97,6 +97,12 @@ DESIRED = Table(
     Column("subject_id", String(64)), Column("rule", String(10)), Column("tier", String(10)), Column("due_date", Date),
     prefixes=["TEMPORARY"],
 )
+#: the alerts to change: ``new`` (no alert yet: ``alert_id`` empty), ``changed`` (rule or tier),
+#: ``reopened`` (was resolved), ``cleared`` (condition gone: only ``alert_id``)
+CHANGES = Table(
+    "cc_alert_changes", _temp, Column("alert_id", Integer), Column("change", String(10)),
+    *[Column(col.name, col.type) for col in DESIRED.c], prefixes=["TEMPORARY"],
+)
 #: the dirty marks this run has seen (removed at its end if no newer mark came in)
 SEEN = Table("cc_seen_cases", _temp, Column("case_id", Integer), Column("version", Integer), prefixes=["TEMPORARY"])
 
@@ -180,15 +186,20 @@ def recompute(
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"ANALYZE {SEEN.name}"))
 
-        def scope(column) -> ColumnElement[bool]:
+        def scope(column, *, facts_changed: bool = False) -> ColumnElement[bool]:
+            """The cases this run re-derives (``facts_changed``: only those whose facts were
+            written, not those in scope only for a suspension that runs on)."""
             if case_ids is not None:
                 return column.in_(case_ids)
-            return true() if everything else column.in_(select(SEEN.c.case_id))
+            if everything:
+                return true()
+            return column.in_(select(SEEN.c.case_id).where(SEEN.c.version != 0) if facts_changed else select(SEEN.c.case_id))
 
-        written = materialise(conn, catalogue, rules.today, scope)
+        # the nodes follow the facts alone (the repetitions whose period began are added below)
+        written = materialise(conn, catalogue, rules.today, lambda column: scope(column, facts_changed=True))
         if case_ids is None:
             written += _periods_begun(conn, catalogue, rules.today)
-        stopped = stop_and_resume(conn, catalogue, scope)
+        stopped = stop_and_resume(conn, catalogue, lambda column: scope(column, facts_changed=True))
 
         if all_dues:
             dues = recompute_dues(conn, catalogue, rules.today)
@@ -242,35 +253,51 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
         # the bound on due_at makes it one range of the open-due index, which also holds the id
         .where(scope(n.c.case_id), open_node(n), n.c.due_at <= literal(rules.latest_soon, AwareDateTime()), overdue | rules.due_soon(n)),
     ))
-    conn.execute(text(f"CREATE UNIQUE INDEX ix_cc_desired_key ON {DESIRED.name} (case_id, node_code, subject_id)"))
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {DESIRED.name}"))
-    a, d = ALERTS, DESIRED
-    matched = select(d.c.rule, d.c.tier, d.c.node_instance_id).where(_key(a, d))
+    else:  # SQLite looks the live alerts up in it (PostgreSQL hashes it)
+        conn.execute(text(f"CREATE UNIQUE INDEX ix_cc_desired_key ON {DESIRED.name} (case_id, node_code, subject_id)"))
+    a, d, c = ALERTS, DESIRED, CHANGES
+
+    # what differs, gathered once (two joins of the alerts with the desired ones); every
+    # statement below then reads these few rows and reaches the alerts by id
+    CHANGES.drop(conn, checkfirst=True)
+    CHANGES.create(conn)
     changed = (a.c.rule != d.c.rule) | a.c.tier.is_distinct_from(d.c.tier)
+    change = case((a.c.id.is_(None), literal("new")), (a.c.status == "resolved", literal("reopened")), else_=literal("changed"))
+    conn.execute(CHANGES.insert().from_select(
+        ["alert_id", "change", *[col.name for col in d.c]],
+        select(a.c.id, change, *d.c).select_from(d.outerjoin(a, _key(a, d)))
+        .where(a.c.id.is_(None) | (a.c.status == "resolved") | changed)))
+    # live alerts whose condition cleared
+    conn.execute(CHANGES.insert().from_select(
+        ["alert_id", "change"],
+        select(a.c.id, literal("cleared")).where(scope(a.c.case_id), a.c.status != "resolved", ~select(d.c.case_id).where(_key(a, d)).exists())))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"ANALYZE {CHANGES.name}"))
+
+    def of(kind: str) -> ColumnElement[bool]:
+        return and_(a.c.id == c.c.alert_id, c.c.change == kind)
+
     response = {
-        "response_kind": rules.response_kind(d.c.tier),
-        "response_due_date": case((rules.response_kind(d.c.tier).is_not(None), literal(rules.response_due)), else_=null()),
-        "response_status": case((rules.response_kind(d.c.tier).is_not(None), literal("missing")), else_=null()),
+        "response_kind": rules.response_kind(c.c.tier),
+        "response_due_date": case((rules.response_kind(c.c.tier).is_not(None), literal(rules.response_due)), else_=null()),
+        "response_status": case((rules.response_kind(c.c.tier).is_not(None), literal("missing")), else_=null()),
     }
 
     # tier (or rule) changes of live alerts: recorded, then applied
-    label = func.coalesce(a.c.tier, a.c.rule) + literal(" → ") + func.coalesce(d.c.tier, d.c.rule)
+    label = func.coalesce(a.c.tier, a.c.rule) + literal(" → ") + func.coalesce(c.c.tier, c.c.rule)
     tier_changes = changed_rows(conn, ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"],
-        select(a.c.id, literal("tier_changed"), now, label).select_from(a.join(d, _key(a, d))).where(a.c.status != "resolved", changed),
-    ))
-    conn.execute(update(a).where(_key(a, d), a.c.status != "resolved", changed).values(
-        rule=d.c.rule, tier=d.c.tier, node_instance_id=d.c.node_instance_id, tier_changed_at=now, updated_at=now,
+        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("tier_changed"), now, label).where(of("changed"))))
+    conn.execute(update(a).where(of("changed")).values(
+        rule=c.c.rule, tier=c.c.tier, node_instance_id=c.c.node_instance_id, tier_changed_at=now, updated_at=now,
         version=a.c.version + 1, **response))
 
     # resolved alerts whose condition is back: the same alert opens again
     conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"],
-        select(a.c.id, literal("reopened"), now, func.coalesce(d.c.tier, d.c.rule)).select_from(a.join(d, _key(a, d))).where(a.c.status == "resolved"),
-    ))
-    reopened = changed_rows(conn, update(a).where(_key(a, d), a.c.status == "resolved").values(
-        status="open", rule=d.c.rule, tier=d.c.tier, node_instance_id=d.c.node_instance_id, opened_at=now, updated_at=now,
+        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("reopened"), now, func.coalesce(c.c.tier, c.c.rule)).where(of("reopened"))))
+    reopened = changed_rows(conn, update(a).where(of("reopened")).values(
+        status="open", rule=c.c.rule, tier=c.c.tier, node_instance_id=c.c.node_instance_id, opened_at=now, updated_at=now,
         tier_changed_at=now, resolved_at=None, acknowledged_at=None, acknowledged_by=None, silenced_until=None,
         silence_reason=None, silenced_by=None, version=a.c.version + 1, **response))
 
@@ -278,9 +305,9 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
     opened = changed_rows(conn, ALERTS.insert().from_select(
         ["case_id", "node_instance_id", "node_code", "subject_id", "rule", "tier", "status", "opened_at", "updated_at",
          "tier_changed_at", "response_kind", "response_due_date", "response_status", "version"],
-        select(d.c.case_id, d.c.node_instance_id, d.c.node_code, d.c.subject_id, d.c.rule, d.c.tier, literal("open"), now, now, now,
+        select(c.c.case_id, c.c.node_instance_id, c.c.node_code, c.c.subject_id, c.c.rule, c.c.tier, literal("open"), now, now, now,
                *response.values(), literal(1))
-        .where(~matched.exists()),
+        .where(c.c.change == "new"),
     ))
     conn.execute(ACTIONS.insert().from_select(
         ["alert_id", "kind", "at", "note"],
@@ -290,10 +317,9 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
     ))
 
     # live alerts whose condition cleared: resolved with a timestamp, never deleted
-    cleared = and_(scope(a.c.case_id), a.c.status != "resolved", ~select(d.c.case_id).where(_key(a, d)).exists())
     conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("resolved"), now, literal("condition cleared")).where(cleared)))
-    resolved = changed_rows(conn, update(a).where(cleared).values(status="resolved", resolved_at=now, updated_at=now, version=a.c.version + 1))
+        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("resolved"), now, literal("condition cleared")).where(of("cleared"))))
+    resolved = changed_rows(conn, update(a).where(of("cleared")).values(status="resolved", resolved_at=now, updated_at=now, version=a.c.version + 1))
 
     # silences that ran out
     expired = and_(scope(a.c.case_id), a.c.status == "silenced", a.c.silenced_until <= now)
@@ -303,6 +329,7 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
         status=case((a.c.acknowledged_at.is_not(None), literal("acknowledged")), else_=literal("open")),
         updated_at=now, version=a.c.version + 1))
     DESIRED.drop(conn)
+    CHANGES.drop(conn)
     return opened, reopened, resolved, tier_changes
 
 
