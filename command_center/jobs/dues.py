@@ -11,7 +11,9 @@ day it started: it is worked out once per (code, start day) into a lookup table 
 thousands of rows for a whole court, whatever its size), and so is the term of every case
 that has neither a suspension nor an extension.  The node table is then read once, joined
 with that lookup by hash, and only the nodes whose due date differs are collected and
-written back by id.  On PostgreSQL that read is a ``CREATE TABLE … AS``, which may use
+written back by id.  The renewal nodes are collected as they are and compared with their
+accounts in that small table (a join of the accounts in the read would cost every node).
+On PostgreSQL that read is a ``CREATE TABLE … AS``, which may use
 parallel workers (an ``UPDATE`` or ``INSERT … SELECT`` never does), and the lookup tables are
 ordinary tables, created and dropped inside the recompute's transaction, because parallel
 workers cannot read a temporary one.
@@ -192,8 +194,9 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
 
 
 def _differs(due_date, due_at, provisional, nodes=NODES) -> ColumnElement[bool]:
-    n = nodes
-    return or_(n.c.due_date.is_distinct_from(due_date), n.c.due_at.is_distinct_from(due_at), n.c.provisional.is_distinct_from(provisional))
+    """Whether the due date of the rows of ``nodes`` (the node table or the fixes) is not this one."""
+    return or_(nodes.c.due_date.is_distinct_from(due_date), nodes.c.due_at.is_distinct_from(due_at),
+               nodes.c.provisional.is_distinct_from(provisional))
 
 
 def _apply(conn: Connection, where: ColumnElement[bool], due_date, due_at, provisional) -> int:
