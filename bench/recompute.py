@@ -22,8 +22,10 @@ the next run; without ``--keep`` everything is thrown away).  Then, on the same 
   repeated searches whose period began, every alert re-evaluated, tier changes, messages);
 * minute: the same one minute later (what runs every minute all day).
 
-Target (issue 3): the whole-court recompute at 1,000,000 cases within 3x the floor and under
-60 s on PostgreSQL.
+Target (issue 3): the full recompute (recompute = due dates, then alerts; full = of every node
+of the court: the 'calendar' column) at 1,000,000 cases within 3x the floor and under 60 s on
+PostgreSQL; the last line says whether it was met.  The scheduler's runs do less (the due dates
+of the cases written since the last run); a rebuild does more (every node materialised again).
 """
 
 from __future__ import annotations
@@ -167,6 +169,12 @@ def main() -> None:
     for backend, cases, f in rows:
         ratios = [f"{f[k]:>{w}.1f}{f[k] / f['floor']:>6.1f}" for k, w in (("day", 8), ("minute", 8), ("calendar", 10), ("rebuild", 9))]
         print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{''.join(ratios)}{f['cold']:>8.1f}")
+    for backend, cases, f in rows:
+        if backend == "postgresql" and cases == 1_000_000:
+            ratio = f["calendar"] / f["floor"]
+            met = ratio <= 3 and f["calendar"] < 60
+            print(f"\n  target (issue 3), PostgreSQL at 1,000,000 cases: the full recompute (every due date and alert, the "
+                  f"'calendar' column) {f['calendar']:.1f} s = {ratio:.1f}x the floor: {'met' if met else 'NOT met'} (3x, 60 s)")
 
 
 if __name__ == "__main__":
