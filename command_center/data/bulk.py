@@ -101,7 +101,7 @@ def pg_settings(conn: Connection, **settings: str) -> Iterator[None]:
         yield
         return
     names = list(settings)
-    before = conn.execute(text(", ".join(f"current_setting('{name}')" for name in names).join(("SELECT ", "")))).one()
+    before = conn.execute(text("SELECT " + ", ".join(f"current_setting('{name}')" for name in names))).one()
     for name, value in settings.items():
         conn.execute(text(f"SELECT set_config('{name}', :value, true)"), {"value": value})
     yield

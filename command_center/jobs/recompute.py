@@ -195,11 +195,14 @@ def recompute(
                 return true()
             return column.in_(select(SEEN.c.case_id).where(SEEN.c.version != 0) if facts_changed else select(SEEN.c.case_id))
 
+        def facts_scope(column) -> ColumnElement[bool]:
+            return scope(column, facts_changed=True)
+
         # the nodes follow the facts alone (the repetitions whose period began are added below)
-        written = materialise(conn, catalogue, rules.today, lambda column: scope(column, facts_changed=True))
+        written = materialise(conn, catalogue, rules.today, facts_scope)
         if case_ids is None:
             written += _periods_begun(conn, catalogue, rules.today)
-        stopped = stop_and_resume(conn, catalogue, lambda column: scope(column, facts_changed=True))
+        stopped = stop_and_resume(conn, catalogue, facts_scope)
 
         if all_dues:
             dues = recompute_dues(conn, catalogue, rules.today)
