@@ -179,7 +179,6 @@ def load_overrides(path: str | Path) -> Overrides:
     return Overrides(frozenset(rest), frozenset(work), frozenset(years), path)
 
 
-@lru_cache(maxsize=None)
 def _official_workday(day: date) -> bool:
     """``chinese_calendar.is_workday`` for a year it covers, without its range check, which
     scans every holiday it knows on each call (two thirds of working out 46 years)."""

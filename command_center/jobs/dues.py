@@ -127,7 +127,7 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     # one pass: every node in scope against what it should be (a term of a case in
     # ``cc_due_terms`` is compared with the plain term here, and set apart when written).
     # A renewal node is only collected: joining the accounts here would cost every node a
-    # second join (a third of the pass), for the few thousand renewal nodes of a court.
+    # second join (a third of the pass), for the renewal nodes (one node in a hundred).
     e = LOOKUP
     override = n.c.due_override.is_not(None)
     hourly = n.c.node_code.in_(list(hours)) if hours else false()
