@@ -74,6 +74,22 @@ def test_restart_catches_up_missed_runs_once(db_url):
         runtime.close()
 
 
+def test_interval_jobs_count_from_their_last_run_not_from_process_start(db_url):
+    """A scheduler restarted two minutes after the last recompute runs it at once, whatever the
+    real date; one restarted within the interval does not."""
+    runtime = Runtime.start(Settings(db=db_url, recompute_seconds=60), Clock(NOW))
+    try:
+        scheduler = Scheduler(runtime, Lease(runtime.database(), 30, holder="a"))
+        for job in scheduler.jobs:
+            scheduler._remember(job.id, NOW - timedelta(seconds=40))
+        assert scheduler.missed(NOW) == ["dispatch"], "30 s since dispatch, 40 s of recompute's 60"
+        assert scheduler.missed(NOW + timedelta(seconds=20)) == ["recompute", "dispatch"]
+        for job in scheduler.jobs:
+            assert (getattr(job.trigger, "start_date", None) or NOW) <= NOW, f"{job.id} starts from the injected clock"
+    finally:
+        runtime.close()
+
+
 def _start(url: str) -> tuple[subprocess.Popen, queue.Queue]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {"PYTHONUNBUFFERED": "1", "COMMAND_CENTER_RECOMPUTE_SECONDS": "5"}
     process = subprocess.Popen([sys.executable, "-m", "command_center", "--db", url, "--lang", "en", "scheduler", "--lease-seconds", "3"],

@@ -54,10 +54,11 @@ class Scheduler:
         rt = self.runtime
         db = rt.database()
         sender = make_sender(rt.settings)
+        start = rt.clock.now()  # APScheduler would anchor an interval at the real clock
         self.jobs = [
-            Job("recompute", IntervalTrigger(seconds=rt.settings.recompute_seconds, timezone=TZ),
+            Job("recompute", IntervalTrigger(seconds=rt.settings.recompute_seconds, start_date=start, timezone=TZ),
                 lambda now, fence: recompute(db, rt.catalogue, rt.calendar, now, fence=fence), "重算期限与预警 recompute"),
-            Job("dispatch", IntervalTrigger(seconds=30, timezone=TZ),
+            Job("dispatch", IntervalTrigger(seconds=30, start_date=start, timezone=TZ),
                 lambda now, fence: dispatch(db, rt.catalogue, rt.calendar, sender, now), "发送通知 notifications"),
             Job("snapshot", CronTrigger(hour=23, minute=50, timezone=TZ),
                 lambda now, fence: reviews.snapshot(db, rt.catalogue, rt.calendar, now, fence), "每日指标快照 daily snapshot"),
@@ -97,12 +98,17 @@ class Scheduler:
         return {job_id: datetime.fromisoformat(value) for job_id, value in runs.items()}
 
     def missed(self, now: datetime) -> list[str]:
-        """The jobs whose schedule fired since their last run (or that never ran)."""
+        """The jobs whose schedule fired since their last run (or that never ran).
+
+        The next fire time is asked of the trigger as if its last fire was the last run, so an
+        interval counts from that run and a cron schedule fires strictly after it; neither
+        depends on when this process started or on the real clock.
+        """
         last = self.last_runs()
         due = []
         for job in self.jobs:
             previous = last.get(job.id)
-            if previous is None or (fire := job.trigger.get_next_fire_time(None, previous)) is not None and fire <= now:
+            if previous is None or (fire := job.trigger.get_next_fire_time(previous, previous)) is not None and fire <= now:
                 due.append(job.id)
         return due
 
