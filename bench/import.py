@@ -40,6 +40,7 @@ from command_center.data.engine import open_database
 from command_center.data.importer import import_file
 from command_center.data.interchange import SHEETS
 from command_center.data.workcal import TZ, WorkCalendar
+from command_center.jobs.imports import import_and_recompute
 from command_center.jobs.recompute import recompute
 
 NOW = parse_instant("2026-11-20T10:00")
@@ -149,8 +150,7 @@ def changed_cases(url: str, folder: Path, runs: int = 3) -> None:
             export(db, target, chosen, change)
             now = NOW + timedelta(minutes=run)
             started = time.perf_counter()
-            summary = import_file(db, CATALOGUE, target, now,
-                                  recompute_with=lambda case_ids, now=now: recompute(db, CATALOGUE, CALENDAR, now, cases=case_ids).as_dict())
+            summary = import_and_recompute(db, CATALOGUE, CALENDAR, target, now)
             seconds = time.perf_counter() - started
             r = summary.recompute or {}
             print(f"  {db.display_url} ({total:,} cases) run {run}: {summary.rows:,} rows of 100 cases, "

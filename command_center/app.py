@@ -7,7 +7,7 @@ import sys
 from textual.app import App
 from textual.binding import Binding
 
-from command_center.data.alerts import Actor
+from command_center.data.access import Actor
 from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
 from command_center.runtime import Runtime

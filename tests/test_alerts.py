@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from command_center.cli import cli
+from command_center.data import access
 from command_center.data import alerts as al
 from command_center.data import models as m
 from command_center.data.indicators import indicators
@@ -33,7 +34,7 @@ def blue(db):
 
 def test_response_is_tracked_until_the_chief_accepts_it(blue):
     court, alert = blue
-    db, officer, chief = court.db, al.actor(court.db, "zhang"), al.actor(court.db, "chief")
+    db, officer, chief = court.db, access.actor(court.db, "zhang"), access.actor(court.db, "chief")
     assert alert.node_code == "N09" and alert.overdue_days == 42
     assert (alert.response_kind, alert.response_state(NOW.date())) == ("explanation", "missing")
     assert alert.response_state(date(2026, 11, 26)) == "late", "3 working days: due 11-25"
@@ -42,7 +43,7 @@ def test_response_is_tracked_until_the_chief_accepts_it(blue):
     al.submit_response(db, alert.id, alert.version, officer, NOW, "当事人下落不明, 已申请公告")
     (alert,) = al.list_alerts(db, NOW, tier="blue")
     assert (alert.status, alert.response_state(NOW.date())) == ("acknowledged", "submitted")
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         al.review_response(db, alert.id, alert.version, officer, NOW, accept=True)
     al.review_response(db, alert.id, alert.version, chief, NOW, accept=True, note="同意")
     (alert,) = al.list_alerts(db, NOW, tier="blue")
@@ -56,21 +57,21 @@ def test_response_is_tracked_until_the_chief_accepts_it(blue):
 
 def test_a_second_session_acting_on_the_same_alert_is_refused(blue):
     court, alert = blue
-    officer = al.actor(court.db, "zhang")
+    officer = access.actor(court.db, "zhang")
     al.acknowledge(court.db, alert.id, alert.version, officer, NOW)
-    with pytest.raises(al.StaleAlert, match="changed by someone else"):
+    with pytest.raises(access.StaleVersion, match="changed by someone else"):
         al.submit_response(court.db, alert.id, alert.version, officer, NOW, "说明")
 
 
 def test_silence_needs_a_chief_a_reason_and_a_future_end_and_runs_out(blue):
     court, alert = blue
-    db, officer, chief = court.db, al.actor(court.db, "zhang"), al.actor(court.db, "chief")
+    db, officer, chief = court.db, access.actor(court.db, "zhang"), access.actor(court.db, "chief")
     until = NOW + timedelta(days=3)
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         al.silence(db, alert.id, alert.version, officer, NOW, until, "等待鉴定")
-    with pytest.raises(al.AlertError, match="reason"):
+    with pytest.raises(access.ActionRefused, match="reason"):
         al.silence(db, alert.id, alert.version, chief, NOW, until, "  ")
-    with pytest.raises(al.AlertError, match="not in the future"):
+    with pytest.raises(access.ActionRefused, match="not in the future"):
         al.silence(db, alert.id, alert.version, chief, NOW, NOW, "等待鉴定")
     al.silence(db, alert.id, alert.version, chief, NOW, until, "等待鉴定结论")
     recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(days=1))

@@ -134,11 +134,10 @@ def test_demo_court_history_at_the_present_is_the_present(db):
 
 def ask_unlock(db, reason: str) -> None:
     """The officer asks to unlock the first locked (red) case, half an hour before NOW."""
-    from command_center.data import alerts as al
-    from command_center.data import locks
+    from command_center.data import access, locks
 
     lock = locks.list_locks(db)[0]
-    locks.request_unlock(db, lock.id, lock.version, al.actor(db, "zhang"), NOW - timedelta(minutes=30), reason)
+    locks.request_unlock(db, lock.id, lock.version, access.actor(db, "zhang"), NOW - timedelta(minutes=30), reason)
 
 
 def test_cli_json_and_the_exports_agree(runtime, tmp_path):

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static, Tree
 
 from command_center.app import make_app
 from command_center.cli import cli
+from command_center.data import access
 from command_center.data import alerts as al
 from command_center.data import locks
 from command_center.data import models as m
@@ -148,7 +149,7 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
         assert isinstance(app.screen, CaseScreen)
         # meanwhile, in another session, the chief acknowledges the same alert
         (alert,) = al.list_alerts(db, NOW, tier="blue")
-        al.acknowledge(db, alert.id, alert.version, al.actor(db, "chief"), NOW)
+        al.acknowledge(db, alert.id, alert.version, access.actor(db, "chief"), NOW)
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -162,12 +163,12 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
 
 async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_layer(court, runtime):
     db = runtime.database()
-    officer = al.actor(db, "zhang")
+    officer = access.actor(db, "zhang")
     (lock,) = locks.list_locks(db)
     (red,) = al.list_alerts(db, NOW, tier="red")
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         al.silence(db, red.id, red.version, officer, NOW, NOW + timedelta(days=3), "等待")
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         locks.unlock(db, lock.id, lock.version, officer, NOW, "已整改")
 
     app = make_app(runtime)
@@ -301,12 +302,12 @@ def test_passwords_logins_and_the_user_commands(court, runtime):
 
 def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_resolved(court, runtime):
     db = runtime.database()
-    officer, wall = al.actor(db, "zhang"), al.actor(db, "wall")
+    officer, wall = access.actor(db, "zhang"), access.actor(db, "wall")
     case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
     before = indicators(db, CATALOGUE, CALENDAR, NOW).due_soon_nodes
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         create_item(db, case_id, wall, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 23))
-    with pytest.raises(al.AlertError, match="in the past"):
+    with pytest.raises(access.ActionRefused, match="in the past"):
         create_item(db, case_id, officer, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 19))
     item_id = create_item(db, case_id, officer, NOW, description="申请人来电: 查询车辆扣押进展", assignee_id=1, due=date(2026, 11, 23))
 
@@ -324,7 +325,7 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     (alert,) = [a for a in al.list_alerts(db, later, tier="blue") if a.node_code == "DB"]
     assert alert.response_kind == "explanation"
     complete_item(db, item_id, officer, later, "已电话回复申请人")
-    with pytest.raises(al.AlertError, match="completed already"):
+    with pytest.raises(access.ActionRefused, match="completed already"):
         complete_item(db, item_id, officer, later, "again")
     recompute(db, CATALOGUE, CALENDAR, later)
     assert [a.node_code for a in al.list_alerts(db, later) if a.node_code == "DB"] == []
@@ -337,7 +338,7 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
 async def test_the_wall_shows_an_ad_hoc_item_as_supervision_not_as_its_code(court, runtime):
     db = runtime.database()
     case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
-    create_item(db, case_id, al.actor(db, "zhang"), NOW, description="申请人来电", assignee_id=1, due=date(2026, 11, 23))
+    create_item(db, case_id, access.actor(db, "zhang"), NOW, description="申请人来电", assignee_id=1, due=date(2026, 11, 23))
     recompute(db, CATALOGUE, CALENDAR, NOW)
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:
@@ -390,12 +391,12 @@ async def test_the_red_panel_walk_records_the_interview_and_the_chiefs_acceptanc
 
 def test_reassign_needs_a_chief_and_the_assignment_the_chief_saw(court, runtime):
     db = runtime.database()
-    chief, officer = al.actor(db, "chief"), al.actor(db, "zhang")
+    chief, officer = access.actor(db, "chief"), access.actor(db, "zhang")
     case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         reassign(db, case_id, officer, NOW, expected=(1, 1), officer_id=2, team_id=None, reason="调岗")
     reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=2, team_id=None, reason="调岗")
-    with pytest.raises(al.StaleAlert):  # a second chief still saw officer 1 in team 1
+    with pytest.raises(access.StaleVersion):  # a second chief still saw officer 1 in team 1
         reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=1, team_id=None, reason="改组")
     reassign(db, case_id, chief, NOW, expected=(2, None), officer_id=1, team_id=1, reason="改回")  # NULL team compared as a value
     (row,) = court.rows(m.Case, m.Case.__table__.c.id == case_id)
@@ -446,11 +447,11 @@ def test_case_screen_snapshot(sqlite_url, size, snap_compare):
                   expires_on=date(2027, 3, 19))
         court.add(m.Lead, lead_id="L1", case_id=case_id, reported_at=at(date(2026, 11, 16), 15), description="申请人举报: 被执行人有房产")
         set_password(db, "chief", PASSWORD, NOW)
-        create_item(db, case_id, al.actor(db, "chief"), NOW, description="申请人来电催问案款", assignee_id=1, due=date(2026, 11, 24))
+        create_item(db, case_id, access.actor(db, "chief"), NOW, description="申请人来电催问案款", assignee_id=1, due=date(2026, 11, 24))
         recompute(db, CATALOGUE, CALENDAR, NOW)
 
         async def open_the_case(pilot) -> None:
-            pilot.app.actor = al.actor(db, "chief")
+            pilot.app.actor = access.actor(db, "chief")
             pilot.app.open_case(case_id)
             await settle(pilot)
 

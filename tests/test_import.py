@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -26,7 +27,8 @@ from command_center.data.interchange import (
     write_template,
 )
 from command_center.data.workcal import TZ
-from tests.builders import CATALOGUE
+from command_center.jobs import imports
+from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
 from tests.interchange_files import sample, write_csv_folder, write_workbook
 
@@ -170,18 +172,23 @@ def test_a_changed_row_updates_and_is_audited(db, tmp_path):
     assert all(e.actor == "import" for e in entries) and by_entity[("funds", "F-1")]["row"] == 2
 
 
-def test_import_then_recompute_only_the_affected_cases(db, tmp_path):
+def test_import_then_recompute_only_the_affected_cases(db, tmp_path, monkeypatch):
     seen = []
 
-    def recompute_with(case_ids):
-        seen.append(case_ids)
-        return {"opened": 0}
+    def recompute(db, catalogue, calendar, now, *, cases):
+        seen.append(cases)
+        return SimpleNamespace(as_dict=lambda: {"opened": 0})
 
-    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()), recompute_with=recompute_with)
+    monkeypatch.setattr(imports, "recompute", recompute)
+
+    def run(path):
+        return imports.import_and_recompute(db, CATALOGUE, CALENDAR, path, NOW)
+
+    run(write_workbook(tmp_path / "a.xlsx", sample()))
     data = sample()
     data["leads"][0]["control_started_at"] = "2026-11-20 09:00"
-    run_import(db, write_workbook(tmp_path / "b.xlsx", data), recompute_with=recompute_with)
-    run_import(db, write_workbook(tmp_path / "b.xlsx", data), recompute_with=recompute_with)  # no change: no recompute
+    run(write_workbook(tmp_path / "b.xlsx", data))
+    run(write_workbook(tmp_path / "b.xlsx", data))  # no change: no recompute
     with db.engine.connect() as conn:
         case_a = conn.execute(select(m.Case.id).where(m.Case.case_no == "（2026）内0425执101号")).scalar_one()
     assert len(seen) == 2 and len(seen[0]) == 3 and seen[1] == [case_a]

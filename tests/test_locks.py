@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from command_center.data import alerts as al
+from command_center.data import access
 from command_center.data import locks
 from command_center.data import models as m
 from command_center.data.workcal import end_of_day
@@ -49,23 +49,23 @@ def test_the_recompute_locks_red_cases_once(red):
 
 def test_request_reject_request_unlock_and_roles_checked_in_the_data_layer(red):
     db = red.db
-    officer, chief = al.actor(db, "zhang"), al.actor(db, "chief")
+    officer, chief = access.actor(db, "zhang"), access.actor(db, "chief")
     (lock,) = locks.list_locks(db)
-    with pytest.raises(al.AlertError, match="reason"):
+    with pytest.raises(access.ActionRefused, match="reason"):
         locks.request_unlock(db, lock.id, lock.version, officer, NOW, "  ")
     locks.request_unlock(db, lock.id, lock.version, officer, NOW, "已与申请人达成和解, 需继续执行")
     (lock,) = locks.list_locks(db, pending_only=True)
     assert (lock.request_status, lock.requested_by, lock.request_reason) == ("pending", "张承办", "已与申请人达成和解, 需继续执行")
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         locks.unlock(db, lock.id, lock.version, officer, NOW, "我自己解锁")
-    with pytest.raises(al.NotAllowed):
+    with pytest.raises(access.NotAllowed):
         locks.reject_unlock(db, lock.id, lock.version, officer, NOW, "不行")
     locks.reject_unlock(db, lock.id, lock.version, chief, NOW, "先完成约谈")
     assert locks.list_locks(db, pending_only=True) == []
     (lock,) = locks.list_locks(db)
     locks.request_unlock(db, lock.id, lock.version, officer, NOW, "约谈已完成")
     (lock,) = locks.list_locks(db)
-    with pytest.raises(al.AlertError, match="reason"):
+    with pytest.raises(access.ActionRefused, match="reason"):
         locks.unlock(db, lock.id, lock.version, chief, NOW, "")
     locks.unlock(db, lock.id, lock.version, chief, NOW + timedelta(hours=1), "约谈记录已审查, 同意解锁")
     assert locks.list_locks(db) == []
@@ -81,20 +81,20 @@ def test_request_reject_request_unlock_and_roles_checked_in_the_data_layer(red):
 
 def test_a_second_session_acting_on_the_same_lock_is_refused(red):
     db = red.db
-    officer, chief = al.actor(db, "zhang"), al.actor(db, "chief")
+    officer, chief = access.actor(db, "zhang"), access.actor(db, "chief")
     (lock,) = locks.list_locks(db)
     locks.request_unlock(db, lock.id, lock.version, officer, NOW, "请求解锁")
-    with pytest.raises(al.StaleAlert, match="changed by someone else"):
+    with pytest.raises(access.StaleVersion, match="changed by someone else"):
         locks.unlock(db, lock.id, lock.version, chief, NOW, "同意")  # read before the request
     (lock,) = locks.list_locks(db)
     locks.unlock(db, lock.id, lock.version, chief, NOW, "同意")
-    with pytest.raises(al.AlertError):
+    with pytest.raises(access.ActionRefused):
         locks.unlock(db, lock.id, lock.version + 1, chief, NOW, "再次")
 
 
 def test_another_node_turning_red_locks_an_unlocked_case_again(red):
     db = red.db
-    chief = al.actor(db, "chief")
+    chief = access.actor(db, "chief")
     (lock,) = locks.list_locks(db)
     locks.unlock(db, lock.id, lock.version, chief, NOW, "同意继续执行")
     add_node(red, lock.case_id, date(2026, 8, 21), "N10")  # red from 11-22 (08-21 + 3 months = 11-21)

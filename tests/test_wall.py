@@ -17,10 +17,11 @@ from command_center.data import wall as wall_data_module
 from command_center.data.demo import generate
 from command_center.data.engine import DatabaseError, DatabaseUnreachable
 from command_center.data.indicators import indicators
-from command_center.data.wall import mask_id_number, mask_name, wall_data
+from command_center.data.parties import mask_id_number, mask_name
+from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
-from command_center import wall_reader
+from command_center.screens import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 from tests.conftest import NOW, allow_connections
 

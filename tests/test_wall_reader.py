@@ -12,7 +12,7 @@ from multiprocessing import resource_tracker
 import pytest
 from textual.widgets import Static
 
-from command_center import wall_reader
+from command_center.screens import wall_reader
 from command_center.app import make_app
 from command_center.clock import Clock
 from command_center.config import ConfigError, Settings, load_settings
@@ -20,7 +20,7 @@ from command_center.data.demo import generate
 from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
-from command_center.wall_reader import ReadFailed, WallReader
+from command_center.screens.wall_reader import ReadFailed, WallReader
 from tests.conftest import NOW, allow_connections
 
 READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine

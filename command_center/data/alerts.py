@@ -20,34 +20,16 @@ from sqlalchemy import Connection, and_, case, insert, select, update
 
 from command_center.data import models as m
 from command_center.data import state
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.engine import Database
 from command_center.data.workcal import local_date
+from command_center.data.tables import ACTIONS, ALERTS, AUDIT, CASES, NODES, OFFICERS, OUTBOX, TEAMS
 
-ALERTS = m.Alert.__table__
-CASES = m.Case.__table__
-NODES = m.NodeInstance.__table__
-OFFICERS = m.Officer.__table__
-TEAMS = m.Team.__table__
-ACTIONS = m.AlertAction.__table__
-AUDIT = m.AuditEntry.__table__
-OUTBOX = m.OutboxMessage.__table__
 
 ALERT_STATUSES = m.ALERT_STATUSES
 ACTIVE = ("open", "acknowledged", "silenced")
 #: system_state key: the ``now`` of the last full recompute
 LAST_RECOMPUTE = "last_recompute"
-
-
-class AlertError(ValueError):
-    """An action the data layer refuses, with the reason for the user."""
-
-
-class StaleAlert(AlertError):
-    """The alert changed since the user read it."""
-
-
-class NotAllowed(AlertError):
-    """The actor's role does not allow the action."""
 
 
 @dataclass(frozen=True)
@@ -159,27 +141,6 @@ def last_recompute(db: Database) -> datetime | None:
 
 # -- the lifecycle --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Actor:
-    id: int
-    login: str
-    role: str
-
-
-def actor(db: Database, login: str) -> Actor:
-    with db.engine.connect() as conn:
-        row = conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active)
-                           .where(OFFICERS.c.login == login)).one_or_none()
-    if row is None or not row.active:
-        raise NotAllowed(f"no active user {login!r}")
-    return Actor(row.id, row.login, row.role)
-
-
-def require(who: Actor, roles: tuple[str, ...], what: str) -> None:
-    if who.role not in roles:
-        raise NotAllowed(f"{who.login} ({who.role}) may not {what}; needs {' or '.join(roles)}")
-
-
 def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: datetime, kind: str, note: str | None,
             values: dict, *, where=None) -> None:
     """Apply ``values`` if the alert is still at ``version``; record the action and the audit entry."""
@@ -191,10 +152,10 @@ def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: date
     if done != 1:
         current = conn.execute(select(ALERTS.c.version, ALERTS.c.status).where(ALERTS.c.id == alert_id)).one_or_none()
         if current is None:
-            raise AlertError(f"alert {alert_id} does not exist")
+            raise ActionRefused(f"alert {alert_id} does not exist")
         if current.version != version:
-            raise StaleAlert(f"alert {alert_id} was changed by someone else (now {current.status}); reload it and try again")
-        raise AlertError(f"alert {alert_id} is {current.status}: cannot {kind.replace('_', ' ')}")
+            raise StaleVersion(f"alert {alert_id} was changed by someone else (now {current.status}); reload it and try again")
+        raise ActionRefused(f"alert {alert_id} is {current.status}: cannot {kind.replace('_', ' ')}")
     conn.execute(insert(ACTIONS).values(alert_id=alert_id, kind=kind, actor_id=who.id, at=now, note=note))
     case_id = conn.execute(select(ALERTS.c.case_id).where(ALERTS.c.id == alert_id)).scalar_one()
     conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=f"alert.{kind}", entity="alert", entity_id=str(alert_id),
@@ -213,9 +174,9 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
     """Silence until ``until`` (chief only); the reason is mandatory."""
     require(who, ("chief", "admin"), "silence alerts")
     if not reason or not reason.strip():
-        raise AlertError("a silence needs a reason")
+        raise ActionRefused("a silence needs a reason")
     if until <= now:
-        raise AlertError(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
+        raise ActionRefused(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "silenced", f"until {until.isoformat()}: {reason.strip()}",
                 {"status": "silenced", "silenced_until": until, "silence_reason": reason.strip(), "silenced_by": who.id},
@@ -226,7 +187,7 @@ def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: 
     """Record the response the tier demands (the explanation, the report, the interview)."""
     require(who, ("officer", "chief", "admin"), "submit responses")
     if not note or not note.strip():
-        raise AlertError("the response needs its text (what was explained, reported or agreed)")
+        raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "response_submitted", note.strip(), {"response_status": "submitted"},
                 where=and_(ALERTS.c.response_kind.is_not(None), ALERTS.c.response_status.in_(("missing", "rejected"))))
@@ -245,7 +206,7 @@ def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetim
     active chief in the same transaction; returns how many were queued."""
     require(who, ("officer", "chief", "admin"), "escalate alerts")
     if not note or not note.strip():
-        raise AlertError("an escalation needs a note (what the chief should decide)")
+        raise ActionRefused("an escalation needs a note (what the chief should decide)")
     with db.engine.begin() as conn:
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")
         alert = conn.execute(select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)

@@ -29,7 +29,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
@@ -37,11 +36,8 @@ from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
 from command_center.data.workcal import WorkCalendar, end_of_day, local_date
+from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 
-CASES = m.Case.__table__
-NODES = m.NodeInstance.__table__
-FUNDS = m.Fund.__table__
-TEAMS = m.Team.__table__
 FIRST_ENFORCEMENT = "执"
 DONE, TERMINATED = "执行完毕", "终结本次执行程序"
 TERM_NODE = "N42"
@@ -258,9 +254,6 @@ def _light_query(rules: Rules, at: datetime, present: bool):
 
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------
 
-ALERTS = m.Alert.__table__
-OFFICERS = m.Officer.__table__
-
 
 @dataclass(frozen=True)
 class Row:
@@ -368,8 +361,6 @@ def _unlock_requests(db: Database, limit: int = 50) -> list[dict]:
 
 
 # -- daily snapshots: the trends ---------------------------------------------------------------------
-
-SNAPSHOTS = m.IndicatorSnapshot.__table__
 
 
 def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, day: date, now: datetime, fence=None,

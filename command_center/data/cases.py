@@ -15,27 +15,18 @@ from decimal import Decimal
 
 from sqlalchemy import exists, func, insert, literal, or_, select, update
 
-from command_center.data import models as m
-from command_center.data.alerts import ALERT_STATUSES, Actor, AlertError, AlertRow, StaleAlert, list_alerts, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
-from command_center.data.wall import first_debtor, worst_nodes
+from command_center.data.parties import first_debtor
+from command_center.data.wall import worst_nodes
 from command_center.data.workcal import Tier, tier_for
+from command_center.data.tables import ACCOUNTS, ASSETS, AUDIT, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
 
-CASES = m.Case.__table__
-NODES = m.NodeInstance.__table__
-PARTIES = m.Party.__table__
-TEAMS = m.Team.__table__
-OFFICERS = m.Officer.__table__
-FUNDS = m.Fund.__table__
-ASSETS = m.SeizedAsset.__table__
-ACCOUNTS = m.FrozenAccount.__table__
-LEADS = m.Lead.__table__
-LOCKS = m.CaseLock.__table__
-AUDIT = m.AuditEntry.__table__
 
 SCOPES = ("open", "overdue", "red", "yellow", "blue", "due_soon", "new", "funds", "all")
 SORTS = ("days", "amount", "team", "officer", "case_no")
@@ -265,7 +256,7 @@ class CaseDetail:
         return next((lk for lk in self.locks if lk.active), None)
 
 
-class CaseNotFound(AlertError):
+class CaseNotFound(ActionRefused):
     pass
 
 
@@ -352,16 +343,15 @@ def teams_and_officers(db: Database) -> tuple[list[tuple[int, str]], list[tuple[
     return teams, officers
 
 
-
 def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected: tuple[int | None, int | None],
              officer_id: int | None, team_id: int | None, reason: str) -> None:
     """Give the case to another officer and / or team (chief or admin), if its (officer, team)
     is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
     require(who, ("chief", "admin"), "reassign cases")
     if not reason or not reason.strip():
-        raise AlertError("a reassignment needs a reason")
+        raise ActionRefused("a reassignment needs a reason")
     if (officer_id, team_id) == expected:
-        raise AlertError("the case already has that officer and team")
+        raise ActionRefused("the case already has that officer and team")
     old_officer, old_team = expected
     with db.engine.begin() as conn:
         done = conn.execute(update(CASES).where(CASES.c.id == case_id, CASES.c.officer_id.is_not_distinct_from(old_officer),
@@ -371,7 +361,7 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
         if done != 1:
             if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
                 raise CaseNotFound(f"no case with id {case_id}")
-            raise StaleAlert("the case was reassigned by someone else meanwhile; reload it and try again")
+            raise StaleVersion("the case was reassigned by someone else meanwhile; reload it and try again")
         conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="case.reassigned", entity="case", entity_id=str(case_id),
                                           case_id=case_id, detail={"from": {"officer_id": old_officer, "team_id": old_team},
                                                                    "to": {"officer_id": officer_id, "team_id": team_id},

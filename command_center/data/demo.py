@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select, text
 
 from command_center.data import models as m
 from command_center.data.bulk import bulk_insert
+from command_center.data.tables import CASES, COURTS, OFFICERS, TEAMS
 from command_center.data.catalogue import TERMINATED, Catalogue
 from command_center.data.deadlines import (
     RENEWAL_NODE,
@@ -50,7 +51,7 @@ BRANDS = ("鑫源", "宏达", "恒泰", "金诺", "华盛", "兴隆", "瑞丰", 
 INDUSTRIES = ("商贸", "建筑工程", "农牧业", "矿业", "物流", "房地产开发", "机械设备", "餐饮管理", "汽车销售", "建材")
 BANKS = ("中国农业银行克什克腾旗支行", "中国工商银行赤峰分行", "中国建设银行经棚支行", "内蒙古农村信用社", "中国邮政储蓄银行赤峰分行", "中国银行赤峰分行", "赤峰农村商业银行")
 LOCATIONS = ("执行局扣押物仓库A区", "执行局扣押物仓库B区", "经棚镇停车场", "原址封存", "第三方保管库")
-TEAMS = (("速执团队", "速执"), ("简执一组", "简执"), ("简执二组", "简执"), ("普执一组", "普执"), ("普执二组", "普执"), ("特执团队", "特执"))
+DEMO_TEAMS = (("速执团队", "速执"), ("简执一组", "简执"), ("简执二组", "简执"), ("普执一组", "普执"), ("普执二组", "普执"), ("特执团队", "特执"))
 OFFICERS_PER_TEAM = 4
 CASE_TYPES = (("执", 0.85), ("执恢", 0.08), ("执保", 0.05), ("执异", 0.02))
 CLOSING = (("执行完毕", 0.47), (TERMINATED, 0.35), ("终结执行", 0.08), ("不予执行", 0.02), ("驳回申请", 0.02), ("销案", 0.06))
@@ -137,7 +138,7 @@ class _Court:
     # -- the fixed part ------------------------------------------------------------------
     def staff(self, court_name: str) -> tuple[list[dict], list[dict], list[dict]]:
         courts = [{"id": 1, "code": COURT_CODE, "name": court_name}]
-        teams = [{"id": i, "court_id": 1, "name": name, "track": track} for i, (name, track) in enumerate(TEAMS, start=1)]
+        teams = [{"id": i, "court_id": 1, "name": name, "track": track} for i, (name, track) in enumerate(DEMO_TEAMS, start=1)]
         officers = []
         names: set[str] = set()
 
@@ -193,7 +194,7 @@ def generate(
     started_clock = _time.perf_counter()
     court = _Court(catalogue, calendar, seed, now)
     with db.engine.connect() as probe:
-        existing = probe.execute(select(func.count()).select_from(m.Case.__table__)).scalar_one()
+        existing = probe.execute(select(func.count()).select_from(CASES)).scalar_one()
     if existing:
         raise DemoError(f"the database {db.display_url} already holds {existing} cases; use `demo --reset` to replace them")
 
@@ -212,9 +213,9 @@ def generate(
     totals = dict.fromkeys([name for name, _ in TABLES] + ["open"], 0)
     numbers: dict[tuple[int, str], int] = {}
     with db.engine.begin() as conn:
-        conn.execute(insert(m.Court.__table__), courts)
-        conn.execute(insert(m.Team.__table__), teams)
-        conn.execute(insert(m.Officer.__table__), officers)
+        conn.execute(insert(COURTS), courts)
+        conn.execute(insert(TEAMS), teams)
+        conn.execute(insert(OFFICERS), officers)
         for chunk_start in range(0, cases, CHUNK):
             rows: dict[str, list[dict]] = {name: [] for name, _ in TABLES}
             for index in range(chunk_start, min(cases, chunk_start + CHUNK)):
@@ -253,7 +254,7 @@ def _one_case(court: _Court, case_id: int, filed_on: date, numbers: dict, by_tea
         team = 1 if rng.random() < 0.15 else rng.choice((2, 3))
     else:
         team = rng.choice((4, 5))
-    track = TEAMS[team - 1][1]
+    track = DEMO_TEAMS[team - 1][1]
 
     # Closing: older cases are more often closed; 终本 needs three months from filing.
     age = (today - filed_on).days

@@ -7,7 +7,8 @@ foreign keys on.  A shared PostgreSQL database is migrated explicitly with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,9 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -48,19 +48,64 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def parse_url(url: str) -> URL:
+    """The one place a database URL is parsed (normalised as :func:`normalise_url`)."""
+    try:
+        return make_url(normalise_url(url))
+    except ArgumentError:
+        raise DatabaseError(f"{url!r} is not a database URL (try sqlite:///path/file.sqlite3 or postgresql://user@host/db)") from None
+
+
 def backend_name(url: str) -> str:
     """``sqlite`` or ``postgresql`` (or whatever else the URL names), without connecting."""
     try:
-        return make_url(normalise_url(url)).get_backend_name()
-    except ArgumentError:
+        return parse_url(url).get_backend_name()
+    except DatabaseError:
         return ""
 
 
 def display_url(url: str) -> str:
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        return parse_url(url).render_as_string(hide_password=True)
+    except DatabaseError:
         return url
+
+
+def libpq_url(url: str) -> str:
+    """A PostgreSQL URL as psycopg itself takes it (for a connection outside SQLAlchemy)."""
+    return parse_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+#: PostgreSQL: each recompute announces itself on this channel when it commits (payload: its ``now``)
+NOTIFY_CHANNEL = "command_center"
+
+
+def announce_change(conn, payload: str) -> None:
+    """Inside a transaction: tell the listening screens, once it commits, that the figures changed
+    (PostgreSQL's NOTIFY; nothing on SQLite, whose screens refresh on their interval)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": payload})
+
+
+def listen_for_changes(url: str, on_change: Callable[[], None], stop: threading.Event,
+                       cancelled: Callable[[], bool] = lambda: False, *, retry_seconds: float = 5.0) -> None:
+    """Block until ``stop`` is set (or ``cancelled()``), calling ``on_change`` at each
+    :func:`announce_change` on the PostgreSQL database ``url``; reconnects by itself after an
+    outage (the callers' polls show the outage meanwhile)."""
+    import psycopg
+
+    def stopping() -> bool:
+        return stop.is_set() or cancelled()
+
+    while not stopping():
+        try:
+            with psycopg.connect(libpq_url(url), autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                while not stopping():
+                    if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)) and not stopping():
+                        on_change()
+        except psycopg.Error:
+            stop.wait(retry_seconds)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -73,11 +118,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseError(f"{url!r} is not a database URL (try sqlite:///path/file.sqlite3 or postgresql://user@host/db)") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -156,13 +197,10 @@ def describe_connection_error(url: str, exc: Exception) -> str:
 
 @dataclass
 class Database:
-    """An open database: the engine and a session factory."""
+    """An open database: its URL and engine."""
 
     url: str
     engine: Engine
-
-    def __post_init__(self) -> None:
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -171,12 +209,6 @@ class Database:
     @property
     def display_url(self) -> str:
         return display_url(self.url)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
 
     def refresh_statistics(self) -> None:
         """Fresh planner statistics after bulk writes (the demo, a large import, the daily job).

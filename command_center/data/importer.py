@@ -27,7 +27,6 @@ from typing import Protocol
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
 
-from command_center.data import models as m
 from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
@@ -45,16 +44,13 @@ from command_center.data.interchange import (
 )
 from command_center.data.parties import is_organisation
 from command_center.data.workcal import TZ, add_months
+from command_center.data.tables import (
+    ACCOUNTS, ASSETS, AUDIT, CASES, COURTS, FUNDS, LEADS, NODES, OFFICERS, PARTIES, SUSPENSIONS, TEAMS,
+)
 
-CASES = m.Case.__table__
-PARTIES = m.Party.__table__
-TEAMS = m.Team.__table__
-OFFICERS = m.Officer.__table__
-COURTS = m.Court.__table__
-AUDIT = m.AuditEntry.__table__
 TABLES = {
-    "cases": CASES, "nodes": m.NodeInstance.__table__, "funds": m.Fund.__table__, "assets": m.SeizedAsset.__table__,
-    "accounts": m.FrozenAccount.__table__, "leads": m.Lead.__table__, "suspensions": m.Suspension.__table__,
+    "cases": CASES, "nodes": NODES, "funds": FUNDS, "assets": ASSETS,
+    "accounts": ACCOUNTS, "leads": LEADS, "suspensions": SUSPENSIONS,
 }
 #: PostgreSQL advisory lock: one import at a time
 LOCK_KEY = 0x43430002
@@ -122,6 +118,7 @@ class ImportSummary:
     created_officers: list[str] = field(default_factory=list)
     created_courts: list[str] = field(default_factory=list)
     affected_cases: int = 0
+    affected_ids: list[int] = field(default_factory=list, repr=False)  # the cases to recompute
     recompute: dict | None = None  # RecomputeResult.as_dict() of the follow-up recompute
     seconds: float = 0.0
 
@@ -277,15 +274,15 @@ def import_file(
     *,
     dry_run: bool = False,
     progress: Progress | None = None,
-    recompute_with: Callable[[Sequence[int] | None], dict] | None = None,
     court_name: str | None = None,
 ) -> ImportSummary:
     """Check and apply ``path`` in one transaction; raises :class:`ImportRejected`.
 
     ``dry_run`` does all the work and rolls it back, so what it reports is exactly what an
-    import would do.  ``recompute_with(case_ids)`` recomputes the affected cases after the
-    commit (``None``: every case the triggers marked, for very large imports).  ``court_name``
-    names a court the database does not have yet when the file has no ``court`` column.
+    import would do.  The summary names the affected cases, which
+    :func:`command_center.jobs.imports.import_and_recompute` recomputes after the commit.
+    ``court_name`` names a court the database does not have yet when the file has no
+    ``court`` column.
     """
     started = time.perf_counter()
     progress = progress or _Silent()
@@ -306,6 +303,7 @@ def import_file(
             if writer.problems:
                 raise ImportRejected(path, writer.problems)
             summary.affected_cases = len(writer.affected)
+            summary.affected_ids = sorted(writer.affected)
             if dry_run:
                 transaction.rollback()
             else:
@@ -315,10 +313,6 @@ def import_file(
                 transaction.rollback()
     if not dry_run and len(writer.affected) > SCOPED_RECOMPUTE_LIMIT:
         db.refresh_statistics()  # a bulk load: the planner should know the new sizes before the recompute
-    if not dry_run and writer.affected and recompute_with is not None:
-        progress.phase("recompute", 0)
-        affected = sorted(writer.affected)
-        summary.recompute = recompute_with(affected if len(affected) <= SCOPED_RECOMPUTE_LIMIT else None)
     summary.seconds = time.perf_counter() - started
     return summary
 

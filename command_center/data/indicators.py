@@ -12,15 +12,12 @@ from decimal import Decimal
 
 from sqlalchemy import String, and_, case, cast, func, literal, select
 
-from command_center.data import models as m
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.engine import Database, quick_reads
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar
+from command_center.data.tables import CASES, FUNDS, NODES
 
-CASES = m.Case.__table__
-NODES = m.NodeInstance.__table__
-FUNDS = m.Fund.__table__
 
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
 FUNDS_LIMIT_DAYS = 30

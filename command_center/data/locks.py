@@ -14,17 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, literal, or_, select, true, update
 
-from command_center.data import models as m
-from command_center.data.alerts import Actor, AlertError, StaleAlert, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
 from command_center.data.types import AwareDateTime
+from command_center.data.tables import ALERTS, AUDIT, CASES, LOCKS, OFFICERS
 
-LOCKS = m.CaseLock.__table__
-ALERTS = m.Alert.__table__
-CASES = m.Case.__table__
-OFFICERS = m.Officer.__table__
-AUDIT = m.AuditEntry.__table__
 SYSTEM = "system"
 RED_REASON = "红灯: 节点超期3个月以上 (red: a node more than three months overdue)"
 
@@ -115,12 +110,12 @@ def _change(conn: Connection, lock_id: int, version: int, who: Actor, now: datet
         current = conn.execute(select(LOCKS.c.version, LOCKS.c.unlocked_at, LOCKS.c.request_status)
                                .where(LOCKS.c.id == lock_id)).one_or_none()
         if current is None:
-            raise AlertError(f"lock {lock_id} does not exist")
+            raise ActionRefused(f"lock {lock_id} does not exist")
         if current.version != version:
-            raise StaleAlert(f"lock {lock_id} was changed by someone else; reload it and try again")
+            raise StaleVersion(f"lock {lock_id} was changed by someone else; reload it and try again")
         if current.unlocked_at is not None:
-            raise AlertError(f"lock {lock_id} is already unlocked")
-        raise AlertError(f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
+            raise ActionRefused(f"lock {lock_id} is already unlocked")
+        raise ActionRefused(f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
                          f" (request {current.request_status or 'none'})")
     case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one()
     conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=action, entity="case_lock", entity_id=str(lock_id),
@@ -129,7 +124,7 @@ def _change(conn: Connection, lock_id: int, version: int, who: Actor, now: datet
 
 def _reason(reason: str, what: str) -> str:
     if not reason or not reason.strip():
-        raise AlertError(f"{what} needs a reason")
+        raise ActionRefused(f"{what} needs a reason")
     return reason.strip()
 
 

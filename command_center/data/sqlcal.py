@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Connection, Date, Integer, Numeric, delete
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
 
-from command_center.data import models as m
+from command_center.data.tables import CALENDAR, NODES
 from command_center.data import state
 from command_center.data.bulk import bulk_insert
 from command_center.data.workcal import WorkCalendar
@@ -104,8 +104,8 @@ def sync_calendar(conn: Connection, calendar: WorkCalendar) -> bool:
     if state.read(conn, FINGERPRINT_KEY) == wanted:
         state.write(conn, INPUTS_KEY, inputs)
         return False
-    conn.execute(delete(m.CalendarDay.__table__))
-    bulk_insert(conn, m.CalendarDay.__table__, rows)
+    conn.execute(delete(CALENDAR))
+    bulk_insert(conn, CALENDAR, rows)
     state.write(conn, FINGERPRINT_KEY, wanted)
     state.write(conn, INPUTS_KEY, inputs)
     return True
@@ -185,7 +185,7 @@ class end_of_local_day(FunctionElement):  # noqa: N801
 
     def __init__(self, day):
         super().__init__(day)
-        self.type = m.NodeInstance.__table__.c.due_at.type
+        self.type = NODES.c.due_at.type
 
 
 @compiles(end_of_local_day, "postgresql")
@@ -214,7 +214,7 @@ class start_of_local_day(FunctionElement):  # noqa: N801
 
     def __init__(self, day):
         super().__init__(day)
-        self.type = m.NodeInstance.__table__.c.started_at.type
+        self.type = NODES.c.started_at.type
 
 
 @compiles(start_of_local_day, "postgresql")
@@ -237,7 +237,7 @@ class add_hours(FunctionElement):  # noqa: N801
 
     def __init__(self, instant, hours):
         super().__init__(instant, hours)
-        self.type = m.NodeInstance.__table__.c.due_at.type
+        self.type = NODES.c.due_at.type
 
 
 @compiles(add_hours, "postgresql")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from command_center.data import models as m
 from command_center.data.bulk import insert_for
-
-STATE = m.SystemState.__table__
+from command_center.data.tables import STATE
 
 
 def read(conn: Connection, key: str) -> str | None:

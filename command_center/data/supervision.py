@@ -14,17 +14,11 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
-from command_center.data import models as m
-from command_center.data.alerts import Actor, AlertError, require
+from command_center.data.access import ActionRefused, Actor, require
 from command_center.data.engine import Database
 from command_center.data.rules import AD_HOC_CODE
 from command_center.data.workcal import end_of_day, local_date
-
-ITEMS = m.SupervisionItem.__table__
-NODES = m.NodeInstance.__table__
-CASES = m.Case.__table__
-OFFICERS = m.Officer.__table__
-AUDIT = m.AuditEntry.__table__
+from command_center.data.tables import AUDIT, CASES, ITEMS, NODES, OFFICERS
 
 
 @dataclass(frozen=True)
@@ -47,15 +41,15 @@ def subject_of(item_id: int) -> str:
 def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date) -> int:
     require(who, ("officer", "chief", "admin"), "create supervision items")
     if not description or not description.strip():
-        raise AlertError("a supervision item needs a description")
+        raise ActionRefused("a supervision item needs a description")
     if due < local_date(now):
-        raise AlertError(f"the due date {due} is in the past")
+        raise ActionRefused(f"the due date {due} is in the past")
     with db.engine.begin() as conn:
         if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
-            raise AlertError(f"no case with id {case_id}")
+            raise ActionRefused(f"no case with id {case_id}")
         active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
         if not active:
-            raise AlertError("the assignee is not an active officer")
+            raise ActionRefused("the assignee is not an active officer")
         due_at = end_of_day(due)
         item_id = conn.execute(insert(ITEMS).values(case_id=case_id, description=description.strip(), assignee_id=assignee_id, due_at=due_at,
                                                     created_by=who.login, created_at=now).returning(ITEMS.c.id)).scalar_one()
@@ -72,12 +66,12 @@ def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: s
     """Mark the item done; the next recompute resolves its alert."""
     require(who, ("officer", "chief", "admin"), "complete supervision items")
     if not note or not note.strip():
-        raise AlertError("say what was done")
+        raise ActionRefused("say what was done")
     with db.engine.begin() as conn:
         case_id = conn.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.completed_at.is_(None))
                                .values(completed_at=now, completion_note=note.strip()).returning(ITEMS.c.case_id)).scalar_one_or_none()
         if case_id is None:
-            raise AlertError(f"supervision item {item_id} does not exist or is completed already")
+            raise ActionRefused(f"supervision item {item_id} does not exist or is completed already")
         conn.execute(update(NODES).where(NODES.c.case_id == case_id, NODES.c.node_code == AD_HOC_CODE,
                                          NODES.c.subject_id == subject_of(item_id)).values(completed_at=now))
         conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="supervision.completed", entity="supervision_item",

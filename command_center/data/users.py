@@ -17,23 +17,21 @@ from functools import cache
 from sqlalchemy import insert, select, update
 
 from command_center.data import models as m
-from command_center.data.alerts import Actor, AlertError
+from command_center.data.access import ActionRefused, Actor
 from command_center.data.engine import Database
+from command_center.data.tables import AUDIT, OFFICERS, TEAMS
 
-OFFICERS = m.Officer.__table__
-TEAMS = m.Team.__table__
-AUDIT = m.AuditEntry.__table__
 ROLES = m.ROLES
 #: scrypt cost: 16 MiB and ~50 ms per check, enough against offline guessing of a stolen table
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
 
 
-class UserError(AlertError):
+class UserError(ActionRefused):
     """A user-management request the data layer refuses."""
 
 
-class LoginFailed(AlertError):
+class LoginFailed(ActionRefused):
     """Unknown login, wrong password or disabled user (one message for all three)."""
 
 

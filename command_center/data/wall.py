@@ -15,40 +15,17 @@ from decimal import Decimal
 
 from sqlalchemy import and_, func, select
 
-from command_center.data import models as m
 from command_center.data.alerts import response_state
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, TIERS, Indicators, TeamLights, count_of, read_indicators
-from command_center.data.parties import is_organisation
+from command_center.data.parties import first_debtor, mask_name
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar, local_date
+from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, TEAMS
 
-CASES = m.Case.__table__
-NODES = m.NodeInstance.__table__
-FUNDS = m.Fund.__table__
-TEAMS = m.Team.__table__
-OFFICERS = m.Officer.__table__
-ALERTS = m.Alert.__table__
-PARTIES = m.Party.__table__
 #: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
 LIST_LIMIT = 60
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 → 张**; an organisation keeps its first and last two characters (赤峰****公司)."""
-    if not name:
-        return ""
-    if is_organisation(name) and len(name) > 4:
-        return name[:2] + "*" * (len(name) - 4) + name[-2:]
-    return name[0] + "*" * (len(name) - 1)
-
-
-def mask_id_number(number: str | None) -> str:
-    """150425198001011234 → 150***********1234 (region kept for nothing more than a glance)."""
-    if not number:
-        return ""
-    return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:]
 
 
 @dataclass(frozen=True)
@@ -142,12 +119,6 @@ def worst_nodes(rules: Rules, *, lit_only: bool = False):
                    rules.tier(ranked.c.due_date).label("tier"))
             .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id))
             .where(ranked.c.rank <= 1, CASES.c.closed_on.is_(None)).subquery())
-
-
-def first_debtor(case_id):
-    """The case's first debtor's name (a scalar subquery): the name a list shows for a case."""
-    return (select(PARTIES.c.name).where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
-            .order_by(PARTIES.c.position).limit(1).scalar_subquery())
 
 
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:

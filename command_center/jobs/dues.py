@@ -49,7 +49,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement, Select
 
-from command_center.data import models as m
 from command_center.data.bulk import changed_rows, create_as, pg_settings
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.deadlines import TERM_NODE
@@ -64,12 +63,8 @@ from command_center.data.sqlcal import (
 )
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import Unit
+from command_center.data.tables import ACCOUNTS, CALENDAR, CASES, NODES, SUSPENSIONS
 
-NODES = m.NodeInstance.__table__
-CASES = m.Case.__table__
-ACCOUNTS = m.FrozenAccount.__table__
-SUSPENSIONS = m.Suspension.__table__
-CALENDAR = m.CalendarDay.__table__
 #: units whose due date is a function of the code and the start day alone
 BY_DAY = (Unit.DAYS, Unit.MONTHS, Unit.WORKDAYS)
 #: a whole-court pass looks start days up from the earliest filing to this far past today

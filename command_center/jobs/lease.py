@@ -22,11 +22,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, select, text, update
 
-from command_center.data import models as m
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.engine import Database
-
-LEASE = m.SchedulerLease.__table__
+from command_center.data.tables import LEASE
 
 
 class LeaseLost(RuntimeError):

@@ -21,20 +21,14 @@ from sqlalchemy import Connection, String, and_, case, cast, false, literal, nul
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect, Select
 
-from command_center.data import models as m
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
 from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
 from command_center.data.sqlcal import add_months, start_of_local_day
 from command_center.data.workcal import Unit
 from command_center.data.workcal import add_months as py_add_months
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, NODES
 
-NODES = m.NodeInstance.__table__
-CASES = m.Case.__table__
-FUNDS = m.Fund.__table__
-ASSETS = m.SeizedAsset.__table__
-ACCOUNTS = m.FrozenAccount.__table__
-LEADS = m.Lead.__table__
 
 #: What completes a materialised node of the reference catalogue, by trigger subject.
 FUND_COMPLETIONS = {"N34": FUNDS.c.claimed_at, "N38": FUNDS.c.disbursed_at}

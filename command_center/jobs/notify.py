@@ -29,8 +29,8 @@ from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.workcal import WorkCalendar, local_date
+from command_center.data.tables import OUTBOX
 
-OUTBOX = m.OutboxMessage.__table__
 #: seconds to wait after the n-th failure (then the last value)
 BACKOFF = (60, 120, 300, 900, 1800, 3600)
 MAX_ATTEMPTS = 12

@@ -52,12 +52,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from command_center.data import models as m
 from command_center.data import state
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
-from command_center.data.engine import Database
+from command_center.data.engine import Database, announce_change
 from command_center.data.locks import lock_red_cases
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
@@ -69,16 +68,9 @@ from command_center.jobs.materialise import (
     materialise_repeats,
     stop_and_resume,
 )
+from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
 
-NODES = m.NodeInstance.__table__
-CASES = m.Case.__table__
-ALERTS = m.Alert.__table__
-ACTIONS = m.AlertAction.__table__
-OUTBOX = m.OutboxMessage.__table__
-OFFICERS = m.Officer.__table__
-PARTIES = m.Party.__table__
 
-NOTIFY_CHANNEL = "command_center"
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
 LOCK_KEY = 0x43430001
 #: PostgreSQL memory per hash or sort of the recompute (the server's default is 4 MB): a
@@ -87,8 +79,6 @@ LOCK_KEY = 0x43430001
 WORK_MEM = "1GB"
 COMPLETED_WATERMARK = "notify_completed_after"
 REPEATS_THROUGH = "repeats_materialised_through"
-DIRTY = m.DirtyCase.__table__
-SUSPENSIONS = m.Suspension.__table__
 
 _temp = MetaData()
 DESIRED = Table(
@@ -220,8 +210,7 @@ def recompute(
         SEEN.drop(conn)
         if case_ids is None:
             state.write(conn, LAST_RECOMPUTE, now.isoformat())
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": now.isoformat()})
+        announce_change(conn, now.isoformat())
     return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts,
                            locked)
 

@@ -20,18 +20,14 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, select
 
-from command_center.data import models as m
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.brief import write_snapshots
 from command_center.data.indicators import indicators
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.data.bulk import insert_for
+from command_center.data.tables import ASSETS, CASES, FUNDS, REVIEWS
 
-REVIEWS = m.ReviewList.__table__
-FUNDS = m.Fund.__table__
-CASES = m.Case.__table__
-ASSETS = m.SeizedAsset.__table__
 #: disposal states after which an item is no longer in the court's custody
 RELEASED = ("已解封", "已成交", "已处置", "已返还")
 SAMPLE_SHARE = Decimal("0.10")

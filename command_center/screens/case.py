@@ -18,7 +18,8 @@ from textual.widgets import Footer, Header, Static, Tree
 from command_center.clock import parse_instant
 from command_center.data import alerts as alert_actions
 from command_center.data import locks as lock_actions
-from command_center.data.alerts import AlertError, AlertRow
+from command_center.data.access import ActionRefused
+from command_center.data.alerts import AlertRow
 from command_center.data.catalogue import STAGES_EN
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
 from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules, shown_code
@@ -293,7 +294,7 @@ class CaseScreen(Screen[None]):
         """Write in a thread; a refusal of the data layer (role, stale version, state) is shown as is."""
         try:
             result = write()
-        except AlertError as exc:
+        except ActionRefused as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
             self.app.call_from_thread(self.load)
             return

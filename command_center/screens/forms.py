@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from command_center.data.alerts import Actor, AlertError
+from command_center.data.access import ActionRefused, Actor
 from command_center.data.engine import Database
 from command_center.data.users import authenticate
 
@@ -181,7 +181,7 @@ class LoginScreen(ModalScreen[Actor | None]):
     def check(self, login: str, password: str) -> None:
         try:
             who = authenticate(self.database, login, password)
-        except AlertError as exc:
+        except ActionRefused as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self.dismiss, who)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from command_center.data.wall import mask_name
+from command_center.data.parties import mask_name
 
 LIGHT_STYLE = {"red": "bold white on red", "yellow": "bold black on yellow", "blue": "bold white on blue", "overdue": "bold red"}
 STATE_STYLE = {"done": "green", "active": "", "due_soon": "bold yellow", "overdue": "bold red", "not_started": "dim", "stopped": "dim strike"}

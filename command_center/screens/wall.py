@@ -22,16 +22,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from sqlalchemy.engine import make_url
 from textual.widgets import Static
 
 from command_center.data.caseno import short_case_no
-from command_center.data.engine import backend_name, normalise_url
+from command_center.data.engine import backend_name, listen_for_changes
 from command_center.data.rules import RESPONSE_STATE_LABELS, shown_code
 from command_center.data.wall import TIERS, WallData
 from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
-from command_center.wall_reader import WallReader
+from command_center.screens.wall_reader import WallReader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
 LABELS = {
@@ -278,26 +277,10 @@ class WallScreen(Screen[None]):
     # -- PostgreSQL NOTIFY ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="wall-listen")
     def listen_for_recomputes(self) -> None:
-        """Refresh within a second of the scheduler's ``NOTIFY command_center``; reconnects by itself."""
-        import psycopg
-
-        from command_center.jobs.recompute import NOTIFY_CHANNEL
-
+        """Refresh within a second of the scheduler's NOTIFY; reconnects by itself."""
         worker = get_current_worker()
-
-        def stopping() -> bool:
-            return self._stop.is_set() or worker.is_cancelled
-
-        url = make_url(normalise_url(self.runtime.settings.db)).set(drivername="postgresql").render_as_string(hide_password=False)
-        while not stopping():
-            try:
-                with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
-                    conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    while not stopping():
-                        if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)) and not stopping():
-                            self.app.call_from_thread(self.load)
-            except psycopg.Error:
-                self._stop.wait(5)  # the poll shows the outage; try again shortly
+        listen_for_changes(self.runtime.settings.db, lambda: self.app.call_from_thread(self.load), self._stop,
+                           lambda: worker.is_cancelled)
 
     # -- keys ----------------------------------------------------------------------------------
     def action_pause(self) -> None:

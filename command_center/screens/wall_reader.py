@@ -29,14 +29,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import resource_tracker
-from pathlib import Path
 
 from sqlalchemy import event
 
-from command_center.data.catalogue import load_catalogue
-from command_center.data.engine import Database, open_database
+from command_center.config import Settings
+from command_center.data.engine import Database
 from command_center.data.wall import WallData, wall_data
-from command_center.data.workcal import load_calendar
 from command_center.runtime import Runtime
 
 
@@ -85,10 +83,11 @@ class _Failure:
 _reader: tuple | None = None
 
 
-def _open(url: str, catalogue: Path | None, overrides: Path | None) -> None:
+def _open(settings: Settings) -> None:
     global _reader
-    database = open_database(url)
-    _reader = (database, DriverTime(database.engine), load_catalogue(catalogue), load_calendar(overrides))
+    runtime = Runtime.start(settings)
+    database = runtime.database()
+    _reader = (database, DriverTime(database.engine), runtime.catalogue, runtime.calendar)
 
 
 def _ping() -> bool:
@@ -181,7 +180,7 @@ class WallReader:
         try:
             _start_resource_tracker()
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_open,
-                                             initargs=(settings.db, settings.catalogue, settings.calendar_overrides))
+                                             initargs=(settings,))
             self._ready = self._pool.submit(_ping)  # starts the process; reads go there once it answered
         except (OSError, ValueError):  # no process can be started here: keep reading in the thread
             self.separate = False

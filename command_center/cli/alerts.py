@@ -7,7 +7,7 @@ import json
 import click
 from rich.cells import cell_len
 
-from command_center.cli import _pad, _runtime, cli
+from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.alerts import ACTIVE, ALERT_STATUSES, last_recompute, list_alerts
 from command_center.data.caseno import normalise_case_no
 from command_center.data.indicators import indicators
@@ -32,7 +32,7 @@ STALE_AFTER_SECONDS = 180
 @click.pass_context
 def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     """Recompute every node, due date and alert now (one transaction), and print the counts."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     result = recompute(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now(), rebuild=rebuild)
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
@@ -41,7 +41,7 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     zh = runtime.lang == "zh"
     click.echo(("重算完成 " if zh else "Recomputed as of ") + f"{result.now:%Y-%m-%d %H:%M}" + (f" ({result.seconds:.2f} 秒)" if zh else f" in {result.seconds:.2f} s"))
     for key in ("due_soon", "overdue", "blue", "yellow", "red"):
-        click.echo(f"  {_pad(t[key], 10)}{result.counts.get(key, 0):>8,}")
+        click.echo(f"  {pad(t[key], 10)}{result.counts.get(key, 0):>8,}")
     changes = (f"新增 {result.opened}, 重开 {result.reopened}, 解除 {result.resolved}, 层级变化 {result.tier_changes}, "
                f"新节点 {result.nodes_written}, 期限变化 {result.dues_changed}, 待发通知 {result.messages}, 锁死案件 {result.locked}") if zh else (
                f"opened {result.opened}, reopened {result.reopened}, resolved {result.resolved}, tier changes {result.tier_changes}, "
@@ -64,7 +64,7 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
 def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: str | None, case_no: str | None, status: str,
                    limit: int | None) -> None:
     """List alerts as of the last recompute, worst first."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     db, now = runtime.database(), runtime.clock.now()
     statuses = ACTIVE if status == "active" else ALERT_STATUSES if status == "all" else (status,)
     rows = list_alerts(db, now, rule=rule, tier=tier, case_no=normalise_case_no(case_no) if case_no else None,
@@ -82,7 +82,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
     header = ("层级", "案号", "节点", "对象", "期限", "超期天数", "状态", "应对") if zh else (
         "tier", "case", "node", "subject", "due", "days late", "status", "response")
     widths = (10, 26, 7, 12, 13, 9, 10)
-    click.echo("".join(_pad(h, w) for h, w in zip(header, widths, strict=False)) + header[-1])
+    click.echo("".join(pad(h, w) for h, w in zip(header, widths, strict=False)) + header[-1])
     today = runtime.clock.today()
     for row in rows:
         due = (row.due_date.isoformat() + ("*" if row.provisional else "")) if row.due_date else "—"
@@ -91,7 +91,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
             response = f"{r[row.response_kind]} {RESPONSE_STATE_LABELS[runtime.lang][row.response_state(today)]}"
         cells = (t[row.tier or row.rule], row.case_no, shown_code(row.node_code, runtime.lang), row.subject_id or "—", due,
                  str(row.overdue_days) if row.rule == "overdue" else "", s[row.status])
-        click.echo(("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + response).rstrip())
+        click.echo(("".join(pad(c, w) for c, w in zip(cells, widths, strict=True)) + response).rstrip())
     legend = any(row.provisional for row in rows)
     click.echo((f"共 {len(rows)} 条" + (" (* 临时期限)" if legend else "")) if zh else
                (f"{len(rows)} alerts" + (" (* provisional due date)" if legend else "")))
@@ -102,7 +102,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
 @click.pass_context
 def indicators_command(ctx: click.Context, as_json: bool) -> None:
     """The wall's figures as of now (the same function the wall uses)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     data = indicators(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now())
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
@@ -124,81 +124,4 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
     click.echo(("截至 " if zh else "As of ") + f"{data.now:%Y-%m-%d %H:%M}")
     width = max(cell_len(label) for label, _ in lines) + 2
     for label, value in lines:
-        click.echo(f"  {_pad(label, width)}{value}")
-
-
-@cli.command(name="scheduler")
-@click.option("--once", is_flag=True, help="Run every job once (recompute, notifications, snapshot, review lists) and exit.")
-@click.option("--lease-seconds", type=click.IntRange(3, 3600), help="Lease time: a standby takes over this long after the leader dies.")
-@click.pass_context
-def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None) -> None:
-    """Run the background jobs; of several schedulers on one database, exactly one is active."""
-    import logging
-    import signal
-    import threading
-
-    from command_center.jobs.lease import Lease, LeaseLost
-    from command_center.jobs.scheduler import Scheduler
-
-    runtime = _runtime(ctx)
-    db = runtime.database()
-    lease = Lease(db, lease_seconds or runtime.settings.lease_seconds)
-    zh = runtime.lang == "zh"
-
-    def report(job_id: str, result) -> None:
-        stamp = f"{runtime.clock.now():%Y-%m-%d %H:%M:%S}"
-        if job_id == "leader":
-            click.echo(f"{stamp} {lease.holder} " + ("成为当前调度器" if zh else "is now the active scheduler") + f" (token {result})", err=True)
-        elif job_id == "standby":
-            click.echo(f"{stamp} {lease.holder} " + ("转为备用" if zh else "is on standby"), err=True)
-        elif job_id == "recompute":
-            counts = " ".join(f"{TIER_LABELS[runtime.lang][k]}={v}" for k, v in result.counts.items())
-            click.echo(f"{stamp} recompute {result.seconds:.2f}s {counts}", err=True)
-        else:
-            click.echo(f"{stamp} {job_id}: {result}", err=True)
-
-    scheduler = Scheduler(runtime, lease, on_run=report)
-    if once:
-        try:
-            results = scheduler.run_once()
-        except LeaseLost as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(("已运行全部任务: " if zh else "ran every job: ") + ", ".join(results))
-        return
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"{lease.holder}: " + ("调度器已启动, 数据库 " if zh else "scheduler started on ") + db.display_url, err=True)
-    scheduler.start()
-    try:
-        stop.wait()
-    finally:
-        scheduler.stop()
-        click.echo(("调度器已停止" if zh else "scheduler stopped"), err=True)
-
-
-@cli.command(name="outbox")
-@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every 30 s).")
-@click.option("--retry-failed", is_flag=True, help="Put messages that gave up back in the queue.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: bool) -> None:
-    """The notification outbox: counts per status; optionally send or retry."""
-    from command_center.jobs.notify import dispatch, make_sender, outbox_counts
-    from command_center.jobs.notify import retry_failed as requeue
-
-    runtime = _runtime(ctx)
-    db, now = runtime.database(), runtime.clock.now()
-    report: dict = {}
-    if retry_failed:
-        report["requeued"] = requeue(db, now)
-    if send:
-        result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
-        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held}
-    report["outbox"] = outbox_counts(db)
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False))
-        return
-    for key, value in report.items():
-        click.echo(f"{key}: {value}")
+        click.echo(f"  {pad(label, width)}{value}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from command_center.cli import _pad, _runtime, cli
+from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.brief import Period, brief, write_snapshots
 from command_center.data.workcal import local_date
 
@@ -33,7 +33,7 @@ def _period(ctx: click.Context, start: date | None, end: date | None, today: dat
 @click.pass_context
 def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Path | None, force: bool) -> None:
     """The morning brief (晨会): quality indicators beside their targets, trends, teams."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     now = runtime.clock.now()
     period = _period(ctx, start and start.date(), end and end.date(), local_date(now))
     if not as_json and export_path is None:
@@ -64,7 +64,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
 @click.pass_context
 def snapshot_command(ctx: click.Context, days: int) -> None:
     """Write the brief's daily snapshots (what the scheduler does each night), back-filling DAYS days."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     now = runtime.clock.now()
     today = local_date(now)
     database = runtime.database()
@@ -74,4 +74,4 @@ def snapshot_command(ctx: click.Context, days: int) -> None:
         for back in bar:
             written += write_snapshots(database, runtime.catalogue, runtime.calendar, today - timedelta(days=back), now)
     first = today - timedelta(days=days - 1)
-    click.echo(f"{_pad('快照' if zh else 'Snapshots', 6)}{first} – {today}: {written:,} " + ("个数值" if zh else "values"))
+    click.echo(f"{pad('快照' if zh else 'Snapshots', 6)}{first} – {today}: {written:,} " + ("个数值" if zh else "values"))

@@ -1,102 +1,19 @@
-"""The ``command-center`` command line.
-
-Every error the user can cause or meet (bad option, broken catalogue, unreachable
-database…) is printed as one line and exits non-zero; no tracebacks unless
-``COMMAND_CENTER_DEBUG=1``.
-"""
+"""Setting a database up: ``demo``, ``db upgrade|status`` and the working-day ``calendar``."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
-from rich.cells import cell_len
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 
-from command_center import __version__
-from command_center.clock import Clock, TimeFormatError, parse_instant
-from command_center.config import ConfigError, load_settings
+from command_center.cli.group import cli, pad, runtime_of
+from command_center.clock import parse_instant
 from command_center.data import demo as demo_data
 from command_center.data import engine as db_engine
-from command_center.data.alerts import AlertError
-from command_center.data.catalogue import CatalogueError
-from command_center.data.workcal import CalendarError, YearSource
-from command_center.runtime import Runtime
-
-USER_ERRORS = (ConfigError, CatalogueError, CalendarError, TimeFormatError, db_engine.DatabaseError, demo_data.DemoError, AlertError)
-EXIT_INTERNAL = 70
-
-
-class CommandCenterGroup(click.Group):
-    """Turns the errors a user can meet into one clear line."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except USER_ERRORS as exc:
-            raise click.ClickException(str(exc)) from None
-        except SQLAlchemyError as exc:
-            runtime = ctx.obj
-            url = runtime.settings.db if isinstance(runtime, Runtime) else "the database"
-            raise click.ClickException(db_engine.describe_connection_error(url, exc)) from None
-
-
-def _runtime(ctx: click.Context) -> Runtime:
-    return ctx.find_object(Runtime)
-
-
-def _now_option(value: str | None) -> Clock | None:
-    return Clock(parse_instant(value)) if value else None
-
-
-@click.group(cls=CommandCenterGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="URL", help="Database URL (env COMMAND_CENTER_DB); default: an SQLite file in the user data directory.")
-@click.option("--config", "config_path", metavar="FILE", help="Config file (TOML; env COMMAND_CENTER_CONFIG).")
-@click.option("--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai).")
-@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels (default zh).")
-@click.version_option(__version__, prog_name="command-center")
-@click.pass_context
-def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: str | None, lang: str | None) -> None:
-    """执行指挥中心 command centre: the dashboard, and the commands that feed it.
-
-    Without a command, opens the dashboard.
-    """
-    settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
-    runtime = Runtime.start(settings, _now_option(now_text))
-    ctx.obj = runtime
-    ctx.call_on_close(runtime.close)
-    if ctx.invoked_subcommand is None:
-        from command_center.app import make_app  # textual is imported only for the screens
-
-        database = runtime.database()  # fail with one line before the screen opens
-        # embedded SQLite: the dashboard runs the scheduler itself, so one command is enough
-        make_app(runtime, embedded_scheduler=database.dialect == "sqlite").run()
-
-
-@cli.command()
-@click.option("--interval", type=click.IntRange(1, 3600), help="Seconds between refreshes (default: wall_seconds, 10).")
-@click.option("--lang", "wall_lang", type=click.Choice(["zh", "en"]), help="Language of the labels (same as the global --lang).")
-@click.pass_context
-def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> None:
-    """The wall display (大屏): scrolling indicators and the red/yellow/blue panels, no keys needed."""
-    from dataclasses import replace
-
-    from command_center.app import make_app
-
-    runtime = _runtime(ctx)
-    if wall_lang:
-        runtime.settings = replace(runtime.settings, lang=wall_lang)
-    try:
-        runtime.database()  # a wrong URL or schema fails with one line before the screen opens
-    except db_engine.DatabaseUnreachable:
-        pass  # a PostgreSQL server not up yet: the wall opens under its red banner and keeps trying
-    make_app(runtime, embedded_scheduler=db_engine.backend_name(runtime.settings.db) == "sqlite", start="wall",
-             wall_interval=interval or runtime.settings.wall_seconds).run()
+from command_center.data.tables import CASES
+from command_center.data.workcal import YearSource
 
 
 @cli.command()
@@ -109,7 +26,7 @@ def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> Non
 @click.pass_context
 def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, if_empty: bool) -> None:
     """Fill the database with a realistic, deterministic demo court."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     now = parse_instant(now_text) if now_text else runtime.clock.now()
     database = runtime.database()
     if reset:
@@ -118,7 +35,7 @@ def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset:
         db_engine.reset(database.engine)
     if if_empty:
         with database.engine.connect() as conn:
-            existing = conn.execute(select(func.count()).select_from(demo_data.m.Case.__table__)).scalar_one()
+            existing = conn.execute(select(func.count()).select_from(CASES)).scalar_one()
         if existing:
             click.echo(f"{database.display_url} already holds {existing} cases; nothing generated.")
             return
@@ -144,7 +61,7 @@ def db() -> None:
 @click.pass_context
 def upgrade(ctx: click.Context) -> None:
     """Migrate the database (e.g. a shared PostgreSQL) to this version's schema."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     with db_engine.engine_for(runtime.settings.db) as engine:
         before, after = db_engine.upgrade(engine)
     url = db_engine.display_url(runtime.settings.db)
@@ -158,7 +75,7 @@ def upgrade(ctx: click.Context) -> None:
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Show the database's schema revision."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     with db_engine.engine_for(runtime.settings.db) as engine:
         current = db_engine.current_revision(engine)
     head = db_engine.head_revision()
@@ -181,7 +98,7 @@ _WEEKDAYS = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "
 @click.pass_context
 def calendar_command(ctx: click.Context, year: int | None, first: int | None, last: int | None, as_json: bool) -> None:
     """Which years are official, provisional or overridden, and their special days."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     cal, lang = runtime.calendar, runtime.lang
     if year is not None:
         days = cal.special_days(year)
@@ -210,14 +127,14 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
         }, ensure_ascii=False))
         return
     header = ("年份", "来源", "本院调整") if lang == "zh" else ("year", "source", "court overrides")
-    click.echo(f"{_pad(header[0], 6)}{_pad(header[1], 14)}{header[2]}")
+    click.echo(f"{pad(header[0], 6)}{pad(header[1], 14)}{header[2]}")
     for info in infos:
         source = _SOURCE_LABELS[lang][info.source]
         extra = ""
         if info.extra_rest_days or info.extra_work_days:
             extra = (f"+{info.extra_rest_days} 休 / +{info.extra_work_days} 班" if lang == "zh"
                      else f"+{info.extra_rest_days} rest / +{info.extra_work_days} working")
-        click.echo(f"{info.year:<6}{_pad(source, 14)}{extra}".rstrip())
+        click.echo(f"{info.year:<6}{pad(source, 14)}{extra}".rstrip())
     path = cal.overrides.path
     note = {
         "zh": f"本院日历调整文件: {path}" if path else "未配置本院日历调整文件 (calendar_overrides)",
@@ -227,26 +144,3 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
     if any(i.provisional for i in infos):
         click.echo("临时估算年份的期限均标记为临时, 官方安排公布后请录入调整文件。" if lang == "zh" else
                    "Due dates in provisional years are marked provisional; add the official schedule to the override file once published.")
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-align by terminal cells, so Chinese labels line up."""
-    return text + " " * max(1, width - cell_len(text))
-
-
-# the commands of later features register themselves on ``cli``
-from command_center import cli_alerts, cli_brief, cli_import, cli_users  # noqa: E402,F401
-
-
-def main() -> None:
-    try:
-        cli.main(prog_name="command-center")
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        if os.environ.get("COMMAND_CENTER_DEBUG"):
-            raise
-        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); run with COMMAND_CENTER_DEBUG=1 for details", err=True)
-        sys.exit(EXIT_INTERNAL)
-
-
-if __name__ == "__main__":
-    main()

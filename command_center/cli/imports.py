@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 from rich.cells import cell_len
 
-from command_center.cli import _pad, _runtime, cli
-from command_center.data.importer import ImportRejected, ImportSummary, import_file
+from command_center.cli.group import cli, pad, runtime_of
+from command_center.data.importer import ImportRejected, ImportSummary
 from command_center.data.interchange import SHEET_BY_NAME, Problem, write_template
-from command_center.jobs.recompute import recompute
+from command_center.jobs.imports import import_and_recompute
 
 #: files with fewer rows than this import without a progress bar
 PROGRESS_FROM_ROWS = 1_000
@@ -67,17 +67,14 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
     is listed by sheet, row and column.  A valid file is applied in one transaction as an
     upsert by natural key, and the affected cases are recomputed.
     """
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     database = runtime.database()
     now = runtime.clock.now()
     bars = _Bars(runtime.lang)
 
-    def recompute_cases(case_ids):
-        return recompute(database, runtime.catalogue, runtime.calendar, now, cases=case_ids).as_dict()
-
     try:
-        summary = import_file(database, runtime.catalogue, path, now, dry_run=dry_run, progress=bars,
-                              recompute_with=recompute_cases, court_name=runtime.settings.court_name)
+        summary = import_and_recompute(database, runtime.catalogue, runtime.calendar, path, now, dry_run=dry_run, progress=bars,
+                                       court_name=runtime.settings.court_name)
     except ImportRejected as rejected:
         bars.close()
         if as_json:
@@ -126,9 +123,9 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
     else:
         click.echo(f"已导入 {summary.path} ({summary.seconds:.1f} 秒)" if zh else f"Imported {summary.path} in {summary.seconds:.1f} s")
     header = ("表", "读取", "新增", "更新", "未变") if zh else ("sheet", "read", "inserted", "updated", "unchanged")
-    click.echo("  " + _pad(header[0], 14) + "".join(" " * (12 - cell_len(h)) + h for h in header[1:]))
+    click.echo("  " + pad(header[0], 14) + "".join(" " * (12 - cell_len(h)) + h for h in header[1:]))
     for name, counts in summary.sheets.items():
-        click.echo(f"  {_pad(name, 14)}{counts.read:>12,}{counts.inserted:>12,}{counts.updated:>12,}{counts.unchanged:>12,}")
+        click.echo(f"  {pad(name, 14)}{counts.read:>12,}{counts.inserted:>12,}{counts.updated:>12,}{counts.unchanged:>12,}")
     created = [(label, items) for label, items in (
         ("法院" if zh else "courts", summary.created_courts), ("团队" if zh else "teams", summary.created_teams),
         ("承办人" if zh else "officers", summary.created_officers)) if items]
@@ -157,7 +154,7 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
 @click.pass_context
 def export_template(ctx: click.Context, path: Path, force: bool) -> None:
     """Write an empty interchange workbook: every sheet, its headers (Chinese and English), one example row."""
-    zh = _runtime(ctx).lang == "zh"
+    zh = runtime_of(ctx).lang == "zh"
     if path.suffix.lower() != ".xlsx":
         raise click.ClickException(f"{path}: 模板须为 .xlsx 文件" if zh else f"{path}: the template must be an .xlsx file")
     if path.exists() and not force:

@@ -8,7 +8,7 @@ import os
 
 import click
 
-from command_center.cli import _pad, _runtime, cli
+from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import audit_trail, case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
@@ -45,7 +45,7 @@ def user() -> None:
 @click.pass_context
 def user_add(ctx: click.Context, login: str, name: str, role: str, team: str | None) -> None:
     """Add a user with a password (at least 8 characters)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     add_user(runtime.database(), login, name, role, _password(), runtime.clock.now(), team=team, by=_operator())
     click.echo(("已添加用户 " if runtime.lang == "zh" else "Added user ") + f"{login} ({role})")
 
@@ -55,7 +55,7 @@ def user_add(ctx: click.Context, login: str, name: str, role: str, team: str | N
 @click.pass_context
 def user_passwd(ctx: click.Context, login: str) -> None:
     """Set a user's password."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     set_password(runtime.database(), login, _password(), runtime.clock.now(), by=_operator())
     click.echo(("已修改密码: " if runtime.lang == "zh" else "Password changed: ") + login)
 
@@ -65,7 +65,7 @@ def user_passwd(ctx: click.Context, login: str) -> None:
 @click.pass_context
 def user_disable(ctx: click.Context, login: str) -> None:
     """Disable a user: the login is refused from now on (history keeps the name)."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     disable_user(runtime.database(), login, runtime.clock.now(), by=_operator())
     click.echo(("已停用用户: " if runtime.lang == "zh" else "Disabled user: ") + login)
 
@@ -75,14 +75,14 @@ def user_disable(ctx: click.Context, login: str) -> None:
 @click.pass_context
 def user_list(ctx: click.Context, as_json: bool) -> None:
     """List the users, their roles and teams (never the password hashes)."""
-    users = list_users(_runtime(ctx).database())
+    users = list_users(runtime_of(ctx).database())
     if as_json:
         click.echo(json.dumps(users, ensure_ascii=False))
         return
     for u in users:
         state = "" if u["active"] else " (disabled)"
         password = "" if u["has_password"] else " (no password)"
-        click.echo(f"{_pad(u['login'], 10)}{_pad(u['role'], 9)}{_pad(u['team'] or '-', 12)}{u['name']}{state}{password}")
+        click.echo(f"{pad(u['login'], 10)}{pad(u['role'], 9)}{pad(u['team'] or '-', 12)}{u['name']}{state}{password}")
 
 
 @cli.command(name="audit")
@@ -92,7 +92,7 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: bool) -> None:
     """Print the append-only audit trail, newest first."""
-    runtime = _runtime(ctx)
+    runtime = runtime_of(ctx)
     db = runtime.database()
     case_id = case_id_by_no(db, normalise_case_no(case_no)) if case_no else None
     lines = audit_trail(db, case_id=case_id, limit=limit)
@@ -104,5 +104,5 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
         click.echo("无审计记录" if runtime.lang == "zh" else "No audit entries")
     for a in lines:
         detail = json.dumps(a.detail, ensure_ascii=False) if a.detail else ""
-        click.echo(f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {_pad(a.actor, 12)}{_pad(a.action, 24)}"
+        click.echo(f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"
                    f"{a.entity}:{a.entity_id or ''}  {detail}")
