@@ -32,6 +32,7 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
+from command_center.data.lights import TIERS, case_lights
 from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
@@ -234,22 +235,16 @@ def _node_query(rules: Rules, at: datetime, present: bool):
 
 
 def _case_tiers(rules: Rules, at: datetime, present: bool):
-    """Each case open at ``at`` with an overdue node, and its light: the tier of its earliest-due
-    overdue node (``overdue`` when under a month)."""
-    n = NODES
-    worst = (select(n.c.case_id, func.min(n.c.due_date).label("due"))
-             .where(_open_at(n, at, present), rules.overdue(n)).group_by(n.c.case_id).subquery())
-    still_open = or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today)
-    return (select(CASES.c.id.label("case_id"), CASES.c.team_id, rules.tier(worst.c.due).label("tier"))
-            .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id))
-            .where(still_open, CASES.c.filed_on <= rules.today)
-            .subquery())
+    """The light of each case with a node overdue at ``at``, as of then (NULL for a case not
+    open at ``at``): :func:`case_lights` with the nodes and cases open at that instant."""
+    open_then = and_(or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today), CASES.c.filed_on <= rules.today)
+    return case_lights(rules, nodes_open=_open_at(NODES, at, present), case_open=open_then)
 
 
 def _light_query(rules: Rules, at: datetime, present: bool):
     tiers = _case_tiers(rules, at, present)
-    return (select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in ("red", "yellow", "blue")])
-            .group_by(tiers.c.team_id))
+    return (select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS])
+            .where(tiers.c.tier.is_not(None)).group_by(tiers.c.team_id))
 
 
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------

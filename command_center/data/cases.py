@@ -23,12 +23,12 @@ from command_center.data.locks import LockRow, list_locks
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
 from command_center.data.parties import first_debtor
-from command_center.data.wall import worst_nodes
+from command_center.data.lights import TIERS, worst_nodes
 from command_center.data.workcal import Tier, tier_for
 from command_center.data.tables import ACCOUNTS, ASSETS, AUDIT, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
 
 
-SCOPES = ("open", "overdue", "red", "yellow", "blue", "due_soon", "new", "funds", "all")
+SCOPES = ("open", "overdue", *TIERS, "due_soon", "new", "funds", "all")
 SORTS = ("days", "amount", "team", "officer", "case_no")
 PAGE = 50
 
@@ -85,13 +85,13 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
                descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    tier = flt.tier or (flt.scope if flt.scope in ("red", "yellow", "blue") else None)
+    tier = flt.tier or (flt.scope if flt.scope in TIERS else None)
     if flt.scope == "due_soon":
         node, inner = _soonest(rules), True
         node_due_at = node.c.due_at
     else:
-        worst = worst_nodes(rules, lit_only=tier in ("red", "yellow", "blue"))
-        node, inner = worst, flt.scope in ("overdue", "red", "yellow", "blue")
+        worst = worst_nodes(rules, lit_only=tier in TIERS)
+        node, inner = worst, flt.scope in ("overdue", *TIERS)
         node_due_at = literal(None)
     officer = OFFICERS.alias("officer")
     joined = CASES.join(node, node.c.case_id == CASES.c.id, isouter=not inner)

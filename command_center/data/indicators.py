@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import String, and_, case, cast, func, literal, select
+from sqlalchemy import String, case, cast, func, literal, select
 
 from command_center.data.catalogue import Catalogue, TriggerKind
 from command_center.data.engine import Database, quick_reads
+from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar
 from command_center.data.tables import CASES, FUNDS, NODES
@@ -69,9 +70,6 @@ class TeamLights:
     blue: int
 
 
-TIERS = ("red", "yellow", "blue")
-
-
 def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime) -> Indicators:
     """Every figure of the wall in a few set-based statements."""
     with db.engine.connect() as conn:
@@ -121,19 +119,11 @@ def read_indicators(conn, catalogue: Catalogue, rules: Rules) -> tuple[Indicator
 
 
 def lights_by_team(conn, rules: Rules) -> list[TeamLights]:
-    """Per team: its open overdue nodes, and its open cases per light.
-
-    A case's light is the tier of its worst (earliest-due) open overdue node.  The nodes are
-    grouped per case from the open-node index alone, then joined once with ``cases`` by key
-    (for the team and to drop closed cases from the lights)."""
-    n = NODES
-    per_case = (select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
-                .where(open_node(n), rules.overdue(n)).group_by(n.c.case_id).subquery())
-    tier = rules.tier(per_case.c.worst)
+    """Per team: its open overdue nodes, and its open cases per light (:func:`case_lights`)."""
+    lights = case_lights(rules)
     rows = conn.execute(
-        select(CASES.c.team_id, func.sum(per_case.c.overdue).label("overdue"),
-               *[func.count(case((and_(CASES.c.closed_on.is_(None), tier == t), literal(1)))).label(t) for t in TIERS])
-        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
-        .group_by(CASES.c.team_id)
+        select(lights.c.team_id, func.sum(lights.c.overdue).label("overdue"),
+               *[func.count(case((lights.c.tier == t, literal(1)))).label(t) for t in TIERS])
+        .group_by(lights.c.team_id)
     ).all()
     return [TeamLights(r.team_id, int(r.overdue), r.red, r.yellow, r.blue) for r in rows]

@@ -18,7 +18,8 @@ from sqlalchemy import and_, func, select
 from command_center.data.alerts import response_state
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, TIERS, Indicators, TeamLights, count_of, read_indicators
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
+from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.rules import Rules, open_node
 from command_center.data.workcal import WorkCalendar, local_date
@@ -93,34 +94,6 @@ def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: d
     return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
 
 
-def worst_nodes(rules: Rules, *, lit_only: bool = False):
-    """Per open case with an overdue open node: that node (earliest due) and its tier.
-
-    The nodes are ranked per case from the open-node index alone and only then joined with
-    ``cases`` (by key) to drop the closed ones: the join is per case, not per node.
-    ``lit_only`` keeps the cases with a light (red, yellow or blue) only: their worst node is
-    due on or before ``blue_from``, so the later nodes need not be ranked at all.
-
-    ``rank <= 1`` rather than ``rank = 1``: the same rows, but PostgreSQL guesses a third of
-    the ranked rows instead of 0.5% of them.  With the low guess (139 rows for 5,557) it
-    joined the case list by a nested loop and sorting the open cases by officer took 840 ms
-    at 100,000 cases; with this one it hashes, 60 ms."""
-    n = NODES
-    where = [open_node(n), rules.overdue(n)]
-    if lit_only:
-        where.append(rules.lit(n))
-    ranked = (
-        select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date,
-               func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_date, n.c.node_code, n.c.subject_id)).label("rank"))
-        .where(*where)
-        .subquery()
-    )
-    return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.subject_id, ranked.c.due_date,
-                   rules.tier(ranked.c.due_date).label("tier"))
-            .select_from(ranked.join(CASES, CASES.c.id == ranked.c.case_id))
-            .where(ranked.c.rank <= 1, CASES.c.closed_on.is_(None)).subquery())
-
-
 def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
     """The first ``limit`` cases of each light, by their worst node's due date.
 
@@ -128,26 +101,15 @@ def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
     range of the open-due index), and only the listed ones look up which node that is: on
     SQLite, ranking every lit node per case with a window took twice as long (25 ms at
     100,000 cases)."""
-    n = NODES
-    lit = (open_node(n), rules.overdue(n), rules.lit(n))
-    per_case = select(n.c.case_id, func.min(n.c.due_date).label("worst")).where(*lit).group_by(n.c.case_id).subquery()
-    tier = rules.tier(per_case.c.worst)
+    lights = case_lights(rules, lit_only=True)
     ranked = (
-        select(per_case.c.case_id, per_case.c.worst, tier.label("tier"),
-               func.row_number().over(partition_by=tier, order_by=(per_case.c.worst, per_case.c.case_id)).label("place"))
-        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
-        .where(CASES.c.closed_on.is_(None))
+        select(lights.c.case_id, lights.c.worst, lights.c.tier,
+               func.row_number().over(partition_by=lights.c.tier, order_by=(lights.c.worst, lights.c.case_id)).label("place"))
+        .where(lights.c.tier.is_not(None))
         .subquery()
     )
     listed = select(ranked).where(ranked.c.place <= limit).subquery()
-    candidates = (  # a listed case's nodes due on its worst date; the first by code and subject is the one
-        select(listed.c.case_id, listed.c.tier, listed.c.place, n.c.node_code, n.c.subject_id, n.c.due_date,
-               func.row_number().over(partition_by=listed.c.case_id, order_by=(n.c.node_code, n.c.subject_id)).label("rank"))
-        .select_from(listed.join(n, and_(n.c.case_id == listed.c.case_id, n.c.due_date == listed.c.worst)))
-        .where(*lit)
-        .subquery()
-    )
-    worst = select(candidates).where(candidates.c.rank <= 1).subquery()
+    worst = worst_node_of(listed, rules, lit_only=True, columns=("place",))
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
         select(worst.c.tier, worst.c.node_code, worst.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
