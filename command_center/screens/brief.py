@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,6 +24,7 @@ from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
 from command_center.widgets.table import DataTable
+from command_center.screens.work import in_thread
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
@@ -121,23 +121,23 @@ class BriefScreen(Screen[None]):
             return Period(today - timedelta(days=29), today)
         return Period.year_to_date(today)
 
-    @work(thread=True, exclusive=True, group="brief")
     def load(self) -> None:
         rt = self.runtime
         now = rt.clock.now()
-        try:
+        period = self.period()
+
+        def read() -> Loaded:
             db = rt.database()
-            data = brief(db, rt.catalogue, rt.calendar, now, period=self.period(), targets=dict(rt.settings.targets))
+            data = brief(db, rt.catalogue, rt.calendar, now, period=period, targets=dict(rt.settings.targets))
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
-            trends = {key: trend(db, key, first, last) for key in keys}
-        except Exception as exc:  # noqa: BLE001 - shown on the screen, the brief stays open
-            self.app.call_from_thread(self.query_one("#brief-title", Static).update,
-                                      Text(f"{self.t['error']}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
-                                           style="bold red"))
-            return
-        self.app.call_from_thread(self.show, Loaded(data, trends))
+            return Loaded(data, {key: trend(db, key, first, last) for key in keys})
+
+        def failed(message: str) -> None:  # shown on the screen, the brief stays open
+            self.query_one("#brief-title", Static).update(Text(f"{self.t['error']}: {message}", style="bold red"))
+
+        in_thread(self, read, self.show, group="brief", failed=failed)
 
     def show(self, loaded: Loaded) -> None:
         self.loaded = loaded

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -28,6 +28,7 @@ from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, STATE_STYLE, label, names_visible, shown_name
+from command_center.screens.work import in_thread
 
 ACTION_TEXT = {
     "zh": {"ack": "认领/已知悉这条预警?", "explanation": "提交电子说明", "report": "记录当面汇报", "interview": "记录约谈并启动专项评查",
@@ -107,16 +108,13 @@ class CaseScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="case")
     def load(self) -> None:
         rt = self.runtime
-        try:
-            rules = Rules.at(rt.clock.now(), rt.catalogue, rt.calendar)
-            detail = case_detail(rt.database(), rt.catalogue, rules, self.case_id)
-        except Exception as exc:  # noqa: BLE001 - shown on screen
-            self.app.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
-            return
-        self.app.call_from_thread(self.show, detail)
+
+        def read() -> CaseDetail:
+            return case_detail(rt.database(), rt.catalogue, Rules.at(rt.clock.now(), rt.catalogue, rt.calendar), self.case_id)
+
+        in_thread(self, read, self.show, group="case")
 
     # -- drawing -----------------------------------------------------------------------------
     def show(self, detail: CaseDetail) -> None:
@@ -289,18 +287,17 @@ class CaseScreen(Screen[None]):
             return None
         return who, alert
 
-    @work(thread=True, exclusive=False, group="case-action")
     def run_action(self, what: str, write: Callable[[], object]) -> None:
         """Write in a thread; a refusal of the data layer (role, stale version, state) is shown as is."""
-        try:
-            result = write()
-        except ActionRefused as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=8)
-            self.app.call_from_thread(self.load)
-            return
-        message = self.a["done"][what].format(n=result if isinstance(result, int) else "")
-        self.app.call_from_thread(self.notify, message)
-        self.app.call_from_thread(self.load)
+        def done(result: object) -> None:
+            self.notify(self.a["done"][what].format(n=result if isinstance(result, int) else ""))
+            self.load()
+
+        def refused(message: str) -> None:
+            self.notify(message, severity="error", timeout=8)
+            self.load()
+
+        in_thread(self, write, done, group="case-action", failed=refused, errors=ActionRefused, exclusive=False)
 
     def _form(self, title: str, fields: list[Field], then: Callable[[dict], None]) -> None:
         def done(values: dict | None) -> None:
@@ -388,12 +385,11 @@ class CaseScreen(Screen[None]):
         self._form(self.a["escalate"], [Field("note", self.a["escalate_note"])], lambda v: self.run_action(
             "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])))
 
-    @work(thread=True, exclusive=True, group="case-reassign")
     def action_reassign(self) -> None:
-        teams, officers = teams_and_officers(self.runtime.database())
-        self.app.call_from_thread(self._reassign, teams, officers)
+        in_thread(self, lambda: teams_and_officers(self.runtime.database()), self._reassign, group="case-reassign")
 
-    def _reassign(self, teams, officers) -> None:
+    def _reassign(self, choices) -> None:
+        teams, officers = choices
         who, d = self._who(), self.detail
         if who is None or d is None:
             return
@@ -434,10 +430,8 @@ class CaseScreen(Screen[None]):
                 "request_unlock", lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
 
 
-    @work(thread=True, exclusive=True, group="case-supervise")
     def action_supervise(self) -> None:
-        _, officers = teams_and_officers(self.runtime.database())
-        self.app.call_from_thread(self._supervise, officers)
+        in_thread(self, lambda: teams_and_officers(self.runtime.database())[1], self._supervise, group="case-supervise")
 
     def _supervise(self, officers) -> None:
         who, d = self._who(), self.detail

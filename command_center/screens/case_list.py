@@ -10,18 +10,20 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
+from command_center.data.lights import TIERS
 from command_center.data.rules import Rules, shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
 from command_center.widgets.table import DataTable
+from command_center.screens.work import in_thread
 
 COLUMNS = ("case_no", "debtor", "team", "officer", "amount", "node", "days", "tier", "lock")
 
@@ -69,17 +71,15 @@ class CaseListScreen(Screen[None]):
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="case-list")
     def load(self) -> None:
         rt = self.runtime
-        try:
+
+        def read() -> CasePage:
             rules = Rules.at(rt.clock.now(), rt.catalogue, rt.calendar)
-            page = list_cases(rt.database(), rt.catalogue, rules, self.filter, self.sort, descending=self.descending,
+            return list_cases(rt.database(), rt.catalogue, rules, self.filter, self.sort, descending=self.descending,
                               offset=self.first_row, limit=PAGE)
-        except Exception as exc:  # noqa: BLE001 - shown on screen
-            self.app.call_from_thread(self.notify, str(exc).splitlines()[0], severity="error")
-            return
-        self.app.call_from_thread(self.show, page)
+
+        in_thread(self, read, self.show, group="case-list")
 
     def show(self, page: CasePage) -> None:
         self.page = page
@@ -163,19 +163,18 @@ class CaseListScreen(Screen[None]):
             self.first_row = offset
             self.load()
 
-    @work(thread=True, exclusive=True, group="case-list-filters")
     def action_filters(self) -> None:
-        teams, officers = teams_and_officers(self.runtime.database())
-        self.app.call_from_thread(self._ask_filters, teams, officers)
+        in_thread(self, lambda: teams_and_officers(self.runtime.database()), self._ask_filters, group="case-list-filters")
 
-    def _ask_filters(self, teams, officers) -> None:
+    def _ask_filters(self, choices) -> None:
+        teams, officers = choices
         f = self.filter
         fields = [
             Field("team", label(self.lang, "team"), f.team or "", choices=tuple((name, name) for _, name in teams), required=False),
             Field("officer", label(self.lang, "officer"), f.officer or "", choices=tuple((f"{name} ({login})", login)
                                                                                         for _, login, name, _ in officers), required=False),
             Field("stage", label(self.lang, "stage"), f.stage or "", choices=tuple((s, s) for s in self.runtime.catalogue.stages), required=False),
-            Field("tier", label(self.lang, "tier"), f.tier or "", choices=tuple((label(self.lang, t), t) for t in ("red", "yellow", "blue", "overdue")),
+            Field("tier", label(self.lang, "tier"), f.tier or "", choices=tuple((label(self.lang, t), t) for t in (*TIERS, "overdue")),
                   required=False),
         ]
 

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from command_center.data.access import ActionRefused, Actor
+from command_center.data.access import Actor
 from command_center.data.engine import Database
 from command_center.data.users import authenticate
+from command_center.screens.work import in_thread
 
 FORM_CSS = """
 FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
@@ -177,14 +178,8 @@ class LoginScreen(ModalScreen[Actor | None]):
         self.query_one("#form-error", Static).update(self.t["checking"])
         self.check(login, self.query_one("#password", Input).value)
 
-    @work(thread=True, exclusive=True, group="login")
     def check(self, login: str, password: str) -> None:
-        try:
-            who = authenticate(self.database, login, password)
-        except ActionRefused as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self.dismiss, who)
+        in_thread(self, lambda: authenticate(self.database, login, password), self.dismiss, group="login", failed=self._failed)
 
     def _failed(self, message: str) -> None:
         self.query_one("#form-error", Static).update(message)

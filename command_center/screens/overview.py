@@ -7,7 +7,6 @@ the boxes and Enter opens the one in focus; from a list, Enter opens a case on i
 
 from __future__ import annotations
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -17,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from command_center.data.cases import CaseFilter
 from command_center.data.indicators import Indicators, indicators
 from command_center.runtime import Runtime
+from command_center.screens.work import in_thread
 
 LABELS = {
     "zh": {
@@ -117,15 +117,10 @@ class OverviewScreen(Screen[None]):
 
         self.app.push_screen(CaseListScreen(self.runtime, CaseFilter(scope=scope)))
 
-    @work(thread=True, exclusive=True, group="overview")
     def load(self) -> None:
-        try:
-            rt = self.runtime
-            data = indicators(rt.database(), rt.catalogue, rt.calendar, rt.clock.now())
-        except Exception as exc:  # noqa: BLE001 - shown on screen, the app keeps running
-            self.app.call_from_thread(self.show_error, str(exc).splitlines()[0])
-            return
-        self.app.call_from_thread(self.show, data)
+        rt = self.runtime
+        in_thread(self, lambda: indicators(rt.database(), rt.catalogue, rt.calendar, rt.clock.now()), self.show,
+                  group="overview", failed=self.show_error)
 
     def show(self, data: Indicators) -> None:
         for key, text in figures(data, self.runtime.lang).items():

@@ -32,6 +32,7 @@ from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
 from command_center.screens.wall_reader import WallReader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
+from command_center.screens.work import in_thread
 
 LABELS = {
     "zh": {
@@ -192,16 +193,10 @@ class WallScreen(Screen[None]):
         self._loading = True
         self.poll()
 
-    @work(thread=True, exclusive=True, group="wall-poll")
     def poll(self) -> None:
-        rt = self.runtime
-        try:
-            data = self.reader.read(rt.clock.now())
-        except Exception as exc:  # noqa: BLE001 - the wall never crashes: it shows the last figures as stale
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            self.app.call_from_thread(self.show_stale, message[:MESSAGE_CHARS])
-        else:
-            self.app.call_from_thread(self.show, data)
+        # the wall never crashes: an error shows the last figures as stale
+        in_thread(self, lambda: self.reader.read(self.runtime.clock.now()), self.show, group="wall-poll",
+                  failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]))
 
     def _polled(self) -> None:
         self._loading = False
