@@ -235,16 +235,16 @@ def _node_query(rules: Rules, at: datetime, present: bool):
 
 
 def _case_tiers(rules: Rules, at: datetime, present: bool):
-    """The light of each case with a node overdue at ``at``, as of then (NULL for a case not
-    open at ``at``): :func:`case_lights` with the nodes and cases open at that instant."""
+    """The light of each case open at ``at`` with a node overdue then: :func:`case_lights`
+    with the nodes and cases open at that instant."""
     open_then = and_(or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today), CASES.c.filed_on <= rules.today)
-    return case_lights(rules, nodes_open=_open_at(NODES, at, present), case_open=open_then)
+    return case_lights(rules, nodes_open=_open_at(NODES, at, present), case_open=open_then, open_only=True)
 
 
 def _light_query(rules: Rules, at: datetime, present: bool):
     tiers = _case_tiers(rules, at, present)
     return (select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS])
-            .where(tiers.c.tier.is_not(None)).group_by(tiers.c.team_id))
+            .group_by(tiers.c.team_id))
 
 
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------
