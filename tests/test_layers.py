@@ -5,9 +5,12 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import command_center.data
 import command_center.jobs
+
+ROOT = Path(__file__).resolve().parent.parent
 
 BLOCK_TEXTUAL = """
 import importlib, sys
@@ -31,3 +34,16 @@ def test_data_and_jobs_do_not_import_textual():
     assert {"command_center.data.indicators", "command_center.jobs.recompute"} <= set(modules)
     result = subprocess.run([sys.executable, "-c", BLOCK_TEXTUAL, *modules], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _tool(name: str) -> str:
+    """A command installed beside the interpreter running the tests (the project's .venv)."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def test_import_contracts_hold():
+    """pyproject.toml's import-linter contracts: the layers, no Textual below the screens, no
+    database driver in them."""
+    result = subprocess.run([_tool("lint-imports"), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout

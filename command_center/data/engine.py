@@ -8,6 +8,7 @@ foreign keys on.  A shared PostgreSQL database is migrated explicitly with
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,6 +129,27 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError(f"{display_url(url)}: only SQLite and PostgreSQL databases are supported")
     return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+class DriverTime:
+    """Seconds spent inside the database driver's ``execute``, per thread, since the last :meth:`take`."""
+
+    def __init__(self, engine) -> None:
+        self._spent = threading.local()
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, *args) -> None:
+        conn.info["cc_driver_started"] = time.perf_counter()
+
+    def _after(self, conn, *args) -> None:
+        started = conn.info.pop("cc_driver_started", None)
+        if started is not None:
+            self._spent.seconds = getattr(self._spent, "seconds", 0.0) + time.perf_counter() - started
+
+    def take(self) -> float:
+        seconds, self._spent.seconds = getattr(self._spent, "seconds", 0.0), 0.0
+        return seconds
 
 
 def quick_reads(conn) -> None:

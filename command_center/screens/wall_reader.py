@@ -23,17 +23,14 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
-import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import resource_tracker
 
-from sqlalchemy import event
-
 from command_center.config import Settings
-from command_center.data.engine import Database
+from command_center.data.engine import Database, DriverTime
 from command_center.data.wall import WallData, wall_data
 from command_center.runtime import Runtime
 
@@ -45,27 +42,6 @@ MAX_FAILED_STARTS = 3
 
 class ReadFailed(Exception):
     """The reader process could not read the database (the message is the driver's)."""
-
-
-class DriverTime:
-    """Seconds spent inside the database driver's ``execute``, per thread, since the last :meth:`take`."""
-
-    def __init__(self, engine) -> None:
-        self._spent = threading.local()
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
-
-    def _before(self, conn, *args) -> None:
-        conn.info["cc_driver_started"] = time.perf_counter()
-
-    def _after(self, conn, *args) -> None:
-        started = conn.info.pop("cc_driver_started", None)
-        if started is not None:
-            self._spent.seconds = getattr(self._spent, "seconds", 0.0) + time.perf_counter() - started
-
-    def take(self) -> float:
-        seconds, self._spent.seconds = getattr(self._spent, "seconds", 0.0), 0.0
-        return seconds
 
 
 def timed_read(database: Database, clock: DriverTime, catalogue, calendar, now: datetime) -> WallData:
