@@ -54,17 +54,17 @@ def measure(url: str, repeat: int) -> None:
             return result
 
         for scope in SCOPES:
-            line(f"first page, {scope}", lambda scope=scope: list_cases(db, catalogue, rules, CaseFilter(scope=scope)))
-        opened = list_cases(db, catalogue, rules, CaseFilter(scope="open"), limit=1).total
-        line("last page, open", lambda: list_cases(db, catalogue, rules, CaseFilter(scope="open"), offset=max(opened - PAGE, 0)))
+            line(f"first page, {scope}", lambda scope=scope: list_cases(db, rules, CaseFilter(scope=scope)))
+        opened = list_cases(db, rules, CaseFilter(scope="open"), limit=1).total
+        line("last page, open", lambda: list_cases(db, rules, CaseFilter(scope="open"), offset=max(opened - PAGE, 0)))
         for sort in ("amount", "team", "officer", "case_no"):
-            line(f"open, sorted by {sort}", lambda sort=sort: list_cases(db, catalogue, rules, CaseFilter(scope="open"), sort))
-        line("open, filter 案号 '执12'", lambda: list_cases(db, catalogue, rules, CaseFilter(scope="open", text="执12")))
-        line("open, filter party '张'", lambda: list_cases(db, catalogue, rules, CaseFilter(scope="open", text="张")))
-        line("overdue, team + stage 结案", lambda: list_cases(db, catalogue, rules, CaseFilter(scope="overdue", team="普执一组", stage="结案")))
-        page = list_cases(db, catalogue, rules, CaseFilter(scope="red"), limit=1)
+            line(f"open, sorted by {sort}", lambda sort=sort: list_cases(db, rules, CaseFilter(scope="open"), sort))
+        line("open, filter 案号 '执12'", lambda: list_cases(db, rules, CaseFilter(scope="open", text="执12")))
+        line("open, filter party '张'", lambda: list_cases(db, rules, CaseFilter(scope="open", text="张")))
+        line("overdue, team + stage 结案", lambda: list_cases(db, rules, CaseFilter(scope="overdue", team="普执一组", stage="结案")))
+        page = list_cases(db, rules, CaseFilter(scope="red"), limit=1)
         if page.rows:
-            line("case screen, worst red case", lambda: case_detail(db, catalogue, rules, page.rows[0].case_id))
+            line("case screen, worst red case", lambda: case_detail(db, rules, page.rows[0].case_id))
         line("palette, '执12'", lambda: find_cases(db, "执12"))
         line("palette, party '张伟'", lambda: find_cases(db, "张伟"))
     finally:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from command_center.clock import Clock
 from command_center.config import Settings
 from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.engine import Database, open_database
+from command_center.data.rules import Rules
 from command_center.data.workcal import WorkCalendar, load_calendar
 
 
@@ -28,6 +30,10 @@ class Runtime:
             catalogue=load_catalogue(settings.catalogue),
             calendar=load_calendar(settings.calendar_overrides),
         )
+
+    def rules(self, now: datetime | None = None) -> Rules:
+        """The alert rules as of ``now`` (default: the runtime's clock), which every read takes."""
+        return Rules.at(now or self.clock.now(), self.catalogue, self.calendar)
 
     @property
     def lang(self) -> str:

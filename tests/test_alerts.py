@@ -15,6 +15,7 @@ from command_center.data import models as m
 from command_center.data.indicators import indicators
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
+from command_center.data.rules import Rules
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 
 NOW = at(date(2026, 11, 20), 10)
@@ -102,7 +103,7 @@ def test_commands_print_what_the_functions_compute(blue):
                                 "due_date": "2026-10-09", "overdue_days": 42, "provisional": False, "status": "open"}]
 
     result = _cli("--db", url, "--now", "2026-11-20T10:00", "indicators", "--json")
-    expected = indicators(court.db, CATALOGUE, CALENDAR, NOW).as_json()
+    expected = indicators(court.db, Rules.at(NOW, CATALOGUE, CALENDAR)).as_json()
     assert json.loads(result.output) == json.loads(json.dumps(expected))
     assert expected["lights"] == {"red": 0, "yellow": 0, "blue": 1}
 

@@ -7,13 +7,14 @@ from textual.widgets import Static
 from command_center.app import make_app
 from command_center.data.demo import generate
 from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
 from tests.conftest import NOW
 
 
 async def test_overview_shows_the_database_counts(runtime):
     database = runtime.database()
     generate(database, runtime.catalogue, runtime.calendar, cases=400, seed=3, now=NOW, court_name="示范人民法院")
-    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
+    expected = indicators(database, Rules.at(NOW, runtime.catalogue, runtime.calendar))
     app = make_app(runtime, ask_login=False)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()

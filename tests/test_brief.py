@@ -14,6 +14,7 @@ from command_center.data.demo import generate
 from command_center.data.indicators import indicators
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
+from command_center.data.rules import Rules
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 from tests.conftest import NOW
 
@@ -84,7 +85,7 @@ def test_every_indicator_as_worked_out_by_hand(db):
 
 def test_the_present_state_is_the_walls_and_the_past_is_reconstructed(db):
     hand_built(db)
-    wall = indicators(db, CATALOGUE, CALENDAR, NOW)
+    wall = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     court, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
     assert (court["red"], court["yellow"], court["blue"]) == (wall.lights.red, wall.lights.yellow, wall.lights.blue)
     assert (court["overdue_nodes"], court["due_soon_nodes"]) == (wall.overdue_nodes, wall.due_soon_nodes)
@@ -127,7 +128,7 @@ def test_demo_court_history_at_the_present_is_the_present(db):
     present, teams = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
     past, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW, now=NOW + timedelta(hours=1))
     assert past.values == present.values
-    wall = indicators(db, CATALOGUE, CALENDAR, NOW)
+    wall = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     assert (present["overdue_nodes"], present["red"], present["due_soon_nodes"]) == (wall.overdue_nodes, wall.lights.red, wall.due_soon_nodes)
     assert present["completion_rate"] is not None and sum(t["red"] for t in teams) == present["red"]
 
@@ -333,7 +334,7 @@ def test_changes_since_yesterday_as_worked_out_by_hand(db):
     nodes = m.NodeInstance.__table__
     court.update(m.NodeInstance, (nodes.c.case_id == settled) & (nodes.c.node_code == "N09"), completed_at=NOW - timedelta(hours=1))
     recompute(db, CATALOGUE, CALENDAR, NOW)
-    b = brief(db, CATALOGUE, CALENDAR, NOW)
+    b = brief(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     assert b.changes == {"new_cases": 1, "closed": 1, "newly_overdue": 1, "resolved": 1, "new_red": 1}
     rows = {r.spec.key: r for r in b.rows}
     assert (rows["red"].value, rows["red"].day_before) == (2, 1)

@@ -14,6 +14,7 @@ from command_center.data.engine import open_database
 from command_center.data.catalogue import load_catalogue
 from command_center.data.indicators import indicators
 from command_center.data.workcal import WorkCalendar
+from command_center.data.rules import Rules
 from tests.conftest import NOW
 
 
@@ -34,7 +35,7 @@ def test_demo_then_calendar_on_each_backend(db_url):
     assert result.exit_code == 0, result.output
     assert "300 cases" in result.output
     database = open_database(db_url)
-    assert indicators(database, load_catalogue(), WorkCalendar(), NOW).cases == 300
+    assert indicators(database, Rules.at(NOW, load_catalogue(), WorkCalendar())).cases == 300
     database.dispose()
 
     result = run("--db", db_url, "--now", "2026-11-20T10:00", "calendar")
@@ -53,7 +54,7 @@ def test_demo_if_empty_and_reset(sqlite_url):
     reset = run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "80", "--reset")
     assert reset.exit_code == 0, reset.output
     database = open_database(sqlite_url)
-    assert indicators(database, load_catalogue(), WorkCalendar(), NOW).cases == 80
+    assert indicators(database, Rules.at(NOW, load_catalogue(), WorkCalendar())).cases == 80
     database.dispose()
 
 

@@ -16,6 +16,7 @@ from command_center.data.demo import DemoError, generate
 from command_center.data.engine import open_database
 from command_center.data.indicators import indicators
 from command_center.data.workcal import WorkCalendar, local_date
+from command_center.data.rules import Rules
 from tests.conftest import NOW
 
 CASE_NO = re.compile(r"^（(20\d\d)）内0425(执|执恢|执保|执异)([1-9]\d*)号$")
@@ -53,7 +54,7 @@ def test_demo_is_deterministic_and_identical_on_both_backends(sqlite_url, pg_url
     for url in (sqlite_url, pg_url):
         database = open_database(url, migrate=True)
         fill(database)
-        results.append((digest(database), indicators(database, CATALOGUE, CALENDAR, NOW)))
+        results.append((digest(database), indicators(database, Rules.at(NOW, CATALOGUE, CALENDAR))))
         database.dispose()
     assert results[0] == results[1]
 
@@ -100,7 +101,7 @@ def test_demo_court_is_realistic(db):
 
 def test_every_light_has_cases_and_funds_wait(db):
     fill(db)
-    figures = indicators(db, CATALOGUE, CALENDAR, NOW)
+    figures = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     assert figures.lights.red > 0 and figures.lights.yellow > 0 and figures.lights.blue > 0
     assert figures.new_cases_today > 0, "2026-11-20 is a working day: cases were filed today"
     assert figures.undisbursed_count > 0 and figures.undisbursed_amount > 0

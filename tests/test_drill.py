@@ -239,28 +239,28 @@ async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_b
 def test_case_list_pages_sorts_and_filters(court, runtime):
     db = runtime.database()
     rules = Rules.at(NOW, CATALOGUE, CALENDAR)
-    page = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"))
+    page = list_cases(db, rules, CaseFilter(scope="overdue"))
     assert page.total == 2
     assert [(r.case_no, r.tier, r.overdue_days, r.locked) for r in page.rows] == [
         ("（2026）内0425执2号", "red", 142, True), ("（2026）内0425执1号", "blue", 42, False)]
-    reverse = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"), descending=False)
+    reverse = list_cases(db, rules, CaseFilter(scope="overdue"), descending=False)
     assert [r.case_no for r in reverse.rows] == ["（2026）内0425执1号", "（2026）内0425执2号"]
-    second = list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue"), offset=1, limit=1)
+    second = list_cases(db, rules, CaseFilter(scope="overdue"), offset=1, limit=1)
     assert (second.total, [r.case_no for r in second.rows]) == (2, ["（2026）内0425执1号"])
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", stage="调查")).total == 2
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", stage="立案")).total == 0
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="overdue", tier="blue")).total == 1
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="执1")).total == 1
-    searched = list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="赵被执"), offset=1, limit=1)  # the debtor of both
+    assert list_cases(db, rules, CaseFilter(scope="overdue", stage="调查")).total == 2
+    assert list_cases(db, rules, CaseFilter(scope="overdue", stage="立案")).total == 0
+    assert list_cases(db, rules, CaseFilter(scope="overdue", tier="blue")).total == 1
+    assert list_cases(db, rules, CaseFilter(scope="open", text="执1")).total == 1
+    searched = list_cases(db, rules, CaseFilter(scope="open", text="赵被执"), offset=1, limit=1)  # the debtor of both
     assert (searched.total, [r.case_no for r in searched.rows]) == (2, ["（2026）内0425执1号"])
-    past_the_end = list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="赵被执"), offset=5)
+    past_the_end = list_cases(db, rules, CaseFilter(scope="open", text="赵被执"), offset=5)
     assert (past_the_end.total, past_the_end.rows) == (2, [])
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="all"), offset=9).total == 2
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", text="%")).total == 0, "LIKE wildcards are literal"
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", officer="zhang", team="普执一组")).total == 2
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="open", team="没有这个组")).total == 0
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="new")).total == 0
-    assert list_cases(db, CATALOGUE, rules, CaseFilter(scope="red")).total == 1
+    assert list_cases(db, rules, CaseFilter(scope="all"), offset=9).total == 2
+    assert list_cases(db, rules, CaseFilter(scope="open", text="%")).total == 0, "LIKE wildcards are literal"
+    assert list_cases(db, rules, CaseFilter(scope="open", officer="zhang", team="普执一组")).total == 2
+    assert list_cases(db, rules, CaseFilter(scope="open", team="没有这个组")).total == 0
+    assert list_cases(db, rules, CaseFilter(scope="new")).total == 0
+    assert list_cases(db, rules, CaseFilter(scope="red")).total == 1
 
 
 def test_passwords_logins_and_the_user_commands(court, runtime):
@@ -304,7 +304,7 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     db = runtime.database()
     officer, wall = access.actor(db, "zhang"), access.actor(db, "wall")
     case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
-    before = indicators(db, CATALOGUE, CALENDAR, NOW).due_soon_nodes
+    before = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR)).due_soon_nodes
     with pytest.raises(access.NotAllowed):
         create_item(db, case_id, wall, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 23))
     with pytest.raises(access.ActionRefused, match="in the past"):
@@ -315,8 +315,8 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     recompute(db, CATALOGUE, CALENDAR, NOW)
     (alert,) = [a for a in al.list_alerts(db, NOW, rule="due_soon") if a.node_code == "DB"]
     assert (alert.subject_id, alert.due_date) == (f"DB{item_id}", date(2026, 11, 23))
-    assert indicators(db, CATALOGUE, CALENDAR, NOW).due_soon_nodes == before + 1
-    soon = wall_data(db, CATALOGUE, CALENDAR, NOW).due_soon
+    assert indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR)).due_soon_nodes == before + 1
+    soon = wall_data(db, Rules.at(NOW, CATALOGUE, CALENDAR)).due_soon
     assert [(s.case_no, s.node_code) for s in soon if s.node_code == "DB"] == [("（2026）内0425执1号", "DB")]
 
     # five weeks later it is blue and demands the written explanation, like any node
@@ -329,7 +329,7 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
         complete_item(db, item_id, officer, later, "again")
     recompute(db, CATALOGUE, CALENDAR, later)
     assert [a.node_code for a in al.list_alerts(db, later) if a.node_code == "DB"] == []
-    detail = case_detail(db, CATALOGUE, Rules.at(later, CATALOGUE, CALENDAR), case_id)
+    detail = case_detail(db, Rules.at(later, CATALOGUE, CALENDAR), case_id)
     (line,) = [n for n in detail.nodes if n.code == "DB"]
     assert (line.stage, line.state, detail.item(line.subject_id).completion_note) == ("临时督办", "done", "已电话回复申请人")
     assert [e.action for e in detail.history if e.entity == "supervision_item"] == ["supervision.completed", "supervision.created"]

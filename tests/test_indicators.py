@@ -50,7 +50,7 @@ def hand_built(db) -> Court:
 
 def test_indicators_as_worked_out_by_hand(db):
     hand_built(db)
-    f = indicators(db, CATALOGUE, CALENDAR, NOW)
+    f = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     assert (f.cases, f.open_cases, f.new_cases_today) == (6, 5, 1)
     assert (f.undisbursed_count, f.undisbursed_amount) == (3, Decimal("1203.10"))  # F1 + F2 + F3
     assert f.funds_over_30_days == 1  # F3
@@ -64,7 +64,7 @@ def test_indicators_as_worked_out_by_hand(db):
 
 def test_the_team_board_splits_the_same_figures(db):
     hand_built(db)
-    data = wall_data(db, CATALOGUE, CALENDAR, NOW)
+    data = wall_data(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     one, two = data.teams
     assert (one.team, one.red, one.yellow, one.blue, one.overdue_nodes, one.open_cases) == ("普执一组", 1, 0, 1, 7, 4)
     assert (two.team, two.red, two.yellow, two.blue, two.overdue_nodes, two.open_cases) == ("普执二组", 0, 1, 0, 1, 1)
@@ -112,7 +112,7 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
             worst[n.case_id] = min(worst.get(n.case_id, (n.due_date, n.node_code)), (n.due_date, n.node_code))
     lit = {case_id: (tier_for(due, today), due, code) for case_id, (due, code) in worst.items()}
 
-    data = wall_data(db, CATALOGUE, CALENDAR, NOW, limit=1000)
+    data = wall_data(db, Rules.at(NOW, CATALOGUE, CALENDAR), limit=1000)
     assert data.indicators.due_soon_nodes == len(soon)
     assert data.indicators.freezes_expiring == sum(n.node_code == "N20" for n in soon) == 1
     assert {(n.node_code, n.subject_id) for n in soon} >= {("N09", ""), ("N08", "L1"), ("N20", "A1"), ("N42", "")}

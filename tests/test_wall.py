@@ -23,6 +23,7 @@ from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
+from command_center.data.rules import Rules
 from tests.conftest import NOW, allow_connections
 
 
@@ -47,8 +48,8 @@ def _demo(runtime, cases=1500):
 
 def test_panels_agree_with_the_indicators(runtime):
     database = _demo(runtime)
-    data = wall_data(database, runtime.catalogue, runtime.calendar, NOW, limit=1000)
-    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
+    data = wall_data(database, Rules.at(NOW, runtime.catalogue, runtime.calendar), limit=1000)
+    expected = indicators(database, Rules.at(NOW, runtime.catalogue, runtime.calendar))
     assert data.indicators == expected
     assert expected.lights.red and expected.lights.yellow and expected.lights.blue
     for tier in ("red", "yellow", "blue"):
@@ -68,7 +69,7 @@ def test_panels_agree_with_the_indicators(runtime):
 
 async def test_wall_screen_shows_the_figures_pages_and_scrolls(runtime):
     database = _demo(runtime)
-    expected = indicators(database, runtime.catalogue, runtime.calendar, NOW)
+    expected = indicators(database, Rules.at(NOW, runtime.catalogue, runtime.calendar))
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(120, 35)) as pilot:
         await polled(app)

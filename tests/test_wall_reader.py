@@ -21,6 +21,7 @@ from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens.wall_reader import ReadFailed, WallReader
+from command_center.data.rules import Rules
 from tests.conftest import NOW, allow_connections
 
 READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine
@@ -63,7 +64,7 @@ def test_the_reader_process_reads_what_the_thread_reads(db_url, monkeypatch):
         monkeypatch.setattr(wall_reader, "wall_data", _never_here)  # so this read can only come from the process
         second = reader.read(NOW)
         assert _without_timing(second) == _without_timing(first) == _without_timing(
-            wall_data(rt.database(), rt.catalogue, rt.calendar, NOW))
+            wall_data(rt.database(), Rules.at(NOW, rt.catalogue, rt.calendar)))
         assert second.lights["red"] and second.database_seconds > 0
         assert 0 < second.database_seconds <= second.seconds
 

@@ -103,7 +103,7 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
 def indicators_command(ctx: click.Context, as_json: bool) -> None:
     """The wall's figures as of now (the same function the wall uses)."""
     runtime = runtime_of(ctx)
-    data = indicators(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now())
+    data = indicators(runtime.database(), runtime.rules())
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
         return

@@ -48,7 +48,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
             raise click.ClickException(f"{export_path} exists (use --force to overwrite it)")
         if not export_path.parent.is_dir():
             raise click.ClickException(f"{export_path.parent} is not a folder")
-    data = brief(runtime.database(), runtime.catalogue, runtime.calendar, now, period=period, targets=dict(runtime.settings.targets))
+    data = brief(runtime.database(), runtime.rules(now), period=period, targets=dict(runtime.settings.targets))
     if export_path is not None:
         from command_center.brief_export import export
 

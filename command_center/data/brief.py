@@ -294,9 +294,9 @@ def _json(value):
 CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
 
 
-def brief(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, *, period: Period | None = None,
-          targets: dict[str, Decimal] | None = None) -> Brief:
-    """Everything the morning brief shows, as of ``now`` (the period's last day at its end)."""
+def brief(db: Database, rules: Rules, *, period: Period | None = None, targets: dict[str, Decimal] | None = None) -> Brief:
+    """Everything the morning brief shows, as of ``rules.now`` (the period's last day at its end)."""
+    now, catalogue, calendar = rules.now, rules.catalogue, rules.calendar
     period = period or Period.year_to_date(local_date(now))
     at = instant_for(period.end, now)
     court, teams = figures_at(db, catalogue, calendar, period, at, now=now)

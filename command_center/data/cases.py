@@ -17,7 +17,6 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
-from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
@@ -81,7 +80,7 @@ def _soonest(rules: Rules):
             .where(ranked.c.rank <= 1).subquery())  # <= 1: see worst_nodes
 
 
-def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *,
+def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *,
                descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
@@ -110,7 +109,7 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
         conditions.append(CASES.c.officer_id.in_(select(OFFICERS.c.id).where(or_(OFFICERS.c.name == flt.officer,
                                                                                   OFFICERS.c.login == flt.officer))))
     if flt.stage:
-        conditions.append(node.c.node_code.in_([d.code for d in catalogue if d.stage == flt.stage]))
+        conditions.append(node.c.node_code.in_([d.code for d in rules.catalogue if d.stage == flt.stage]))
     # a text search scans names: its page carries the total (a window count) rather than scan twice;
     # without one the separate count is cheaper than counting inside the page's sort
     searching = bool(flt.text and flt.text.strip())
@@ -272,10 +271,11 @@ def node_state(completed_at, stopped_at, due_at, due_soon_until: datetime | None
     return "active"
 
 
-def case_detail(db: Database, catalogue: Catalogue, rules: Rules, case_id: int) -> CaseDetail:
+def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
     """Everything the case screen shows, as of ``rules.now``; the timeline lists every catalogue
     node, those the case never reached as ``not_started``."""
     officer = OFFICERS.alias("officer")
+    catalogue = rules.catalogue
     soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
     with db.engine.connect() as conn:
         head = conn.execute(

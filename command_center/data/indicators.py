@@ -12,11 +12,10 @@ from decimal import Decimal
 
 from sqlalchemy import String, case, cast, func, literal, select
 
-from command_center.data.catalogue import Catalogue, TriggerKind
+from command_center.data.catalogue import TriggerKind
 from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
-from command_center.data.workcal import WorkCalendar
 from command_center.data.tables import CASES, FUNDS, NODES
 
 
@@ -70,16 +69,16 @@ class TeamLights:
     blue: int
 
 
-def indicators(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime) -> Indicators:
-    """Every figure of the wall in a few set-based statements."""
+def indicators(db: Database, rules: Rules) -> Indicators:
+    """Every figure of the wall as of ``rules.now``, in a few set-based statements."""
     with db.engine.connect() as conn:
-        return read_indicators(conn, catalogue, Rules.at(now, catalogue, calendar))[0]
+        return read_indicators(conn, rules)[0]
 
 
-def read_indicators(conn, catalogue: Catalogue, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
+def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum."""
     quick_reads(conn)
-    now = rules.now
+    now, catalogue = rules.now, rules.catalogue
     fund_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.FUND]
     renewal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
     n = NODES

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, literal, null
@@ -72,6 +72,9 @@ class Rules:
     #: window end → node codes with that window
     soon_until: dict[datetime, tuple[str, ...]]
     response_due: date
+    #: what the rules were worked out from (for the same rules at another instant: :meth:`moved_to`)
+    catalogue: Catalogue = field(compare=False, repr=False)
+    calendar: WorkCalendar = field(compare=False, repr=False)
 
     @classmethod
     def at(cls, now: datetime, catalogue: Catalogue, calendar: WorkCalendar) -> Rules:
@@ -89,7 +92,13 @@ class Rules:
             blue_from=tier_threshold(today, 1),
             soon_until={at: tuple(codes) for at, codes in sorted(groups.items())},
             response_due=response_due,
+            catalogue=catalogue,
+            calendar=calendar,
         )
+
+    def moved_to(self, now: datetime) -> Rules:
+        """The same catalogue's and calendar's rules as of another instant."""
+        return Rules.at(now, self.catalogue, self.calendar)
 
     @property
     def latest_soon(self) -> datetime:

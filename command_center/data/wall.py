@@ -16,13 +16,12 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 
 from command_center.data.alerts import response_state
-from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.rules import Rules, open_node
-from command_center.data.workcal import WorkCalendar, local_date
+from command_center.data.workcal import local_date
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, TEAMS
 
 #: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
@@ -80,16 +79,15 @@ class WallData:
     database_seconds: float = 0.0  # the statements alone (inside the driver), when measured
 
 
-def wall_data(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, *, limit: int = LIST_LIMIT) -> WallData:
+def wall_data(db: Database, rules: Rules, *, limit: int = LIST_LIMIT) -> WallData:
     """Everything the wall shows, read on one connection (the figures are those of
     :func:`~command_center.data.indicators.indicators`, the team board sums the same rows)."""
     started = time.perf_counter()
-    rules = Rules.at(now, catalogue, calendar)
     with db.engine.connect() as conn:
-        figures, by_team = read_indicators(conn, catalogue, rules)
+        figures, by_team = read_indicators(conn, rules)
         lights = _lights(conn, rules, limit)
         due_soon = _due_soon(conn, rules, limit)
-        late_funds = _late_funds(conn, now, limit)
+        late_funds = _late_funds(conn, rules.now, limit)
         teams = _teams(conn, by_team)
     return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
 

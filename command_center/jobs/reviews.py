@@ -27,6 +27,7 @@ from command_center.data.indicators import indicators
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.data.bulk import insert_for
 from command_center.data.tables import ASSETS, CASES, FUNDS, REVIEWS
+from command_center.data.rules import Rules
 
 #: disposal states after which an item is no longer in the court's custody
 RELEASED = ("已解封", "已成交", "已处置", "已返还")
@@ -96,7 +97,7 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
 
     Once a day, so it also refreshes the planner's statistics (see ``refresh_statistics``)."""
     db.refresh_statistics()
-    figures = indicators(db, catalogue, calendar, now)
+    figures = indicators(db, Rules.at(now, catalogue, calendar))
     values = {
         "new_cases_today": figures.new_cases_today, "open_cases": figures.open_cases,
         "undisbursed_amount": figures.undisbursed_amount, "undisbursed_count": figures.undisbursed_count,

@@ -128,7 +128,7 @@ class BriefScreen(Screen[None]):
 
         def read() -> Loaded:
             db = rt.database()
-            data = brief(db, rt.catalogue, rt.calendar, now, period=period, targets=dict(rt.settings.targets))
+            data = brief(db, rt.rules(now), period=period, targets=dict(rt.settings.targets))
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")

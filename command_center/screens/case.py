@@ -22,7 +22,7 @@ from command_center.data.access import ActionRefused
 from command_center.data.alerts import AlertRow
 from command_center.data.catalogue import STAGES_EN
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
-from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, Rules, shown_code
+from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, shown_code
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
@@ -112,7 +112,7 @@ class CaseScreen(Screen[None]):
         rt = self.runtime
 
         def read() -> CaseDetail:
-            return case_detail(rt.database(), rt.catalogue, Rules.at(rt.clock.now(), rt.catalogue, rt.calendar), self.case_id)
+            return case_detail(rt.database(), rt.rules(), self.case_id)
 
         in_thread(self, read, self.show, group="case")
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
 from command_center.data.lights import TIERS
-from command_center.data.rules import Rules, shown_code
+from command_center.data.rules import shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
@@ -75,8 +75,7 @@ class CaseListScreen(Screen[None]):
         rt = self.runtime
 
         def read() -> CasePage:
-            rules = Rules.at(rt.clock.now(), rt.catalogue, rt.calendar)
-            return list_cases(rt.database(), rt.catalogue, rules, self.filter, self.sort, descending=self.descending,
+            return list_cases(rt.database(), rt.rules(), self.filter, self.sort, descending=self.descending,
                               offset=self.first_row, limit=PAGE)
 
         in_thread(self, read, self.show, group="case-list")

@@ -119,7 +119,7 @@ class OverviewScreen(Screen[None]):
 
     def load(self) -> None:
         rt = self.runtime
-        in_thread(self, lambda: indicators(rt.database(), rt.catalogue, rt.calendar, rt.clock.now()), self.show,
+        in_thread(self, lambda: indicators(rt.database(), rt.rules()), self.show,
                   group="overview", failed=self.show_error)
 
     def show(self, data: Indicators) -> None:

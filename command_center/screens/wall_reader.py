@@ -33,6 +33,7 @@ from command_center.config import Settings
 from command_center.data.engine import Database, DriverTime
 from command_center.data.wall import WallData, wall_data
 from command_center.runtime import Runtime
+from command_center.data.rules import Rules
 
 
 #: reader processes in a row whose start failed (their initializer raised) before the wall
@@ -46,7 +47,7 @@ class ReadFailed(Exception):
 
 def timed_read(database: Database, clock: DriverTime, catalogue, calendar, now: datetime) -> WallData:
     clock.take()
-    data = wall_data(database, catalogue, calendar, now)
+    data = wall_data(database, Rules.at(now, catalogue, calendar))
     return replace(data, database_seconds=clock.take())
 
 
