@@ -16,10 +16,10 @@ from command_center.screens.brief import BriefScreen
 from command_center.screens.forms import LoginScreen
 from command_center.screens.palette import CaseProvider
 from command_center.screens.wall import WallScreen
+from command_center.labels import APP_TITLES as TITLES
+from command_center.labels import APP_LOGGED_IN as LOGGED_IN
 
 SWITCH_INTERVAL = 0.001  # seconds
-TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
-LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({role})"}
 
 
 class CommandCenterApp(App[None]):

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from command_center.data.brief import CHANGES, SPEC, Brief, Spec
 from command_center.data.workcal import TZ
+from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
+from command_center.labels import MEETS as MEETS_IN
 
 FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
-CHANGE_LABELS = {"new_cases": "新收案件", "closed": "结案", "newly_overdue": "新增超期节点", "resolved": "预警解除",
-                 "new_red": "新增红灯"}
-MEETS = {True: "达标", False: "未达标", None: ""}
-RESPONSE = {"submitted": "已提交待审", "late": "逾期未交"}
+CHANGE_LABELS, MEETS, RESPONSE = BRIEF_CHANGES["zh"], MEETS_IN["zh"], RESPONSE_STATES["zh"]  # the export is in Chinese
 
 
 def _local(instant: str) -> str:

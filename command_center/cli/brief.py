@@ -11,6 +11,7 @@ import click
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.brief import Period, brief, write_snapshots
 from command_center.data.workcal import local_date
+from command_center.labels import say
 
 
 def _period(ctx: click.Context, start: date | None, end: date | None, today: date) -> Period:
@@ -53,7 +54,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
         from command_center.brief_export import export
 
         export(data, export_path, now)
-        click.echo(("已写入 " if runtime.lang == "zh" else "Wrote ") + str(export_path))
+        click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
 
@@ -68,10 +69,10 @@ def snapshot_command(ctx: click.Context, days: int) -> None:
     now = runtime.clock.now()
     today = local_date(now)
     database = runtime.database()
-    zh = runtime.lang == "zh"
+    lang = runtime.lang
     written = 0
-    with click.progressbar(range(days - 1, -1, -1), label="快照" if zh else "snapshots", show_pos=True) as bar:
+    with click.progressbar(range(days - 1, -1, -1), label=say(lang, "snapshots"), show_pos=True) as bar:
         for back in bar:
             written += write_snapshots(database, runtime.catalogue, runtime.calendar, today - timedelta(days=back), now)
     first = today - timedelta(days=days - 1)
-    click.echo(f"{pad('快照' if zh else 'Snapshots', 6)}{first} – {today}: {written:,} " + ("个数值" if zh else "values"))
+    click.echo(f"{pad(say(lang, 'snapshots'), 6)}{first} – {today}: {written:,} {say(lang, 'snapshot_values')}")

@@ -13,7 +13,7 @@ from command_center.clock import parse_instant
 from command_center.data import demo as demo_data
 from command_center.data import engine as db_engine
 from command_center.data.tables import CASES
-from command_center.data.workcal import YearSource
+from command_center.labels import WEEKDAYS, YEAR_SOURCES, columns, say
 
 
 @cli.command()
@@ -39,7 +39,7 @@ def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset:
         if existing:
             click.echo(f"{database.display_url} already holds {existing} cases; nothing generated.")
             return
-    with click.progressbar(length=cases, label="生成演示数据" if runtime.lang == "zh" else "Generating demo data", file=sys.stderr) as bar:
+    with click.progressbar(length=cases, label=say(runtime.lang, "generating_demo"), file=sys.stderr) as bar:
         summary = demo_data.generate(
             database, runtime.catalogue, runtime.calendar, cases=cases, seed=seed, now=now,
             court_name=runtime.settings.court_name, progress=bar.update,
@@ -83,13 +83,6 @@ def status(ctx: click.Context) -> None:
     click.echo(f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, this version needs {head}: {state}")
 
 
-_SOURCE_LABELS = {
-    "zh": {YearSource.OFFICIAL: "官方", YearSource.PROVISIONAL: "临时估算", YearSource.OVERRIDE: "本院录入"},
-    "en": {YearSource.OFFICIAL: "official", YearSource.PROVISIONAL: "provisional", YearSource.OVERRIDE: "court override"},
-}
-_WEEKDAYS = {"zh": "一二三四五六日", "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]}
-
-
 @cli.command(name="calendar")
 @click.option("--year", type=int, help="List that year's rest days and working days that differ from Monday–Friday.")
 @click.option("--from", "first", type=int, help="First year to show (default: two years ago).")
@@ -107,11 +100,11 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
                                    "days": [{"date": d.isoformat(), "kind": kind} for d, kind in days]}, ensure_ascii=False))
             return
         info = cal.year_info(year)
-        click.echo(f"{year}: {_SOURCE_LABELS[lang][info.source]}")
+        click.echo(f"{year}: {YEAR_SOURCES[lang][info.source.value]}")
         for day, kind in days:
-            weekday = _WEEKDAYS[lang][day.weekday()]
-            label = ("休" if kind == "rest" else "班") if lang == "zh" else ("rest day" if kind == "rest" else "working day")
-            provisional = (" (临时)" if lang == "zh" else " (provisional)") if cal.is_provisional(day) else ""
+            weekday = WEEKDAYS[lang][day.weekday()]
+            label = say(lang, "rest_day" if kind == "rest" else "work_day")
+            provisional = say(lang, "provisional") if cal.is_provisional(day) else ""
             click.echo(f"  {day.isoformat()} {weekday}  {label}{provisional}")
         return
     this_year = runtime.clock.today().year
@@ -126,21 +119,15 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
                        "extra_rest_days": i.extra_rest_days, "extra_work_days": i.extra_work_days} for i in infos],
         }, ensure_ascii=False))
         return
-    header = ("年份", "来源", "本院调整") if lang == "zh" else ("year", "source", "court overrides")
+    header = columns(lang, "calendar_header")
     click.echo(f"{pad(header[0], 6)}{pad(header[1], 14)}{header[2]}")
     for info in infos:
-        source = _SOURCE_LABELS[lang][info.source]
+        source = YEAR_SOURCES[lang][info.source.value]
         extra = ""
         if info.extra_rest_days or info.extra_work_days:
-            extra = (f"+{info.extra_rest_days} 休 / +{info.extra_work_days} 班" if lang == "zh"
-                     else f"+{info.extra_rest_days} rest / +{info.extra_work_days} working")
+            extra = say(lang, "calendar_extra", rest=info.extra_rest_days, work=info.extra_work_days)
         click.echo(f"{info.year:<6}{pad(source, 14)}{extra}".rstrip())
     path = cal.overrides.path
-    note = {
-        "zh": f"本院日历调整文件: {path}" if path else "未配置本院日历调整文件 (calendar_overrides)",
-        "en": f"court override file: {path}" if path else "no court override file configured (calendar_overrides)",
-    }[lang]
-    click.echo(note)
+    click.echo(say(lang, "overrides_file", path=path) if path else say(lang, "no_overrides_file"))
     if any(i.provisional for i in infos):
-        click.echo("临时估算年份的期限均标记为临时, 官方安排公布后请录入调整文件。" if lang == "zh" else
-                   "Due dates in provisional years are marked provisional; add the official schedule to the override file once published.")
+        click.echo(say(lang, "provisional_note"))

@@ -13,13 +13,10 @@ from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.importer import ImportRejected, ImportSummary
 from command_center.data.interchange import SHEET_BY_NAME, Problem, write_template
 from command_center.jobs.imports import import_and_recompute
+from command_center.labels import columns, say
 
 #: files with fewer rows than this import without a progress bar
 PROGRESS_FROM_ROWS = 1_000
-PHASES = {
-    "zh": {"read": "读取校验", "write": "比对写入", "recompute": "重算受影响案件 …"},
-    "en": {"read": "Reading and checking", "write": "Matching and writing", "recompute": "Recomputing the affected cases …"},
-}
 
 
 class _Bars:
@@ -34,7 +31,7 @@ class _Bars:
     def phase(self, name: str, total: int) -> None:
         self.close()
         self.current = name
-        label = PHASES[self.lang][name]
+        label = say(self.lang, f"phase_{name}")
         if name == "read":
             self.large = total >= PROGRESS_FROM_ROWS
         if not self.large:
@@ -82,17 +79,11 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)
-        count = len(rejected.problems)
-        raise click.ClickException(f"{path}: {count} 处问题, 未导入任何数据 (数据库保持不变)" if runtime.lang == "zh"
-                                   else f"{path}: {count} problem(s); nothing was imported (the database is unchanged)") from None
+        raise click.ClickException(say(runtime.lang, "import_rejected", path=path, count=len(rejected.problems))) from None
     except KeyboardInterrupt:
         bars.close()
-        zh = runtime.lang == "zh"
-        if bars.current == "recompute":  # the import was committed; the marks it left make the scheduler recompute
-            message = ("已导入, 重算被中断: 调度器下次运行时会重算这些案件" if zh
-                       else "imported; the recompute was interrupted: the scheduler's next run recomputes these cases")
-        else:
-            message = "已中断, 未导入任何数据 (数据库保持不变)" if zh else "interrupted; nothing was imported (the database is unchanged)"
+        # after the commit, the marks the import left make the scheduler recompute
+        message = say(runtime.lang, "import_interrupted_after" if bars.current == "recompute" else "import_interrupted")
         click.echo(f"{path}: {message}", err=True)
         ctx.exit(130)
     finally:
@@ -107,7 +98,7 @@ def describe_problem(problem: Problem, lang: str) -> str:
     """``cases 表 第 3 行 立案日期 (filed_on): reason`` / ``cases row 3, column filed_on: reason``."""
     sheet = SHEET_BY_NAME.get(problem.sheet)
     if lang == "zh":
-        where = f"{problem.sheet}" + (" 表" if sheet else "") + (f" 第 {problem.row} 行" if problem.row else "")
+        where = f"{problem.sheet}" + (say(lang, "problem_sheet") if sheet else "") + (say(lang, "problem_row", row=problem.row) if problem.row else "")
         if problem.column:
             zh = sheet.column(problem.column).zh if sheet and any(c.name == problem.column for c in sheet.columns) else ""
             where += f" {zh} ({problem.column})" if zh else f" {problem.column}"
@@ -116,36 +107,29 @@ def describe_problem(problem: Problem, lang: str) -> str:
 
 
 def _print_summary(summary: ImportSummary, lang: str) -> None:
-    zh = lang == "zh"
     if summary.dry_run:
-        click.echo(f"试运行 {summary.path}: 文件有效, 以下为将发生的变化, 未写入任何数据" if zh
-                   else f"Dry run of {summary.path}: the file is valid; this is what would change (nothing was written)")
+        click.echo(say(lang, "dry_run", path=summary.path))
     else:
-        click.echo(f"已导入 {summary.path} ({summary.seconds:.1f} 秒)" if zh else f"Imported {summary.path} in {summary.seconds:.1f} s")
-    header = ("表", "读取", "新增", "更新", "未变") if zh else ("sheet", "read", "inserted", "updated", "unchanged")
+        click.echo(say(lang, "imported", path=summary.path, seconds=summary.seconds))
+    header = columns(lang, "import_header")
     click.echo("  " + pad(header[0], 14) + "".join(" " * (12 - cell_len(h)) + h for h in header[1:]))
     for name, counts in summary.sheets.items():
         click.echo(f"  {pad(name, 14)}{counts.read:>12,}{counts.inserted:>12,}{counts.updated:>12,}{counts.unchanged:>12,}")
-    created = [(label, items) for label, items in (
-        ("法院" if zh else "courts", summary.created_courts), ("团队" if zh else "teams", summary.created_teams),
-        ("承办人" if zh else "officers", summary.created_officers)) if items]
-    for label, items in created:
-        shown = "、".join(items[:10]) + (f" 等 {len(items)} 个" if zh and len(items) > 10 else f" and {len(items) - 10} more" if len(items) > 10 else "")
-        click.echo(("  新建" if zh else "  created ") + f"{label}: {shown}")
+    for what, items in (("courts", summary.created_courts), ("teams", summary.created_teams),
+                        ("officers", summary.created_officers)):
+        if items:
+            more = len(items) if lang == "zh" else len(items) - 10  # 等 N 个 counts them all; "and N more" the rest
+            shown = "、".join(items[:10]) + (say(lang, "and_more", count=more) if len(items) > 10 else "")
+            click.echo(say(lang, "created", what=say(lang, what), items=shown))
     if not summary.changed:
-        click.echo("  无变化: 数据库已与文件一致" if zh else "  nothing changed: the database already matches the file")
+        click.echo(say(lang, "unchanged"))
         return
     if summary.dry_run:
-        click.echo(f"  将影响 {summary.affected_cases:,} 个案件" if zh else f"  {summary.affected_cases:,} cases would be affected")
+        click.echo(say(lang, "would_affect", count=summary.affected_cases))
         return
-    click.echo(f"  受影响案件 {summary.affected_cases:,} 个" if zh else f"  {summary.affected_cases:,} cases affected")
-    r = summary.recompute
-    if r:
-        click.echo(f"  重算: 新增预警 {r['opened']}, 重开 {r['reopened']}, 解除 {r['resolved']}, 层级变化 {r['tier_changes']}, "
-                   f"新节点 {r['nodes_written']}, 期限变化 {r['dues_changed']} ({r['seconds']:.2f} 秒)" if zh else
-                   f"  recompute: alerts opened {r['opened']}, reopened {r['reopened']}, resolved {r['resolved']}, "
-                   f"tier changes {r['tier_changes']}, nodes written {r['nodes_written']}, due dates changed {r['dues_changed']} "
-                   f"in {r['seconds']:.2f} s")
+    click.echo(say(lang, "affected", count=summary.affected_cases))
+    if summary.recompute:
+        click.echo(say(lang, "import_recompute", **summary.recompute))
 
 
 @cli.command(name="export-template")
@@ -154,12 +138,12 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
 @click.pass_context
 def export_template(ctx: click.Context, path: Path, force: bool) -> None:
     """Write an empty interchange workbook: every sheet, its headers (Chinese and English), one example row."""
-    zh = runtime_of(ctx).lang == "zh"
+    lang = runtime_of(ctx).lang
     if path.suffix.lower() != ".xlsx":
-        raise click.ClickException(f"{path}: 模板须为 .xlsx 文件" if zh else f"{path}: the template must be an .xlsx file")
+        raise click.ClickException(say(lang, "template_not_xlsx", path=path))
     if path.exists() and not force:
-        raise click.ClickException(f"{path} 已存在; 用 --force 覆盖" if zh else f"{path} exists; use --force to overwrite it")
+        raise click.ClickException(say(lang, "file_exists", path=path))
     if not path.parent.exists():
-        raise click.ClickException(f"{path.parent}: 目录不存在" if zh else f"{path.parent}: no such folder")
+        raise click.ClickException(say(lang, "no_folder", path=path.parent))
     write_template(path)
-    click.echo(f"已写入模板 {path} (必填列以 * 标记, 红色表头)" if zh else f"Template written to {path} (required columns are marked * in red)")
+    click.echo(say(lang, "template_written", path=path))

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from command_center.cli.alerts import TIER_LABELS
+from command_center.labels import TIERS
 from command_center.cli.group import cli, runtime_of
 
 
@@ -35,7 +35,7 @@ def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None)
         elif job_id == "standby":
             click.echo(f"{stamp} {lease.holder} " + ("转为备用" if zh else "is on standby"), err=True)
         elif job_id == "recompute":
-            counts = " ".join(f"{TIER_LABELS[runtime.lang][k]}={v}" for k, v in result.counts.items())
+            counts = " ".join(f"{TIERS[runtime.lang][k]}={v}" for k, v in result.counts.items())
             click.echo(f"{stamp} recompute {result.seconds:.2f}s {counts}", err=True)
         else:
             click.echo(f"{stamp} {job_id}: {result}", err=True)

@@ -13,6 +13,7 @@ from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import audit_trail, case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
 from command_center.data.workcal import TZ
+from command_center.labels import say
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -47,7 +48,7 @@ def user_add(ctx: click.Context, login: str, name: str, role: str, team: str | N
     """Add a user with a password (at least 8 characters)."""
     runtime = runtime_of(ctx)
     add_user(runtime.database(), login, name, role, _password(), runtime.clock.now(), team=team, by=_operator())
-    click.echo(("已添加用户 " if runtime.lang == "zh" else "Added user ") + f"{login} ({role})")
+    click.echo(say(runtime.lang, "user_added", login=login, role=role))
 
 
 @user.command(name="passwd")
@@ -57,7 +58,7 @@ def user_passwd(ctx: click.Context, login: str) -> None:
     """Set a user's password."""
     runtime = runtime_of(ctx)
     set_password(runtime.database(), login, _password(), runtime.clock.now(), by=_operator())
-    click.echo(("已修改密码: " if runtime.lang == "zh" else "Password changed: ") + login)
+    click.echo(say(runtime.lang, "password_changed", login=login))
 
 
 @user.command(name="disable")
@@ -67,7 +68,7 @@ def user_disable(ctx: click.Context, login: str) -> None:
     """Disable a user: the login is refused from now on (history keeps the name)."""
     runtime = runtime_of(ctx)
     disable_user(runtime.database(), login, runtime.clock.now(), by=_operator())
-    click.echo(("已停用用户: " if runtime.lang == "zh" else "Disabled user: ") + login)
+    click.echo(say(runtime.lang, "user_disabled", login=login))
 
 
 @user.command(name="list")
@@ -101,7 +102,7 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
                                 "entity_id": a.entity_id, "detail": a.detail} for a in lines], ensure_ascii=False))
         return
     if not lines:
-        click.echo("无审计记录" if runtime.lang == "zh" else "No audit entries")
+        click.echo(say(runtime.lang, "no_audit"))
     for a in lines:
         detail = json.dumps(a.detail, ensure_ascii=False) if a.detail else ""
         click.echo(f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"

@@ -38,6 +38,7 @@ from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
 from command_center.data.workcal import WorkCalendar, end_of_day, local_date
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.labels import INDICATORS
 
 FIRST_ENFORCEMENT = "执"
 DONE, TERMINATED = "执行完毕", "终结本次执行程序"
@@ -48,14 +49,16 @@ COURT = "court"
 @dataclass(frozen=True)
 class Spec:
     key: str
-    zh: str
-    en: str
     unit: str  # rate / days / count / yuan
     better: str  # higher / lower
     target: Decimal | None = None
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return INDICATORS[lang][self.key]
+
+    @property
+    def zh(self) -> str:
+        return self.label("zh")
 
     def meets(self, value, target: Decimal | None) -> bool | None:
         """Whether ``value`` meets ``target`` (None: no target or no value)."""
@@ -65,21 +68,21 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("first_closure_rate", "首执结案率", "First-enforcement closure rate", "rate", "higher", Decimal("0.80")),
-    Spec("completion_rate", "执行完毕率", "Enforced in full", "rate", "higher", Decimal("0.45")),
-    Spec("terminated_rate", "终本率", "Terminated (终本)", "rate", "lower", Decimal("0.35")),
-    Spec("recovery_rate", "实际执行到位率", "Amount recovered", "rate", "higher", Decimal("0.50")),
-    Spec("mean_closing_days", "结案平均用时(天)", "Mean days to close", "days", "lower", Decimal("90")),
-    Spec("on_time_rate", "法定期限内结案率", "Closed within the term", "rate", "higher", Decimal("0.95")),
-    Spec("mean_disbursement_days", "案款平均发放周期(天)", "Mean days to disburse", "days", "lower", Decimal("10")),
-    Spec("double_zero_count", "双零(超30天未发放)笔数", "Funds > 30 days undisbursed", "count", "lower", Decimal("0")),
-    Spec("double_zero_amount", "双零金额(元)", "Their amount (yuan)", "yuan", "lower", Decimal("0")),
-    Spec("red", "红灯案件", "Red cases", "count", "lower", Decimal("0")),
-    Spec("yellow", "黄灯案件", "Yellow cases", "count", "lower"),
-    Spec("blue", "蓝灯案件", "Blue cases", "count", "lower"),
-    Spec("overdue_nodes", "超期节点", "Overdue nodes", "count", "lower"),
-    Spec("due_soon_nodes", "临期节点", "Nodes due soon", "count", "lower"),
-    Spec("undisbursed_amount", "剩余未发放案款(元)", "Undisbursed funds (yuan)", "yuan", "lower"),
+    Spec("first_closure_rate", "rate", "higher", Decimal("0.80")),
+    Spec("completion_rate", "rate", "higher", Decimal("0.45")),
+    Spec("terminated_rate", "rate", "lower", Decimal("0.35")),
+    Spec("recovery_rate", "rate", "higher", Decimal("0.50")),
+    Spec("mean_closing_days", "days", "lower", Decimal("90")),
+    Spec("on_time_rate", "rate", "higher", Decimal("0.95")),
+    Spec("mean_disbursement_days", "days", "lower", Decimal("10")),
+    Spec("double_zero_count", "count", "lower", Decimal("0")),
+    Spec("double_zero_amount", "yuan", "lower", Decimal("0")),
+    Spec("red", "count", "lower", Decimal("0")),
+    Spec("yellow", "count", "lower"),
+    Spec("blue", "count", "lower"),
+    Spec("overdue_nodes", "count", "lower"),
+    Spec("due_soon_nodes", "count", "lower"),
+    Spec("undisbursed_amount", "yuan", "lower"),
 )
 SPEC = {s.key: s for s in SPECS}
 RATE = Decimal("0.0001")

@@ -16,21 +16,11 @@ from importlib import resources
 from pathlib import Path
 
 from command_center.data.workcal import Unit, Window
+from command_center.labels import STAGES_EN, TRIGGERS, UNITS
 
 ASSET_KINDS = ("车辆", "不动产", "动产", "股权", "其他")
 CLOSING_MODES = ("执行完毕", "终结本次执行程序", "终结执行", "不予执行", "驳回申请", "销案")
 TERMINATED = "终结本次执行程序"  # 终本
-
-STAGES_EN = {
-    "立案": "Filing",
-    "调查": "Investigation",
-    "控制": "Control",
-    "处置": "Disposal",
-    "案款": "Funds",
-    "结案": "Closing",
-    "归档": "Archiving",
-    "临时督办": "Ad-hoc supervision",
-}
 
 COLUMNS = (
     "code", "stage", "name", "name_en", "trigger", "limit", "unit",
@@ -62,12 +52,6 @@ class TriggerKind(StrEnum):
     LEAD = "lead"
     CLOSING = "closing"
 
-
-_TRIGGER_WORDS = {
-    TriggerKind.EVENT: ("事件发生", "the event"), TriggerKind.FILING: ("立案", "filing"), TriggerKind.FUND: ("案款到账", "the fund's arrival"),
-    TriggerKind.ASSET: ("查扣财产", "the seizure"), TriggerKind.ACCOUNT: ("冻结账户", "the freeze"),
-    TriggerKind.LEAD: ("线索报告", "the lead's report"), TriggerKind.CLOSING: ("结案", "closing"),
-}
 
 #: Triggers that create one instance per subject (fund, asset, account, lead).
 SUBJECT_TRIGGERS = frozenset({TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD})
@@ -106,12 +90,11 @@ class Trigger:
 
     def label(self, lang: str = "zh") -> str:
         """When the clock starts, as the 三明确 card says it: 立案起, N05 完成起, 案款到账起 …"""
-        en = lang == "en"
+        words = TRIGGERS["en" if lang == "en" else "zh"]
         if self.kind is TriggerKind.AFTER:
-            return f"from {self.after}'s completion" if en else f"{self.after} 完成起"
-        only = ("/".join(self.only) + " ") if self.only else ""
-        words = _TRIGGER_WORDS[self.kind]
-        return f"from {only}{words[1]}" if en else f"{only}{words[0]}起"
+            return words["after"].format(code=self.after)
+        only = (words["only_sep"].join(self.only) + " ") if self.only else ""
+        return words["from"].format(only=only, what=words[self.kind.value])
 
     def __str__(self) -> str:
         if self.kind is TriggerKind.AFTER:
@@ -141,29 +124,26 @@ class NodeDef:
         return self.name_en if lang == "en" and self.name_en else self.name
 
     def stage_label(self, lang: str = "zh") -> str:
-        return STAGES_EN.get(self.stage, self.stage) if lang == "en" else self.stage
+        return STAGES_EN.get(self.stage, self.stage) if lang == "en" else self.stage  # the catalogue's own words in Chinese
 
     def action_label(self, lang: str = "zh") -> str:
         return self.action_en if lang == "en" and self.action_en else self.action
 
     def limit_label(self, lang: str = "zh") -> str:
-        if self.unit is Unit.EXPIRY:
-            return "到期日" if lang == "zh" else "expiry date"
-        words = {
-            "zh": {Unit.HOURS: "小时", Unit.DAYS: "日", Unit.WORKDAYS: "个工作日", Unit.MONTHS: "个月"},
-            "en": {Unit.HOURS: "hours", Unit.DAYS: "days", Unit.WORKDAYS: "working days", Unit.MONTHS: "months"},
-        }
         lang = "en" if lang == "en" else "zh"
+        unit = UNITS[lang][self.unit.value]
+        if self.unit is Unit.EXPIRY:
+            return unit
         if lang == "zh":
-            return f"{self.limit}{words[lang][self.unit]}"
-        unit = words[lang][self.unit]
+            return f"{self.limit}{unit}"
         return f"{self.limit} {unit[:-1] if self.limit == 1 else unit}"
 
     def time_limit(self, lang: str = "zh") -> str:
         """The card's 时限: the limit and when its clock starts (立案起 3日, 3 days from filing)."""
         if self.unit is Unit.EXPIRY:
             return self.limit_label(lang)
-        return f"{self.limit_label(lang)} {self.trigger.label(lang)}" if lang == "en" else f"{self.trigger.label(lang)} {self.limit_label(lang)}"
+        phrase = TRIGGERS["en" if lang == "en" else "zh"]["time_limit"]
+        return phrase.format(trigger=self.trigger.label(lang), limit=self.limit_label(lang))
 
 
 @dataclass(frozen=True)

@@ -20,29 +20,21 @@ from sqlalchemy.sql.expression import ColumnElement
 from command_center.data.catalogue import Catalogue
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import Tier, Window, WorkCalendar, end_of_day, local_date, tier_threshold
+from command_center.labels import AD_HOC
 
 #: The response each light demands (克旗): blue 电子说明, yellow 当面汇报, red 约谈 + 专项评查.
 RESPONSES = {Tier.BLUE: "explanation", Tier.YELLOW: "report", Tier.RED: "interview"}
-RESPONSE_LABELS = {
-    "zh": {"explanation": "电子说明", "report": "当面汇报", "interview": "约谈+专项评查"},
-    "en": {"explanation": "written explanation", "report": "in-person report", "interview": "interview + special review"},
-}
-RESPONSE_STATE_LABELS = {
-    "zh": {"done": "已完成", "submitted": "已提交待审", "missing": "未提交", "late": "逾期未交"},
-    "en": {"done": "done", "submitted": "submitted", "missing": "missing", "late": "late"},
-}
 #: Working days an officer has for the response once a light comes on (local default).
 RESPONSE_WORKDAYS = 3
 #: 临时督办: the node code of every ad-hoc supervision item (the catalogue's are N01…N47), and
 #: how long before its due date it counts as due soon
 AD_HOC_CODE = "DB"
 AD_HOC_WINDOW = Window(2, "wd")
-AD_HOC_LABELS = {"zh": "督办", "en": "Ad hoc"}
 
 
 def shown_code(code: str | None, lang: str) -> str:
     """A node's code as the screens show it: N01…N47 as they are, an ad-hoc item as 督办."""
-    return AD_HOC_LABELS[lang] if code == AD_HOC_CODE else code or ""
+    return AD_HOC[lang] if code == AD_HOC_CODE else code or ""
 
 
 def open_node(nodes) -> ColumnElement[bool]:

@@ -30,6 +30,7 @@ from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.workcal import WorkCalendar, local_date
 from command_center.data.tables import OUTBOX
+from command_center.labels import MESSAGES, TIERS
 
 #: seconds to wait after the n-th failure (then the last value)
 BACKOFF = (60, 120, 300, 900, 1800, 3600)
@@ -105,23 +106,15 @@ def make_sender(settings: Settings) -> Sender:
     return LogSender(settings.notify_log_path())
 
 
-TEXTS = {
-    "due_soon": "【执行指挥中心】{case_no} {node}{subject} 将于 {due_date} 到期, 请及时办理。",
-    "tier_changed": "【执行指挥中心】{case_no} {node}{subject} 已超期 (期限 {due_date}), 预警等级: {tier}。",
-    "red_case": "【执行指挥中心】红灯案件: {case_no} {node}{subject} 期限 {due_date}, 已超期3个月以上, 需约谈并专项评查。",
-    "node_completed": "【执行法院】您申请执行的 {case_no} 已完成节点: {node}。",
-    "escalated": "【执行指挥中心】{by} 上报: {case_no} {node}{subject}: {note}",
-}
-TIER_WORDS = {"overdue": "超期", "blue": "蓝灯", "yellow": "黄灯", "red": "红灯"}
 
 
 def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
     code = payload.get("node_code") or ""
     node = f"{code} {catalogue[code].name}" if code in catalogue else code
     subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
-    template = TEXTS.get(kind, "【执行指挥中心】{case_no} {node}{subject}")
+    template = MESSAGES.get(kind, MESSAGES["other"])
     return template.format(case_no=payload.get("case_no", ""), node=node, subject=subject, due_date=payload.get("due_date") or "",
-                           tier=TIER_WORDS.get(payload.get("tier") or "", ""), by=payload.get("by", ""), note=payload.get("note", ""))
+                           tier=TIERS["zh"].get(payload.get("tier") or "", ""), by=payload.get("by", ""), note=payload.get("note", ""))
 
 
 @dataclass(frozen=True)

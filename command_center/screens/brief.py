@@ -19,43 +19,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from command_center.brief_export import CHANGE_LABELS, RESPONSE, shown
+from command_center.brief_export import shown
 from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
 from command_center.widgets.table import DataTable
 from command_center.screens.work import in_thread
+from command_center.labels import BRIEF as LABELS
+from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
+from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
 TEAM_KEYS = ("first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count")
-# the teams table's narrow headers (the sorted column's full name is in the box's title)
-TEAM_HEADERS = {
-    "zh": ("首执结案", "执毕率", "期限内", "用时(天)", "红灯", "超期", "双零"),
-    "en": ("1st", "Full", "In term", "Days", "Red", "Overdue", "2-zero"),
-}
 SERIES = {"overdue": ("overdue_nodes", "red", "yellow", "blue"), "funds": ("undisbursed_amount",),
           "disbursement": ("mean_disbursement_days",)}
 COLOURS = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "blue",
            "undisbursed_amount": "cyan", "mean_disbursement_days": "green"}
-LABELS = {
-    "zh": {"title": "晨会简报", "period": {"year": "本年", "month": "本月", "days30": "近30天"}, "at": "数据时点",
-           "loading": "正在计算…", "since": "昨日以来", "indicator": "指标", "value": "当前值", "target": "目标",
-           "day": "前一日", "week": "前一周", "teams": "团队对比 · 按{key}排序 (s 切换)", "team": "团队", "decisions": "待决定: 红灯应对与解锁申请", "unlock": "申请解锁", "locked": "锁死",
-           "none": "无", "charts": {"overdue": "超期节点与红黄蓝灯", "funds": "剩余未发放案款(元)",
-                                    "disbursement": "案款平均发放周期(天)", "teams": "各团队超期节点"},
-           "no_trend": "尚无快照: 运行 command-center snapshot --backfill 90", "days": "天", "error": "无法读取数据库"},
-    "en": {"title": "Morning brief", "period": {"year": "year to date", "month": "month to date", "days30": "last 30 days"},
-           "at": "as of", "loading": "Computing…", "since": "Since yesterday", "indicator": "Indicator", "value": "Now",
-           "target": "Target", "day": "Day before", "week": "Week before", "teams": "Teams · by {key} (s: sort)", "team": "Team",
-           "decisions": "Waiting for a decision: red responses, unlocks", "unlock": "unlock asked", "locked": "locked", "none": "none",
-           "charts": {"overdue": "Overdue nodes and lights", "funds": "Undisbursed funds (yuan)",
-                      "disbursement": "Mean days to disburse", "teams": "Overdue nodes per team"},
-           "no_trend": "No snapshots yet: run command-center snapshot --backfill 90", "days": "days",
-           "error": "Cannot read the database"},
-}
-CHANGE_LABELS_EN = {"new_cases": "new cases", "closed": "closed", "newly_overdue": "newly overdue nodes",
-                    "resolved": "alerts resolved", "new_red": "new red"}
 
 
 @dataclass(frozen=True)
@@ -105,8 +85,7 @@ class BriefScreen(Screen[None]):
         t = self.t
         self.query_one("#decisions-box").border_title = t["decisions"]
         self.query_one("#indicators", DataTable).add_columns(t["indicator"], t["value"], t["target"], t["day"], t["week"])
-        self.query_one("#decisions", DataTable).add_columns(*(("案号", "节点", "承办人", "应对") if self.runtime.lang == "zh"
-                                                              else ("Case", "Node", "Officer", "Response")))
+        self.query_one("#decisions", DataTable).add_columns(*t["decision_columns"].split("|"))
         self.query_one("#brief-title", Static).update(t["loading"])
         self.load()
 
@@ -142,12 +121,11 @@ class BriefScreen(Screen[None]):
     def show(self, loaded: Loaded) -> None:
         self.loaded = loaded
         t, b = self.t, loaded.brief
-        zh = self.runtime.lang == "zh"
         period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
         self.query_one("#brief-title", Static).update(Text.assemble(
             (f" {self.runtime.settings.court_name} · {t['title']}", "bold"), f"   {period_name}{b.period}",
             f"   {t['at']} {b.at.astimezone(TZ):%Y-%m-%d %H:%M}"))
-        labels = CHANGE_LABELS if zh else CHANGE_LABELS_EN
+        labels = BRIEF_CHANGES[self.runtime.lang]
         changes = Text(f" {t['since']}: ", style="bold")
         for key in CHANGES:
             changes.append(f"{labels[key]} ")
@@ -167,7 +145,7 @@ class BriefScreen(Screen[None]):
         decisions.clear()
         for d in b.decisions:
             decisions.add_row(d["case_no"], d["node_code"], d["officer"],
-                              Text(RESPONSE[d["response"]] if zh else d["response"], style="yellow" if d["response"] == "submitted" else "red"))
+                              Text(RESPONSE_STATES[self.runtime.lang][d["response"]], style="yellow" if d["response"] == "submitted" else "red"))
         for u in b.unlock_requests:  # 程序锁死: the officer asks, the chief decides
             decisions.add_row(u["case_no"], t["locked"], u["officer"], Text(t["unlock"], style="bold magenta"))
         if not b.decisions and not b.unlock_requests:

@@ -20,46 +20,18 @@ from command_center.data import alerts as alert_actions
 from command_center.data import locks as lock_actions
 from command_center.data.access import ActionRefused
 from command_center.data.alerts import AlertRow
-from command_center.data.catalogue import STAGES_EN
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
-from command_center.data.rules import AD_HOC_CODE, RESPONSE_LABELS, RESPONSE_STATE_LABELS, shown_code
+from command_center.data.rules import AD_HOC_CODE, shown_code
+from command_center.labels import RESPONSE_STATES, RESPONSES
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, STATE_STYLE, label, names_visible, shown_name
 from command_center.screens.work import in_thread
+from command_center.labels import CASE_ACTIONS as ACTION_TEXT
+from command_center.labels import STAGES_EN
 
-ACTION_TEXT = {
-    "zh": {"ack": "认领/已知悉这条预警?", "explanation": "提交电子说明", "report": "记录当面汇报", "interview": "记录约谈并启动专项评查",
-           "note": "说明内容", "report_date": "汇报日期 (YYYY-MM-DD)", "reporter": "汇报人", "report_to": "向谁汇报", "report_note": "汇报内容",
-           "interview_date": "约谈日期 (YYYY-MM-DD)", "interviewee": "约谈对象", "review_scope": "专项评查事项", "review": "审核应对",
-           "decision": "决定", "accept": "通过", "reject": "退回", "review_note": "意见", "silence": "静默预警 (仅院领导)",
-           "until": "静默至 (YYYY-MM-DD)", "reason": "理由", "escalate": "上报院领导", "escalate_note": "需要领导决定的事项",
-           "reassign": "改派案件", "unlock": "解除程序锁死", "request_unlock": "申请解锁", "reject_unlock": "驳回解锁申请",
-           "unlock_or_reject": "同意解锁或驳回", "not_locked": "该案未被锁死", "no_response": "该预警无需应对或已提交",
-           "no_review": "没有待审核的应对", "bad_date": "日期格式应为 2026-11-20", "supervise": "临时督办", "description": "督办事项",
-           "due_date": "办理期限 (YYYY-MM-DD)", "assignee": "承办人", "created": "交办", "complete": "督办事项办结",
-           "not_item": "请先在时间线上选中一条临时督办 (督办)",
-           "done": {"ack": "已认领", "response": "应对已提交", "review": "审核已记录", "silence": "已静默", "escalate": "已上报 {n} 位院领导",
-                    "reassign": "已改派", "unlock": "已解锁", "request_unlock": "已申请解锁", "reject_unlock": "已驳回解锁申请",
-                    "supervise": "已创建临时督办 (下次重算生成预警)", "complete": "督办事项已办结"}},
-    "en": {"ack": "Acknowledge this alert?", "explanation": "Submit the written explanation", "report": "Record the in-person report",
-           "interview": "Record the interview and open the special review", "note": "Explanation", "report_date": "Report date (YYYY-MM-DD)",
-           "reporter": "Reported by", "report_to": "Reported to", "report_note": "What was reported", "interview_date": "Interview date (YYYY-MM-DD)",
-           "interviewee": "Interviewed", "review_scope": "Scope of the special review", "review": "Review the response", "decision": "Decision",
-           "accept": "accept", "reject": "reject", "review_note": "Comment", "silence": "Silence the alert (chief only)",
-           "until": "Silence until (YYYY-MM-DD)", "reason": "Reason", "escalate": "Escalate to the chief", "escalate_note": "What the chief should decide",
-           "reassign": "Reassign the case", "unlock": "Unlock the case", "request_unlock": "Ask for the unlock", "reject_unlock": "Reject the unlock request",
-           "unlock_or_reject": "Unlock or reject", "not_locked": "The case is not locked", "no_response": "No response due, or already submitted",
-           "no_review": "No response waiting for review", "bad_date": "A date looks like 2026-11-20", "supervise": "Ad-hoc supervision",
-           "description": "What is to be done", "due_date": "Due date (YYYY-MM-DD)", "assignee": "Assignee", "created": "Created",
-           "complete": "Complete the supervision item", "not_item": "Select an ad-hoc item (Ad hoc) in the timeline first",
-           "done": {"ack": "Acknowledged", "response": "Response submitted", "review": "Review recorded", "silence": "Silenced",
-                    "escalate": "Escalated to {n} chiefs", "reassign": "Reassigned", "unlock": "Unlocked", "request_unlock": "Unlock requested",
-                    "reject_unlock": "Unlock request rejected", "supervise": "Supervision item created (alerted from the next recompute)",
-                    "complete": "Supervision item completed"}},
-}
 SECTION_ROWS = 20  # per section of the side panel; the rest is counted
 
 
@@ -226,8 +198,8 @@ class CaseScreen(Screen[None]):
             t.append(f" → {a.silenced_until.astimezone(TZ):%Y-%m-%d} ({a.silence_reason})")
         if a.response_kind:
             state = a.response_state(today)
-            t.append(f"\n{label(lang, 'response')}: {RESPONSE_LABELS[lang][a.response_kind]} · "
-                     f"{RESPONSE_STATE_LABELS[lang].get(state, state or '')} (≤ {a.response_due_date})",
+            t.append(f"\n{label(lang, 'response')}: {RESPONSES[lang][a.response_kind]} · "
+                     f"{RESPONSE_STATES[lang].get(state, state or '')} (≤ {a.response_due_date})",
                      style="bold red" if state == "late" else "")
         return t
 
@@ -246,7 +218,7 @@ class CaseScreen(Screen[None]):
 
         def alert_line(a: AlertRow) -> str:
             state = a.response_state(today)
-            response = f" · {RESPONSE_LABELS[lang][a.response_kind]} {RESPONSE_STATE_LABELS[lang][state]}" if state else ""
+            response = f" · {RESPONSES[lang][a.response_kind]} {RESPONSE_STATES[lang][state]}" if state else ""
             subject = f"[{a.subject_id}]" if a.subject_id else ""
             return f"{shown_code(a.node_code, lang)}{subject} {label(lang, a.tier or a.rule)} {label(lang, a.status)}{response}"
 

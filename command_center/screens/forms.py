@@ -20,6 +20,7 @@ from command_center.data.access import Actor
 from command_center.data.engine import Database
 from command_center.data.users import authenticate
 from command_center.screens.work import in_thread
+from command_center.labels import FORMS as TEXT
 
 FORM_CSS = """
 FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
@@ -32,14 +33,6 @@ FormScreen > Vertical, LoginScreen > Vertical, ConfirmScreen > Vertical {
 .form-buttons { height: auto; margin-top: 1; align-horizontal: right; }
 .form-buttons Button { margin-left: 1; }
 """
-TEXT = {
-    "zh": {"ok": "确定", "cancel": "取消 (Esc)", "required": "必填: {field}", "login": "登录", "login_title": "执行指挥中心 · 登录",
-           "login_id": "登录名 (承办人编号)", "password": "密码", "skip": "只读浏览 (Esc, 姓名遮蔽)", "checking": "正在核验…",
-           "yes": "是 (y)", "no": "否 (n)", "any": "不限"},
-    "en": {"ok": "OK", "cancel": "Cancel (Esc)", "required": "Required: {field}", "login": "Log in", "login_title": "Command centre · Log in",
-           "login_id": "Login (officer id)", "password": "Password", "skip": "Read only (Esc, names masked)", "checking": "Checking…",
-           "yes": "Yes (y)", "no": "No (n)", "any": "any"},
-}
 
 
 @dataclass(frozen=True)

@@ -17,25 +17,7 @@ from command_center.data.cases import CaseFilter
 from command_center.data.indicators import Indicators, indicators
 from command_center.runtime import Runtime
 from command_center.screens.work import in_thread
-
-LABELS = {
-    "zh": {
-        "open_cases": "未结/全部案件", "new_cases_today": "今日新收案件数",
-        "undisbursed": "剩余未发放案款", "open_nodes": "进行中节点", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
-        "red": "红灯 超3个月", "yellow": "黄灯 超2个月", "blue": "蓝灯 超1个月",
-        "loading": "正在读取数据库…", "as_of": "数据时间", "error": "无法读取数据库",
-        "unit_cases": "件", "unit_nodes": "个", "unit_yuan": "元",
-        "keys": "数字键或方向键+回车: 打开案件列表 · ctrl+p 查找案件 · l 登录",
-    },
-    "en": {
-        "open_cases": "Open / all cases", "new_cases_today": "New cases today",
-        "undisbursed": "Undisbursed funds", "open_nodes": "Open nodes", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
-        "red": "Red  > 3 months", "yellow": "Yellow > 2 months", "blue": "Blue > 1 month",
-        "loading": "Reading the database…", "as_of": "As of", "error": "Cannot read the database",
-        "unit_cases": "cases", "unit_nodes": "nodes", "unit_yuan": "yuan",
-        "keys": "digit or arrows + Enter: open the case list · ctrl+p find a case · l log in",
-    },
-}
+from command_center.labels import OVERVIEW as LABELS
 
 
 #: (key, style class, case-list scope) of each box, in screen order; its digit is its place.

@@ -26,47 +26,16 @@ from textual.widgets import Static
 
 from command_center.data.caseno import short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
-from command_center.data.rules import RESPONSE_STATE_LABELS, shown_code
+from command_center.data.rules import shown_code
+from command_center.labels import RESPONSE_STATES
 from command_center.data.wall import TIERS, WallData
 from command_center.data.workcal import TZ
 from command_center.runtime import Runtime
 from command_center.screens.wall_reader import WallReader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 from command_center.screens.work import in_thread
+from command_center.labels import WALL as LABELS
 
-LABELS = {
-    "zh": {
-        "title": "执行指挥中心", "refreshed": "数据刷新", "never": "尚未读取", "db_ok": "数据库已连接", "db_down": "数据库断开",
-        "stale": "数据库无法访问, 以下为 {at} 的数据 (自动重连中): {error}",
-        "stale_empty": "数据库无法访问, 尚无数据 (自动重连中): {error}", "paused": "已暂停滚动",
-        "new_cases_today": "今日新收案件数", "undisbursed": "剩余未发放案款", "due_soon_nodes": "临期节点预警", "overdue_nodes": "超期节点",
-        "funds_3_7": "3+7 超期案款", "funds_30": "超30天未发放(双零)", "freezes": "续冻临期账户", "team_line": "{team}: 超期 {overdue} 红 {red}",
-        "red": "红灯", "yellow": "黄灯", "blue": "蓝灯",
-        "red_rule": "超3个月 · 约谈+专项评查", "yellow_rule": "超2个月 · 当面汇报", "blue_rule": "超1个月 · 电子说明",
-        "soon": "临期节点", "funds": "案款 (3+7 / 双零)", "teams": "团队看板",
-        "case_no": "案号", "debtor": "被执行人", "team": "团队", "officer": "承办人", "days": "超期天数", "node": "节点", "response": "应对",
-        "due": "到期", "amount": "金额(元)", "waiting": "天数", "open": "未结", "overdue": "超期节点",
-        "red_short": "红", "yellow_short": "黄", "blue_short": "蓝", "none": "无", "cases": "件", "yuan": "元", "items": "笔",
-        "provisional": "(临)", "no_alert": "待重算",
-        "help": "大屏无需操作, 自动刷新与翻页。\n\np  暂停/继续滚动\nr  立即刷新\nq  退出\n?  本帮助 (Esc 关闭)",
-    },
-    "en": {
-        "title": "Enforcement Command Centre", "refreshed": "refreshed", "never": "not yet", "db_ok": "database connected",
-        "db_down": "database down", "stale": "Database unreachable: figures as of {at} (reconnecting): {error}",
-        "stale_empty": "Database unreachable, no figures yet (reconnecting): {error}", "paused": "scrolling paused",
-        "new_cases_today": "New cases today", "undisbursed": "Undisbursed funds", "due_soon_nodes": "Nodes due soon", "overdue_nodes": "Overdue nodes",
-        "funds_3_7": "3+7 overdue funds", "funds_30": "Undisbursed > 30 days", "freezes": "Freezes expiring", "team_line": "{team}: overdue {overdue} red {red}",
-        "red": "Red", "yellow": "Yellow", "blue": "Blue",
-        "red_rule": "> 3 months · interview + review", "yellow_rule": "> 2 months · in-person report",
-        "blue_rule": "> 1 month · written explanation",
-        "soon": "Due soon", "funds": "Funds (3+7 / 30 days)", "teams": "Teams",
-        "case_no": "Case", "debtor": "Debtor", "team": "Team", "officer": "Officer", "days": "Days", "node": "Node", "response": "Response",
-        "due": "Due", "amount": "Amount", "waiting": "Days", "open": "Open", "overdue": "Overdue",
-        "red_short": "R", "yellow_short": "Y", "blue_short": "B", "none": "none", "cases": "cases", "yuan": "yuan", "items": "funds",
-        "provisional": "(prov.)", "no_alert": "pending",
-        "help": "The wall needs no keys: it refreshes and pages by itself.\n\np  pause / resume scrolling\nr  refresh now\nq  quit\n?  this help (Esc closes)",
-    },
-}
 RESPONSE_STYLE = {"done": "green", "submitted": "cyan", "missing": "yellow", "late": "bold red"}
 TICK_SECONDS = 0.2
 PAGE_SECONDS = 8.0
@@ -245,7 +214,7 @@ class WallScreen(Screen[None]):
     def _response(self, state: str | None) -> Text:
         if state is None:
             return Text(self.t["no_alert"], style="dim")
-        return Text(RESPONSE_STATE_LABELS[self.runtime.lang][state], style=RESPONSE_STYLE[state])
+        return Text(RESPONSE_STATES[self.runtime.lang][state], style=RESPONSE_STYLE[state])
 
     def ticker_text(self, data: WallData) -> Text:
         t, f = self.t, data.indicators

@@ -1,0 +1,45 @@
+"""Every word the product shows lives in command_center/labels.py, once per language."""
+
+from __future__ import annotations
+
+import re
+
+import command_center.labels as labels
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _tables():
+    return {name: value for name, value in vars(labels).items()
+            if isinstance(value, dict) and set(value) == set(labels.LANGS)}
+
+
+def _keys(value, path=()):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield path + (key,)
+            yield from _keys(inner, path + (key,))
+
+
+def _texts(value):
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from _texts(inner)
+    elif isinstance(value, (list, tuple)):
+        for inner in value:
+            yield from _texts(inner)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_every_table_says_the_same_things_in_both_languages():
+    tables = _tables()
+    assert {"TIERS", "CLI", "DRILL", "WALL", "OVERVIEW", "BRIEF", "FORMS", "CASE_ACTIONS", "INDICATORS"} <= set(tables)
+    for name, table in tables.items():
+        assert set(_keys(table["zh"])) == set(_keys(table["en"])), name
+
+
+def test_the_english_column_has_no_chinese():
+    for name, table in _tables().items():
+        chinese = [text for text in _texts(table["en"]) if CJK.search(text)]
+        assert not chinese, f"{name}: {chinese}"
