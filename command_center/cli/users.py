@@ -10,7 +10,8 @@ import click
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.caseno import normalise_case_no
-from command_center.data.cases import audit_trail, case_id_by_no
+from command_center.data.audit import audit_trail
+from command_center.data.cases import case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
 from command_center.data.workcal import TZ
 from command_center.labels import say

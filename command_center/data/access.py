@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from command_center.data.engine import Database
 from command_center.data.tables import OFFICERS
@@ -46,6 +46,23 @@ def actor(db: Database, login: str) -> Actor:
     return Actor(row.id, row.login, row.role)
 
 
-def require(who: Actor, roles: tuple[str, ...], what: str) -> None:
-    if who.role not in roles:
-        raise NotAllowed(f"{who.login} ({who.role}) may not {what}; needs {' or '.join(roles)}")
+def sees_names(who: Actor | None) -> bool:
+    """The one rule for personal data (names, ID numbers, phones): shown, and searchable, only
+    to a logged-in officer, chief or admin; masked and unsearchable on the wall and before login."""
+    return who is not None and who.role != "wall"
+
+
+def may(who: Actor | None, roles: tuple[str, ...]) -> bool:
+    """Whether ``who`` logged in with one of ``roles`` (for a screen to offer an action or not)."""
+    return who is not None and who.role in roles
+
+
+def require(conn: Connection, who: Actor, roles: tuple[str, ...], what: str) -> None:
+    """Inside the action's transaction: refuse unless ``who`` may do ``what`` now.  The user's
+    current record decides, not what they logged in with: a user disabled or given another
+    role since is refused at their next action."""
+    row = conn.execute(select(OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.id == who.id)).one_or_none()
+    if row is None or not row.active:
+        raise NotAllowed(f"{who.login} is no longer an active user")
+    if row.role not in roles:
+        raise NotAllowed(f"{row.login} ({row.role}) may not {what}; needs {' or '.join(roles)}")

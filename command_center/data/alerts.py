@@ -23,7 +23,8 @@ from command_center.data import state
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.engine import Database
 from command_center.data.workcal import local_date
-from command_center.data.tables import ACTIONS, ALERTS, AUDIT, CASES, NODES, OFFICERS, OUTBOX, TEAMS
+from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
+from command_center.data import audit
 
 
 ALERT_STATUSES = m.ALERT_STATUSES
@@ -158,26 +159,25 @@ def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: date
         raise ActionRefused(f"alert {alert_id} is {current.status}: cannot {kind.replace('_', ' ')}")
     conn.execute(insert(ACTIONS).values(alert_id=alert_id, kind=kind, actor_id=who.id, at=now, note=note))
     case_id = conn.execute(select(ALERTS.c.case_id).where(ALERTS.c.id == alert_id)).scalar_one()
-    conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=f"alert.{kind}", entity="alert", entity_id=str(alert_id),
-                                      case_id=case_id, detail={"note": note} if note else None))
+    audit.record(conn, now, who.login, f"alert.{kind}", "alert", str(alert_id), case_id, {"note": note} if note else None)
 
 
 def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
     """认领 / 已知悉."""
-    require(who, ("officer", "chief", "admin"), "acknowledge alerts")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "acknowledge alerts")
         _change(conn, alert_id, version, who, now, "acknowledged", None,
                 {"status": "acknowledged", "acknowledged_at": now, "acknowledged_by": who.id}, where=ALERTS.c.status == "open")
 
 
 def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
     """Silence until ``until`` (chief only); the reason is mandatory."""
-    require(who, ("chief", "admin"), "silence alerts")
-    if not reason or not reason.strip():
-        raise ActionRefused("a silence needs a reason")
-    if until <= now:
-        raise ActionRefused(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
     with db.engine.begin() as conn:
+        require(conn, who, ("chief", "admin"), "silence alerts")
+        if not reason or not reason.strip():
+            raise ActionRefused("a silence needs a reason")
+        if until <= now:
+            raise ActionRefused(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
         _change(conn, alert_id, version, who, now, "silenced", f"until {until.isoformat()}: {reason.strip()}",
                 {"status": "silenced", "silenced_until": until, "silence_reason": reason.strip(), "silenced_by": who.id},
                 where=ALERTS.c.status.in_(("open", "acknowledged")))
@@ -185,18 +185,18 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
 
 def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
     """Record the response the tier demands (the explanation, the report, the interview)."""
-    require(who, ("officer", "chief", "admin"), "submit responses")
-    if not note or not note.strip():
-        raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "submit responses")
+        if not note or not note.strip():
+            raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
         _change(conn, alert_id, version, who, now, "response_submitted", note.strip(), {"response_status": "submitted"},
                 where=and_(ALERTS.c.response_kind.is_not(None), ALERTS.c.response_status.in_(("missing", "rejected"))))
 
 
 def review_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = "") -> None:
     """A chief accepts or rejects a submitted response."""
-    require(who, ("chief", "admin"), "review responses")
     with db.engine.begin() as conn:
+        require(conn, who, ("chief", "admin"), "review responses")
         _change(conn, alert_id, version, who, now, "response_accepted" if accept else "response_rejected", note.strip() or None,
                 {"response_status": "accepted" if accept else "rejected"}, where=ALERTS.c.response_status == "submitted")
 
@@ -204,10 +204,10 @@ def review_response(db: Database, alert_id: int, version: int, who: Actor, now: 
 def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> int:
     """Escalate to the chiefs (上报院领导): recorded on the alert, and an urgent message to each
     active chief in the same transaction; returns how many were queued."""
-    require(who, ("officer", "chief", "admin"), "escalate alerts")
-    if not note or not note.strip():
-        raise ActionRefused("an escalation needs a note (what the chief should decide)")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "escalate alerts")
+        if not note or not note.strip():
+            raise ActionRefused("an escalation needs a note (what the chief should decide)")
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")
         alert = conn.execute(select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)
                              .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)).where(ALERTS.c.id == alert_id)).one()

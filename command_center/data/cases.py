@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, insert, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
@@ -24,7 +24,9 @@ from command_center.data.supervision import ItemRow, items_of
 from command_center.data.parties import first_debtor
 from command_center.data.lights import TIERS, worst_nodes
 from command_center.data.workcal import Tier, tier_for
-from command_center.data.tables import ACCOUNTS, ASSETS, AUDIT, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
+from command_center.data import audit
+from command_center.data.audit import AuditLine, audit_trail
 
 
 SCOPES = ("open", "overdue", *TIERS, "due_soon", "new", "funds", "all")
@@ -80,8 +82,10 @@ def _soonest(rules: Rules):
             .where(ranked.c.rank <= 1).subquery())  # <= 1: see worst_nodes
 
 
-def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *,
+def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *, viewer: Actor | None = None,
                descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
+    """A page of the cases ``flt`` selects, sorted; its text filter matches a party's name only
+    for a ``viewer`` who may see names (:func:`~command_center.data.access.sees_names`)."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
     tier = flt.tier or (flt.scope if flt.scope in TIERS else None)
@@ -115,8 +119,9 @@ def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort:
     searching = bool(flt.text and flt.text.strip())
     if searching:
         pattern = f"%{_escape_like(flt.text.strip())}%"
-        conditions.append(or_(CASES.c.case_no.like(pattern, escape="\\"),
-                              exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))))
+        by_no = CASES.c.case_no.like(pattern, escape="\\")
+        by_name = exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))
+        conditions.append(or_(by_no, by_name) if sees_names(viewer) else by_no)
     locked = exists().where(LOCKS.c.case_id == CASES.c.id, LOCKS.c.unlocked_at.is_(None))
     order = {
         "days": [node.c.due_date.is_(None), node.c.due_date if descending else node.c.due_date.desc()],
@@ -159,9 +164,9 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = True) -> list[tuple[int, str, str]]:
-    """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.
-    ``by_party=False`` (nobody logged in) matches the 案号 only: a masked name must not be searchable."""
+def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: int = 20) -> list[tuple[int, str, str]]:
+    """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.  A party's
+    name is matched only for a ``viewer`` who may see names: a masked name must not be searchable."""
     text = text.strip()
     if not text:
         return []
@@ -169,7 +174,7 @@ def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = Tru
     with db.engine.connect() as conn:
         by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
                              .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
-        by_name = [] if not by_party else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
+        by_name = [] if not sees_names(viewer) else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
                                 .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)
                                 .limit(limit)).all()
@@ -208,16 +213,6 @@ class Party:
     name: str
     kind: str
     phone: str | None
-
-
-@dataclass(frozen=True)
-class AuditLine:
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str | None
-    detail: dict | None
 
 
 @dataclass(frozen=True)
@@ -347,13 +342,13 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
              officer_id: int | None, team_id: int | None, reason: str) -> None:
     """Give the case to another officer and / or team (chief or admin), if its (officer, team)
     is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
-    require(who, ("chief", "admin"), "reassign cases")
-    if not reason or not reason.strip():
-        raise ActionRefused("a reassignment needs a reason")
-    if (officer_id, team_id) == expected:
-        raise ActionRefused("the case already has that officer and team")
     old_officer, old_team = expected
     with db.engine.begin() as conn:
+        require(conn, who, ("chief", "admin"), "reassign cases")
+        if not reason or not reason.strip():
+            raise ActionRefused("a reassignment needs a reason")
+        if (officer_id, team_id) == expected:
+            raise ActionRefused("the case already has that officer and team")
         done = conn.execute(update(CASES).where(CASES.c.id == case_id, CASES.c.officer_id.is_not_distinct_from(old_officer),
                                                  CASES.c.team_id.is_not_distinct_from(old_team))
                             .values(officer_id=officer_id, team_id=team_id, updated_at=now)
@@ -362,18 +357,8 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
             if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
                 raise CaseNotFound(f"no case with id {case_id}")
             raise StaleVersion("the case was reassigned by someone else meanwhile; reload it and try again")
-        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="case.reassigned", entity="case", entity_id=str(case_id),
-                                          case_id=case_id, detail={"from": {"officer_id": old_officer, "team_id": old_team},
-                                                                   "to": {"officer_id": officer_id, "team_id": team_id},
-                                                                   "reason": reason.strip()}))
+        audit.record(conn, now, who.login, "case.reassigned", "case", str(case_id), case_id,
+                     {"from": {"officer_id": old_officer, "team_id": old_team}, "to": {"officer_id": officer_id, "team_id": team_id},
+                      "reason": reason.strip()})
 
 
-def audit_trail(db: Database, *, case_id: int | None = None, limit: int | None = None) -> list[AuditLine]:
-    """The audit log, newest first (one case's, or the whole court's)."""
-    query = select(AUDIT).order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
-    if case_id is not None:
-        query = query.where(AUDIT.c.case_id == case_id)
-    if limit is not None:
-        query = query.limit(limit)
-    with db.engine.connect() as conn:
-        return [AuditLine(r.at, r.actor, r.action, r.entity, r.entity_id, r.detail) for r in conn.execute(query)]

@@ -44,8 +44,9 @@ from command_center.data.interchange import (
 )
 from command_center.data.parties import is_organisation
 from command_center.data.workcal import TZ, add_months
+from command_center.data import audit
 from command_center.data.tables import (
-    ACCOUNTS, ASSETS, AUDIT, CASES, COURTS, FUNDS, LEADS, NODES, OFFICERS, PARTIES, SUSPENSIONS, TEAMS,
+    ACCOUNTS, ASSETS, CASES, COURTS, FUNDS, LEADS, NODES, OFFICERS, PARTIES, SUSPENSIONS, TEAMS,
 )
 
 TABLES = {
@@ -571,8 +572,7 @@ class _Writer:
             "detail": {"path": str(self.path), "sheets": {k: v.as_json() for k, v in s.sheets.items()},
                        "created": {"courts": s.created_courts, "teams": s.created_teams, "officers": s.created_officers}},
         })
-        for chunk in _chunks(self.audit, WRITE_CHUNK):
-            self.conn.execute(insert(AUDIT), list(chunk))
+        audit.record_many(self.conn, self.audit)
 
 
 _PARTY_ROLE = {"applicants": "applicant", "debtors": "debtor"}

@@ -18,7 +18,8 @@ from command_center.data.access import ActionRefused, Actor, StaleVersion, requi
 from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
 from command_center.data.types import AwareDateTime
-from command_center.data.tables import ALERTS, AUDIT, CASES, LOCKS, OFFICERS
+from command_center.data.tables import ALERTS, CASES, LOCKS, OFFICERS
+from command_center.data import audit
 
 SYSTEM = "system"
 RED_REASON = "红灯: 节点超期3个月以上 (red: a node more than three months overdue)"
@@ -70,10 +71,10 @@ def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
     last_id = conn.execute(select(func.coalesce(func.max(LOCKS.c.id), 0))).scalar_one()
     locked = changed_rows(conn, insert(LOCKS).from_select(["case_id", "locked_at", "locked_by", "reason", "version"], candidates))
     if locked:
-        conn.execute(insert(AUDIT).from_select(
-            ["at", "actor", "action", "entity", "entity_id", "case_id"],
-            select(at, literal(SYSTEM), literal("lock.locked"), literal("case_lock"), LOCKS.c.id.cast(AUDIT.c.entity_id.type),
-                   LOCKS.c.case_id).where(LOCKS.c.id > last_id)))
+        audit.record_many(conn, [{"at": now, "actor": SYSTEM, "action": "lock.locked", "entity": "case_lock", "entity_id": str(lock_id),
+                                  "case_id": case_id}
+                                 for lock_id, case_id in conn.execute(select(LOCKS.c.id, LOCKS.c.case_id).where(LOCKS.c.id > last_id)
+                                                                      .order_by(LOCKS.c.id))])
     return locked
 
 
@@ -118,8 +119,7 @@ def _change(conn: Connection, lock_id: int, version: int, who: Actor, now: datet
         raise ActionRefused(f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
                          f" (request {current.request_status or 'none'})")
     case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one()
-    conn.execute(insert(AUDIT).values(at=now, actor=who.login, action=action, entity="case_lock", entity_id=str(lock_id),
-                                      case_id=case_id, detail=detail))
+    audit.record(conn, now, who.login, action, "case_lock", str(lock_id), case_id, detail)
 
 
 def _reason(reason: str, what: str) -> str:
@@ -130,9 +130,9 @@ def _reason(reason: str, what: str) -> str:
 
 def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """An officer asks the chief to unlock (申请解锁); one request at a time."""
-    require(who, ("officer", "chief", "admin"), "ask for an unlock")
-    reason = _reason(reason, "an unlock request")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "ask for an unlock")
+        reason = _reason(reason, "an unlock request")
         _change(conn, lock_id, version, who, now, "lock.unlock_requested",
                 {"request_status": "pending", "requested_at": now, "requested_by": who.id, "request_reason": reason},
                 or_(LOCKS.c.request_status.is_(None), LOCKS.c.request_status == "rejected"), {"reason": reason})
@@ -140,9 +140,9 @@ def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: da
 
 def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """A chief unlocks the case (granting a pending request, or on his own), with a reason."""
-    require(who, ("chief", "admin"), "unlock a case")
-    reason = _reason(reason, "an unlock")
     with db.engine.begin() as conn:
+        require(conn, who, ("chief", "admin"), "unlock a case")
+        reason = _reason(reason, "an unlock")
         _change(conn, lock_id, version, who, now, "lock.unlocked",
                 {"unlocked_at": now, "unlocked_by": who.id, "unlock_reason": reason, "request_status": None},
                 true(), {"reason": reason})
@@ -150,9 +150,9 @@ def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, 
 
 def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """A chief rejects a pending unlock request; the case stays locked."""
-    require(who, ("chief", "admin"), "reject an unlock request")
-    reason = _reason(reason, "a rejection")
     with db.engine.begin() as conn:
+        require(conn, who, ("chief", "admin"), "reject an unlock request")
+        reason = _reason(reason, "a rejection")
         _change(conn, lock_id, version, who, now, "lock.unlock_rejected", {"request_status": "rejected"},
                 LOCKS.c.request_status == "pending", {"reason": reason})
 

@@ -352,6 +352,18 @@ class AuditEntry(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the log outlives anything it names
     detail: Mapped[dict[str, Any] | None]
+    #: sha256(the previous entry's hash + sha256 of this entry's content): see data/audit.py
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """Wrong passwords in a row for a login (known or not), and until when it is locked."""
+
+    __tablename__ = "login_failures"
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

@@ -18,7 +18,8 @@ from command_center.data.access import ActionRefused, Actor, require
 from command_center.data.engine import Database
 from command_center.data.rules import AD_HOC_CODE
 from command_center.data.workcal import end_of_day, local_date
-from command_center.data.tables import AUDIT, CASES, ITEMS, NODES, OFFICERS
+from command_center.data.tables import CASES, ITEMS, NODES, OFFICERS
+from command_center.data import audit
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ def subject_of(item_id: int) -> str:
 
 
 def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date) -> int:
-    require(who, ("officer", "chief", "admin"), "create supervision items")
-    if not description or not description.strip():
-        raise ActionRefused("a supervision item needs a description")
-    if due < local_date(now):
-        raise ActionRefused(f"the due date {due} is in the past")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "create supervision items")
+        if not description or not description.strip():
+            raise ActionRefused("a supervision item needs a description")
+        if due < local_date(now):
+            raise ActionRefused(f"the due date {due} is in the past")
         if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
             raise ActionRefused(f"no case with id {case_id}")
         active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
@@ -56,26 +57,24 @@ def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, descri
         # due_at / due_date are written too, so the deadline shows before the next recompute
         conn.execute(insert(NODES).values(case_id=case_id, node_code=AD_HOC_CODE, subject_id=subject_of(item_id), started_at=now,
                                           due_override=due_at, due_at=due_at, due_date=due, provisional=False, source="manual"))
-        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="supervision.created", entity="supervision_item",
-                                          entity_id=str(item_id), case_id=case_id,
-                                          detail={"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()}))
+        audit.record(conn, now, who.login, "supervision.created", "supervision_item", str(item_id), case_id,
+                     {"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()})
     return item_id
 
 
 def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: str) -> None:
     """Mark the item done; the next recompute resolves its alert."""
-    require(who, ("officer", "chief", "admin"), "complete supervision items")
-    if not note or not note.strip():
-        raise ActionRefused("say what was done")
     with db.engine.begin() as conn:
+        require(conn, who, ("officer", "chief", "admin"), "complete supervision items")
+        if not note or not note.strip():
+            raise ActionRefused("say what was done")
         case_id = conn.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.completed_at.is_(None))
                                .values(completed_at=now, completion_note=note.strip()).returning(ITEMS.c.case_id)).scalar_one_or_none()
         if case_id is None:
             raise ActionRefused(f"supervision item {item_id} does not exist or is completed already")
         conn.execute(update(NODES).where(NODES.c.case_id == case_id, NODES.c.node_code == AD_HOC_CODE,
                                          NODES.c.subject_id == subject_of(item_id)).values(completed_at=now))
-        conn.execute(insert(AUDIT).values(at=now, actor=who.login, action="supervision.completed", entity="supervision_item",
-                                          entity_id=str(item_id), case_id=case_id, detail={"note": note.strip()}))
+        audit.record(conn, now, who.login, "supervision.completed", "supervision_item", str(item_id), case_id, {"note": note.strip()})
 
 
 def items_of(db: Database, case_id: int) -> list[ItemRow]:

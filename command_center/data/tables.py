@@ -27,3 +27,4 @@ STATE = m.SystemState.__table__
 LEASE = m.SchedulerLease.__table__
 REVIEWS = m.ReviewList.__table__
 DIRTY = m.DirtyCase.__table__
+LOGIN_FAILURES = m.LoginFailure.__table__

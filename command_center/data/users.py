@@ -19,7 +19,8 @@ from sqlalchemy import insert, select, update
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
 from command_center.data.engine import Database
-from command_center.data.tables import AUDIT, OFFICERS, TEAMS
+from command_center.data.tables import OFFICERS, TEAMS
+from command_center.data import audit
 
 ROLES = m.ROLES
 #: scrypt cost: 16 MiB and ~50 ms per check, enough against offline guessing of a stolen table
@@ -81,7 +82,7 @@ def _dummy() -> str:
 
 
 def _audit(conn, now: datetime, by: str, action: str, login: str, detail: dict | None = None) -> None:
-    conn.execute(insert(AUDIT).values(at=now, actor=by, action=action, entity="officer", entity_id=login, detail=detail))
+    audit.record(conn, now, by, action, "officer", login, detail=detail)
 
 
 def add_user(db: Database, login: str, name: str, role: str, password: str, now: datetime, *, team: str | None = None,

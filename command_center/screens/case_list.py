@@ -75,7 +75,7 @@ class CaseListScreen(Screen[None]):
         rt = self.runtime
 
         def read() -> CasePage:
-            return list_cases(rt.database(), rt.rules(), self.filter, self.sort, descending=self.descending,
+            return list_cases(rt.database(), rt.rules(), self.filter, self.sort, viewer=self.app.actor, descending=self.descending,
                               offset=self.first_row, limit=PAGE)
 
         in_thread(self, read, self.show, group="case-list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from command_center.data.parties import mask_name
 from command_center.labels import DRILL as LABELS
+from command_center.data.access import sees_names
 
 LIGHT_STYLE = {"red": "bold white on red", "yellow": "bold black on yellow", "blue": "bold white on blue", "overdue": "bold red"}
 STATE_STYLE = {"done": "green", "active": "", "due_soon": "bold yellow", "overdue": "bold red", "not_started": "dim", "stopped": "dim strike"}
@@ -15,8 +16,7 @@ def label(lang: str, key: str) -> str:
 
 def names_visible(app) -> bool:
     """Personal names are shown in full only to a logged-in officer, chief or admin."""
-    actor = getattr(app, "actor", None)
-    return actor is not None and actor.role != "wall"
+    return sees_names(getattr(app, "actor", None))
 
 
 def shown_name(name: str, visible: bool) -> str:

@@ -18,7 +18,7 @@ class CaseProvider(Provider):
             return
         runtime = app.runtime
         visible = names_visible(app)
-        found = await asyncio.to_thread(find_cases, runtime.database(), query, limit=20, by_party=visible)
+        found = await asyncio.to_thread(find_cases, runtime.database(), query, viewer=app.actor, limit=20)
         matcher = self.matcher(query)
         for case_id, case_no, party in found:
             text = f"{case_no}  {shown_name(party, visible)}"
