@@ -19,6 +19,11 @@ class Runtime:
     clock: Clock
     catalogue: Catalogue
     calendar: WorkCalendar
+    #: whether opening a missing SQLite database creates it.  The command line creates only
+    #: the default database (in the user data directory) on first use: one named by ``--db``,
+    #: the environment or the config file is created only by the commands that fill it
+    #: (``demo``, ``import``, ``db upgrade``), so a mistyped name is an error, not a new database
+    creates_database: bool = True
     _database: Database | None = field(default=None, repr=False)
 
     @classmethod
@@ -39,10 +44,11 @@ class Runtime:
     def lang(self) -> str:
         return self.settings.lang
 
-    def database(self) -> Database:
-        """The database, opened on first use (SQLite is created and migrated automatically)."""
+    def database(self, *, create: bool = False) -> Database:
+        """The database, opened on first use and migrated if it is SQLite; created if missing
+        when ``create`` or :attr:`creates_database` says so."""
         if self._database is None:
-            self._database = open_database(self.settings.db)
+            self._database = open_database(self.settings.db, create=create or self.creates_database)
         return self._database
 
     def close(self) -> None:

@@ -22,14 +22,20 @@ from command_center.labels import WEEKDAYS, YEAR_SOURCES, columns, say
 @click.option("--now", "now_text", metavar="ISO", help="Generate as of this instant (overrides the global --now).")
 @click.option("--reset", is_flag=True, help="Drop every table of this database first (demo databases only!).")
 @click.option("--yes", is_flag=True, help="Do not ask before --reset on PostgreSQL.")
+@click.option("--force", is_flag=True, help="Let --reset wipe a database that holds more than a demo court.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds cases.")
 @click.pass_context
-def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, if_empty: bool) -> None:
+def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, force: bool,
+         if_empty: bool) -> None:
     """Fill the database with a realistic, deterministic demo court."""
     runtime = runtime_of(ctx)
     now = parse_instant(now_text) if now_text else runtime.clock.now()
-    database = runtime.database()
+    database = runtime.database(create=True)
     if reset:
+        reason = demo_data.not_only_demo(database)
+        if reason and not force:
+            raise click.ClickException(f"{database.display_url} is not a demo database: {reason}. "
+                                       "`demo --reset --force` wipes it all the same, audit log included")
         if database.dialect == "postgresql" and not yes:
             click.confirm(f"Drop every table of the shared database {database.display_url}?", abort=True, err=True)
         db_engine.reset(database.engine)

@@ -66,6 +66,7 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
     """
     settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
     runtime = Runtime.start(settings, _now_option(now_text))
+    runtime.creates_database = settings.db == db_engine.default_db_url()
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
     if ctx.invoked_subcommand is None:

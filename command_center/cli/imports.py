@@ -65,7 +65,7 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
     upsert by natural key, and the affected cases are recomputed.
     """
     runtime = runtime_of(ctx)
-    database = runtime.database()
+    database = runtime.database(create=True)
     now = runtime.clock.now()
     bars = _Bars(runtime.lang)
 

@@ -7,6 +7,8 @@ foreign keys on.  A shared PostgreSQL database is migrated explicitly with
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
+from command_center.private import private_file
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -49,12 +52,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: ``user:password@`` in anything that looks like a URL, even one that does not parse
+_PASSWORD = re.compile(r"([^/:@\s]+):([^@/\s]*)@")
+
+
+def without_password(url: str) -> str:
+    """``url`` as it may be shown or logged: its password, if any, replaced by ``***``."""
+    return _PASSWORD.sub(lambda m: f"{m.group(1)}:***@" if m.group(2) else m.group(0), url)
+
+
 def parse_url(url: str) -> URL:
-    """The one place a database URL is parsed (normalised as :func:`normalise_url`)."""
+    """The one place a database URL is parsed (normalised as :func:`normalise_url`); an error
+    says what is wrong and never shows the password."""
     try:
         return make_url(normalise_url(url))
     except ArgumentError:
-        raise DatabaseError(f"{url!r} is not a database URL (try sqlite:///path/file.sqlite3 or postgresql://user@host/db)") from None
+        reason = "try sqlite:///path/file.sqlite3 or postgresql://user@host/db"
+    except ValueError:  # make_url's int() of the port
+        reason = "its port is not a number"
+    raise DatabaseError(f"{without_password(url)!r} is not a database URL ({reason})")
 
 
 def backend_name(url: str) -> str:
@@ -69,7 +85,7 @@ def display_url(url: str) -> str:
     try:
         return parse_url(url).render_as_string(hide_password=True)
     except DatabaseError:
-        return url
+        return without_password(url)
 
 
 def libpq_url(url: str) -> str:
@@ -109,7 +125,13 @@ def listen_for_changes(url: str, on_change: Callable[[], None], stop: threading.
             stop.wait(retry_seconds)
 
 
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # the audit log's chain (data/audit.py) hashes inside its INSERT, as PostgreSQL's sha256() does
+    dbapi_connection.create_function("cc_sha256", 1, _sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -118,11 +140,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for another backend or an in-memory database)."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; an SQLite file is created (0600, its folder 0700: it holds
+    personal data) unless ``create`` is false."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(url)
+        if path is not None and create:
+            private_file(path)
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -211,6 +244,20 @@ def reset(engine: Engine) -> None:
     upgrade(engine)
 
 
+#: a PostgreSQL server that answered but refused us for a reason waiting will not change: a
+#: database or role that does not exist, a failed authentication (server messages in English
+#: and in Chinese, as a server with lc_messages = zh_CN writes them)
+_REFUSALS = ("does not exist", "authentication failed", "no pg_hba.conf entry", "permission denied",
+             "不存在", "认证失败", "没有用于", "权限不够")
+
+
+def refused(exc: Exception) -> bool:
+    """Whether a connection error is a mistake to report (wrong name, wrong password) rather
+    than an outage to wait out (server down, starting up, not accepting connections)."""
+    detail = str(getattr(exc, "orig", exc))
+    return any(reason in detail for reason in _REFUSALS)
+
+
 def describe_connection_error(url: str, exc: Exception) -> str:
     detail = str(getattr(exc, "orig", exc)).strip()
     reason = detail.splitlines()[0] if detail else type(exc).__name__
@@ -248,17 +295,26 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool | None = None) -> Database:
+def open_database(url: str, *, migrate: bool | None = None, create: bool = True) -> Database:
     """Open ``url``; SQLite is migrated automatically (``migrate=None``), PostgreSQL is checked.
 
+    ``create=False``: an SQLite file that does not exist, or holds no command-center schema,
+    is refused rather than created (a database named by mistake stays a mistake).
     Raises :class:`DatabaseError` with one clear line when the database cannot be used.
     """
     url = normalise_url(url)
-    engine = make_engine(url)
+    path = sqlite_path(url)
+    if path is not None and not create and not path.is_file():
+        raise DatabaseError(f"there is no database {path}: `command-center db upgrade` creates one "
+                            "(`demo` fills it with a demo court, `import` with the court's cases)")
+    engine = make_engine(url, create=create)
     if migrate is None:
         migrate = engine.dialect.name == "sqlite"
     try:
         current, head = current_revision(engine), head_revision()
+        if path is not None and not create and current is None:
+            raise DatabaseError(f"{path} is not a command-center database (it has no schema): "
+                                "`command-center db upgrade` creates the schema")
         if migrate and current != head:
             upgrade(engine)
         elif current != head:
@@ -268,7 +324,7 @@ def open_database(url: str, *, migrate: bool | None = None) -> Database:
             )
     except DBAPIError as exc:
         engine.dispose()
-        unreachable = isinstance(exc, OperationalError) and engine.dialect.name == "postgresql"
+        unreachable = isinstance(exc, OperationalError) and engine.dialect.name == "postgresql" and not refused(exc)
         raise (DatabaseUnreachable if unreachable else DatabaseError)(describe_connection_error(url, exc)) from None
     except DatabaseError:
         engine.dispose()
