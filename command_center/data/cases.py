@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, insert, literal, or_, select, update
 
 from command_center.data import models as m
 from command_center.data.alerts import ALERT_STATUSES, Actor, AlertError, AlertRow, StaleAlert, list_alerts, require
+from command_center.data.caseno import normalise_case_no
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
@@ -125,7 +126,7 @@ def list_cases(db: Database, catalogue: Catalogue, rules: Rules, flt: CaseFilter
     searching = bool(flt.text and flt.text.strip())
     if searching:
         pattern = f"%{_escape_like(flt.text.strip())}%"
-        conditions.append(or_(CASES.c.case_no.like(pattern, escape="\\"),
+        conditions.append(or_(CASES.c.case_no.like(_case_no_pattern(flt.text), escape="\\"),
                               exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))))
     locked = exists().where(LOCKS.c.case_id == CASES.c.id, LOCKS.c.unlocked_at.is_(None))
     order = {
@@ -169,6 +170,11 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _case_no_pattern(text: str) -> str:
+    """``LIKE`` pattern for part of a 案号 typed in any of its forms (full-width digits, other brackets)."""
+    return f"%{_escape_like(normalise_case_no(text))}%"
+
+
 def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = True) -> list[tuple[int, str, str]]:
     """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.
     ``by_party=False`` (nobody logged in) matches the 案号 only: a masked name must not be searchable."""
@@ -178,7 +184,7 @@ def find_cases(db: Database, text: str, *, limit: int = 20, by_party: bool = Tru
     pattern = f"%{_escape_like(text)}%"
     with db.engine.connect() as conn:
         by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
-                             .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
+                             .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
         by_name = [] if not by_party else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
                                 .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)

@@ -12,7 +12,9 @@ references and writes.  Every problem is a :class:`Problem` naming sheet, row an
 from __future__ import annotations
 
 import csv
+import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -21,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
-from command_center.data.caseno import CASE_NO, normalise_case_no
+from command_center.data.caseno import CASE_NO, INVISIBLE, normalise_case_no
 from command_center.data.workcal import TZ
 
 CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longest first: 执恢 before 执
@@ -29,6 +31,7 @@ _DATE = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\
 _DATETIME = re.compile(r"^(.+?日?)(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([+-]\d{2}:?\d{2}|Z)?$")
 _MONEY_QUANTUM = Decimal("0.01")
 _NAME_SPLIT = re.compile(r"[;；]")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
 @dataclass(frozen=True, order=True)
@@ -298,15 +301,24 @@ SHEETS: tuple[Sheet, ...] = (
 SHEET_BY_NAME = {s.name: s for s in SHEETS} | {s.zh: s for s in SHEETS}
 
 
+def _plain(text) -> str:
+    """A sheet name or header as it is compared: NFKC (full-width letters, digits and brackets
+    are ASCII), without invisible characters (a BOM, zero-width spaces), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_DROP_INVISIBLE).strip().lower()
+
+
+_SHEET_KEYS = {_plain(name): sheet for name, sheet in SHEET_BY_NAME.items()}
+
+
 def sheet_named(name: str) -> Sheet | None:
-    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases`` or ``案件``."""
-    return SHEET_BY_NAME.get(name.strip()) or SHEET_BY_NAME.get(name.strip().lower())
+    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases``, ``ｃａｓｅｓ`` or ``案件``."""
+    return _SHEET_KEYS.get(_plain(name))
 
 
-def _header_key(text: str) -> list[str]:
+def _header_key(text) -> list[str]:
     """The names a header cell may stand for: ``案号* (case_no)`` → ``['案号', 'case_no']``."""
-    raw = str(text).replace("*", "").replace("（", "(").replace("）", ")").strip()
-    parts = [p.strip().lower() for p in re.split(r"[()]", raw) if p.strip()]
+    raw = _plain(text).replace("*", "")
+    parts = [p.strip() for p in re.split(r"[()]", raw) if p.strip()]
     return parts or [""]
 
 

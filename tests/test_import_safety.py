@@ -1,0 +1,92 @@
+"""`command-center import` on the inputs real exports bring: other forms of a 案号 and of a header,
+formulas, hidden and unknown sheets, files that are no workbook, values the database cannot
+hold, mixed encodings.  Each is normalised or refused by file, sheet, row and column, the same
+on both backends, and a refused file changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from command_center.data import models as m
+from command_center.data.caseno import normalise_case_no
+from command_center.data.cases import CaseFilter, find_cases, list_cases
+from command_center.data.importer import ImportRejected
+from command_center.data.interchange import parse_case_no
+from command_center.data.rules import Rules
+from tests.builders import CALENDAR, CATALOGUE
+from tests.conftest import NOW
+from tests.interchange_files import sample, write_workbook
+from tests.test_import import counts, run_import, snapshot
+
+CASE_A = "（2026）内0425执101号"
+
+
+def _rejected(db, path) -> list[tuple[str, int, str, str]]:
+    """The problems of a file that must be refused, after checking that it changed nothing."""
+    before, snap = counts(db), snapshot(db)
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(db, path)
+    assert counts(db) == before and snapshot(db) == snap
+    with pytest.raises(ImportRejected) as dry:  # a dry run refuses it with the same words
+        run_import(db, path, dry_run=True)
+    assert dry.value.problems == rejected.value.problems
+    return [(p.sheet, p.row, p.column, p.reason) for p in rejected.value.problems]
+
+
+# -- 案号 and headers in their other forms --------------------------------------------------------------
+
+@pytest.mark.parametrize("typed", [
+    "（２０２６）内０４２５执１０１号",  # full-width digits
+    "【2026】内0425执101号",
+    "﹝2026﹞内0425执101号",
+    "〔2026〕内0425执101号",
+    "（2026）内0425执101号\u200b",  # a trailing zero-width space
+    "\ufeff(2026)内0425执101号",
+    "［２０２６］内０４２５执１０１号",
+])
+def test_every_form_of_a_case_no_is_the_stored_one(typed):
+    assert normalise_case_no(typed) == CASE_A
+    assert parse_case_no(typed) == CASE_A
+
+
+def test_a_case_no_with_digits_of_another_script_is_refused():
+    with pytest.raises(ValueError, match="is not a 案号"):
+        parse_case_no("（٢٠٢٦）内0425执101号")  # Arabic-Indic digits: \\d matched them
+
+
+def test_a_full_width_case_no_is_the_same_case_and_court(db, tmp_path):
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    before, snap = counts(db), snapshot(db)
+    data = sample()
+    data["cases"][0]["case_no"] = "（２０２６）内０４２５执１０１号"
+    data["funds"][0]["case_no"] = "【2026】内0425执101号\u200b"
+    summary = run_import(db, write_workbook(tmp_path / "b.xlsx", data))
+    assert not summary.changed and summary.created_courts == []
+    assert snapshot(db) == snap and counts(db)["cases"] == before["cases"] and counts(db)["courts"] == before["courts"]
+
+
+def test_headers_with_a_bom_zero_width_spaces_or_full_width_letters_are_recognised(db, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "ｃａｓｅｓ"
+    ws.append(["\ufeff案号", "立案日期\u200b", "ＡＭＯＵＮＴ", "被执行人＊（ｄｅｂｔｏｒｓ）"])
+    ws.append([CASE_A, "2026-09-01", "125000.50", "李强"])
+    book.save(tmp_path / "a.xlsx")
+    summary = run_import(db, tmp_path / "a.xlsx")
+    assert summary.sheets["cases"].inserted == 1
+    case = snapshot(db)["cases"][0]
+    assert str(case.amount) == "125000.50"
+    assert [p.name for p in snapshot(db)["parties"]] == ["李强"]
+
+
+def test_the_search_finds_a_case_no_typed_in_another_form(db, tmp_path):
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    typed = "（２０２６）内０４２５执１０１"
+    assert [c for _, c, _ in find_cases(db, typed, by_party=False)] == [CASE_A]
+    assert [c for _, c, _ in find_cases(db, "(2026)内0425执101号")] == [CASE_A]
+    page = list_cases(db, CATALOGUE, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text=typed))
+    assert [r.case_no for r in page.rows] == [CASE_A]
+    assert list_cases(db, CATALOGUE, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text="李强")).total == 1
