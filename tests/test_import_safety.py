@@ -16,7 +16,7 @@ from command_center.data.interchange import parse_case_no
 from command_center.data.rules import Rules
 from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
-from tests.interchange_files import sample, write_workbook
+from tests.interchange_files import sample, save_formula_results, write_workbook
 from tests.test_import import counts, run_import, snapshot
 
 CASE_A = "（2026）内0425执101号"
@@ -90,3 +90,49 @@ def test_the_search_finds_a_case_no_typed_in_another_form(db, tmp_path):
     page = list_cases(db, CATALOGUE, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text=typed))
     assert [r.case_no for r in page.rows] == [CASE_A]
     assert list_cases(db, CATALOGUE, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text="李强")).total == 1
+
+
+# -- formulas ----------------------------------------------------------------------------------------------
+
+LINK = '=HYPERLINK("http://court.example/asset/A-1","执行局扣押物仓库A区")'
+
+
+def test_a_formula_without_a_saved_value_is_a_problem_not_an_empty_cell(db, tmp_path):
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))  # the asset's location is stored
+    data = {"assets": sample()["assets"]}
+    data["assets"][0]["location"] = LINK
+    problems = _rejected(db, write_workbook(tmp_path / "b.xlsx", data))
+    assert [p[:3] for p in problems] == [("assets", 2, "location")]
+    assert "holds the formula =HYPERLINK(" in problems[0][3] and "paste as values" in problems[0][3]
+
+
+def test_a_formula_with_its_saved_value_imports_the_value(db, tmp_path):
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    data = {"assets": sample()["assets"]}
+    data["assets"][0]["location"] = LINK
+    data["assets"][0]["disposal_status"] = '=IF(1=1,"待评估","")'
+    path = save_formula_results(write_workbook(tmp_path / "b.xlsx", data), {LINK: "执行局扣押物仓库B区", data["assets"][0]["disposal_status"]: "待评估"})
+    summary = run_import(db, path)
+    assert summary.sheets["assets"].updated == 1
+    with db.engine.connect() as conn:
+        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == ("执行局扣押物仓库B区", "待评估")
+
+
+def test_a_formula_in_a_column_the_import_ignores_is_no_problem(db, tmp_path):
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "a.xlsx", sample())
+    book = load_workbook(path)
+    assert book["assets"]["G1"].value == "备注 (ignored)"
+    book["assets"]["G2"] = LINK
+    book.save(path)
+    assert run_import(db, path).sheets["assets"].inserted == 1
+
+
+def test_an_excel_error_value_is_a_problem(db, tmp_path):
+    data = sample()
+    data["assets"][0]["location"] = "=1/0"
+    path = save_formula_results(write_workbook(tmp_path / "a.xlsx", data), {"=1/0": "#DIV/0!"})
+    problems = _rejected(db, path)
+    assert [p[:3] for p in problems] == [("assets", 2, "location")]
+    assert "Excel error #DIV/0!" in problems[0][3]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
@@ -57,12 +58,36 @@ class CellError(ValueError):
 
 # -- values ------------------------------------------------------------------------------------
 
+class Uncomputed:
+    """A formula cell the file holds no value for: a program that does not compute formulas
+    wrote ``=HYPERLINK(…)``.  openpyxl reads it as None, like an empty cell, which would clear
+    the stored value; :func:`_sheet_rows` gives this instead, and every parser refuses it."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"Uncomputed({self.formula!r})"
+
+
+#: what Excel writes in a cell whose formula failed (the cached value of an error cell)
+EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"))
+
+
 def parse_text(value) -> str | None:
     if value is None:
         return None
+    if type(value) is Uncomputed:
+        shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
+        raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
+                        "replace the formula by its value (copy, then paste as values)")
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an account number typed as a number
     text = str(value).strip()
+    if text in EXCEL_ERRORS:
+        raise CellError(f"holds the Excel error {text} (a formula that failed), not a value")
     return text or None
 
 
@@ -403,17 +428,47 @@ def _workbook(path: Path) -> list[RawSheet]:
             raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
         seen.add(sheet.name)
         ws = book[title]
-        values = ws.iter_rows(values_only=True)
-        headers = list(next(values, ()) or ())
+        values = _sheet_rows(book, ws)
+        first = next(values, None)
+        if first is not None and first[0] == 1:
+            headers, pending = first[1], []
+        else:  # no row 1: no headers (every required column is missing)
+            headers, pending = [], [first] if first else []
 
-        def rows(values=values) -> Iterator[tuple[int, list]]:
-            for number, row in enumerate(values, start=2):
-                if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                    continue
-                yield number, list(row)
+        def rows(values=values, pending=pending) -> Iterator[tuple[int, list]]:
+            for number, row in chain(pending, values):
+                if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                    yield number, row
 
         found.append(RawSheet(sheet, title, headers, rows(), max((ws.max_row or 1) - 1, 0)))
     return found
+
+
+def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
+    """(row number, values) of each row the sheet's XML holds, as ``ws.iter_rows(values_only=True)``
+    gives them, except that a formula cell without a saved value is an :class:`Uncomputed`, not None.
+
+    openpyxl's data-only reading cannot tell that cell from an empty one, and reading the
+    workbook a second time for its formulas would double the time of a big file.  So this runs
+    the worksheet parser ``iter_rows`` runs itself (``openpyxl.worksheet._reader``, the same
+    arguments) and looks at the XML of the cells that came out empty: one pass, as fast."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = Uncomputed(element.findtext(FORMULA_TAG) or "")
+            return cell
+
+    with ws._get_source() as source:
+        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            values = [None] * max((cell["column"] for cell in cells), default=0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
 
 
 def _csv_folder(folder: Path, problems: list[Problem], only: Path | None = None) -> list[RawSheet]:
