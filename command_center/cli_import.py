@@ -11,7 +11,7 @@ from rich.cells import cell_len
 
 from command_center.cli import _pad, _runtime, cli
 from command_center.data.importer import ImportRejected, ImportSummary, import_file
-from command_center.data.interchange import SHEET_BY_NAME, Problem, write_template
+from command_center.data.interchange import RECOGNISED_NAMES, SHEET_BY_NAME, Problem, write_template
 from command_center.jobs.recompute import recompute
 
 #: files with fewer rows than this import without a progress bar
@@ -135,6 +135,13 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
     for label, items in created:
         shown = "、".join(items[:10]) + (f" 等 {len(items)} 个" if zh and len(items) > 10 else f" and {len(items) - 10} more" if len(items) > 10 else "")
         click.echo(("  新建" if zh else "  created ") + f"{label}: {shown}")
+    if summary.ignored:
+        shown = ("、" if zh else ", ").join(
+            i.name + (" (隐藏)" if zh and i.hidden else " (hidden)" if i.hidden else "")
+            + (f" (是否应为 {i.did_you_mean}?)" if zh and i.did_you_mean else f" (did you mean {i.did_you_mean}?)" if i.did_you_mean else "")
+            for i in summary.ignored)
+        click.echo(f"  未导入 (不是可识别的表名): {shown}" if zh else f"  ignored (not an interchange sheet): {shown}")
+        click.echo(f"  可识别的表名: {RECOGNISED_NAMES}" if zh else f"  recognised sheet names: {RECOGNISED_NAMES}")
     if not summary.changed:
         click.echo("  无变化: 数据库已与文件一致" if zh else "  nothing changed: the database already matches the file")
         return

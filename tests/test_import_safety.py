@@ -5,6 +5,8 @@ on both backends, and a refused file changes nothing."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -136,3 +138,67 @@ def test_an_excel_error_value_is_a_problem(db, tmp_path):
     problems = _rejected(db, path)
     assert [p[:3] for p in problems] == [("assets", 2, "location")]
     assert "Excel error #DIV/0!" in problems[0][3]
+
+
+# -- sheets: hidden ones, unknown ones ----------------------------------------------------------------------
+
+def _with_sheets(path, *, hidden: dict[str, str] = {}, extra: tuple[str, ...] = ()):
+    """The workbook at ``path`` with some sheets hidden (``{'funds': 'veryHidden'}``) and extra ones."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    for title in extra:
+        book.create_sheet(title).append(["fund_id", "case_no", "amount", "arrived_at"])
+    for title, state in hidden.items():
+        book[title].sheet_state = state
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_sheet_is_a_problem(db, tmp_path, state):
+    path = _with_sheets(write_workbook(tmp_path / "a.xlsx", sample()), hidden={"funds": state})
+    problems = _rejected(db, path)
+    assert [p[:3] for p in problems] == [("funds", 0, "")]
+    assert f"the sheet is {'very hidden' if state == 'veryHidden' else 'hidden'}" in problems[0][3]
+
+
+def test_unknown_sheets_are_listed_with_the_names_that_would_be_recognised(db, tmp_path):
+    path = _with_sheets(write_workbook(tmp_path / "a.xlsx", sample()), extra=("fund", "案款表", "说明"), hidden={"说明": "hidden"})
+    dry = run_import(db, path, dry_run=True)
+    real = run_import(db, path)
+    assert [i.as_json() for i in real.ignored] == [
+        {"name": "fund", "hidden": False, "did_you_mean": "funds"},
+        {"name": "案款表", "hidden": False, "did_you_mean": "案款"},
+        {"name": "说明", "hidden": True, "did_you_mean": None}]
+    assert real.as_json()["recognised_sheet_names"]["funds"] == "案款"
+    # --dry-run and the import report the same (but for the flag, the recompute and the time)
+    same = lambda s: {k: v for k, v in s.as_json().items() if k not in ("dry_run", "recompute", "seconds")}  # noqa: E731
+    assert same(dry) == same(real) and real.as_json()["ignored_sheets"] == dry.as_json()["ignored_sheets"]
+
+
+def test_a_workbook_of_unknown_sheets_only_names_them(db, tmp_path):
+    path = tmp_path / "a.xlsx"
+    write_workbook(path, {"cases": sample()["cases"]})
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book["cases"].title = "fund"
+    book.save(path)
+    (problem,) = _rejected(db, path)
+    assert problem[0] == str(path) and "holds none of the sheets cases/案件, nodes/节点" in problem[3]
+    assert "its sheets fund (did you mean funds?) are none of them" in problem[3]
+
+
+def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):
+    from tests.test_import import _cli
+
+    path = _with_sheets(write_workbook(tmp_path / "a.xlsx", sample()), extra=("fund",))
+    result = _cli("--lang", "en", "import", "--dry-run", str(path), db_url=db_url)
+    assert result.returncode == 0, result.stderr
+    assert "  ignored (not an interchange sheet): fund (did you mean funds?)" in result.stdout
+    assert "  recognised sheet names: cases/案件, nodes/节点, funds/案款" in result.stdout
+    result = _cli("import", "--json", str(path), db_url=db_url)
+    summary = json.loads(result.stdout)
+    assert summary["ignored_sheets"] == [{"name": "fund", "hidden": False, "did_you_mean": "funds"}]
+    assert summary["recognised_sheet_names"]["cases"] == "案件"

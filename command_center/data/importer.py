@@ -35,6 +35,7 @@ from command_center.data.interchange import (
     SHEETS,
     CellError,
     FileProblem,
+    IgnoredSheet,
     Problem,
     RawSheet,
     Sheet,
@@ -121,6 +122,7 @@ class ImportSummary:
     created_teams: list[str] = field(default_factory=list)
     created_officers: list[str] = field(default_factory=list)
     created_courts: list[str] = field(default_factory=list)
+    ignored: list[IgnoredSheet] = field(default_factory=list)  # sheets or csv files that are none of SHEETS
     affected_cases: int = 0
     recompute: dict | None = None  # RecomputeResult.as_dict() of the follow-up recompute
     seconds: float = 0.0
@@ -137,6 +139,8 @@ class ImportSummary:
         return {
             "path": self.path, "dry_run": self.dry_run, "sheets": {k: v.as_json() for k, v in self.sheets.items()},
             "created": {"courts": self.created_courts, "teams": self.created_teams, "officers": self.created_officers},
+            "ignored_sheets": [i.as_json() for i in self.ignored],
+            "recognised_sheet_names": {s.name: s.zh for s in SHEETS},
             "affected_cases": self.affected_cases, "recompute": self.recompute, "seconds": round(self.seconds, 3),
         }
 
@@ -164,19 +168,20 @@ class Parsed:
             yield number, dict(zip(columns, values, strict=True))
 
 
-def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem]]:
-    """Every cell of every known sheet parsed and checked on its own (no database needed)."""
+def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
+    """Every cell of every known sheet parsed and checked on its own (no database needed), and
+    the sheets the file has that are none of :data:`SHEETS`."""
     try:
-        raws, problems = open_interchange(path)
+        raws, problems, ignored = open_interchange(path)
     except FileProblem as exc:
-        return [], [exc.problem]
+        return [], [exc.problem], []
     progress.phase("read", sum(r.estimated_rows for r in raws))
     parsed = []
     for raw in raws:
         sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress)
         parsed.append(sheet_parsed)
         problems.extend(sheet_problems)
-    return parsed, problems
+    return parsed, problems, ignored
 
 
 def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tuple[Parsed, list[Problem]]:
@@ -290,10 +295,10 @@ def import_file(
     started = time.perf_counter()
     progress = progress or _Silent()
     path = Path(path)
-    parsed, problems = read_file(path, catalogue, progress)
+    parsed, problems, ignored = read_file(path, catalogue, progress)
     if problems and not parsed:  # the file itself could not be read
         raise ImportRejected(path, problems)
-    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed})
+    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored)
     with db.engine.connect() as conn:
         transaction = conn.begin()
         try:

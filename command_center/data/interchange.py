@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
 from command_center.data.caseno import CASE_NO, INVISIBLE, normalise_case_no
@@ -381,6 +382,33 @@ class RawSheet:
     estimated_rows: int
 
 
+@dataclass(frozen=True)
+class IgnoredSheet:
+    """A workbook sheet or csv file that is none of :data:`SHEETS`: left alone, and listed in the summary."""
+
+    name: str  # the sheet's title, or the csv file's name
+    hidden: bool = False
+    did_you_mean: str | None = None  # the closest name that would have been recognised
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "hidden": self.hidden, "did_you_mean": self.did_you_mean}
+
+
+def _ignored(name: str, stem: str, hidden: bool = False) -> IgnoredSheet:
+    close = difflib.get_close_matches(_plain(stem), list(_SHEET_KEYS), n=1, cutoff=0.6)
+    return IgnoredSheet(name, hidden, close[0] if close else None)
+
+
+#: the names a sheet (or csv file) is recognised by, for messages: ``cases/案件, nodes/节点, …``
+RECOGNISED_NAMES = ", ".join(f"{s.name}/{s.zh}" for s in SHEETS)
+
+
+class Opened(NamedTuple):
+    sheets: list[RawSheet]  # in the order of SHEETS
+    problems: list[Problem]  # files or sheets that cannot be imported
+    ignored: list[IgnoredSheet]
+
+
 class FileProblem(Exception):
     """The file (or folder) cannot be read at all."""
 
@@ -389,28 +417,33 @@ class FileProblem(Exception):
         self.problem = problem
 
 
-def open_interchange(path: Path) -> tuple[list[RawSheet], list[Problem]]:
-    """The known sheets of a workbook or a csv folder, in the order of :data:`SHEETS`, and the
-    problems of the files that could not be read (a csv folder's other files are still read)."""
+def open_interchange(path: Path) -> Opened:
+    """The known sheets of a workbook or a csv folder, the problems of the sheets or files that
+    cannot be read (a csv folder's other files are still read), and the sheets it ignores."""
     if not path.exists():
         raise FileProblem(Problem(str(path), 0, "", "no such file or folder"))
     problems: list[Problem] = []
+    ignored: list[IgnoredSheet] = []
     if path.is_dir():
-        sheets = _csv_folder(path, problems)
+        sheets = _csv_folder(path, problems, ignored)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = _workbook(path)
+        sheets = _workbook(path, problems, ignored)
     elif path.suffix.lower() == ".csv":
-        sheets = _csv_folder(path.parent, problems, only=path)
+        sheets = _csv_folder(path.parent, problems, ignored, only=path)
     else:
         raise FileProblem(Problem(str(path), 0, "", "not an .xlsx workbook, a .csv file or a folder of .csv files"))
     if not sheets and not problems:
-        names = ", ".join(s.name for s in SHEETS)
-        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {names}"))
+        others = "; its sheets " + ", ".join(_shown(i) for i in ignored) + " are none of them" if ignored else ""
+        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {RECOGNISED_NAMES}{others}"))
     order = {s.name: i for i, s in enumerate(SHEETS)}
-    return sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems
+    return Opened(sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems, ignored)
 
 
-def _workbook(path: Path) -> list[RawSheet]:
+def _shown(ignored: IgnoredSheet) -> str:
+    return ignored.name + (f" (did you mean {ignored.did_you_mean}?)" if ignored.did_you_mean else "")
+
+
+def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) -> list[RawSheet]:
     from openpyxl import load_workbook  # only when a workbook is read
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -422,12 +455,17 @@ def _workbook(path: Path) -> list[RawSheet]:
     seen: set[str] = set()
     for title in book.sheetnames:
         sheet = sheet_named(title)
+        ws = book[title]
         if sheet is None:
+            ignored.append(_ignored(title, title, ws.sheet_state != "visible"))
+            continue
+        if ws.sheet_state != "visible":  # what the court's staff do not see is not imported behind their back
+            how = "very hidden (only the VBA editor can show it)" if ws.sheet_state == "veryHidden" else "hidden"
+            problems.append(Problem(title, 0, "", f"the sheet is {how}: show it if it is to be imported, or delete it"))
             continue
         if sheet.name in seen:
             raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
         seen.add(sheet.name)
-        ws = book[title]
         values = _sheet_rows(book, ws)
         first = next(values, None)
         if first is not None and first[0] == 1:
@@ -471,13 +509,14 @@ def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
             yield number, values
 
 
-def _csv_folder(folder: Path, problems: list[Problem], only: Path | None = None) -> list[RawSheet]:
+def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredSheet], only: Path | None = None) -> list[RawSheet]:
     found = []
     seen: dict[str, Path] = {}
     files = [only] if only else sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
     for file in files:
         sheet = sheet_named(file.stem)
         if sheet is None:
+            ignored.append(_ignored(file.name, file.stem))
             continue
         if sheet.name in seen:
             raise FileProblem(Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})"))
