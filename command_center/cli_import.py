@@ -80,8 +80,12 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
                               recompute_with=recompute_cases, court_name=runtime.settings.court_name)
     except ImportRejected as rejected:
         bars.close()
+        first = rejected.problems[0]
         if as_json:
             click.echo(json.dumps({"path": str(path), "problems": [p.as_json() for p in rejected.problems]}, ensure_ascii=False))
+        elif len(rejected.problems) == 1 and first.sheet == str(path) and not first.row:  # the file itself: one line
+            raise click.ClickException(f"{first}; 未导入任何数据 (数据库保持不变)" if runtime.lang == "zh"
+                                       else f"{first}; nothing was imported (the database is unchanged)") from None
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)

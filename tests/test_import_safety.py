@@ -202,3 +202,54 @@ def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):
     summary = json.loads(result.stdout)
     assert summary["ignored_sheets"] == [{"name": "fund", "hidden": False, "did_you_mean": "funds"}]
     assert summary["recognised_sheet_names"]["cases"] == "案件"
+
+
+# -- files that are no workbook ----------------------------------------------------------------------------
+
+def _damaged_sheet(path):
+    """A valid zip whose cases sheet's XML stops in the middle of a row."""
+    import zipfile
+
+    source = path.with_suffix(".ok.xlsx")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: data.index(b"<row r=\"3\"") + 20]
+            new.writestr(item, data)
+    return path
+
+
+NOT_WORKBOOKS = {
+    "empty": (lambda p: p.write_bytes(b""), "is an empty file (0 bytes), not an .xlsx workbook"),
+    "text": (lambda p: p.write_text("案号,立案日期\n", encoding="utf-8"), "not a zip archive (it begins '案号,立案日期'), perhaps a text"),
+    "xls": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), "is an Excel 97-2003 (.xls) workbook"),
+    "cut short": (lambda p: p.write_bytes(write_workbook(p, sample()).read_bytes()[:2000]), "is a damaged .xlsx workbook"),
+    "zip": (lambda p: __import__("zipfile").ZipFile(p, "w").writestr("cases.csv", "x"), "is a zip archive but not an .xlsx workbook"),
+}
+
+
+@pytest.mark.parametrize("kind", NOT_WORKBOOKS)
+def test_a_file_that_is_no_workbook_is_named_in_one_line_and_changes_nothing(db, db_url, tmp_path, kind):
+    from tests.test_import import _cli
+
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    write, reason = NOT_WORKBOOKS[kind]
+    path = tmp_path / "export.xlsx"
+    write(path)
+    (problem,) = _rejected(db, path)
+    assert problem[:3] == (str(path), 0, "") and reason in problem[3]
+    before = counts(db)
+    result = _cli("--lang", "en", "import", str(path), db_url=db_url)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [f"Error: {path}: {problem[3]}; nothing was imported (the database is unchanged)"]
+    assert counts(db) == before
+
+
+def test_a_damaged_sheet_is_named(db, tmp_path):
+    path = _damaged_sheet(write_workbook(tmp_path / "a.xlsx", sample()))
+    problems = _rejected(db, path)
+    assert problems[0][:3] == ("cases", 0, "") and problems[0][3].startswith("cannot be read after row 2 (")
+    # the cases of the rows it could not read are not there for the other sheets
+    assert {p[2] for p in problems[1:]} == {"case_no"}

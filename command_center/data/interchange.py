@@ -15,6 +15,8 @@ import csv
 import difflib
 import re
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -443,14 +445,49 @@ def _shown(ignored: IgnoredSheet) -> str:
     return ignored.name + (f" (did you mean {ignored.did_you_mean}?)" if ignored.did_you_mean else "")
 
 
+#: what reading a damaged workbook raises (zip, deflate, XML, openpyxl): a problem with the file, named as such
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError, TypeError, SyntaxError)
+
+
+def _not_a_workbook(path: Path) -> str | None:
+    """Why the file cannot be an .xlsx workbook, from its first bytes (None: it may be one)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(64)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not head:
+        return "is an empty file (0 bytes), not an .xlsx workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE2 compound file
+        return ("is an Excel 97-2003 (.xls) workbook or a password-protected one, not an .xlsx workbook: "
+                "save it as an Excel Workbook (.xlsx) without a password")
+    if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK\x03\x04"):
+            return "is a damaged .xlsx workbook (its zip archive is incomplete: was a download or a copy cut short?)"
+        start = " ".join(head.decode("utf-8", errors="ignore").split())[:30]
+        shown = f" (it begins {start!r})" if start and start.isprintable() else ""
+        return f"is not an .xlsx workbook: not a zip archive{shown}, perhaps a text, CSV or web page file renamed .xlsx"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "[Content_Types].xml" not in archive.namelist():
+                return "is a zip archive but not an .xlsx workbook (it has no [Content_Types].xml)"
+    except _UNREADABLE as exc:
+        return f"is a damaged .xlsx workbook ({type(exc).__name__}: {exc})"
+    return None
+
+
 def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) -> list[RawSheet]:
     from openpyxl import load_workbook  # only when a workbook is read
+    from openpyxl.chartsheet import Chartsheet
     from openpyxl.utils.exceptions import InvalidFileException
 
+    wrong = _not_a_workbook(path)
+    if wrong:
+        raise FileProblem(Problem(str(path), 0, "", wrong))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({exc})")) from None
+    except (InvalidFileException, *_UNREADABLE) as exc:
+        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")) from None
     found = []
     seen: set[str] = set()
     for title in book.sheetnames:
@@ -463,22 +500,34 @@ def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) 
             how = "very hidden (only the VBA editor can show it)" if ws.sheet_state == "veryHidden" else "hidden"
             problems.append(Problem(title, 0, "", f"the sheet is {how}: show it if it is to be imported, or delete it"))
             continue
+        if isinstance(ws, Chartsheet):
+            problems.append(Problem(title, 0, "", "is a chart, not a sheet of rows"))
+            continue
         if sheet.name in seen:
             raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
         seen.add(sheet.name)
-        values = _sheet_rows(book, ws)
-        first = next(values, None)
+        try:
+            values = _sheet_rows(book, ws)
+            first = next(values, None)
+            estimated_rows = max((ws.max_row or 1) - 1, 0)
+        except _UNREADABLE as exc:
+            problems.append(Problem(title, 0, "", f"cannot be read ({type(exc).__name__}: {exc})"))
+            continue
         if first is not None and first[0] == 1:
             headers, pending = first[1], []
         else:  # no row 1: no headers (every required column is missing)
             headers, pending = [], [first] if first else []
 
-        def rows(values=values, pending=pending) -> Iterator[tuple[int, list]]:
-            for number, row in chain(pending, values):
-                if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                    yield number, row
+        def rows(values=values, pending=pending, title=title) -> Iterator[tuple[int, list]]:
+            number = 1
+            try:
+                for number, row in chain(pending, values):
+                    if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                        yield number, row
+            except _UNREADABLE as exc:
+                raise FileProblem(Problem(title, 0, "", f"cannot be read after row {number} ({type(exc).__name__}: {exc})")) from None
 
-        found.append(RawSheet(sheet, title, headers, rows(), max((ws.max_row or 1) - 1, 0)))
+        found.append(RawSheet(sheet, title, headers, rows(), estimated_rows))
     return found
 
 
