@@ -6,6 +6,7 @@ on both backends, and a refused file changes nothing."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -253,3 +254,70 @@ def test_a_damaged_sheet_is_named(db, tmp_path):
     assert problems[0][:3] == ("cases", 0, "") and problems[0][3].startswith("cannot be read after row 2 (")
     # the cases of the rows it could not read are not there for the other sheets
     assert {p[2] for p in problems[1:]} == {"case_no"}
+
+
+# -- values the database cannot hold ---------------------------------------------------------------------
+
+def test_values_longer_than_their_column_are_refused_by_cell_on_both_backends(db, tmp_path):
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    data = sample()
+    data["cases"][0] |= {"officer": "张" * 51, "debtors": "赤峰鑫源商贸有限公司；" + "李" * 101}
+    data["cases"][1] |= {"track": "普" * 21, "amount": "10000000000000000.00"}
+    data["cases"].append({"case_no": "（2026）内0426执1号", "filed_on": "2026-09-01", "court": "院" * 101, "team": "组" * 51})
+    data["assets"][0]["location"] = "库" * 201  # an update of a stored row
+    data["funds"].append({"fund_id": "F" * 65, "case_no": CASE_A, "amount": "1.00", "arrived_at": "2026-11-01"})
+    problems = _rejected(db, write_workbook(tmp_path / "b.xlsx", data))
+    assert [p[:3] for p in problems] == [
+        ("cases", 2, "debtors"), ("cases", 2, "officer"), ("cases", 3, "amount"), ("cases", 3, "track"),
+        ("cases", 5, "court"), ("cases", 5, "team"),
+        ("funds", 4, "fund_id"), ("assets", 2, "location")]
+    reasons = {p[2]: p[3] for p in problems}
+    assert reasons["location"] == "is 201 characters long; the database holds at most 200"
+    assert reasons["debtors"] == "the name '" + "李" * 12 + "'… is 101 characters long; the database holds at most 100 per name"
+    assert reasons["amount"] == "10000000000000000.00 is too large: the database holds amounts below 10,000,000,000,000,000"
+    data = sample()  # at the limits, everything is written as it is
+    data["assets"][0]["location"] = "库" * 200
+    data["cases"][0] |= {"officer": "张" * 50, "amount": "9999999999999999.99"}
+    run_import(db, write_workbook(tmp_path / "c.xlsx", data))
+    assert ("库" * 200,) in {(a.location,) for a in snapshot(db)["assets"]}
+    assert ("张" * 50, Decimal("9999999999999999.99")) in {(c[6], c.amount) for c in snapshot(db)["cases"]}  # officer, amount
+
+
+def test_a_configured_court_name_too_long_for_a_new_court_is_refused(db, tmp_path):
+    from command_center.data.importer import import_file
+
+    path = write_workbook(tmp_path / "a.xlsx", {"cases": [{"case_no": CASE_A, "filed_on": "2026-09-01"}]})
+    before = counts(db)
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, path, NOW, court_name="院" * 101)
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("cases", 2, "court")]
+    assert counts(db) == before
+
+
+@pytest.mark.parametrize(("cell", "reason"), [
+    ("仓库\x00A区", "contains the control character U+0000 (NUL) at character 3 of 5"),
+    ("仓库\x01A区", "contains the control character U+0001 at character 3 of 5"),
+    ("仓库\x1bA区", "contains the control character U+001B"),
+    ("仓库\u200bA区", "contains the invisible character U+200B ZERO WIDTH SPACE at character 3"),
+    ("仓库\u202eA区", "contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
+    ("仓\ufffd库", "contains the replacement character U+FFFD (the text was damaged by a wrong encoding"),
+])
+def test_control_and_invisible_characters_in_a_cell_are_refused_on_both_backends(db, tmp_path, cell, reason):
+    from tests.interchange_files import write_csv_folder
+
+    run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
+    data = {"assets": sample()["assets"]}
+    data["assets"][0]["location"] = cell
+    problems = _rejected(db, write_csv_folder(tmp_path / "export", data))
+    assert [p[:3] for p in problems] == [("assets", 2, "location")] and reason in problems[0][3]
+
+
+def test_invisible_characters_and_line_breaks_at_the_ends_of_a_cell_are_trimmed(db, tmp_path):
+    from tests.interchange_files import write_csv_folder
+
+    data = sample()
+    data["assets"][0]["location"] = "\ufeff\u200b 执行局扣押物仓库A区\u200b\r\n"
+    data["assets"][0]["disposal_status"] = "待\n评估"  # a line break inside a cell is the cell's
+    run_import(db, write_csv_folder(tmp_path / "export", data))
+    with db.engine.connect() as conn:
+        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == ("执行局扣押物仓库A区", "待\n评估")

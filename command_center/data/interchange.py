@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import re
 import unicodedata
 import zipfile
@@ -79,9 +80,14 @@ class Uncomputed:
 EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"))
 
 
-def parse_text(value) -> str | None:
-    if value is None:
-        return None
+#: control characters but tab and line breaks, invisible formatting characters (inside a
+#: text: at its ends they are trimmed like spaces), and the replacement character that a wrong
+#: decoding leaves behind: none of them has a place in a cell
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd" + INVISIBLE + "]")
+
+
+def _cell_text(value) -> str:
+    """A cell's text, without whitespace and invisible characters at its ends ('' for none)."""
     if type(value) is Uncomputed:
         shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
         raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
@@ -89,16 +95,41 @@ def parse_text(value) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an account number typed as a number
     text = str(value).strip()
+    if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
+        while text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
+            text = text.strip(INVISIBLE).strip()
     if text in EXCEL_ERRORS:
         raise CellError(f"holds the Excel error {text} (a formula that failed), not a value")
+    return text
+
+
+def parse_text(value) -> str | None:
+    if value is None:
+        return None
+    text = _cell_text(value)
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        raise CellError(_forbidden(text, bad.start()))
     return text or None
 
 
+def _forbidden(text: str, at: int) -> str:
+    char = text[at]
+    if char == "\ufffd":
+        what = "the replacement character U+FFFD (the text was damaged by a wrong encoding before it reached this file)"
+    elif char in INVISIBLE:
+        what = f"the invisible character U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+    else:
+        what = f"the control character U+{ord(char):04X}" + (" (NUL)" if char == "\0" else "")
+    return f"contains {what} at character {at + 1} of {len(text)}, which has no place in a cell"
+
+
 def parse_case_no(value) -> str | None:
-    text = parse_text(value)
-    if text is None:
+    """A 案号 in its stored form (:func:`normalise_case_no`: invisible characters anywhere in it are dropped)."""
+    if value is None:
         return None
-    return _case_no(text)
+    text = _cell_text(value)
+    return _case_no(text) if text else None
 
 
 @lru_cache(maxsize=65_536)  # every row of every sheet names its case: most are repeats
@@ -575,7 +606,8 @@ def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredShee
         except FileProblem as exc:
             problems.append(exc.problem)
             continue
-        reader = csv.reader(text.splitlines())
+        # not text.splitlines(): it also breaks lines at \x0c, \x1c-\x1e, \x85 and U+2028, inside a cell too
+        reader = csv.reader(io.StringIO(text, newline=""))
         headers = next(reader, [])
 
         def rows(reader=reader, name=file.name) -> Iterator[tuple[int, list]]:
