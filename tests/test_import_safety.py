@@ -321,3 +321,34 @@ def test_invisible_characters_and_line_breaks_at_the_ends_of_a_cell_are_trimmed(
     run_import(db, write_csv_folder(tmp_path / "export", data))
     with db.engine.connect() as conn:
         assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == ("执行局扣押物仓库A区", "待\n评估")
+
+
+# -- csv encodings ---------------------------------------------------------------------------------------
+
+def _mixed(folder, *, bom: bool = False):
+    """cases.csv: the header and the first case in UTF-8 (with a BOM or not), the other cases in GBK."""
+    from tests.interchange_files import write_csv_folder
+
+    write_csv_folder(folder, {"cases": sample()["cases"]}, gbk=("cases",))
+    lines = (folder / "cases.csv").read_bytes().split(b"\r\n")
+    head = b"\r\n".join(lines[:2]).decode("gbk").encode("utf-8")
+    (folder / "cases.csv").write_bytes((b"\xef\xbb\xbf" if bom else b"") + head + b"\r\n" + b"\r\n".join(lines[2:]))
+    return folder
+
+
+def test_a_csv_file_in_two_encodings_is_named_with_its_line_column_and_bytes(db, tmp_path):
+    problems = _rejected(db, _mixed(tmp_path / "export"))
+    assert problems == [("cases.csv", 3, "case_no",
+                         "the file mixes two encodings: line 1 is UTF-8 but line 3 is not (2 lines in all are not): column 1 (案号) "
+                         "has the bytes c4 da (the cell reads '(2025)内0425执恢7号' as GBK); save it again as CSV UTF-8")]
+
+
+def test_a_csv_file_with_a_bom_and_a_gbk_line_is_named(db, tmp_path):
+    folder = tmp_path / "export"
+    _mixed(folder, bom=True)
+    lines = (folder / "cases.csv").read_bytes()[3:].split(b"\r\n")
+    (folder / "cases.csv").write_bytes(b"\xef\xbb\xbf" + b"\r\n".join([lines[0].decode("utf-8").encode("gbk"), *lines[1:]]))
+    (problem,) = _rejected(db, folder)
+    assert problem[:3] == ("cases.csv", 1, "case_no")
+    assert problem[3].startswith("the file mixes two encodings: line 2 is UTF-8 but line 1 is not (3 lines in all are not): "
+                                 "column 1 (") and "has the bytes b0 b8 ba c5 (the cell reads '案号' as GBK)" in problem[3]

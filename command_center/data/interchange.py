@@ -602,7 +602,7 @@ def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredShee
             raise FileProblem(Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})"))
         seen[sheet.name] = file
         try:
-            text = decode_csv(file)
+            text = decode_csv(file, sheet)
         except FileProblem as exc:
             problems.append(exc.problem)
             continue
@@ -623,20 +623,80 @@ def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredShee
     return found
 
 
-def decode_csv(file: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); else a clear error."""
+_UTF8_BOM = b"\xef\xbb\xbf"
+#: decoded with errors="surrogateescape", a byte that is not UTF-8 is one of these
+_NOT_UTF8 = "\udc80-\udcff"
+#: a line that is all UTF-8 and has Chinese in it (GBK read as UTF-8 is seldom valid, and then
+#: mostly U+0080-U+07FF: "中" is D6 D0, which is also UTF-8 for U+0590)
+_UTF8_LINE = re.compile(f"^[^\\n{_NOT_UTF8}]*[\u3000-\u9fff\uff00-\uffef][^\\n{_NOT_UTF8}]*$", re.M)
+#: a line with a byte that is not UTF-8
+_NOT_UTF8_LINE = re.compile(f"^[^\\n]*[{_NOT_UTF8}][^\\n]*$", re.M)
+
+
+def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); else a problem naming the
+    line, the column and the bytes.  A file that is UTF-8 in some lines and not in others (two
+    exports pasted together) is refused as such, not read as GBK and its UTF-8 lines garbled."""
     data = file.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "gb18030")
-    for encoding in encodings:
+    bom = data.startswith(_UTF8_BOM)
+    body = data[len(_UTF8_BOM):] if bom else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="surrogateescape")
+    utf8_line = _UTF8_LINE.search(text)
+    if not bom and utf8_line is None:  # no line is UTF-8: GBK, or neither
         try:
-            return data.decode(encoding)
+            return body.decode("gb18030")
         except UnicodeDecodeError as exc:
-            error = exc
-    line = data[: error.start].count(b"\n") + 1
-    raise FileProblem(Problem(file.name, line, "", f"neither UTF-8 nor GBK text (byte {error.start}); save it as CSV UTF-8 or CSV (GBK)"))
+            line, column, where = _csv_position(body, exc.start, sheet)
+            raise FileProblem(Problem(file.name, line, column, f"neither UTF-8 nor GBK text: {where}; "
+                                      "save it as CSV UTF-8 or CSV (GBK)")) from None
+    bad_lines = list(_NOT_UTF8_LINE.finditer(text))
+    first_bad = bad_lines[0].start() + re.search(f"[{_NOT_UTF8}]", bad_lines[0][0]).start()
+    at = len(text[:first_bad].encode("utf-8", errors="surrogateescape"))  # in bytes
+    line, column, where = _csv_position(body, at, sheet)
+    utf8 = "it begins with a UTF-8 BOM" if utf8_line is None else f"line {text.count(chr(10), 0, utf8_line.start()) + 1} is UTF-8"
+    count = f" ({len(bad_lines)} lines in all are not)" if len(bad_lines) > 1 else ""
+    raise FileProblem(Problem(file.name, line, column, f"the file mixes two encodings: {utf8} but line {line} is not{count}: "
+                              f"{where}; save it again as CSV UTF-8"))
+
+
+def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, str]:
+    """Where byte ``at`` of a csv file is: its line, its column's name ('' if not an interchange
+    column), and in words: the column and the bytes there (as GBK, if they read as GBK).
+
+    The csv structure (commas, quotes, line ends) is ASCII, and GBK's second bytes are never
+    one of those characters, so Latin-1 splits the fields right whatever the encoding."""
+    line = body.count(b"\n", 0, at) + 1
+    start = body.rfind(b"\n", 0, at) + 1
+    end = body.find(b"\n", at)
+    raw = body[start:end if end >= 0 else len(body)].rstrip(b"\r")
+    fields = next(csv.reader([raw.decode("latin-1")]), [])
+    index = max(len(next(csv.reader([raw[:at - start].decode("latin-1")]), [""])) - 1, 0)
+    header_end = body.find(b"\n")
+    header = body[:header_end if header_end >= 0 else len(body)].rstrip(b"\r")
+    try:
+        header_text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        header_text = header.decode("gb18030", errors="replace")
+    headers = next(csv.reader([header_text]), [])
+    name = ""
+    if sheet is not None:
+        positions, _ = map_headers(sheet, headers)
+        name = next((column for column, position in positions.items() if position == index), "")
+    shown = f"column {index + 1}" + (f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else "")
+    run = re.match(rb"[\x80-\xff]{1,8}", body[at:])
+    where = f"{shown} has the bytes {(run[0] if run else body[at:at + 1]).hex(' ')}"
+    cell = fields[index].encode("latin-1") if index < len(fields) else b""
+    try:
+        as_gbk = cell.decode("gb18030").strip()
+    except UnicodeDecodeError:
+        as_gbk = ""
+    if as_gbk:
+        where += f" (the cell reads {as_gbk if len(as_gbk) <= 30 else as_gbk[:29] + '…'!r} as GBK)"
+    return line, name, where
 
 
 # -- the template --------------------------------------------------------------------------------
