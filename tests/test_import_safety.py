@@ -352,3 +352,31 @@ def test_a_csv_file_with_a_bom_and_a_gbk_line_is_named(db, tmp_path):
     assert problem[:3] == ("cases.csv", 1, "case_no")
     assert problem[3].startswith("the file mixes two encodings: line 2 is UTF-8 but line 1 is not (3 lines in all are not): "
                                  "column 1 (") and "has the bytes b0 b8 ba c5 (the cell reads '案号' as GBK)" in problem[3]
+
+
+# -- dates and numbers that are not what they say -----------------------------------------------------------
+
+@pytest.mark.parametrize(("sheet", "column", "cell"), [
+    ("cases", "filed_on", "2206-03-02"),  # a typo
+    ("cases", "term_extended_to", "9999-12-31"),  # "no date"
+    ("cases", "filed_on", "1900-01-01"),
+    ("leads", "reported_at", "0001-01-01 00:00"),  # SQLite could not store it, PostgreSQL did
+    ("leads", "reported_at", "9999-12-31T23:00:00-05:00"),  # Python could not convert it
+])
+def test_a_date_outside_1901_to_2099_is_refused_on_both_backends(db, tmp_path, sheet, column, cell):
+    data = sample()
+    data[sheet][0][column] = cell
+    problems = _rejected(db, write_workbook(tmp_path / "a.xlsx", data))
+    assert [p[:3] for p in problems] == [(sheet, 2, column)]
+    assert f"{cell!r} is outside the years 1901-2099" in problems[0][3]
+
+
+def test_an_account_number_excel_kept_as_a_number_of_more_than_15_digits_is_refused(db, tmp_path):
+    data = sample()
+    data["accounts"][0]["account_no"] = 6.228480000000001e18  # what Excel keeps of 6228480000000000123
+    problems = _rejected(db, write_workbook(tmp_path / "a.xlsx", data))
+    assert problems == [("accounts", 2, "account_no", "6.22848e+18 is a number of more than 15 digits, which Excel "
+                         "does not keep exactly: format the column as text and type the digits again")]
+    data["accounts"][0]["account_no"] = 622848000000123  # 15 digits are kept
+    run_import(db, write_workbook(tmp_path / "b.xlsx", data))
+    assert snapshot(db)["accounts"][0].account_no == "622848000000123"

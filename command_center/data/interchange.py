@@ -92,8 +92,12 @@ def _cell_text(value) -> str:
         shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
         raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
                         "replace the formula by its value (copy, then paste as values)")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # an account number typed as a number
+    if isinstance(value, float):
+        if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
+            raise CellError(f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
+                            "format the column as text and type the digits again")
+        if value.is_integer():
+            value = int(value)  # an account number typed as a number
     text = str(value).strip()
     if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
         while text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
@@ -155,7 +159,38 @@ def _real_date(year: int, month: int, day: int, text: str) -> date:
         raise CellError(f"{text!r} is not a real calendar date") from None
 
 
+#: the years a date of a case may fall in: outside, it is a typo (2206 for 2026) or a placeholder
+#: for "no date" (1900-01-01, 9999-12-31, an Excel serial 0); and before 1901 Asia/Shanghai is
+#: local mean time (+08:05:43), year 1 is out of range in UTC on SQLite and not on PostgreSQL
+YEARS = (1901, 2099)
+
+
+def _within_years(day: date | None, value) -> None:
+    if day is None or not YEARS[0] <= day.year <= YEARS[1]:
+        shown = f"{value:%Y-%m-%d}" if isinstance(value, date) else repr(_cell_text(value))
+        raise CellError(f"{shown} is outside the years {YEARS[0]}-{YEARS[1]} (a typo, or a placeholder for no date? "
+                        "then leave the cell empty)")
+
+
 def parse_date(value) -> date | None:
+    day = _date(value)
+    if day is not None:
+        _within_years(day, value)
+    return day
+
+
+def parse_datetime(value) -> datetime | None:
+    """A local time (Asia/Shanghai) unless the text carries an offset; a bare date is 00:00."""
+    try:
+        moment = _datetime(value)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 in Asia/Shanghai
+        _within_years(None, value)
+    if moment is not None:
+        _within_years(moment.date(), value)
+    return moment
+
+
+def _date(value) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # an Excel date cell
@@ -178,8 +213,7 @@ def parse_date(value) -> date | None:
     return _real_date(*(int(g) for g in found.groups()), text)
 
 
-def parse_datetime(value) -> datetime | None:
-    """A local time (Asia/Shanghai) unless the text carries an offset; a bare date is 00:00."""
+def _datetime(value) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # Excel cells carry no zone: local time
