@@ -199,10 +199,14 @@ def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "  ignored (not an interchange sheet): fund (did you mean funds?)" in result.stdout
     assert "  recognised sheet names: cases/案件, nodes/节点, funds/案款" in result.stdout
+    dry = json.loads(_cli("import", "--dry-run", "--json", str(path), db_url=db_url).stdout)
     result = _cli("import", "--json", str(path), db_url=db_url)
     summary = json.loads(result.stdout)
     assert summary["ignored_sheets"] == [{"name": "fund", "hidden": False, "did_you_mean": "funds"}]
     assert summary["recognised_sheet_names"]["cases"] == "案件"
+    for key in ("dry_run", "recompute", "seconds"):
+        del dry[key], summary[key]
+    assert dry == summary
 
 
 # -- files that are no workbook ----------------------------------------------------------------------------
