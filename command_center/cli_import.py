@@ -140,10 +140,12 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
         shown = "、".join(items[:10]) + (f" 等 {len(items)} 个" if zh and len(items) > 10 else f" and {len(items) - 10} more" if len(items) > 10 else "")
         click.echo(("  新建" if zh else "  created ") + f"{label}: {shown}")
     if summary.ignored:
-        shown = ("、" if zh else ", ").join(
-            i.name + (" (隐藏)" if zh and i.hidden else " (hidden)" if i.hidden else "")
-            + (f" (是否应为 {i.did_you_mean}?)" if zh and i.did_you_mean else f" (did you mean {i.did_you_mean}?)" if i.did_you_mean else "")
-            for i in summary.ignored)
+        def note(i) -> str:
+            hidden = (" (隐藏)" if zh else " (hidden)") if i.hidden else ""
+            close = (f" (是否应为 {i.did_you_mean}?)" if zh else f" (did you mean {i.did_you_mean}?)") if i.did_you_mean else ""
+            return i.name + hidden + close
+
+        shown = ("、" if zh else ", ").join(note(i) for i in summary.ignored)
         click.echo(f"  未导入 (不是可识别的表名): {shown}" if zh else f"  ignored (not an interchange sheet): {shown}")
         click.echo(f"  可识别的表名: {RECOGNISED_NAMES}" if zh else f"  recognised sheet names: {RECOGNISED_NAMES}")
     if not summary.changed:

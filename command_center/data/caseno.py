@@ -9,10 +9,11 @@ import unicodedata
 #: Mongolian vowel separator, direction marks and overrides): never part of a value
 INVISIBLE = "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064" \
     "\u2066\u2067\u2068\u2069\ufeff"
-_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
-# after NFKC: full-width （） are ASCII () again, ［］ are [], ﹝﹞ are 〔〕
-_BRACKETS = str.maketrans({"(": "（", ")": "）", "〔": "（", "〕": "）", "[": "（", "]": "）",
-                           "【": "（", "】": "）", "〖": "（", "〗": "）"})
+_DROP = re.compile(f"[\\s{INVISIBLE}]+")
+_OPEN = re.compile("[(〔\\[【〖]")
+_CLOSE = re.compile("[)〕\\]】〗]")
+#: year, court code, type word, number (ASCII digits: a normalised 案号 has no other)
+CASE_NO = re.compile(r"^（([0-9]{4})）([\u4e00-\u9fff]{1,2}[0-9]{1,6})(执恢|执保|执异|执复|执监|执)([0-9]{1,6})号$")
 
 
 def normalise_case_no(text: str) -> str:
@@ -20,12 +21,10 @@ def normalise_case_no(text: str) -> str:
     for any bracket around the year (``()`` ``〔〕`` ``[]`` ``【】`` ``﹝﹞`` ``〖〗``), no spaces and no
     invisible characters anywhere.  For a 案号 typed anywhere: the import, ``alerts --case``, the
     screens' search (on a fragment too)."""
-    text = unicodedata.normalize("NFKC", text).translate(_DROP_INVISIBLE)
-    return "".join(text.split()).translate(_BRACKETS)
-
-
-#: year, court code, type word, number (ASCII digits: a normalised 案号 has no other)
-CASE_NO = re.compile(r"^（([0-9]{4})）([\u4e00-\u9fff]{1,2}[0-9]{1,6})(执恢|执保|执异|执复|执监|执)([0-9]{1,6})号$")
+    if CASE_NO.match(text):  # already the stored form (which NFKC leaves as it is but for （）)
+        return text
+    text = unicodedata.normalize("NFKC", text)  # makes （） ASCII, ［］ [], ﹝﹞ 〔〕: all become （） below
+    return _CLOSE.sub("）", _OPEN.sub("（", _DROP.sub("", text)))
 
 
 def short_case_no(case_no: str) -> str:

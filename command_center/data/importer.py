@@ -64,6 +64,8 @@ CHUNK = 900  # keys per IN (...) lookup; SQLite allows 32,766 variables, Postgre
 WRITE_CHUNK = 5_000
 #: recompute the affected cases by id up to this many; beyond, the triggers' marks drive it
 SCOPED_RECOMPUTE_LIMIT = 5_000
+
+
 def _limits() -> dict[tuple[str, str], int | Decimal]:
     """(sheet, column) → the longest text (in characters) or the first amount too large for the
     database column the value goes to, from the models: checked while reading, so that SQLite
@@ -83,6 +85,7 @@ def _limits() -> dict[tuple[str, str], int | Decimal]:
     return limits
 
 
+#: (sheet, column) → the longest text or the first amount too large, for every column with a limit
 LIMITS = _limits()
 #: (earlier, later, reason) pairs checked on every row after merging with the database
 ORDER_RULES = {
@@ -229,7 +232,7 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
                 cell = cells[position] if position < len(cells) else None
                 try:
                     value = column.parse(cell)
-                    if limit is not None and value is not None:
+                    if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
                         _check_size(value, limit)
                 except CellError as exc:
                     problems.append(Problem(sheet.name, number, column.name, str(exc)))
@@ -566,8 +569,9 @@ class _Writer:
             if code not in self.courts:
                 name = record.get("court") or self.court_name or code  # the file's court was checked with the cells
                 if len(name) > COURTS.c.name.type.length:  # the configured court_name: the import will be rolled back
-                    self.problems.append(Problem(parsed.sheet.name, number, "court", f"no court column; the configured court_name "
-                                                 f"is {len(name)} characters long, the database holds at most {COURTS.c.name.type.length}"))
+                    self.problems.append(Problem(parsed.sheet.name, number, "court", "the case names no court, and the configured "
+                                                 f"court_name is {len(name)} characters long; the database holds at most "
+                                                 f"{COURTS.c.name.type.length}"))
                     name = code
                 self.courts[code] = conn.execute(insert(COURTS).values(code=code, name=name).returning(COURTS.c.id)).scalar_one()
                 self.summary.created_courts.append(f"{code} {name}")

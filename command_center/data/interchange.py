@@ -87,23 +87,29 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd" + INVISIBLE
 
 
 def _cell_text(value) -> str:
-    """A cell's text, without whitespace and invisible characters at its ends ('' for none)."""
-    if type(value) is Uncomputed:
-        shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
-        raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
-                        "replace the formula by its value (copy, then paste as values)")
-    if isinstance(value, float):
-        if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
-            raise CellError(f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
-                            "format the column as text and type the digits again")
-        if value.is_integer():
-            value = int(value)  # an account number typed as a number
-    text = str(value).strip()
-    if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
-        while text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
-            text = text.strip(INVISIBLE).strip()
+    """A cell's text, without whitespace at its ends ('' for none); the refusals of every column."""
+    if type(value) is not str:
+        if type(value) is Uncomputed:
+            shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
+            raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
+                            "replace the formula by its value (copy, then paste as values)")
+        if isinstance(value, float):
+            if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
+                raise CellError(f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
+                                "format the column as text and type the digits again")
+            if value.is_integer():
+                value = int(value)  # an account number typed as a number
+        value = str(value)
+    text = value.strip()
     if text in EXCEL_ERRORS:
         raise CellError(f"holds the Excel error {text} (a formula that failed), not a value")
+    return text
+
+
+def _trim_invisible(text: str) -> str:
+    """Without invisible characters and whitespace at its ends, as if they were spaces."""
+    while text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
+        text = text.strip(INVISIBLE).strip()
     return text
 
 
@@ -111,9 +117,15 @@ def parse_text(value) -> str | None:
     if value is None:
         return None
     text = _cell_text(value)
-    bad = _FORBIDDEN.search(text)
-    if bad:
-        raise CellError(_forbidden(text, bad.start()))
+    # str.isprintable() is False for every character _FORBIDDEN holds but U+FFFD (and for a few
+    # that are allowed: line breaks, U+3000, private use): the common case in one C loop
+    if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(text) is not None:  # trim the ends, look again
+        text = _trim_invisible(text)
+        bad = _FORBIDDEN.search(text)
+        if bad is not None:
+            raise CellError(_forbidden(text, bad.start()))
+        if text in EXCEL_ERRORS:
+            _cell_text(text)  # raises: an Excel error value between invisible characters
     return text or None
 
 
@@ -174,7 +186,7 @@ def _within_years(day: date | None, value) -> None:
 
 def parse_date(value) -> date | None:
     day = _date(value)
-    if day is not None:
+    if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
         _within_years(day, value)
     return day
 
@@ -185,7 +197,7 @@ def parse_datetime(value) -> datetime | None:
         moment = _datetime(value)
     except OverflowError:  # e.g. 9999-12-31T23:00-05:00 in Asia/Shanghai
         _within_years(None, value)
-    if moment is not None:
+    if moment is not None and not YEARS[0] <= moment.year <= YEARS[1]:  # its local year
         _within_years(moment.date(), value)
     return moment
 
@@ -610,7 +622,7 @@ def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
         def parse_cell(self, element):
             cell = super().parse_cell(element)
             if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["value"] = Uncomputed(element.findtext(FORMULA_TAG) or "")
+                cell["value"] = Uncomputed(element.findtext(FORMULA_TAG) or "…")  # a shared formula: its text is elsewhere
             return cell
 
     with ws._get_source() as source:
