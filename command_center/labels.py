@@ -133,6 +133,9 @@ CLI = {
         "template_not_xlsx": "{path}: 模板须为 .xlsx 文件", "file_exists": "{path} 已存在; 用 --force 覆盖",
         "no_folder": "{path}: 目录不存在", "template_written": "已写入模板 {path} (必填列以 * 标记, 红色表头)",
         "problem_sheet": " 表", "problem_row": " 第 {row} 行",
+        "file_rejected": "{problem}; 未导入任何数据 (数据库保持不变)",
+        "sheet_hidden": " (隐藏)", "did_you_mean": " (是否应为 {name}?)", "list_sep": "、",
+        "ignored_sheets": "  未导入 (不是可识别的表名): {sheets}", "recognised_sheets": "  可识别的表名: {names}",
     },
     "en": {
         "recomputed": "Recomputed as of {now:%Y-%m-%d %H:%M} in {seconds:.2f} s",
@@ -177,6 +180,9 @@ CLI = {
         "template_not_xlsx": "{path}: the template must be an .xlsx file", "file_exists": "{path} exists; use --force to overwrite it",
         "no_folder": "{path}: no such folder", "template_written": "Template written to {path} (required columns are marked * in red)",
         "problem_sheet": "", "problem_row": " row {row}",
+        "file_rejected": "{problem}; nothing was imported (the database is unchanged)",
+        "sheet_hidden": " (hidden)", "did_you_mean": " (did you mean {name}?)", "list_sep": ", ",
+        "ignored_sheets": "  ignored (not an interchange sheet): {sheets}", "recognised_sheets": "  recognised sheet names: {names}",
     },
 }
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -80,3 +82,27 @@ def write_csv_folder(folder: Path, data: dict[str, list[dict]], *, style: str = 
         else:
             (folder / f"{sheet}.csv").write_bytes(("\ufeff" if sheet in bom else "").encode() + text.encode("utf-8"))
     return folder
+
+
+def save_formula_results(path: Path, results: dict[str, str]) -> Path:
+    """Give formula cells the value Excel would have saved with them: ``{'=HYPERLINK(…)': 'text'}``.
+
+    openpyxl writes a formula with an empty value (``<f>…</f><v />``), as a program that does
+    not compute formulas does; Excel writes ``<c … t="str"><f>…</f><v>text</v></c>`` (``t="e"``
+    for an error such as ``#N/A``)."""
+    from xml.sax.saxutils import escape
+
+    source = path.with_suffix(".formulas.xlsx")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                text = data.decode("utf-8")
+                for formula, value in results.items():
+                    text = re.sub(r'(<c r="[A-Z]+\d+")([^>]*>)(<f>' + re.escape(escape(formula[1:])) + r"</f>)<v\s*/>",
+                                  lambda match: f'{match[1]} t="{"e" if value.startswith("#") else "str"}"{match[2]}{match[3]}<v>{escape(value)}</v>', text)
+                data = text.encode("utf-8")
+            new.writestr(item, data)
+    source.unlink()
+    return path

@@ -302,7 +302,8 @@ def test_missing_required_column_and_undecodable_csv_are_named(tmp_path, db):
         run_import(db, folder)
     shown = [str(p) for p in rejected.value.problems]
     assert "cases row 1 column filed_on: required column missing (header 立案日期 or filed_on)" in shown
-    assert any(s.startswith("funds.csv row 2: neither UTF-8 nor GBK") for s in shown)
+    assert ("funds.csv row 2 column fund_id: neither UTF-8 nor GBK text: column 1 (fund_id) has the bytes ff fe fa; "
+            "save it as CSV UTF-8 or CSV (GBK)") in shown
 
 
 def test_the_template_imports_as_it_is(db, tmp_path):

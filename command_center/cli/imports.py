@@ -11,7 +11,7 @@ from rich.cells import cell_len
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.importer import ImportRejected, ImportSummary
-from command_center.data.interchange import SHEET_BY_NAME, Problem, write_template
+from command_center.data.interchange import RECOGNISED_NAMES, SHEET_BY_NAME, Problem, write_template
 from command_center.jobs.imports import import_and_recompute
 from command_center.labels import columns, say
 
@@ -74,8 +74,11 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
                                        court_name=runtime.settings.court_name)
     except ImportRejected as rejected:
         bars.close()
+        first = rejected.problems[0]
         if as_json:
             click.echo(json.dumps({"path": str(path), "problems": [p.as_json() for p in rejected.problems]}, ensure_ascii=False))
+        elif len(rejected.problems) == 1 and first.sheet == str(path) and not first.row:  # the file itself: one line
+            raise click.ClickException(say(runtime.lang, "file_rejected", problem=first)) from None
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)
@@ -121,6 +124,14 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
             more = len(items) if lang == "zh" else len(items) - 10  # 等 N 个 counts them all; "and N more" the rest
             shown = "、".join(items[:10]) + (say(lang, "and_more", count=more) if len(items) > 10 else "")
             click.echo(say(lang, "created", what=say(lang, what), items=shown))
+    if summary.ignored:
+        def note(sheet) -> str:
+            hidden = say(lang, "sheet_hidden") if sheet.hidden else ""
+            close = say(lang, "did_you_mean", name=sheet.did_you_mean) if sheet.did_you_mean else ""
+            return sheet.name + hidden + close
+
+        click.echo(say(lang, "ignored_sheets", sheets=say(lang, "list_sep").join(note(i) for i in summary.ignored)))
+        click.echo(say(lang, "recognised_sheets", names=RECOGNISED_NAMES))
     if not summary.changed:
         click.echo(say(lang, "unchanged"))
         return

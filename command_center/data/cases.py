@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, literal, or_, select, update
 
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
+from command_center.data.caseno import normalise_case_no
 from command_center.data.engine import Database
 from command_center.data.locks import LockRow, list_locks
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
@@ -119,7 +120,7 @@ def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort:
     searching = bool(flt.text and flt.text.strip())
     if searching:
         pattern = f"%{_escape_like(flt.text.strip())}%"
-        by_no = CASES.c.case_no.like(pattern, escape="\\")
+        by_no = CASES.c.case_no.like(_case_no_pattern(flt.text), escape="\\")
         by_name = exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))
         conditions.append(or_(by_no, by_name) if sees_names(viewer) else by_no)
     locked = exists().where(LOCKS.c.case_id == CASES.c.id, LOCKS.c.unlocked_at.is_(None))
@@ -164,6 +165,11 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _case_no_pattern(text: str) -> str:
+    """``LIKE`` pattern for part of a 案号 typed in any of its forms (full-width digits, other brackets)."""
+    return f"%{_escape_like(normalise_case_no(text))}%"
+
+
 def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: int = 20) -> list[tuple[int, str, str]]:
     """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.  A party's
     name is matched only for a ``viewer`` who may see names: a masked name must not be searchable."""
@@ -173,7 +179,7 @@ def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: i
     pattern = f"%{_escape_like(text)}%"
     with db.engine.connect() as conn:
         by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
-                             .where(CASES.c.case_no.like(pattern, escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
+                             .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
         by_name = [] if not sees_names(viewer) else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
                                 .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)

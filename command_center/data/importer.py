@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, String, bindparam, delete, insert, select, text, update
 
 from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import Catalogue
@@ -34,6 +34,7 @@ from command_center.data.interchange import (
     SHEETS,
     CellError,
     FileProblem,
+    IgnoredSheet,
     Problem,
     RawSheet,
     Sheet,
@@ -43,6 +44,7 @@ from command_center.data.interchange import (
     open_interchange,
 )
 from command_center.data.parties import is_organisation
+from command_center.data.types import Fixed
 from command_center.data.workcal import TZ, add_months
 from command_center.data import audit
 from command_center.data.tables import (
@@ -59,6 +61,29 @@ CHUNK = 900  # keys per IN (...) lookup; SQLite allows 32,766 variables, Postgre
 WRITE_CHUNK = 5_000
 #: recompute the affected cases by id up to this many; beyond, the triggers' marks drive it
 SCOPED_RECOMPUTE_LIMIT = 5_000
+
+
+def _limits() -> dict[tuple[str, str], int | Decimal]:
+    """(sheet, column) → the longest text (in characters) or the first amount too large for the
+    database column the value goes to, from the models: checked while reading, so that SQLite
+    (which holds any length) and PostgreSQL (which refuses) refuse the same values, by cell."""
+    goes_to = {("cases", "court"): COURTS.c.name, ("cases", "team"): TEAMS.c.name, ("cases", "officer"): OFFICERS.c.name,
+               ("cases", "applicants"): PARTIES.c.name, ("cases", "debtors"): PARTIES.c.name}
+    limits: dict[tuple[str, str], int | Decimal] = {}
+    for sheet in SHEETS:
+        for column in sheet.columns:
+            target = goes_to.get((sheet.name, column.name), TABLES[sheet.name].c.get(column.name))
+            kind = target.type if target is not None else None
+            if isinstance(kind, String) and kind.length:
+                limits[(sheet.name, column.name)] = kind.length
+            elif isinstance(kind, Fixed):
+                limits[(sheet.name, column.name)] = Decimal(10) ** (kind.precision - kind.scale)
+    limits[("cases", "track")] = min(CASES.c.track.type.length, TEAMS.c.track.type.length)  # a new team takes the track
+    return limits
+
+
+#: (sheet, column) → the longest text or the first amount too large, for every column with a limit
+LIMITS = _limits()
 #: (earlier, later, reason) pairs checked on every row after merging with the database
 ORDER_RULES = {
     "cases": (("filed_on", "closed_on", "closed before it was filed"),),
@@ -118,6 +143,7 @@ class ImportSummary:
     created_teams: list[str] = field(default_factory=list)
     created_officers: list[str] = field(default_factory=list)
     created_courts: list[str] = field(default_factory=list)
+    ignored: list[IgnoredSheet] = field(default_factory=list)  # sheets or csv files that are none of SHEETS
     affected_cases: int = 0
     affected_ids: list[int] = field(default_factory=list, repr=False)  # the cases to recompute
     recompute: dict | None = None  # RecomputeResult.as_dict() of the follow-up recompute
@@ -135,6 +161,8 @@ class ImportSummary:
         return {
             "path": self.path, "dry_run": self.dry_run, "sheets": {k: v.as_json() for k, v in self.sheets.items()},
             "created": {"courts": self.created_courts, "teams": self.created_teams, "officers": self.created_officers},
+            "ignored_sheets": [i.as_json() for i in self.ignored],
+            "recognised_sheet_names": {s.name: s.zh for s in SHEETS},
             "affected_cases": self.affected_cases, "recompute": self.recompute, "seconds": round(self.seconds, 3),
         }
 
@@ -162,26 +190,27 @@ class Parsed:
             yield number, dict(zip(columns, values, strict=True))
 
 
-def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem]]:
-    """Every cell of every known sheet parsed and checked on its own (no database needed)."""
+def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
+    """Every cell of every known sheet parsed and checked on its own (no database needed), and
+    the sheets the file has that are none of :data:`SHEETS`."""
     try:
-        raws, problems = open_interchange(path)
+        raws, problems, ignored = open_interchange(path)
     except FileProblem as exc:
-        return [], [exc.problem]
+        return [], [exc.problem], []
     progress.phase("read", sum(r.estimated_rows for r in raws))
     parsed = []
     for raw in raws:
         sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress)
         parsed.append(sheet_parsed)
         problems.extend(sheet_problems)
-    return parsed, problems
+    return parsed, problems, ignored
 
 
 def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tuple[Parsed, list[Problem]]:
     sheet = raw.sheet
     positions, problems = map_headers(sheet, raw.headers)
     columns = tuple(c.name for c in sheet.columns if c.name in positions)
-    parsers = [(sheet.column(name), positions[name]) for name in columns]
+    parsers = [(sheet.column(name), positions[name], LIMITS.get((sheet.name, name))) for name in columns]
     key_at = [columns.index(k) if k in columns else None for k in sheet.key]
     usable = not problems  # a sheet without a required column is only checked
     seen_keys: dict[tuple, int] = {}
@@ -197,10 +226,12 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
             values = []
             bad = False
             before = len(problems)
-            for column, position in parsers:
+            for column, position, limit in parsers:
                 cell = cells[position] if position < len(cells) else None
                 try:
                     value = column.parse(cell)
+                    if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
+                        _check_size(value, limit)
                 except CellError as exc:
                     problems.append(Problem(sheet.name, number, column.name, str(exc)))
                     value, bad = None, True
@@ -231,6 +262,19 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
         problems.append(exc.problem)
     progress.advance(pending)
     return Parsed(sheet, raw.source, columns, rows, case_nos), problems
+
+
+def _check_size(value, limit: int | Decimal) -> None:
+    """Raise :class:`CellError` if ``value`` does not fit its database column (see :data:`LIMITS`)."""
+    if isinstance(value, str):
+        if len(value) > limit:
+            raise CellError(f"is {len(value)} characters long; the database holds at most {limit}")
+    elif isinstance(value, tuple):  # names: each is a row of its own
+        for name in value:
+            if len(name) > limit:
+                raise CellError(f"the name {name[:12]!r}… is {len(name)} characters long; the database holds at most {limit} per name")
+    elif isinstance(value, Decimal) and value >= limit:
+        raise CellError(f"{value} is too large: the database holds amounts below {limit:,}")
 
 
 def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
@@ -288,10 +332,10 @@ def import_file(
     started = time.perf_counter()
     progress = progress or _Silent()
     path = Path(path)
-    parsed, problems = read_file(path, catalogue, progress)
+    parsed, problems, ignored = read_file(path, catalogue, progress)
     if problems and not parsed:  # the file itself could not be read
         raise ImportRejected(path, problems)
-    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed})
+    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored)
     with db.engine.connect() as conn:
         transaction = conn.begin()
         try:
@@ -515,27 +559,32 @@ class _Writer:
             self.officers.setdefault(row.name, row.id)
         self.officers.update((row.login, row.id) for row in staff)
         logins = {row.login for row in staff}
-        for _, record in parsed.records():
+        for number, record in parsed.records():
             code = court_code_of(record["case_no"])
             if code not in self.courts:
-                name = (record.get("court") or self.court_name or code)[:100]
+                name = record.get("court") or self.court_name or code  # the file's court was checked with the cells
+                if len(name) > COURTS.c.name.type.length:  # the configured court_name: the import will be rolled back
+                    self.problems.append(Problem(parsed.sheet.name, number, "court", "the case names no court, and the configured "
+                                                 f"court_name is {len(name)} characters long; the database holds at most "
+                                                 f"{COURTS.c.name.type.length}"))
+                    name = code
                 self.courts[code] = conn.execute(insert(COURTS).values(code=code, name=name).returning(COURTS.c.id)).scalar_one()
                 self.summary.created_courts.append(f"{code} {name}")
             court_id = self.courts[code]
             team = record.get("team")
             if team and (court_id, team) not in self.teams:
                 self.teams[(court_id, team)] = conn.execute(insert(TEAMS).values(
-                    court_id=court_id, name=team[:50], track=record.get("track")).returning(TEAMS.c.id)).scalar_one()
+                    court_id=court_id, name=team, track=record.get("track")).returning(TEAMS.c.id)).scalar_one()
                 self.summary.created_teams.append(team)
             officer = record.get("officer")
             if officer and officer not in self.officers:
-                login, n = officer[:50], 1
+                login, n = officer, 1  # a name fits a login: both are String(50)
                 while login in logins:
                     n += 1
                     login = f"{officer[:45]}-{n}"
                 logins.add(login)
                 self.officers[officer] = conn.execute(insert(OFFICERS).values(
-                    login=login, name=officer[:50], role="officer", team_id=self.teams.get((court_id, team)) if team else None,
+                    login=login, name=officer, role="officer", team_id=self.teams.get((court_id, team)) if team else None,
                     active=True).returning(OFFICERS.c.id)).scalar_one()
                 self.summary.created_officers.append(officer)
 
@@ -547,7 +596,7 @@ class _Writer:
             self.conn.execute(delete(PARTIES).where(PARTIES.c.case_id == case_id, PARTIES.c.role == role))
         rows = [
             {"case_id": self.case_ids[case] if isinstance(case, str) else case, "role": _PARTY_ROLE[role], "position": position,
-             "name": name[:100], "kind": "org" if is_organisation(name) else "person"}
+             "name": name, "kind": "org" if is_organisation(name) else "person"}
             for case, role, names, _ in parties for position, name in enumerate(names)
         ]
         for chunk in _chunks(rows, WRITE_CHUNK):

@@ -12,16 +12,23 @@ references and writes.  Every problem is a :class:`Problem` naming sheet, row an
 from __future__ import annotations
 
 import csv
+import difflib
+import io
 import re
+import unicodedata
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
+from typing import NamedTuple
 
 from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
-from command_center.data.caseno import CASE_NO, normalise_case_no
+from command_center.data.caseno import CASE_NO, INVISIBLE, normalise_case_no
 from command_center.data.workcal import TZ
 
 CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longest first: 执恢 before 执
@@ -29,6 +36,7 @@ _DATE = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\
 _DATETIME = re.compile(r"^(.+?日?)(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([+-]\d{2}:?\d{2}|Z)?$")
 _MONEY_QUANTUM = Decimal("0.01")
 _NAME_SPLIT = re.compile(r"[;；]")
+_DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
 @dataclass(frozen=True, order=True)
@@ -54,20 +62,90 @@ class CellError(ValueError):
 
 # -- values ------------------------------------------------------------------------------------
 
+class Uncomputed:
+    """A formula cell the file holds no value for: a program that does not compute formulas
+    wrote ``=HYPERLINK(…)``.  openpyxl reads it as None, like an empty cell, which would clear
+    the stored value; :func:`_sheet_rows` gives this instead, and every parser refuses it."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"Uncomputed({self.formula!r})"
+
+
+#: what Excel writes in a cell whose formula failed (the cached value of an error cell)
+EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"))
+
+
+#: control characters but tab and line breaks, invisible formatting characters (inside a
+#: text: at its ends they are trimmed like spaces), and the replacement character that a wrong
+#: decoding leaves behind: none of them has a place in a cell
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd" + INVISIBLE + "]")
+
+
+def _cell_text(value) -> str:
+    """A cell's text, without whitespace at its ends ('' for none); the refusals of every column."""
+    if type(value) is not str:
+        if type(value) is Uncomputed:
+            shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
+            raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
+                            "replace the formula by its value (copy, then paste as values)")
+        if isinstance(value, float):
+            if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
+                raise CellError(f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
+                                "format the column as text and type the digits again")
+            if value.is_integer():
+                value = int(value)  # an account number typed as a number
+        value = str(value)
+    text = value.strip()
+    if text in EXCEL_ERRORS:
+        raise CellError(f"holds the Excel error {text} (a formula that failed), not a value")
+    return text
+
+
+def _trim_invisible(text: str) -> str:
+    """Without invisible characters and whitespace at its ends, as if they were spaces."""
+    while text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
+        text = text.strip(INVISIBLE).strip()
+    return text
+
+
 def parse_text(value) -> str | None:
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # an account number typed as a number
-    text = str(value).strip()
+    text = _cell_text(value)
+    # str.isprintable() is False for every character _FORBIDDEN holds but U+FFFD (and for a few
+    # that are allowed: line breaks, U+3000, private use): the common case in one C loop
+    if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(text) is not None:  # trim the ends, look again
+        text = _trim_invisible(text)
+        bad = _FORBIDDEN.search(text)
+        if bad is not None:
+            raise CellError(_forbidden(text, bad.start()))
+        if text in EXCEL_ERRORS:
+            _cell_text(text)  # raises: an Excel error value between invisible characters
     return text or None
 
 
+def _forbidden(text: str, at: int) -> str:
+    char = text[at]
+    if char == "\ufffd":
+        what = "the replacement character U+FFFD (the text was damaged by a wrong encoding before it reached this file)"
+    elif char in INVISIBLE:
+        what = f"the invisible character U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+    else:
+        what = f"the control character U+{ord(char):04X}" + (" (NUL)" if char == "\0" else "")
+    return f"contains {what} at character {at + 1} of {len(text)}, which has no place in a cell"
+
+
 def parse_case_no(value) -> str | None:
-    text = parse_text(value)
-    if text is None:
+    """A 案号 in its stored form (:func:`normalise_case_no`: invisible characters anywhere in it are dropped)."""
+    if value is None:
         return None
-    return _case_no(text)
+    text = _cell_text(value)
+    return _case_no(text) if text else None
 
 
 @lru_cache(maxsize=65_536)  # every row of every sheet names its case: most are repeats
@@ -93,7 +171,38 @@ def _real_date(year: int, month: int, day: int, text: str) -> date:
         raise CellError(f"{text!r} is not a real calendar date") from None
 
 
+#: the years a date of a case may fall in: outside, it is a typo (2206 for 2026) or a placeholder
+#: for "no date" (1900-01-01, 9999-12-31, an Excel serial 0); and before 1901 Asia/Shanghai is
+#: local mean time (+08:05:43), year 1 is out of range in UTC on SQLite and not on PostgreSQL
+YEARS = (1901, 2099)
+
+
+def _within_years(day: date | None, value) -> None:
+    if day is None or not YEARS[0] <= day.year <= YEARS[1]:
+        shown = f"{value:%Y-%m-%d}" if isinstance(value, date) else repr(_cell_text(value))
+        raise CellError(f"{shown} is outside the years {YEARS[0]}-{YEARS[1]} (a typo, or a placeholder for no date? "
+                        "then leave the cell empty)")
+
+
 def parse_date(value) -> date | None:
+    day = _date(value)
+    if day is not None and not YEARS[0] <= day.year <= YEARS[1]:
+        _within_years(day, value)
+    return day
+
+
+def parse_datetime(value) -> datetime | None:
+    """A local time (Asia/Shanghai) unless the text carries an offset; a bare date is 00:00."""
+    try:
+        moment = _datetime(value)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 in Asia/Shanghai
+        _within_years(None, value)
+    if moment is not None and not YEARS[0] <= moment.year <= YEARS[1]:  # its local year
+        _within_years(moment.date(), value)
+    return moment
+
+
+def _date(value) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # an Excel date cell
@@ -116,8 +225,7 @@ def parse_date(value) -> date | None:
     return _real_date(*(int(g) for g in found.groups()), text)
 
 
-def parse_datetime(value) -> datetime | None:
-    """A local time (Asia/Shanghai) unless the text carries an offset; a bare date is 00:00."""
+def _datetime(value) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # Excel cells carry no zone: local time
@@ -298,15 +406,24 @@ SHEETS: tuple[Sheet, ...] = (
 SHEET_BY_NAME = {s.name: s for s in SHEETS} | {s.zh: s for s in SHEETS}
 
 
+def _plain(text) -> str:
+    """A sheet name or header as it is compared: NFKC (full-width letters, digits and brackets
+    are ASCII), without invisible characters (a BOM, zero-width spaces), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", str(text)).translate(_DROP_INVISIBLE).strip().lower()
+
+
+_SHEET_KEYS = {_plain(name): sheet for name, sheet in SHEET_BY_NAME.items()}
+
+
 def sheet_named(name: str) -> Sheet | None:
-    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases`` or ``案件``."""
-    return SHEET_BY_NAME.get(name.strip()) or SHEET_BY_NAME.get(name.strip().lower())
+    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases``, ``ｃａｓｅｓ`` or ``案件``."""
+    return _SHEET_KEYS.get(_plain(name))
 
 
-def _header_key(text: str) -> list[str]:
+def _header_key(text) -> list[str]:
     """The names a header cell may stand for: ``案号* (case_no)`` → ``['案号', 'case_no']``."""
-    raw = str(text).replace("*", "").replace("（", "(").replace("）", ")").strip()
-    parts = [p.strip().lower() for p in re.split(r"[()]", raw) if p.strip()]
+    raw = _plain(text).replace("*", "")
+    parts = [p.strip() for p in re.split(r"[()]", raw) if p.strip()]
     return parts or [""]
 
 
@@ -344,6 +461,33 @@ class RawSheet:
     estimated_rows: int
 
 
+@dataclass(frozen=True)
+class IgnoredSheet:
+    """A workbook sheet or csv file that is none of :data:`SHEETS`: left alone, and listed in the summary."""
+
+    name: str  # the sheet's title, or the csv file's name
+    hidden: bool = False
+    did_you_mean: str | None = None  # the closest name that would have been recognised
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "hidden": self.hidden, "did_you_mean": self.did_you_mean}
+
+
+def _ignored(name: str, stem: str, hidden: bool = False) -> IgnoredSheet:
+    close = difflib.get_close_matches(_plain(stem), list(_SHEET_KEYS), n=1, cutoff=0.6)
+    return IgnoredSheet(name, hidden, close[0] if close else None)
+
+
+#: the names a sheet (or csv file) is recognised by, for messages: ``cases/案件, nodes/节点, …``
+RECOGNISED_NAMES = ", ".join(f"{s.name}/{s.zh}" for s in SHEETS)
+
+
+class Opened(NamedTuple):
+    sheets: list[RawSheet]  # in the order of SHEETS
+    problems: list[Problem]  # files or sheets that cannot be imported
+    ignored: list[IgnoredSheet]
+
+
 class FileProblem(Exception):
     """The file (or folder) cannot be read at all."""
 
@@ -352,75 +496,164 @@ class FileProblem(Exception):
         self.problem = problem
 
 
-def open_interchange(path: Path) -> tuple[list[RawSheet], list[Problem]]:
-    """The known sheets of a workbook or a csv folder, in the order of :data:`SHEETS`, and the
-    problems of the files that could not be read (a csv folder's other files are still read)."""
+def open_interchange(path: Path) -> Opened:
+    """The known sheets of a workbook or a csv folder, the problems of the sheets or files that
+    cannot be read (a csv folder's other files are still read), and the sheets it ignores."""
     if not path.exists():
         raise FileProblem(Problem(str(path), 0, "", "no such file or folder"))
     problems: list[Problem] = []
+    ignored: list[IgnoredSheet] = []
     if path.is_dir():
-        sheets = _csv_folder(path, problems)
+        sheets = _csv_folder(path, problems, ignored)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = _workbook(path)
+        sheets = _workbook(path, problems, ignored)
     elif path.suffix.lower() == ".csv":
-        sheets = _csv_folder(path.parent, problems, only=path)
+        sheets = _csv_folder(path.parent, problems, ignored, only=path)
     else:
         raise FileProblem(Problem(str(path), 0, "", "not an .xlsx workbook, a .csv file or a folder of .csv files"))
     if not sheets and not problems:
-        names = ", ".join(s.name for s in SHEETS)
-        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {names}"))
+        others = "; its sheets " + ", ".join(_shown(i) for i in ignored) + " are none of them" if ignored else ""
+        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {RECOGNISED_NAMES}{others}"))
     order = {s.name: i for i, s in enumerate(SHEETS)}
-    return sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems
+    return Opened(sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems, ignored)
 
 
-def _workbook(path: Path) -> list[RawSheet]:
+def _shown(ignored: IgnoredSheet) -> str:
+    return ignored.name + (f" (did you mean {ignored.did_you_mean}?)" if ignored.did_you_mean else "")
+
+
+#: what reading a damaged workbook raises (zip, deflate, XML, openpyxl): a problem with the file, named as such
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError, TypeError, SyntaxError)
+
+
+def _not_a_workbook(path: Path) -> str | None:
+    """Why the file cannot be an .xlsx workbook, from its first bytes (None: it may be one)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(64)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if not head:
+        return "is an empty file (0 bytes), not an .xlsx workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE2 compound file
+        return ("is an Excel 97-2003 (.xls) workbook or a password-protected one, not an .xlsx workbook: "
+                "save it as an Excel Workbook (.xlsx) without a password")
+    if not zipfile.is_zipfile(path):
+        if head.startswith(b"PK\x03\x04"):
+            return "is a damaged .xlsx workbook (its zip archive is incomplete: was a download or a copy cut short?)"
+        start = " ".join(head.decode("utf-8", errors="ignore").split())[:30]
+        shown = f" (it begins {start!r})" if start and start.isprintable() else ""
+        return f"is not an .xlsx workbook: not a zip archive{shown}, perhaps a text, CSV or web page file renamed .xlsx"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "[Content_Types].xml" not in archive.namelist():
+                return "is a zip archive but not an .xlsx workbook (it has no [Content_Types].xml)"
+    except _UNREADABLE as exc:
+        return f"is a damaged .xlsx workbook ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) -> list[RawSheet]:
     from openpyxl import load_workbook  # only when a workbook is read
+    from openpyxl.chartsheet import Chartsheet
     from openpyxl.utils.exceptions import InvalidFileException
 
+    wrong = _not_a_workbook(path)
+    if wrong:
+        raise FileProblem(Problem(str(path), 0, "", wrong))
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({exc})")) from None
+    except (InvalidFileException, *_UNREADABLE) as exc:
+        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")) from None
     found = []
     seen: set[str] = set()
     for title in book.sheetnames:
         sheet = sheet_named(title)
+        ws = book[title]
         if sheet is None:
+            ignored.append(_ignored(title, title, ws.sheet_state != "visible"))
+            continue
+        if ws.sheet_state != "visible":  # what the court's staff do not see is not imported behind their back
+            how = "very hidden (only the VBA editor can show it)" if ws.sheet_state == "veryHidden" else "hidden"
+            problems.append(Problem(title, 0, "", f"the sheet is {how}: show it if it is to be imported, or delete it"))
+            continue
+        if isinstance(ws, Chartsheet):
+            problems.append(Problem(title, 0, "", "is a chart, not a sheet of rows"))
             continue
         if sheet.name in seen:
             raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
         seen.add(sheet.name)
-        ws = book[title]
-        values = ws.iter_rows(values_only=True)
-        headers = list(next(values, ()) or ())
+        try:
+            values = _sheet_rows(book, ws)
+            first = next(values, None)
+            estimated_rows = max((ws.max_row or 1) - 1, 0)
+        except _UNREADABLE as exc:
+            problems.append(Problem(title, 0, "", f"cannot be read ({type(exc).__name__}: {exc})"))
+            continue
+        if first is not None and first[0] == 1:
+            headers, pending = first[1], []
+        else:  # no row 1: no headers (every required column is missing)
+            headers, pending = [], [first] if first else []
 
-        def rows(values=values) -> Iterator[tuple[int, list]]:
-            for number, row in enumerate(values, start=2):
-                if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                    continue
-                yield number, list(row)
+        def rows(values=values, pending=pending, title=title) -> Iterator[tuple[int, list]]:
+            number = 1
+            try:
+                for number, row in chain(pending, values):
+                    if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                        yield number, row
+            except _UNREADABLE as exc:
+                raise FileProblem(Problem(title, 0, "", f"cannot be read after row {number} ({type(exc).__name__}: {exc})")) from None
 
-        found.append(RawSheet(sheet, title, headers, rows(), max((ws.max_row or 1) - 1, 0)))
+        found.append(RawSheet(sheet, title, headers, rows(), estimated_rows))
     return found
 
 
-def _csv_folder(folder: Path, problems: list[Problem], only: Path | None = None) -> list[RawSheet]:
+def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
+    """(row number, values) of each row the sheet's XML holds, as ``ws.iter_rows(values_only=True)``
+    gives them, except that a formula cell without a saved value is an :class:`Uncomputed`, not None.
+
+    openpyxl's data-only reading cannot tell that cell from an empty one, and reading the
+    workbook a second time for its formulas would double the time of a big file.  So this runs
+    the worksheet parser ``iter_rows`` runs itself (``openpyxl.worksheet._reader``, the same
+    arguments) and looks at the XML of the cells that came out empty: one pass, as fast."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = Uncomputed(element.findtext(FORMULA_TAG) or "…")  # a shared formula: its text is elsewhere
+            return cell
+
+    with ws._get_source() as source:
+        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
+                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            values = [None] * max((cell["column"] for cell in cells), default=0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values
+
+
+def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredSheet], only: Path | None = None) -> list[RawSheet]:
     found = []
     seen: dict[str, Path] = {}
     files = [only] if only else sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
     for file in files:
         sheet = sheet_named(file.stem)
         if sheet is None:
+            ignored.append(_ignored(file.name, file.stem))
             continue
         if sheet.name in seen:
             raise FileProblem(Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})"))
         seen[sheet.name] = file
         try:
-            text = decode_csv(file)
+            text = decode_csv(file, sheet)
         except FileProblem as exc:
             problems.append(exc.problem)
             continue
-        reader = csv.reader(text.splitlines())
+        # not text.splitlines(): it also breaks lines at \x0c, \x1c-\x1e, \x85 and U+2028, inside a cell too
+        reader = csv.reader(io.StringIO(text, newline=""))
         headers = next(reader, [])
 
         def rows(reader=reader, name=file.name) -> Iterator[tuple[int, list]]:
@@ -436,20 +669,80 @@ def _csv_folder(folder: Path, problems: list[Problem], only: Path | None = None)
     return found
 
 
-def decode_csv(file: Path) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); else a clear error."""
+_UTF8_BOM = b"\xef\xbb\xbf"
+#: decoded with errors="surrogateescape", a byte that is not UTF-8 is one of these
+_NOT_UTF8 = "\udc80-\udcff"
+#: a line that is all UTF-8 and has Chinese in it (GBK read as UTF-8 is seldom valid, and then
+#: mostly U+0080-U+07FF: "中" is D6 D0, which is also UTF-8 for U+0590)
+_UTF8_LINE = re.compile(f"^[^\\n{_NOT_UTF8}]*[\u3000-\u9fff\uff00-\uffef][^\\n{_NOT_UTF8}]*$", re.M)
+#: a line with a byte that is not UTF-8
+_NOT_UTF8_LINE = re.compile(f"^[^\\n]*[{_NOT_UTF8}][^\\n]*$", re.M)
+
+
+def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK); else a problem naming the
+    line, the column and the bytes.  A file that is UTF-8 in some lines and not in others (two
+    exports pasted together) is refused as such, not read as GBK and its UTF-8 lines garbled."""
     data = file.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "gb18030")
-    for encoding in encodings:
+    bom = data.startswith(_UTF8_BOM)
+    body = data[len(_UTF8_BOM):] if bom else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="surrogateescape")
+    utf8_line = _UTF8_LINE.search(text)
+    if not bom and utf8_line is None:  # no line is UTF-8: GBK, or neither
         try:
-            return data.decode(encoding)
+            return body.decode("gb18030")
         except UnicodeDecodeError as exc:
-            error = exc
-    line = data[: error.start].count(b"\n") + 1
-    raise FileProblem(Problem(file.name, line, "", f"neither UTF-8 nor GBK text (byte {error.start}); save it as CSV UTF-8 or CSV (GBK)"))
+            line, column, where = _csv_position(body, exc.start, sheet)
+            raise FileProblem(Problem(file.name, line, column, f"neither UTF-8 nor GBK text: {where}; "
+                                      "save it as CSV UTF-8 or CSV (GBK)")) from None
+    bad_lines = list(_NOT_UTF8_LINE.finditer(text))
+    first_bad = bad_lines[0].start() + re.search(f"[{_NOT_UTF8}]", bad_lines[0][0]).start()
+    at = len(text[:first_bad].encode("utf-8", errors="surrogateescape"))  # in bytes
+    line, column, where = _csv_position(body, at, sheet)
+    utf8 = "it begins with a UTF-8 BOM" if utf8_line is None else f"line {text.count(chr(10), 0, utf8_line.start()) + 1} is UTF-8"
+    count = f" ({len(bad_lines)} lines in all are not)" if len(bad_lines) > 1 else ""
+    raise FileProblem(Problem(file.name, line, column, f"the file mixes two encodings: {utf8} but line {line} is not{count}: "
+                              f"{where}; save it again as CSV UTF-8"))
+
+
+def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, str]:
+    """Where byte ``at`` of a csv file is: its line, its column's name ('' if not an interchange
+    column), and in words: the column and the bytes there (as GBK, if they read as GBK).
+
+    The csv structure (commas, quotes, line ends) is ASCII, and GBK's second bytes are never
+    one of those characters, so Latin-1 splits the fields right whatever the encoding."""
+    line = body.count(b"\n", 0, at) + 1
+    start = body.rfind(b"\n", 0, at) + 1
+    end = body.find(b"\n", at)
+    raw = body[start:end if end >= 0 else len(body)].rstrip(b"\r")
+    fields = next(csv.reader([raw.decode("latin-1")]), [])
+    index = max(len(next(csv.reader([raw[:at - start].decode("latin-1")]), [""])) - 1, 0)
+    header_end = body.find(b"\n")
+    header = body[:header_end if header_end >= 0 else len(body)].rstrip(b"\r")
+    try:
+        header_text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        header_text = header.decode("gb18030", errors="replace")
+    headers = next(csv.reader([header_text]), [])
+    name = ""
+    if sheet is not None:
+        positions, _ = map_headers(sheet, headers)
+        name = next((column for column, position in positions.items() if position == index), "")
+    shown = f"column {index + 1}" + (f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else "")
+    run = re.match(rb"[\x80-\xff]{1,8}", body[at:])
+    where = f"{shown} has the bytes {(run[0] if run else body[at:at + 1]).hex(' ')}"
+    cell = fields[index].encode("latin-1") if index < len(fields) else b""
+    try:
+        as_gbk = cell.decode("gb18030").strip()
+    except UnicodeDecodeError:
+        as_gbk = ""
+    if as_gbk:
+        where += f" (the cell reads {as_gbk if len(as_gbk) <= 30 else as_gbk[:29] + '…'!r} as GBK)"
+    return line, name, where
 
 
 # -- the template --------------------------------------------------------------------------------
