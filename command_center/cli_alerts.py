@@ -127,36 +127,94 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"  {_pad(label, width)}{value}")
 
 
+# -- scheduler and outbox (one active scheduler; the outbox's claims) ------------------------------
+
+SCHEDULER_LABELS = {
+    "zh": {"lease": "调度器租约", "none": "无 (尚无调度器运行过)", "active": "当前调度器", "token": "令牌",
+           "alive": "在线", "gone": "已不在线", "unknown": "无法从本机判断是否在线", "expired": "已过期",
+           "renewed": "续约于", "expires": "到期", "standbys": "备用调度器", "no_standbys": "无",
+           "standbys_unseen": "SQLite 上看不到", "jobs": "任务", "last_run": "上次运行", "next_due": "下次到期",
+           "never": "从未", "now": "现在", "outbox": "通知发件箱",
+           "recompute": "重算", "dispatch": "发送通知", "snapshot": "每日快照", "fund_sample": "案款抽查",
+           "asset_inventory": "查扣物清点", "closed_review": "结案评查",
+           "pending": "待发", "sending": "发送中", "sent": "已发", "failed": "失败"},
+    "en": {"lease": "Scheduler lease", "none": "none (no scheduler has run yet)", "active": "active", "token": "token",
+           "alive": "alive", "gone": "gone", "unknown": "cannot tell from here whether it is alive", "expired": "expired",
+           "renewed": "renewed", "expires": "expires", "standbys": "standing by", "no_standbys": "none",
+           "standbys_unseen": "not visible on SQLite", "jobs": "Jobs", "last_run": "last run", "next_due": "next due",
+           "never": "never", "now": "now", "outbox": "Outbox",
+           "recompute": "recompute", "dispatch": "notifications", "snapshot": "daily snapshot", "fund_sample": "fund sample",
+           "asset_inventory": "asset inventory", "closed_review": "closed-case review",
+           "pending": "pending", "sending": "sending", "sent": "sent", "failed": "failed"},
+}
+
+
+def _print_scheduler_status(status, lang: str) -> None:
+    from command_center.data.workcal import TZ
+
+    t = SCHEDULER_LABELS[lang]
+
+    def when(value) -> str:
+        return f"{value.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if value else t["never"]
+
+    click.echo(t["lease"])
+    row = status.lease
+    if row is None:
+        click.echo(f"  {t['none']}")
+    else:
+        alive = t["unknown"] if status.alive is None else t["alive"] if status.alive else t["gone"]
+        click.echo(f"  {_pad(t['active'], 12)}{row.holder} ({t['token']} {row.token}), {alive}"
+                   + (f", {t['expired']}" if status.expired else ""))
+        click.echo(f"  {_pad(t['renewed'], 12)}{when(row.renewed_at)}, {t['expires']} {when(row.expires_at)}")
+    standbys = t["standbys_unseen"] if status.standbys is None else ", ".join(status.standbys) or t["no_standbys"]
+    click.echo(f"  {_pad(t['standbys'], 12)}{standbys}")
+    click.echo(f"{_pad(t['jobs'], 20)}{_pad(t['last_run'], 21)}{t['next_due']}")
+    for job in status.jobs:
+        click.echo(f"  {_pad(t[job.id], 18)}{_pad(when(job.last_run), 21)}{when(job.next_due) if job.next_due else t['now']}")
+    click.echo(f"{t['outbox']}: " + ", ".join(f"{t[key]} {value:,}" for key, value in status.outbox.items()))
+
+
 @cli.command(name="scheduler")
 @click.option("--once", is_flag=True, help="Run every job once (recompute, notifications, snapshot, review lists) and exit.")
 @click.option("--lease-seconds", type=click.IntRange(3, 3600), help="Lease time: a standby takes over this long after the leader dies.")
+@click.option("--status", "show_status", is_flag=True, help="Who is active, each job's last run and next due, the outbox; then exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: machine-readable output.")
 @click.pass_context
-def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None) -> None:
+def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None, show_status: bool, as_json: bool) -> None:
     """Run the background jobs; of several schedulers on one database, exactly one is active."""
     import logging
     import signal
     import threading
 
     from command_center.jobs.lease import Lease, LeaseLost
-    from command_center.jobs.scheduler import Scheduler
+    from command_center.jobs.scheduler import Scheduler, status
 
     runtime = _runtime(ctx)
+    if show_status:
+        found = status(runtime)
+        if as_json:
+            click.echo(json.dumps(found.as_json(), ensure_ascii=False))
+        else:
+            _print_scheduler_status(found, runtime.lang)
+        return
     db = runtime.database()
     lease = Lease(db, lease_seconds or runtime.settings.lease_seconds)
     zh = runtime.lang == "zh"
 
     def report(job_id: str, result) -> None:
+        if job_id in ("leader", "standby"):
+            return  # the scheduler's log says it, with the holders and tokens
         stamp = f"{runtime.clock.now():%Y-%m-%d %H:%M:%S}"
-        if job_id == "leader":
-            click.echo(f"{stamp} {lease.holder} " + ("成为当前调度器" if zh else "is now the active scheduler") + f" (token {result})", err=True)
-        elif job_id == "standby":
-            click.echo(f"{stamp} {lease.holder} " + ("转为备用" if zh else "is on standby"), err=True)
-        elif job_id == "recompute":
+        if job_id == "recompute":
             counts = " ".join(f"{TIER_LABELS[runtime.lang][k]}={v}" for k, v in result.counts.items())
             click.echo(f"{stamp} recompute {result.seconds:.2f}s {counts}", err=True)
         else:
             click.echo(f"{stamp} {job_id}: {result}", err=True)
 
+    # the log (stderr) says who is active, each change of leader, a lost lease and messages in doubt
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("command_center").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: still running" is how a long job should be treated
     scheduler = Scheduler(runtime, lease, on_run=report)
     if once:
         try:
@@ -165,7 +223,6 @@ def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None)
             raise click.ClickException(str(exc)) from None
         click.echo(("已运行全部任务: " if zh else "ran every job: ") + ", ".join(results))
         return
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -179,7 +236,7 @@ def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None)
 
 
 @cli.command(name="outbox")
-@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every 30 s).")
+@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every dispatch_seconds, 30 s).")
 @click.option("--retry-failed", is_flag=True, help="Put messages that gave up back in the queue.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -195,10 +252,14 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
         report["requeued"] = requeue(db, now)
     if send:
         result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
-        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held}
+        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held,
+                   "in_doubt": result.in_doubt}
     report["outbox"] = outbox_counts(db)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     for key, value in report.items():
         click.echo(f"{key}: {value}")
+
+
+# -- end of scheduler and outbox ------------------------------------------------------------------
