@@ -12,12 +12,14 @@ sends them, one at a time, in three steps:
    growing delay, or ``failed`` after :data:`MAX_ATTEMPTS` (still in the table until
    someone retries it: ``command-center outbox --retry-failed``).
 
-A message claimed by another sender is left alone while that sender's process is alive; it
-goes back to the queue, with a warning that it may be delivered twice, only when the
-process died (:func:`command_center.jobs.lease.holder_alive`), because nobody can tell
-whether its send went out.  So a message recorded as sent is never sent again, and a message
-is sent twice only when its sender died (or lost the database for good) between the send
-and the record, or its sender's attempt ended without an answer (a timeout: retried).
+A message claimed by another sender is left alone while that sender's process is alive
+(:func:`command_center.jobs.lease.holder_alive`), because nobody can tell whether its send
+went out; it goes back to the queue, with a warning that it may be delivered twice, when the
+process is gone, or when the claim is older than :data:`IN_DOUBT_AFTER` (no send takes that
+long: the process is frozen, or cannot be seen from here).  So a message recorded as sent is
+never sent again, and a message is sent twice only when its attempt ended without an answer:
+a timeout (retried), or its sender died, froze or lost the database between the send and the
+record.
 
 On statutory rest days only urgent messages (red) go out; the others wait for the next
 working day (a 调休 working Saturday is a working day).
@@ -54,8 +56,9 @@ OUTBOX = m.OutboxMessage.__table__
 #: seconds to wait after the n-th failure (then the last value)
 BACKOFF = (60, 120, 300, 900, 1800, 3600)
 MAX_ATTEMPTS = 12
-#: a message claimed by a sender whose process cannot be seen from here (SQLite: another
-#: machine) goes back to the queue only this long after its claim
+#: a claim this old goes back to the queue even if its sender looks alive: a send times out
+#: after 30 s at most, so its process is frozen (paused, hung), or its pid was reused, or it
+#: runs on a machine SQLite cannot see; a message is never stuck behind it for longer
 IN_DOUBT_AFTER = timedelta(minutes=10)
 
 log = logging.getLogger("command_center.notify")
@@ -291,14 +294,13 @@ def _take_back(db: Database, claimer: Claimer) -> int:
         now = db_now(conn) if conn.dialect.name == "postgresql" else datetime.now(UTC)
         returned = 0
         for holder, rows in groupby(claims, key=lambda r: r.claimed_by):
+            # gone: at once; alive (it will record the send or give the message back) or cannot
+            # tell: only a claim older than any send takes
             alive = holder_alive(conn, holder)
-            if alive and conn.dialect.name == "postgresql":
-                continue  # its session is there: it will record the send or give the message back
-            # SQLite: a pid that exists may have been reused, and another machine cannot be seen
             ids = [r.id for r in rows if alive is False or r.claimed_at <= now - IN_DOUBT_AFTER]
             if not ids:
                 continue
-            why = "died while sending" if alive is False else f"has not finished sending in {IN_DOUBT_AFTER}"
+            why = "died while sending" if alive is False else f"has held it for more than {IN_DOUBT_AFTER} (frozen?)"
             ids = conn.execute(
                 update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == holder)
                 .values(status="pending", attempts=OUTBOX.c.attempts + 1, last_error=f"in doubt: its sender {holder} {why}")
