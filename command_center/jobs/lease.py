@@ -185,6 +185,8 @@ def _timed_out(exc: DBAPIError) -> bool:
 
 
 class Lease:
+    """This process's claim to be the active scheduler, and its name in the database."""
+
     def __init__(self, db: Database, seconds: int = 30, *, holder: str | None = None, name: str = "scheduler"):
         self.seconds = seconds
         self.holder = holder or default_holder()
@@ -268,7 +270,8 @@ class Lease:
         return self.is_leader
 
     def _cut_off(self, holder: str) -> None:
-        """After taking over: end ``holder``'s open transactions (its locks would hold up our jobs)."""
+        """End ``holder``'s open transactions (after taking over from it, or when its expired lease
+        stays locked): its locks would hold up our jobs, and nothing of them may commit."""
         try:
             with self.db.engine.begin() as conn:
                 ended = end_transactions_of(conn, holder)
@@ -276,7 +279,7 @@ class Lease:
             log.warning("could not end the open transactions of %s: %s", holder, str(exc.orig).strip().splitlines()[0])
             return
         if ended:
-            log.warning("ended %d open transaction(s) of the previous holder %s", ended, holder)
+            log.warning("ended %d open transaction(s) of %s", ended, holder)
 
     def _unstick(self) -> None:
         """The lease row stayed locked past the lease statements' ``lock_timeout``: if its holder's
