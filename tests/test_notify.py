@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import psycopg
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from command_center.data import models as m
-from command_center.jobs.lease import LeaseLost, _local_host
+from command_center.jobs.lease import LeaseLost, _local_host, db_now
 from command_center.jobs.notify import (
     IN_DOUBT_AFTER,
     MAX_ATTEMPTS,
@@ -167,10 +167,11 @@ def test_a_claim_s_fence_stops_a_sender_that_lost_the_lease(db):
     assert {r.status for r in outbox(db).values()} == {"pending"}, "the claim rolled back, nothing sent"
 
 
-def _claimed(db, key: str, holder: str, claimed_at) -> None:
+def _claimed(db, key: str, holder: str, age: timedelta = timedelta(0)) -> None:
+    """``key`` claimed by ``holder`` ``age`` ago by the database's clock (as claims are made)."""
     with db.engine.begin() as conn:
         conn.execute(update(m.OutboxMessage.__table__).where(m.OutboxMessage.__table__.c.dedup_key == key)
-                     .values(status="sending", claimed_by=holder, claimed_at=claimed_at))
+                     .values(status="sending", claimed_by=holder, claimed_at=db_now(conn) - age))
 
 
 def _gone_pid() -> int:
@@ -181,7 +182,7 @@ def _gone_pid() -> int:
 def test_a_message_whose_sender_died_while_sending_is_sent_again_with_a_warning(db, caplog):
     queue(db, ("red_case", True))
     dead = f"scheduler@{_local_host()}:{_gone_pid()}:dddddd"
-    _claimed(db, "k0", dead, datetime.now(UTC))
+    _claimed(db, "k0", dead)
     sender = Recording()
     result = dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, claimer=Claimer("scheduler@this:1:aaaaaa"))
     assert (result.in_doubt, result.sent, sender.sent) == (1, 1, [1])
@@ -198,11 +199,11 @@ def test_a_message_whose_sender_is_alive_waits_for_it_up_to_a_bound(db, db_url, 
         presence = psycopg.connect(db_url, application_name=alive, autocommit=True)
     try:
         sender = Recording()
-        _claimed(db, "k0", alive, datetime.now(UTC))
+        _claimed(db, "k0", alive)
         assert dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, claimer=me).in_doubt == 0
         assert sender.sent == [] and outbox(db)["k0"].status == "sending"
         # no send takes 10 minutes: the process is frozen (or its pid was reused)
-        _claimed(db, "k0", alive, datetime.now(UTC) - IN_DOUBT_AFTER - timedelta(seconds=1))
+        _claimed(db, "k0", alive, IN_DOUBT_AFTER + timedelta(seconds=1))
         assert dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, claimer=me).in_doubt == 1
         assert sender.sent == [1] and f"its sender {alive} has held it for more than 0:10:00" in caplog.text
     finally:
