@@ -38,8 +38,9 @@ class Settings:
     notify_log: Path | None = None
     notify_url: str | None = None
     notify_command: str | None = None
-    #: scheduler: recompute interval and the lease that makes one scheduler active
+    #: scheduler: recompute and outbox intervals, and the lease that makes one scheduler active
     recompute_seconds: int = 60
+    dispatch_seconds: int = 30
     lease_seconds: int = 30
     #: the wall display's refresh interval
     wall_seconds: int = 10
@@ -56,7 +57,7 @@ class Settings:
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
 _PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
-_INT_KEYS = {"recompute_seconds": (5, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
+_INT_KEYS = {"recompute_seconds": (5, 86400), "dispatch_seconds": (1, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
 SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
 #: Variables that are not settings but are read by the program or its scripts.

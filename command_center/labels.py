@@ -187,6 +187,28 @@ CLI = {
 }
 
 
+#: ``scheduler --status``: the lease, the jobs, the outbox
+SCHEDULER = {
+    "zh": {"lease": "调度器租约", "none": "无 (尚无调度器运行过)", "active": "当前调度器", "token": "令牌",
+           "alive": "在线", "gone": "已不在线", "unknown": "无法从本机判断是否在线", "expired": "已过期",
+           "renewed": "续约于", "expires": "到期", "standbys": "备用调度器", "no_standbys": "无",
+           "standbys_unseen": "SQLite 上看不到", "jobs": "任务", "last_run": "上次运行", "next_due": "下次到期",
+           "never": "从未", "now": "现在", "outbox": "通知发件箱",
+           "recompute": "重算", "dispatch": "发送通知", "snapshot": "每日快照", "fund_sample": "案款抽查",
+           "asset_inventory": "查扣物清点", "closed_review": "结案评查",
+           "pending": "待发", "sending": "发送中", "sent": "已发", "failed": "失败",
+           "ran_every_job": "已运行全部任务: {jobs}", "started": "{holder}: 调度器已启动, 数据库 {url}", "stopped": "调度器已停止"},
+    "en": {"lease": "Scheduler lease", "none": "none (no scheduler has run yet)", "active": "active", "token": "token",
+           "alive": "alive", "gone": "gone", "unknown": "cannot tell from here whether it is alive", "expired": "expired",
+           "renewed": "renewed", "expires": "expires", "standbys": "standing by", "no_standbys": "none",
+           "standbys_unseen": "not visible on SQLite", "jobs": "Jobs", "last_run": "last run", "next_due": "next due",
+           "never": "never", "now": "now", "outbox": "Outbox",
+           "recompute": "recompute", "dispatch": "notifications", "snapshot": "daily snapshot", "fund_sample": "fund sample",
+           "asset_inventory": "asset inventory", "closed_review": "closed-case review",
+           "pending": "pending", "sending": "sending", "sent": "sent", "failed": "failed",
+           "ran_every_job": "ran every job: {jobs}", "started": "{holder}: scheduler started on {url}", "stopped": "scheduler stopped"},
+}
+
 # -- the screens' words ---------------------------------------------------------------------------
 
 DRILL = {

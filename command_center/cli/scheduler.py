@@ -1,4 +1,5 @@
-"""The background jobs: ``scheduler`` (one active per database) and the notification ``outbox``."""
+"""The background jobs: ``scheduler`` (one active per database, ``--status`` says which) and the
+notification ``outbox``."""
 
 from __future__ import annotations
 
@@ -6,63 +7,97 @@ import json
 
 import click
 
-from command_center.labels import TIERS
-from command_center.cli.group import cli, runtime_of
+from command_center.cli.group import cli, pad, runtime_of
+from command_center.data.workcal import TZ
+from command_center.labels import SCHEDULER, TIERS
+
+
+def _print_scheduler_status(status, lang: str) -> None:
+    t = SCHEDULER[lang]
+
+    def when(value) -> str:
+        return f"{value.astimezone(TZ):%Y-%m-%d %H:%M:%S}" if value else t["never"]
+
+    click.echo(t["lease"])
+    row = status.lease
+    if row is None:
+        click.echo(f"  {t['none']}")
+    else:
+        alive = t["unknown"] if status.alive is None else t["alive"] if status.alive else t["gone"]
+        click.echo(f"  {pad(t['active'], 12)}{row.holder} ({t['token']} {row.token}), {alive}"
+                   + (f", {t['expired']}" if status.expired else ""))
+        click.echo(f"  {pad(t['renewed'], 12)}{when(row.renewed_at)}, {t['expires']} {when(row.expires_at)}")
+    standbys = t["standbys_unseen"] if status.standbys is None else ", ".join(status.standbys) or t["no_standbys"]
+    click.echo(f"  {pad(t['standbys'], 12)}{standbys}")
+    click.echo(f"{pad(t['jobs'], 20)}{pad(t['last_run'], 21)}{t['next_due']}")
+    for job in status.jobs:
+        click.echo(f"  {pad(t[job.id], 18)}{pad(when(job.last_run), 21)}{when(job.next_due) if job.next_due else t['now']}")
+    click.echo(f"{t['outbox']}: " + ", ".join(f"{t[key]} {value:,}" for key, value in status.outbox.items()))
 
 
 @cli.command(name="scheduler")
 @click.option("--once", is_flag=True, help="Run every job once (recompute, notifications, snapshot, review lists) and exit.")
 @click.option("--lease-seconds", type=click.IntRange(3, 3600), help="Lease time: a standby takes over this long after the leader dies.")
+@click.option("--status", "show_status", is_flag=True, help="Who is active, each job's last run and next due, the outbox; then exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: machine-readable output.")
 @click.pass_context
-def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None) -> None:
+def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None, show_status: bool, as_json: bool) -> None:
     """Run the background jobs; of several schedulers on one database, exactly one is active."""
     import logging
     import signal
     import threading
 
     from command_center.jobs.lease import Lease, LeaseLost
-    from command_center.jobs.scheduler import Scheduler
+    from command_center.jobs.scheduler import Scheduler, status
 
     runtime = runtime_of(ctx)
+    lang = runtime.lang
+    if show_status:
+        found = status(runtime)
+        if as_json:
+            click.echo(json.dumps(found.as_json(), ensure_ascii=False))
+        else:
+            _print_scheduler_status(found, lang)
+        return
     db = runtime.database()
     lease = Lease(db, lease_seconds or runtime.settings.lease_seconds)
-    zh = runtime.lang == "zh"
 
     def report(job_id: str, result) -> None:
+        if job_id in ("leader", "standby"):
+            return  # the scheduler's log says it, with the holders and tokens
         stamp = f"{runtime.clock.now():%Y-%m-%d %H:%M:%S}"
-        if job_id == "leader":
-            click.echo(f"{stamp} {lease.holder} " + ("成为当前调度器" if zh else "is now the active scheduler") + f" (token {result})", err=True)
-        elif job_id == "standby":
-            click.echo(f"{stamp} {lease.holder} " + ("转为备用" if zh else "is on standby"), err=True)
-        elif job_id == "recompute":
-            counts = " ".join(f"{TIERS[runtime.lang][k]}={v}" for k, v in result.counts.items())
+        if job_id == "recompute":
+            counts = " ".join(f"{TIERS[lang][k]}={v}" for k, v in result.counts.items())
             click.echo(f"{stamp} recompute {result.seconds:.2f}s {counts}", err=True)
         else:
             click.echo(f"{stamp} {job_id}: {result}", err=True)
 
+    # the log (stderr) says who is active, each change of leader, a lost lease and messages in doubt
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("command_center").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: still running" is how a long job should be treated
     scheduler = Scheduler(runtime, lease, on_run=report)
     if once:
         try:
             results = scheduler.run_once()
         except LeaseLost as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(("已运行全部任务: " if zh else "ran every job: ") + ", ".join(results))
+        click.echo(SCHEDULER[lang]["ran_every_job"].format(jobs=", ".join(results)))
         return
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    click.echo(f"{lease.holder}: " + ("调度器已启动, 数据库 " if zh else "scheduler started on ") + db.display_url, err=True)
+    click.echo(SCHEDULER[lang]["started"].format(holder=lease.holder, url=db.display_url), err=True)
     scheduler.start()
     try:
         stop.wait()
     finally:
         scheduler.stop()
-        click.echo(("调度器已停止" if zh else "scheduler stopped"), err=True)
+        click.echo(SCHEDULER[lang]["stopped"], err=True)
 
 
 @cli.command(name="outbox")
-@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every 30 s).")
+@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every dispatch_seconds, 30 s).")
 @click.option("--retry-failed", is_flag=True, help="Put messages that gave up back in the queue.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -78,7 +113,8 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
         report["requeued"] = requeue(db, now)
     if send:
         result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
-        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held}
+        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held,
+                   "in_doubt": result.in_doubt}
     report["outbox"] = outbox_counts(db)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))

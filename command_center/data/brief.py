@@ -372,11 +372,11 @@ def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, 
     rows = [{"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
             for scope, values in scopes for key, value in values.items() if value is not None]
     with db.engine.begin() as conn:
-        if fence:
-            fence(conn)
         stmt = insert_for(conn, SNAPSHOTS)
         conn.execute(stmt.on_conflict_do_update(index_elements=["day", "scope", "indicator"],
                                                 set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at}), rows)
+        if fence:
+            fence(conn)  # last: written only while the scheduler's lease is still ours
     return len(rows)
 
 

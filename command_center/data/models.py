@@ -53,7 +53,8 @@ def in_model(obj, name, type_, reflected, compare_to) -> bool:
 ALERT_RULES = ("due_soon", "overdue")
 ALERT_TIERS = ("overdue", "blue", "yellow", "red")
 ALERT_STATUSES = ("open", "acknowledged", "resolved", "silenced")
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+#: ``sending``: claimed by one sender (``claimed_by``) that is sending it now
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -385,6 +386,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: the sender (a scheduler's lease holder) that claimed it last, and when (database time)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
 
 
 class IndicatorSnapshot(Base):

@@ -1,10 +1,25 @@
 """Sending the notification outbox: log file, SMS gateway (HTTP) or a program.
 
 The recompute writes messages into ``notification_outbox`` in its own transaction; this job
-sends them.  A message is marked ``sent`` only after its sender succeeded, so a failing
-sender (or a crash) never loses one: it stays ``pending`` and is retried with a growing
-delay, and after :data:`MAX_ATTEMPTS` it is ``failed``, still in the table, until someone
-retries it (``command-center outbox --retry-failed``).  Delivery is at least once.
+sends them, one at a time, in three steps:
+
+1. claim: a short transaction turns the message from ``pending`` to ``sending`` with the
+   sender's name (``claimed_by``, the scheduler's lease holder) and, for the scheduler,
+   passes the lease's fence, so a scheduler that lost the lease claims nothing more;
+2. send, only if the claim is fresh (a process paused since it claimed gives the message
+   back and stops: the new leader sends it);
+3. record what happened in a transaction of its own: ``sent``, or back to ``pending`` with a
+   growing delay, or ``failed`` after :data:`MAX_ATTEMPTS` (still in the table until
+   someone retries it: ``command-center outbox --retry-failed``).
+
+A message claimed by another sender is left alone while that sender's process is alive
+(:func:`command_center.jobs.lease.holder_alive`), because nobody can tell whether its send
+went out; it goes back to the queue, with a warning that it may be delivered twice, when the
+process is gone, or when the claim is older than :data:`IN_DOUBT_AFTER` (no send takes that
+long: the process is frozen, or cannot be seen from here).  So a message recorded as sent is
+never sent again, and a message is sent twice only when its attempt ended without an answer:
+a timeout (retried), or its sender died, froze or lost the database between the send and the
+record.
 
 On statutory rest days only urgent messages (red) go out; the others wait for the next
 working day (a 调休 working Saturday is a working day).
@@ -13,28 +28,41 @@ working day (a 调休 working Saturday is a working day).
 from __future__ import annotations
 
 import json
+import logging
 import shlex
 import subprocess
+import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import false, func, select, true, update
+from sqlalchemy import Connection, false, func, select, true, update
+from sqlalchemy.exc import DBAPIError
 
 from command_center.config import Settings
 from command_center.data import models as m
+from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.workcal import WorkCalendar, local_date
 from command_center.data.tables import OUTBOX
 from command_center.labels import MESSAGES, TIERS
+from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
 
 #: seconds to wait after the n-th failure (then the last value)
 BACKOFF = (60, 120, 300, 900, 1800, 3600)
 MAX_ATTEMPTS = 12
+#: a claim this old goes back to the queue even if its sender looks alive: a send times out
+#: after 30 s at most, so its process is frozen (paused, hung), or its pid was reused, or it
+#: runs on a machine SQLite cannot see; a message is never stuck behind it for longer
+IN_DOUBT_AFTER = timedelta(minutes=10)
+
+log = logging.getLogger("command_center.notify")
 
 
 class SendError(RuntimeError):
@@ -89,13 +117,21 @@ class CommandSender:
 
     def send(self, message: dict) -> None:
         try:
-            done = subprocess.run(shlex.split(self.command), input=json.dumps(message, ensure_ascii=False), text=True,
-                                  capture_output=True, timeout=self.timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            process = subprocess.Popen(shlex.split(self.command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True)
+        except OSError as exc:
             raise SendError(f"{self.command}: {exc}") from None
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or [""])[-1]
-            raise SendError(f"{self.command} exited with {done.returncode}{': ' + reason if reason else ''}")
+        try:
+            _, stderr = process.communicate(json.dumps(message, ensure_ascii=False), timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            if process.poll() is None:  # no answer: the message may or may not have gone out
+                process.kill()
+                process.communicate()
+                raise SendError(f"{self.command}: no answer within {self.timeout:g} s") from None
+            _, stderr = process.communicate()  # it answered while this process was paused: the answer counts
+        if process.returncode != 0:
+            reason = (stderr.strip().splitlines() or [""])[-1]
+            raise SendError(f"{self.command} exited with {process.returncode}{': ' + reason if reason else ''}")
 
 
 def make_sender(settings: Settings) -> Sender:
@@ -123,11 +159,40 @@ class DispatchResult:
     retried: int
     failed: int
     held: int  # not urgent, waiting for a working day
+    in_doubt: int = 0  # back in the queue: their sender died while sending them
+
+
+@dataclass
+class Claimer:
+    """Who sends: the name its claims carry, the fence they pass, how long a claim stays fresh.
+
+    The scheduler's is its lease holder with the lease's fence; ``outbox --dispatch`` is a
+    holder of its own without a fence.  On PostgreSQL the holder must have a session open
+    under its name while it sends (:meth:`command_center.jobs.lease.Lease.open`), or the
+    others take it for dead and send its message again.
+    """
+
+    holder: str
+    fence: Callable[[Connection], None] | None = None
+    fresh_seconds: float = 15.0
+    #: outcomes of sends that could not be recorded yet (the database was away), by message id
+    unrecorded: dict[int, dict] = field(default_factory=dict)
 
 
 def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender: Sender, now: datetime, *,
-             batch: int = 500) -> DispatchResult:
-    """Send what is due; each message is marked in its own short transaction after its send."""
+             batch: int = 500, claimer: Claimer | None = None) -> DispatchResult:
+    """Send what is due, urgent first: each message claimed before its send and recorded after it.
+
+    Without a ``claimer`` (``outbox --dispatch``), this call claims under a name of its own,
+    shown alive while it runs, so that a running scheduler neither sends the same messages nor
+    takes it for dead.  Raises :class:`~command_center.jobs.lease.LeaseLost` when the
+    claimer's fence does (what was sent is recorded)."""
+    if claimer is None:
+        with Lease(db, holder=default_holder("outbox")).present() as identity:
+            return dispatch(identity.db, catalogue, calendar, sender, now, batch=batch,
+                            claimer=Claimer(identity.holder, fresh_seconds=identity.seconds / 2))
+    _record_unrecorded(db, claimer)
+    in_doubt = _take_back(db, claimer)
     quiet = not calendar.is_workday(local_date(now))
     due = (OUTBOX.c.status == "pending") & (OUTBOX.c.next_attempt_at <= now)
     with db.engine.connect() as conn:
@@ -136,13 +201,22 @@ def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender:
         held = conn.execute(select(func.count()).where(due, OUTBOX.c.urgent == false())).scalar_one() if quiet else 0
     sent = retried = failed = 0
     for row in rows:
+        began = time.monotonic()
+        previous_attempts = _claim(db, claimer, row.id, now)
+        if previous_attempts is None:
+            continue  # another sender has it, or it was sent meanwhile
+        if (waited := time.monotonic() - began) > claimer.fresh_seconds:
+            _give_back(db, claimer, row.id)
+            log.warning("%s: %.1f s passed while claiming message %s (was this process paused?): gave it back and stopped sending",
+                        claimer.holder, waited, row.id)
+            break
         message = {"id": row.id, "kind": row.kind, "recipient": row.recipient, "urgent": row.urgent,
                    "text": render(row.kind, row.payload, catalogue), "payload": row.payload,
                    "created_at": row.created_at.isoformat()}
-        attempts = row.attempts + 1
+        attempts = previous_attempts + 1
         try:
             sender.send(message)
-        except SendError as exc:
+        except Exception as exc:  # noqa: BLE001 - SendError, or a sender's bug: an attempt without an answer, retried
             gave_up = attempts >= MAX_ATTEMPTS
             delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
             values = {"attempts": attempts, "last_error": str(exc)[:1000], "next_attempt_at": now + timedelta(seconds=delay),
@@ -152,9 +226,82 @@ def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender:
         else:
             values = {"attempts": attempts, "status": "sent", "sent_at": now, "last_error": None}
             sent += 1
+        _record(db, claimer, row.id, values)
+    return DispatchResult(sent, retried, failed, held, in_doubt)
+
+
+def _claim(db: Database, claimer: Claimer, message_id: int, now: datetime) -> int | None:
+    """``pending`` → ``sending`` under the claimer's name and fence; its attempts so far, or None."""
+    with db.engine.begin() as conn:
+        attempts = conn.execute(
+            update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+            .values(status="sending", claimed_by=claimer.holder, claimed_at=db_now(conn)).returning(OUTBOX.c.attempts)
+        ).scalar_one_or_none()
+        if attempts is not None and claimer.fence is not None:
+            claimer.fence(conn)  # last: the claim commits only while the lease is still ours
+    return attempts
+
+
+def _mine(claimer: Claimer, message_id: int):
+    return (OUTBOX.c.id == message_id) & (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_by == claimer.holder)
+
+
+def _give_back(db: Database, claimer: Claimer, message_id: int) -> None:
+    """A claim not acted on: the message goes back to the queue as it was."""
+    with db.engine.begin() as conn:
+        conn.execute(update(OUTBOX).where(_mine(claimer, message_id)).values(status="pending"))
+
+
+def _record(db: Database, claimer: Claimer, message_id: int, values: dict) -> None:
+    """What a send did, unless the claim was taken away meanwhile (this process was taken for dead)."""
+    try:
         with db.engine.begin() as conn:
-            conn.execute(update(OUTBOX).where(OUTBOX.c.id == row.id, OUTBOX.c.status == "pending").values(**values))
-    return DispatchResult(sent, retried, failed, held)
+            done = changed_rows(conn, update(OUTBOX).where(_mine(claimer, message_id)).values(**values))
+    except DBAPIError:
+        claimer.unrecorded[message_id] = values
+        log.error("%s: could not record that message %s was %s; trying again at the next dispatch (if this process ends first, "
+                  "it may be delivered twice)", claimer.holder, message_id, values["status"])
+        raise
+    claimer.unrecorded.pop(message_id, None)
+    if not done:
+        log.warning("message %s may be delivered twice: it was given to another sender while %s was sending it",
+                    message_id, claimer.holder)
+
+
+def _record_unrecorded(db: Database, claimer: Claimer) -> None:
+    for message_id, values in list(claimer.unrecorded.items()):
+        _record(db, claimer, message_id, values)
+
+
+def _take_back(db: Database, claimer: Claimer) -> int:
+    """Messages left ``sending``: this claimer's own (claimed, never sent: a claim whose commit it
+    did not see) go back quietly; another sender's go back only when its process is gone."""
+    with db.engine.begin() as conn:
+        mine = (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_by == claimer.holder)
+        conn.execute(update(OUTBOX).where(mine, OUTBOX.c.id.not_in(list(claimer.unrecorded))).values(status="pending"))
+        claims = conn.execute(select(OUTBOX.c.id, OUTBOX.c.claimed_by, OUTBOX.c.claimed_at)
+                              .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by != claimer.holder)
+                              .order_by(OUTBOX.c.claimed_by, OUTBOX.c.id)).all()
+        if not claims:
+            return 0
+        now = db_now(conn) if conn.dialect.name == "postgresql" else datetime.now(UTC)
+        returned = 0
+        for holder, rows in groupby(claims, key=lambda r: r.claimed_by):
+            # gone: at once; alive (it will record the send or give the message back) or cannot
+            # tell: only a claim older than any send takes
+            alive = holder_alive(conn, holder)
+            ids = [r.id for r in rows if alive is False or r.claimed_at <= now - IN_DOUBT_AFTER]
+            if not ids:
+                continue
+            why = "died while sending" if alive is False else f"has held it for more than {IN_DOUBT_AFTER} (frozen?)"
+            ids = conn.execute(
+                update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == holder)
+                .values(status="pending", attempts=OUTBOX.c.attempts + 1, last_error=f"in doubt: its sender {holder} {why}")
+                .returning(OUTBOX.c.id)).scalars().all()
+            for message_id in sorted(ids):
+                log.warning("message %s may be delivered twice: its sender %s %s", message_id, holder, why)
+            returned += len(ids)
+    return returned
 
 
 def retry_failed(db: Database, now: datetime) -> int:

@@ -136,8 +136,8 @@ def recompute(
     """Recompute the court (or only ``cases``) as of ``now``, in one transaction.
 
     ``rebuild`` re-derives every case, not only the marked ones (the cure for anything written
-    past the triggers); ``fence`` is called with the connection first (the scheduler's lease
-    check) and may raise to abandon the run.
+    past the triggers); ``fence`` is called with the connection last, just before the commit
+    (the scheduler's lease fence), and may raise to abandon the run.
     """
     started = time.perf_counter()
     rules = Rules.at(now, catalogue, calendar)
@@ -156,8 +156,6 @@ def recompute(
             # compiling costs them more than it saves (0.3 s each at 1,000,000 cases); the
             # passes over the whole node table turn it on for themselves
             conn.execute(text("SET LOCAL jit = off"))
-        if fence is not None:
-            fence(conn)
         calendar_changed = sync_calendar(conn, calendar)
         # a rebuild re-derives every case; a new calendar moves due dates only, but of the whole
         # court, even when this run was asked for a few cases (the next run would not see it)
@@ -211,6 +209,8 @@ def recompute(
         if case_ids is None:
             state.write(conn, LAST_RECOMPUTE, now.isoformat())
         announce_change(conn, now.isoformat())
+        if fence is not None:
+            fence(conn)  # last: the run commits only while the lease is still ours
     return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts,
                            locked)
 

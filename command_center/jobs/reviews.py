@@ -34,9 +34,13 @@ RELEASED = ("已解封", "已成交", "已处置", "已返还")
 SAMPLE_SHARE = Decimal("0.10")
 
 
-def _store(conn: Connection, kind: str, period: str, now: datetime, items: list) -> bool:
+def _store(conn: Connection, kind: str, period: str, now: datetime, items: list, fence=None) -> bool:
+    """Store the list of a period (not again); ``fence`` (the scheduler's lease) last, before the commit."""
     stmt = insert_for(conn, REVIEWS).values(kind=kind, period=period, created_at=now, items={"items": items, "count": len(items)})
-    return conn.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "period"]).execution_options(preserve_rowcount=True)).rowcount == 1
+    stored = conn.execute(stmt.on_conflict_do_nothing(index_elements=["kind", "period"]).execution_options(preserve_rowcount=True)).rowcount == 1
+    if fence:
+        fence(conn)
+    return stored
 
 
 def _start(day: date) -> datetime:
@@ -51,29 +55,25 @@ def fund_sample(db: Database, now: datetime, fence=None) -> bool:
     year, week, _ = first.isocalendar()
     period = f"{year}-W{week:02d}"
     with db.engine.begin() as conn:
-        if fence:
-            fence(conn)
         funds = conn.execute(
             select(FUNDS.c.fund_id, CASES.c.case_no).join(CASES, CASES.c.id == FUNDS.c.case_id)
             .where(FUNDS.c.disbursed_at >= _start(first), FUNDS.c.disbursed_at < _start(last)).order_by(FUNDS.c.fund_id)
         ).all()
         size = math.ceil(len(funds) * SAMPLE_SHARE) if funds else 0
         chosen = sorted(random.Random(period).sample(range(len(funds)), size))
-        return _store(conn, "fund_sample", period, now, [{"fund_id": funds[i].fund_id, "case_no": funds[i].case_no} for i in chosen])
+        return _store(conn, "fund_sample", period, now, [{"fund_id": funds[i].fund_id, "case_no": funds[i].case_no} for i in chosen], fence)
 
 
 def asset_inventory(db: Database, now: datetime, fence=None) -> bool:
     """The seized items still in custody."""
     today = local_date(now)
     with db.engine.begin() as conn:
-        if fence:
-            fence(conn)
         rows = conn.execute(
             select(ASSETS.c.asset_id, ASSETS.c.kind, ASSETS.c.location, CASES.c.case_no).join(CASES, CASES.c.id == ASSETS.c.case_id)
             .where((ASSETS.c.disposal_status.is_(None)) | ASSETS.c.disposal_status.not_in(RELEASED)).order_by(ASSETS.c.asset_id)
         ).all()
         items = [{"asset_id": r.asset_id, "kind": r.kind, "location": r.location, "case_no": r.case_no} for r in rows]
-        return _store(conn, "asset_inventory", today.isoformat(), now, items)
+        return _store(conn, "asset_inventory", today.isoformat(), now, items, fence)
 
 
 def closed_review(db: Database, now: datetime, fence=None) -> bool:
@@ -82,14 +82,12 @@ def closed_review(db: Database, now: datetime, fence=None) -> bool:
     first_this = today.replace(day=1)
     first_last = (first_this - timedelta(days=1)).replace(day=1)
     with db.engine.begin() as conn:
-        if fence:
-            fence(conn)
         rows = conn.execute(
             select(CASES.c.case_no, CASES.c.closed_on, CASES.c.closing_mode)
             .where(CASES.c.closed_on >= first_last, CASES.c.closed_on < first_this).order_by(CASES.c.closed_on, CASES.c.case_no)
         ).all()
         items = [{"case_no": r.case_no, "closed_on": r.closed_on.isoformat(), "closing_mode": r.closing_mode} for r in rows]
-        return _store(conn, "closed_review", f"{first_last:%Y-%m}", now, items)
+        return _store(conn, "closed_review", f"{first_last:%Y-%m}", now, items, fence)
 
 
 def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: datetime, fence=None) -> int:
