@@ -69,7 +69,7 @@ class CommandCenterApp(App[None]):
     def action_login(self) -> None:
         if isinstance(self.screen, LoginScreen):
             return
-        self.push_screen(LoginScreen(self.runtime.database(), lang=self.runtime.lang), self._logged_in)
+        self.push_screen(LoginScreen(self.runtime.database(), lang=self.runtime.lang, clock=self.runtime.clock), self._logged_in)
 
     def _logged_in(self, who: Actor | None) -> None:
         if who is None:

@@ -17,6 +17,7 @@ from command_center.data.brief import CHANGES, SPEC, Brief, Spec
 from command_center.data.workcal import TZ
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import MEETS as MEETS_IN
+from command_center.private import private_file
 
 FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
 CHANGE_LABELS, MEETS, RESPONSE = BRIEF_CHANGES["zh"], MEETS_IN["zh"], RESPONSE_STATES["zh"]  # the export is in Chinese
@@ -108,7 +109,7 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
     for ws in book.worksheets:
         for column in ws.columns:
             ws.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) * 2))
-    book.save(path)
+    book.save(private_file(path))
 
 
 def _waiting(brief: Brief) -> list[tuple[str, str, list[str], list[list[str]]]]:
@@ -143,4 +144,4 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
             lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
         else:
             lines.append("无")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    private_file(path).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -106,6 +106,7 @@ CLI = {
         "open_all": "未结/全部案件",
         # demo and calendar
         "generating_demo": "生成演示数据",
+        "granted": "已授权 {role}: 可读写业务表, 审计日志只能追加和查询",
         "rest_day": "休", "work_day": "班", "provisional": " (临时)",
         "calendar_header": "年份|来源|本院调整",
         "calendar_extra": "+{rest} 休 / +{work} 班",
@@ -115,6 +116,8 @@ CLI = {
         # users and audit
         "user_added": "已添加用户 {login} ({role})", "password_changed": "已修改密码: {login}", "user_disabled": "已停用用户: {login}",
         "no_audit": "无审计记录",
+        "audit_intact": "审计日志完整: {count:,} 条, 链尾哈希 {head} (请另行保存以便日后核对)",
+        "audit_broken": "审计日志被改动: 第 {id} 号记录 ({reason}); 此前 {count:,} 条完整",
         # brief and snapshots
         "wrote": "已写入 {path}", "snapshots": "快照", "snapshot_values": "个数值",
         # import and template
@@ -154,6 +157,7 @@ CLI = {
         "blue": "Blue (> 1 month)", "funds_3_7": "Funds late on 3+7", "funds_30": "Undisbursed > 30 days",
         "freezes": "Freezes expiring", "open_all": "Open / all cases",
         "generating_demo": "Generating demo data",
+        "granted": "Granted {role} what the terminals and schedulers need; the audit log only INSERT and SELECT",
         "rest_day": "rest day", "work_day": "working day", "provisional": " (provisional)",
         "calendar_header": "year|source|court overrides",
         "calendar_extra": "+{rest} rest / +{work} working",
@@ -163,6 +167,8 @@ CLI = {
                             "file once published.",
         "user_added": "Added user {login} ({role})", "password_changed": "Password changed: {login}",
         "user_disabled": "Disabled user: {login}", "no_audit": "No audit entries",
+        "audit_intact": "The audit log is intact: {count:,} entries, head {head} (keep it elsewhere to check against later)",
+        "audit_broken": "The audit log was tampered with at entry {id} ({reason}); the {count:,} entries before it are intact",
         "wrote": "Wrote {path}", "snapshots": "Snapshots", "snapshot_values": "values",
         "phase_read": "Reading and checking", "phase_write": "Matching and writing", "phase_recompute": "Recomputing the affected cases …",
         "import_rejected": "{path}: {count} problem(s); nothing was imported (the database is unchanged)",

@@ -271,29 +271,29 @@ def test_passwords_logins_and_the_user_commands(court, runtime):
     stored = court.rows(m.Officer, m.Officer.__table__.c.login == "zhang")[0].password_hash
     assert stored.startswith("scrypt$") and PASSWORD not in stored
     assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "x", stored)
-    assert authenticate(db, "zhang", PASSWORD).role == "officer"
+    assert authenticate(db, "zhang", PASSWORD, NOW).role == "officer"
     for who, password in (("zhang", "nope-nope"), ("nobody", PASSWORD)):
         with pytest.raises(LoginFailed):
-            authenticate(db, who, password)
+            authenticate(db, who, password, NOW)
     with pytest.raises(UserError, match="at least 8"):
         add_user(db, "wang", "王", "officer", "short", NOW)
     with pytest.raises(UserError, match="exists already"):
         add_user(db, "zhang", "张", "officer", PASSWORD, NOW)
     disable_user(db, "zhang", NOW)
     with pytest.raises(LoginFailed):
-        authenticate(db, "zhang", PASSWORD)
+        authenticate(db, "zhang", PASSWORD, NOW)
 
     runner = CliRunner()
     base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
     result = runner.invoke(cli, [*base, "user", "add", "wang", "--name", "王承办", "--team", "普执一组"],
                            env={"COMMAND_CENTER_PASSWORD": "wang-password"})
     assert result.exit_code == 0, result.output
-    assert authenticate(db, "wang", "wang-password").role == "officer"
+    assert authenticate(db, "wang", "wang-password", NOW).role == "officer"
     result = runner.invoke(cli, [*base, "user", "add", "li", "--team", "无此组"], env={"COMMAND_CENTER_PASSWORD": "li-password"})
     assert result.exit_code == 1 and "no team '无此组'" in result.output
     result = runner.invoke(cli, [*base, "user", "passwd", "wang"], input="new-password\nnew-password\n")
     assert result.exit_code == 0, result.output
-    assert authenticate(db, "wang", "new-password").login == "wang"
+    assert authenticate(db, "wang", "new-password", NOW).login == "wang"
     result = runner.invoke(cli, [*base, "--lang", "en", "audit", "--json"])
     actions = [(e["actor"], e["action"], e["entity_id"]) for e in json.loads(result.output)]
     me = f"cli:{getpass.getuser()}"

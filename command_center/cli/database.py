@@ -78,6 +78,20 @@ def upgrade(ctx: click.Context) -> None:
 
 
 @db.command()
+@click.argument("role")
+@click.pass_context
+def grant(ctx: click.Context, role: str) -> None:
+    """PostgreSQL, as the owner: give ROLE (the terminals' and schedulers' login) what it needs,
+    the audit log INSERT and SELECT only. Again after each upgrade."""
+    runtime = runtime_of(ctx)
+    with db_engine.engine_for(runtime.settings.db) as engine:
+        statements = db_engine.grant_app_role(engine, role)
+    for statement in statements:
+        click.echo(statement)
+    click.echo(say(runtime.lang, "granted", role=role))
+
+
+@db.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Show the database's schema revision."""

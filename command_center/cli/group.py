@@ -83,6 +83,9 @@ def pad(text: str, width: int) -> str:
 
 
 def main() -> None:
+    # whatever a command writes (the SQLite file, the message log, exports) holds personal
+    # data: readable by its owner only (the product's own files are made so explicitly too)
+    os.umask(0o077)
     try:
         cli.main(prog_name="command-center")
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback

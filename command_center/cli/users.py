@@ -15,6 +15,7 @@ from command_center.data.cases import case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
 from command_center.data.workcal import TZ
 from command_center.labels import say
+from command_center.data.audit import verify as verify_chain
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -91,11 +92,15 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
 @click.option("--case", "case_no", metavar="案号", help="Only this case (ASCII brackets are fine).")
 @click.option("--limit", type=click.IntRange(1), help="At most this many entries (newest first).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON array).")
+@click.option("--verify", is_flag=True, help="Check the whole log's hash chain; exit 1 naming the first broken link.")
 @click.pass_context
-def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: bool) -> None:
-    """Print the append-only audit trail, newest first."""
+def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: bool, verify: bool) -> None:
+    """Print the append-only audit trail, newest first (--verify: check that nothing in it was changed)."""
     runtime = runtime_of(ctx)
     db = runtime.database()
+    if verify:
+        _verify(db, runtime.lang, as_json)
+        return
     case_id = case_id_by_no(db, normalise_case_no(case_no)) if case_no else None
     lines = audit_trail(db, case_id=case_id, limit=limit)
     if as_json:
@@ -108,3 +113,17 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
         detail = json.dumps(a.detail, ensure_ascii=False) if a.detail else ""
         click.echo(f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"
                    f"{a.entity}:{a.entity_id or ''}  {detail}")
+
+
+def _verify(db, lang: str, as_json: bool) -> None:
+    found = verify_chain(db)
+    if as_json:
+        click.echo(json.dumps({"intact": found.intact, "entries": found.entries, "head": found.head,
+                               "broken_at": found.broken_at, "reason": found.reason}, ensure_ascii=False))
+    elif found.intact:
+        click.echo(say(lang, "audit_intact", count=found.entries, head=found.head or "-"))
+    if not found.intact:
+        message = say(lang, "audit_broken", id=found.broken_at, count=found.entries, reason=found.reason)
+        if as_json:
+            raise SystemExit(1)
+        raise click.ClickException(message)

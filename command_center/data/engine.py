@@ -237,6 +237,33 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current_revision(engine)
 
 
+def grant_app_role(engine: Engine, role: str) -> list[str]:
+    """PostgreSQL, run by the database's owner: let ``role`` (the terminals' and schedulers'
+    login) read and write everything it needs, but only INSERT and SELECT the audit log, so
+    that only the owner could ever switch its append-only triggers off.  Run it again after
+    each ``db upgrade`` (new tables).  Returns the statements it ran."""
+    if engine.dialect.name != "postgresql":
+        raise DatabaseError("db grant is for PostgreSQL: an SQLite file is protected by its file permissions")
+    with engine.begin() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).first()
+        if exists is None:
+            raise DatabaseError(f"there is no PostgreSQL role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD …)")
+        quoted = conn.dialect.identifier_preparer.quote(role)
+        database = conn.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_database()")).scalar_one())
+        statements = [
+            f"GRANT CONNECT, TEMPORARY ON DATABASE {database} TO {quoted}",
+            # the recompute creates and drops its work tables (parallel workers cannot read temporary ones)
+            f"GRANT USAGE, CREATE ON SCHEMA public TO {quoted}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+            f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+            f"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON audit_log FROM {quoted}",
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
+        ]
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    return statements
+
+
 def reset(engine: Engine) -> None:
     """Drop every table (back to an empty schema) and migrate again: for demo databases."""
     with engine.begin() as connection:

@@ -11,21 +11,28 @@ import base64
 import hashlib
 import hmac
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
 from command_center.data.engine import Database
-from command_center.data.tables import OFFICERS, TEAMS
 from command_center.data import audit
+from command_center.data.bulk import insert_for
+from command_center.data.tables import LOGIN_FAILURES, OFFICERS, TEAMS
+from command_center.data.workcal import TZ
 
 ROLES = m.ROLES
 #: scrypt cost: 16 MiB and ~50 ms per check, enough against offline guessing of a stolen table
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD = 8
+#: wrong passwords in a row before a login is locked; the first lock, doubled at each further
+#: failure up to the longest
+FREE_FAILURES = 5
+FIRST_LOCK = timedelta(seconds=30)
+LONGEST_LOCK = timedelta(hours=1)
 
 
 class UserError(ActionRefused):
@@ -64,16 +71,52 @@ def check_password(password: str) -> str:
     return password
 
 
-def authenticate(db: Database, login: str, password: str) -> Actor:
-    """The actor behind ``login`` if the password is right and the user active, else LoginFailed."""
+def authenticate(db: Database, login: str, password: str, now: datetime) -> Actor:
+    """The actor behind ``login`` if the password is right and the user active, else LoginFailed.
+
+    Every failure is audited.  After :data:`FREE_FAILURES` wrong passwords in a row a login
+    (known or not: the lock tells nothing about which logins exist) is locked for
+    :data:`FIRST_LOCK`, twice as long at each further failure up to :data:`LONGEST_LOCK`;
+    while locked, no password is even checked."""
+    login = login.strip()
+    key = login[:64]
     with db.engine.connect() as conn:
+        failed = conn.execute(select(LOGIN_FAILURES.c.locked_until).where(LOGIN_FAILURES.c.login == key)).one_or_none()
         row = conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.password_hash)
-                           .where(OFFICERS.c.login == login.strip())).one_or_none()
+                           .where(OFFICERS.c.login == login)).one_or_none()
+    if failed is not None and failed.locked_until is not None and failed.locked_until > now:
+        with db.engine.begin() as conn:
+            audit.record(conn, now, key, "login.refused_locked", "officer", key, detail={"locked_until": failed.locked_until.isoformat()})
+        raise LoginFailed(_locked_message(failed.locked_until))
     # the hash is checked even for an unknown login, so the time taken does not tell either
     ok = verify_password(password, row.password_hash if row is not None else _dummy()) and row is not None
     if not ok or not row.active:
-        raise LoginFailed("登录名或密码不正确, 或该用户已停用 (wrong login or password, or the user is disabled)")
+        until = _failed(db, key, now)
+        raise LoginFailed(_locked_message(until) if until else "登录名或密码不正确, 或该用户已停用 (wrong login or password, or the user is disabled)")
+    if failed is not None:  # the right password after wrong ones: counting starts again
+        with db.engine.begin() as conn:
+            conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key))
     return Actor(row.id, row.login, row.role)
+
+
+def _failed(db: Database, key: str, now: datetime) -> datetime | None:
+    """Count a failure of ``key`` and audit it; returns until when the login is now locked."""
+    with db.engine.begin() as conn:
+        stmt = insert_for(conn, LOGIN_FAILURES).values(login=key, failures=1, last_failed_at=now)
+        failures = conn.execute(stmt.on_conflict_do_update(index_elements=["login"], set_={
+            "failures": LOGIN_FAILURES.c.failures + 1, "last_failed_at": now}).returning(LOGIN_FAILURES.c.failures)).scalar_one()
+        until = None
+        if failures >= FREE_FAILURES:
+            until = now + min(FIRST_LOCK * 2 ** (failures - FREE_FAILURES), LONGEST_LOCK)
+            conn.execute(update(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key).values(locked_until=until))
+        audit.record(conn, now, key, "login.failed", "officer", key,
+                     detail={"failures": failures, "locked_until": until.isoformat() if until else None})
+    return until
+
+
+def _locked_message(until: datetime) -> str:
+    at = f"{until.astimezone(TZ):%H:%M:%S}"
+    return f"密码错误次数过多, 该登录名已锁定至 {at} (too many wrong passwords: this login is locked until {at})"
 
 
 @cache

@@ -53,6 +53,7 @@ from command_center.data.workcal import WorkCalendar, local_date
 from command_center.data.tables import OUTBOX
 from command_center.labels import MESSAGES, TIERS
 from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
+from command_center.private import private_file
 
 #: seconds to wait after the n-th failure (then the last value)
 BACKOFF = (60, 120, 300, 900, 1800, 3600)
@@ -82,8 +83,7 @@ class LogSender:
 
     def send(self, message: dict) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
+            with private_file(self.path).open("a", encoding="utf-8") as out:
                 out.write(json.dumps(message, ensure_ascii=False) + "\n")
         except OSError as exc:
             raise SendError(f"cannot append to {self.path}: {exc.strerror}") from None

@@ -21,6 +21,7 @@ from command_center.data.engine import Database
 from command_center.data.users import authenticate
 from command_center.screens.work import in_thread
 from command_center.labels import FORMS as TEXT
+from command_center.clock import Clock
 
 FORM_CSS = """
 FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
@@ -140,9 +141,10 @@ class LoginScreen(ModalScreen[Actor | None]):
     DEFAULT_CSS = FORM_CSS
     BINDINGS = [Binding("escape", "skip", "只读 Read only")]
 
-    def __init__(self, database: Database, *, lang: str = "zh"):
+    def __init__(self, database: Database, *, lang: str = "zh", clock: Clock | None = None):
         super().__init__()
         self.database = database
+        self.clock = clock or Clock()
         self.t = TEXT[lang]
 
     def compose(self) -> ComposeResult:
@@ -172,7 +174,7 @@ class LoginScreen(ModalScreen[Actor | None]):
         self.check(login, self.query_one("#password", Input).value)
 
     def check(self, login: str, password: str) -> None:
-        in_thread(self, lambda: authenticate(self.database, login, password), self.dismiss, group="login", failed=self._failed)
+        in_thread(self, lambda: authenticate(self.database, login, password, self.clock.now()), self.dismiss, group="login", failed=self._failed)
 
     def _failed(self, message: str) -> None:
         self.query_one("#form-error", Static).update(message)
