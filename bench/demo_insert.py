@@ -26,8 +26,15 @@ from command_center.data.workcal import WorkCalendar
 def run(url: str, cases: int) -> tuple[float, int]:
     database = open_database(url, migrate=True)
     try:
-        summary = generate(database, load_catalogue(), WorkCalendar(), cases=cases, seed=20261120,
-                           now=parse_instant("2026-11-20T10:00"), court_name="示范人民法院")
+        summary = generate(
+            database,
+            load_catalogue(),
+            WorkCalendar(),
+            cases=cases,
+            seed=20261120,
+            now=parse_instant("2026-11-20T10:00"),
+            court_name="示范人民法院",
+        )
     finally:
         database.dispose()
     return summary.seconds, summary.nodes
@@ -36,7 +43,9 @@ def run(url: str, cases: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server")
+    parser.add_argument(
+        "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server"
+    )
     args = parser.parse_args()
 
     results = []
@@ -53,7 +62,10 @@ def main() -> None:
         admin.close()
     print(f"demo insert, {args.cases:,} cases")
     for backend, seconds, nodes in results:
-        print(f"  {backend:<11} {seconds:7.1f} s  {args.cases / seconds:9,.0f} cases/s  {nodes / seconds:10,.0f} node rows/s  ({nodes:,} nodes)")
+        print(
+            f"  {backend:<11} {seconds:7.1f} s  {args.cases / seconds:9,.0f} cases/s  "
+            f"{nodes / seconds:10,.0f} node rows/s  ({nodes:,} nodes)"
+        )
 
 
 if __name__ == "__main__":

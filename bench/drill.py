@@ -28,7 +28,7 @@ from command_center.data.rules import Rules
 from command_center.data.workcal import WorkCalendar
 
 sys.path.insert(0, str(Path(__file__).parent))
-from wall import parser_for, prepared  # noqa: E402 - the benchmarks share their demo databases
+from wall import parser_for, prepared
 
 NOW = parse_instant("2026-11-20T10:00")
 
@@ -47,6 +47,7 @@ def measure(url: str, repeat: int) -> None:
     catalogue, calendar = load_catalogue(), WorkCalendar()
     rules = Rules.at(NOW, catalogue, calendar)
     try:
+
         def line(what: str, read) -> object:
             median, worst, result = timed(repeat, read)
             total = f"{result.total:>9,} rows" if hasattr(result, "total") else ""
@@ -61,7 +62,10 @@ def measure(url: str, repeat: int) -> None:
             line(f"open, sorted by {sort}", lambda sort=sort: list_cases(db, rules, CaseFilter(scope="open"), sort))
         line("open, filter 案号 '执12'", lambda: list_cases(db, rules, CaseFilter(scope="open", text="执12")))
         line("open, filter party '张'", lambda: list_cases(db, rules, CaseFilter(scope="open", text="张")))
-        line("overdue, team + stage 结案", lambda: list_cases(db, rules, CaseFilter(scope="overdue", team="普执一组", stage="结案")))
+        line(
+            "overdue, team + stage 结案",
+            lambda: list_cases(db, rules, CaseFilter(scope="overdue", team="普执一组", stage="结案")),
+        )
         page = list_cases(db, rules, CaseFilter(scope="red"), limit=1)
         if page.rows:
             line("case screen, worst red case", lambda: case_detail(db, rules, page.rows[0].case_id))

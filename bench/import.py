@@ -69,14 +69,36 @@ def export(db, folder: Path, case_ids: list[int] | None = None, change=None) -> 
     with db.engine.connect() as conn:
         case_no = dict(conn.execute(select(c.c.id, c.c.case_no).where(scope(c.c.id))).all())
         parties: dict[tuple[int, str], list[str]] = defaultdict(list)
-        for row in conn.execute(select(p.c.case_id, p.c.role, p.c.name).where(scope(p.c.case_id)).order_by(p.c.case_id, p.c.role, p.c.position)):
+        for row in conn.execute(
+            select(p.c.case_id, p.c.role, p.c.name)
+            .where(scope(p.c.case_id))
+            .order_by(p.c.case_id, p.c.role, p.c.position)
+        ):
             parties[(row.case_id, row.role)].append(row.name)
         sheets = {
-            "cases": (select(c.c.id.label("case_id"), c.c.case_no, c.c.filed_on, c.c.case_type, c.c.amount, c.c.amount_recovered,
-                             t.c.name.label("team"), o.c.name.label("officer"), c.c.track, c.c.closed_on, c.c.closing_mode,
-                             c.c.term_extended_to).outerjoin(t, t.c.id == c.c.team_id).outerjoin(o, o.c.id == c.c.officer_id)
-                      .where(scope(c.c.id)).order_by(c.c.id)),
-            "nodes": select(m.NodeInstance.__table__).where(scope(m.NodeInstance.case_id), m.NodeInstance.source == "imported"),
+            "cases": (
+                select(
+                    c.c.id.label("case_id"),
+                    c.c.case_no,
+                    c.c.filed_on,
+                    c.c.case_type,
+                    c.c.amount,
+                    c.c.amount_recovered,
+                    t.c.name.label("team"),
+                    o.c.name.label("officer"),
+                    c.c.track,
+                    c.c.closed_on,
+                    c.c.closing_mode,
+                    c.c.term_extended_to,
+                )
+                .outerjoin(t, t.c.id == c.c.team_id)
+                .outerjoin(o, o.c.id == c.c.officer_id)
+                .where(scope(c.c.id))
+                .order_by(c.c.id)
+            ),
+            "nodes": select(m.NodeInstance.__table__).where(
+                scope(m.NodeInstance.case_id), m.NodeInstance.source == "imported"
+            ),
             "funds": select(m.Fund.__table__).where(scope(m.Fund.case_id)),
             "assets": select(m.SeizedAsset.__table__).where(scope(m.SeizedAsset.case_id)),
             "accounts": select(m.FrozenAccount.__table__).where(scope(m.FrozenAccount.case_id)),
@@ -118,10 +140,14 @@ def whole_court(url: str, folder: Path, label: str) -> None:
         result = recompute(db, CATALOGUE, CALENDAR, NOW)
         recompute_seconds = time.perf_counter() - recompute_started
         again = import_file(db, CATALOGUE, folder, NOW)
-        print(f"  {label}: {rows:,} rows imported in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; recompute of the "
-              f"{summary.affected_cases:,} imported cases {recompute_seconds:.1f} s ({result.opened:,} alerts opened); "
-              f"the same file again {again.seconds:.1f} s ({again.rows / again.seconds:,.0f} rows/s, changed: {again.changed}); "
-              f"peak RSS {peak_rss_mb():,.0f} MB", flush=True)
+        print(
+            f"  {label}: {rows:,} rows imported in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; recompute of the "
+            f"{summary.affected_cases:,} imported cases {recompute_seconds:.1f} s ({result.opened:,} alerts opened); "
+            f"the same file again {again.seconds:.1f} s ({again.rows / again.seconds:,.0f} rows/s, "
+            f"changed: {again.changed}); "
+            f"peak RSS {peak_rss_mb():,.0f} MB",
+            flush=True,
+        )
     finally:
         db.dispose()
 
@@ -140,7 +166,12 @@ def changed_cases(url: str, folder: Path, runs: int = 3) -> None:
             def change(sheet, record, run=run, completed=completed):
                 if sheet == "cases":
                     record["amount_recovered"] = Decimal(record["amount_recovered"]) + Decimal("1.00")
-                elif sheet == "nodes" and record["completed_at"] is None and record["case_id"] not in completed and record["started_at"]:
+                elif (
+                    sheet == "nodes"
+                    and record["completed_at"] is None
+                    and record["case_id"] not in completed
+                    and record["started_at"]
+                ):
                     record["completed_at"] = NOW - timedelta(hours=run)
                     if record["completed_at"] < record["started_at"]:
                         record["completed_at"] = record["started_at"]
@@ -153,10 +184,13 @@ def changed_cases(url: str, folder: Path, runs: int = 3) -> None:
             summary = import_and_recompute(db, CATALOGUE, CALENDAR, target, now)
             seconds = time.perf_counter() - started
             r = summary.recompute or {}
-            print(f"  {db.display_url} ({total:,} cases) run {run}: {summary.rows:,} rows of 100 cases, "
-                  f"{summary.sheets['cases'].updated} cases and {summary.sheets['nodes'].updated} nodes updated; "
-                  f"import + recompute {seconds:.2f} s (recompute {r.get('seconds', 0):.2f} s, "
-                  f"{r.get('resolved', 0)} alerts resolved, {r.get('opened', 0)} opened)", flush=True)
+            print(
+                f"  {db.display_url} ({total:,} cases) run {run}: {summary.rows:,} rows of 100 cases, "
+                f"{summary.sheets['cases'].updated} cases and {summary.sheets['nodes'].updated} nodes updated; "
+                f"import + recompute {seconds:.2f} s (recompute {r.get('seconds', 0):.2f} s, "
+                f"{r.get('resolved', 0)} alerts resolved, {r.get('opened', 0)} opened)",
+                flush=True,
+            )
     finally:
         db.dispose()
 
@@ -165,10 +199,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--backend", nargs="*", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
-    parser.add_argument("--big", nargs="*", default=["postgresql://postgres@127.0.0.1:5432/cc_bench_1000000"],
-                        help="databases for the 100-changed-cases run (their cases get changed!)")
+    parser.add_argument(
+        "--big",
+        nargs="*",
+        default=["postgresql://postgres@127.0.0.1:5432/cc_bench_1000000"],
+        help="databases for the 100-changed-cases run (their cases get changed!)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the demo source and its csv folder here for the next run")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server")
+    parser.add_argument(
+        "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server"
+    )
     args = parser.parse_args()
     temp = tempfile.TemporaryDirectory()
     work = Path(temp.name)
@@ -184,8 +224,12 @@ def main() -> None:
                 have = conn.execute(select(func.count()).select_from(m.Case.__table__)).scalar_one()
             if not have:
                 started = time.perf_counter()
-                generate(source, CATALOGUE, CALENDAR, cases=args.cases, seed=20261120, now=NOW, court_name="示范人民法院")
-                print(f"  generated the {args.cases:,}-case source in {time.perf_counter() - started:.0f} s", flush=True)
+                generate(
+                    source, CATALOGUE, CALENDAR, cases=args.cases, seed=20261120, now=NOW, court_name="示范人民法院"
+                )
+                print(
+                    f"  generated the {args.cases:,}-case source in {time.perf_counter() - started:.0f} s", flush=True
+                )
             started = time.perf_counter()
             rows = export(source, folder)
             source.dispose()

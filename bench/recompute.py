@@ -56,8 +56,9 @@ CALENDAR = WorkCalendar()
 def floor(db) -> float:
     nodes = m.NodeInstance.__table__
     is_open = (nodes.c.completed_at.is_(None)) & (nodes.c.stopped_at.is_(None))
-    query = (select(nodes.c.node_code, func.count(), func.count(case((is_open, literal(1)))), func.min(nodes.c.due_date))
-             .group_by(nodes.c.node_code))
+    query = select(
+        nodes.c.node_code, func.count(), func.count(case((is_open, literal(1)))), func.min(nodes.c.due_date)
+    ).group_by(nodes.c.node_code)
     started = time.perf_counter()
     with db.engine.connect() as conn:
         conn.execute(query).all()
@@ -72,7 +73,11 @@ def reset_derived(db) -> None:
             conn.execute(table.__table__.delete())
         conn.execute(state.delete().where(state.c.key != "calendar_days"))
         conn.execute(state.update().values(value="changed"))  # the calendar is written again
-        conn.execute(m.DirtyCase.__table__.insert().from_select(["case_id", "version"], select(m.Case.__table__.c.id, literal(1))))
+        conn.execute(
+            m.DirtyCase.__table__.insert().from_select(
+                ["case_id", "version"], select(m.Case.__table__.c.id, literal(1))
+            )
+        )
 
 
 def new_calendar(db, now) -> float:
@@ -94,7 +99,10 @@ def prepare(url: str, cases: int) -> tuple[object, int]:
     if existing == 0:
         started = time.perf_counter()
         summary = generate(db, CATALOGUE, CALENDAR, cases=cases, seed=20261120, now=NOW, court_name="示范人民法院")
-        print(f"    generated {cases:,} cases ({summary.nodes:,} nodes) in {time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"    generated {cases:,} cases ({summary.nodes:,} nodes) in {time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
     with db.engine.connect() as conn:
         nodes = conn.execute(select(func.count()).select_from(m.NodeInstance.__table__)).scalar_one()
     return db, nodes
@@ -112,7 +120,9 @@ def measure(url: str, cases: int) -> dict:
         figures = {"nodes": nodes, "floor": min(floor(db) for _ in range(3))}
         cold = recompute(db, CATALOGUE, CALENDAR, NOW)
         figures["cold"] = cold.seconds
-        figures["cold_detail"] = f"{cold.opened:,} alerts opened, {cold.messages:,} messages, calendar written: {cold.calendar_changed}"
+        figures["cold_detail"] = (
+            f"{cold.opened:,} alerts opened, {cold.messages:,} messages, calendar written: {cold.calendar_changed}"
+        )
         rebuild = recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(minutes=1), rebuild=True)
         figures["rebuild"] = rebuild.seconds
         figures["rebuild_detail"] = f"{rebuild.dues_changed:,} due dates changed"
@@ -132,7 +142,9 @@ def main() -> None:
     parser.add_argument("--cases", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--backend", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the generated databases; SQLite files go here")
-    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server")
+    parser.add_argument(
+        "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server"
+    )
     args = parser.parse_args()
 
     temp = None if args.keep else tempfile.TemporaryDirectory()
@@ -153,10 +165,14 @@ def main() -> None:
                     url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
                 figures = measure(url, cases)
                 rows.append((backend, cases, figures))
-                print(f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
-                      f"rebuild {figures['rebuild']:.1f} s ({figures['rebuild_detail']}), new calendar {figures['calendar']:.1f} s, "
-                      f"day {figures['day']:.1f} s "
-                      f"({figures['day_detail']}), next minute {figures['minute']:.1f} s", flush=True)
+                print(
+                    f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
+                    f"rebuild {figures['rebuild']:.1f} s ({figures['rebuild_detail']}), "
+                    f"new calendar {figures['calendar']:.1f} s, "
+                    f"day {figures['day']:.1f} s "
+                    f"({figures['day_detail']}), next minute {figures['minute']:.1f} s",
+                    flush=True,
+                )
                 if not args.keep and backend == "postgresql":
                     admin.execute(f'DROP DATABASE IF EXISTS "cc_bench_{cases}" WITH (FORCE)')
     finally:
@@ -164,17 +180,27 @@ def main() -> None:
         if temp is not None:
             temp.cleanup()
     print("\nwhole-court recompute (seconds; x = ratio to the floor)")
-    print(f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'day':>8}{'x':>6}{'minute':>8}{'x':>6}{'calendar':>10}{'x':>6}"
-          f"{'rebuild':>9}{'x':>6}{'cold':>8}")
+    print(
+        f"  {'backend':<11}{'cases':>10}{'nodes':>12}{'floor':>8}{'day':>8}{'x':>6}{'minute':>8}{'x':>6}"
+        f"{'calendar':>10}{'x':>6}"
+        f"{'rebuild':>9}{'x':>6}{'cold':>8}"
+    )
     for backend, cases, f in rows:
-        ratios = [f"{f[k]:>{w}.1f}{f[k] / f['floor']:>6.1f}" for k, w in (("day", 8), ("minute", 8), ("calendar", 10), ("rebuild", 9))]
+        ratios = [
+            f"{f[k]:>{w}.1f}{f[k] / f['floor']:>6.1f}"
+            for k, w in (("day", 8), ("minute", 8), ("calendar", 10), ("rebuild", 9))
+        ]
         print(f"  {backend:<11}{cases:>10,}{f['nodes']:>12,}{f['floor']:>8.2f}{''.join(ratios)}{f['cold']:>8.1f}")
     for backend, cases, f in rows:
         if backend == "postgresql" and cases == 1_000_000:
             ratio = f["calendar"] / f["floor"]
             met = ratio <= 3 and f["calendar"] < 60
-            print(f"\n  target (issue 3), PostgreSQL at 1,000,000 cases: the full recompute (every due date and alert, the "
-                  f"'calendar' column) {f['calendar']:.1f} s = {ratio:.1f}x the floor: {'met' if met else 'NOT met'} (3x, 60 s)")
+            print(
+                f"\n  target (issue 3), PostgreSQL at 1,000,000 cases: the full recompute "
+                f"(every due date and alert, the "
+                f"'calendar' column) {f['calendar']:.1f} s = {ratio:.1f}x the floor: "
+                f"{'met' if met else 'NOT met'} (3x, 60 s)"
+            )
 
 
 if __name__ == "__main__":

@@ -66,8 +66,9 @@ def prepare(url: str, cases: int) -> None:
             recompute(db, catalogue, calendar, NOW)
             print(f"  generated and recomputed {cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
         if db.dialect == "postgresql":  # fresh statistics and visibility map, as autovacuum keeps them
-            with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False),
-                                 autocommit=True) as raw:
+            with psycopg.connect(
+                make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+            ) as raw:
                 raw.execute("VACUUM ANALYZE")
         else:
             db.refresh_statistics()  # what the demo and the daily job do
@@ -102,7 +103,8 @@ async def polled(app) -> None:
 def spread(values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return f"median {statistics.median(ordered) * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   max {ordered[-1] * 1000:6.0f} ms"
+    median = statistics.median(ordered)
+    return f"median {median * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   max {ordered[-1] * 1000:6.0f} ms"
 
 
 async def measure(url: str, refreshes: int, reader: str) -> None:
@@ -159,12 +161,17 @@ async def measure(url: str, refreshes: int, reader: str) -> None:
             await pilot.press("q")
         print(f"    refresh database time ({len(db_times)}): {spread(db_times)}")
         slowest = sorted(range(len(db_times)), key=db_times.__getitem__, reverse=True)[:5]
-        print(f"    slowest refreshes (number: database ms): {', '.join(f'{i + 1}: {db_times[i] * 1000:.0f}' for i in slowest)}")
+        print(
+            "    slowest refreshes (number: database ms): "
+            + ", ".join(f"{i + 1}: {db_times[i] * 1000:.0f}" for i in slowest)
+        )
         print(f"    refresh whole read:               {spread(read_times)}")
         print(f"    refresh applied to the screen:    {spread(applied)}")
-        print(f"    RSS of the screen's process: {'  '.join(f'{n:,}: {mb:.0f} MB' for n, mb in memory)}"
-              f"  (growth after the first refresh {memory[-1][1] - memory[0][1]:+.0f} MB;"
-              f" {time.perf_counter() - loop_started:.0f} s for the loop)")
+        print(
+            f"    RSS of the screen's process: {'  '.join(f'{n:,}: {mb:.0f} MB' for n, mb in memory)}"
+            f"  (growth after the first refresh {memory[-1][1] - memory[0][1]:+.0f} MB;"
+            f" {time.perf_counter() - loop_started:.0f} s for the loop)"
+        )
     finally:
         runtime.close()
 
@@ -191,8 +198,12 @@ def prepared(args: argparse.Namespace):
 def main() -> None:
     parser = parser_for(__doc__, [100_000, 1_000_000])
     parser.add_argument("--refreshes", type=int, default=360)
-    parser.add_argument("--reader", choices=["process", "thread"], default="process",
-                        help="where the wall reads (Settings.wall_reader); thread is the comparison")
+    parser.add_argument(
+        "--reader",
+        choices=["process", "thread"],
+        default="process",
+        help="where the wall reads (Settings.wall_reader); thread is the comparison",
+    )
     args = parser.parse_args()
     for url in prepared(args):
         asyncio.run(measure(url, args.refreshes, args.reader))

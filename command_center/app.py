@@ -10,14 +10,14 @@ from textual.binding import Binding
 from command_center.data.access import Actor
 from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
+from command_center.labels import APP_LOGGED_IN as LOGGED_IN
+from command_center.labels import APP_TITLES as TITLES
 from command_center.runtime import Runtime
-from command_center.screens.overview import OverviewScreen
 from command_center.screens.brief import BriefScreen
 from command_center.screens.forms import LoginScreen
+from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import CaseProvider
 from command_center.screens.wall import WallScreen
-from command_center.labels import APP_TITLES as TITLES
-from command_center.labels import APP_LOGGED_IN as LOGGED_IN
 
 SWITCH_INTERVAL = 0.001  # seconds
 
@@ -26,8 +26,16 @@ class CommandCenterApp(App[None]):
     BINDINGS = [Binding("q", "quit", "退出 Quit")]
     COMMANDS = App.COMMANDS | {CaseProvider}
 
-    def __init__(self, runtime: Runtime, scheduler: Scheduler | None = None, *, start: str = "overview",
-                 wall_interval: float = 10.0, period: Period | None = None, ask_login: bool = True):
+    def __init__(
+        self,
+        runtime: Runtime,
+        scheduler: Scheduler | None = None,
+        *,
+        start: str = "overview",
+        wall_interval: float = 10.0,
+        period: Period | None = None,
+        ask_login: bool = True,
+    ):
         super().__init__()
         self.runtime = runtime
         #: the operator logged in (None: read only, personal names masked)
@@ -69,7 +77,9 @@ class CommandCenterApp(App[None]):
     def action_login(self) -> None:
         if isinstance(self.screen, LoginScreen):
             return
-        self.push_screen(LoginScreen(self.runtime.database(), lang=self.runtime.lang, clock=self.runtime.clock), self._logged_in)
+        self.push_screen(
+            LoginScreen(self.runtime.database(), lang=self.runtime.lang, clock=self.runtime.clock), self._logged_in
+        )
 
     def _logged_in(self, who: Actor | None) -> None:
         if who is None:
@@ -89,8 +99,15 @@ class CommandCenterApp(App[None]):
             reload()
 
 
-def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str = "overview",
-             wall_interval: float = 10.0, period: Period | None = None, ask_login: bool = True) -> CommandCenterApp:
+def make_app(
+    runtime: Runtime,
+    *,
+    embedded_scheduler: bool = False,
+    start: str = "overview",
+    wall_interval: float = 10.0,
+    period: Period | None = None,
+    ask_login: bool = True,
+) -> CommandCenterApp:
     """The one factory the CLI and the tests share.
 
     ``embedded_scheduler`` runs the scheduler's jobs in this process (the embedded SQLite
@@ -102,4 +119,6 @@ def make_app(runtime: Runtime, *, embedded_scheduler: bool = False, start: str =
         from command_center.jobs.lease import Lease
 
         scheduler = Scheduler(runtime, Lease(runtime.database(), runtime.settings.lease_seconds))
-    return CommandCenterApp(runtime, scheduler, start=start, wall_interval=wall_interval, period=period, ask_login=ask_login)
+    return CommandCenterApp(
+        runtime, scheduler, start=start, wall_interval=wall_interval, period=period, ask_login=ask_login
+    )

@@ -61,8 +61,11 @@ def export(brief: Brief, path: Path, generated_at: datetime) -> None:
 
 
 def _heading(brief: Brief, generated_at: datetime) -> list[tuple[str, str]]:
-    return [("统计期间", str(brief.period)), ("数据时点", f"{brief.at.astimezone(TZ):%Y-%m-%d %H:%M}"),
-            ("生成时间", f"{generated_at.astimezone(TZ):%Y-%m-%d %H:%M}")]
+    return [
+        ("统计期间", str(brief.period)),
+        ("数据时点", f"{brief.at.astimezone(TZ):%Y-%m-%d %H:%M}"),
+        ("生成时间", f"{generated_at.astimezone(TZ):%Y-%m-%d %H:%M}"),
+    ]
 
 
 def _number(value):
@@ -96,29 +99,57 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
         about.append([label, value])
     figures = sheet("指标", ["指标", "当前值", "目标", "达标", "前一日", "前一周"], [])
     for row in brief.rows:
-        figures.append([row.spec.zh, _number(row.value), _number(row.target), MEETS[row.meets], _number(row.day_before),
-                        _number(row.week_before)])
+        figures.append(
+            [
+                row.spec.zh,
+                _number(row.value),
+                _number(row.target),
+                MEETS[row.meets],
+                _number(row.day_before),
+                _number(row.week_before),
+            ]
+        )
         for index in (2, 3, 5, 6):
             figures.cell(figures.max_row, index).number_format = FORMATS[row.spec.unit]
     keys = [s.key for s in SPEC.values()]
-    sheet("团队", ["团队", *[SPEC[k].zh for k in keys]], [[t.scope, *[t.values[k] for k in keys]] for t in brief.teams],
-          [None, *[FORMATS[SPEC[k].unit] for k in keys]])
+    sheet(
+        "团队",
+        ["团队", *[SPEC[k].zh for k in keys]],
+        [[t.scope, *[t.values[k] for k in keys]] for t in brief.teams],
+        [None, *[FORMATS[SPEC[k].unit] for k in keys]],
+    )
     sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
     for title, _, header, rows in _waiting(brief):
         sheet(title, header, rows)
     for ws in book.worksheets:
         for column in ws.columns:
-            ws.column_dimensions[column[0].column_letter].width = max(12, min(40, max(len(str(c.value or "")) for c in column) * 2))
+            ws.column_dimensions[column[0].column_letter].width = max(
+                12, min(40, max(len(str(c.value or "")) for c in column) * 2)
+            )
     book.save(private_file(path))
 
 
 def _waiting(brief: Brief) -> list[tuple[str, str, list[str], list[list[str]]]]:
     """What waits for the chief, as (sheet title, section title, headers, rows) for both formats."""
     return [
-        ("待决定红灯", "待决定的红灯案件", ["案号", "节点", "承办人", "应对", "应对期限"],
-         [[d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""] for d in brief.decisions]),
-        ("解锁申请", "待审批的解锁申请 (程序锁死)", ["案号", "承办人", "申请人", "申请时间", "理由"],
-         [[u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]] for u in brief.unlock_requests]),
+        (
+            "待决定红灯",
+            "待决定的红灯案件",
+            ["案号", "节点", "承办人", "应对", "应对期限"],
+            [
+                [d["case_no"], d["node_code"], d["officer"], RESPONSE[d["response"]], d["response_due_date"] or ""]
+                for d in brief.decisions
+            ],
+        ),
+        (
+            "解锁申请",
+            "待审批的解锁申请 (程序锁死)",
+            ["案号", "承办人", "申请人", "申请时间", "理由"],
+            [
+                [u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]]
+                for u in brief.unlock_requests
+            ],
+        ),
     ]
 
 
@@ -128,12 +159,34 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
 
     lines = ["# 晨会简报 · 执行指挥中心", ""]
     lines += [f"- {label}: {value}" for label, value in _heading(brief, generated_at)]
-    lines += ["", "## 质效指标", "", "| 指标 | 当前值 | 目标 | 达标 | 前一日 | 前一周 |", "|---|---:|---:|---|---:|---:|"]
+    lines += [
+        "",
+        "## 质效指标",
+        "",
+        "| 指标 | 当前值 | 目标 | 达标 | 前一日 | 前一周 |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
     for r in brief.rows:
-        lines.append(f"| {r.spec.zh} | {shown(r.value, r.spec)} | {shown(r.target, r.spec) if r.target is not None else ''} | "
-                     f"{MEETS[r.meets]} | {shown(r.day_before, r.spec)} | {shown(r.week_before, r.spec)} |")
-    keys = ["first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count"]
-    lines += ["", "## 团队对比", "", "| 团队 | " + " | ".join(SPEC[k].zh for k in keys) + " |", "|---" + "|---:" * len(keys) + "|"]
+        lines.append(
+            f"| {r.spec.zh} | {shown(r.value, r.spec)} | {shown(r.target, r.spec) if r.target is not None else ''} | "
+            f"{MEETS[r.meets]} | {shown(r.day_before, r.spec)} | {shown(r.week_before, r.spec)} |"
+        )
+    keys = [
+        "first_closure_rate",
+        "completion_rate",
+        "on_time_rate",
+        "mean_closing_days",
+        "red",
+        "overdue_nodes",
+        "double_zero_count",
+    ]
+    lines += [
+        "",
+        "## 团队对比",
+        "",
+        "| 团队 | " + " | ".join(SPEC[k].zh for k in keys) + " |",
+        "|---" + "|---:" * len(keys) + "|",
+    ]
     for t in brief.teams:
         lines.append(f"| {cell(t.scope)} | " + " | ".join(shown(t.values[k], SPEC[k]) for k in keys) + " |")
     lines += ["", "## 昨日以来", ""] + [f"- {CHANGE_LABELS[k]}: {brief.changes[k]:,}" for k in CHANGES]

@@ -52,12 +52,19 @@ class Settings:
     config_path: Path | None = None
 
     def notify_log_path(self) -> Path:
-        return self.notify_log or Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "notifications.log"
+        return (
+            self.notify_log or Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "notifications.log"
+        )
 
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
 _PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
-_INT_KEYS = {"recompute_seconds": (5, 86400), "dispatch_seconds": (1, 86400), "lease_seconds": (3, 3600), "wall_seconds": (1, 3600)}
+_INT_KEYS = {
+    "recompute_seconds": (5, 86400),
+    "dispatch_seconds": (1, 86400),
+    "lease_seconds": (3, 3600),
+    "wall_seconds": (1, 3600),
+}
 SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
 #: Variables that are not settings but are read by the program or its scripts.
@@ -113,11 +120,14 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        key = name[len(ENV_PREFIX):].lower()
+        key = name[len(ENV_PREFIX) :].lower()
         if key.upper() in _OTHER_ENV:
             continue
         if key not in _FILE_KEYS or key == "targets":
-            raise ConfigError(f"unknown environment variable {name} (known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})")
+            raise ConfigError(
+                f"unknown environment variable {name} "
+                f"(known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})"
+            )
         env[key] = Path(value).expanduser() if key in _PATH_KEYS else value
 
     config_option = options.get("config_path") or environ.get(ENV_PREFIX + "CONFIG")
@@ -129,7 +139,9 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
     merged: dict[str, object] = {"db": default_db_url()}
     merged.update(file_values)
     merged.update(env)
-    merged.update({k: (Path(v) if k in _PATH_KEYS else v) for k, v in options.items() if v is not None and k != "config_path"})
+    merged.update(
+        {k: (Path(v) if k in _PATH_KEYS else v) for k, v in options.items() if v is not None and k != "config_path"}
+    )
     merged.setdefault("lang", "zh")
     if merged["lang"] not in LANGS:
         raise ConfigError(f"lang must be one of {', '.join(LANGS)}, not {merged['lang']!r}")

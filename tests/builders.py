@@ -29,26 +29,52 @@ class Court:
         with db.engine.begin() as conn:
             conn.execute(insert(m.Court.__table__).values(id=1, code="内0425", name="测试法院"))
             conn.execute(insert(m.Team.__table__).values(id=1, court_id=1, name="普执一组", track="普执"))
-            conn.execute(insert(m.Officer.__table__), [
-                {"id": 1, "login": "zhang", "name": "张承办", "role": "officer", "team_id": 1, "active": True},
-                {"id": 2, "login": "chief", "name": "李局长", "role": "chief", "team_id": None, "active": True},
-                {"id": 3, "login": "wall", "name": "大屏", "role": "wall", "team_id": None, "active": True},
-            ])
+            conn.execute(
+                insert(m.Officer.__table__),
+                [
+                    {"id": 1, "login": "zhang", "name": "张承办", "role": "officer", "team_id": 1, "active": True},
+                    {"id": 2, "login": "chief", "name": "李局长", "role": "chief", "team_id": None, "active": True},
+                    {"id": 3, "login": "wall", "name": "大屏", "role": "wall", "team_id": None, "active": True},
+                ],
+            )
             if db.dialect == "postgresql":  # the ids above were explicit: later inserts take the next ones
                 for table in ("courts", "teams", "officers"):
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
+                    conn.execute(
+                        text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                    )
 
-    def case(self, filed_on: date, *, closed_on: date | None = None, closing_mode: str | None = None,
-             term_extended_to: date | None = None, applicant_phone: str | None = "13800000000") -> int:
+    def case(
+        self,
+        filed_on: date,
+        *,
+        closed_on: date | None = None,
+        closing_mode: str | None = None,
+        term_extended_to: date | None = None,
+        applicant_phone: str | None = "13800000000",
+    ) -> int:
         self._numbers += 1
         with self.db.engine.begin() as conn:
-            case_id = conn.execute(insert(m.Case.__table__).values(
-                court_id=1, case_no=f"（{filed_on.year}）内0425执{self._numbers}号", case_type="执", filed_on=filed_on,
-                amount=Decimal("10000.00"), team_id=1, officer_id=1, closed_on=closed_on, closing_mode=closing_mode,
-                term_extended_to=term_extended_to,
-            ).returning(m.Case.__table__.c.id)).scalar_one()
-            conn.execute(insert(m.Party.__table__).values(case_id=case_id, role="applicant", position=0, name="王申请",
-                                                          kind="person", phone=applicant_phone))
+            case_id = conn.execute(
+                insert(m.Case.__table__)
+                .values(
+                    court_id=1,
+                    case_no=f"（{filed_on.year}）内0425执{self._numbers}号",
+                    case_type="执",
+                    filed_on=filed_on,
+                    amount=Decimal("10000.00"),
+                    team_id=1,
+                    officer_id=1,
+                    closed_on=closed_on,
+                    closing_mode=closing_mode,
+                    term_extended_to=term_extended_to,
+                )
+                .returning(m.Case.__table__.c.id)
+            ).scalar_one()
+            conn.execute(
+                insert(m.Party.__table__).values(
+                    case_id=case_id, role="applicant", position=0, name="王申请", kind="person", phone=applicant_phone
+                )
+            )
         return case_id
 
     def add(self, model, **values) -> None:
@@ -62,13 +88,18 @@ class Court:
     def node(self, case_id: int, code: str, subject: str = ""):
         nodes = m.NodeInstance.__table__
         with self.db.engine.connect() as conn:
-            return conn.execute(select(nodes).where(nodes.c.case_id == case_id, nodes.c.node_code == code,
-                                                    nodes.c.subject_id == subject)).one_or_none()
+            return conn.execute(
+                select(nodes).where(
+                    nodes.c.case_id == case_id, nodes.c.node_code == code, nodes.c.subject_id == subject
+                )
+            ).one_or_none()
 
     def nodes(self, case_id: int) -> dict[tuple[str, str], object]:
         nodes = m.NodeInstance.__table__
         with self.db.engine.connect() as conn:
-            return {(r.node_code, r.subject_id): r for r in conn.execute(select(nodes).where(nodes.c.case_id == case_id))}
+            return {
+                (r.node_code, r.subject_id): r for r in conn.execute(select(nodes).where(nodes.c.case_id == case_id))
+            }
 
     def alerts(self, case_id: int | None = None) -> dict[tuple[str, str], object]:
         alerts = m.Alert.__table__

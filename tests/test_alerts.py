@@ -13,9 +13,9 @@ from command_center.data import access
 from command_center.data import alerts as al
 from command_center.data import models as m
 from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
-from command_center.data.rules import Rules
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 
 NOW = at(date(2026, 11, 20), 10)
@@ -26,8 +26,15 @@ def blue(db):
     """A court with one overdue node, due 2026-10-09: blue on 2026-11-20 (the filing nodes are not due yet)."""
     court = Court(db)
     case_id = court.case(date(2026, 11, 19))
-    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 9, 29), 9),
-              due_override=end_of_day(date(2026, 10, 9)), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N09",
+        subject_id="",
+        started_at=at(date(2026, 9, 29), 9),
+        due_override=end_of_day(date(2026, 10, 9)),
+        source="imported",
+    )
     recompute(db, CATALOGUE, CALENDAR, NOW)
     (alert,) = al.list_alerts(db, NOW, case_no="（2026）内0425执1号", tier="blue")
     return court, alert
@@ -52,8 +59,11 @@ def test_response_is_tracked_until_the_chief_accepts_it(blue):
     kinds = [kind for _, kind, _, _ in al.history(db, alert.id)]
     assert kinds == ["opened", "acknowledged", "response_submitted", "response_accepted"]
     audit = court.rows(m.AuditEntry, m.AuditEntry.__table__.c.entity == "alert")
-    assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.acknowledged"), ("zhang", "alert.response_submitted"),
-                                                     ("chief", "alert.response_accepted")]
+    assert [(a.actor, a.action) for a in audit] == [
+        ("zhang", "alert.acknowledged"),
+        ("zhang", "alert.response_submitted"),
+        ("chief", "alert.response_accepted"),
+    ]
 
 
 def test_a_second_session_acting_on_the_same_alert_is_refused(blue):
@@ -96,11 +106,39 @@ def test_commands_print_what_the_functions_compute(blue):
     counts = json.loads(result.output)["counts"]
     assert counts["blue"] == 1 and set(counts) == {"due_soon", "overdue", "blue", "yellow", "red"}
 
-    result = _cli("--db", url, "--now", "2026-11-20T10:00", "alerts", "--json", "--case", "(2026)内0425执1号", "--tier", "blue")
+    result = _cli(
+        "--db", url, "--now", "2026-11-20T10:00", "alerts", "--json", "--case", "(2026)内0425执1号", "--tier", "blue"
+    )
     rows = json.loads(result.output)
-    assert [{k: r[k] for k in ("rule", "tier", "case_no", "node_code", "subject_id", "due_date", "overdue_days", "provisional", "status")}
-            for r in rows] == [{"rule": "overdue", "tier": "blue", "case_no": "（2026）内0425执1号", "node_code": "N09", "subject_id": "",
-                                "due_date": "2026-10-09", "overdue_days": 42, "provisional": False, "status": "open"}]
+    assert [
+        {
+            k: r[k]
+            for k in (
+                "rule",
+                "tier",
+                "case_no",
+                "node_code",
+                "subject_id",
+                "due_date",
+                "overdue_days",
+                "provisional",
+                "status",
+            )
+        }
+        for r in rows
+    ] == [
+        {
+            "rule": "overdue",
+            "tier": "blue",
+            "case_no": "（2026）内0425执1号",
+            "node_code": "N09",
+            "subject_id": "",
+            "due_date": "2026-10-09",
+            "overdue_days": 42,
+            "provisional": False,
+            "status": "open",
+        }
+    ]
 
     result = _cli("--db", url, "--now", "2026-11-20T10:00", "indicators", "--json")
     expected = indicators(court.db, Rules.at(NOW, CATALOGUE, CALENDAR)).as_json()

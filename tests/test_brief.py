@@ -12,9 +12,9 @@ from command_center.data import models as m
 from command_center.data.brief import SPEC, Period, brief, figures_at
 from command_center.data.demo import generate
 from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
-from command_center.data.rules import Rules
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 from tests.conftest import NOW
 
@@ -46,17 +46,37 @@ def hand_built(db) -> Court:
     recompute(db, CATALOGUE, CALENDAR, NOW)
     term = court.node(b, "N42").due_date
     assert term == date(2026, 8, 3)
-    court.update(m.Case, cases.c.id == b, closed_on=term, closing_mode="终结本次执行程序", amount_recovered=Decimal("2500.00"))
+    court.update(
+        m.Case, cases.c.id == b, closed_on=term, closing_mode="终结本次执行程序", amount_recovered=Decimal("2500.00")
+    )
     # funds: disbursed over a weekend (Fri 16:00 → Mon 10:00 = 2.75 days) and in 10 days: mean 6.375 → 6.4;
     # one disbursed last year (not in the period); one waiting 80 days (双零), one 19 days
-    court.add(m.Fund, fund_id="F1", case_id=e, amount=Decimal("500.00"), arrived_at=at(date(2026, 11, 6), 16),
-              disbursed_at=at(date(2026, 11, 9), 10))
-    court.add(m.Fund, fund_id="F2", case_id=e, amount=Decimal("700.00"), arrived_at=at(date(2026, 10, 1), 9),
-              disbursed_at=at(date(2026, 10, 11), 9))
+    court.add(
+        m.Fund,
+        fund_id="F1",
+        case_id=e,
+        amount=Decimal("500.00"),
+        arrived_at=at(date(2026, 11, 6), 16),
+        disbursed_at=at(date(2026, 11, 9), 10),
+    )
+    court.add(
+        m.Fund,
+        fund_id="F2",
+        case_id=e,
+        amount=Decimal("700.00"),
+        arrived_at=at(date(2026, 10, 1), 9),
+        disbursed_at=at(date(2026, 10, 11), 9),
+    )
     court.add(m.Fund, fund_id="F3", case_id=e, amount=Decimal("1234.56"), arrived_at=at(date(2026, 9, 1), 10))
     court.add(m.Fund, fund_id="F4", case_id=g, amount=Decimal("100.00"), arrived_at=at(date(2026, 11, 1), 10))
-    court.add(m.Fund, fund_id="F5", case_id=e, amount=Decimal("900.00"), arrived_at=at(date(2025, 12, 20), 10),
-              disbursed_at=at(date(2025, 12, 28), 10))
+    court.add(
+        m.Fund,
+        fund_id="F5",
+        case_id=e,
+        amount=Decimal("900.00"),
+        arrived_at=at(date(2025, 12, 20), 10),
+        disbursed_at=at(date(2025, 12, 28), 10),
+    )
     recompute(db, CATALOGUE, CALENDAR, NOW)
     return court
 
@@ -95,7 +115,9 @@ def test_the_present_state_is_the_walls_and_the_past_is_reconstructed(db):
     history, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW, now=NOW + timedelta(days=1))
     assert history.values == court.values
     # on Sunday 8 November F1 (arrived on the 6th) was still waiting: only F2 had been disbursed
-    sunday, _ = figures_at(db, CATALOGUE, CALENDAR, Period(YEAR.start, date(2026, 11, 8)), NOW - timedelta(days=12), now=NOW)
+    sunday, _ = figures_at(
+        db, CATALOGUE, CALENDAR, Period(YEAR.start, date(2026, 11, 8)), NOW - timedelta(days=12), now=NOW
+    )
     assert sunday["undisbursed_amount"] == Decimal("1834.56")  # F1 + F3 + F4
     assert sunday["mean_disbursement_days"] == Decimal("10.0")
     assert sunday["double_zero_count"] == 1  # F3: 68 days by then
@@ -105,8 +127,14 @@ def test_an_empty_period_divides_by_nothing(db):
     hand_built(db)
     quiet = Period(date(2026, 11, 16), date(2026, 11, 20))  # nothing closed, nothing disbursed
     court, _ = figures_at(db, CATALOGUE, CALENDAR, quiet, NOW)
-    for key in ("completion_rate", "terminated_rate", "recovery_rate", "mean_closing_days", "on_time_rate",
-                "mean_disbursement_days"):
+    for key in (
+        "completion_rate",
+        "terminated_rate",
+        "recovery_rate",
+        "mean_closing_days",
+        "on_time_rate",
+        "mean_disbursement_days",
+    ):
         assert court[key] is None, key
     assert court["first_closure_rate"] == Decimal("0.0000")  # open cases, none closed
 
@@ -129,7 +157,11 @@ def test_demo_court_history_at_the_present_is_the_present(db):
     past, _ = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW, now=NOW + timedelta(hours=1))
     assert past.values == present.values
     wall = indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR))
-    assert (present["overdue_nodes"], present["red"], present["due_soon_nodes"]) == (wall.overdue_nodes, wall.lights.red, wall.due_soon_nodes)
+    assert (present["overdue_nodes"], present["red"], present["due_soon_nodes"]) == (
+        wall.overdue_nodes,
+        wall.lights.red,
+        wall.due_soon_nodes,
+    )
     assert present["completion_rate"] is not None and sum(t["red"] for t in teams) == present["red"]
 
 
@@ -188,7 +220,7 @@ def test_cli_json_and_the_exports_agree(runtime, tmp_path):
 def test_export_neutralises_formulas(tmp_path):
     from command_center.brief_export import safe_text
 
-    assert safe_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert safe_text('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert safe_text("@SUM(A1)") == "'@SUM(A1)" and safe_text("-1+1") == "'-1+1" and safe_text("普执一组") == "普执一组"
 
 
@@ -200,14 +232,18 @@ def test_snapshots_backfill_and_the_scheduler_job(runtime):
 
     db = runtime.database()
     hand_built(db)
-    result = CliRunner().invoke(cli, ["--db", runtime.settings.db, "--now", "2026-11-20T10:00", "snapshot", "--backfill", "12"])
+    result = CliRunner().invoke(
+        cli, ["--db", runtime.settings.db, "--now", "2026-11-20T10:00", "snapshot", "--backfill", "12"]
+    )
     assert result.exit_code == 0, result.output
     days = trend(db, "undisbursed_amount", date(2026, 11, 1), date(2026, 11, 20))
     assert len(days) == 12 and days[0][0] == date(2026, 11, 9)
     by_day = dict(days)
     assert by_day[date(2026, 11, 20)] == Decimal("1334.56")
     assert by_day[date(2026, 11, 9)] == Decimal("1334.56")  # F1 was disbursed at 10:00 that Monday
-    assert dict(trend(db, "mean_disbursement_days", date(2026, 11, 9), date(2026, 11, 9)))[date(2026, 11, 9)] == Decimal("6.4")
+    assert dict(trend(db, "mean_disbursement_days", date(2026, 11, 9), date(2026, 11, 9)))[
+        date(2026, 11, 9)
+    ] == Decimal("6.4")
     assert trend(db, "red", date(2026, 11, 20), date(2026, 11, 20), scope="team:2")  # per team too
 
 
@@ -239,7 +275,11 @@ async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):
         teams = screen.query_one("#teams", DataTable)
         assert [teams.get_row_at(i)[0] for i in range(2)] == ["普执二组", "普执一组"]  # 0 % is behind 75 %
         decisions = screen.query_one("#decisions", DataTable)
-        assert [c.plain if hasattr(c, "plain") else c for c in decisions.get_row_at(0)][1:] == ["锁死", "张承办", "申请解锁"]
+        assert [c.plain if hasattr(c, "plain") else c for c in decisions.get_row_at(0)][1:] == [
+            "锁死",
+            "张承办",
+            "申请解锁",
+        ]
         await pilot.press("s")  # sort by 执行完毕率: team 2 has none, it goes last
         assert teams.get_row_at(1)[0] == "普执二组"
         assert screen.chart == "overdue"
@@ -320,8 +360,15 @@ def test_changes_since_yesterday_as_worked_out_by_hand(db):
     court = Court(db)
 
     def overdue_node(case_id: int, due: date) -> None:
-        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(due - timedelta(days=10), 9),
-                  due_override=end_of_day(due), source="imported")
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N09",
+            subject_id="",
+            started_at=at(due - timedelta(days=10), 9),
+            due_override=end_of_day(due),
+            source="imported",
+        )
 
     for due in (date(2026, 8, 19), date(2026, 8, 18), date(2026, 8, 20)):
         overdue_node(court.case(date(2026, 11, 19)), due)
@@ -332,7 +379,11 @@ def test_changes_since_yesterday_as_worked_out_by_hand(db):
     court.case(date(2026, 5, 6), closed_on=date(2026, 11, 20), closing_mode="执行完毕")  # closed today
     recompute(db, CATALOGUE, CALENDAR, NOW - timedelta(hours=2))
     nodes = m.NodeInstance.__table__
-    court.update(m.NodeInstance, (nodes.c.case_id == settled) & (nodes.c.node_code == "N09"), completed_at=NOW - timedelta(hours=1))
+    court.update(
+        m.NodeInstance,
+        (nodes.c.case_id == settled) & (nodes.c.node_code == "N09"),
+        completed_at=NOW - timedelta(hours=1),
+    )
     recompute(db, CATALOGUE, CALENDAR, NOW)
     b = brief(db, Rules.at(NOW, CATALOGUE, CALENDAR))
     assert b.changes == {"new_cases": 1, "closed": 1, "newly_overdue": 1, "resolved": 1, "new_red": 1}

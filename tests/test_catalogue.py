@@ -74,7 +74,10 @@ def write(tmp_path: Path, body: str, header: str = HEADER) -> Path:
 
 
 def test_a_court_catalogue_file_is_used(tmp_path):
-    path = write(tmp_path, "N01,立案,立案审查,,event,3,workdays,2wd,1,审查,,申请书\nN02,立案,首次接待,,after:N01,5,days,,1,接待,,笔录\n")
+    path = write(
+        tmp_path,
+        "N01,立案,立案审查,,event,3,workdays,2wd,1,审查,,申请书\nN02,立案,首次接待,,after:N01,5,days,,1,接待,,笔录\n",
+    )
     catalogue = load_catalogue(path)
     assert len(catalogue) == 2 and catalogue["N01"].limit == 3
     assert str(catalogue["N02"].due_soon) == "2wd", "default window"

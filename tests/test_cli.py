@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from command_center.cli import cli
-from command_center.data.engine import open_database
 from command_center.data.catalogue import load_catalogue
+from command_center.data.engine import open_database
 from command_center.data.indicators import indicators
-from command_center.data.workcal import WorkCalendar
 from command_center.data.rules import Rules
+from command_center.data.workcal import WorkCalendar
 from tests.conftest import NOW
 
 
@@ -27,7 +27,9 @@ def run_process(*args: str, env_extra: dict | None = None) -> subprocess.Complet
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | (env_extra or {})
-    return subprocess.run([sys.executable, "-m", "command_center", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "command_center", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_demo_then_calendar_on_each_backend(db_url):

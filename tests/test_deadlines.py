@@ -28,8 +28,14 @@ def test_an_open_suspension_counts_up_to_today():
 
 def test_an_extension_replaces_the_term_and_is_rolled_and_still_paused():
     assert term_due(CAL, TERM, date(2026, 1, 5), extended_to=date(2026, 10, 3), today=TODAY).date == date(2026, 10, 8)
-    paused = term_due(CAL, TERM, date(2026, 1, 5), extended_to=date(2026, 10, 3),
-                      suspensions=[(date(2026, 7, 1), date(2026, 7, 31))], today=TODAY)
+    paused = term_due(
+        CAL,
+        TERM,
+        date(2026, 1, 5),
+        extended_to=date(2026, 10, 3),
+        suspensions=[(date(2026, 7, 1), date(2026, 7, 31))],
+        today=TODAY,
+    )
     assert paused.date == date(2026, 11, 3)
 
 

@@ -15,8 +15,8 @@ from command_center.data.catalogue import load_catalogue
 from command_center.data.demo import DemoError, generate
 from command_center.data.engine import open_database
 from command_center.data.indicators import indicators
-from command_center.data.workcal import WorkCalendar, local_date
 from command_center.data.rules import Rules
+from command_center.data.workcal import WorkCalendar, local_date
 from tests.conftest import NOW
 
 CASE_NO = re.compile(r"^（(20\d\d)）内0425(执|执恢|执保|执异)([1-9]\d*)号$")
@@ -32,14 +32,31 @@ def digest(db) -> str:
     """A fingerprint of the generated content (not of surrogate ids), read through the column types."""
     cases, parties, funds, nodes = (t.__table__ for t in (m.Case, m.Party, m.Fund, m.NodeInstance))
     queries = [
-        select(cases.c.case_no, cases.c.filed_on, cases.c.amount, cases.c.amount_recovered, cases.c.closed_on,
-               cases.c.closing_mode, cases.c.track).order_by(cases.c.case_no),
+        select(
+            cases.c.case_no,
+            cases.c.filed_on,
+            cases.c.amount,
+            cases.c.amount_recovered,
+            cases.c.closed_on,
+            cases.c.closing_mode,
+            cases.c.track,
+        ).order_by(cases.c.case_no),
         select(cases.c.case_no, parties.c.role, parties.c.position, parties.c.name, parties.c.id_number)
-        .join(cases, cases.c.id == parties.c.case_id).order_by(cases.c.case_no, parties.c.role, parties.c.position),
+        .join(cases, cases.c.id == parties.c.case_id)
+        .order_by(cases.c.case_no, parties.c.role, parties.c.position),
         select(funds.c.fund_id, funds.c.amount, funds.c.arrived_at, funds.c.disbursed_at).order_by(funds.c.fund_id),
-        select(cases.c.case_no, nodes.c.node_code, nodes.c.subject_id, nodes.c.started_at, nodes.c.completed_at,
-               nodes.c.due_at, nodes.c.due_date, nodes.c.provisional)
-        .join(cases, cases.c.id == nodes.c.case_id).order_by(cases.c.case_no, nodes.c.node_code, nodes.c.subject_id),
+        select(
+            cases.c.case_no,
+            nodes.c.node_code,
+            nodes.c.subject_id,
+            nodes.c.started_at,
+            nodes.c.completed_at,
+            nodes.c.due_at,
+            nodes.c.due_date,
+            nodes.c.provisional,
+        )
+        .join(cases, cases.c.id == nodes.c.case_id)
+        .order_by(cases.c.case_no, nodes.c.node_code, nodes.c.subject_id),
     ]
     h = hashlib.sha256()
     with db.engine.connect() as conn:
@@ -81,9 +98,14 @@ def test_demo_court_is_realistic(db):
         parties = conn.execute(select(m.Party.__table__.c.name, m.Party.__table__.c.kind)).all()
         tracks = set(conn.execute(select(cases.c.track)).scalars())
         nodes = m.NodeInstance.__table__
-        expiring = conn.execute(select(func.count()).where(
-            nodes.c.node_code == "N20", nodes.c.completed_at.is_(None), nodes.c.stopped_at.is_(None),
-            nodes.c.due_date.between(today, today + timedelta(days=30)))).scalar_one()
+        expiring = conn.execute(
+            select(func.count()).where(
+                nodes.c.node_code == "N20",
+                nodes.c.completed_at.is_(None),
+                nodes.c.stopped_at.is_(None),
+                nodes.c.due_date.between(today, today + timedelta(days=30)),
+            )
+        ).scalar_one()
     assert summary.cases == len(numbers) == 1500
     for case_no, filed_on in numbers:
         match = CASE_NO.match(case_no)
@@ -110,10 +132,15 @@ def test_every_light_has_cases_and_funds_wait(db):
 def test_demo_due_dates_follow_the_calendar(db):
     fill(db, cases=400)
     nodes, cases = m.NodeInstance.__table__, m.Case.__table__
-    plain = select(cases.c.id).where(cases.c.term_extended_to.is_(None), cases.c.id.not_in(select(m.Suspension.__table__.c.case_id)))
+    plain = select(cases.c.id).where(
+        cases.c.term_extended_to.is_(None), cases.c.id.not_in(select(m.Suspension.__table__.c.case_id))
+    )
     with db.engine.connect() as conn:
-        rows = conn.execute(select(nodes.c.node_code, nodes.c.started_at, nodes.c.due_date, nodes.c.due_at)
-                            .where(nodes.c.node_code.in_(("N02", "N08", "N13", "N42")), nodes.c.case_id.in_(plain))).all()
+        rows = conn.execute(
+            select(nodes.c.node_code, nodes.c.started_at, nodes.c.due_date, nodes.c.due_at).where(
+                nodes.c.node_code.in_(("N02", "N08", "N13", "N42")), nodes.c.case_id.in_(plain)
+            )
+        ).all()
     assert {code for code, *_ in rows} == {"N02", "N08", "N13", "N42"}
     for code, started, due_date, due_at in rows:
         node = CATALOGUE[code]
@@ -154,9 +181,14 @@ def test_the_demo_leaves_planner_statistics(sqlite_url):
         fill(db, cases=200)
         with db.engine.connect() as conn:
             analysed = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
-            plan = " ".join(str(r[3]) for r in conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT case_id, min(due_date) FROM node_instances "
-                "WHERE completed_at IS NULL AND stopped_at IS NULL AND due_at < '2026-11-20 02:00:00' GROUP BY case_id"))
+            plan = " ".join(
+                str(r[3])
+                for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN SELECT case_id, min(due_date) FROM node_instances "
+                    "WHERE completed_at IS NULL AND stopped_at IS NULL AND due_at < '2026-11-20 02:00:00' "
+                    "GROUP BY case_id"
+                )
+            )
         assert {"cases", "node_instances", "funds"} <= analysed
         assert "ix_node_instances_open_due" in plan
     finally:

@@ -16,16 +16,23 @@ from textual.widgets import DataTable, Static, Tree
 
 from command_center.app import make_app
 from command_center.cli import cli
-from command_center.data import access
+from command_center.data import access, locks
 from command_center.data import alerts as al
-from command_center.data import locks
 from command_center.data import models as m
 from command_center.data.audit import audit_trail
 from command_center.data.cases import CaseFilter, case_detail, find_cases, list_cases, reassign
 from command_center.data.indicators import indicators
 from command_center.data.rules import Rules
 from command_center.data.supervision import complete_item, create_item
-from command_center.data.users import LoginFailed, UserError, add_user, authenticate, disable_user, set_password, verify_password
+from command_center.data.users import (
+    LoginFailed,
+    UserError,
+    add_user,
+    authenticate,
+    disable_user,
+    set_password,
+    verify_password,
+)
 from command_center.data.wall import wall_data
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
@@ -49,8 +56,15 @@ def court(runtime):
     court = Court(db)
     for filed, due in ((date(2026, 11, 19), date(2026, 10, 9)), (date(2026, 11, 18), date(2026, 7, 1))):
         case_id = court.case(filed)
-        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(due - timedelta(days=10), 9),
-                  due_override=end_of_day(due), source="imported")
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N09",
+            subject_id="",
+            started_at=at(due - timedelta(days=10), 9),
+            due_override=end_of_day(due),
+            source="imported",
+        )
         court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赵被执", kind="person")
     recompute(db, CATALOGUE, CALENDAR, NOW)
     for login in ("zhang", "chief", "wall"):
@@ -137,7 +151,10 @@ async def test_login_red_panel_list_case_card_explanation_accept(court, runtime)
     kinds = [kind for _, kind, _, _ in al.history(db, alert.id)]
     assert kinds == ["opened", "response_submitted", "response_accepted"]
     audit = court.rows(m.AuditEntry, AUDIT.c.entity == "alert")
-    assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.response_submitted"), ("chief", "alert.response_accepted")]
+    assert [(a.actor, a.action) for a in audit] == [
+        ("zhang", "alert.response_submitted"),
+        ("chief", "alert.response_accepted"),
+    ]
     assert audit[0].detail == {"note": "被执行人下落不明"}
 
 
@@ -161,7 +178,9 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
         assert any("changed by someone else" in note for note in notes(app))
     (alert,) = al.list_alerts(db, NOW, tier="blue")
     assert alert.status == "acknowledged"
-    assert [(a.actor, a.action) for a in court.rows(m.AuditEntry, AUDIT.c.entity == "alert")] == [("chief", "alert.acknowledged")]
+    assert [(a.actor, a.action) for a in court.rows(m.AuditEntry, AUDIT.c.entity == "alert")] == [
+        ("chief", "alert.acknowledged")
+    ]
 
 
 async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_layer(court, runtime):
@@ -232,7 +251,9 @@ async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_b
         tree = screen.query_one("#timeline", Tree)
         stages = [str(node.label) for node in tree.root.children]
         assert stages[:3] == ["立案", "调查", "控制"]
-        assert sum(len(stage.children) for stage in tree.root.children) == 47, "every catalogue node, not started ones too"
+        assert sum(len(stage.children) for stage in tree.root.children) == 47, (
+            "every catalogue node, not started ones too"
+        )
         assert tree.cursor_node.data.code == "N09" and tree.cursor_node.data.tier == "red"
         await pilot.press("up")  # moving in the timeline changes the card
         await pilot.pause()
@@ -245,7 +266,9 @@ def test_case_list_pages_sorts_and_filters(court, runtime):
     page = list_cases(db, rules, CaseFilter(scope="overdue"))
     assert page.total == 2
     assert [(r.case_no, r.tier, r.overdue_days, r.locked) for r in page.rows] == [
-        ("（2026）内0425执2号", "red", 142, True), ("（2026）内0425执1号", "blue", 42, False)]
+        ("（2026）内0425执2号", "red", 142, True),
+        ("（2026）内0425执1号", "blue", 42, False),
+    ]
     reverse = list_cases(db, rules, CaseFilter(scope="overdue"), descending=False)
     assert [r.case_no for r in reverse.rows] == ["（2026）内0425执1号", "（2026）内0425执2号"]
     second = list_cases(db, rules, CaseFilter(scope="overdue"), offset=1, limit=1)
@@ -254,7 +277,9 @@ def test_case_list_pages_sorts_and_filters(court, runtime):
     assert list_cases(db, rules, CaseFilter(scope="overdue", stage="立案")).total == 0
     assert list_cases(db, rules, CaseFilter(scope="overdue", tier="blue")).total == 1
     assert list_cases(db, rules, CaseFilter(scope="open", text="执1")).total == 1
-    searched = list_cases(db, rules, CaseFilter(scope="open", text="赵被执"), viewer=OFFICER, offset=1, limit=1)  # the debtor of both
+    searched = list_cases(
+        db, rules, CaseFilter(scope="open", text="赵被执"), viewer=OFFICER, offset=1, limit=1
+    )  # the debtor of both
     assert (searched.total, [r.case_no for r in searched.rows]) == (2, ["（2026）内0425执1号"])
     past_the_end = list_cases(db, rules, CaseFilter(scope="open", text="赵被执"), viewer=OFFICER, offset=5)
     assert (past_the_end.total, past_the_end.rows) == (2, [])
@@ -285,11 +310,16 @@ def test_passwords_logins_and_the_user_commands(court, runtime):
 
     runner = CliRunner()
     base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
-    result = runner.invoke(cli, [*base, "user", "add", "wang", "--name", "王承办", "--team", "普执一组"],
-                           env={"COMMAND_CENTER_PASSWORD": "wang-password"})
+    result = runner.invoke(
+        cli,
+        [*base, "user", "add", "wang", "--name", "王承办", "--team", "普执一组"],
+        env={"COMMAND_CENTER_PASSWORD": "wang-password"},
+    )
     assert result.exit_code == 0, result.output
     assert authenticate(db, "wang", "wang-password", NOW).role == "officer"
-    result = runner.invoke(cli, [*base, "user", "add", "li", "--team", "无此组"], env={"COMMAND_CENTER_PASSWORD": "li-password"})
+    result = runner.invoke(
+        cli, [*base, "user", "add", "li", "--team", "无此组"], env={"COMMAND_CENTER_PASSWORD": "li-password"}
+    )
     assert result.exit_code == 1 and "no team '无此组'" in result.output
     result = runner.invoke(cli, [*base, "user", "passwd", "wang"], input="new-password\nnew-password\n")
     assert result.exit_code == 0, result.output
@@ -312,7 +342,9 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
         create_item(db, case_id, wall, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 23))
     with pytest.raises(access.ActionRefused, match="in the past"):
         create_item(db, case_id, officer, NOW, description="电话督办", assignee_id=1, due=date(2026, 11, 19))
-    item_id = create_item(db, case_id, officer, NOW, description="申请人来电: 查询车辆扣押进展", assignee_id=1, due=date(2026, 11, 23))
+    item_id = create_item(
+        db, case_id, officer, NOW, description="申请人来电: 查询车辆扣押进展", assignee_id=1, due=date(2026, 11, 23)
+    )
 
     # Monday 11-23 is within two working days of Friday 11-20: due soon, on the wall and in the indicators
     recompute(db, CATALOGUE, CALENDAR, NOW)
@@ -334,14 +366,23 @@ def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_re
     assert [a.node_code for a in al.list_alerts(db, later) if a.node_code == "DB"] == []
     detail = case_detail(db, Rules.at(later, CATALOGUE, CALENDAR), case_id)
     (line,) = [n for n in detail.nodes if n.code == "DB"]
-    assert (line.stage, line.state, detail.item(line.subject_id).completion_note) == ("临时督办", "done", "已电话回复申请人")
-    assert [e.action for e in detail.history if e.entity == "supervision_item"] == ["supervision.completed", "supervision.created"]
+    assert (line.stage, line.state, detail.item(line.subject_id).completion_note) == (
+        "临时督办",
+        "done",
+        "已电话回复申请人",
+    )
+    assert [e.action for e in detail.history if e.entity == "supervision_item"] == [
+        "supervision.completed",
+        "supervision.created",
+    ]
 
 
 async def test_the_wall_shows_an_ad_hoc_item_as_supervision_not_as_its_code(court, runtime):
     db = runtime.database()
     case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执1号")[0].id
-    create_item(db, case_id, access.actor(db, "zhang"), NOW, description="申请人来电", assignee_id=1, due=date(2026, 11, 23))
+    create_item(
+        db, case_id, access.actor(db, "zhang"), NOW, description="申请人来电", assignee_id=1, due=date(2026, 11, 23)
+    )
     recompute(db, CATALOGUE, CALENDAR, NOW)
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:
@@ -364,7 +405,9 @@ def test_every_drill_down_label_exists_in_both_languages():
     from command_center.screens.labels import LABELS
 
     assert set(LABELS["zh"]) == set(LABELS["en"])
-    assert set(ACTION_TEXT["zh"]) == set(ACTION_TEXT["en"]) and set(ACTION_TEXT["zh"]["done"]) == set(ACTION_TEXT["en"]["done"])
+    assert set(ACTION_TEXT["zh"]) == set(ACTION_TEXT["en"]) and set(ACTION_TEXT["zh"]["done"]) == set(
+        ACTION_TEXT["en"]["done"]
+    )
 
 
 async def test_the_red_panel_walk_records_the_interview_and_the_chiefs_acceptance(court, runtime):
@@ -388,7 +431,10 @@ async def test_the_red_panel_walk_records_the_interview_and_the_chiefs_acceptanc
     (red,) = al.list_alerts(db, NOW, tier="red")
     assert red.response_status == "accepted"
     audit = court.rows(m.AuditEntry, AUDIT.c.entity == "alert")
-    assert [(a.actor, a.action) for a in audit] == [("zhang", "alert.response_submitted"), ("chief", "alert.response_accepted")]
+    assert [(a.actor, a.action) for a in audit] == [
+        ("zhang", "alert.response_submitted"),
+        ("chief", "alert.response_accepted"),
+    ]
     assert audit[0].detail["note"] == "约谈日期: 2026-11-20; 约谈对象: 张承办; 专项评查事项: N09 超期; 说明内容: 已约谈"
 
 
@@ -401,10 +447,15 @@ def test_reassign_needs_a_chief_and_the_assignment_the_chief_saw(court, runtime)
     reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=2, team_id=None, reason="调岗")
     with pytest.raises(access.StaleVersion):  # a second chief still saw officer 1 in team 1
         reassign(db, case_id, chief, NOW, expected=(1, 1), officer_id=1, team_id=None, reason="改组")
-    reassign(db, case_id, chief, NOW, expected=(2, None), officer_id=1, team_id=1, reason="改回")  # NULL team compared as a value
+    reassign(
+        db, case_id, chief, NOW, expected=(2, None), officer_id=1, team_id=1, reason="改回"
+    )  # NULL team compared as a value
     (row,) = court.rows(m.Case, m.Case.__table__.c.id == case_id)
     assert (row.officer_id, row.team_id) == (1, 1)
-    assert [e.detail["reason"] for e in audit_trail(db, case_id=case_id) if e.action == "case.reassigned"] == ["改回", "调岗"]
+    assert [e.detail["reason"] for e in audit_trail(db, case_id=case_id) if e.action == "case.reassigned"] == [
+        "改回",
+        "调岗",
+    ]
 
 
 async def test_the_filter_form_opens_blank_and_narrows_the_list(court, runtime):
@@ -442,15 +493,52 @@ def test_case_screen_snapshot(sqlite_url, size, snap_compare):
         court = Court(db)
         case_id = court.case(date(2026, 3, 2))
         court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赤峰鑫源商贸有限公司", kind="org")
-        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 6, 20), 9),
-                  due_override=end_of_day(date(2026, 7, 1)), source="imported")
-        court.add(m.Fund, fund_id="F1", case_id=case_id, amount=Decimal("12345.67"), arrived_at=at(date(2026, 11, 2), 10))
-        court.add(m.SeizedAsset, asset_id="A1", case_id=case_id, kind="车辆", seized_on=date(2026, 4, 8), location="宁城县停车场")
-        court.add(m.FrozenAccount, account_id="K1", case_id=case_id, bank="农业银行", account_no="6228480001", frozen_on=date(2026, 3, 20),
-                  expires_on=date(2027, 3, 19))
-        court.add(m.Lead, lead_id="L1", case_id=case_id, reported_at=at(date(2026, 11, 16), 15), description="申请人举报: 被执行人有房产")
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N09",
+            subject_id="",
+            started_at=at(date(2026, 6, 20), 9),
+            due_override=end_of_day(date(2026, 7, 1)),
+            source="imported",
+        )
+        court.add(
+            m.Fund, fund_id="F1", case_id=case_id, amount=Decimal("12345.67"), arrived_at=at(date(2026, 11, 2), 10)
+        )
+        court.add(
+            m.SeizedAsset,
+            asset_id="A1",
+            case_id=case_id,
+            kind="车辆",
+            seized_on=date(2026, 4, 8),
+            location="宁城县停车场",
+        )
+        court.add(
+            m.FrozenAccount,
+            account_id="K1",
+            case_id=case_id,
+            bank="农业银行",
+            account_no="6228480001",
+            frozen_on=date(2026, 3, 20),
+            expires_on=date(2027, 3, 19),
+        )
+        court.add(
+            m.Lead,
+            lead_id="L1",
+            case_id=case_id,
+            reported_at=at(date(2026, 11, 16), 15),
+            description="申请人举报: 被执行人有房产",
+        )
         set_password(db, "chief", PASSWORD, NOW)
-        create_item(db, case_id, access.actor(db, "chief"), NOW, description="申请人来电催问案款", assignee_id=1, due=date(2026, 11, 24))
+        create_item(
+            db,
+            case_id,
+            access.actor(db, "chief"),
+            NOW,
+            description="申请人来电催问案款",
+            assignee_id=1,
+            due=date(2026, 11, 24),
+        )
         recompute(db, CATALOGUE, CALENDAR, NOW)
 
         async def open_the_case(pilot) -> None:

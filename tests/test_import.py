@@ -32,13 +32,30 @@ from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
 from tests.interchange_files import sample, write_csv_folder, write_workbook
 
-TABLES = [m.Court, m.Team, m.Officer, m.Case, m.Party, m.NodeInstance, m.Fund, m.SeizedAsset, m.FrozenAccount, m.Lead,
-          m.Suspension, m.Alert, m.AuditEntry, m.DirtyCase]
+TABLES = [
+    m.Court,
+    m.Team,
+    m.Officer,
+    m.Case,
+    m.Party,
+    m.NodeInstance,
+    m.Fund,
+    m.SeizedAsset,
+    m.FrozenAccount,
+    m.Lead,
+    m.Suspension,
+    m.Alert,
+    m.AuditEntry,
+    m.DirtyCase,
+]
 
 
 def counts(db: Database) -> dict[str, int]:
     with db.engine.connect() as conn:
-        return {model.__tablename__: conn.execute(select(func.count()).select_from(model.__table__)).scalar_one() for model in TABLES}
+        return {
+            model.__tablename__: conn.execute(select(func.count()).select_from(model.__table__)).scalar_one()
+            for model in TABLES
+        }
 
 
 def snapshot(db: Database) -> dict[str, list[tuple]]:
@@ -47,15 +64,37 @@ def snapshot(db: Database) -> dict[str, list[tuple]]:
     out = {}
     with db.engine.connect() as conn:
         out["cases"] = conn.execute(
-            select(c.c.case_no, c.c.case_type, c.c.filed_on, c.c.amount, c.c.amount_recovered, m.Team.name, m.Officer.name,
-                   c.c.track, c.c.closed_on, c.c.closing_mode, c.c.term_extended_to)
-            .outerjoin(m.Team, m.Team.id == c.c.team_id).outerjoin(m.Officer, m.Officer.id == c.c.officer_id).order_by(c.c.case_no)).all()
+            select(
+                c.c.case_no,
+                c.c.case_type,
+                c.c.filed_on,
+                c.c.amount,
+                c.c.amount_recovered,
+                m.Team.name,
+                m.Officer.name,
+                c.c.track,
+                c.c.closed_on,
+                c.c.closing_mode,
+                c.c.term_extended_to,
+            )
+            .outerjoin(m.Team, m.Team.id == c.c.team_id)
+            .outerjoin(m.Officer, m.Officer.id == c.c.officer_id)
+            .order_by(c.c.case_no)
+        ).all()
         for name, model, columns in (
             ("parties", m.Party, ("role", "position", "name", "kind")),
-            ("nodes", m.NodeInstance, ("node_code", "subject_id", "started_at", "completed_at", "due_override", "source")),
+            (
+                "nodes",
+                m.NodeInstance,
+                ("node_code", "subject_id", "started_at", "completed_at", "due_override", "source"),
+            ),
             ("funds", m.Fund, ("fund_id", "amount", "arrived_at", "claimed_at", "disbursed_at")),
             ("assets", m.SeizedAsset, ("asset_id", "kind", "seized_on", "location", "valuation")),
-            ("accounts", m.FrozenAccount, ("account_id", "bank", "account_no", "frozen_on", "expires_on", "released_on")),
+            (
+                "accounts",
+                m.FrozenAccount,
+                ("account_id", "bank", "account_no", "frozen_on", "expires_on", "released_on"),
+            ),
             ("leads", m.Lead, ("lead_id", "reported_at", "control_started_at")),
             ("suspensions", m.Suspension, ("from_date", "to_date")),
         ):
@@ -73,6 +112,7 @@ def run_import(db: Database, path: Path, **kwargs):
 
 # -- cells ---------------------------------------------------------------------------------------------
 
+
 def test_cell_parsers_accept_the_documented_forms():
     assert parse_case_no("(2026)内0425执1001号") == "（2026）内0425执1001号"
     assert parse_case_no(" （2025）内0425执恢7号 ") == "（2025）内0425执恢7号"
@@ -87,22 +127,26 @@ def test_cell_parsers_accept_the_documented_forms():
     assert parse_money("") is None
 
 
-@pytest.mark.parametrize(("parse", "text", "reason"), [
-    (parse_case_no, "2026内0425执1号", "is not a 案号"),
-    (parse_case_no, "（2026）内0425民1号", "is not a 案号"),
-    (parse_date, "2026-02-30", "not a real calendar date"),
-    (parse_date, "20.11.2026", "is not a date"),
-    (parse_datetime, "2026-11-20 25:00", "no such time of day"),
-    (parse_money, "-5", "is negative"),
-    (parse_money, "10.005", "more than two decimals"),
-    (parse_money, "abc", "is not an amount"),
-])
+@pytest.mark.parametrize(
+    ("parse", "text", "reason"),
+    [
+        (parse_case_no, "2026内0425执1号", "is not a 案号"),
+        (parse_case_no, "（2026）内0425民1号", "is not a 案号"),
+        (parse_date, "2026-02-30", "not a real calendar date"),
+        (parse_date, "20.11.2026", "is not a date"),
+        (parse_datetime, "2026-11-20 25:00", "no such time of day"),
+        (parse_money, "-5", "is negative"),
+        (parse_money, "10.005", "more than two decimals"),
+        (parse_money, "abc", "is not an amount"),
+    ],
+)
 def test_cell_parsers_reject_with_a_reason(parse, text, reason):
     with pytest.raises(CellError, match=reason):
         parse(text)
 
 
 # -- whole files -----------------------------------------------------------------------------------------
+
 
 def test_workbook_and_csv_folder_with_a_gbk_file_import_identically(tmp_path):
     data = sample()
@@ -127,14 +171,27 @@ def test_import_writes_every_sheet_then_reimport_is_a_no_op(db, tmp_path):
     book = write_workbook(tmp_path / "export.xlsx", sample())
     summary = run_import(db, book)
     assert {k: (v.read, v.inserted, v.updated, v.unchanged) for k, v in summary.sheets.items()} == {
-        "cases": (3, 3, 0, 0), "nodes": (3, 3, 0, 0), "funds": (2, 2, 0, 0), "assets": (1, 1, 0, 0),
-        "accounts": (1, 1, 0, 0), "leads": (1, 1, 0, 0), "suspensions": (1, 1, 0, 0)}
+        "cases": (3, 3, 0, 0),
+        "nodes": (3, 3, 0, 0),
+        "funds": (2, 2, 0, 0),
+        "assets": (1, 1, 0, 0),
+        "accounts": (1, 1, 0, 0),
+        "leads": (1, 1, 0, 0),
+        "suspensions": (1, 1, 0, 0),
+    }
     assert summary.created_teams == ["普执一组", "简执一组"] and summary.created_officers == ["张承办", "王承办"]
     snap = snapshot(db)
     case_b = next(r for r in snap["cases"] if r.case_no == "（2025）内0425执恢7号")
-    assert case_b.case_type == "执恢" and case_b.amount_recovered == Decimal("1200.50") and case_b.closed_on == date(2026, 3, 1)
+    assert (
+        case_b.case_type == "执恢"
+        and case_b.amount_recovered == Decimal("1200.50")
+        and case_b.closed_on == date(2026, 3, 1)
+    )
     assert [(p.role, p.position, p.name, p.kind) for p in snap["parties"] if p.case_no == "（2026）内0425执101号"] == [
-        ("applicant", 0, "王大伟", "person"), ("debtor", 0, "赤峰鑫源商贸有限公司", "org"), ("debtor", 1, "李强", "person")]
+        ("applicant", 0, "王大伟", "person"),
+        ("debtor", 0, "赤峰鑫源商贸有限公司", "org"),
+        ("debtor", 1, "李强", "person"),
+    ]
     account = snap["accounts"][0]
     assert account.expires_on == date(2027, 9, 5)  # frozen_on + 1 year by default
     n05 = next(n for n in snap["nodes"] if n.case_no == "（2026）内0425执102号")
@@ -159,15 +216,27 @@ def test_a_changed_row_updates_and_is_audited(db, tmp_path):
     assert summary.affected_cases == 2
     with db.engine.connect() as conn:
         fund = conn.execute(select(m.Fund.disbursed_at).where(m.Fund.fund_id == "F-1")).scalar_one()
-        entries = conn.execute(select(m.AuditEntry.entity, m.AuditEntry.entity_id, m.AuditEntry.detail, m.AuditEntry.actor)
-                               .where(m.AuditEntry.action == "import.update").order_by(m.AuditEntry.id)).all()
-        debtors = conn.execute(select(m.Party.name).join(m.Case, m.Case.id == m.Party.case_id)
-                               .where(m.Case.case_no == "（2026）内0425执101号", m.Party.role == "debtor")).scalars().all()
+        entries = conn.execute(
+            select(m.AuditEntry.entity, m.AuditEntry.entity_id, m.AuditEntry.detail, m.AuditEntry.actor)
+            .where(m.AuditEntry.action == "import.update")
+            .order_by(m.AuditEntry.id)
+        ).all()
+        debtors = (
+            conn.execute(
+                select(m.Party.name)
+                .join(m.Case, m.Case.id == m.Party.case_id)
+                .where(m.Case.case_no == "（2026）内0425执101号", m.Party.role == "debtor")
+            )
+            .scalars()
+            .all()
+        )
     assert fund == datetime(2026, 11, 10, 10, 0, tzinfo=TZ)
     assert debtors == ["赤峰鑫源商贸有限公司"]
     by_entity = {(e.entity, e.entity_id): e.detail for e in entries}
     assert by_entity[("funds", "F-1")]["changes"] == {"disbursed_at": [None, "2026-11-10 10:00:00"]}
-    assert by_entity[("cases", "（2026）内0425执101号")]["changes"] == {"debtors": [["赤峰鑫源商贸有限公司", "李强"], ["赤峰鑫源商贸有限公司"]]}
+    assert by_entity[("cases", "（2026）内0425执101号")]["changes"] == {
+        "debtors": [["赤峰鑫源商贸有限公司", "李强"], ["赤峰鑫源商贸有限公司"]]
+    }
     assert by_entity[("cases", "（2026）内0425执102号")]["changes"] == {"amount": ["0.00", "500.00"]}
     assert all(e.actor == "import" for e in entries) and by_entity[("funds", "F-1")]["row"] == 2
 
@@ -213,8 +282,12 @@ def bad_file() -> dict[str, list[dict]]:
     data = sample()
     data["cases"].append({"case_no": "（2026）内0425执103号", "filed_on": "2026-02-30"})
     data["nodes"].append({"case_no": "（2026）内0425执101号", "node_code": "N99", "started_at": "2026-09-01"})
-    data["funds"].append({"fund_id": "F-3", "case_no": "（2026）内0425执101号", "amount": "12.345", "arrived_at": "2026-11-01"})
-    data["assets"].append({"asset_id": "A-2", "case_no": "（2026）内0425执101号", "kind": "飞机", "seized_on": "2026-09-20"})
+    data["funds"].append(
+        {"fund_id": "F-3", "case_no": "（2026）内0425执101号", "amount": "12.345", "arrived_at": "2026-11-01"}
+    )
+    data["assets"].append(
+        {"asset_id": "A-2", "case_no": "（2026）内0425执101号", "kind": "飞机", "seized_on": "2026-09-20"}
+    )
     data["accounts"].append({"account_id": "B-1", "case_no": "（2026）内0425执101号", "frozen_on": "2026-09-05"})
     data["leads"].append({"lead_id": "L-2", "case_no": "（2026）内0425执999号", "reported_at": "2026-11-19 15:00"})
     data["suspensions"].append({"case_no": "（2026）内0425执102号", "from_date": "2026-10-10", "to_date": "2026-10-01"})
@@ -247,16 +320,33 @@ def test_a_bad_row_in_each_sheet_lists_every_problem_and_changes_nothing(db, tmp
 def test_a_row_with_several_problems_reports_each_of_them(db, tmp_path):
     """A bad cell does not hide the row's other problems: its order and its case reference."""
     data = sample()
-    data["funds"].append({"fund_id": "F-3", "case_no": "（2026）内0425执999号", "amount": "-1",
-                          "arrived_at": "2026-11-02 10:00", "claimed_at": "2026-11-01 10:00"})
-    data["nodes"].append({"case_no": "（2026）内0425执101号", "node_code": "N99", "started_at": "2026-09-02",
-                          "completed_at": "2026-09-01"})
+    data["funds"].append(
+        {
+            "fund_id": "F-3",
+            "case_no": "（2026）内0425执999号",
+            "amount": "-1",
+            "arrived_at": "2026-11-02 10:00",
+            "claimed_at": "2026-11-01 10:00",
+        }
+    )
+    data["nodes"].append(
+        {
+            "case_no": "（2026）内0425执101号",
+            "node_code": "N99",
+            "started_at": "2026-09-02",
+            "completed_at": "2026-09-01",
+        }
+    )
     before = counts(db)
     with pytest.raises(ImportRejected) as rejected:
         run_import(db, write_workbook(tmp_path / "bad.xlsx", data))
     assert sorted((p.sheet, p.row, p.column) for p in rejected.value.problems) == [
-        ("funds", 4, "amount"), ("funds", 4, "case_no"), ("funds", 4, "claimed_at"),
-        ("nodes", 5, "completed_at"), ("nodes", 5, "node_code")]
+        ("funds", 4, "amount"),
+        ("funds", 4, "case_no"),
+        ("funds", 4, "claimed_at"),
+        ("nodes", 5, "completed_at"),
+        ("nodes", 5, "node_code"),
+    ]
     assert counts(db) == before
 
 
@@ -284,9 +374,19 @@ def test_problems_found_against_the_database_also_leave_it_unchanged(db, tmp_pat
     run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
     before, snap = counts(db), snapshot(db)
     # the fund's arrival is not in this file: its disbursement is checked against the stored one
-    late = {"cases": [], "funds": [{"fund_id": "F-1", "case_no": "（2026）内0425执101号", "amount": "30000.00",
-                                    "arrived_at": "2026-11-02 10:15", "disbursed_at": "2026-11-01 10:00"}],
-            "leads": [{"lead_id": "L-9", "case_no": "（2026）内0425执101号", "reported_at": "2026-11-19 15:00"}]}
+    late = {
+        "cases": [],
+        "funds": [
+            {
+                "fund_id": "F-1",
+                "case_no": "（2026）内0425执101号",
+                "amount": "30000.00",
+                "arrived_at": "2026-11-02 10:15",
+                "disbursed_at": "2026-11-01 10:00",
+            }
+        ],
+        "leads": [{"lead_id": "L-9", "case_no": "（2026）内0425执101号", "reported_at": "2026-11-19 15:00"}],
+    }
     with pytest.raises(ImportRejected) as rejected:
         run_import(db, write_workbook(tmp_path / "b.xlsx", {k: v for k, v in late.items() if v}))
     assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("funds", 2, "disbursed_at")]
@@ -302,8 +402,10 @@ def test_missing_required_column_and_undecodable_csv_are_named(tmp_path, db):
         run_import(db, folder)
     shown = [str(p) for p in rejected.value.problems]
     assert "cases row 1 column filed_on: required column missing (header 立案日期 or filed_on)" in shown
-    assert ("funds.csv row 2 column fund_id: neither UTF-8 nor GBK text: column 1 (fund_id) has the bytes ff fe fa; "
-            "save it as CSV UTF-8 or CSV (GBK)") in shown
+    assert (
+        "funds.csv row 2 column fund_id: neither UTF-8 nor GBK text: column 1 (fund_id) has the bytes ff fe fa; "
+        "save it as CSV UTF-8 or CSV (GBK)"
+    ) in shown
 
 
 def test_the_template_imports_as_it_is(db, tmp_path):
@@ -317,8 +419,12 @@ def test_the_template_imports_as_it_is(db, tmp_path):
 
 
 def _cli(*args, db_url: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "command_center", "--db", db_url, "--now", "2026-11-20T10:00", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", db_url, "--now", "2026-11-20T10:00", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_import_lists_problems_and_exits_non_zero(db_url, tmp_path):
@@ -352,12 +458,21 @@ def test_a_problem_found_against_stored_values_is_reported_with_the_others(db, t
     data = {
         # N05 of case a started 2026-09-01 09:00 (stored; this sheet has no started_at column)
         "nodes": [{"case_no": case_a, "node_code": "N05", "completed_at": "2026-08-01 10:00"}],
-        "leads": [{"lead_id": "L-1", "case_no": case_a, "reported_at": "2026-11-19 15:00", "control_started_at": "2026-11-18 09:00"}],
+        "leads": [
+            {
+                "lead_id": "L-1",
+                "case_no": case_a,
+                "reported_at": "2026-11-19 15:00",
+                "control_started_at": "2026-11-18 09:00",
+            }
+        ],
     }
     before, snap = counts(db), snapshot(db)
     with pytest.raises(ImportRejected) as rejected:
         run_import(db, write_workbook(tmp_path / "b.xlsx", data, extra_column=False))
     assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [
-        ("nodes", 2, "completed_at"), ("leads", 2, "control_started_at")]
+        ("nodes", 2, "completed_at"),
+        ("leads", 2, "control_started_at"),
+    ]
     assert "is completed before it started (2026-09-01 09:00:00)" in rejected.value.problems[0].reason
     assert counts(db) == before and snapshot(db) == snap

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from command_center.data import models as m
+from command_center.data.access import Actor
 from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import CaseFilter, find_cases, list_cases
 from command_center.data.importer import ImportRejected
 from command_center.data.interchange import parse_case_no
 from command_center.data.rules import Rules
-from command_center.data.access import Actor
 from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
 from tests.interchange_files import sample, save_formula_results, write_workbook
@@ -42,15 +42,19 @@ def _rejected(db, path) -> list[tuple[str, int, str, str]]:
 
 # -- 案号 and headers in their other forms --------------------------------------------------------------
 
-@pytest.mark.parametrize("typed", [
-    "（２０２６）内０４２５执１０１号",  # full-width digits
-    "【2026】内0425执101号",
-    "﹝2026﹞内0425执101号",
-    "〔2026〕内0425执101号",
-    "（2026）内0425执101号\u200b",  # a trailing zero-width space
-    "\ufeff(2026)内0425执101号",
-    "［２０２６］内０４２５执１０１号",
-])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "（２０２６）内０４２５执１０１号",  # full-width digits
+        "【2026】内0425执101号",
+        "﹝2026﹞内0425执101号",
+        "〔2026〕内0425执101号",
+        "（2026）内0425执101号\u200b",  # a trailing zero-width space
+        "\ufeff(2026)内0425执101号",
+        "［２０２６］内０４２５执１０１号",
+    ],
+)
 def test_every_form_of_a_case_no_is_the_stored_one(typed):
     assert normalise_case_no(typed) == CASE_A
     assert parse_case_no(typed) == CASE_A
@@ -95,7 +99,10 @@ def test_the_search_finds_a_case_no_typed_in_another_form(db, tmp_path):
     assert [c for _, c, _ in find_cases(db, "(2026)内0425执101号")] == [CASE_A]
     page = list_cases(db, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text=typed))
     assert [r.case_no for r in page.rows] == [CASE_A]
-    assert list_cases(db, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text="李强"), viewer=VIEWER).total == 1
+    assert (
+        list_cases(db, Rules.at(NOW, CATALOGUE, CALENDAR), CaseFilter(scope="all", text="李强"), viewer=VIEWER).total
+        == 1
+    )
 
 
 # -- formulas ----------------------------------------------------------------------------------------------
@@ -117,11 +124,17 @@ def test_a_formula_with_its_saved_value_imports_the_value(db, tmp_path):
     data = {"assets": sample()["assets"]}
     data["assets"][0]["location"] = LINK
     data["assets"][0]["disposal_status"] = '=IF(1=1,"待评估","")'
-    path = save_formula_results(write_workbook(tmp_path / "b.xlsx", data), {LINK: "执行局扣押物仓库B区", data["assets"][0]["disposal_status"]: "待评估"})
+    path = save_formula_results(
+        write_workbook(tmp_path / "b.xlsx", data),
+        {LINK: "执行局扣押物仓库B区", data["assets"][0]["disposal_status"]: "待评估"},
+    )
     summary = run_import(db, path)
     assert summary.sheets["assets"].updated == 1
     with db.engine.connect() as conn:
-        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == ("执行局扣押物仓库B区", "待评估")
+        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == (
+            "执行局扣押物仓库B区",
+            "待评估",
+        )
 
 
 def test_a_formula_in_a_column_the_import_ignores_is_no_problem(db, tmp_path):
@@ -146,7 +159,9 @@ def test_an_excel_error_value_is_a_problem(db, tmp_path):
 
 # -- sheets: hidden ones, unknown ones ----------------------------------------------------------------------
 
-def _with_sheets(path, *, hidden: dict[str, str] = {}, extra: tuple[str, ...] = ()):
+
+def _with_sheets(path, *, hidden: dict[str, str] | None = None, extra: tuple[str, ...] = ()):
+    hidden = hidden or {}
     """The workbook at ``path`` with some sheets hidden (``{'funds': 'veryHidden'}``) and extra ones."""
     from openpyxl import load_workbook
 
@@ -168,13 +183,16 @@ def test_a_hidden_sheet_is_a_problem(db, tmp_path, state):
 
 
 def test_unknown_sheets_are_listed_with_the_names_that_would_be_recognised(db, tmp_path):
-    path = _with_sheets(write_workbook(tmp_path / "a.xlsx", sample()), extra=("fund", "案款表", "说明"), hidden={"说明": "hidden"})
+    path = _with_sheets(
+        write_workbook(tmp_path / "a.xlsx", sample()), extra=("fund", "案款表", "说明"), hidden={"说明": "hidden"}
+    )
     dry = run_import(db, path, dry_run=True)
     real = run_import(db, path)
     assert [i.as_json() for i in real.ignored] == [
         {"name": "fund", "hidden": False, "did_you_mean": "funds"},
         {"name": "案款表", "hidden": False, "did_you_mean": "案款"},
-        {"name": "说明", "hidden": True, "did_you_mean": None}]
+        {"name": "说明", "hidden": True, "did_you_mean": None},
+    ]
     assert real.as_json()["recognised_sheet_names"]["funds"] == "案款"
     # --dry-run and the import report the same (but for the flag, the recompute and the time)
     same = lambda s: {k: v for k, v in s.as_json().items() if k not in ("dry_run", "recompute", "seconds")}  # noqa: E731
@@ -214,6 +232,7 @@ def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):
 
 # -- files that are no workbook ----------------------------------------------------------------------------
 
+
 def _damaged_sheet(path):
     """A valid zip whose cases sheet's XML stops in the middle of a row."""
     import zipfile
@@ -224,17 +243,29 @@ def _damaged_sheet(path):
         for item in old.infolist():
             data = old.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = data[: data.index(b"<row r=\"3\"") + 20]
+                data = data[: data.index(b'<row r="3"') + 20]
             new.writestr(item, data)
     return path
 
 
 NOT_WORKBOOKS = {
     "empty": (lambda p: p.write_bytes(b""), "is an empty file (0 bytes), not an .xlsx workbook"),
-    "text": (lambda p: p.write_text("案号,立案日期\n", encoding="utf-8"), "not a zip archive (it begins '案号,立案日期'), perhaps a text"),
-    "xls": (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)), "is an Excel 97-2003 (.xls) workbook"),
-    "cut short": (lambda p: p.write_bytes(write_workbook(p, sample()).read_bytes()[:2000]), "is a damaged .xlsx workbook"),
-    "zip": (lambda p: __import__("zipfile").ZipFile(p, "w").writestr("cases.csv", "x"), "is a zip archive but not an .xlsx workbook"),
+    "text": (
+        lambda p: p.write_text("案号,立案日期\n", encoding="utf-8"),
+        "not a zip archive (it begins '案号,立案日期'), perhaps a text",
+    ),
+    "xls": (
+        lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)),
+        "is an Excel 97-2003 (.xls) workbook",
+    ),
+    "cut short": (
+        lambda p: p.write_bytes(write_workbook(p, sample()).read_bytes()[:2000]),
+        "is a damaged .xlsx workbook",
+    ),
+    "zip": (
+        lambda p: __import__("zipfile").ZipFile(p, "w").writestr("cases.csv", "x"),
+        "is a zip archive but not an .xlsx workbook",
+    ),
 }
 
 
@@ -251,7 +282,9 @@ def test_a_file_that_is_no_workbook_is_named_in_one_line_and_changes_nothing(db,
     before = counts(db)
     result = _cli("--lang", "en", "import", str(path), db_url=db_url)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr.splitlines() == [f"Error: {path}: {problem[3]}; nothing was imported (the database is unchanged)"]
+    assert result.stderr.splitlines() == [
+        f"Error: {path}: {problem[3]}; nothing was imported (the database is unchanged)"
+    ]
     assert counts(db) == before
 
 
@@ -265,29 +298,46 @@ def test_a_damaged_sheet_is_named(db, tmp_path):
 
 # -- values the database cannot hold ---------------------------------------------------------------------
 
+
 def test_values_longer_than_their_column_are_refused_by_cell_on_both_backends(db, tmp_path):
     run_import(db, write_workbook(tmp_path / "a.xlsx", sample()))
     data = sample()
     data["cases"][0] |= {"officer": "张" * 51, "debtors": "赤峰鑫源商贸有限公司；" + "李" * 101}
     data["cases"][1] |= {"track": "普" * 21, "amount": "10000000000000000.00"}
-    data["cases"].append({"case_no": "（2026）内0426执1号", "filed_on": "2026-09-01", "court": "院" * 101, "team": "组" * 51})
+    data["cases"].append(
+        {"case_no": "（2026）内0426执1号", "filed_on": "2026-09-01", "court": "院" * 101, "team": "组" * 51}
+    )
     data["assets"][0]["location"] = "库" * 201  # an update of a stored row
     data["funds"].append({"fund_id": "F" * 65, "case_no": CASE_A, "amount": "1.00", "arrived_at": "2026-11-01"})
     problems = _rejected(db, write_workbook(tmp_path / "b.xlsx", data))
     assert [p[:3] for p in problems] == [
-        ("cases", 2, "debtors"), ("cases", 2, "officer"), ("cases", 3, "amount"), ("cases", 3, "track"),
-        ("cases", 5, "court"), ("cases", 5, "team"),
-        ("funds", 4, "fund_id"), ("assets", 2, "location")]
+        ("cases", 2, "debtors"),
+        ("cases", 2, "officer"),
+        ("cases", 3, "amount"),
+        ("cases", 3, "track"),
+        ("cases", 5, "court"),
+        ("cases", 5, "team"),
+        ("funds", 4, "fund_id"),
+        ("assets", 2, "location"),
+    ]
     reasons = {p[2]: p[3] for p in problems}
     assert reasons["location"] == "is 201 characters long; the database holds at most 200"
-    assert reasons["debtors"] == "the name '" + "李" * 12 + "'… is 101 characters long; the database holds at most 100 per name"
-    assert reasons["amount"] == "10000000000000000.00 is too large: the database holds amounts below 10,000,000,000,000,000"
+    assert (
+        reasons["debtors"]
+        == "the name '" + "李" * 12 + "'… is 101 characters long; the database holds at most 100 per name"
+    )
+    assert (
+        reasons["amount"]
+        == "10000000000000000.00 is too large: the database holds amounts below 10,000,000,000,000,000"
+    )
     data = sample()  # at the limits, everything is written as it is
     data["assets"][0]["location"] = "库" * 200
     data["cases"][0] |= {"officer": "张" * 50, "amount": "9999999999999999.99"}
     run_import(db, write_workbook(tmp_path / "c.xlsx", data))
     assert ("库" * 200,) in {(a.location,) for a in snapshot(db)["assets"]}
-    assert ("张" * 50, Decimal("9999999999999999.99")) in {(c[6], c.amount) for c in snapshot(db)["cases"]}  # officer, amount
+    assert ("张" * 50, Decimal("9999999999999999.99")) in {
+        (c[6], c.amount) for c in snapshot(db)["cases"]
+    }  # officer, amount
 
 
 def test_a_configured_court_name_too_long_for_a_new_court_is_refused(db, tmp_path):
@@ -301,14 +351,17 @@ def test_a_configured_court_name_too_long_for_a_new_court_is_refused(db, tmp_pat
     assert counts(db) == before
 
 
-@pytest.mark.parametrize(("cell", "reason"), [
-    ("仓库\x00A区", "contains the control character U+0000 (NUL) at character 3 of 5"),
-    ("仓库\x01A区", "contains the control character U+0001 at character 3 of 5"),
-    ("仓库\x1bA区", "contains the control character U+001B"),
-    ("仓库\u200bA区", "contains the invisible character U+200B ZERO WIDTH SPACE at character 3"),
-    ("仓库\u202eA区", "contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
-    ("仓\ufffd库", "contains the replacement character U+FFFD (the text was damaged by a wrong encoding"),
-])
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("仓库\x00A区", "contains the control character U+0000 (NUL) at character 3 of 5"),
+        ("仓库\x01A区", "contains the control character U+0001 at character 3 of 5"),
+        ("仓库\x1bA区", "contains the control character U+001B"),
+        ("仓库\u200bA区", "contains the invisible character U+200B ZERO WIDTH SPACE at character 3"),
+        ("仓库\u202eA区", "contains the invisible character U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("仓\ufffd库", "contains the replacement character U+FFFD (the text was damaged by a wrong encoding"),
+    ],
+)
 def test_control_and_invisible_characters_in_a_cell_are_refused_on_both_backends(db, tmp_path, cell, reason):
     from tests.interchange_files import write_csv_folder
 
@@ -327,10 +380,14 @@ def test_invisible_characters_and_line_breaks_at_the_ends_of_a_cell_are_trimmed(
     data["assets"][0]["disposal_status"] = "待\n评估"  # a line break inside a cell is the cell's
     run_import(db, write_csv_folder(tmp_path / "export", data))
     with db.engine.connect() as conn:
-        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == ("执行局扣押物仓库A区", "待\n评估")
+        assert conn.execute(select(m.SeizedAsset.location, m.SeizedAsset.disposal_status)).one() == (
+            "执行局扣押物仓库A区",
+            "待\n评估",
+        )
 
 
 # -- csv encodings ---------------------------------------------------------------------------------------
+
 
 def _mixed(folder, *, bom: bool = False):
     """cases.csv: the header and the first case in UTF-8 (with a BOM or not), the other cases in GBK."""
@@ -345,31 +402,47 @@ def _mixed(folder, *, bom: bool = False):
 
 def test_a_csv_file_in_two_encodings_is_named_with_its_line_column_and_bytes(db, tmp_path):
     problems = _rejected(db, _mixed(tmp_path / "export"))
-    assert problems == [("cases.csv", 3, "case_no",
-                         "the file mixes two encodings: line 1 is UTF-8 but line 3 is not (2 lines in all are not): column 1 (案号) "
-                         "has the bytes c4 da (the cell reads '(2025)内0425执恢7号' as GBK); save it again as CSV UTF-8")]
+    assert problems == [
+        (
+            "cases.csv",
+            3,
+            "case_no",
+            "the file mixes two encodings: line 1 is UTF-8 but line 3 is not (2 lines in all are not): column 1 (案号) "
+            "has the bytes c4 da (the cell reads '(2025)内0425执恢7号' as GBK); save it again as CSV UTF-8",
+        )
+    ]
 
 
 def test_a_csv_file_with_a_bom_and_a_gbk_line_is_named(db, tmp_path):
     folder = tmp_path / "export"
     _mixed(folder, bom=True)
     lines = (folder / "cases.csv").read_bytes()[3:].split(b"\r\n")
-    (folder / "cases.csv").write_bytes(b"\xef\xbb\xbf" + b"\r\n".join([lines[0].decode("utf-8").encode("gbk"), *lines[1:]]))
+    (folder / "cases.csv").write_bytes(
+        b"\xef\xbb\xbf" + b"\r\n".join([lines[0].decode("utf-8").encode("gbk"), *lines[1:]])
+    )
     (problem,) = _rejected(db, folder)
     assert problem[:3] == ("cases.csv", 1, "case_no")
-    assert problem[3].startswith("the file mixes two encodings: line 2 is UTF-8 but line 1 is not (3 lines in all are not): "
-                                 "column 1 (") and "has the bytes b0 b8 ba c5 (the cell reads '案号' as GBK)" in problem[3]
+    assert (
+        problem[3].startswith(
+            "the file mixes two encodings: line 2 is UTF-8 but line 1 is not (3 lines in all are not): column 1 ("
+        )
+        and "has the bytes b0 b8 ba c5 (the cell reads '案号' as GBK)" in problem[3]
+    )
 
 
 # -- dates and numbers that are not what they say -----------------------------------------------------------
 
-@pytest.mark.parametrize(("sheet", "column", "cell"), [
-    ("cases", "filed_on", "2206-03-02"),  # a typo
-    ("cases", "term_extended_to", "9999-12-31"),  # "no date"
-    ("cases", "filed_on", "1900-01-01"),
-    ("leads", "reported_at", "0001-01-01 00:00"),  # SQLite could not store it, PostgreSQL did
-    ("leads", "reported_at", "9999-12-31T23:00:00-05:00"),  # Python could not convert it
-])
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "cell"),
+    [
+        ("cases", "filed_on", "2206-03-02"),  # a typo
+        ("cases", "term_extended_to", "9999-12-31"),  # "no date"
+        ("cases", "filed_on", "1900-01-01"),
+        ("leads", "reported_at", "0001-01-01 00:00"),  # SQLite could not store it, PostgreSQL did
+        ("leads", "reported_at", "9999-12-31T23:00:00-05:00"),  # Python could not convert it
+    ],
+)
 def test_a_date_outside_1901_to_2099_is_refused_on_both_backends(db, tmp_path, sheet, column, cell):
     data = sample()
     data[sheet][0][column] = cell
@@ -382,8 +455,15 @@ def test_an_account_number_excel_kept_as_a_number_of_more_than_15_digits_is_refu
     data = sample()
     data["accounts"][0]["account_no"] = 6.228480000000001e18  # what Excel keeps of 6228480000000000123
     problems = _rejected(db, write_workbook(tmp_path / "a.xlsx", data))
-    assert problems == [("accounts", 2, "account_no", "6.22848e+18 is a number of more than 15 digits, which Excel "
-                         "does not keep exactly: format the column as text and type the digits again")]
+    assert problems == [
+        (
+            "accounts",
+            2,
+            "account_no",
+            "6.22848e+18 is a number of more than 15 digits, which Excel "
+            "does not keep exactly: format the column as text and type the digits again",
+        )
+    ]
     data["accounts"][0]["account_no"] = 622848000000123  # 15 digits are kept
     run_import(db, write_workbook(tmp_path / "b.xlsx", data))
     assert snapshot(db)["accounts"][0].account_no == "622848000000123"

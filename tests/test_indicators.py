@@ -24,8 +24,15 @@ def hand_built(db) -> Court:
 
     def overdue_n09(due: date) -> int:
         case_id = court.case(date(2026, 11, 19))
-        court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(due - timedelta(days=10), 9),
-                  due_override=end_of_day(due), source="imported")
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N09",
+            subject_id="",
+            started_at=at(due - timedelta(days=10), 9),
+            due_override=end_of_day(due),
+            source="imported",
+        )
         return case_id
 
     overdue_n09(date(2026, 8, 19))  # red
@@ -37,11 +44,24 @@ def hand_built(db) -> Court:
     # F2 arrived two days ago: nothing late yet
     court.add(m.Fund, fund_id="F2", case_id=funds, amount=Decimal("200.00"), arrived_at=at(date(2026, 11, 18), 10))
     # F4 claimed and paid out in time: not counted anywhere
-    court.add(m.Fund, fund_id="F4", case_id=funds, amount=Decimal("50.00"), arrived_at=at(date(2026, 11, 2), 10),
-              claimed_at=at(date(2026, 11, 2), 11), disbursed_at=at(date(2026, 11, 5), 10))
+    court.add(
+        m.Fund,
+        fund_id="F4",
+        case_id=funds,
+        amount=Decimal("50.00"),
+        arrived_at=at(date(2026, 11, 2), 10),
+        claimed_at=at(date(2026, 11, 2), 11),
+        disbursed_at=at(date(2026, 11, 5), 10),
+    )
     # F3 waiting since 1 October: over 30 days (双零), and its case is blue (its deadlines passed in October)
-    court.add(m.Fund, fund_id="F3", case_id=court.case(date(2026, 11, 19)), amount=Decimal("3.00"),
-              arrived_at=at(date(2026, 10, 1), 10), claimed_at=at(date(2026, 10, 1), 11))
+    court.add(
+        m.Fund,
+        fund_id="F3",
+        case_id=court.case(date(2026, 11, 19)),
+        amount=Decimal("3.00"),
+        arrived_at=at(date(2026, 10, 1), 10),
+        claimed_at=at(date(2026, 10, 1), 11),
+    )
     court.case(date(2026, 11, 20))  # filed today
     court.case(date(2026, 5, 6), closed_on=date(2026, 11, 19), closing_mode="执行完毕")  # closed: no light
     recompute(db, CATALOGUE, CALENDAR, NOW)
@@ -78,10 +98,19 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
     court = Court(db)
     today = date(2026, 11, 20)  # NOW: a Friday, 10:00
 
-    def imported(code: str, due_at, subject: str = "", filed_on: date = date(2026, 11, 19), case_id: int | None = None) -> int:
+    def imported(
+        code: str, due_at, subject: str = "", filed_on: date = date(2026, 11, 19), case_id: int | None = None
+    ) -> int:
         case_id = case_id or court.case(filed_on)
-        court.add(m.NodeInstance, case_id=case_id, node_code=code, subject_id=subject, started_at=at(filed_on, 9),
-                  due_override=due_at, source="imported")
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code=code,
+            subject_id=subject,
+            started_at=at(filed_on, 9),
+            due_override=due_at,
+            source="imported",
+        )
         return case_id
 
     imported("N09", end_of_day(date(2026, 11, 24)))  # the second working day: the 2wd window's last
@@ -94,7 +123,9 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
     # the day after filing, before any filing node falls due: these are the cases' worst nodes
     tie = imported("N10", end_of_day(date(2026, 7, 2)), filed_on=date(2026, 7, 1))  # red; N09 on the same day wins
     imported("N09", end_of_day(date(2026, 7, 2)), filed_on=date(2026, 7, 1), case_id=tie)
-    imported("N12", end_of_day(date(2026, 7, 1)), "done", filed_on=date(2026, 7, 1), case_id=tie)  # earlier, but completed
+    imported(
+        "N12", end_of_day(date(2026, 7, 1)), "done", filed_on=date(2026, 7, 1), case_id=tie
+    )  # earlier, but completed
     court.update(m.NodeInstance, m.NodeInstance.__table__.c.subject_id == "done", completed_at=at(date(2026, 7, 1), 12))
     imported("N09", end_of_day(date(2026, 9, 2)), filed_on=date(2026, 9, 1))  # yellow
     imported("N09", end_of_day(date(2026, 10, 11)), filed_on=date(2026, 10, 10))  # blue
@@ -118,7 +149,14 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
     assert {(n.node_code, n.subject_id) for n in soon} >= {("N09", ""), ("N08", "L1"), ("N20", "A1"), ("N42", "")}
     case_nos = {r.id: r.case_no for r in court.rows(m.Case)}
     for tier in ("red", "yellow", "blue"):
-        expected = sorted((due, case_id, code) for case_id, (t, due, code) in lit.items() if t is not None and t.value == tier)
-        assert [(r.case_no, r.node_code, r.due_date) for r in data.lights[tier]] == [(case_nos[c], code, due) for due, c, code in expected]
+        expected = sorted(
+            (due, case_id, code) for case_id, (t, due, code) in lit.items() if t is not None and t.value == tier
+        )
+        assert [(r.case_no, r.node_code, r.due_date) for r in data.lights[tier]] == [
+            (case_nos[c], code, due) for due, c, code in expected
+        ]
         assert expected
-    assert next((r.node_code, r.due_date) for r in data.lights["red"] if r.case_no == case_nos[tie]) == ("N09", date(2026, 7, 2))
+    assert next((r.node_code, r.due_date) for r in data.lights["red"] if r.case_no == case_nos[tie]) == (
+        "N09",
+        date(2026, 7, 2),
+    )

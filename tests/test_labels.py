@@ -10,8 +10,11 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _tables():
-    return {name: value for name, value in vars(labels).items()
-            if isinstance(value, dict) and set(value) == set(labels.LANGS)}
+    return {
+        name: value
+        for name, value in vars(labels).items()
+        if isinstance(value, dict) and set(value) == set(labels.LANGS)
+    }
 
 
 def _keys(value, path=()):

@@ -47,3 +47,10 @@ def test_import_contracts_hold():
     result = subprocess.run([_tool("lint-imports"), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+def test_ruff_finds_nothing_and_the_code_is_formatted():
+    """pyproject.toml's ruff rules (line length 120), and ruff's formatting, over the whole tree."""
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([_tool("ruff"), *command], capture_output=True, text=True, cwd=ROOT)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from command_center.data import access
-from command_center.data import locks
+from command_center.data import access, locks
 from command_center.data import models as m
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
@@ -22,8 +21,15 @@ def overdue_n09(court: Court, due: date, code: str = "N09") -> int:
 
 
 def add_node(court: Court, case_id: int, due: date, code: str) -> None:
-    court.add(m.NodeInstance, case_id=case_id, node_code=code, subject_id="", started_at=at(due - timedelta(days=10), 9),
-              due_override=end_of_day(due), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code=code,
+        subject_id="",
+        started_at=at(due - timedelta(days=10), 9),
+        due_override=end_of_day(due),
+        source="imported",
+    )
 
 
 @pytest.fixture
@@ -55,7 +61,11 @@ def test_request_reject_request_unlock_and_roles_checked_in_the_data_layer(red):
         locks.request_unlock(db, lock.id, lock.version, officer, NOW, "  ")
     locks.request_unlock(db, lock.id, lock.version, officer, NOW, "已与申请人达成和解, 需继续执行")
     (lock,) = locks.list_locks(db, pending_only=True)
-    assert (lock.request_status, lock.requested_by, lock.request_reason) == ("pending", "张承办", "已与申请人达成和解, 需继续执行")
+    assert (lock.request_status, lock.requested_by, lock.request_reason) == (
+        "pending",
+        "张承办",
+        "已与申请人达成和解, 需继续执行",
+    )
     with pytest.raises(access.NotAllowed):
         locks.unlock(db, lock.id, lock.version, officer, NOW, "我自己解锁")
     with pytest.raises(access.NotAllowed):
@@ -75,8 +85,12 @@ def test_request_reject_request_unlock_and_roles_checked_in_the_data_layer(red):
     assert recompute(db, CATALOGUE, CALENDAR, NOW + timedelta(hours=2)).locked == 0
     audit = red.rows(m.AuditEntry, m.AuditEntry.__table__.c.entity == "case_lock")
     assert [(a.actor, a.action) for a in audit] == [
-        ("system", "lock.locked"), ("zhang", "lock.unlock_requested"), ("chief", "lock.unlock_rejected"),
-        ("zhang", "lock.unlock_requested"), ("chief", "lock.unlocked")]
+        ("system", "lock.locked"),
+        ("zhang", "lock.unlock_requested"),
+        ("chief", "lock.unlock_rejected"),
+        ("zhang", "lock.unlock_requested"),
+        ("chief", "lock.unlocked"),
+    ]
 
 
 def test_a_second_session_acting_on_the_same_lock_is_refused(red):
@@ -101,4 +115,6 @@ def test_another_node_turning_red_locks_an_unlocked_case_again(red):
     later = NOW + timedelta(days=2)
     assert recompute(db, CATALOGUE, CALENDAR, later).locked == 2  # this one, and the yellow case turned red
     assert sorted((x.case_no, x.locked_at) for x in locks.list_locks(db)) == [
-        ("（2026）内0425执1号", later), ("（2026）内0425执2号", later)]
+        ("（2026）内0425执1号", later),
+        ("（2026）内0425执2号", later),
+    ]

@@ -35,10 +35,26 @@ WORKING_SATURDAY = at(date(2026, 10, 10), 10)  # 调休: a working day
 
 
 def queue(db, *messages):
-    rows = [{"dedup_key": f"k{i}", "kind": kind, "recipient": "zhang", "payload": {"case_no": "（2026）内0425执1号", "node_code": "N34",
-             "subject_id": "AK1", "due_date": "2026-11-23", "tier": "red" if urgent else None}, "status": "pending", "urgent": urgent,
-             "attempts": 0, "created_at": at(date(2026, 10, 1)), "next_attempt_at": at(date(2026, 10, 1))}
-            for i, (kind, urgent) in enumerate(messages)]
+    rows = [
+        {
+            "dedup_key": f"k{i}",
+            "kind": kind,
+            "recipient": "zhang",
+            "payload": {
+                "case_no": "（2026）内0425执1号",
+                "node_code": "N34",
+                "subject_id": "AK1",
+                "due_date": "2026-11-23",
+                "tier": "red" if urgent else None,
+            },
+            "status": "pending",
+            "urgent": urgent,
+            "attempts": 0,
+            "created_at": at(date(2026, 10, 1)),
+            "next_attempt_at": at(date(2026, 10, 1)),
+        }
+        for i, (kind, urgent) in enumerate(messages)
+    ]
     with db.engine.begin() as conn:
         conn.execute(insert(m.OutboxMessage.__table__), rows)
 
@@ -84,7 +100,7 @@ def test_a_failing_command_never_loses_a_message(db):
     row = outbox(db)["k0"]
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS), "given up, but still there"
     assert retry_failed(db, now) == 1
-    good = CommandSender(f"{sys.executable} -c \"import sys, json; json.load(sys.stdin)\"")
+    good = CommandSender(f'{sys.executable} -c "import sys, json; json.load(sys.stdin)"')
     assert dispatch(db, CATALOGUE, CALENDAR, good, now).sent == 1
     assert outbox(db)["k0"].status == "sent"
 
@@ -94,7 +110,7 @@ def gateway():
     received, answers = [], []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server API
+        def do_POST(self):
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(answers.pop(0) if answers else 200)
             self.end_headers()
@@ -121,6 +137,7 @@ def test_http_sender_posts_json_and_retries_on_errors(db, gateway):
 
 # -- claims: two senders never send one message; a dead sender's message is sent again ---------------
 
+
 @dataclass
 class Recording:
     """A sender that records what it sent (and may do something while "sending")."""
@@ -138,7 +155,11 @@ class Recording:
 def test_a_message_being_sent_is_claimed_so_a_second_sender_skips_it(db):
     queue(db, ("red_case", True), ("red_case", True))
     second = Recording()
-    first = Recording(during=lambda message: dispatch(db, CATALOGUE, CALENDAR, second, FRIDAY, claimer=Claimer("outbox@other:1:bbbbbb")))
+    first = Recording(
+        during=lambda message: dispatch(
+            db, CATALOGUE, CALENDAR, second, FRIDAY, claimer=Claimer("outbox@other:1:bbbbbb")
+        )
+    )
     # a dispatch of its own (as `outbox --dispatch`): on PostgreSQL it shows itself alive while it sends
     assert dispatch(db, CATALOGUE, CALENDAR, first, FRIDAY).sent == 1
     # while `first` sent k0 (claimed), the second sender took k1; nobody sent one twice
@@ -170,12 +191,17 @@ def test_a_claim_s_fence_stops_a_sender_that_lost_the_lease(db):
 def _claimed(db, key: str, holder: str, age: timedelta = timedelta(0)) -> None:
     """``key`` claimed by ``holder`` ``age`` ago by the database's clock (as claims are made)."""
     with db.engine.begin() as conn:
-        conn.execute(update(m.OutboxMessage.__table__).where(m.OutboxMessage.__table__.c.dedup_key == key)
-                     .values(status="sending", claimed_by=holder, claimed_at=db_now(conn) - age))
+        conn.execute(
+            update(m.OutboxMessage.__table__)
+            .where(m.OutboxMessage.__table__.c.dedup_key == key)
+            .values(status="sending", claimed_by=holder, claimed_at=db_now(conn) - age)
+        )
 
 
 def _gone_pid() -> int:
-    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     return int(done.stdout)
 
 
@@ -216,11 +242,11 @@ def test_a_command_that_answered_while_its_sender_was_paused_counts_as_sent(monk
     calls = []
     real = subprocess.Popen.communicate
 
-    def paused_once(self, input=None, timeout=None):  # noqa: A002 - subprocess's name
+    def paused_once(self, input=None, timeout=None):
         if not calls:
             calls.append(real(self, input))  # the program answers…
             raise subprocess.TimeoutExpired(self.args, timeout)  # …while the caller was stopped past its timeout
         return calls[0]
 
     monkeypatch.setattr(subprocess.Popen, "communicate", paused_once)
-    CommandSender(f"{sys.executable} -c \"import sys, json; json.load(sys.stdin)\"", timeout=0.5).send({"id": 1})
+    CommandSender(f'{sys.executable} -c "import sys, json; json.load(sys.stdin)"', timeout=0.5).send({"id": 1})

@@ -18,9 +18,8 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, update
 
 from command_center.cli import cli
-from command_center.data import access
+from command_center.data import access, audit
 from command_center.data import alerts as al
-from command_center.data import audit
 from command_center.data import models as m
 from command_center.data.cases import CaseFilter, find_cases, list_cases
 from command_center.data.engine import open_database
@@ -41,8 +40,15 @@ def court(db):
     court = Court(db)
     case_id = court.case(date(2026, 11, 19))
     court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赵被执", kind="person")
-    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 9, 29), 9),
-              due_override=end_of_day(date(2026, 10, 9)), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N09",
+        subject_id="",
+        started_at=at(date(2026, 9, 29), 9),
+        due_override=end_of_day(date(2026, 10, 9)),
+        source="imported",
+    )
     recompute(db, CATALOGUE, CALENDAR, NOW)
     return court
 
@@ -52,6 +58,7 @@ def cli_run(*args: str, env: dict | None = None):
 
 
 # -- names need a login ----------------------------------------------------------------------------
+
 
 def test_no_login_no_search_by_name(court):
     db, rules = court.db, Rules.at(NOW, CATALOGUE, CALENDAR)
@@ -66,6 +73,7 @@ def test_no_login_no_search_by_name(court):
 
 
 # -- every action checks the user as they are now -----------------------------------------------------
+
 
 def test_a_user_disabled_or_demoted_after_logging_in_is_refused_at_the_next_action(court):
     db = court.db
@@ -83,6 +91,7 @@ def test_a_user_disabled_or_demoted_after_logging_in_is_refused_at_the_next_acti
 
 
 # -- guessing passwords ---------------------------------------------------------------------------------
+
 
 def test_wrong_passwords_lock_a_login_for_a_growing_time_and_each_failure_is_audited(court):
     db = court.db
@@ -107,8 +116,11 @@ def test_wrong_passwords_lock_a_login_for_a_growing_time_and_each_failure_is_aud
     with pytest.raises(LoginFailed, match="wrong login or password"):
         authenticate(db, "wang", "guess", later + 2 * FIRST_LOCK), "a success starts the count again"
     with db.engine.connect() as conn:
-        actions = conn.execute(select(m.AuditEntry.action, func.count()).where(m.AuditEntry.entity_id == "wang")
-                               .group_by(m.AuditEntry.action)).all()
+        actions = conn.execute(
+            select(m.AuditEntry.action, func.count())
+            .where(m.AuditEntry.entity_id == "wang")
+            .group_by(m.AuditEntry.action)
+        ).all()
     assert dict(actions) == {"user.added": 1, "login.failed": 4 + 5 + 1 + 1, "login.refused_locked": 2}
 
 
@@ -123,6 +135,7 @@ def test_an_unknown_login_is_locked_like_a_known_one(court):
 
 
 # -- private files ---------------------------------------------------------------------------------------
+
 
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
@@ -139,15 +152,23 @@ def test_the_sqlite_file_the_message_log_and_the_exports_are_private(tmp_path):
     assert result.exit_code == 0 and "'sent': 0" not in result.output, result.output
     assert mode(tmp_path / "logs" / "notifications.log") == 0o600 and mode(tmp_path / "logs") == 0o700
     for name in ("brief.xlsx", "brief.md"):
-        assert cli_run("--db", url, "--now", "2026-11-20T10:00", "brief", "--export", str(tmp_path / name)).exit_code == 0
+        assert (
+            cli_run("--db", url, "--now", "2026-11-20T10:00", "brief", "--export", str(tmp_path / name)).exit_code == 0
+        )
         assert mode(tmp_path / name) == 0o600
     (tmp_path / "old.md").write_text("x")
     os.chmod(tmp_path / "old.md", 0o644)
-    assert cli_run("--db", url, "--now", "2026-11-20T10:00", "brief", "--export", str(tmp_path / "old.md"), "--force").exit_code == 0
+    assert (
+        cli_run(
+            "--db", url, "--now", "2026-11-20T10:00", "brief", "--export", str(tmp_path / "old.md"), "--force"
+        ).exit_code
+        == 0
+    )
     assert mode(tmp_path / "old.md") == 0o600, "an export written over a readable file is narrowed too"
 
 
 # -- the audit log shows tampering -----------------------------------------------------------------------
+
 
 def tamper(db, sql: str) -> None:
     """What the owner of the database can do behind the application's back: switch the
@@ -178,13 +199,20 @@ def audited(court) -> list[int]:
         return list(conn.execute(select(m.AuditEntry.id).order_by(m.AuditEntry.id)).scalars())
 
 
-@pytest.mark.parametrize("change, broken", [
-    ("UPDATE audit_log SET actor = 'chief' WHERE id = {2}", 2),  # a changed entry
-    ("UPDATE audit_log SET entity_id = '999' WHERE id = {1}", 1),
-    ("DELETE FROM audit_log WHERE id = {1}", 2),  # a removed entry: the one after it no longer follows
-    ("INSERT INTO audit_log (at, actor, action, entity) SELECT at, 'evil', 'alert.acknowledged', 'alert' FROM audit_log "
-     "WHERE id = {3}", 5),  # one slipped in at the end, without a hash
-])
+@pytest.mark.parametrize(
+    "change, broken",
+    [
+        ("UPDATE audit_log SET actor = 'chief' WHERE id = {2}", 2),  # a changed entry
+        ("UPDATE audit_log SET entity_id = '999' WHERE id = {1}", 1),
+        ("DELETE FROM audit_log WHERE id = {1}", 2),  # a removed entry: the one after it no longer follows
+        (
+            "INSERT INTO audit_log (at, actor, action, entity) "
+            "SELECT at, 'evil', 'alert.acknowledged', 'alert' FROM audit_log "
+            "WHERE id = {3}",
+            5,
+        ),  # one slipped in at the end, without a hash
+    ],
+)
 def test_audit_verify_names_the_first_broken_link(court, db_url, change, broken):
     ids = audited(court)
     assert len(ids) == 4
@@ -216,8 +244,15 @@ def test_a_least_privileged_role_works_but_cannot_touch_the_audit_log(pg_url):
         db = open_database(pg_url)
         court = Court(db)
         court.case(date(2026, 11, 19))
-        court.add(m.NodeInstance, case_id=1, node_code="N09", subject_id="", started_at=at(date(2026, 9, 29), 9),
-                  due_override=end_of_day(date(2026, 10, 9)), source="imported")
+        court.add(
+            m.NodeInstance,
+            case_id=1,
+            node_code="N09",
+            subject_id="",
+            started_at=at(date(2026, 9, 29), 9),
+            due_override=end_of_day(date(2026, 10, 9)),
+            source="imported",
+        )
         db.dispose()
         env = {"COMMAND_CENTER_NOTIFY_LOG": os.devnull}
         for args in (["recompute"], ["scheduler", "--once"], ["alerts", "--json"], ["audit", "--verify"]):
@@ -229,8 +264,13 @@ def test_a_least_privileged_role_works_but_cannot_touch_the_audit_log(pg_url):
         assert audit.verify(app).intact
         app.dispose()
         with psycopg.connect(app_url.replace("postgresql://", "postgresql://", 1), autocommit=True) as conn:
-            for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log",
-                        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only", "DROP TABLE audit_log"):
+            for sql in (
+                "UPDATE audit_log SET actor = 'x'",
+                "DELETE FROM audit_log",
+                "TRUNCATE audit_log",
+                "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+                "DROP TABLE audit_log",
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     conn.execute(sql)
     finally:
@@ -243,11 +283,14 @@ def test_a_least_privileged_role_works_but_cannot_touch_the_audit_log(pg_url):
 
 # -- typos stop, with one line -----------------------------------------------------------------------------
 
+
 def test_a_database_named_by_mistake_is_not_created(tmp_path):
     missing = tmp_path / "nonexistent" / "dir" / "x.db"
     for command in (["alerts"], ["indicators"], ["recompute"], ["user", "list"], ["audit"]):
         result = cli_run("--db", f"sqlite:///{missing}", *command)
-        assert result.exit_code == 1 and "there is no database" in result.output and "db upgrade" in result.output, command
+        assert result.exit_code == 1 and "there is no database" in result.output and "db upgrade" in result.output, (
+            command
+        )
     assert not (tmp_path / "nonexistent").exists(), "nothing was created"
     empty = tmp_path / "empty.db"
     empty.touch()
@@ -257,13 +300,21 @@ def test_a_database_named_by_mistake_is_not_created(tmp_path):
     assert cli_run("--db", f"sqlite:///{missing}", "alerts").exit_code == 0, "created by db upgrade, then usable"
 
 
-@pytest.mark.parametrize("url, says", [
-    ("postgresql//ccuser:Secr3tPW@db.court.local/x", "is not a database URL"),
-    ("postgresql://ccuser:Secr3tPW@db.court.local:54x2/x", "its port is not a number"),
-])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("postgresql//ccuser:Secr3tPW@db.court.local/x", "is not a database URL"),
+        ("postgresql://ccuser:Secr3tPW@db.court.local:54x2/x", "its port is not a number"),
+    ],
+)
 def test_a_mistyped_url_never_shows_its_password(url, says):
-    result = subprocess.run([sys.executable, "-m", "command_center", "--db", url, "alerts"], capture_output=True, text=True,
-                            env={k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "alerts"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")},
+        timeout=60,
+    )
     assert result.returncode == 1, result.stderr
     assert says in result.stderr and "Secr3tPW" not in result.stderr + result.stdout and "***" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -271,10 +322,17 @@ def test_a_mistyped_url_never_shows_its_password(url, says):
 
 def test_the_wall_on_a_misspelled_database_or_role_stops_with_one_line(pg_url):
     base = pg_url.rsplit("/", 1)[0]
-    for url, says in ((f"{base}/no_such_{uuid.uuid4().hex[:6]}", "does not exist"),
-                      (pg_url.replace("postgres@", "no_such_role@", 1), "does not exist")):
-        result = subprocess.run([sys.executable, "-m", "command_center", "--db", url, "wall"], capture_output=True, text=True,
-                                env={k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")}, timeout=60)
+    for url, says in (
+        (f"{base}/no_such_{uuid.uuid4().hex[:6]}", "does not exist"),
+        (pg_url.replace("postgres@", "no_such_role@", 1), "does not exist"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "command_center", "--db", url, "wall"],
+            capture_output=True,
+            text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")},
+            timeout=60,
+        )
         assert result.returncode == 1 and says in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
 
@@ -283,10 +341,20 @@ def test_demo_reset_refuses_a_database_that_is_not_only_a_demo(sqlite_url, tmp_p
     from tests.interchange_files import sample, write_workbook
 
     assert cli_run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "30").exit_code == 0
-    assert cli_run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "20", "--reset").exit_code == 0, \
-        "a demo database resets as before"
-    assert cli_run("--db", sqlite_url, "--now", "2026-11-20T10:00", "import", str(write_workbook(tmp_path / "a.xlsx", sample()))
-                   ).exit_code == 0
+    assert (
+        cli_run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "20", "--reset").exit_code == 0
+    ), "a demo database resets as before"
+    assert (
+        cli_run(
+            "--db",
+            sqlite_url,
+            "--now",
+            "2026-11-20T10:00",
+            "import",
+            str(write_workbook(tmp_path / "a.xlsx", sample())),
+        ).exit_code
+        == 0
+    )
     refused = cli_run("--db", sqlite_url, "--now", "2026-11-20T10:00", "demo", "--cases", "20", "--reset")
     assert refused.exit_code == 1 and "not a demo database" in refused.output and "--force" in refused.output
     db = open_database(sqlite_url)

@@ -41,8 +41,11 @@ def test_filing_nodes_roll_over_the_national_day_and_mark_2027_provisional(court
     for code in filing:
         row = nodes[(code, "")]
         assert row.source == "materialised" and row.started_at == at(date(2026, 9, 28))
-        expected = node_due(CALENDAR, CATALOGUE[code], at(date(2026, 9, 28))) if code != "N42" else term_due(
-            CALENDAR, CATALOGUE[code], date(2026, 9, 28), today=NOW.date())
+        expected = (
+            node_due(CALENDAR, CATALOGUE[code], at(date(2026, 9, 28)))
+            if code != "N42"
+            else term_due(CALENDAR, CATALOGUE[code], date(2026, 9, 28), today=NOW.date())
+        )
         assert (row.due_date, row.due_at, row.provisional) == (expected.date, expected.at, expected.provisional), code
     # 3 days from 09-28 is 10-01, inside the National Day holiday: rolled to 10-08
     assert nodes[("N02", "")].due_date == date(2026, 10, 8)
@@ -58,7 +61,11 @@ def test_after_nodes_start_when_the_predecessor_completes_and_keep_its_subject(c
     run(court.db)
     assert court.node(case_id, "N06") is None
     nodes = m.NodeInstance.__table__
-    court.update(m.NodeInstance, (nodes.c.case_id == case_id) & (nodes.c.node_code == "N05"), completed_at=at(date(2026, 11, 3), 15))
+    court.update(
+        m.NodeInstance,
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N05"),
+        completed_at=at(date(2026, 11, 3), 15),
+    )
     court.update(m.Fund, m.Fund.__table__.c.fund_id == "AK1", claimed_at=at(date(2026, 11, 17), 11))
     run(court.db)
     n06 = court.node(case_id, "N06")
@@ -79,7 +86,9 @@ def test_subject_triggers_funds_assets_accounts_and_leads(court):
     court.add(m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 13), 10))
     court.add(m.SeizedAsset, asset_id="CF1", case_id=case_id, kind="车辆", seized_on=date(2026, 11, 16))
     court.add(m.SeizedAsset, asset_id="CF2", case_id=case_id, kind="动产", seized_on=date(2026, 11, 16))
-    court.add(m.FrozenAccount, account_id="ZH1", case_id=case_id, frozen_on=date(2025, 12, 10), expires_on=date(2026, 12, 10))
+    court.add(
+        m.FrozenAccount, account_id="ZH1", case_id=case_id, frozen_on=date(2025, 12, 10), expires_on=date(2026, 12, 10)
+    )
     court.add(m.Lead, lead_id="XS1", case_id=case_id, reported_at=at(date(2026, 11, 19), 9, 30))
     run(court.db)
     nodes = court.nodes(case_id)
@@ -112,7 +121,14 @@ def test_subject_triggers_funds_assets_accounts_and_leads(court):
 
 def test_workday_nodes_count_working_days(court):
     case_id = court.case(date(2026, 9, 25))
-    court.add(m.NodeInstance, case_id=case_id, node_code="N01", subject_id="", started_at=at(date(2026, 9, 30), 16), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N01",
+        subject_id="",
+        started_at=at(date(2026, 9, 30), 16),
+        source="imported",
+    )
     run(court.db)
     # the 2nd working day after 09-30: 10-01..07 are rest days, 10-08 and 10-09 work
     assert court.node(case_id, "N01").due_date == date(2026, 10, 9)
@@ -122,9 +138,23 @@ def test_workday_nodes_count_working_days(court):
 def test_imported_rows_and_due_overrides_win(court):
     case_id = court.case(date(2026, 11, 2))
     override = at(date(2026, 12, 31), 17)
-    court.add(m.NodeInstance, case_id=case_id, node_code="N02", subject_id="", started_at=at(date(2026, 11, 4), 9), source="imported")
-    court.add(m.NodeInstance, case_id=case_id, node_code="N03", subject_id="", started_at=at(date(2026, 11, 2), 9),
-              due_override=override, source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N02",
+        subject_id="",
+        started_at=at(date(2026, 11, 4), 9),
+        source="imported",
+    )
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N03",
+        subject_id="",
+        started_at=at(date(2026, 11, 2), 9),
+        due_override=override,
+        source="imported",
+    )
     run(court.db)
     n02, n03 = court.node(case_id, "N02"), court.node(case_id, "N03")
     assert n02.source == "imported" and n02.started_at == at(date(2026, 11, 4), 9), "the import's start is kept"
@@ -143,7 +173,9 @@ def test_suspension_and_extension_move_the_case_term(court):
     assert court.node(plain, "N42").due_date == date(2026, 9, 10)
     assert court.node(suspended, "N42").due_date == date(2026, 10, 12), "09-10 + 31 days = 10-11, a Sunday → 10-12"
     assert court.node(extended, "N42").due_date == date(2026, 12, 10)
-    assert court.node(still, "N42").due_date == date(2026, 9, 20), "11-11..11-20 is 10 days so far; 09-20 is a working Sunday"
+    assert court.node(still, "N42").due_date == date(2026, 9, 20), (
+        "11-11..11-20 is 10 days so far; 09-20 is a working Sunday"
+    )
     run(court.db, NOW + timedelta(days=1))
     assert court.node(still, "N42").due_date == date(2026, 9, 21), "an open suspension keeps pushing the term"
 
@@ -172,11 +204,25 @@ def test_closing_stops_pre_closing_nodes_and_terminated_cases_repeat_the_search(
 
 def test_tiers_by_calendar_months_and_recorded_changes(court):
     case_id = court.case(date(2026, 1, 5))
-    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 8, 1), 9),
-              due_override=end_of_day(date(2026, 8, 20)), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N09",
+        subject_id="",
+        started_at=at(date(2026, 8, 1), 9),
+        due_override=end_of_day(date(2026, 8, 20)),
+        source="imported",
+    )
     tiers = {}
-    for day in (date(2026, 8, 20), date(2026, 8, 21), date(2026, 9, 20), date(2026, 9, 21), date(2026, 10, 21),
-                date(2026, 11, 20), date(2026, 11, 21)):
+    for day in (
+        date(2026, 8, 20),
+        date(2026, 8, 21),
+        date(2026, 9, 20),
+        date(2026, 9, 21),
+        date(2026, 10, 21),
+        date(2026, 11, 20),
+        date(2026, 11, 21),
+    ):
         run(court.db, at(day, 10))
         alert = court.alerts(case_id)[("N09", "")]
         tiers[day] = (alert.rule, alert.tier)
@@ -192,8 +238,14 @@ def test_tiers_by_calendar_months_and_recorded_changes(court):
     alert = court.alerts(case_id)[("N09", "")]
     assert alert.response_kind == "interview" and alert.response_status == "missing"
     assert alert.response_due_date == date(2026, 11, 25), "3 working days after Saturday 11-21"
-    notes = [r.note for r in court.rows(m.AlertAction, m.AlertAction.__table__.c.alert_id == alert.id,
-                                        m.AlertAction.__table__.c.kind == "tier_changed")]
+    notes = [
+        r.note
+        for r in court.rows(
+            m.AlertAction,
+            m.AlertAction.__table__.c.alert_id == alert.id,
+            m.AlertAction.__table__.c.kind == "tier_changed",
+        )
+    ]
     assert notes == ["due_soon → overdue", "overdue → blue", "blue → yellow", "yellow → red"]
     assert len(court.rows(m.Alert, m.Alert.__table__.c.node_code == "N09")) == 1, "one alert per (case, node, subject)"
 
@@ -205,7 +257,14 @@ def test_rerunning_changes_nothing(court):
     counts = {t: len(court.rows(t)) for t in (m.NodeInstance, m.Alert, m.AlertAction, m.OutboxMessage)}
     second = run(court.db)
     assert {t: len(court.rows(t)) for t in counts} == counts
-    assert (second.nodes_written, second.dues_changed, second.opened, second.resolved, second.tier_changes, second.messages) == (0, 0, 0, 0, 0, 0)
+    assert (
+        second.nodes_written,
+        second.dues_changed,
+        second.opened,
+        second.resolved,
+        second.tier_changes,
+        second.messages,
+    ) == (0, 0, 0, 0, 0, 0)
     assert second.counts == first.counts and sum(first.counts.values()) > 0
 
 
@@ -232,8 +291,15 @@ def test_scoped_recompute_touches_only_those_cases(court):
 
 def test_notifications_officer_chief_and_applicant(court):
     case_id = court.case(date(2026, 8, 3))
-    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(date(2026, 8, 3), 9),
-              due_override=end_of_day(date(2026, 8, 7)), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N09",
+        subject_id="",
+        started_at=at(date(2026, 8, 3), 9),
+        due_override=end_of_day(date(2026, 8, 7)),
+        source="imported",
+    )
     court.add(m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 19), 10))
     run(court.db)
     outbox = m.OutboxMessage.__table__
@@ -245,7 +311,11 @@ def test_notifications_officer_chief_and_applicant(court):
     assert not due_soon.urgent and due_soon.status == "pending" and due_soon.payload["due_date"] == "2026-11-23"
     # the applicant hears of a node completed after the last run, once
     nodes = m.NodeInstance.__table__
-    court.update(m.NodeInstance, (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"), completed_at=NOW + timedelta(minutes=5))
+    court.update(
+        m.NodeInstance,
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        completed_at=NOW + timedelta(minutes=5),
+    )
     run(court.db, NOW + timedelta(minutes=10))
     run(court.db, NOW + timedelta(minutes=11))
     done = court.rows(m.OutboxMessage, outbox.c.kind == "node_completed")
@@ -270,7 +340,9 @@ def test_writes_mark_their_case_and_only_marked_cases_are_re_derived(court):
     nodes = m.NodeInstance.__table__
     court.db.engine.dispose()
     with court.db.engine.begin() as conn:
-        conn.execute(nodes.update().where(nodes.c.case_id == quiet, nodes.c.node_code == "N02").values(due_date=date(2030, 1, 1)))
+        conn.execute(
+            nodes.update().where(nodes.c.case_id == quiet, nodes.c.node_code == "N02").values(due_date=date(2030, 1, 1))
+        )
     assert court.rows(m.DirtyCase, m.DirtyCase.__table__.c.case_id == quiet) == [], "due dates are outputs, not inputs"
     result = run(court.db)
     assert court.node(busy, "N34", "AK9") is not None and result.nodes_written == 2
@@ -283,10 +355,12 @@ def _due(row) -> tuple:
     return row.due_date, row.due_at, row.provisional
 
 
-def _expected_dues(court, case_id, calendar, today=NOW.date()) -> dict:
+def _expected_dues(court, case_id, calendar, today=NOW.date()) -> dict:  # noqa: B008 - a date, computed once
     """Every due date of a case worked out in Python (data/deadlines.py) with ``calendar``."""
     accounts = {r.account_id: r for r in court.rows(m.FrozenAccount, m.FrozenAccount.__table__.c.case_id == case_id)}
-    suspensions = [(r.from_date, r.to_date) for r in court.rows(m.Suspension, m.Suspension.__table__.c.case_id == case_id)]
+    suspensions = [
+        (r.from_date, r.to_date) for r in court.rows(m.Suspension, m.Suspension.__table__.c.case_id == case_id)
+    ]
     case_row = court.rows(m.Case, m.Case.__table__.c.id == case_id)[0]
     expected = {}
     for (code, subject), row in court.nodes(case_id).items():
@@ -294,7 +368,14 @@ def _expected_dues(court, case_id, calendar, today=NOW.date()) -> dict:
         if row.due_override is not None:
             due = (row.due_override.astimezone(NOW.tzinfo).date(), row.due_override, False)
         elif code == "N42":
-            d = term_due(calendar, node, case_row.filed_on, suspensions=suspensions, extended_to=case_row.term_extended_to, today=today)
+            d = term_due(
+                calendar,
+                node,
+                case_row.filed_on,
+                suspensions=suspensions,
+                extended_to=case_row.term_extended_to,
+                today=today,
+            )
             due = (d.date, d.at, d.provisional)
         elif code == "N20":
             account = accounts[subject]
@@ -310,11 +391,26 @@ def _expected_dues(court, case_id, calendar, today=NOW.date()) -> dict:
 def _varied_case(court, filed_on) -> int:
     """A case with a node of every kind of deadline: by day, working days, hours, expiry, the term, an override."""
     case_id = court.case(filed_on)
-    court.add(m.NodeInstance, case_id=case_id, node_code="N01", subject_id="", started_at=at(filed_on, 9), source="imported")
-    court.add(m.NodeInstance, case_id=case_id, node_code="N09", subject_id="", started_at=at(filed_on, 9),
-              due_override=at(filed_on + timedelta(days=20), 17), source="imported")
+    court.add(
+        m.NodeInstance, case_id=case_id, node_code="N01", subject_id="", started_at=at(filed_on, 9), source="imported"
+    )
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N09",
+        subject_id="",
+        started_at=at(filed_on, 9),
+        due_override=at(filed_on + timedelta(days=20), 17),
+        source="imported",
+    )
     court.add(m.Lead, lead_id=f"XS{case_id}", case_id=case_id, reported_at=at(filed_on + timedelta(days=1), 15))
-    court.add(m.FrozenAccount, account_id=f"ZH{case_id}", case_id=case_id, frozen_on=filed_on, expires_on=filed_on + timedelta(days=365))
+    court.add(
+        m.FrozenAccount,
+        account_id=f"ZH{case_id}",
+        case_id=case_id,
+        frozen_on=filed_on,
+        expires_on=filed_on + timedelta(days=365),
+    )
     return case_id
 
 
@@ -337,7 +433,9 @@ def test_a_new_calendar_moves_every_due_date_even_in_a_run_for_one_case(court):
     # and back again when the override is withdrawn
     run(court.db, cases=[second])
     for case_id in (first, second):
-        assert {key: _due(row) for key, row in court.nodes(case_id).items()} == _expected_dues(court, case_id, CALENDAR), case_id
+        assert {key: _due(row) for key, row in court.nodes(case_id).items()} == _expected_dues(
+            court, case_id, CALENDAR
+        ), case_id
 
 
 def test_a_rebuild_repairs_every_kind_of_due_date(court):
@@ -351,7 +449,9 @@ def test_a_rebuild_repairs_every_kind_of_due_date(court):
     court.db.engine.dispose()
     nodes = m.NodeInstance.__table__
     with court.db.engine.begin() as conn:
-        conn.execute(nodes.update().values(due_date=date(2030, 1, 1), due_at=at(date(2030, 1, 1), 12), provisional=True))
+        conn.execute(
+            nodes.update().values(due_date=date(2030, 1, 1), due_at=at(date(2030, 1, 1), 12), provisional=True)
+        )
     # a routine run re-derives only the case with an open-ended suspension (its term moves daily)
     assert run(court.db).dues_changed == len(right[suspended])
     assert court.node(plain, "N02").due_date == date(2030, 1, 1), "an unmarked case is left alone"
@@ -363,12 +463,28 @@ def test_nodes_started_outside_the_usual_days_get_their_due_dates(court):
     """A whole-court pass looks start days up from the earliest filing to a year ahead; an
     imported node that started before any filing, or years ahead, is worked out on its own."""
     case_id = court.case(date(2026, 11, 2))
-    court.add(m.NodeInstance, case_id=case_id, node_code="N14", subject_id="", started_at=at(date(2019, 9, 27), 10), source="imported")
-    court.add(m.NodeInstance, case_id=case_id, node_code="N10", subject_id="", started_at=at(date(2029, 9, 28), 10), source="imported")
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N14",
+        subject_id="",
+        started_at=at(date(2019, 9, 27), 10),
+        source="imported",
+    )
+    court.add(
+        m.NodeInstance,
+        case_id=case_id,
+        node_code="N10",
+        subject_id="",
+        started_at=at(date(2029, 9, 28), 10),
+        source="imported",
+    )
     result = run(court.db)
     assert result.calendar_changed, "the first run writes the calendar: a whole-court pass"
     assert {key: _due(row) for key, row in court.nodes(case_id).items()} == _expected_dues(court, case_id, CALENDAR)
-    assert court.node(case_id, "N14").due_date == date(2019, 10, 8), "5 days from 2019-09-27 is 10-02, in the National Day week"
+    assert court.node(case_id, "N14").due_date == date(2019, 10, 8), (
+        "5 days from 2019-09-27 is 10-02, in the National Day week"
+    )
 
 
 def test_a_new_period_of_the_repeated_search_begins_by_itself(court):

@@ -91,9 +91,17 @@ def test_interval_jobs_count_from_their_last_run_not_from_process_start(db_url):
 
 
 def _start(url: str) -> tuple[subprocess.Popen, queue.Queue]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {"PYTHONUNBUFFERED": "1", "COMMAND_CENTER_RECOMPUTE_SECONDS": "5"}
-    process = subprocess.Popen([sys.executable, "-m", "command_center", "--db", url, "--lang", "en", "scheduler", "--lease-seconds", "3"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {
+        "PYTHONUNBUFFERED": "1",
+        "COMMAND_CENTER_RECOMPUTE_SECONDS": "5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "command_center", "--db", url, "--lang", "en", "scheduler", "--lease-seconds", "3"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True).start()
     return process, lines

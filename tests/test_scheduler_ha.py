@@ -75,14 +75,34 @@ class Proc:
     def __init__(self, url: str, sent_log: Path, *, lease: int, dispatch: int = 2, recompute: int = 5):
         recorder = sent_log.with_name("recorder.py")
         recorder.write_text(RECORDER, encoding="utf-8")
-        command = " ".join(shlex.quote(part) for part in (sys.executable, "-I", "-S", str(recorder), str(sent_log), "0.01"))
+        command = " ".join(
+            shlex.quote(part) for part in (sys.executable, "-I", "-S", str(recorder), str(sent_log), "0.01")
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {
-            "PYTHONUNBUFFERED": "1", "COMMAND_CENTER_RECOMPUTE_SECONDS": str(recompute),
-            "COMMAND_CENTER_DISPATCH_SECONDS": str(dispatch), "COMMAND_CENTER_NOTIFY_SENDER": "command",
-            "COMMAND_CENTER_NOTIFY_COMMAND": command}
+            "PYTHONUNBUFFERED": "1",
+            "COMMAND_CENTER_RECOMPUTE_SECONDS": str(recompute),
+            "COMMAND_CENTER_DISPATCH_SECONDS": str(dispatch),
+            "COMMAND_CENTER_NOTIFY_SENDER": "command",
+            "COMMAND_CENTER_NOTIFY_COMMAND": command,
+        }
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "command_center", "--db", url, "--lang", "en", "scheduler", "--lease-seconds", str(lease)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            [
+                sys.executable,
+                "-m",
+                "command_center",
+                "--db",
+                url,
+                "--lang",
+                "en",
+                "scheduler",
+                "--lease-seconds",
+                str(lease),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.pid = self.process.pid
         self.lines: list[str] = []
         self._new: queue.Queue = queue.Queue()
@@ -104,11 +124,15 @@ class Proc:
                 break
             if text.search(line) if isinstance(text, re.Pattern) else text in line:
                 return line
-        raise AssertionError(f"{self.holder if hasattr(self, 'holder') else self.pid}: no {text!r} within {seconds} s; "
-                             f"its log:\n{''.join(self.lines)}")
+        raise AssertionError(
+            f"{self.holder if hasattr(self, 'holder') else self.pid}: no {text!r} within {seconds} s; "
+            f"its log:\n{''.join(self.lines)}"
+        )
 
     def said(self, text: str | re.Pattern, since: int = 0) -> list[str]:
-        return [line for line in self.lines[since:] if (text.search(line) if isinstance(text, re.Pattern) else text in line)]
+        return [
+            line for line in self.lines[since:] if (text.search(line) if isinstance(text, re.Pattern) else text in line)
+        ]
 
     def stop(self) -> None:
         if self.process.poll() is not None:
@@ -143,9 +167,25 @@ def until(condition, seconds: float, what: str, poll: float = 0.05):
 
 
 def backlog(db, count: int) -> set[int]:
-    rows = [{"dedup_key": f"ha:{i}", "kind": "red_case", "recipient": "chief", "status": "pending", "urgent": True, "attempts": 0,
-             "payload": {"case_no": f"（2026）内0425执{i}号", "node_code": "N34", "due_date": "2026-11-23", "tier": "red"},
-             "created_at": LONG_AGO, "next_attempt_at": LONG_AGO} for i in range(count)]
+    rows = [
+        {
+            "dedup_key": f"ha:{i}",
+            "kind": "red_case",
+            "recipient": "chief",
+            "status": "pending",
+            "urgent": True,
+            "attempts": 0,
+            "payload": {
+                "case_no": f"（2026）内0425执{i}号",
+                "node_code": "N34",
+                "due_date": "2026-11-23",
+                "tier": "red",
+            },
+            "created_at": LONG_AGO,
+            "next_attempt_at": LONG_AGO,
+        }
+        for i in range(count)
+    ]
     with db.engine.begin() as conn:
         conn.execute(insert(OUTBOX), rows)
         return set(conn.execute(select(OUTBOX.c.id)).scalars())
@@ -196,7 +236,9 @@ def test_three_healthy_schedulers_send_a_backlog_exactly_once_under_one_token(pg
         leader = leader_of(procs)
         until(lambda: statuses(db)["sent"] == len(ids), 180, "every message sent")
         sends = Counter(message_id for message_id, _ in recorded(sent_log))
-        assert set(sends) == ids and set(sends.values()) == {1}, f"sent more than once: {[i for i, n in sends.items() if n > 1]}"
+        assert set(sends) == ids and set(sends.values()) == {1}, (
+            f"sent more than once: {[i for i, n in sends.items() if n > 1]}"
+        )
         assert {pid for _, pid in recorded(sent_log)} == {leader.pid}
         assert lease_row(db) == (leader.holder, 1), "the token never changed"
         for proc in procs:
@@ -220,7 +262,9 @@ def test_a_leader_paused_while_sending_sends_nothing_more_and_nothing_twice(pg_u
         paused = time.monotonic()
         release(sent_log)  # the answer comes while the leader is stopped
         standbys = [p for p in procs if p is not leader]
-        successor = until(lambda: next((p for p in standbys if p.said("is now the active scheduler")), None), 30, "a takeover")
+        successor = until(
+            lambda: next((p for p in standbys if p.said("is now the active scheduler")), None), 30, "a takeover"
+        )
         # the successor sends the rest; the held message stays claimed by the stopped leader
         until(lambda: statuses(db) == Counter(sent=len(ids) - 1, sending=1), 180, "the rest sent")
         with db.engine.connect() as conn:
@@ -234,7 +278,9 @@ def test_a_leader_paused_while_sending_sends_nothing_more_and_nothing_twice(pg_u
         sends = recorded(sent_log)
         assert [s for s in sends[before:] if s[1] == leader.pid] == [], "the old leader sent nothing after it resumed"
         counts = Counter(message_id for message_id, _ in sends)
-        assert set(counts) == ids and set(counts.values()) == {1}, f"sent twice: {[i for i, n in counts.items() if n > 1]}"
+        assert set(counts) == ids and set(counts.values()) == {1}, (
+            f"sent twice: {[i for i, n in counts.items() if n > 1]}"
+        )
         assert len(sends) == len(ids)
         assert lease_row(db) == (successor.holder, 2)
         assert not leader.said("is now the active scheduler", since)
@@ -253,12 +299,19 @@ def test_a_killed_leader_s_message_in_flight_is_the_only_one_sent_twice(pg_url, 
         leader.process.wait(timeout=10)
         release(sent_log)
         until(lambda: statuses(db) == Counter(sent=len(ids)), 180, "every message sent")
-        doubted = {int(i) for p in procs if p is not leader
-                   for line in p.said("may be delivered twice") for i in re.findall(r"message (\d+) may be", line)}
+        doubted = {
+            int(i)
+            for p in procs
+            if p is not leader
+            for line in p.said("may be delivered twice")
+            for i in re.findall(r"message (\d+) may be", line)
+        }
         sends = recorded(sent_log)
         counts = Counter(message_id for message_id, _ in sends)
         assert set(counts) == ids, "every message sent at least once"
-        assert {i for i, n in counts.items() if n > 1} == doubted == {held}, "twice only what its dead sender was sending"
+        assert {i for i, n in counts.items() if n > 1} == doubted == {held}, (
+            "twice only what its dead sender was sending"
+        )
         assert max(counts.values()) == 2 and len(sends) == len(ids) + len(doubted) == 201
     finally:
         db.dispose()
@@ -290,8 +343,11 @@ def test_a_leader_paused_inside_its_recompute_does_not_hold_up_failover(pg_url, 
             after_takeover = state.read(conn, LAST_RECOMPUTE)
         since = len(leader.lines)
         leader.process.send_signal(signal.SIGCONT)
-        until(lambda: leader.said("lost the scheduler lease", since) and leader.said("recompute abandoned", since), 30,
-              "the old leader saying it lost the lease and abandoned its recompute")
+        until(
+            lambda: leader.said("lost the scheduler lease", since) and leader.said("recompute abandoned", since),
+            30,
+            "the old leader saying it lost the lease and abandoned its recompute",
+        )
         assert not leader.said(RECOMPUTED, since), "it committed nothing"
         with db.engine.connect() as conn:
             assert state.read(conn, LAST_RECOMPUTE) >= after_takeover, "the old leader's recompute did not commit"
@@ -303,8 +359,11 @@ def test_a_leader_paused_inside_its_recompute_does_not_hold_up_failover(pg_url, 
 def waits_for(url: str, blocker: psycopg.Connection) -> bool:
     """Is a session (the leader's recompute: nothing else writes) waiting for a lock ``blocker`` holds?"""
     with psycopg.connect(url, autocommit=True) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
-                                 (blocker.info.backend_pid,)).fetchone())
+        return bool(
+            conn.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))", (blocker.info.backend_pid,)
+            ).fetchone()
+        )
 
 
 def test_status_names_the_active_scheduler_and_its_standby(pg_url, tmp_path, procs):
@@ -331,7 +390,9 @@ def test_status_names_the_active_scheduler_and_its_standby(pg_url, tmp_path, pro
         assert found["outbox"] == {"pending": 0, "sending": 0, "sent": 3, "failed": 0}
         jobs = {job["id"]: job for job in found["jobs"]}
         assert list(jobs) == ["recompute", "dispatch", "snapshot", "fund_sample", "asset_inventory", "closed_review"]
-        assert jobs["recompute"]["last_run"] is not None and jobs["recompute"]["next_due"] > jobs["recompute"]["last_run"]
+        assert (
+            jobs["recompute"]["last_run"] is not None and jobs["recompute"]["next_due"] > jobs["recompute"]["last_run"]
+        )
 
         en = status("--lang", "en", "scheduler", "--status")
         assert f"active      {leader.holder} (token 1), alive" in en
@@ -341,7 +402,10 @@ def test_status_names_the_active_scheduler_and_its_standby(pg_url, tmp_path, pro
         zh = status("--lang", "zh", "scheduler", "--status")
         assert f"{leader.holder} (令牌 1), 在线" in zh and standby.holder in zh and "备用调度器" in zh
         assert "通知发件箱: 待发 0, 发送中 0, 已发 3, 失败 0" in zh
-        assert not re.search(r"\b(active|alive|standing|Outbox|last run|recompute)\b", zh.replace(leader.holder, "").replace(standby.holder, ""))
+        assert not re.search(
+            r"\b(active|alive|standing|Outbox|last run|recompute)\b",
+            zh.replace(leader.holder, "").replace(standby.holder, ""),
+        )
     finally:
         db.dispose()
 
@@ -353,7 +417,9 @@ def test_status_on_sqlite_sees_a_leader_of_this_machine(sqlite_url):
         assert lease.acquire()
         found = json.loads(CliRunner().invoke(cli, ["--db", sqlite_url, "scheduler", "--status", "--json"]).output)
         assert found["lease"]["holder"] == lease.holder and found["lease"]["alive"] is True
-        assert found["standbys"] is None and found["jobs"][0]["last_run"] is None and found["jobs"][0]["next_due"] is None
+        assert (
+            found["standbys"] is None and found["jobs"][0]["last_run"] is None and found["jobs"][0]["next_due"] is None
+        )
         en = CliRunner().invoke(cli, ["--db", sqlite_url, "--lang", "en", "scheduler", "--status"]).output
         assert "standing by not visible on SQLite" in en and "recompute         never" in en
         lease.release()
@@ -363,6 +429,7 @@ def test_status_on_sqlite_sees_a_leader_of_this_machine(sqlite_url):
 
 # -- the lease's parts, in one process -------------------------------------------------------------
 
+
 def expire(db) -> None:
     with db.engine.begin() as conn:
         conn.execute(LEASE.update().values(expires_at=LONG_AGO))
@@ -371,7 +438,11 @@ def expire(db) -> None:
 def sessions(db, holder: str) -> dict[int, str]:
     """pid → state of the sessions named after ``holder``."""
     with db.engine.connect() as conn:
-        return dict(conn.execute(text("SELECT pid, state FROM pg_stat_activity WHERE application_name = :name"), {"name": holder}).all())
+        return dict(
+            conn.execute(
+                text("SELECT pid, state FROM pg_stat_activity WHERE application_name = :name"), {"name": holder}
+            ).all()
+        )
 
 
 def within(seconds: float, call):
@@ -409,7 +480,9 @@ def test_a_running_recompute_holds_up_neither_the_renewal_nor_a_takeover(pg_url)
         job.join(10)
         assert isinstance(outcome[0], DBAPIError | LeaseLost), outcome
         with db.engine.connect() as conn:
-            assert conn.execute(select(func.count()).select_from(m.NodeInstance.__table__)).scalar_one() == 0, "nothing committed"
+            assert conn.execute(select(func.count()).select_from(m.NodeInstance.__table__)).scalar_one() == 0, (
+                "nothing committed"
+            )
     finally:
         first.close(), second.close(), db.dispose()
 

@@ -18,8 +18,9 @@ from command_center.data.workcal import TZ
 
 def test_migrations_create_exactly_the_models(db):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_object": m.in_model}),
-                                m.Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_object": m.in_model}), m.Base.metadata
+        )
         if db.dialect == "postgresql":  # pg_trgm is available on the test server: the search indexes exist
             found = conn.execute(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'")).scalars().all()
             assert sorted(found) == sorted(m.SEARCH_INDEXES)
@@ -29,8 +30,20 @@ def test_migrations_create_exactly_the_models(db):
 
 def _case(conn, case_no="（2026）内0425执1号", amount=Decimal("100.00")) -> int:
     conn.execute(insert(m.Court.__table__), [{"id": 1, "code": "内0425", "name": "示范人民法院"}])
-    conn.execute(insert(m.Case.__table__), [{"id": 1, "court_id": 1, "case_no": case_no, "case_type": "执",
-                                             "filed_on": date(2026, 11, 2), "amount": amount, "amount_recovered": Decimal("0")}])
+    conn.execute(
+        insert(m.Case.__table__),
+        [
+            {
+                "id": 1,
+                "court_id": 1,
+                "case_no": case_no,
+                "case_type": "执",
+                "filed_on": date(2026, 11, 2),
+                "amount": amount,
+                "amount_recovered": Decimal("0"),
+            }
+        ],
+    )
     return 1
 
 
@@ -38,10 +51,13 @@ def test_money_is_exact(db):
     amounts = [Decimal("0.10"), Decimal("0.20"), Decimal("1234567890123.45"), Decimal("0.01")]
     with db.engine.begin() as conn:
         case_id = _case(conn)
-        conn.execute(insert(m.Fund.__table__), [
-            {"fund_id": f"F{i}", "case_id": case_id, "amount": a, "arrived_at": datetime(2026, 11, 3, tzinfo=TZ)}
-            for i, a in enumerate(amounts)
-        ])
+        conn.execute(
+            insert(m.Fund.__table__),
+            [
+                {"fund_id": f"F{i}", "case_id": case_id, "amount": a, "arrived_at": datetime(2026, 11, 3, tzinfo=TZ)}
+                for i, a in enumerate(amounts)
+            ],
+        )
     with db.engine.connect() as conn:
         total = conn.execute(select(func.sum(m.Fund.__table__.c.amount))).scalar_one()
         stored = conn.execute(select(m.Fund.__table__.c.amount).order_by(m.Fund.__table__.c.id)).scalars().all()
@@ -62,11 +78,16 @@ def test_instants_are_timezone_aware(db):
     arrived = datetime(2026, 11, 3, 9, 30, tzinfo=TZ)
     with db.engine.begin() as conn:
         case_id = _case(conn)
-        conn.execute(insert(m.Fund.__table__), [{"fund_id": "F1", "case_id": case_id, "amount": Decimal("1"), "arrived_at": arrived}])
+        conn.execute(
+            insert(m.Fund.__table__),
+            [{"fund_id": "F1", "case_id": case_id, "amount": Decimal("1"), "arrived_at": arrived}],
+        )
     with db.engine.connect() as conn:
         stored = conn.execute(select(m.Fund.__table__.c.arrived_at)).scalar_one()
         # ordering and comparison happen in SQL on the true instant
-        later = conn.execute(select(func.count()).where(m.Fund.__table__.c.arrived_at > datetime(2026, 11, 3, 1, 29, tzinfo=UTC))).scalar_one()
+        later = conn.execute(
+            select(func.count()).where(m.Fund.__table__.c.arrived_at > datetime(2026, 11, 3, 1, 29, tzinfo=UTC))
+        ).scalar_one()
     assert stored == arrived and stored.tzinfo is not None
     assert later == 1
 
@@ -74,11 +95,20 @@ def test_instants_are_timezone_aware(db):
 def test_naive_datetimes_are_refused(db):
     with pytest.raises(StatementError, match="timezone-aware"), db.engine.begin() as conn:
         case_id = _case(conn)
-        conn.execute(insert(m.Fund.__table__), [{"fund_id": "F1", "case_id": case_id, "amount": Decimal("1"), "arrived_at": datetime(2026, 11, 3)}])
+        conn.execute(
+            insert(m.Fund.__table__),
+            [{"fund_id": "F1", "case_id": case_id, "amount": Decimal("1"), "arrived_at": datetime(2026, 11, 3)}],
+        )
 
 
 def test_audit_log_is_append_only(db):
-    entry = {"at": datetime(2026, 11, 20, 10, tzinfo=TZ), "actor": "o001", "action": "acknowledge", "entity": "alert", "entity_id": "1"}
+    entry = {
+        "at": datetime(2026, 11, 20, 10, tzinfo=TZ),
+        "actor": "o001",
+        "action": "acknowledge",
+        "entity": "alert",
+        "entity_id": "1",
+    }
     with db.engine.begin() as conn:
         conn.execute(insert(m.AuditEntry.__table__), [entry])
     audit = m.AuditEntry.__table__
@@ -91,7 +121,10 @@ def test_audit_log_is_append_only(db):
 
 def test_foreign_keys_are_enforced(db):
     with pytest.raises(DBAPIError), db.engine.begin() as conn:
-        conn.execute(insert(m.Fund.__table__), [{"fund_id": "F1", "case_id": 999, "amount": Decimal("1"), "arrived_at": datetime(2026, 11, 3, tzinfo=TZ)}])
+        conn.execute(
+            insert(m.Fund.__table__),
+            [{"fund_id": "F1", "case_id": 999, "amount": Decimal("1"), "arrived_at": datetime(2026, 11, 3, tzinfo=TZ)}],
+        )
 
 
 def test_sqlite_runs_in_wal_mode_and_is_created_on_first_open(tmp_path):

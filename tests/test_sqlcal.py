@@ -10,14 +10,17 @@ from sqlalchemy import and_, literal, select
 
 from command_center.data import models as m
 from command_center.data.sqlcal import add_days, add_months, calendar_rows, end_of_local_day, local_date, sync_calendar
-from command_center.data.workcal import TZ, Unit, WorkCalendar, add_months as py_add_months, end_of_day
+from command_center.data.workcal import TZ, Unit, WorkCalendar, end_of_day
+from command_center.data.workcal import add_months as py_add_months
 
 CAL = WorkCalendar()
 RNG = random.Random(42)
 # around the 2026 National Day, month ends, the provisional 2027, and at random
-STARTS = [date(2026, 9, 25) + timedelta(days=i) for i in range(20)] + [
-    date(2026, 1, 31), date(2025, 11, 30), date(2026, 12, 28), date(2026, 12, 31), date(2024, 2, 29)
-] + [date(2024, 1, 1) + timedelta(days=RNG.randrange(0, 1800)) for _ in range(40)]
+STARTS = (
+    [date(2026, 9, 25) + timedelta(days=i) for i in range(20)]
+    + [date(2026, 1, 31), date(2025, 11, 30), date(2026, 12, 28), date(2026, 12, 31), date(2024, 2, 29)]
+    + [date(2024, 1, 1) + timedelta(days=RNG.randrange(0, 1800)) for _ in range(40)]
+)
 
 
 @pytest.fixture
@@ -36,7 +39,9 @@ def test_calendar_sync_is_idempotent_and_follows_changes(cal_db, tmp_path):
     path.write_text('rest_days = ["2026-11-23"]\n', encoding="utf-8")
     with cal_db.engine.begin() as conn:
         assert sync_calendar(conn, WorkCalendar(load_overrides(path))) is True
-        row = conn.execute(select(m.CalendarDay.__table__).where(m.CalendarDay.__table__.c.day == date(2026, 11, 22))).one()
+        row = conn.execute(
+            select(m.CalendarDay.__table__).where(m.CalendarDay.__table__.c.day == date(2026, 11, 22))
+        ).one()
     assert row.roll_to == date(2026, 11, 24)
 
 
@@ -65,7 +70,9 @@ def test_days_in_sql(cal_db, n):
 def test_months_in_sql(cal_db, n):
     with cal_db.engine.connect() as conn:
         for start in STARTS:
-            assert conn.execute(select(add_months(literal(start), literal(n)))).scalar_one() == py_add_months(start, n), start
+            assert conn.execute(select(add_months(literal(start), literal(n)))).scalar_one() == py_add_months(
+                start, n
+            ), start
             due = CAL.due(start, n, Unit.MONTHS)
             assert tuple(_rolled(conn, add_months(literal(start), literal(n)))) == (due.date, due.provisional), start
 
@@ -78,7 +85,9 @@ def test_workdays_in_sql(cal_db, n):
         for start in STARTS:
             row = conn.execute(
                 select(target.c.day, target.c.provisional_seq - first.c.provisional_seq > 0)
-                .select_from(first.join(target, and_(target.c.is_workday, target.c.workday_seq == first.c.workday_seq + n)))
+                .select_from(
+                    first.join(target, and_(target.c.is_workday, target.c.workday_seq == first.c.workday_seq + n))
+                )
                 .where(first.c.day == start)
             ).one()
             due = CAL.due(start, n, Unit.WORKDAYS)
@@ -88,16 +97,27 @@ def test_workdays_in_sql(cal_db, n):
 def test_local_date_and_end_of_day_in_sql(cal_db):
     with cal_db.engine.begin() as conn:
         conn.execute(m.Court.__table__.insert().values(id=1, code="内0425", name="示范"))
-        conn.execute(m.Case.__table__.insert().values(id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执",
-                                                      filed_on=date(2026, 11, 1)))
-        moments = [datetime(2026, 11, 20, 23, 30, tzinfo=TZ), datetime(2026, 11, 20, 0, 0, tzinfo=TZ),
-                   datetime(2026, 11, 20, 7, 59, tzinfo=TZ), datetime(2026, 12, 31, 23, 59, 59, tzinfo=TZ),
-                   end_of_day(date(2026, 8, 20)), datetime(2026, 8, 20, 15, 59, 59, 999600, tzinfo=TZ)]
+        conn.execute(
+            m.Case.__table__.insert().values(
+                id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执", filed_on=date(2026, 11, 1)
+            )
+        )
+        moments = [
+            datetime(2026, 11, 20, 23, 30, tzinfo=TZ),
+            datetime(2026, 11, 20, 0, 0, tzinfo=TZ),
+            datetime(2026, 11, 20, 7, 59, tzinfo=TZ),
+            datetime(2026, 12, 31, 23, 59, 59, tzinfo=TZ),
+            end_of_day(date(2026, 8, 20)),
+            datetime(2026, 8, 20, 15, 59, 59, 999600, tzinfo=TZ),
+        ]
         nodes = m.NodeInstance.__table__
         for i, moment in enumerate(moments):
             conn.execute(nodes.insert().values(case_id=1, node_code="N08", subject_id=str(i), started_at=moment))
-        rows = conn.execute(select(nodes.c.started_at, local_date(nodes.c.started_at), end_of_local_day(local_date(nodes.c.started_at)))
-                            .order_by(nodes.c.id)).all()
+        rows = conn.execute(
+            select(
+                nodes.c.started_at, local_date(nodes.c.started_at), end_of_local_day(local_date(nodes.c.started_at))
+            ).order_by(nodes.c.id)
+        ).all()
     for started, day, end in rows:
         assert day == started.astimezone(TZ).date(), "SQLite must not round …59.999999 into the next day"
         assert end == end_of_day(day)
@@ -108,10 +128,17 @@ def test_add_hours_in_sql_keeps_microseconds(cal_db):
 
     with cal_db.engine.begin() as conn:
         conn.execute(m.Court.__table__.insert().values(id=1, code="内0425", name="示范"))
-        conn.execute(m.Case.__table__.insert().values(id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执",
-                                                      filed_on=date(2026, 11, 1)))
+        conn.execute(
+            m.Case.__table__.insert().values(
+                id=1, court_id=1, case_no="（2026）内0425执1号", case_type="执", filed_on=date(2026, 11, 1)
+            )
+        )
         nodes = m.NodeInstance.__table__
-        starts = [datetime(2026, 11, 19, 9, 30, tzinfo=TZ), end_of_day(date(2026, 9, 30)), datetime(2026, 12, 31, 12, 0, 0, 123456, tzinfo=TZ)]
+        starts = [
+            datetime(2026, 11, 19, 9, 30, tzinfo=TZ),
+            end_of_day(date(2026, 9, 30)),
+            datetime(2026, 12, 31, 12, 0, 0, 123456, tzinfo=TZ),
+        ]
         for i, moment in enumerate(starts):
             conn.execute(nodes.insert().values(case_id=1, node_code="N08", subject_id=str(i), started_at=moment))
         rows = conn.execute(select(nodes.c.started_at, add_hours(nodes.c.started_at, 24)).order_by(nodes.c.id)).all()

@@ -18,12 +18,12 @@ from command_center.data.demo import generate
 from command_center.data.engine import DatabaseError, DatabaseUnreachable
 from command_center.data.indicators import indicators
 from command_center.data.parties import mask_id_number, mask_name
+from command_center.data.rules import Rules
 from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
-from command_center.data.rules import Rules
 from tests.conftest import NOW, allow_connections
 
 
@@ -62,7 +62,11 @@ def test_panels_agree_with_the_indicators(runtime):
     assert len(data.late_funds) == expected.funds_over_30_days
     # every listed case's response state is the alert's
     with database.engine.connect() as conn:
-        missing = conn.execute(select(m.Alert.response_status).where(m.Alert.tier == "red", m.Alert.status != "resolved")).scalars().all()
+        missing = (
+            conn.execute(select(m.Alert.response_status).where(m.Alert.tier == "red", m.Alert.status != "resolved"))
+            .scalars()
+            .all()
+        )
     assert missing and all(s == "missing" for s in missing)
     assert {r.response for r in data.lights["red"]} <= {"missing", "late"}
 
@@ -75,7 +79,9 @@ async def test_wall_screen_shows_the_figures_pages_and_scrolls(runtime):
         await polled(app)
         await pilot.pause()
         screen = app.screen
-        assert screen.query_one("#panel-red").border_title == f"红灯 {expected.lights.red:,} 件 · 超3个月 · 约谈+专项评查"
+        assert (
+            screen.query_one("#panel-red").border_title == f"红灯 {expected.lights.red:,} 件 · 超3个月 · 约谈+专项评查"
+        )
         assert screen.query_one("#panel-soon").border_title == f"临期节点  {expected.due_soon_nodes:,}"
         red = screen.query_one("#list-red", PagedTable)
         assert len(red.rows) == min(expected.lights.red, wall_data_module.LIST_LIMIT)

@@ -12,16 +12,16 @@ from multiprocessing import resource_tracker
 import pytest
 from textual.widgets import Static
 
-from command_center.screens import wall_reader
 from command_center.app import make_app
 from command_center.clock import Clock
 from command_center.config import ConfigError, Settings, load_settings
 from command_center.data.demo import generate
+from command_center.data.rules import Rules
 from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
+from command_center.screens import wall_reader
 from command_center.screens.wall_reader import ReadFailed, WallReader
-from command_center.data.rules import Rules
 from tests.conftest import NOW, allow_connections
 
 READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine
@@ -63,8 +63,11 @@ def test_the_reader_process_reads_what_the_thread_reads(db_url, monkeypatch):
         assert reader.in_process
         monkeypatch.setattr(wall_reader, "wall_data", _never_here)  # so this read can only come from the process
         second = reader.read(NOW)
-        assert _without_timing(second) == _without_timing(first) == _without_timing(
-            wall_data(rt.database(), Rules.at(NOW, rt.catalogue, rt.calendar)))
+        assert (
+            _without_timing(second)
+            == _without_timing(first)
+            == _without_timing(wall_data(rt.database(), Rules.at(NOW, rt.catalogue, rt.calendar)))
+        )
         assert second.lights["red"] and second.database_seconds > 0
         assert 0 < second.database_seconds <= second.seconds
 

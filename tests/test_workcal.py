@@ -154,7 +154,10 @@ def test_override_rest_and_work_days_win(tmp_path):
 
 
 def test_override_completes_a_provisional_year(tmp_path):
-    path = write(tmp_path, 'rest_days = ["2027-01-01", "2027-02-05..2027-02-11"]\nwork_days = ["2027-02-14"]\ncomplete_years = [2027]\n')
+    path = write(
+        tmp_path,
+        'rest_days = ["2027-01-01", "2027-02-05..2027-02-11"]\nwork_days = ["2027-02-14"]\ncomplete_years = [2027]\n',
+    )
     cal = WorkCalendar(load_overrides(path))
     assert cal.year_source(2027) is YearSource.OVERRIDE
     due = cal.due(D("2027-02-03"), 2, Unit.WORKDAYS)
@@ -176,7 +179,7 @@ def test_override_without_complete_year_keeps_the_rest_provisional(tmp_path):
         ('work_days = ["2027-02-14"]\nrest_days = ["2027-02-14"]\n', "2027-02-14 is listed both"),
         ('rest_day = ["2027-01-01"]\n', "line 1, rest_day: unknown key"),
         ('rest_days = ["2027-01-05..2027-01-01"]\n', "ends before it starts"),
-        ("complete_years = [\"2027\"]\n", "complete_years: must be a list of years"),
+        ('complete_years = ["2027"]\n', "complete_years: must be a list of years"),
         ("rest_days = [", "not valid TOML"),
     ],
 )
@@ -233,9 +236,13 @@ def test_due_soon_two_working_days_across_a_weekend():
     now = at("2026-11-20T10:00")  # a Friday
     window = Window.parse("2wd")
     assert CAL.is_due_soon(Due(D("2026-11-20"), end_of_day(D("2026-11-20")), False), now, window), "due today"
-    assert CAL.is_due_soon(Due(D("2026-11-24"), end_of_day(D("2026-11-24")), False), now, window), "Tuesday is the 2nd working day"
+    assert CAL.is_due_soon(Due(D("2026-11-24"), end_of_day(D("2026-11-24")), False), now, window), (
+        "Tuesday is the 2nd working day"
+    )
     assert not CAL.is_due_soon(Due(D("2026-11-25"), end_of_day(D("2026-11-25")), False), now, window)
-    assert not CAL.is_due_soon(Due(D("2026-11-19"), end_of_day(D("2026-11-19")), False), now, window), "overdue is not due soon"
+    assert not CAL.is_due_soon(Due(D("2026-11-19"), end_of_day(D("2026-11-19")), False), now, window), (
+        "overdue is not due soon"
+    )
 
 
 def test_due_soon_days_and_hours_windows():
@@ -274,7 +281,9 @@ def test_days_due_is_the_first_working_day_from_start_plus_n(start, n):
     due = CAL.due(start, n, Unit.DAYS)
     assert CAL.is_workday(due.date)
     assert due.date >= start + timedelta(days=n)
-    assert all(not CAL.is_workday(d) for d in (start + timedelta(days=n + i) for i in range((due.date - start).days - n)))
+    assert all(
+        not CAL.is_workday(d) for d in (start + timedelta(days=n + i) for i in range((due.date - start).days - n))
+    )
 
 
 @settings(max_examples=200, deadline=None)

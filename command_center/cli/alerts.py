@@ -35,9 +35,21 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     click.echo(say(lang, "recomputed", now=result.now, seconds=result.seconds))
     for key, word in TIERS[lang].items():
         click.echo(f"  {pad(word, 10)}{result.counts.get(key, 0):>8,}")
-    click.echo("  " + say(lang, "recompute_changes", opened=result.opened, reopened=result.reopened, resolved=result.resolved,
-                          tier_changes=result.tier_changes, nodes_written=result.nodes_written, dues_changed=result.dues_changed,
-                          messages=result.messages, locked=result.locked))
+    click.echo(
+        "  "
+        + say(
+            lang,
+            "recompute_changes",
+            opened=result.opened,
+            reopened=result.reopened,
+            resolved=result.resolved,
+            tier_changes=result.tier_changes,
+            nodes_written=result.nodes_written,
+            dues_changed=result.dues_changed,
+            messages=result.messages,
+            locked=result.locked,
+        )
+    )
     if result.calendar_changed:
         click.echo("  " + say(lang, "calendar_changed"))
 
@@ -46,19 +58,40 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON array).")
 @click.option("--rule", type=click.Choice(["due_soon", "overdue"]), help="Only this rule.")
 @click.option("--tier", type=click.Choice(["overdue", "blue", "yellow", "red"]), help="Only this overdue tier.")
-@click.option("--case", "case_no", metavar="案号", help="Only this case, e.g. （2026）内0425执1号 (ASCII brackets are fine).")
-@click.option("--status", type=click.Choice(["active", "all", *ALERT_STATUSES]), default="active", show_default=True,
-              help="active = open, acknowledged or silenced.")
+@click.option(
+    "--case", "case_no", metavar="案号", help="Only this case, e.g. （2026）内0425执1号 (ASCII brackets are fine)."
+)
+@click.option(
+    "--status",
+    type=click.Choice(["active", "all", *ALERT_STATUSES]),
+    default="active",
+    show_default=True,
+    help="active = open, acknowledged or silenced.",
+)
 @click.option("--limit", type=click.IntRange(1), help="At most this many (worst first).")
 @click.pass_context
-def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: str | None, case_no: str | None, status: str,
-                   limit: int | None) -> None:
+def alerts_command(
+    ctx: click.Context,
+    as_json: bool,
+    rule: str | None,
+    tier: str | None,
+    case_no: str | None,
+    status: str,
+    limit: int | None,
+) -> None:
     """List alerts as of the last recompute, worst first."""
     runtime = runtime_of(ctx)
     db, now = runtime.database(), runtime.clock.now()
     statuses = ACTIVE if status == "active" else ALERT_STATUSES if status == "all" else (status,)
-    rows = list_alerts(db, now, rule=rule, tier=tier, case_no=normalise_case_no(case_no) if case_no else None,
-                       statuses=statuses, limit=limit)
+    rows = list_alerts(
+        db,
+        now,
+        rule=rule,
+        tier=tier,
+        case_no=normalise_case_no(case_no) if case_no else None,
+        statuses=statuses,
+        limit=limit,
+    )
     last = last_recompute(db)
     lang = runtime.lang
     if last is None or abs((now - last).total_seconds()) > STALE_AFTER_SECONDS:
@@ -77,8 +110,15 @@ def alerts_command(ctx: click.Context, as_json: bool, rule: str | None, tier: st
         response = ""
         if row.response_kind:
             response = f"{r[row.response_kind]} {RESPONSE_STATES[lang][row.response_state(today)]}"
-        cells = (t[row.tier or row.rule], row.case_no, shown_code(row.node_code, lang), row.subject_id or "—", due,
-                 str(row.overdue_days) if row.rule == "overdue" else "", s[row.status])
+        cells = (
+            t[row.tier or row.rule],
+            row.case_no,
+            shown_code(row.node_code, lang),
+            row.subject_id or "—",
+            due,
+            str(row.overdue_days) if row.rule == "overdue" else "",
+            s[row.status],
+        )
         click.echo(("".join(pad(c, w) for c, w in zip(cells, widths, strict=True)) + response).rstrip())
     legend = say(lang, "provisional_legend") if any(row.provisional for row in rows) else ""
     click.echo(say(lang, "alerts_count", count=len(rows)) + legend)
@@ -95,19 +135,25 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
         return
     lang = runtime.lang
-    lines = [(say(lang, key), value) for key, value in (
-        ("new_cases_today", f"{data.new_cases_today:,}"),
-        ("undisbursed", say(lang, "undisbursed_value", amount=data.undisbursed_amount, count=data.undisbursed_count)),
-        ("due_soon_nodes", f"{data.due_soon_nodes:,}"),
-        ("overdue_nodes", f"{data.overdue_nodes:,}"),
-        ("red", f"{data.lights.red:,}"),
-        ("yellow", f"{data.lights.yellow:,}"),
-        ("blue", f"{data.lights.blue:,}"),
-        ("funds_3_7", f"{data.funds_3_7_overdue:,}"),
-        ("funds_30", f"{data.funds_over_30_days:,}"),
-        ("freezes", f"{data.freezes_expiring:,}"),
-        ("open_all", f"{data.open_cases:,} / {data.cases:,}"),
-    )]
+    lines = [
+        (say(lang, key), value)
+        for key, value in (
+            ("new_cases_today", f"{data.new_cases_today:,}"),
+            (
+                "undisbursed",
+                say(lang, "undisbursed_value", amount=data.undisbursed_amount, count=data.undisbursed_count),
+            ),
+            ("due_soon_nodes", f"{data.due_soon_nodes:,}"),
+            ("overdue_nodes", f"{data.overdue_nodes:,}"),
+            ("red", f"{data.lights.red:,}"),
+            ("yellow", f"{data.lights.yellow:,}"),
+            ("blue", f"{data.lights.blue:,}"),
+            ("funds_3_7", f"{data.funds_3_7_overdue:,}"),
+            ("funds_30", f"{data.funds_over_30_days:,}"),
+            ("freezes", f"{data.freezes_expiring:,}"),
+            ("open_all", f"{data.open_cases:,} / {data.cases:,}"),
+        )
+    ]
     click.echo(say(lang, "as_of", now=data.now))
     width = max(cell_len(label) for label, _ in lines) + 2
     for label, value in lines:

@@ -25,11 +25,17 @@ def _period(ctx: click.Context, start: date | None, end: date | None, today: dat
 
 
 @cli.command(name="brief")
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the period (default: 1 January).")
+@click.option(
+    "--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of the period (default: 1 January)."
+)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of the period (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of opening the screen.")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the brief to FILE.xlsx (one sheet per section) or FILE.md (printable).")
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the brief to FILE.xlsx (one sheet per section) or FILE.md (printable).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing export file.")
 @click.pass_context
 def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Path | None, force: bool) -> None:
@@ -60,8 +66,14 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
 
 
 @cli.command(name="snapshot")
-@click.option("--backfill", "days", type=click.IntRange(1, 3660), default=1, show_default=True,
-              help="Write the daily snapshots of the last DAYS days (today included) from the case history.")
+@click.option(
+    "--backfill",
+    "days",
+    type=click.IntRange(1, 3660),
+    default=1,
+    show_default=True,
+    help="Write the daily snapshots of the last DAYS days (today included) from the case history.",
+)
 @click.pass_context
 def snapshot_command(ctx: click.Context, days: int) -> None:
     """Write the brief's daily snapshots (what the scheduler does each night), back-filling DAYS days."""

@@ -17,16 +17,21 @@ from command_center.labels import WEEKDAYS, YEAR_SOURCES, columns, say
 
 
 @cli.command()
-@click.option("--cases", default=5000, show_default=True, type=click.IntRange(1, 5_000_000), help="Number of cases to generate.")
-@click.option("--seed", default=20261120, show_default=True, help="Random seed: the same seed and --now give the same data.")
+@click.option(
+    "--cases", default=5000, show_default=True, type=click.IntRange(1, 5_000_000), help="Number of cases to generate."
+)
+@click.option(
+    "--seed", default=20261120, show_default=True, help="Random seed: the same seed and --now give the same data."
+)
 @click.option("--now", "now_text", metavar="ISO", help="Generate as of this instant (overrides the global --now).")
 @click.option("--reset", is_flag=True, help="Drop every table of this database first (demo databases only!).")
 @click.option("--yes", is_flag=True, help="Do not ask before --reset on PostgreSQL.")
 @click.option("--force", is_flag=True, help="Let --reset wipe a database that holds more than a demo court.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds cases.")
 @click.pass_context
-def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, force: bool,
-         if_empty: bool) -> None:
+def demo(
+    ctx: click.Context, cases: int, seed: int, now_text: str | None, reset: bool, yes: bool, force: bool, if_empty: bool
+) -> None:
     """Fill the database with a realistic, deterministic demo court."""
     runtime = runtime_of(ctx)
     now = parse_instant(now_text) if now_text else runtime.clock.now()
@@ -34,8 +39,10 @@ def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset:
     if reset:
         reason = demo_data.not_only_demo(database)
         if reason and not force:
-            raise click.ClickException(f"{database.display_url} is not a demo database: {reason}. "
-                                       "`demo --reset --force` wipes it all the same, audit log included")
+            raise click.ClickException(
+                f"{database.display_url} is not a demo database: {reason}. "
+                "`demo --reset --force` wipes it all the same, audit log included"
+            )
         if database.dialect == "postgresql" and not yes:
             click.confirm(f"Drop every table of the shared database {database.display_url}?", abort=True, err=True)
         db_engine.reset(database.engine)
@@ -47,8 +54,14 @@ def demo(ctx: click.Context, cases: int, seed: int, now_text: str | None, reset:
             return
     with click.progressbar(length=cases, label=say(runtime.lang, "generating_demo"), file=sys.stderr) as bar:
         summary = demo_data.generate(
-            database, runtime.catalogue, runtime.calendar, cases=cases, seed=seed, now=now,
-            court_name=runtime.settings.court_name, progress=bar.update,
+            database,
+            runtime.catalogue,
+            runtime.calendar,
+            cases=cases,
+            seed=seed,
+            now=now,
+            court_name=runtime.settings.court_name,
+            progress=bar.update,
         )
     click.echo(
         f"{summary.cases} cases ({summary.open_cases} open), {summary.nodes} nodes, {summary.funds} funds, "
@@ -100,7 +113,10 @@ def status(ctx: click.Context) -> None:
         current = db_engine.current_revision(engine)
     head = db_engine.head_revision()
     state = "up to date" if current == head else "needs `command-center db upgrade`"
-    click.echo(f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, this version needs {head}: {state}")
+    click.echo(
+        f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, "
+        f"this version needs {head}: {state}"
+    )
 
 
 @cli.command(name="calendar")
@@ -116,8 +132,16 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
     if year is not None:
         days = cal.special_days(year)
         if as_json:
-            click.echo(json.dumps({"year": year, "source": cal.year_source(year).value,
-                                   "days": [{"date": d.isoformat(), "kind": kind} for d, kind in days]}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "year": year,
+                        "source": cal.year_source(year).value,
+                        "days": [{"date": d.isoformat(), "kind": kind} for d, kind in days],
+                    },
+                    ensure_ascii=False,
+                )
+            )
             return
         info = cal.year_info(year)
         click.echo(f"{year}: {YEAR_SOURCES[lang][info.source.value]}")
@@ -133,11 +157,25 @@ def calendar_command(ctx: click.Context, year: int | None, first: int | None, la
     }
     infos = [cal.year_info(y) for y in sorted(years)]
     if as_json:
-        click.echo(json.dumps({
-            "overrides": str(cal.overrides.path) if cal.overrides.path else None,
-            "years": [{"year": i.year, "source": i.source.value, "provisional": i.provisional, "overridden": i.overridden,
-                       "extra_rest_days": i.extra_rest_days, "extra_work_days": i.extra_work_days} for i in infos],
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "overrides": str(cal.overrides.path) if cal.overrides.path else None,
+                    "years": [
+                        {
+                            "year": i.year,
+                            "source": i.source.value,
+                            "provisional": i.provisional,
+                            "overridden": i.overridden,
+                            "extra_rest_days": i.extra_rest_days,
+                            "extra_work_days": i.extra_work_days,
+                        }
+                        for i in infos
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
         return
     header = columns(lang, "calendar_header")
     click.echo(f"{pad(header[0], 6)}{pad(header[1], 14)}{header[2]}")

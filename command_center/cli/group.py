@@ -24,7 +24,15 @@ from command_center.data.catalogue import CatalogueError
 from command_center.data.workcal import CalendarError
 from command_center.runtime import Runtime
 
-USER_ERRORS = (ConfigError, CatalogueError, CalendarError, TimeFormatError, db_engine.DatabaseError, demo_data.DemoError, ActionRefused)
+USER_ERRORS = (
+    ConfigError,
+    CatalogueError,
+    CalendarError,
+    TimeFormatError,
+    db_engine.DatabaseError,
+    demo_data.DemoError,
+    ActionRefused,
+)
 EXIT_INTERNAL = 70
 
 
@@ -52,10 +60,18 @@ def _now_option(value: str | None) -> Clock | None:
     return Clock(parse_instant(value)) if value else None
 
 
-@click.group(cls=CommandCenterGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="URL", help="Database URL (env COMMAND_CENTER_DB); default: an SQLite file in the user data directory.")
+@click.group(
+    cls=CommandCenterGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Database URL (env COMMAND_CENTER_DB); default: an SQLite file in the user data directory.",
+)
 @click.option("--config", "config_path", metavar="FILE", help="Config file (TOML; env COMMAND_CENTER_CONFIG).")
-@click.option("--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai).")
+@click.option(
+    "--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai)."
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels (default zh).")
 @click.version_option(__version__, prog_name="command-center")
 @click.pass_context
@@ -88,9 +104,11 @@ def main() -> None:
     os.umask(0o077)
     try:
         cli.main(prog_name="command-center")
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+    except Exception as exc:
         if os.environ.get("COMMAND_CENTER_DEBUG"):
             raise
-        click.echo(f"Error: internal error ({type(exc).__name__}: {exc}); run with COMMAND_CENTER_DEBUG=1 for details", err=True)
+        click.echo(
+            f"Error: internal error ({type(exc).__name__}: {exc}); run with COMMAND_CENTER_DEBUG=1 for details",
+            err=True,
+        )
         sys.exit(EXIT_INTERNAL)
-

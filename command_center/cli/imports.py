@@ -70,19 +70,33 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
     bars = _Bars(runtime.lang)
 
     try:
-        summary = import_and_recompute(database, runtime.catalogue, runtime.calendar, path, now, dry_run=dry_run, progress=bars,
-                                       court_name=runtime.settings.court_name)
+        summary = import_and_recompute(
+            database,
+            runtime.catalogue,
+            runtime.calendar,
+            path,
+            now,
+            dry_run=dry_run,
+            progress=bars,
+            court_name=runtime.settings.court_name,
+        )
     except ImportRejected as rejected:
         bars.close()
         first = rejected.problems[0]
         if as_json:
-            click.echo(json.dumps({"path": str(path), "problems": [p.as_json() for p in rejected.problems]}, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {"path": str(path), "problems": [p.as_json() for p in rejected.problems]}, ensure_ascii=False
+                )
+            )
         elif len(rejected.problems) == 1 and first.sheet == str(path) and not first.row:  # the file itself: one line
             raise click.ClickException(say(runtime.lang, "file_rejected", problem=first)) from None
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)
-        raise click.ClickException(say(runtime.lang, "import_rejected", path=path, count=len(rejected.problems))) from None
+        raise click.ClickException(
+            say(runtime.lang, "import_rejected", path=path, count=len(rejected.problems))
+        ) from None
     except KeyboardInterrupt:
         bars.close()
         # after the commit, the marks the import left make the scheduler recompute
@@ -101,9 +115,17 @@ def describe_problem(problem: Problem, lang: str) -> str:
     """``cases 表 第 3 行 立案日期 (filed_on): reason`` / ``cases row 3, column filed_on: reason``."""
     sheet = SHEET_BY_NAME.get(problem.sheet)
     if lang == "zh":
-        where = f"{problem.sheet}" + (say(lang, "problem_sheet") if sheet else "") + (say(lang, "problem_row", row=problem.row) if problem.row else "")
+        where = (
+            f"{problem.sheet}"
+            + (say(lang, "problem_sheet") if sheet else "")
+            + (say(lang, "problem_row", row=problem.row) if problem.row else "")
+        )
         if problem.column:
-            zh = sheet.column(problem.column).zh if sheet and any(c.name == problem.column for c in sheet.columns) else ""
+            zh = (
+                sheet.column(problem.column).zh
+                if sheet and any(c.name == problem.column for c in sheet.columns)
+                else ""
+            )
             where += f" {zh} ({problem.column})" if zh else f" {problem.column}"
         return f"{where}: {problem.reason}"
     return str(problem)
@@ -117,14 +139,20 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
     header = columns(lang, "import_header")
     click.echo("  " + pad(header[0], 14) + "".join(" " * (12 - cell_len(h)) + h for h in header[1:]))
     for name, counts in summary.sheets.items():
-        click.echo(f"  {pad(name, 14)}{counts.read:>12,}{counts.inserted:>12,}{counts.updated:>12,}{counts.unchanged:>12,}")
-    for what, items in (("courts", summary.created_courts), ("teams", summary.created_teams),
-                        ("officers", summary.created_officers)):
+        click.echo(
+            f"  {pad(name, 14)}{counts.read:>12,}{counts.inserted:>12,}{counts.updated:>12,}{counts.unchanged:>12,}"
+        )
+    for what, items in (
+        ("courts", summary.created_courts),
+        ("teams", summary.created_teams),
+        ("officers", summary.created_officers),
+    ):
         if items:
             more = len(items) if lang == "zh" else len(items) - 10  # 等 N 个 counts them all; "and N more" the rest
             shown = "、".join(items[:10]) + (say(lang, "and_more", count=more) if len(items) > 10 else "")
             click.echo(say(lang, "created", what=say(lang, what), items=shown))
     if summary.ignored:
+
         def note(sheet) -> str:
             hidden = say(lang, "sheet_hidden") if sheet.hidden else ""
             close = say(lang, "did_you_mean", name=sheet.did_you_mean) if sheet.did_you_mean else ""

@@ -24,24 +24,41 @@ def _print_scheduler_status(status, lang: str) -> None:
         click.echo(f"  {t['none']}")
     else:
         alive = t["unknown"] if status.alive is None else t["alive"] if status.alive else t["gone"]
-        click.echo(f"  {pad(t['active'], 12)}{row.holder} ({t['token']} {row.token}), {alive}"
-                   + (f", {t['expired']}" if status.expired else ""))
+        click.echo(
+            f"  {pad(t['active'], 12)}{row.holder} ({t['token']} {row.token}), {alive}"
+            + (f", {t['expired']}" if status.expired else "")
+        )
         click.echo(f"  {pad(t['renewed'], 12)}{when(row.renewed_at)}, {t['expires']} {when(row.expires_at)}")
     standbys = t["standbys_unseen"] if status.standbys is None else ", ".join(status.standbys) or t["no_standbys"]
     click.echo(f"  {pad(t['standbys'], 12)}{standbys}")
     click.echo(f"{pad(t['jobs'], 20)}{pad(t['last_run'], 21)}{t['next_due']}")
     for job in status.jobs:
-        click.echo(f"  {pad(t[job.id], 18)}{pad(when(job.last_run), 21)}{when(job.next_due) if job.next_due else t['now']}")
+        click.echo(
+            f"  {pad(t[job.id], 18)}{pad(when(job.last_run), 21)}{when(job.next_due) if job.next_due else t['now']}"
+        )
     click.echo(f"{t['outbox']}: " + ", ".join(f"{t[key]} {value:,}" for key, value in status.outbox.items()))
 
 
 @cli.command(name="scheduler")
-@click.option("--once", is_flag=True, help="Run every job once (recompute, notifications, snapshot, review lists) and exit.")
-@click.option("--lease-seconds", type=click.IntRange(3, 3600), help="Lease time: a standby takes over this long after the leader dies.")
-@click.option("--status", "show_status", is_flag=True, help="Who is active, each job's last run and next due, the outbox; then exit.")
+@click.option(
+    "--once", is_flag=True, help="Run every job once (recompute, notifications, snapshot, review lists) and exit."
+)
+@click.option(
+    "--lease-seconds",
+    type=click.IntRange(3, 3600),
+    help="Lease time: a standby takes over this long after the leader dies.",
+)
+@click.option(
+    "--status",
+    "show_status",
+    is_flag=True,
+    help="Who is active, each job's last run and next due, the outbox; then exit.",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --status: machine-readable output.")
 @click.pass_context
-def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None, show_status: bool, as_json: bool) -> None:
+def scheduler_command(
+    ctx: click.Context, once: bool, lease_seconds: int | None, show_status: bool, as_json: bool
+) -> None:
     """Run the background jobs; of several schedulers on one database, exactly one is active."""
     import logging
     import signal
@@ -75,7 +92,9 @@ def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None,
     # the log (stderr) says who is active, each change of leader, a lost lease and messages in doubt
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("command_center").setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: still running" is how a long job should be treated
+    logging.getLogger("apscheduler").setLevel(
+        logging.ERROR
+    )  # "skipped: still running" is how a long job should be treated
     scheduler = Scheduler(runtime, lease, on_run=report)
     if once:
         try:
@@ -97,7 +116,12 @@ def scheduler_command(ctx: click.Context, once: bool, lease_seconds: int | None,
 
 
 @cli.command(name="outbox")
-@click.option("--dispatch", "send", is_flag=True, help="Send what is due now (the scheduler does this every dispatch_seconds, 30 s).")
+@click.option(
+    "--dispatch",
+    "send",
+    is_flag=True,
+    help="Send what is due now (the scheduler does this every dispatch_seconds, 30 s).",
+)
 @click.option("--retry-failed", is_flag=True, help="Put messages that gave up back in the queue.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -113,8 +137,13 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
         report["requeued"] = requeue(db, now)
     if send:
         result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
-        report |= {"sent": result.sent, "retried": result.retried, "failed": result.failed, "held_for_working_day": result.held,
-                   "in_doubt": result.in_doubt}
+        report |= {
+            "sent": result.sent,
+            "retried": result.retried,
+            "failed": result.failed,
+            "held_for_working_day": result.held,
+            "in_doubt": result.in_doubt,
+        }
     report["outbox"] = outbox_counts(db)
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))

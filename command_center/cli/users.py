@@ -9,13 +9,13 @@ import os
 import click
 
 from command_center.cli.group import cli, pad, runtime_of
-from command_center.data.caseno import normalise_case_no
 from command_center.data.audit import audit_trail
+from command_center.data.audit import verify as verify_chain
+from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
 from command_center.data.workcal import TZ
 from command_center.labels import say
-from command_center.data.audit import verify as verify_chain
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -104,22 +104,48 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
     case_id = case_id_by_no(db, normalise_case_no(case_no)) if case_no else None
     lines = audit_trail(db, case_id=case_id, limit=limit)
     if as_json:
-        click.echo(json.dumps([{"at": a.at.astimezone(TZ).isoformat(), "actor": a.actor, "action": a.action, "entity": a.entity,
-                                "entity_id": a.entity_id, "detail": a.detail} for a in lines], ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "at": a.at.astimezone(TZ).isoformat(),
+                        "actor": a.actor,
+                        "action": a.action,
+                        "entity": a.entity,
+                        "entity_id": a.entity_id,
+                        "detail": a.detail,
+                    }
+                    for a in lines
+                ],
+                ensure_ascii=False,
+            )
+        )
         return
     if not lines:
         click.echo(say(runtime.lang, "no_audit"))
     for a in lines:
         detail = json.dumps(a.detail, ensure_ascii=False) if a.detail else ""
-        click.echo(f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"
-                   f"{a.entity}:{a.entity_id or ''}  {detail}")
+        click.echo(
+            f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"
+            f"{a.entity}:{a.entity_id or ''}  {detail}"
+        )
 
 
 def _verify(db, lang: str, as_json: bool) -> None:
     found = verify_chain(db)
     if as_json:
-        click.echo(json.dumps({"intact": found.intact, "entries": found.entries, "head": found.head,
-                               "broken_at": found.broken_at, "reason": found.reason}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "intact": found.intact,
+                    "entries": found.entries,
+                    "head": found.head,
+                    "broken_at": found.broken_at,
+                    "reason": found.reason,
+                },
+                ensure_ascii=False,
+            )
+        )
     elif found.intact:
         click.echo(say(lang, "audit_intact", count=found.entries, head=found.head or "-"))
     if not found.intact:

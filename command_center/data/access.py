@@ -39,8 +39,9 @@ class Actor:
 def actor(db: Database, login: str) -> Actor:
     """The active user ``login`` (for the CLI and the tests)."""
     with db.engine.connect() as conn:
-        row = conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active)
-                           .where(OFFICERS.c.login == login)).one_or_none()
+        row = conn.execute(
+            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.login == login)
+        ).one_or_none()
     if row is None or not row.active:
         raise NotAllowed(f"no active user {login!r}")
     return Actor(row.id, row.login, row.role)
@@ -61,7 +62,9 @@ def require(conn: Connection, who: Actor, roles: tuple[str, ...], what: str) -> 
     """Inside the action's transaction: refuse unless ``who`` may do ``what`` now.  The user's
     current record decides, not what they logged in with: a user disabled or given another
     role since is refused at their next action."""
-    row = conn.execute(select(OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.id == who.id)).one_or_none()
+    row = conn.execute(
+        select(OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.id == who.id)
+    ).one_or_none()
     if row is None or not row.active:
         raise NotAllowed(f"{who.login} is no longer an active user")
     if row.role not in roles:

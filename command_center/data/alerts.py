@@ -18,14 +18,12 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, and_, case, insert, select, update
 
+from command_center.data import audit, state
 from command_center.data import models as m
-from command_center.data import state
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.engine import Database
-from command_center.data.workcal import local_date
 from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
-from command_center.data import audit
-
+from command_center.data.workcal import local_date
 
 ALERT_STATUSES = m.ALERT_STATUSES
 ACTIVE = ("open", "acknowledged", "silenced")
@@ -62,10 +60,19 @@ class AlertRow:
 
     def as_json(self) -> dict:
         return {
-            "rule": self.rule, "tier": self.tier, "case_no": self.case_no, "node_code": self.node_code,
-            "subject_id": self.subject_id, "due_date": self.due_date.isoformat() if self.due_date else None,
-            "overdue_days": self.overdue_days, "provisional": self.provisional, "status": self.status,
-            "team": self.team, "officer": self.officer, "response": self.response_kind, "response_status": self.response_status,
+            "rule": self.rule,
+            "tier": self.tier,
+            "case_no": self.case_no,
+            "node_code": self.node_code,
+            "subject_id": self.subject_id,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "overdue_days": self.overdue_days,
+            "provisional": self.provisional,
+            "status": self.status,
+            "team": self.team,
+            "officer": self.officer,
+            "response": self.response_kind,
+            "response_status": self.response_status,
             "response_due_date": self.response_due_date.isoformat() if self.response_due_date else None,
             "silenced_until": self.silenced_until.isoformat() if self.silenced_until else None,
         }
@@ -101,15 +108,29 @@ def list_alerts(
     today = local_date(now)
     officer = OFFICERS.alias("officer")
     query = (
-        select(ALERTS, CASES.c.case_no, TEAMS.c.name.label("team"), officer.c.name.label("officer_name"),
-               NODES.c.due_date, NODES.c.due_at, NODES.c.provisional)
-        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
-                     .outerjoin(NODES, NODES.c.id == ALERTS.c.node_instance_id)
-                     .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
-                     .outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        select(
+            ALERTS,
+            CASES.c.case_no,
+            TEAMS.c.name.label("team"),
+            officer.c.name.label("officer_name"),
+            NODES.c.due_date,
+            NODES.c.due_at,
+            NODES.c.provisional,
+        )
+        .select_from(
+            ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
+            .outerjoin(NODES, NODES.c.id == ALERTS.c.node_instance_id)
+            .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+            .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+        )
         .where(ALERTS.c.status.in_(statuses))
-        .order_by(case(*[(ALERTS.c.tier == tier, rank) for tier, rank in TIER_ORDER.items() if tier], else_=len(TIER_ORDER)),
-                  NODES.c.due_at, CASES.c.case_no, ALERTS.c.node_code, ALERTS.c.subject_id)
+        .order_by(
+            case(*[(ALERTS.c.tier == tier, rank) for tier, rank in TIER_ORDER.items() if tier], else_=len(TIER_ORDER)),
+            NODES.c.due_at,
+            CASES.c.case_no,
+            ALERTS.c.node_code,
+            ALERTS.c.subject_id,
+        )
     )
     if rule:
         query = query.where(ALERTS.c.rule == rule)
@@ -123,12 +144,27 @@ def list_alerts(
         rows = conn.execute(query).all()
     return [
         AlertRow(
-            id=r.id, version=r.version, rule=r.rule, tier=r.tier, status=r.status, case_id=r.case_id, case_no=r.case_no,
-            team=r.team, officer=r.officer_name, node_code=r.node_code, subject_id=r.subject_id, due_date=r.due_date,
-            due_at=r.due_at, overdue_days=max(0, (today - r.due_date).days) if r.due_date and r.rule == "overdue" else 0,
-            provisional=bool(r.provisional), opened_at=r.opened_at, response_kind=r.response_kind,
-            response_due_date=r.response_due_date, response_status=r.response_status,
-            silenced_until=r.silenced_until, silence_reason=r.silence_reason,
+            id=r.id,
+            version=r.version,
+            rule=r.rule,
+            tier=r.tier,
+            status=r.status,
+            case_id=r.case_id,
+            case_no=r.case_no,
+            team=r.team,
+            officer=r.officer_name,
+            node_code=r.node_code,
+            subject_id=r.subject_id,
+            due_date=r.due_date,
+            due_at=r.due_at,
+            overdue_days=max(0, (today - r.due_date).days) if r.due_date and r.rule == "overdue" else 0,
+            provisional=bool(r.provisional),
+            opened_at=r.opened_at,
+            response_kind=r.response_kind,
+            response_due_date=r.response_due_date,
+            response_status=r.response_status,
+            silenced_until=r.silenced_until,
+            silence_reason=r.silence_reason,
         )
         for r in rows
     ]
@@ -142,32 +178,60 @@ def last_recompute(db: Database) -> datetime | None:
 
 # -- the lifecycle --------------------------------------------------------------------------
 
-def _change(conn: Connection, alert_id: int, version: int, who: Actor, now: datetime, kind: str, note: str | None,
-            values: dict, *, where=None) -> None:
+
+def _change(
+    conn: Connection,
+    alert_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    kind: str,
+    note: str | None,
+    values: dict,
+    *,
+    where=None,
+) -> None:
     """Apply ``values`` if the alert is still at ``version``; record the action and the audit entry."""
     conditions = [ALERTS.c.id == alert_id, ALERTS.c.version == version]
     if where is not None:
         conditions.append(where)
-    done = conn.execute(update(ALERTS).where(*conditions).values(**values, updated_at=now, version=ALERTS.c.version + 1)
-                        .execution_options(preserve_rowcount=True)).rowcount
+    done = conn.execute(
+        update(ALERTS)
+        .where(*conditions)
+        .values(**values, updated_at=now, version=ALERTS.c.version + 1)
+        .execution_options(preserve_rowcount=True)
+    ).rowcount
     if done != 1:
         current = conn.execute(select(ALERTS.c.version, ALERTS.c.status).where(ALERTS.c.id == alert_id)).one_or_none()
         if current is None:
             raise ActionRefused(f"alert {alert_id} does not exist")
         if current.version != version:
-            raise StaleVersion(f"alert {alert_id} was changed by someone else (now {current.status}); reload it and try again")
+            raise StaleVersion(
+                f"alert {alert_id} was changed by someone else (now {current.status}); reload it and try again"
+            )
         raise ActionRefused(f"alert {alert_id} is {current.status}: cannot {kind.replace('_', ' ')}")
     conn.execute(insert(ACTIONS).values(alert_id=alert_id, kind=kind, actor_id=who.id, at=now, note=note))
     case_id = conn.execute(select(ALERTS.c.case_id).where(ALERTS.c.id == alert_id)).scalar_one()
-    audit.record(conn, now, who.login, f"alert.{kind}", "alert", str(alert_id), case_id, {"note": note} if note else None)
+    audit.record(
+        conn, now, who.login, f"alert.{kind}", "alert", str(alert_id), case_id, {"note": note} if note else None
+    )
 
 
 def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
     """认领 / 已知悉."""
     with db.engine.begin() as conn:
         require(conn, who, ("officer", "chief", "admin"), "acknowledge alerts")
-        _change(conn, alert_id, version, who, now, "acknowledged", None,
-                {"status": "acknowledged", "acknowledged_at": now, "acknowledged_by": who.id}, where=ALERTS.c.status == "open")
+        _change(
+            conn,
+            alert_id,
+            version,
+            who,
+            now,
+            "acknowledged",
+            None,
+            {"status": "acknowledged", "acknowledged_at": now, "acknowledged_by": who.id},
+            where=ALERTS.c.status == "open",
+        )
 
 
 def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
@@ -178,9 +242,17 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
             raise ActionRefused("a silence needs a reason")
         if until <= now:
             raise ActionRefused(f"silence until {until:%Y-%m-%d %H:%M} is not in the future")
-        _change(conn, alert_id, version, who, now, "silenced", f"until {until.isoformat()}: {reason.strip()}",
-                {"status": "silenced", "silenced_until": until, "silence_reason": reason.strip(), "silenced_by": who.id},
-                where=ALERTS.c.status.in_(("open", "acknowledged")))
+        _change(
+            conn,
+            alert_id,
+            version,
+            who,
+            now,
+            "silenced",
+            f"until {until.isoformat()}: {reason.strip()}",
+            {"status": "silenced", "silenced_until": until, "silence_reason": reason.strip(), "silenced_by": who.id},
+            where=ALERTS.c.status.in_(("open", "acknowledged")),
+        )
 
 
 def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
@@ -189,16 +261,36 @@ def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: 
         require(conn, who, ("officer", "chief", "admin"), "submit responses")
         if not note or not note.strip():
             raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
-        _change(conn, alert_id, version, who, now, "response_submitted", note.strip(), {"response_status": "submitted"},
-                where=and_(ALERTS.c.response_kind.is_not(None), ALERTS.c.response_status.in_(("missing", "rejected"))))
+        _change(
+            conn,
+            alert_id,
+            version,
+            who,
+            now,
+            "response_submitted",
+            note.strip(),
+            {"response_status": "submitted"},
+            where=and_(ALERTS.c.response_kind.is_not(None), ALERTS.c.response_status.in_(("missing", "rejected"))),
+        )
 
 
-def review_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = "") -> None:
+def review_response(
+    db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = ""
+) -> None:
     """A chief accepts or rejects a submitted response."""
     with db.engine.begin() as conn:
         require(conn, who, ("chief", "admin"), "review responses")
-        _change(conn, alert_id, version, who, now, "response_accepted" if accept else "response_rejected", note.strip() or None,
-                {"response_status": "accepted" if accept else "rejected"}, where=ALERTS.c.response_status == "submitted")
+        _change(
+            conn,
+            alert_id,
+            version,
+            who,
+            now,
+            "response_accepted" if accept else "response_rejected",
+            note.strip() or None,
+            {"response_status": "accepted" if accept else "rejected"},
+            where=ALERTS.c.response_status == "submitted",
+        )
 
 
 def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> int:
@@ -209,15 +301,37 @@ def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetim
         if not note or not note.strip():
             raise ActionRefused("an escalation needs a note (what the chief should decide)")
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")
-        alert = conn.execute(select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)
-                             .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)).where(ALERTS.c.id == alert_id)).one()
-        chiefs = conn.execute(select(OFFICERS.c.login).where(OFFICERS.c.role == "chief", OFFICERS.c.active)).scalars().all()
-        payload = {"case_no": alert.case_no, "node_code": alert.node_code, "subject_id": alert.subject_id, "tier": alert.tier,
-                   "note": note.strip(), "by": who.login}
+        alert = conn.execute(
+            select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)
+            .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
+            .where(ALERTS.c.id == alert_id)
+        ).one()
+        chiefs = (
+            conn.execute(select(OFFICERS.c.login).where(OFFICERS.c.role == "chief", OFFICERS.c.active)).scalars().all()
+        )
+        payload = {
+            "case_no": alert.case_no,
+            "node_code": alert.node_code,
+            "subject_id": alert.subject_id,
+            "tier": alert.tier,
+            "note": note.strip(),
+            "by": who.login,
+        }
         for login in chiefs:
-            conn.execute(insert(OUTBOX).values(dedup_key=f"escalated:{alert_id}:{version + 1}:{login}", kind="escalated", recipient=login,
-                                               case_id=alert.case_id, payload=payload, status="pending", urgent=True, attempts=0,
-                                               created_at=now, next_attempt_at=now))
+            conn.execute(
+                insert(OUTBOX).values(
+                    dedup_key=f"escalated:{alert_id}:{version + 1}:{login}",
+                    kind="escalated",
+                    recipient=login,
+                    case_id=alert.case_id,
+                    payload=payload,
+                    status="pending",
+                    urgent=True,
+                    attempts=0,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
     return len(chiefs)
 
 
@@ -227,7 +341,7 @@ def history(db: Database, alert_id: int) -> list[tuple[datetime, str, str | None
         rows = conn.execute(
             select(ACTIONS.c.at, ACTIONS.c.kind, OFFICERS.c.login, ACTIONS.c.note)
             .select_from(ACTIONS.outerjoin(OFFICERS, OFFICERS.c.id == ACTIONS.c.actor_id))
-            .where(ACTIONS.c.alert_id == alert_id).order_by(ACTIONS.c.at, ACTIONS.c.id)
+            .where(ACTIONS.c.alert_id == alert_id)
+            .order_by(ACTIONS.c.at, ACTIONS.c.id)
         ).all()
     return [tuple(r) for r in rows]
-

@@ -40,7 +40,15 @@ def content_hash(entry: Mapping) -> str:
     """The sha256 of an entry's content, as written and as read back (UTC instant to the
     microsecond, the detail as sorted JSON)."""
     at = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
-    content = [at, entry["actor"], entry["action"], entry["entity"], entry.get("entity_id"), entry.get("case_id"), entry.get("detail")]
+    content = [
+        at,
+        entry["actor"],
+        entry["action"],
+        entry["entity"],
+        entry.get("entity_id"),
+        entry.get("case_id"),
+        entry.get("detail"),
+    ]
     return sha256_hex(json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
 
 
@@ -70,7 +78,7 @@ def record_many(conn: Connection, entries: Iterable[Mapping]) -> int:
         for row in rows:
             previous = row["hash"] = chained(previous, content_hash(row))
         for start in range(0, len(rows), 5_000):
-            conn.execute(AUDIT.insert(), rows[start:start + 5_000])
+            conn.execute(AUDIT.insert(), rows[start : start + 5_000])
         return len(rows)
     statement = _append_sqlite()
     for row in rows:
@@ -78,11 +86,31 @@ def record_many(conn: Connection, entries: Iterable[Mapping]) -> int:
     return len(rows)
 
 
-def record(conn: Connection, at: datetime, actor: str, action: str, entity: str, entity_id: str | None = None,
-           case_id: int | None = None, detail: dict | None = None) -> None:
+def record(
+    conn: Connection,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | None = None,
+    case_id: int | None = None,
+    detail: dict | None = None,
+) -> None:
     """Append one entry inside the caller's transaction."""
-    record_many(conn, [{"at": at, "actor": actor, "action": action, "entity": entity, "entity_id": entity_id,
-                        "case_id": case_id, "detail": detail}])
+    record_many(
+        conn,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "case_id": case_id,
+                "detail": detail,
+            }
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -123,13 +151,20 @@ def verify(db: Database, *, batch: int = 10_000) -> Verification:
     previous, count, last_id = None, 0, 0
     with db.engine.connect() as conn:
         while True:
-            rows = conn.execute(select(AUDIT.c.id, AUDIT.c.hash, *[AUDIT.c[c] for c in COLUMNS])
-                                .where(AUDIT.c.id > last_id).order_by(AUDIT.c.id).limit(batch)).all()
+            rows = conn.execute(
+                select(AUDIT.c.id, AUDIT.c.hash, *[AUDIT.c[c] for c in COLUMNS])
+                .where(AUDIT.c.id > last_id)
+                .order_by(AUDIT.c.id)
+                .limit(batch)
+            ).all()
             for row in rows:
                 expected = chained(previous, content_hash(row._mapping))
                 if row.hash != expected:
-                    reason = ("its hash is missing" if row.hash is None else
-                              "its content was changed, or an entry before it was removed or inserted")
+                    reason = (
+                        "its hash is missing"
+                        if row.hash is None
+                        else "its content was changed, or an entry before it was removed or inserted"
+                    )
                     return Verification(count, previous, row.id, reason)
                 previous, count, last_id = row.hash, count + 1, row.id
             if len(rows) < batch:

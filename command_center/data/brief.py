@@ -35,9 +35,10 @@ from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
-from command_center.data.sqlcal import day_diff, local_date as sql_local_date, seconds_between
-from command_center.data.workcal import WorkCalendar, end_of_day, local_date
+from command_center.data.sqlcal import day_diff, seconds_between
+from command_center.data.sqlcal import local_date as sql_local_date
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.data.workcal import WorkCalendar, end_of_day, local_date
 from command_center.labels import INDICATORS
 
 FIRST_ENFORCEMENT = "执"
@@ -125,8 +126,15 @@ def instant_for(day: date, now: datetime) -> datetime:
     return now if day >= local_date(now) else end_of_day(day)
 
 
-def figures_at(db: Database, catalogue: Catalogue, calendar: WorkCalendar, period: Period, at: datetime,
-               *, now: datetime | None = None) -> tuple[Figures, list[Figures]]:
+def figures_at(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    period: Period,
+    at: datetime,
+    *,
+    now: datetime | None = None,
+) -> tuple[Figures, list[Figures]]:
     """The court's figures and each team's (in team order) over ``period``, state as of ``at``.
 
     ``now`` (default ``at``) tells whether ``at`` is the present: the present state is read
@@ -136,7 +144,12 @@ def figures_at(db: Database, catalogue: Catalogue, calendar: WorkCalendar, perio
     raw: dict[int | None, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:
         teams = conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)).all()
-        for query in (_case_query(period), _fund_query(period, at), _node_query(rules, at, present), _light_query(rules, at, present)):
+        for query in (
+            _case_query(period),
+            _fund_query(period, at),
+            _node_query(rules, at, present),
+            _light_query(rules, at, present),
+        ):
             for row in conn.execute(query).mappings():
                 bucket = raw[row["team_id"]]
                 for key, value in row.items():
@@ -159,11 +172,16 @@ def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
         "recovery_rate": _ratio(raw["closed_recovered"], raw["closed_amount"]),
         "mean_closing_days": _ratio(raw["closed_days"], closed, DAYS["mean_closing_days"]),
         "on_time_rate": _ratio(raw["on_time"], closed),
-        "mean_disbursement_days": _ratio(Decimal(raw["disbursed_seconds"]) / 86400, raw["disbursed"], DAYS["mean_disbursement_days"]),
+        "mean_disbursement_days": _ratio(
+            Decimal(raw["disbursed_seconds"]) / 86400, raw["disbursed"], DAYS["mean_disbursement_days"]
+        ),
         "double_zero_count": int(raw["double_zero_count"]),
         "double_zero_amount": Decimal(raw["double_zero_amount"]).quantize(Decimal("0.01")),
-        "red": int(raw["red"]), "yellow": int(raw["yellow"]), "blue": int(raw["blue"]),
-        "overdue_nodes": int(raw["overdue_nodes"]), "due_soon_nodes": int(raw["due_soon_nodes"]),
+        "red": int(raw["red"]),
+        "yellow": int(raw["yellow"]),
+        "blue": int(raw["blue"]),
+        "overdue_nodes": int(raw["overdue_nodes"]),
+        "due_soon_nodes": int(raw["due_soon_nodes"]),
         "undisbursed_amount": Decimal(raw["undisbursed_amount"]).quantize(Decimal("0.01")),
     }
     return Figures(scope, values, team_id)
@@ -183,17 +201,27 @@ def _case_query(period: Period):
     closed = and_(c.c.closed_on >= period.start, c.c.closed_on <= period.end)
     first = c.c.case_type == FIRST_ENFORCEMENT
     # open at the period's start (filed before it, not closed before it) or filed in it
-    in_base = and_(first, c.c.filed_on <= period.end,
-                   or_(c.c.filed_on >= period.start, c.c.closed_on.is_(None), c.c.closed_on >= period.start))
+    in_base = and_(
+        first,
+        c.c.filed_on <= period.end,
+        or_(c.c.filed_on >= period.start, c.c.closed_on.is_(None), c.c.closed_on >= period.start),
+    )
     return (
-        select(c.c.team_id,
-               _count(and_(first, closed)).label("first_closed"), _count(in_base).label("first_base"),
-               _count(closed).label("closed"), _count(and_(closed, c.c.closing_mode == DONE)).label("closed_done"),
-               _count(and_(closed, c.c.closing_mode == TERMINATED)).label("closed_terminated"),
-               _sum(c.c.amount, closed).label("closed_amount"), _sum(c.c.amount_recovered, closed).label("closed_recovered"),
-               _sum(day_diff(c.c.closed_on, c.c.filed_on), closed).label("closed_days"),
-               _count(and_(closed, c.c.closed_on <= n42.c.due_date)).label("on_time"))
-        .select_from(c.outerjoin(n42, and_(n42.c.case_id == c.c.id, n42.c.node_code == TERM_NODE, n42.c.subject_id == "")))
+        select(
+            c.c.team_id,
+            _count(and_(first, closed)).label("first_closed"),
+            _count(in_base).label("first_base"),
+            _count(closed).label("closed"),
+            _count(and_(closed, c.c.closing_mode == DONE)).label("closed_done"),
+            _count(and_(closed, c.c.closing_mode == TERMINATED)).label("closed_terminated"),
+            _sum(c.c.amount, closed).label("closed_amount"),
+            _sum(c.c.amount_recovered, closed).label("closed_recovered"),
+            _sum(day_diff(c.c.closed_on, c.c.filed_on), closed).label("closed_days"),
+            _count(and_(closed, c.c.closed_on <= n42.c.due_date)).label("on_time"),
+        )
+        .select_from(
+            c.outerjoin(n42, and_(n42.c.case_id == c.c.id, n42.c.node_code == TERM_NODE, n42.c.subject_id == ""))
+        )
         .where(c.c.filed_on <= period.end)
         .group_by(c.c.team_id)
     )
@@ -202,14 +230,20 @@ def _case_query(period: Period):
 def _fund_query(period: Period, at: datetime):
     f = FUNDS
     paid_day = sql_local_date(f.c.disbursed_at)
-    disbursed = and_(f.c.disbursed_at.is_not(None), paid_day >= period.start, paid_day <= period.end, f.c.disbursed_at <= at)
+    disbursed = and_(
+        f.c.disbursed_at.is_not(None), paid_day >= period.start, paid_day <= period.end, f.c.disbursed_at <= at
+    )
     waiting = and_(f.c.arrived_at <= at, or_(f.c.disbursed_at.is_(None), f.c.disbursed_at > at))
     double_zero = and_(waiting, f.c.arrived_at < at - timedelta(days=FUNDS_LIMIT_DAYS))
     return (
-        select(CASES.c.team_id, _count(disbursed).label("disbursed"),
-               _sum(seconds_between(f.c.disbursed_at, f.c.arrived_at), disbursed).label("disbursed_seconds"),
-               _count(double_zero).label("double_zero_count"), _sum(f.c.amount, double_zero).label("double_zero_amount"),
-               _sum(f.c.amount, waiting).label("undisbursed_amount"))
+        select(
+            CASES.c.team_id,
+            _count(disbursed).label("disbursed"),
+            _sum(seconds_between(f.c.disbursed_at, f.c.arrived_at), disbursed).label("disbursed_seconds"),
+            _count(double_zero).label("double_zero_count"),
+            _sum(f.c.amount, double_zero).label("double_zero_amount"),
+            _sum(f.c.amount, waiting).label("undisbursed_amount"),
+        )
         .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
         .group_by(CASES.c.team_id)
     )
@@ -220,21 +254,36 @@ def _open_at(n, at: datetime, present: bool):
     completed or stopped only after it."""
     if present:
         return and_(n.c.completed_at.is_(None), n.c.stopped_at.is_(None), n.c.due_at.is_not(None))
-    return and_(n.c.due_at.is_not(None), or_(n.c.started_at.is_(None), n.c.started_at <= at),
-                or_(n.c.completed_at.is_(None), n.c.completed_at > at), or_(n.c.stopped_at.is_(None), n.c.stopped_at > at))
+    return and_(
+        n.c.due_at.is_not(None),
+        or_(n.c.started_at.is_(None), n.c.started_at <= at),
+        or_(n.c.completed_at.is_(None), n.c.completed_at > at),
+        or_(n.c.stopped_at.is_(None), n.c.stopped_at > at),
+    )
 
 
 def _node_query(rules: Rules, at: datetime, present: bool):
     n = NODES
     per_case = (
-        select(n.c.case_id, _count(rules.overdue(n)).label("overdue_nodes"), _count(rules.due_soon(n)).label("due_soon_nodes"))
-        .where(_open_at(n, at, present)).group_by(n.c.case_id).subquery()
+        select(
+            n.c.case_id,
+            _count(rules.overdue(n)).label("overdue_nodes"),
+            _count(rules.due_soon(n)).label("due_soon_nodes"),
+        )
+        .where(_open_at(n, at, present))
+        .group_by(n.c.case_id)
+        .subquery()
     )
-    return (select(CASES.c.team_id, func.sum(per_case.c.overdue_nodes).label("overdue_nodes"),
-                   func.sum(per_case.c.due_soon_nodes).label("due_soon_nodes"))
-            .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
-            .where(CASES.c.filed_on <= rules.today)
-            .group_by(CASES.c.team_id))
+    return (
+        select(
+            CASES.c.team_id,
+            func.sum(per_case.c.overdue_nodes).label("overdue_nodes"),
+            func.sum(per_case.c.due_soon_nodes).label("due_soon_nodes"),
+        )
+        .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
+        .where(CASES.c.filed_on <= rules.today)
+        .group_by(CASES.c.team_id)
+    )
 
 
 def _case_tiers(rules: Rules, at: datetime, present: bool):
@@ -246,8 +295,7 @@ def _case_tiers(rules: Rules, at: datetime, present: bool):
 
 def _light_query(rules: Rules, at: datetime, present: bool):
     tiers = _case_tiers(rules, at, present)
-    return (select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS])
-            .group_by(tiers.c.team_id))
+    return select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS]).group_by(tiers.c.team_id)
 
 
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------
@@ -280,9 +328,19 @@ class Brief:
         return {
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
             "at": self.at.isoformat(),
-            "indicators": [{"key": r.spec.key, "label": r.spec.zh, "unit": r.spec.unit, "value": _json(r.value),
-                            "target": _json(r.target), "meets": r.meets, "day_before": _json(r.day_before),
-                            "week_before": _json(r.week_before)} for r in self.rows],
+            "indicators": [
+                {
+                    "key": r.spec.key,
+                    "label": r.spec.zh,
+                    "unit": r.spec.unit,
+                    "value": _json(r.value),
+                    "target": _json(r.target),
+                    "meets": r.meets,
+                    "day_before": _json(r.day_before),
+                    "week_before": _json(r.week_before),
+                }
+                for r in self.rows
+            ],
             "teams": [{"team": t.scope, **{k: _json(v) for k, v in t.values.items()}} for t in self.teams],
             "changes": self.changes,
             "decisions": self.decisions,
@@ -297,7 +355,9 @@ def _json(value):
 CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
 
 
-def brief(db: Database, rules: Rules, *, period: Period | None = None, targets: dict[str, Decimal] | None = None) -> Brief:
+def brief(
+    db: Database, rules: Rules, *, period: Period | None = None, targets: dict[str, Decimal] | None = None
+) -> Brief:
     """Everything the morning brief shows, as of ``rules.now`` (the period's last day at its end)."""
     now, catalogue, calendar = rules.now, rules.catalogue, rules.calendar
     period = period or Period.year_to_date(local_date(now))
@@ -306,11 +366,22 @@ def brief(db: Database, rules: Rules, *, period: Period | None = None, targets: 
     earlier = {}
     for days in (1, 7):
         end = period.end - timedelta(days=days)
-        earlier[days] = figures_at(db, catalogue, calendar, Period(period.start, end), at - timedelta(days=days), now=now)[0] \
-            if end >= period.start else None
+        earlier[days] = (
+            figures_at(db, catalogue, calendar, Period(period.start, end), at - timedelta(days=days), now=now)[0]
+            if end >= period.start
+            else None
+        )
     chosen = {s.key: s.target for s in SPECS} | dict(targets or {})
-    rows = [Row(s, court[s.key], chosen.get(s.key), earlier[1][s.key] if earlier[1] else None,
-                earlier[7][s.key] if earlier[7] else None) for s in SPECS]
+    rows = [
+        Row(
+            s,
+            court[s.key],
+            chosen.get(s.key),
+            earlier[1][s.key] if earlier[1] else None,
+            earlier[7][s.key] if earlier[7] else None,
+        )
+        for s in SPECS
+    ]
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
@@ -325,56 +396,102 @@ def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, p
     n, a = NODES, ALERTS
     red_now = _case_tiers(Rules.at(at, catalogue, calendar), at, present)
     red_before = _case_tiers(Rules.at(since, catalogue, calendar), since, False)
-    new_red = (select(red_now.c.case_id).where(red_now.c.tier == "red")
-               .except_(select(red_before.c.case_id).where(red_before.c.tier == "red")).subquery())
-    row = conn.execute(select(
-        count_of(CASES, CASES.c.filed_on == today),
-        count_of(CASES, CASES.c.closed_on == today),
-        count_of(n, _open_at(n, at, present), n.c.due_at >= since, n.c.due_at < at),
-        count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at),
-        select(func.count()).select_from(new_red).scalar_subquery(),
-    )).one()
+    new_red = (
+        select(red_now.c.case_id)
+        .where(red_now.c.tier == "red")
+        .except_(select(red_before.c.case_id).where(red_before.c.tier == "red"))
+        .subquery()
+    )
+    row = conn.execute(
+        select(
+            count_of(CASES, CASES.c.filed_on == today),
+            count_of(CASES, CASES.c.closed_on == today),
+            count_of(n, _open_at(n, at, present), n.c.due_at >= since, n.c.due_at < at),
+            count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at),
+            select(func.count()).select_from(new_red).scalar_subquery(),
+        )
+    ).one()
     return dict(zip(CHANGES, row, strict=True))
 
 
 def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
     a = ALERTS
     rows = conn.execute(
-        select(CASES.c.case_no, a.c.node_code, a.c.response_status, a.c.response_due_date, OFFICERS.c.name.label("officer"))
+        select(
+            CASES.c.case_no, a.c.node_code, a.c.response_status, a.c.response_due_date, OFFICERS.c.name.label("officer")
+        )
         .select_from(a.join(CASES, CASES.c.id == a.c.case_id).outerjoin(OFFICERS, OFFICERS.c.id == CASES.c.officer_id))
-        .where(a.c.tier == "red", a.c.status != "resolved",
-               or_(a.c.response_status == "submitted", and_(a.c.response_status == "missing", a.c.response_due_date < today)))
-        .order_by(a.c.response_due_date, CASES.c.case_no).limit(limit)
+        .where(
+            a.c.tier == "red",
+            a.c.status != "resolved",
+            or_(
+                a.c.response_status == "submitted",
+                and_(a.c.response_status == "missing", a.c.response_due_date < today),
+            ),
+        )
+        .order_by(a.c.response_due_date, CASES.c.case_no)
+        .limit(limit)
     ).all()
-    return [{"case_no": r.case_no, "node_code": r.node_code, "officer": r.officer or "",
-             "response": "submitted" if r.response_status == "submitted" else "late",
-             "response_due_date": r.response_due_date.isoformat() if r.response_due_date else None} for r in rows]
+    return [
+        {
+            "case_no": r.case_no,
+            "node_code": r.node_code,
+            "officer": r.officer or "",
+            "response": "submitted" if r.response_status == "submitted" else "late",
+            "response_due_date": r.response_due_date.isoformat() if r.response_due_date else None,
+        }
+        for r in rows
+    ]
 
 
 def _unlock_requests(db: Database, limit: int = 50) -> list[dict]:
     """Locked cases whose officer asked for the unlock, oldest request first."""
-    return [{"case_no": lock.case_no, "officer": lock.officer or "", "requested_by": lock.requested_by or "",
-             "requested_at": lock.requested_at.isoformat(), "reason": lock.request_reason or ""}
-            for lock in list_locks(db, pending_only=True, limit=limit)]
+    return [
+        {
+            "case_no": lock.case_no,
+            "officer": lock.officer or "",
+            "requested_by": lock.requested_by or "",
+            "requested_at": lock.requested_at.isoformat(),
+            "reason": lock.request_reason or "",
+        }
+        for lock in list_locks(db, pending_only=True, limit=limit)
+    ]
 
 
 # -- daily snapshots: the trends ---------------------------------------------------------------------
 
 
-def write_snapshots(db: Database, catalogue: Catalogue, calendar: WorkCalendar, day: date, now: datetime, fence=None,
-                    *, extra: dict[str, Decimal | int] | None = None) -> int:
+def write_snapshots(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    day: date,
+    now: datetime,
+    fence=None,
+    *,
+    extra: dict[str, Decimal | int] | None = None,
+) -> int:
     """``day``'s figures (year to date, state at the day's end or now) for the court and each
     team, with ``extra`` figures of the court (the nightly job adds the wall's)."""
     from command_center.data.bulk import insert_for
 
     court, teams = figures_at(db, catalogue, calendar, Period.year_to_date(day), instant_for(day, now), now=now)
     scopes = [(COURT, court.values | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
-    rows = [{"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
-            for scope, values in scopes for key, value in values.items() if value is not None]
+    rows = [
+        {"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
+        for scope, values in scopes
+        for key, value in values.items()
+        if value is not None
+    ]
     with db.engine.begin() as conn:
         stmt = insert_for(conn, SNAPSHOTS)
-        conn.execute(stmt.on_conflict_do_update(index_elements=["day", "scope", "indicator"],
-                                                set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at}), rows)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["day", "scope", "indicator"],
+                set_={"value": stmt.excluded.value, "taken_at": stmt.excluded.taken_at},
+            ),
+            rows,
+        )
         if fence:
             fence(conn)  # last: written only while the scheduler's lease is still ours
     return len(rows)
@@ -384,6 +501,11 @@ def trend(db: Database, key: str, first: date, last: date, scope: str = COURT) -
     """The snapshots of one figure from ``first`` to ``last``, by day."""
     s = SNAPSHOTS
     with db.engine.connect() as conn:
-        return [(r.day, r.value) for r in conn.execute(
-            select(s.c.day, s.c.value).where(s.c.indicator == key, s.c.scope == scope, s.c.day >= first, s.c.day <= last)
-            .order_by(s.c.day))]
+        return [
+            (r.day, r.value)
+            for r in conn.execute(
+                select(s.c.day, s.c.value)
+                .where(s.c.indicator == key, s.c.scope == scope, s.c.day >= first, s.c.day <= last)
+                .order_by(s.c.day)
+            )
+        ]

@@ -38,7 +38,10 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict]) -> int:
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
     values = [
-        tuple(value if proc is None or value is None else proc(value) for proc, value in zip(processors, (row[c] for c in columns), strict=True))
+        tuple(
+            value if proc is None or value is None else proc(value)
+            for proc, value in zip(processors, (row[c] for c in columns), strict=True)
+        )
         for row in rows
     ]
     cursor = dbapi.cursor()
@@ -89,7 +92,9 @@ def create_as(conn: Connection, table: Table, query) -> None:
     On PostgreSQL the query may then run with parallel workers, which an ``INSERT … SELECT``
     never does.  (SQLAlchemy's own ``Select.into`` leaves an ``IN`` list of its ``WHERE``
     unexpanded.)"""
-    named = query.with_only_columns(*[column.label(name) for column, name in zip(query.selected_columns, table.c.keys(), strict=True)])
+    named = query.with_only_columns(
+        *[column.label(name) for column, name in zip(query.selected_columns, table.c.keys(), strict=True)]
+    )
     conn.execute(_CreateTempAs(table, named))
 
 

@@ -7,8 +7,10 @@ import unicodedata
 
 #: characters that take no room on screen (zero-width spaces and joiners, BOM, soft hyphen,
 #: Mongolian vowel separator, direction marks and overrides): never part of a value
-INVISIBLE = "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064" \
+INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064"
     "\u2066\u2067\u2068\u2069\ufeff"
+)
 _DROP = re.compile(f"[\\s{INVISIBLE}]+")
 _OPEN = re.compile("[(〔\\[【〖]")
 _CLOSE = re.compile("[)〕\\]】〗]")

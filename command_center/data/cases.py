@@ -15,20 +15,19 @@ from decimal import Decimal
 
 from sqlalchemy import exists, func, literal, or_, select, update
 
+from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
+from command_center.data.audit import AuditLine, audit_trail
 from command_center.data.caseno import normalise_case_no
 from command_center.data.engine import Database
+from command_center.data.lights import TIERS, worst_nodes
 from command_center.data.locks import LockRow, list_locks
+from command_center.data.parties import first_debtor
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
-from command_center.data.parties import first_debtor
-from command_center.data.lights import TIERS, worst_nodes
-from command_center.data.workcal import Tier, tier_for
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
-from command_center.data import audit
-from command_center.data.audit import AuditLine, audit_trail
-
+from command_center.data.workcal import Tier, tier_for
 
 SCOPES = ("open", "overdue", *TIERS, "due_soon", "new", "funds", "all")
 SORTS = ("days", "amount", "team", "officer", "case_no")
@@ -76,15 +75,38 @@ class CasePage:
 def _soonest(rules: Rules):
     """Per open case with a node due soon: the earliest such node."""
     n = NODES
-    ranked = (select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date, n.c.due_at,
-                     func.row_number().over(partition_by=n.c.case_id, order_by=(n.c.due_at, n.c.node_code, n.c.subject_id)).label("rank"))
-              .where(open_node(n), rules.due_soon(n)).subquery())
-    return (select(ranked.c.case_id, ranked.c.node_code, ranked.c.due_date, ranked.c.due_at, literal(None).label("tier"))
-            .where(ranked.c.rank <= 1).subquery())  # <= 1: see worst_nodes
+    ranked = (
+        select(
+            n.c.case_id,
+            n.c.node_code,
+            n.c.subject_id,
+            n.c.due_date,
+            n.c.due_at,
+            func.row_number()
+            .over(partition_by=n.c.case_id, order_by=(n.c.due_at, n.c.node_code, n.c.subject_id))
+            .label("rank"),
+        )
+        .where(open_node(n), rules.due_soon(n))
+        .subquery()
+    )
+    return (
+        select(ranked.c.case_id, ranked.c.node_code, ranked.c.due_date, ranked.c.due_at, literal(None).label("tier"))
+        .where(ranked.c.rank <= 1)
+        .subquery()
+    )  # <= 1: see worst_nodes
 
 
-def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort: str = "days", *, viewer: Actor | None = None,
-               descending: bool = True, offset: int = 0, limit: int = PAGE) -> CasePage:
+def list_cases(
+    db: Database,
+    rules: Rules,
+    flt: CaseFilter = CaseFilter(),
+    sort: str = "days",
+    *,
+    viewer: Actor | None = None,
+    descending: bool = True,
+    offset: int = 0,
+    limit: int = PAGE,
+) -> CasePage:
     """A page of the cases ``flt`` selects, sorted; its text filter matches a party's name only
     for a ``viewer`` who may see names (:func:`~command_center.data.access.sees_names`)."""
     if sort not in SORTS:
@@ -105,14 +127,21 @@ def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort:
     if flt.scope == "new":
         conditions = [CASES.c.filed_on == rules.today]  # every case filed today, closed or not (the indicator's count)
     if flt.scope == "funds":  # every case holding a fund arrived and not disbursed, closed or not (the indicator's)
-        conditions = [exists().where(FUNDS.c.case_id == CASES.c.id, FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= rules.now)]
+        conditions = [
+            exists().where(
+                FUNDS.c.case_id == CASES.c.id, FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= rules.now
+            )
+        ]
     if tier:
         conditions.append(node.c.tier == tier)
     if flt.team:
         conditions.append(CASES.c.team_id == select(TEAMS.c.id).where(TEAMS.c.name == flt.team).scalar_subquery())
     if flt.officer:
-        conditions.append(CASES.c.officer_id.in_(select(OFFICERS.c.id).where(or_(OFFICERS.c.name == flt.officer,
-                                                                                  OFFICERS.c.login == flt.officer))))
+        conditions.append(
+            CASES.c.officer_id.in_(
+                select(OFFICERS.c.id).where(or_(OFFICERS.c.name == flt.officer, OFFICERS.c.login == flt.officer))
+            )
+        )
     if flt.stage:
         conditions.append(node.c.node_code.in_([d.code for d in rules.catalogue if d.stage == flt.stage]))
     # a text search scans names: its page carries the total (a window count) rather than scan twice;
@@ -134,31 +163,73 @@ def list_cases(db: Database, rules: Rules, flt: CaseFilter = CaseFilter(), sort:
     if flt.scope == "due_soon" and sort == "days":  # the soonest first
         order = [node_due_at if descending else node_due_at.desc()]
     query = (
-        select(CASES.c.id, CASES.c.case_no, CASES.c.amount, CASES.c.filed_on, TEAMS.c.name.label("team"), officer.c.name.label("officer"),
-               node.c.node_code, node.c.due_date, node_due_at.label("due_at"), node.c.tier,
-               (func.count().over() if searching else literal(None)).label("total"))
-        .select_from(joined.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        select(
+            CASES.c.id,
+            CASES.c.case_no,
+            CASES.c.amount,
+            CASES.c.filed_on,
+            TEAMS.c.name.label("team"),
+            officer.c.name.label("officer"),
+            node.c.node_code,
+            node.c.due_date,
+            node_due_at.label("due_at"),
+            node.c.tier,
+            (func.count().over() if searching else literal(None)).label("total"),
+        )
+        .select_from(
+            joined.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(
+                officer, officer.c.id == CASES.c.officer_id
+            )
+        )
         .where(*conditions)
         .order_by(*order, CASES.c.id)
-        .offset(max(offset, 0)).limit(limit)
+        .offset(max(offset, 0))
+        .limit(limit)
     )
     with db.engine.connect() as conn:
         rows = conn.execute(query).all()
         if rows and searching:
             total = rows[0].total
-        else:  # an outer join of one node per case adds no row: unless a condition is on the node, count the cases alone
-            total = conn.execute(select(func.count()).select_from(joined if inner or tier or flt.stage else CASES)
-                                 .where(*conditions)).scalar_one()
+        else:  # an outer join of one node per case adds no row: unless a condition is on the node, count the cases
+            total = conn.execute(
+                select(func.count()).select_from(joined if inner or tier or flt.stage else CASES).where(*conditions)
+            ).scalar_one()
         # the debtor and the lock of the page's rows only: in the page query PostgreSQL
         # evaluated them for every row the OFFSET skips (the last page took 140 ms)
-        extra = {r.id: r for r in conn.execute(select(CASES.c.id, first_debtor(CASES.c.id).label("debtor"), locked.label("locked"))
-                                               .where(CASES.c.id.in_([r.id for r in rows])))} if rows else {}
-    return CasePage([
-        CaseListRow(r.id, r.case_no, extra[r.id].debtor or "", r.team or "", r.officer or "", r.amount, r.filed_on, r.node_code,
-                    r.due_date, r.due_at, r.tier, (rules.today - r.due_date).days if r.due_date and r.tier else 0,
-                    bool(extra[r.id].locked))
-        for r in rows
-    ], total, max(offset, 0))
+        extra = (
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(CASES.c.id, first_debtor(CASES.c.id).label("debtor"), locked.label("locked")).where(
+                        CASES.c.id.in_([r.id for r in rows])
+                    )
+                )
+            }
+            if rows
+            else {}
+        )
+    return CasePage(
+        [
+            CaseListRow(
+                r.id,
+                r.case_no,
+                extra[r.id].debtor or "",
+                r.team or "",
+                r.officer or "",
+                r.amount,
+                r.filed_on,
+                r.node_code,
+                r.due_date,
+                r.due_at,
+                r.tier,
+                (rules.today - r.due_date).days if r.due_date and r.tier else 0,
+                bool(extra[r.id].locked),
+            )
+            for r in rows
+        ],
+        total,
+        max(offset, 0),
+    )
 
 
 def _escape_like(text: str) -> str:
@@ -178,12 +249,23 @@ def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: i
         return []
     pattern = f"%{_escape_like(text)}%"
     with db.engine.connect() as conn:
-        by_no = conn.execute(select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
-                             .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\")).order_by(CASES.c.case_no).limit(limit)).all()
-        by_name = [] if not sees_names(viewer) else conn.execute(select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
-                                .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
-                                .where(PARTIES.c.name.like(pattern, escape="\\")).order_by(PARTIES.c.name, CASES.c.case_no)
-                                .limit(limit)).all()
+        by_no = conn.execute(
+            select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
+            .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\"))
+            .order_by(CASES.c.case_no)
+            .limit(limit)
+        ).all()
+        by_name = (
+            []
+            if not sees_names(viewer)
+            else conn.execute(
+                select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
+                .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
+                .where(PARTIES.c.name.like(pattern, escape="\\"))
+                .order_by(PARTIES.c.name, CASES.c.case_no)
+                .limit(limit)
+            ).all()
+        )
     seen: set[int] = set()
     found = []
     for row in [*by_no, *by_name]:
@@ -280,23 +362,55 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
     soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
     with db.engine.connect() as conn:
         head = conn.execute(
-            select(CASES, TEAMS.c.name.label("team_name"), officer.c.name.label("officer_name"), officer.c.login.label("officer_login"))
-            .select_from(CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(officer, officer.c.id == CASES.c.officer_id))
-            .where(CASES.c.id == case_id)).one_or_none()
+            select(
+                CASES,
+                TEAMS.c.name.label("team_name"),
+                officer.c.name.label("officer_name"),
+                officer.c.login.label("officer_login"),
+            )
+            .select_from(
+                CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(
+                    officer, officer.c.id == CASES.c.officer_id
+                )
+            )
+            .where(CASES.c.id == case_id)
+        ).one_or_none()
         if head is None:
             raise CaseNotFound(f"no case with id {case_id}")
-        parties = [Party(r.role, r.name, r.kind, r.phone) for r in conn.execute(
-            select(PARTIES).where(PARTIES.c.case_id == case_id).order_by(PARTIES.c.role, PARTIES.c.position))]
+        parties = [
+            Party(r.role, r.name, r.kind, r.phone)
+            for r in conn.execute(
+                select(PARTIES).where(PARTIES.c.case_id == case_id).order_by(PARTIES.c.role, PARTIES.c.position)
+            )
+        ]
         nodes = conn.execute(select(NODES).where(NODES.c.case_id == case_id)).all()
-        funds = conn.execute(select(FUNDS.c.fund_id, FUNDS.c.amount, FUNDS.c.arrived_at, FUNDS.c.claimed_at, FUNDS.c.disbursed_at)
-                             .where(FUNDS.c.case_id == case_id).order_by(FUNDS.c.arrived_at)).all()
-        assets = conn.execute(select(ASSETS.c.asset_id, ASSETS.c.kind, ASSETS.c.seized_on, ASSETS.c.location, ASSETS.c.disposal_status)
-                              .where(ASSETS.c.case_id == case_id).order_by(ASSETS.c.seized_on)).all()
-        accounts = conn.execute(select(ACCOUNTS.c.account_id, ACCOUNTS.c.bank, ACCOUNTS.c.frozen_on, ACCOUNTS.c.expires_on,
-                                       ACCOUNTS.c.renewed_until, ACCOUNTS.c.released_on)
-                                .where(ACCOUNTS.c.case_id == case_id).order_by(ACCOUNTS.c.frozen_on)).all()
-        leads = conn.execute(select(LEADS.c.lead_id, LEADS.c.reported_at, LEADS.c.control_started_at, LEADS.c.description)
-                             .where(LEADS.c.case_id == case_id).order_by(LEADS.c.reported_at)).all()
+        funds = conn.execute(
+            select(FUNDS.c.fund_id, FUNDS.c.amount, FUNDS.c.arrived_at, FUNDS.c.claimed_at, FUNDS.c.disbursed_at)
+            .where(FUNDS.c.case_id == case_id)
+            .order_by(FUNDS.c.arrived_at)
+        ).all()
+        assets = conn.execute(
+            select(ASSETS.c.asset_id, ASSETS.c.kind, ASSETS.c.seized_on, ASSETS.c.location, ASSETS.c.disposal_status)
+            .where(ASSETS.c.case_id == case_id)
+            .order_by(ASSETS.c.seized_on)
+        ).all()
+        accounts = conn.execute(
+            select(
+                ACCOUNTS.c.account_id,
+                ACCOUNTS.c.bank,
+                ACCOUNTS.c.frozen_on,
+                ACCOUNTS.c.expires_on,
+                ACCOUNTS.c.renewed_until,
+                ACCOUNTS.c.released_on,
+            )
+            .where(ACCOUNTS.c.case_id == case_id)
+            .order_by(ACCOUNTS.c.frozen_on)
+        ).all()
+        leads = conn.execute(
+            select(LEADS.c.lead_id, LEADS.c.reported_at, LEADS.c.control_started_at, LEADS.c.description)
+            .where(LEADS.c.case_id == case_id)
+            .order_by(LEADS.c.reported_at)
+        ).all()
     lines: list[NodeLine] = []
     seen = set()
     for n in nodes:
@@ -305,23 +419,63 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
         tier = None
         if state == "overdue" and n.due_date is not None:
             tier = (tier_for(n.due_date, rules.today) or Tier.OVERDUE).value
-        stage = catalogue[n.node_code].stage if n.node_code in catalogue else AD_HOC_STAGE if n.node_code == AD_HOC_CODE else ""
-        lines.append(NodeLine(n.node_code, stage, n.subject_id, state, tier,
-                              n.due_date, n.due_at, bool(n.provisional), n.started_at, n.completed_at))
+        stage = (
+            catalogue[n.node_code].stage
+            if n.node_code in catalogue
+            else AD_HOC_STAGE
+            if n.node_code == AD_HOC_CODE
+            else ""
+        )
+        lines.append(
+            NodeLine(
+                n.node_code,
+                stage,
+                n.subject_id,
+                state,
+                tier,
+                n.due_date,
+                n.due_at,
+                bool(n.provisional),
+                n.started_at,
+                n.completed_at,
+            )
+        )
     for d in catalogue:
         if d.code not in seen:
             lines.append(NodeLine(d.code, d.stage, "", "not_started", None, None, None, False, None, None))
     order = {d.code: i for i, d in enumerate(catalogue)}
-    lines.sort(key=lambda x: (order.get(x.code, len(order)), x.due_at or datetime.max.replace(tzinfo=rules.now.tzinfo), x.subject_id))
+    lines.sort(
+        key=lambda x: (
+            order.get(x.code, len(order)),
+            x.due_at or datetime.max.replace(tzinfo=rules.now.tzinfo),
+            x.subject_id,
+        )
+    )
     term = next((x.due_date for x in lines if x.code == "N42"), None)
     return CaseDetail(
-        id=head.id, case_no=head.case_no, case_type=head.case_type, filed_on=head.filed_on, amount=head.amount,
-        recovered=head.amount_recovered, team_id=head.team_id, team=head.team_name or "", officer_id=head.officer_id,
-        officer=head.officer_name or "", officer_login=head.officer_login, closed_on=head.closed_on, closing_mode=head.closing_mode,
-        term_due=term, parties=parties, nodes=lines, funds=[tuple(r) for r in funds], assets=[tuple(r) for r in assets],
-        accounts=[tuple(r) for r in accounts], leads=[tuple(r) for r in leads],
+        id=head.id,
+        case_no=head.case_no,
+        case_type=head.case_type,
+        filed_on=head.filed_on,
+        amount=head.amount,
+        recovered=head.amount_recovered,
+        team_id=head.team_id,
+        team=head.team_name or "",
+        officer_id=head.officer_id,
+        officer=head.officer_name or "",
+        officer_login=head.officer_login,
+        closed_on=head.closed_on,
+        closing_mode=head.closing_mode,
+        term_due=term,
+        parties=parties,
+        nodes=lines,
+        funds=[tuple(r) for r in funds],
+        assets=[tuple(r) for r in assets],
+        accounts=[tuple(r) for r in accounts],
+        leads=[tuple(r) for r in leads],
         alerts=list_alerts(db, rules.now, case_no=head.case_no, statuses=ALERT_STATUSES),
-        locks=list_locks(db, case_no=head.case_no, active_only=False), history=audit_trail(db, case_id=case_id),
+        locks=list_locks(db, case_no=head.case_no, active_only=False),
+        history=audit_trail(db, case_id=case_id),
         items=items_of(db, case_id),
     )
 
@@ -338,14 +492,28 @@ def teams_and_officers(db: Database) -> tuple[list[tuple[int, str]], list[tuple[
     """(id, name) of the teams; (id, login, name, team id) of the active officers: the reassign form's choices."""
     with db.engine.connect() as conn:
         teams = [tuple(r) for r in conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id))]
-        officers = [tuple(r) for r in conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.team_id)
-                                                   .where(OFFICERS.c.active, OFFICERS.c.role.in_(("officer", "chief")))
-                                                   .order_by(OFFICERS.c.login))]
+        officers = [
+            tuple(r)
+            for r in conn.execute(
+                select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.team_id)
+                .where(OFFICERS.c.active, OFFICERS.c.role.in_(("officer", "chief")))
+                .order_by(OFFICERS.c.login)
+            )
+        ]
     return teams, officers
 
 
-def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected: tuple[int | None, int | None],
-             officer_id: int | None, team_id: int | None, reason: str) -> None:
+def reassign(
+    db: Database,
+    case_id: int,
+    who: Actor,
+    now: datetime,
+    *,
+    expected: tuple[int | None, int | None],
+    officer_id: int | None,
+    team_id: int | None,
+    reason: str,
+) -> None:
     """Give the case to another officer and / or team (chief or admin), if its (officer, team)
     is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
     old_officer, old_team = expected
@@ -355,16 +523,31 @@ def reassign(db: Database, case_id: int, who: Actor, now: datetime, *, expected:
             raise ActionRefused("a reassignment needs a reason")
         if (officer_id, team_id) == expected:
             raise ActionRefused("the case already has that officer and team")
-        done = conn.execute(update(CASES).where(CASES.c.id == case_id, CASES.c.officer_id.is_not_distinct_from(old_officer),
-                                                 CASES.c.team_id.is_not_distinct_from(old_team))
-                            .values(officer_id=officer_id, team_id=team_id, updated_at=now)
-                            .execution_options(preserve_rowcount=True)).rowcount
+        done = conn.execute(
+            update(CASES)
+            .where(
+                CASES.c.id == case_id,
+                CASES.c.officer_id.is_not_distinct_from(old_officer),
+                CASES.c.team_id.is_not_distinct_from(old_team),
+            )
+            .values(officer_id=officer_id, team_id=team_id, updated_at=now)
+            .execution_options(preserve_rowcount=True)
+        ).rowcount
         if done != 1:
             if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
                 raise CaseNotFound(f"no case with id {case_id}")
             raise StaleVersion("the case was reassigned by someone else meanwhile; reload it and try again")
-        audit.record(conn, now, who.login, "case.reassigned", "case", str(case_id), case_id,
-                     {"from": {"officer_id": old_officer, "team_id": old_team}, "to": {"officer_id": officer_id, "team_id": team_id},
-                      "reason": reason.strip()})
-
-
+        audit.record(
+            conn,
+            now,
+            who.login,
+            "case.reassigned",
+            "case",
+            str(case_id),
+            case_id,
+            {
+                "from": {"officer_id": old_officer, "team_id": old_team},
+                "to": {"officer_id": officer_id, "team_id": team_id},
+                "reason": reason.strip(),
+            },
+        )

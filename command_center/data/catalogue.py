@@ -23,8 +23,18 @@ CLOSING_MODES = ("执行完毕", "终结本次执行程序", "终结执行", "�
 TERMINATED = "终结本次执行程序"  # 终本
 
 COLUMNS = (
-    "code", "stage", "name", "name_en", "trigger", "limit", "unit",
-    "due_soon", "repeat", "action", "action_en", "materials",
+    "code",
+    "stage",
+    "name",
+    "name_en",
+    "trigger",
+    "limit",
+    "unit",
+    "due_soon",
+    "repeat",
+    "action",
+    "action_en",
+    "materials",
 )
 REQUIRED = ("code", "stage", "name", "trigger", "limit", "unit")
 
@@ -124,7 +134,9 @@ class NodeDef:
         return self.name_en if lang == "en" and self.name_en else self.name
 
     def stage_label(self, lang: str = "zh") -> str:
-        return STAGES_EN.get(self.stage, self.stage) if lang == "en" else self.stage  # the catalogue's own words in Chinese
+        return (
+            STAGES_EN.get(self.stage, self.stage) if lang == "en" else self.stage
+        )  # the catalogue's own words in Chinese
 
     def action_label(self, lang: str = "zh") -> str:
         return self.action_en if lang == "en" and self.action_en else self.action
@@ -286,7 +298,9 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
         if node.trigger.kind is not TriggerKind.AFTER:
             continue
         if node.trigger.after not in lines:
-            problems.append(f"line {node.line}, field trigger: after:{node.trigger.after} names no node in this catalogue")
+            problems.append(
+                f"line {node.line}, field trigger: after:{node.trigger.after} names no node in this catalogue"
+            )
             continue
         if node.trigger.after not in by_code:
             continue  # that row's own problems are reported already
@@ -294,7 +308,9 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
         current = by_code[node.trigger.after]
         while current.trigger.kind is TriggerKind.AFTER and current.trigger.after in by_code:
             if current.code in seen:
-                problems.append(f"line {node.line}, field trigger: after: chain from {node.code} loops back through {current.code}")
+                problems.append(
+                    f"line {node.line}, field trigger: after: chain from {node.code} loops back through {current.code}"
+                )
                 break
             seen.add(current.code)
             current = by_code[current.trigger.after]

@@ -27,6 +27,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from command_center.private import private_file
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -48,7 +49,7 @@ def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use psycopg 3 for them."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -104,8 +105,14 @@ def announce_change(conn, payload: str) -> None:
         conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": NOTIFY_CHANNEL, "payload": payload})
 
 
-def listen_for_changes(url: str, on_change: Callable[[], None], stop: threading.Event,
-                       cancelled: Callable[[], bool] = lambda: False, *, retry_seconds: float = 5.0) -> None:
+def listen_for_changes(
+    url: str,
+    on_change: Callable[[], None],
+    stop: threading.Event,
+    cancelled: Callable[[], bool] = lambda: False,
+    *,
+    retry_seconds: float = 5.0,
+) -> None:
     """Block until ``stop`` is set (or ``cancelled()``), calling ``on_change`` at each
     :func:`announce_change` on the PostgreSQL database ``url``; reconnects by itself after an
     outage (the callers' polls show the outage meanwhile)."""
@@ -247,7 +254,9 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
     with engine.begin() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).first()
         if exists is None:
-            raise DatabaseError(f"there is no PostgreSQL role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD …)")
+            raise DatabaseError(
+                f"there is no PostgreSQL role {role!r}: create it first (CREATE ROLE {role} LOGIN PASSWORD …)"
+            )
         quoted = conn.dialect.identifier_preparer.quote(role)
         database = conn.dialect.identifier_preparer.quote(conn.execute(text("SELECT current_database()")).scalar_one())
         statements = [
@@ -274,8 +283,16 @@ def reset(engine: Engine) -> None:
 #: a PostgreSQL server that answered but refused us for a reason waiting will not change: a
 #: database or role that does not exist, a failed authentication (server messages in English
 #: and in Chinese, as a server with lc_messages = zh_CN writes them)
-_REFUSALS = ("does not exist", "authentication failed", "no pg_hba.conf entry", "permission denied",
-             "不存在", "认证失败", "没有用于", "权限不够")
+_REFUSALS = (
+    "does not exist",
+    "authentication failed",
+    "no pg_hba.conf entry",
+    "permission denied",
+    "不存在",
+    "认证失败",
+    "没有用于",
+    "权限不够",
+)
 
 
 def refused(exc: Exception) -> bool:
@@ -332,22 +349,27 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
     url = normalise_url(url)
     path = sqlite_path(url)
     if path is not None and not create and not path.is_file():
-        raise DatabaseError(f"there is no database {path}: `command-center db upgrade` creates one "
-                            "(`demo` fills it with a demo court, `import` with the court's cases)")
+        raise DatabaseError(
+            f"there is no database {path}: `command-center db upgrade` creates one "
+            "(`demo` fills it with a demo court, `import` with the court's cases)"
+        )
     engine = make_engine(url, create=create)
     if migrate is None:
         migrate = engine.dialect.name == "sqlite"
     try:
         current, head = current_revision(engine), head_revision()
         if path is not None and not create and current is None:
-            raise DatabaseError(f"{path} is not a command-center database (it has no schema): "
-                                "`command-center db upgrade` creates the schema")
+            raise DatabaseError(
+                f"{path} is not a command-center database (it has no schema): "
+                "`command-center db upgrade` creates the schema"
+            )
         if migrate and current != head:
             upgrade(engine)
         elif current != head:
             state = "empty" if current is None else f"at revision {current}"
             raise DatabaseError(
-                f"the database {display_url(url)} is {state}, this version needs {head}: run `command-center db upgrade`"
+                f"the database {display_url(url)} is {state}, this version needs {head}: "
+                "run `command-center db upgrade`"
             )
     except DBAPIError as exc:
         engine.dispose()

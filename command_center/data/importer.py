@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -27,6 +27,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, String, bindparam, delete, insert, select, text, update
 
+from command_center.data import audit
 from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
@@ -44,16 +45,30 @@ from command_center.data.interchange import (
     open_interchange,
 )
 from command_center.data.parties import is_organisation
+from command_center.data.tables import (
+    ACCOUNTS,
+    ASSETS,
+    CASES,
+    COURTS,
+    FUNDS,
+    LEADS,
+    NODES,
+    OFFICERS,
+    PARTIES,
+    SUSPENSIONS,
+    TEAMS,
+)
 from command_center.data.types import Fixed
 from command_center.data.workcal import TZ, add_months
-from command_center.data import audit
-from command_center.data.tables import (
-    ACCOUNTS, ASSETS, CASES, COURTS, FUNDS, LEADS, NODES, OFFICERS, PARTIES, SUSPENSIONS, TEAMS,
-)
 
 TABLES = {
-    "cases": CASES, "nodes": NODES, "funds": FUNDS, "assets": ASSETS,
-    "accounts": ACCOUNTS, "leads": LEADS, "suspensions": SUSPENSIONS,
+    "cases": CASES,
+    "nodes": NODES,
+    "funds": FUNDS,
+    "assets": ASSETS,
+    "accounts": ACCOUNTS,
+    "leads": LEADS,
+    "suspensions": SUSPENSIONS,
 }
 #: PostgreSQL advisory lock: one import at a time
 LOCK_KEY = 0x43430002
@@ -67,8 +82,13 @@ def _limits() -> dict[tuple[str, str], int | Decimal]:
     """(sheet, column) → the longest text (in characters) or the first amount too large for the
     database column the value goes to, from the models: checked while reading, so that SQLite
     (which holds any length) and PostgreSQL (which refuses) refuse the same values, by cell."""
-    goes_to = {("cases", "court"): COURTS.c.name, ("cases", "team"): TEAMS.c.name, ("cases", "officer"): OFFICERS.c.name,
-               ("cases", "applicants"): PARTIES.c.name, ("cases", "debtors"): PARTIES.c.name}
+    goes_to = {
+        ("cases", "court"): COURTS.c.name,
+        ("cases", "team"): TEAMS.c.name,
+        ("cases", "officer"): OFFICERS.c.name,
+        ("cases", "applicants"): PARTIES.c.name,
+        ("cases", "debtors"): PARTIES.c.name,
+    }
     limits: dict[tuple[str, str], int | Decimal] = {}
     for sheet in SHEETS:
         for column in sheet.columns:
@@ -88,9 +108,15 @@ LIMITS = _limits()
 ORDER_RULES = {
     "cases": (("filed_on", "closed_on", "closed before it was filed"),),
     "nodes": (("started_at", "completed_at", "completed before it started"),),
-    "funds": (("arrived_at", "claimed_at", "claimed before it arrived"), ("arrived_at", "disbursed_at", "disbursed before it arrived")),
+    "funds": (
+        ("arrived_at", "claimed_at", "claimed before it arrived"),
+        ("arrived_at", "disbursed_at", "disbursed before it arrived"),
+    ),
     "assets": (("seized_on", "evaluation_started_on", "evaluation started before the seizure"),),
-    "accounts": (("frozen_on", "released_on", "released before it was frozen"), ("frozen_on", "expires_on", "expires before it was frozen")),
+    "accounts": (
+        ("frozen_on", "released_on", "released before it was frozen"),
+        ("frozen_on", "expires_on", "expires before it was frozen"),
+    ),
     "leads": (("reported_at", "control_started_at", "control started before the lead was reported"),),
     "suspensions": (("from_date", "to_date", "ends before it begins"),),
 }
@@ -159,15 +185,20 @@ class ImportSummary:
 
     def as_json(self) -> dict:
         return {
-            "path": self.path, "dry_run": self.dry_run, "sheets": {k: v.as_json() for k, v in self.sheets.items()},
+            "path": self.path,
+            "dry_run": self.dry_run,
+            "sheets": {k: v.as_json() for k, v in self.sheets.items()},
             "created": {"courts": self.created_courts, "teams": self.created_teams, "officers": self.created_officers},
             "ignored_sheets": [i.as_json() for i in self.ignored],
             "recognised_sheet_names": {s.name: s.zh for s in SHEETS},
-            "affected_cases": self.affected_cases, "recompute": self.recompute, "seconds": round(self.seconds, 3),
+            "affected_cases": self.affected_cases,
+            "recompute": self.recompute,
+            "seconds": round(self.seconds, 3),
         }
 
 
 # -- 1. read and check the cells ---------------------------------------------------------------------
+
 
 @dataclass
 class Parsed:
@@ -190,7 +221,9 @@ class Parsed:
             yield number, dict(zip(columns, values, strict=True))
 
 
-def read_file(path: Path, catalogue: Catalogue, progress: Progress) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
+def read_file(
+    path: Path, catalogue: Catalogue, progress: Progress
+) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
     """Every cell of every known sheet parsed and checked on its own (no database needed), and
     the sheets the file has that are none of :data:`SHEETS`."""
     try:
@@ -242,7 +275,14 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
                 values.append(value)
             record = dict(zip(columns, values, strict=True))
             if sheet.name == "nodes" and record.get("node_code") is not None and record["node_code"] not in catalogue:
-                problems.append(Problem(sheet.name, number, "node_code", f"{record['node_code']!r} is not a node of the catalogue (N01…N{len(catalogue):02d})"))
+                problems.append(
+                    Problem(
+                        sheet.name,
+                        number,
+                        "node_code",
+                        f"{record['node_code']!r} is not a node of the catalogue (N01…N{len(catalogue):02d})",
+                    )
+                )
                 bad = True
             if sheet.name == "cases":
                 problems.extend(_case_row_problems(sheet.name, number, record))
@@ -252,8 +292,14 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
             if not bad:
                 key = tuple((values[i] if i is not None else None) or "" for i in key_at)
                 if key in seen_keys:
-                    problems.append(Problem(sheet.name, number, sheet.key[-1] if len(sheet.key) == 1 else "",
-                                            f"duplicate key {_key_text(key)} (also row {seen_keys[key]})"))
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            number,
+                            sheet.key[-1] if len(sheet.key) == 1 else "",
+                            f"duplicate key {_key_text(key)} (also row {seen_keys[key]})",
+                        )
+                    )
                 else:
                     seen_keys[key] = number
             if len(problems) == before and usable:  # a row with a problem is reported, and not compared or written
@@ -272,7 +318,10 @@ def _check_size(value, limit: int | Decimal) -> None:
     elif isinstance(value, tuple):  # names: each is a row of its own
         for name in value:
             if len(name) > limit:
-                raise CellError(f"the name {name[:12]!r}… is {len(name)} characters long; the database holds at most {limit} per name")
+                raise CellError(
+                    f"the name {name[:12]!r}… is {len(name)} characters long; "
+                    f"the database holds at most {limit} per name"
+                )
     elif isinstance(value, Decimal) and value >= limit:
         raise CellError(f"{value} is too large: the database holds amounts below {limit:,}")
 
@@ -281,8 +330,16 @@ def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
     problems = []
     case_no, case_type = record.get("case_no"), record.get("case_type")
     if case_no and case_type and case_type != case_type_of(case_no):
-        problems.append(Problem(sheet, number, "case_type", f"{case_type} does not match the 案号's type word {case_type_of(case_no)}"))
-    if "closed_on" in record and "closing_mode" in record and (record["closed_on"] is None) != (record["closing_mode"] is None):
+        problems.append(
+            Problem(
+                sheet, number, "case_type", f"{case_type} does not match the 案号's type word {case_type_of(case_no)}"
+            )
+        )
+    if (
+        "closed_on" in record
+        and "closing_mode" in record
+        and (record["closed_on"] is None) != (record["closing_mode"] is None)
+    ):
         missing = "closing_mode" if record["closing_mode"] is None else "closed_on"
         problems.append(Problem(sheet, number, missing, "结案日期 and 结案方式 go together: give both or neither"))
     return problems
@@ -311,6 +368,7 @@ def _show(value) -> str:
 
 # -- 2. apply in one transaction -----------------------------------------------------------------------
 
+
 def import_file(
     db: Database,
     catalogue: Catalogue,
@@ -335,7 +393,9 @@ def import_file(
     parsed, problems, ignored = read_file(path, catalogue, progress)
     if problems and not parsed:  # the file itself could not be read
         raise ImportRejected(path, problems)
-    summary = ImportSummary(str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored)
+    summary = ImportSummary(
+        str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored
+    )
     with db.engine.connect() as conn:
         transaction = conn.begin()
         try:
@@ -364,14 +424,21 @@ def import_file(
 
 def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 class _Writer:
     """Matches each row to the database by its natural key and writes what differs."""
 
-    def __init__(self, conn: Connection, now: datetime, path: Path, summary: ImportSummary, progress: Progress,
-                 court_name: str | None):
+    def __init__(
+        self,
+        conn: Connection,
+        now: datetime,
+        path: Path,
+        summary: ImportSummary,
+        progress: Progress,
+        court_name: str | None,
+    ):
         self.conn, self.now, self.path, self.summary, self.progress = conn, now, path, summary, progress
         self.court_name = court_name
         self.problems: list[Problem] = []
@@ -390,15 +457,25 @@ class _Writer:
     def check_references(self, parsed: list[Parsed]) -> None:
         file_cases = {case_no for p in parsed if p.sheet.name == "cases" for _, case_no in p.case_nos}
         referenced = {case_no for p in parsed for _, case_no in p.case_nos}
-        self.case_ids = {row["case_no"]: row["id"] for row in self.lookup(
-            lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)), referenced)}
+        self.case_ids = {
+            row["case_no"]: row["id"]
+            for row in self.lookup(
+                lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)), referenced
+            )
+        }
         for p in parsed:
             if p.sheet.name == "cases":
                 continue
             for number, case_no in p.case_nos:
                 if case_no not in file_cases and case_no not in self.case_ids:
-                    self.problems.append(Problem(p.sheet.name, number, "case_no",
-                                                 f"{case_no} is neither in the cases sheet nor in the database"))
+                    self.problems.append(
+                        Problem(
+                            p.sheet.name,
+                            number,
+                            "case_no",
+                            f"{case_no} is neither in the cases sheet nor in the database",
+                        )
+                    )
 
     # -- writing ---------------------------------------------------------------------------------
     def write(self, parsed: list[Parsed]) -> None:
@@ -441,7 +518,9 @@ class _Writer:
             old = existing.get(self._key(name, values))
             if old is None:
                 if name == "cases":
-                    parties.extend((values["case_no"], role, values.pop(role), False) for role in _PARTY_ROLE if role in values)
+                    parties.extend(
+                        (values["case_no"], role, values.pop(role), False) for role in _PARTY_ROLE if role in values
+                    )
                 if name == "nodes":
                     values["source"] = "imported"
                 inserts.append(_with_defaults(table, values))
@@ -471,7 +550,9 @@ class _Writer:
         self.progress.advance(len(parsed.rows) % 2_000)
         flush()
         if new_cases:
-            new = self.lookup(lambda keys: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(keys)), new_cases)
+            new = self.lookup(
+                lambda keys: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(keys)), new_cases
+            )
             self.case_ids.update((row["case_no"], row["id"]) for row in new)
             self.affected.update(row["id"] for row in new)
         if self.problems:
@@ -528,12 +609,20 @@ class _Writer:
         name = parsed.sheet.name
         table = TABLES[name]
         if name == "cases":
-            rows = self.lookup(lambda chunk: select(table).where(table.c.case_no.in_(chunk)), (r["case_no"] for _, r in parsed.records()))
+            rows = self.lookup(
+                lambda chunk: select(table).where(table.c.case_no.in_(chunk)),
+                (r["case_no"] for _, r in parsed.records()),
+            )
             found = {row["case_no"]: dict(row) for row in rows}
             names: dict[tuple[int, str], list[str]] = defaultdict(list)
-            for party in self.lookup(lambda chunk: select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name)
-                                     .where(PARTIES.c.case_id.in_(chunk)).order_by(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position),
-                                     (row["id"] for row in found.values())):
+            for party in self.lookup(
+                lambda chunk: (
+                    select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name)
+                    .where(PARTIES.c.case_id.in_(chunk))
+                    .order_by(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position)
+                ),
+                (row["id"] for row in found.values()),
+            ):
                 names[(party["case_id"], party["role"])].append(party["name"])
             for row in found.values():
                 for role, stored in _PARTY_ROLE.items():
@@ -544,16 +633,21 @@ class _Writer:
             rows = self.lookup(lambda chunk: select(table).where(table.c.case_id.in_(chunk)), case_ids)
         else:
             key = f"{name[:-1]}_id"
-            rows = self.lookup(lambda chunk: select(table).where(table.c[key].in_(chunk)), (r[key] for _, r in parsed.records()))
+            rows = self.lookup(
+                lambda chunk: select(table).where(table.c[key].in_(chunk)), (r[key] for _, r in parsed.records())
+            )
         return {self._key(name, row): dict(row) for row in rows}
 
     def _refs(self, parsed: Parsed) -> None:
         """Courts, teams and officers the cases name: matched, or created (and reported)."""
         conn = self.conn
         self.courts = {row.code: row.id for row in conn.execute(select(COURTS.c.code, COURTS.c.id))}
-        self.teams = {(row.court_id, row.name): row.id for row in conn.execute(select(TEAMS.c.court_id, TEAMS.c.name, TEAMS.c.id))}
-        staff = conn.execute(select(OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.id)
-                             .order_by(OFFICERS.c.active.desc(), OFFICERS.c.id)).all()
+        self.teams = {
+            (row.court_id, row.name): row.id for row in conn.execute(select(TEAMS.c.court_id, TEAMS.c.name, TEAMS.c.id))
+        }
+        staff = conn.execute(
+            select(OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.id).order_by(OFFICERS.c.active.desc(), OFFICERS.c.id)
+        ).all()
         self.officers: dict[str, int] = {}
         for row in staff:  # an officer is named by login or by name; a login wins, then an active officer
             self.officers.setdefault(row.name, row.id)
@@ -564,17 +658,27 @@ class _Writer:
             if code not in self.courts:
                 name = record.get("court") or self.court_name or code  # the file's court was checked with the cells
                 if len(name) > COURTS.c.name.type.length:  # the configured court_name: the import will be rolled back
-                    self.problems.append(Problem(parsed.sheet.name, number, "court", "the case names no court, and the configured "
-                                                 f"court_name is {len(name)} characters long; the database holds at most "
-                                                 f"{COURTS.c.name.type.length}"))
+                    self.problems.append(
+                        Problem(
+                            parsed.sheet.name,
+                            number,
+                            "court",
+                            "the case names no court, and the configured "
+                            f"court_name is {len(name)} characters long; the database holds at most "
+                            f"{COURTS.c.name.type.length}",
+                        )
+                    )
                     name = code
-                self.courts[code] = conn.execute(insert(COURTS).values(code=code, name=name).returning(COURTS.c.id)).scalar_one()
+                self.courts[code] = conn.execute(
+                    insert(COURTS).values(code=code, name=name).returning(COURTS.c.id)
+                ).scalar_one()
                 self.summary.created_courts.append(f"{code} {name}")
             court_id = self.courts[code]
             team = record.get("team")
             if team and (court_id, team) not in self.teams:
-                self.teams[(court_id, team)] = conn.execute(insert(TEAMS).values(
-                    court_id=court_id, name=team, track=record.get("track")).returning(TEAMS.c.id)).scalar_one()
+                self.teams[(court_id, team)] = conn.execute(
+                    insert(TEAMS).values(court_id=court_id, name=team, track=record.get("track")).returning(TEAMS.c.id)
+                ).scalar_one()
                 self.summary.created_teams.append(team)
             officer = record.get("officer")
             if officer and officer not in self.officers:
@@ -583,9 +687,17 @@ class _Writer:
                     n += 1
                     login = f"{officer[:45]}-{n}"
                 logins.add(login)
-                self.officers[officer] = conn.execute(insert(OFFICERS).values(
-                    login=login, name=officer, role="officer", team_id=self.teams.get((court_id, team)) if team else None,
-                    active=True).returning(OFFICERS.c.id)).scalar_one()
+                self.officers[officer] = conn.execute(
+                    insert(OFFICERS)
+                    .values(
+                        login=login,
+                        name=officer,
+                        role="officer",
+                        team_id=self.teams.get((court_id, team)) if team else None,
+                        active=True,
+                    )
+                    .returning(OFFICERS.c.id)
+                ).scalar_one()
                 self.summary.created_officers.append(officer)
 
     def _write_parties(self, parties: list) -> None:
@@ -595,9 +707,15 @@ class _Writer:
         for case_id, role in replaced:
             self.conn.execute(delete(PARTIES).where(PARTIES.c.case_id == case_id, PARTIES.c.role == role))
         rows = [
-            {"case_id": self.case_ids[case] if isinstance(case, str) else case, "role": _PARTY_ROLE[role], "position": position,
-             "name": name, "kind": "org" if is_organisation(name) else "person"}
-            for case, role, names, _ in parties for position, name in enumerate(names)
+            {
+                "case_id": self.case_ids[case] if isinstance(case, str) else case,
+                "role": _PARTY_ROLE[role],
+                "position": position,
+                "name": name,
+                "kind": "org" if is_organisation(name) else "person",
+            }
+            for case, role, names, _ in parties
+            for position, name in enumerate(names)
         ]
         for chunk in _chunks(rows, WRITE_CHUNK):
             bulk_insert(self.conn, PARTIES, list(chunk))
@@ -605,22 +723,42 @@ class _Writer:
     # -- the audit log -----------------------------------------------------------------------------
     def _audit_update(self, name: str, parsed: Parsed, number: int, record: dict, old: dict, changes: dict) -> None:
         key = _key_text(tuple(record.get(k) or "" for k in parsed.sheet.key))
-        self.audit.append({
-            "at": self.now, "actor": "import", "action": "import.update", "entity": name[:30], "entity_id": key[:64],
-            "case_id": old["id"] if name == "cases" else old["case_id"],
-            "detail": {"file": self.path.name, "sheet": parsed.source, "row": number,
-                       "changes": {col: [_json(old.get(col)), _json(new)] for col, new in changes.items()}},
-        })
+        self.audit.append(
+            {
+                "at": self.now,
+                "actor": "import",
+                "action": "import.update",
+                "entity": name[:30],
+                "entity_id": key[:64],
+                "case_id": old["id"] if name == "cases" else old["case_id"],
+                "detail": {
+                    "file": self.path.name,
+                    "sheet": parsed.source,
+                    "row": number,
+                    "changes": {col: [_json(old.get(col)), _json(new)] for col, new in changes.items()},
+                },
+            }
+        )
 
     def _write_audit(self) -> None:
         if self.problems:
             return
         s = self.summary
-        self.audit.append({
-            "at": self.now, "actor": "import", "action": "import", "entity": "file", "entity_id": self.path.name[:64], "case_id": None,
-            "detail": {"path": str(self.path), "sheets": {k: v.as_json() for k, v in s.sheets.items()},
-                       "created": {"courts": s.created_courts, "teams": s.created_teams, "officers": s.created_officers}},
-        })
+        self.audit.append(
+            {
+                "at": self.now,
+                "actor": "import",
+                "action": "import",
+                "entity": "file",
+                "entity_id": self.path.name[:64],
+                "case_id": None,
+                "detail": {
+                    "path": str(self.path),
+                    "sheets": {k: v.as_json() for k, v in s.sheets.items()},
+                    "created": {"courts": s.created_courts, "teams": s.created_teams, "officers": s.created_officers},
+                },
+            }
+        )
         audit.record_many(self.conn, self.audit)
 
 

@@ -18,7 +18,6 @@ from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, FUNDS, NODES
 
-
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
 FUNDS_LIMIT_DAYS = 30
 
@@ -84,7 +83,11 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     n = NODES
     # each count on its own, so the open and today's ones use their index
     total, open_cases, new_today = conn.execute(
-        select(count_of(CASES), count_of(CASES, CASES.c.closed_on.is_(None)), count_of(CASES, CASES.c.filed_on == rules.today))
+        select(
+            count_of(CASES),
+            count_of(CASES, CASES.c.closed_on.is_(None)),
+            count_of(CASES, CASES.c.filed_on == rules.today),
+        )
     ).one()
     amount, count, over_30 = conn.execute(
         select(
@@ -106,13 +109,22 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     windows = rules.soon_windows(n)
     renewals = rules.soon_windows(n, codes=renewal_codes)
     soon = conn.execute(select(*[count_of(n, open_node(n), window) for window in windows + renewals])).one()
-    due_soon, expiring = sum(soon[:len(windows)]), sum(soon[len(windows):])
+    due_soon, expiring = sum(soon[: len(windows)]), sum(soon[len(windows) :])
     teams = lights_by_team(conn, rules)
     figures = Indicators(
-        now=now, cases=total, open_cases=open_cases, new_cases_today=new_today, undisbursed_amount=Decimal(amount),
-        undisbursed_count=count, open_nodes=open_nodes, due_soon_nodes=due_soon, overdue_nodes=overdue_nodes,
+        now=now,
+        cases=total,
+        open_cases=open_cases,
+        new_cases_today=new_today,
+        undisbursed_amount=Decimal(amount),
+        undisbursed_count=count,
+        open_nodes=open_nodes,
+        due_soon_nodes=due_soon,
+        overdue_nodes=overdue_nodes,
         lights=Lights(*[sum(getattr(t, tier) for t in teams) for tier in TIERS]),
-        funds_3_7_overdue=funds_3_7, funds_over_30_days=over_30, freezes_expiring=expiring,
+        funds_3_7_overdue=funds_3_7,
+        funds_over_30_days=over_30,
+        freezes_expiring=expiring,
     )
     return figures, teams
 
@@ -121,8 +133,10 @@ def lights_by_team(conn, rules: Rules) -> list[TeamLights]:
     """Per team: its open overdue nodes, and its open cases per light (:func:`case_lights`)."""
     lights = case_lights(rules)
     rows = conn.execute(
-        select(lights.c.team_id, func.sum(lights.c.overdue).label("overdue"),
-               *[func.count(case((lights.c.tier == t, literal(1)))).label(t) for t in TIERS])
-        .group_by(lights.c.team_id)
+        select(
+            lights.c.team_id,
+            func.sum(lights.c.overdue).label("overdue"),
+            *[func.count(case((lights.c.tier == t, literal(1)))).label(t) for t in TIERS],
+        ).group_by(lights.c.team_id)
     ).all()
     return [TeamLights(r.team_id, int(r.overdue), r.red, r.yellow, r.blue) for r in rows]

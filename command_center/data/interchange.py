@@ -27,8 +27,8 @@ from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
 
-from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
 from command_center.data.caseno import CASE_NO, INVISIBLE, normalise_case_no
+from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
 from command_center.data.workcal import TZ
 
 CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longest first: 执恢 before 执
@@ -49,7 +49,9 @@ class Problem:
     reason: str
 
     def __str__(self) -> str:
-        where = self.sheet + (f" row {self.row}" if self.row else "") + (f" column {self.column}" if self.column else "")
+        where = (
+            self.sheet + (f" row {self.row}" if self.row else "") + (f" column {self.column}" if self.column else "")
+        )
         return f"{where}: {self.reason}"
 
     def as_json(self) -> dict:
@@ -61,6 +63,7 @@ class CellError(ValueError):
 
 
 # -- values ------------------------------------------------------------------------------------
+
 
 class Uncomputed:
     """A formula cell the file holds no value for: a program that does not compute formulas
@@ -77,7 +80,9 @@ class Uncomputed:
 
 
 #: what Excel writes in a cell whose formula failed (the cached value of an error cell)
-EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!"))
+EXCEL_ERRORS = frozenset(
+    ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!", "#CALC!")
+)
 
 
 #: control characters but tab and line breaks, invisible formatting characters (inside a
@@ -91,12 +96,16 @@ def _cell_text(value) -> str:
     if type(value) is not str:
         if type(value) is Uncomputed:
             shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
-            raise CellError(f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
-                            "replace the formula by its value (copy, then paste as values)")
+            raise CellError(
+                f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
+                "replace the formula by its value (copy, then paste as values)"
+            )
         if isinstance(value, float):
             if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
-                raise CellError(f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
-                                "format the column as text and type the digits again")
+                raise CellError(
+                    f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
+                    "format the column as text and type the digits again"
+                )
             if value.is_integer():
                 value = int(value)  # an account number typed as a number
         value = str(value)
@@ -119,7 +128,9 @@ def parse_text(value) -> str | None:
     text = _cell_text(value)
     # str.isprintable() is False for every character _FORBIDDEN holds but U+FFFD (and for a few
     # that are allowed: line breaks, U+3000, private use): the common case in one C loop
-    if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(text) is not None:  # trim the ends, look again
+    if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(
+        text
+    ) is not None:  # trim the ends, look again
         text = _trim_invisible(text)
         bad = _FORBIDDEN.search(text)
         if bad is not None:
@@ -180,8 +191,10 @@ YEARS = (1901, 2099)
 def _within_years(day: date | None, value) -> None:
     if day is None or not YEARS[0] <= day.year <= YEARS[1]:
         shown = f"{value:%Y-%m-%d}" if isinstance(value, date) else repr(_cell_text(value))
-        raise CellError(f"{shown} is outside the years {YEARS[0]}-{YEARS[1]} (a typo, or a placeholder for no date? "
-                        "then leave the cell empty)")
+        raise CellError(
+            f"{shown} is outside the years {YEARS[0]}-{YEARS[1]} (a typo, or a placeholder for no date? "
+            "then leave the cell empty)"
+        )
 
 
 def parse_date(value) -> date | None:
@@ -297,6 +310,7 @@ def _one_of(values: tuple[str, ...], what: str) -> Callable:
         if text is not None and text not in values:
             raise CellError(f"{text!r} is not a known {what} (one of {'、'.join(values)})")
         return text
+
     return parse
 
 
@@ -308,6 +322,7 @@ def parse_names(value) -> tuple[str, ...] | None:
 
 
 # -- the sheets ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Column:
@@ -338,70 +353,105 @@ def _c(name, zh, parse, required=False, example=None) -> Column:
 
 
 SHEETS: tuple[Sheet, ...] = (
-    Sheet("cases", "案件", (
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("filed_on", "立案日期", parse_date, True, "2026-03-02"),
-        _c("case_type", "案件类型", _one_of(CASE_TYPES, "case type"), example="执"),
-        _c("court", "法院", parse_text, example="克什克腾旗人民法院"),
-        _c("amount", "标的额", parse_money, example="125000.00"),
-        _c("amount_recovered", "实际到位金额", parse_money, example="30000.00"),
-        _c("applicants", "申请执行人", parse_names, example="王某某"),
-        _c("debtors", "被执行人", parse_names, example="赤峰某某商贸有限公司；李某某"),
-        _c("team", "承办团队", parse_text, example="普执一组"),
-        _c("officer", "承办人", parse_text, example="张某"),
-        _c("track", "繁简分流", parse_text, example="普执"),
-        _c("closed_on", "结案日期", parse_date),
-        _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode")),
-        _c("term_extended_to", "延长期限至", parse_date),
-    ), ("case_no",)),
-    Sheet("nodes", "节点", (
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("node_code", "节点代码", parse_text, True, "N05"),
-        _c("subject_id", "对象编号", parse_text),
-        _c("started_at", "开始时间", parse_datetime, example="2026-03-02 09:00"),
-        _c("completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30"),
-        _c("due_at", "期限", parse_datetime),
-    ), ("case_no", "node_code", "subject_id")),
-    Sheet("funds", "案款", (
-        _c("fund_id", "案款编号", parse_text, True, "F2026-0001"),
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("amount", "金额", parse_money, True, "30000.00"),
-        _c("arrived_at", "到账时间", parse_datetime, True, "2026-04-01 10:15"),
-        _c("claimed_at", "认领时间", parse_datetime, example="2026-04-02 09:00"),
-        _c("disbursed_at", "发放时间", parse_datetime),
-    ), ("fund_id",)),
-    Sheet("assets", "查封财产", (
-        _c("asset_id", "财产编号", parse_text, True, "A2026-0001"),
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("kind", "类别", _one_of(ASSET_KINDS, "asset kind"), True, "车辆"),
-        _c("seized_on", "查封扣押日期", parse_date, True, "2026-03-20"),
-        _c("location", "保管地点", parse_text, example="执行局扣押物仓库A区"),
-        _c("valuation", "评估价值", parse_money, example="86000.00"),
-        _c("evaluation_started_on", "启动评估日期", parse_date),
-        _c("disposal_status", "处置状态", parse_text, example="待评估"),
-        _c("seal_expires_on", "查封到期日", parse_date, example="2029-03-19"),
-    ), ("asset_id",)),
-    Sheet("accounts", "冻结账户", (
-        _c("account_id", "账户编号", parse_text, True, "B2026-0001"),
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("bank", "开户行", parse_text, example="中国农业银行克什克腾旗支行"),
-        _c("account_no", "账号", parse_text, example="6228480000000000000"),
-        _c("frozen_on", "冻结日期", parse_date, True, "2026-03-10"),
-        _c("expires_on", "到期日期", parse_date, example="2027-03-09"),
-        _c("renewed_until", "续冻至", parse_date),
-        _c("released_on", "解冻日期", parse_date),
-    ), ("account_id",)),
-    Sheet("leads", "线索", (
-        _c("lead_id", "线索编号", parse_text, True, "L2026-0001"),
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("reported_at", "提供时间", parse_datetime, True, "2026-05-06 15:00"),
-        _c("control_started_at", "查控时间", parse_datetime, example="2026-05-07 10:00"),
-    ), ("lead_id",)),
-    Sheet("suspensions", "中止期间", (
-        _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-        _c("from_date", "开始日期", parse_date, True, "2026-07-01"),
-        _c("to_date", "结束日期", parse_date, example="2026-07-31"),
-    ), ("case_no", "from_date")),
+    Sheet(
+        "cases",
+        "案件",
+        (
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("filed_on", "立案日期", parse_date, True, "2026-03-02"),
+            _c("case_type", "案件类型", _one_of(CASE_TYPES, "case type"), example="执"),
+            _c("court", "法院", parse_text, example="克什克腾旗人民法院"),
+            _c("amount", "标的额", parse_money, example="125000.00"),
+            _c("amount_recovered", "实际到位金额", parse_money, example="30000.00"),
+            _c("applicants", "申请执行人", parse_names, example="王某某"),
+            _c("debtors", "被执行人", parse_names, example="赤峰某某商贸有限公司；李某某"),
+            _c("team", "承办团队", parse_text, example="普执一组"),
+            _c("officer", "承办人", parse_text, example="张某"),
+            _c("track", "繁简分流", parse_text, example="普执"),
+            _c("closed_on", "结案日期", parse_date),
+            _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode")),
+            _c("term_extended_to", "延长期限至", parse_date),
+        ),
+        ("case_no",),
+    ),
+    Sheet(
+        "nodes",
+        "节点",
+        (
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("node_code", "节点代码", parse_text, True, "N05"),
+            _c("subject_id", "对象编号", parse_text),
+            _c("started_at", "开始时间", parse_datetime, example="2026-03-02 09:00"),
+            _c("completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30"),
+            _c("due_at", "期限", parse_datetime),
+        ),
+        ("case_no", "node_code", "subject_id"),
+    ),
+    Sheet(
+        "funds",
+        "案款",
+        (
+            _c("fund_id", "案款编号", parse_text, True, "F2026-0001"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("amount", "金额", parse_money, True, "30000.00"),
+            _c("arrived_at", "到账时间", parse_datetime, True, "2026-04-01 10:15"),
+            _c("claimed_at", "认领时间", parse_datetime, example="2026-04-02 09:00"),
+            _c("disbursed_at", "发放时间", parse_datetime),
+        ),
+        ("fund_id",),
+    ),
+    Sheet(
+        "assets",
+        "查封财产",
+        (
+            _c("asset_id", "财产编号", parse_text, True, "A2026-0001"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("kind", "类别", _one_of(ASSET_KINDS, "asset kind"), True, "车辆"),
+            _c("seized_on", "查封扣押日期", parse_date, True, "2026-03-20"),
+            _c("location", "保管地点", parse_text, example="执行局扣押物仓库A区"),
+            _c("valuation", "评估价值", parse_money, example="86000.00"),
+            _c("evaluation_started_on", "启动评估日期", parse_date),
+            _c("disposal_status", "处置状态", parse_text, example="待评估"),
+            _c("seal_expires_on", "查封到期日", parse_date, example="2029-03-19"),
+        ),
+        ("asset_id",),
+    ),
+    Sheet(
+        "accounts",
+        "冻结账户",
+        (
+            _c("account_id", "账户编号", parse_text, True, "B2026-0001"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("bank", "开户行", parse_text, example="中国农业银行克什克腾旗支行"),
+            _c("account_no", "账号", parse_text, example="6228480000000000000"),
+            _c("frozen_on", "冻结日期", parse_date, True, "2026-03-10"),
+            _c("expires_on", "到期日期", parse_date, example="2027-03-09"),
+            _c("renewed_until", "续冻至", parse_date),
+            _c("released_on", "解冻日期", parse_date),
+        ),
+        ("account_id",),
+    ),
+    Sheet(
+        "leads",
+        "线索",
+        (
+            _c("lead_id", "线索编号", parse_text, True, "L2026-0001"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("reported_at", "提供时间", parse_datetime, True, "2026-05-06 15:00"),
+            _c("control_started_at", "查控时间", parse_datetime, example="2026-05-07 10:00"),
+        ),
+        ("lead_id",),
+    ),
+    Sheet(
+        "suspensions",
+        "中止期间",
+        (
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
+            _c("from_date", "开始日期", parse_date, True, "2026-07-01"),
+            _c("to_date", "结束日期", parse_date, example="2026-07-31"),
+        ),
+        ("case_no", "from_date"),
+    ),
 )
 SHEET_BY_NAME = {s.name: s for s in SHEETS} | {s.zh: s for s in SHEETS}
 
@@ -439,16 +489,23 @@ def map_headers(sheet: Sheet, headers: list) -> tuple[dict[str, int], list[Probl
         if column is None:
             continue  # unknown columns are ignored
         if column in found:
-            problems.append(Problem(sheet.name, 1, column, f"the column appears twice (headers {found[column] + 1} and {position + 1})"))
+            problems.append(
+                Problem(
+                    sheet.name, 1, column, f"the column appears twice (headers {found[column] + 1} and {position + 1})"
+                )
+            )
         else:
             found[column] = position
     for column in sheet.columns:
         if column.required and column.name not in found:
-            problems.append(Problem(sheet.name, 1, column.name, f"required column missing (header {column.zh} or {column.name})"))
+            problems.append(
+                Problem(sheet.name, 1, column.name, f"required column missing (header {column.zh} or {column.name})")
+            )
     return found, problems
 
 
 # -- reading files -------------------------------------------------------------------------------
+
 
 @dataclass
 class RawSheet:
@@ -523,7 +580,17 @@ def _shown(ignored: IgnoredSheet) -> str:
 
 
 #: what reading a damaged workbook raises (zip, deflate, XML, openpyxl): a problem with the file, named as such
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, IndexError, TypeError, SyntaxError)
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    IndexError,
+    TypeError,
+    SyntaxError,
+)
 
 
 def _not_a_workbook(path: Path) -> str | None:
@@ -536,8 +603,10 @@ def _not_a_workbook(path: Path) -> str | None:
     if not head:
         return "is an empty file (0 bytes), not an .xlsx workbook"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE2 compound file
-        return ("is an Excel 97-2003 (.xls) workbook or a password-protected one, not an .xlsx workbook: "
-                "save it as an Excel Workbook (.xlsx) without a password")
+        return (
+            "is an Excel 97-2003 (.xls) workbook or a password-protected one, not an .xlsx workbook: "
+            "save it as an Excel Workbook (.xlsx) without a password"
+        )
     if not zipfile.is_zipfile(path):
         if head.startswith(b"PK\x03\x04"):
             return "is a damaged .xlsx workbook (its zip archive is incomplete: was a download or a copy cut short?)"
@@ -564,7 +633,9 @@ def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, *_UNREADABLE) as exc:
-        raise FileProblem(Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")) from None
+        raise FileProblem(
+            Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")
+        ) from None
     found = []
     seen: set[str] = set()
     for title in book.sheetnames:
@@ -602,7 +673,9 @@ def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) 
                     if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
                         yield number, row
             except _UNREADABLE as exc:
-                raise FileProblem(Problem(title, 0, "", f"cannot be read after row {number} ({type(exc).__name__}: {exc})")) from None
+                raise FileProblem(
+                    Problem(title, 0, "", f"cannot be read after row {number} ({type(exc).__name__}: {exc})")
+                ) from None
 
         found.append(RawSheet(sheet, title, headers, rows(), estimated_rows))
     return found
@@ -622,12 +695,20 @@ def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
         def parse_cell(self, element):
             cell = super().parse_cell(element)
             if cell["value"] is None and element.find(FORMULA_TAG) is not None:
-                cell["value"] = Uncomputed(element.findtext(FORMULA_TAG) or "…")  # a shared formula: its text is elsewhere
+                cell["value"] = Uncomputed(
+                    element.findtext(FORMULA_TAG) or "…"
+                )  # a shared formula: its text is elsewhere
             return cell
 
     with ws._get_source() as source:
-        parser = Parser(source, ws._shared_strings, data_only=True, epoch=book.epoch,
-                        date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        parser = Parser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
         for number, cells in parser.parse():
             values = [None] * max((cell["column"] for cell in cells), default=0)
             for cell in cells:
@@ -635,7 +716,9 @@ def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
             yield number, values
 
 
-def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredSheet], only: Path | None = None) -> list[RawSheet]:
+def _csv_folder(
+    folder: Path, problems: list[Problem], ignored: list[IgnoredSheet], only: Path | None = None
+) -> list[RawSheet]:
     found = []
     seen: dict[str, Path] = {}
     files = [only] if only else sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
@@ -645,7 +728,9 @@ def _csv_folder(folder: Path, problems: list[Problem], ignored: list[IgnoredShee
             ignored.append(_ignored(file.name, file.stem))
             continue
         if sheet.name in seen:
-            raise FileProblem(Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})"))
+            raise FileProblem(
+                Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})")
+            )
         seen[sheet.name] = file
         try:
             text = decode_csv(file, sheet)
@@ -685,7 +770,7 @@ def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
     exports pasted together) is refused as such, not read as GBK and its UTF-8 lines garbled."""
     data = file.read_bytes()
     bom = data.startswith(_UTF8_BOM)
-    body = data[len(_UTF8_BOM):] if bom else data
+    body = data[len(_UTF8_BOM) :] if bom else data
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -697,16 +782,29 @@ def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
             return body.decode("gb18030")
         except UnicodeDecodeError as exc:
             line, column, where = _csv_position(body, exc.start, sheet)
-            raise FileProblem(Problem(file.name, line, column, f"neither UTF-8 nor GBK text: {where}; "
-                                      "save it as CSV UTF-8 or CSV (GBK)")) from None
+            raise FileProblem(
+                Problem(
+                    file.name, line, column, f"neither UTF-8 nor GBK text: {where}; save it as CSV UTF-8 or CSV (GBK)"
+                )
+            ) from None
     bad_lines = list(_NOT_UTF8_LINE.finditer(text))
     first_bad = bad_lines[0].start() + re.search(f"[{_NOT_UTF8}]", bad_lines[0][0]).start()
     at = len(text[:first_bad].encode("utf-8", errors="surrogateescape"))  # in bytes
     line, column, where = _csv_position(body, at, sheet)
-    utf8 = "it begins with a UTF-8 BOM" if utf8_line is None else f"line {text.count(chr(10), 0, utf8_line.start()) + 1} is UTF-8"
+    utf8 = (
+        "it begins with a UTF-8 BOM"
+        if utf8_line is None
+        else f"line {text.count(chr(10), 0, utf8_line.start()) + 1} is UTF-8"
+    )
     count = f" ({len(bad_lines)} lines in all are not)" if len(bad_lines) > 1 else ""
-    raise FileProblem(Problem(file.name, line, column, f"the file mixes two encodings: {utf8} but line {line} is not{count}: "
-                              f"{where}; save it again as CSV UTF-8"))
+    raise FileProblem(
+        Problem(
+            file.name,
+            line,
+            column,
+            f"the file mixes two encodings: {utf8} but line {line} is not{count}: {where}; save it again as CSV UTF-8",
+        )
+    )
 
 
 def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, str]:
@@ -718,11 +816,11 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
     line = body.count(b"\n", 0, at) + 1
     start = body.rfind(b"\n", 0, at) + 1
     end = body.find(b"\n", at)
-    raw = body[start:end if end >= 0 else len(body)].rstrip(b"\r")
+    raw = body[start : end if end >= 0 else len(body)].rstrip(b"\r")
     fields = next(csv.reader([raw.decode("latin-1")]), [])
-    index = max(len(next(csv.reader([raw[:at - start].decode("latin-1")]), [""])) - 1, 0)
+    index = max(len(next(csv.reader([raw[: at - start].decode("latin-1")]), [""])) - 1, 0)
     header_end = body.find(b"\n")
-    header = body[:header_end if header_end >= 0 else len(body)].rstrip(b"\r")
+    header = body[: header_end if header_end >= 0 else len(body)].rstrip(b"\r")
     try:
         header_text = header.decode("utf-8")
     except UnicodeDecodeError:
@@ -732,9 +830,11 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
     if sheet is not None:
         positions, _ = map_headers(sheet, headers)
         name = next((column for column, position in positions.items() if position == index), "")
-    shown = f"column {index + 1}" + (f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else "")
+    shown = f"column {index + 1}" + (
+        f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else ""
+    )
     run = re.match(rb"[\x80-\xff]{1,8}", body[at:])
-    where = f"{shown} has the bytes {(run[0] if run else body[at:at + 1]).hex(' ')}"
+    where = f"{shown} has the bytes {(run[0] if run else body[at : at + 1]).hex(' ')}"
     cell = fields[index].encode("latin-1") if index < len(fields) else b""
     try:
         as_gbk = cell.decode("gb18030").strip()
@@ -746,6 +846,7 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
 
 
 # -- the template --------------------------------------------------------------------------------
+
 
 def write_template(path: Path) -> None:
     """An empty workbook with every sheet, its headers (Chinese and English) and one example row."""

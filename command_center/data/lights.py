@@ -25,8 +25,15 @@ from command_center.data.tables import CASES, NODES
 TIERS = ("red", "yellow", "blue")
 
 
-def case_lights(rules: Rules, *, nodes_open: ColumnElement[bool] | None = None, case_open: ColumnElement[bool] | None = None,
-                lit_only: bool = False, open_only: bool = False, with_node: bool = False) -> Subquery:
+def case_lights(
+    rules: Rules,
+    *,
+    nodes_open: ColumnElement[bool] | None = None,
+    case_open: ColumnElement[bool] | None = None,
+    lit_only: bool = False,
+    open_only: bool = False,
+    with_node: bool = False,
+) -> Subquery:
     """Each case with an open overdue node: ``case_id``, ``team_id``, ``overdue`` (how many
     such nodes), ``worst`` (the earliest due date among them) and ``tier`` (the case's light;
     NULL when the case is not open).
@@ -46,10 +53,19 @@ def case_lights(rules: Rules, *, nodes_open: ColumnElement[bool] | None = None, 
     if lit_only:
         where.append(rules.lit(n))
     if with_node:
-        ranked = (select(n.c.case_id, n.c.node_code, n.c.subject_id, n.c.due_date,
-                         func.row_number().over(partition_by=n.c.case_id,
-                                                order_by=(n.c.due_date, n.c.node_code, n.c.subject_id)).label("rank"))
-                  .where(*where).subquery())
+        ranked = (
+            select(
+                n.c.case_id,
+                n.c.node_code,
+                n.c.subject_id,
+                n.c.due_date,
+                func.row_number()
+                .over(partition_by=n.c.case_id, order_by=(n.c.due_date, n.c.node_code, n.c.subject_id))
+                .label("rank"),
+            )
+            .where(*where)
+            .subquery()
+        )
         # ``rank <= 1`` rather than ``rank = 1``: the same rows, but PostgreSQL guesses a third
         # of the ranked rows instead of 0.5% of them; with the low guess it joined a case list
         # by a nested loop (840 ms instead of 60 ms at 100,000 cases sorted by officer)
@@ -58,13 +74,18 @@ def case_lights(rules: Rules, *, nodes_open: ColumnElement[bool] | None = None, 
         worst, overdue = ranked.c.due_date, null()
     else:
         first = None
-        per_case = (select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
-                    .where(*where).group_by(n.c.case_id).subquery())
+        per_case = (
+            select(n.c.case_id, func.count().label("overdue"), func.min(n.c.due_date).label("worst"))
+            .where(*where)
+            .group_by(n.c.case_id)
+            .subquery()
+        )
         node, worst, overdue = [], per_case.c.worst, per_case.c.overdue
     is_open = case_open if case_open is not None else CASES.c.closed_on.is_(None)
     tier = rules.tier(worst) if open_only else case((is_open, rules.tier(worst)), else_=null())
-    query = (select(per_case.c.case_id, CASES.c.team_id, overdue.label("overdue"), worst.label("worst"), tier.label("tier"), *node)
-             .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id)))
+    query = select(
+        per_case.c.case_id, CASES.c.team_id, overdue.label("overdue"), worst.label("worst"), tier.label("tier"), *node
+    ).select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
     if first is not None:
         query = query.where(first)
     if open_only:
@@ -81,20 +102,39 @@ def worst_node_of(lights, rules: Rules, *, lit_only: bool = False, columns=()) -
     if lit_only:
         where.append(rules.lit(n))
     candidates = (
-        select(lights.c.case_id, lights.c.tier, *[lights.c[c] for c in columns], n.c.node_code, n.c.subject_id, n.c.due_date,
-               func.row_number().over(partition_by=lights.c.case_id, order_by=(n.c.node_code, n.c.subject_id)).label("rank"))
+        select(
+            lights.c.case_id,
+            lights.c.tier,
+            *[lights.c[c] for c in columns],
+            n.c.node_code,
+            n.c.subject_id,
+            n.c.due_date,
+            func.row_number()
+            .over(partition_by=lights.c.case_id, order_by=(n.c.node_code, n.c.subject_id))
+            .label("rank"),
+        )
         .select_from(lights.join(n, and_(n.c.case_id == lights.c.case_id, n.c.due_date == lights.c.worst)))
         .where(*where)
         .subquery()
     )
-    return (select(candidates.c.case_id, candidates.c.tier, *[candidates.c[c] for c in columns], candidates.c.node_code,
-                   candidates.c.subject_id, candidates.c.due_date)
-            .where(candidates.c.rank <= 1).subquery("worst_nodes"))
+    return (
+        select(
+            candidates.c.case_id,
+            candidates.c.tier,
+            *[candidates.c[c] for c in columns],
+            candidates.c.node_code,
+            candidates.c.subject_id,
+            candidates.c.due_date,
+        )
+        .where(candidates.c.rank <= 1)
+        .subquery("worst_nodes")
+    )
 
 
 def worst_nodes(rules: Rules, *, lit_only: bool = False) -> Subquery:
     """Per open case with an overdue open node: that node and the case's light (``case_id``,
     ``tier``, ``node_code``, ``subject_id``, ``due_date``); ``lit_only``: the cases with a light."""
     lights = case_lights(rules, lit_only=lit_only, open_only=True, with_node=True)
-    return (select(lights.c.case_id, lights.c.tier, lights.c.node_code, lights.c.subject_id, lights.c.worst.label("due_date"))
-            .subquery("worst_nodes"))
+    return select(
+        lights.c.case_id, lights.c.tier, lights.c.node_code, lights.c.subject_id, lights.c.worst.label("due_date")
+    ).subquery("worst_nodes")

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, literal, or_, select, true, update
 
+from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require
 from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
-from command_center.data.types import AwareDateTime
 from command_center.data.tables import ALERTS, CASES, LOCKS, OFFICERS
-from command_center.data import audit
+from command_center.data.types import AwareDateTime
 
 SYSTEM = "system"
 RED_REASON = "红灯: 节点超期3个月以上 (red: a node more than three months overdue)"
@@ -47,11 +47,19 @@ class LockRow:
         return self.unlocked_at is None
 
     def as_json(self) -> dict:
-        return {"case_no": self.case_no, "officer": self.officer, "locked_at": self.locked_at.isoformat(), "locked_by": self.locked_by,
-                "reason": self.reason, "request_status": self.request_status,
-                "requested_at": self.requested_at.isoformat() if self.requested_at else None,
-                "requested_by": self.requested_by, "request_reason": self.request_reason,
-                "unlocked_at": self.unlocked_at.isoformat() if self.unlocked_at else None, "unlock_reason": self.unlock_reason}
+        return {
+            "case_no": self.case_no,
+            "officer": self.officer,
+            "locked_at": self.locked_at.isoformat(),
+            "locked_by": self.locked_by,
+            "reason": self.reason,
+            "request_status": self.request_status,
+            "requested_at": self.requested_at.isoformat() if self.requested_at else None,
+            "requested_by": self.requested_by,
+            "request_reason": self.request_reason,
+            "unlocked_at": self.unlocked_at.isoformat() if self.unlocked_at else None,
+            "unlock_reason": self.unlock_reason,
+        }
 
 
 def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
@@ -62,31 +70,61 @@ def lock_red_cases(conn: Connection, now: datetime, scope) -> int:
     candidates = (
         select(a.c.case_id, at, literal(SYSTEM), literal(RED_REASON), literal(1))
         .select_from(a.join(CASES, CASES.c.id == a.c.case_id))
-        .where(scope(a.c.case_id), a.c.tier == "red", a.c.status != "resolved", CASES.c.closed_on.is_(None),
-               ~select(lk.c.id).where(lk.c.case_id == a.c.case_id,
-                                      or_(lk.c.unlocked_at.is_(None), lk.c.unlocked_at >= a.c.tier_changed_at)).exists())
+        .where(
+            scope(a.c.case_id),
+            a.c.tier == "red",
+            a.c.status != "resolved",
+            CASES.c.closed_on.is_(None),
+            ~select(lk.c.id)
+            .where(
+                lk.c.case_id == a.c.case_id, or_(lk.c.unlocked_at.is_(None), lk.c.unlocked_at >= a.c.tier_changed_at)
+            )
+            .exists(),
+        )
         .distinct()
     )
     # only the recompute creates locks, one run at a time: the ids past the last one are this run's
     last_id = conn.execute(select(func.coalesce(func.max(LOCKS.c.id), 0))).scalar_one()
-    locked = changed_rows(conn, insert(LOCKS).from_select(["case_id", "locked_at", "locked_by", "reason", "version"], candidates))
+    locked = changed_rows(
+        conn, insert(LOCKS).from_select(["case_id", "locked_at", "locked_by", "reason", "version"], candidates)
+    )
     if locked:
-        audit.record_many(conn, [{"at": now, "actor": SYSTEM, "action": "lock.locked", "entity": "case_lock", "entity_id": str(lock_id),
-                                  "case_id": case_id}
-                                 for lock_id, case_id in conn.execute(select(LOCKS.c.id, LOCKS.c.case_id).where(LOCKS.c.id > last_id)
-                                                                      .order_by(LOCKS.c.id))])
+        audit.record_many(
+            conn,
+            [
+                {
+                    "at": now,
+                    "actor": SYSTEM,
+                    "action": "lock.locked",
+                    "entity": "case_lock",
+                    "entity_id": str(lock_id),
+                    "case_id": case_id,
+                }
+                for lock_id, case_id in conn.execute(
+                    select(LOCKS.c.id, LOCKS.c.case_id).where(LOCKS.c.id > last_id).order_by(LOCKS.c.id)
+                )
+            ],
+        )
     return locked
 
 
-def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool = False, active_only: bool = True,
-               limit: int | None = None) -> list[LockRow]:
+def list_locks(
+    db: Database,
+    *,
+    case_no: str | None = None,
+    pending_only: bool = False,
+    active_only: bool = True,
+    limit: int | None = None,
+) -> list[LockRow]:
     """Locks, oldest request (then oldest lock) first."""
     officer, requester = OFFICERS.alias("officer"), OFFICERS.alias("requester")
     query = (
         select(LOCKS, CASES.c.case_no, officer.c.name.label("officer_name"), requester.c.name.label("requester_name"))
-        .select_from(LOCKS.join(CASES, CASES.c.id == LOCKS.c.case_id)
-                     .outerjoin(officer, officer.c.id == CASES.c.officer_id)
-                     .outerjoin(requester, requester.c.id == LOCKS.c.requested_by))
+        .select_from(
+            LOCKS.join(CASES, CASES.c.id == LOCKS.c.case_id)
+            .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+            .outerjoin(requester, requester.c.id == LOCKS.c.requested_by)
+        )
         .order_by(LOCKS.c.requested_at, LOCKS.c.locked_at, LOCKS.c.id)
     )
     if active_only:
@@ -99,25 +137,58 @@ def list_locks(db: Database, *, case_no: str | None = None, pending_only: bool =
         query = query.limit(limit)
     with db.engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [LockRow(r.id, r.version, r.case_id, r.case_no, r.officer_name, r.locked_at, r.locked_by, r.reason, r.request_status,
-                    r.requested_at, r.requester_name, r.request_reason, r.unlocked_at, r.unlock_reason) for r in rows]
+    return [
+        LockRow(
+            r.id,
+            r.version,
+            r.case_id,
+            r.case_no,
+            r.officer_name,
+            r.locked_at,
+            r.locked_by,
+            r.reason,
+            r.request_status,
+            r.requested_at,
+            r.requester_name,
+            r.request_reason,
+            r.unlocked_at,
+            r.unlock_reason,
+        )
+        for r in rows
+    ]
 
 
-def _change(conn: Connection, lock_id: int, version: int, who: Actor, now: datetime, action: str, values: dict, where,
-            detail: dict) -> None:
-    done = conn.execute(update(LOCKS).where(LOCKS.c.id == lock_id, LOCKS.c.version == version, LOCKS.c.unlocked_at.is_(None), where)
-                        .values(**values, version=LOCKS.c.version + 1).execution_options(preserve_rowcount=True)).rowcount
+def _change(
+    conn: Connection,
+    lock_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    action: str,
+    values: dict,
+    where,
+    detail: dict,
+) -> None:
+    done = conn.execute(
+        update(LOCKS)
+        .where(LOCKS.c.id == lock_id, LOCKS.c.version == version, LOCKS.c.unlocked_at.is_(None), where)
+        .values(**values, version=LOCKS.c.version + 1)
+        .execution_options(preserve_rowcount=True)
+    ).rowcount
     if done != 1:
-        current = conn.execute(select(LOCKS.c.version, LOCKS.c.unlocked_at, LOCKS.c.request_status)
-                               .where(LOCKS.c.id == lock_id)).one_or_none()
+        current = conn.execute(
+            select(LOCKS.c.version, LOCKS.c.unlocked_at, LOCKS.c.request_status).where(LOCKS.c.id == lock_id)
+        ).one_or_none()
         if current is None:
             raise ActionRefused(f"lock {lock_id} does not exist")
         if current.version != version:
             raise StaleVersion(f"lock {lock_id} was changed by someone else; reload it and try again")
         if current.unlocked_at is not None:
             raise ActionRefused(f"lock {lock_id} is already unlocked")
-        raise ActionRefused(f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
-                         f" (request {current.request_status or 'none'})")
+        raise ActionRefused(
+            f"lock {lock_id}: {action.split('.')[-1].replace('_', ' ')} is not possible now"
+            f" (request {current.request_status or 'none'})"
+        )
     case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one()
     audit.record(conn, now, who.login, action, "case_lock", str(lock_id), case_id, detail)
 
@@ -133,9 +204,17 @@ def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: da
     with db.engine.begin() as conn:
         require(conn, who, ("officer", "chief", "admin"), "ask for an unlock")
         reason = _reason(reason, "an unlock request")
-        _change(conn, lock_id, version, who, now, "lock.unlock_requested",
-                {"request_status": "pending", "requested_at": now, "requested_by": who.id, "request_reason": reason},
-                or_(LOCKS.c.request_status.is_(None), LOCKS.c.request_status == "rejected"), {"reason": reason})
+        _change(
+            conn,
+            lock_id,
+            version,
+            who,
+            now,
+            "lock.unlock_requested",
+            {"request_status": "pending", "requested_at": now, "requested_by": who.id, "request_reason": reason},
+            or_(LOCKS.c.request_status.is_(None), LOCKS.c.request_status == "rejected"),
+            {"reason": reason},
+        )
 
 
 def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
@@ -143,9 +222,17 @@ def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, 
     with db.engine.begin() as conn:
         require(conn, who, ("chief", "admin"), "unlock a case")
         reason = _reason(reason, "an unlock")
-        _change(conn, lock_id, version, who, now, "lock.unlocked",
-                {"unlocked_at": now, "unlocked_by": who.id, "unlock_reason": reason, "request_status": None},
-                true(), {"reason": reason})
+        _change(
+            conn,
+            lock_id,
+            version,
+            who,
+            now,
+            "lock.unlocked",
+            {"unlocked_at": now, "unlocked_by": who.id, "unlock_reason": reason, "request_status": None},
+            true(),
+            {"reason": reason},
+        )
 
 
 def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
@@ -153,6 +240,14 @@ def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: dat
     with db.engine.begin() as conn:
         require(conn, who, ("chief", "admin"), "reject an unlock request")
         reason = _reason(reason, "a rejection")
-        _change(conn, lock_id, version, who, now, "lock.unlock_rejected", {"request_status": "rejected"},
-                LOCKS.c.request_status == "pending", {"reason": reason})
-
+        _change(
+            conn,
+            lock_id,
+            version,
+            who,
+            now,
+            "lock.unlock_rejected",
+            {"request_status": "rejected"},
+            LOCKS.c.request_status == "pending",
+            {"reason": reason},
+        )

@@ -50,6 +50,8 @@ SEARCH_INDEXES = ("ix_cases_case_no_trgm", "ix_parties_name_trgm")
 def in_model(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's ``include_object`` for schema comparisons: everything but the search indexes."""
     return not (type_ == "index" and name in SEARCH_INDEXES)
+
+
 ALERT_RULES = ("due_soon", "overdue")
 ALERT_TIERS = ("overdue", "blue", "yellow", "red")
 ALERT_STATUSES = ("open", "acknowledged", "resolved", "silenced")
@@ -155,15 +157,24 @@ class NodeInstance(Base):
     __tablename__ = "node_instances"
     __table_args__ = (
         UniqueConstraint("case_id", "node_code", "subject_id", name="uq_node_instances_key"),
-        CheckConstraint("completed_at IS NULL OR started_at IS NULL OR completed_at >= started_at", name="completed_after_start"),
+        CheckConstraint(
+            "completed_at IS NULL OR started_at IS NULL OR completed_at >= started_at", name="completed_after_start"
+        ),
         _one_of("source", NODE_SOURCES, "source"),
         # the wall's hot path: open nodes by deadline, carrying what the wall reads (index-only:
         # the planner cannot know that most open nodes are not yet due, the index makes it cheap)
         Index("ix_node_instances_open_due", *OPEN_DUE_COLUMNS, sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
-        Index("ix_node_instances_open_code_due", "node_code", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE),
+        Index(
+            "ix_node_instances_open_code_due", "node_code", "due_at", sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE
+        ),
         # the applicant's completion message: nodes completed since the last recompute (partial,
         # so that no planner takes it for the open nodes, which the index above serves)
-        Index("ix_node_instances_completed_at", "completed_at", sqlite_where=COMPLETED_NODE, postgresql_where=COMPLETED_NODE),
+        Index(
+            "ix_node_instances_completed_at",
+            "completed_at",
+            sqlite_where=COMPLETED_NODE,
+            postgresql_where=COMPLETED_NODE,
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -183,7 +194,12 @@ class Fund(Base):
     __tablename__ = "funds"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount_non_negative"),
-        Index("ix_funds_undisbursed", "arrived_at", sqlite_where=text("disbursed_at IS NULL"), postgresql_where=text("disbursed_at IS NULL")),
+        Index(
+            "ix_funds_undisbursed",
+            "arrived_at",
+            sqlite_where=text("disbursed_at IS NULL"),
+            postgresql_where=text("disbursed_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     fund_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -254,12 +270,17 @@ class Alert(Base):
         _one_of("rule", ALERT_RULES, "rule"),
         CheckConstraint("tier IS NULL OR tier IN ('overdue', 'blue', 'yellow', 'red')", name="tier"),
         _one_of("status", ALERT_STATUSES, "status"),
-        CheckConstraint("status <> 'silenced' OR (silenced_until IS NOT NULL AND silence_reason IS NOT NULL)", name="silence_has_reason"),
+        CheckConstraint(
+            "status <> 'silenced' OR (silenced_until IS NOT NULL AND silence_reason IS NOT NULL)",
+            name="silence_has_reason",
+        ),
         Index("ix_alerts_status_rule_tier", "status", "rule", "tier"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    node_instance_id: Mapped[int | None] = mapped_column(ForeignKey("node_instances.id", ondelete="SET NULL"), index=True)
+    node_instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("node_instances.id", ondelete="SET NULL"), index=True
+    )
     node_code: Mapped[str] = mapped_column(String(8))
     subject_id: Mapped[str] = mapped_column(String(64), default="")
     rule: Mapped[str] = mapped_column(String(10))
@@ -302,8 +323,13 @@ class CaseLock(Base):
 
     __tablename__ = "case_locks"
     __table_args__ = (
-        Index("ix_case_locks_active", "case_id", unique=True, sqlite_where=text("unlocked_at IS NULL"),
-              postgresql_where=text("unlocked_at IS NULL")),
+        Index(
+            "ix_case_locks_active",
+            "case_id",
+            unique=True,
+            sqlite_where=text("unlocked_at IS NULL"),
+            postgresql_where=text("unlocked_at IS NULL"),
+        ),
         Index("ix_case_locks_case", "case_id", "locked_at"),
         CheckConstraint("request_status IS NULL OR request_status IN ('pending', 'rejected')", name="request_status"),
         CheckConstraint("unlocked_at IS NULL OR unlock_reason IS NOT NULL", name="unlock_has_reason"),
@@ -449,7 +475,10 @@ class ReviewList(Base):
     the seized items to check every 10 days, every case closed in the month."""
 
     __tablename__ = "review_lists"
-    __table_args__ = (UniqueConstraint("kind", "period", name="uq_review_lists_key"), _one_of("kind", REVIEW_KINDS, "kind"))
+    __table_args__ = (
+        UniqueConstraint("kind", "period", name="uq_review_lists_key"),
+        _one_of("kind", REVIEW_KINDS, "kind"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     period: Mapped[str] = mapped_column(String(20))  # e.g. 2026-W47, 2026-11-21, 2026-10

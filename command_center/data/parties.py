@@ -7,7 +7,23 @@ from sqlalchemy import select
 
 from command_center.data.tables import PARTIES
 
-ORG_MARKS = ("公司", "企业", "厂", "银行", "合作社", "中心", "集团", "商行", "店", "局", "委员会", "学校", "医院", "协会", "经营部")
+ORG_MARKS = (
+    "公司",
+    "企业",
+    "厂",
+    "银行",
+    "合作社",
+    "中心",
+    "集团",
+    "商行",
+    "店",
+    "局",
+    "委员会",
+    "学校",
+    "医院",
+    "协会",
+    "经营部",
+)
 
 
 def is_organisation(name: str) -> bool:
@@ -33,5 +49,10 @@ def mask_id_number(number: str | None) -> str:
 
 def first_debtor(case_id):
     """The case's first debtor's name (a scalar subquery): the name a list shows for a case."""
-    return (select(PARTIES.c.name).where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
-            .order_by(PARTIES.c.position).limit(1).scalar_subquery())
+    return (
+        select(PARTIES.c.name)
+        .where(PARTIES.c.case_id == case_id, PARTIES.c.role == "debtor")
+        .order_by(PARTIES.c.position)
+        .limit(1)
+        .scalar_subquery()
+    )

@@ -109,7 +109,9 @@ class Rules:
 
     def soon_end(self, nodes) -> ColumnElement:
         """The end of the node's due-soon window (NULL for a code the catalogue lacks)."""
-        return case(*[(nodes.c.node_code.in_(codes), self._instant(at)) for at, codes in self.soon_until.items()], else_=null())
+        return case(
+            *[(nodes.c.node_code.in_(codes), self._instant(at)) for at, codes in self.soon_until.items()], else_=null()
+        )
 
     def due_soon(self, nodes) -> ColumnElement[bool]:
         return and_(
@@ -126,8 +128,13 @@ class Rules:
         for at, group in self.soon_until.items():
             chosen = [c for c in group if codes is None or c in codes]
             if chosen:
-                ranges.append(and_(nodes.c.node_code.in_(chosen), nodes.c.due_at >= self._instant(self.now),
-                                   nodes.c.due_at <= self._instant(at)))
+                ranges.append(
+                    and_(
+                        nodes.c.node_code.in_(chosen),
+                        nodes.c.due_at >= self._instant(self.now),
+                        nodes.c.due_at <= self._instant(at),
+                    )
+                )
         return ranges
 
     def tier(self, due_date) -> ColumnElement:

@@ -22,9 +22,9 @@ from sqlalchemy import JSON, Connection, Date, Integer, Numeric, delete
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FromClause, FunctionElement
 
-from command_center.data.tables import CALENDAR, NODES
 from command_center.data import state
 from command_center.data.bulk import bulk_insert
+from command_center.data.tables import CALENDAR, NODES
 from command_center.data.workcal import WorkCalendar
 
 #: The days materialised: wide enough for every filing, expiry and five-year repeat.
@@ -49,8 +49,17 @@ def calendar_rows(calendar: WorkCalendar, first: date = FIRST_DAY, last: date = 
     for day, (workday, provisional) in zip(days, flags, strict=True):
         seq += workday
         provisional_seq += provisional
-        rows.append({"day": day, "is_workday": workday, "provisional": provisional, "workday_seq": seq,
-                     "provisional_seq": provisional_seq, "roll_to": None, "roll_provisional": False})
+        rows.append(
+            {
+                "day": day,
+                "is_workday": workday,
+                "provisional": provisional,
+                "workday_seq": seq,
+                "provisional_seq": provisional_seq,
+                "roll_to": None,
+                "roll_provisional": False,
+            }
+        )
     # Walk backwards to find, for each day, the first working day on or after it.
     next_workday, provisional_since = None, False
     for row in reversed(rows):
@@ -82,11 +91,17 @@ def inputs_fingerprint(calendar: WorkCalendar) -> str:
 
     overrides = calendar.overrides
     rules = hashlib.sha256(Path(workcal.__file__).read_bytes()).hexdigest()  # our own estimation rules
-    text = "|".join([
-        version("chinesecalendar"), version("holidays"), rules, f"{FIRST_DAY}..{LAST_DAY}",
-        ",".join(sorted(map(str, overrides.rest_days))), ",".join(sorted(map(str, overrides.work_days))),
-        ",".join(sorted(map(str, overrides.complete_years))),
-    ])
+    text = "|".join(
+        [
+            version("chinesecalendar"),
+            version("holidays"),
+            rules,
+            f"{FIRST_DAY}..{LAST_DAY}",
+            ",".join(sorted(map(str, overrides.rest_days))),
+            ",".join(sorted(map(str, overrides.work_days))),
+            ",".join(sorted(map(str, overrides.complete_years))),
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -114,7 +129,7 @@ def sync_calendar(conn: Connection, calendar: WorkCalendar) -> bool:
 # -- dialect-specific date arithmetic ------------------------------------------------------
 
 
-class local_date(FunctionElement):  # noqa: N801 - reads as a SQL function
+class local_date(FunctionElement):
     """The Asia/Shanghai calendar date of a timezone-aware instant column."""
 
     type = Date()
@@ -134,7 +149,7 @@ def _local_date_sqlite(element, compiler, **kw):
     return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 19), '+8 hours')"
 
 
-class add_days(FunctionElement):  # noqa: N801
+class add_days(FunctionElement):
     """``day + n`` days (``n`` may be a column)."""
 
     type = Date()
@@ -154,7 +169,7 @@ def _add_days_sqlite(element, compiler, **kw):
     return f"date({day}, printf('%+d days', {n}))"
 
 
-class add_months(FunctionElement):  # noqa: N801
+class add_months(FunctionElement):
     """Same day ``n`` months later, clipped to the end of a shorter month."""
 
     type = Date()
@@ -172,12 +187,15 @@ def _add_months_pg(element, compiler, **kw):
 def _add_months_sqlite(element, compiler, **kw):
     # SQLite's '+N months' overflows into the next month (01-31 → 03-03); clip by hand.
     day, n = (compiler.process(c, **kw) for c in element.clauses)
-    same_day = f"date({day}, 'start of month', printf('%+d months', {n}), printf('%+d days', CAST(strftime('%d', {day}) AS INTEGER) - 1))"
+    same_day = (
+        f"date({day}, 'start of month', printf('%+d months', {n}), "
+        f"printf('%+d days', CAST(strftime('%d', {day}) AS INTEGER) - 1))"
+    )
     month_end = f"date({day}, 'start of month', printf('%+d months', ({n}) + 1), '-1 day')"
     return f"min({same_day}, {month_end})"
 
 
-class end_of_local_day(FunctionElement):  # noqa: N801
+class end_of_local_day(FunctionElement):
     """23:59:59.999999 Asia/Shanghai on a date, as an instant (the ``due_at`` of date-based nodes)."""
 
     inherit_cache = True
@@ -206,7 +224,7 @@ def provisional_between(first: FromClause, last: FromClause) -> ColumnElement:
     return last.c.provisional_seq - first.c.provisional_seq > 0
 
 
-class start_of_local_day(FunctionElement):  # noqa: N801
+class start_of_local_day(FunctionElement):
     """00:00 Asia/Shanghai on a date, as an instant (when a date-triggered node starts)."""
 
     inherit_cache = True
@@ -229,7 +247,7 @@ def _start_of_day_sqlite(element, compiler, **kw):
     return f"(datetime({day}, '-8 hours') || '.000000')"
 
 
-class add_hours(FunctionElement):  # noqa: N801
+class add_hours(FunctionElement):
     """An instant ``n`` hours later (``n`` may be a column)."""
 
     inherit_cache = True
@@ -253,7 +271,7 @@ def _add_hours_sqlite(element, compiler, **kw):
     return f"(datetime(substr({instant}, 1, 19), printf('%+d hours', {n})) || substr({instant}, 20))"
 
 
-class day_diff(FunctionElement):  # noqa: N801
+class day_diff(FunctionElement):
     """Whole days from ``earlier`` to ``later`` (two dates)."""
 
     type = Integer()
@@ -273,7 +291,7 @@ def _day_diff_sqlite(element, compiler, **kw):
     return f"CAST(round(julianday({later}) - julianday({earlier})) AS INTEGER)"
 
 
-class seconds_between(FunctionElement):  # noqa: N801
+class seconds_between(FunctionElement):
     """Seconds from ``earlier`` to ``later`` (two instants), a number."""
 
     type = Numeric()
@@ -293,7 +311,7 @@ def _seconds_between_sqlite(element, compiler, **kw):
     return f"round((julianday(substr({later}, 1, 19)) - julianday(substr({earlier}, 1, 19))) * 86400)"
 
 
-class json_object(FunctionElement):  # noqa: N801
+class json_object(FunctionElement):
     """A JSON object from alternating key / value arguments."""
 
     type = JSON()

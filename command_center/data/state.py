@@ -15,7 +15,7 @@ def read(conn: Connection, key: str) -> str | None:
 def read_prefixed(conn: Connection, prefix: str) -> dict[str, str]:
     """Every value whose key starts with ``prefix``, keyed by the rest of the key."""
     rows = conn.execute(select(STATE.c.key, STATE.c.value).where(STATE.c.key.startswith(prefix, autoescape=True))).all()
-    return {key[len(prefix):]: value for key, value in rows}
+    return {key[len(prefix) :]: value for key, value in rows}
 
 
 def write(conn: Connection, key: str, value: str) -> None:

@@ -14,12 +14,12 @@ from datetime import date, datetime
 
 from sqlalchemy import insert, select, update
 
+from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, require
 from command_center.data.engine import Database
 from command_center.data.rules import AD_HOC_CODE
-from command_center.data.workcal import end_of_day, local_date
 from command_center.data.tables import CASES, ITEMS, NODES, OFFICERS
-from command_center.data import audit
+from command_center.data.workcal import end_of_day, local_date
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ def subject_of(item_id: int) -> str:
     return f"{AD_HOC_CODE}{item_id}"
 
 
-def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date) -> int:
+def create_item(
+    db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date
+) -> int:
     with db.engine.begin() as conn:
         require(conn, who, ("officer", "chief", "admin"), "create supervision items")
         if not description or not description.strip():
@@ -52,13 +54,42 @@ def create_item(db: Database, case_id: int, who: Actor, now: datetime, *, descri
         if not active:
             raise ActionRefused("the assignee is not an active officer")
         due_at = end_of_day(due)
-        item_id = conn.execute(insert(ITEMS).values(case_id=case_id, description=description.strip(), assignee_id=assignee_id, due_at=due_at,
-                                                    created_by=who.login, created_at=now).returning(ITEMS.c.id)).scalar_one()
+        item_id = conn.execute(
+            insert(ITEMS)
+            .values(
+                case_id=case_id,
+                description=description.strip(),
+                assignee_id=assignee_id,
+                due_at=due_at,
+                created_by=who.login,
+                created_at=now,
+            )
+            .returning(ITEMS.c.id)
+        ).scalar_one()
         # due_at / due_date are written too, so the deadline shows before the next recompute
-        conn.execute(insert(NODES).values(case_id=case_id, node_code=AD_HOC_CODE, subject_id=subject_of(item_id), started_at=now,
-                                          due_override=due_at, due_at=due_at, due_date=due, provisional=False, source="manual"))
-        audit.record(conn, now, who.login, "supervision.created", "supervision_item", str(item_id), case_id,
-                     {"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()})
+        conn.execute(
+            insert(NODES).values(
+                case_id=case_id,
+                node_code=AD_HOC_CODE,
+                subject_id=subject_of(item_id),
+                started_at=now,
+                due_override=due_at,
+                due_at=due_at,
+                due_date=due,
+                provisional=False,
+                source="manual",
+            )
+        )
+        audit.record(
+            conn,
+            now,
+            who.login,
+            "supervision.created",
+            "supervision_item",
+            str(item_id),
+            case_id,
+            {"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()},
+        )
     return item_id
 
 
@@ -68,19 +99,52 @@ def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: s
         require(conn, who, ("officer", "chief", "admin"), "complete supervision items")
         if not note or not note.strip():
             raise ActionRefused("say what was done")
-        case_id = conn.execute(update(ITEMS).where(ITEMS.c.id == item_id, ITEMS.c.completed_at.is_(None))
-                               .values(completed_at=now, completion_note=note.strip()).returning(ITEMS.c.case_id)).scalar_one_or_none()
+        case_id = conn.execute(
+            update(ITEMS)
+            .where(ITEMS.c.id == item_id, ITEMS.c.completed_at.is_(None))
+            .values(completed_at=now, completion_note=note.strip())
+            .returning(ITEMS.c.case_id)
+        ).scalar_one_or_none()
         if case_id is None:
             raise ActionRefused(f"supervision item {item_id} does not exist or is completed already")
-        conn.execute(update(NODES).where(NODES.c.case_id == case_id, NODES.c.node_code == AD_HOC_CODE,
-                                         NODES.c.subject_id == subject_of(item_id)).values(completed_at=now))
-        audit.record(conn, now, who.login, "supervision.completed", "supervision_item", str(item_id), case_id, {"note": note.strip()})
+        conn.execute(
+            update(NODES)
+            .where(
+                NODES.c.case_id == case_id, NODES.c.node_code == AD_HOC_CODE, NODES.c.subject_id == subject_of(item_id)
+            )
+            .values(completed_at=now)
+        )
+        audit.record(
+            conn,
+            now,
+            who.login,
+            "supervision.completed",
+            "supervision_item",
+            str(item_id),
+            case_id,
+            {"note": note.strip()},
+        )
 
 
 def items_of(db: Database, case_id: int) -> list[ItemRow]:
     with db.engine.connect() as conn:
-        rows = conn.execute(select(ITEMS, OFFICERS.c.name.label("assignee_name"))
-                            .select_from(ITEMS.join(OFFICERS, OFFICERS.c.id == ITEMS.c.assignee_id))
-                            .where(ITEMS.c.case_id == case_id).order_by(ITEMS.c.id)).all()
-    return [ItemRow(r.id, subject_of(r.id), r.description, r.assignee_name, r.due_at, r.created_by, r.created_at, r.completed_at,
-                    r.completion_note) for r in rows]
+        rows = conn.execute(
+            select(ITEMS, OFFICERS.c.name.label("assignee_name"))
+            .select_from(ITEMS.join(OFFICERS, OFFICERS.c.id == ITEMS.c.assignee_id))
+            .where(ITEMS.c.case_id == case_id)
+            .order_by(ITEMS.c.id)
+        ).all()
+    return [
+        ItemRow(
+            r.id,
+            subject_of(r.id),
+            r.description,
+            r.assignee_name,
+            r.due_at,
+            r.created_by,
+            r.created_at,
+            r.completed_at,
+            r.completion_note,
+        )
+        for r in rows
+    ]

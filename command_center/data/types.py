@@ -63,7 +63,7 @@ class Fixed(TypeDecorator):
         return f"Fixed(scale={self.scale}, precision={self.precision})"
 
 
-def Money() -> Fixed:  # noqa: N802 - reads like a type in the models
+def Money() -> Fixed:
     """Yuan with two decimals (fen)."""
     return Fixed(2, 18)
 

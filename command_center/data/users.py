@@ -16,11 +16,11 @@ from functools import cache
 
 from sqlalchemy import delete, insert, select, update
 
+from command_center.data import audit
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
-from command_center.data.engine import Database
-from command_center.data import audit
 from command_center.data.bulk import insert_for
+from command_center.data.engine import Database
 from command_center.data.tables import LOGIN_FAILURES, OFFICERS, TEAMS
 from command_center.data.workcal import TZ
 
@@ -58,8 +58,15 @@ def verify_password(password: str, stored: str | None) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                                maxmem=64 * 2**20, dklen=len(expected))
+        actual = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            maxmem=64 * 2**20,
+            dklen=len(expected),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)
@@ -82,17 +89,32 @@ def authenticate(db: Database, login: str, password: str, now: datetime) -> Acto
     key = login[:64]
     with db.engine.connect() as conn:
         failed = conn.execute(select(LOGIN_FAILURES.c.locked_until).where(LOGIN_FAILURES.c.login == key)).one_or_none()
-        row = conn.execute(select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.password_hash)
-                           .where(OFFICERS.c.login == login)).one_or_none()
+        row = conn.execute(
+            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.password_hash).where(
+                OFFICERS.c.login == login
+            )
+        ).one_or_none()
     if failed is not None and failed.locked_until is not None and failed.locked_until > now:
         with db.engine.begin() as conn:
-            audit.record(conn, now, key, "login.refused_locked", "officer", key, detail={"locked_until": failed.locked_until.isoformat()})
+            audit.record(
+                conn,
+                now,
+                key,
+                "login.refused_locked",
+                "officer",
+                key,
+                detail={"locked_until": failed.locked_until.isoformat()},
+            )
         raise LoginFailed(_locked_message(failed.locked_until))
     # the hash is checked even for an unknown login, so the time taken does not tell either
     ok = verify_password(password, row.password_hash if row is not None else _dummy()) and row is not None
     if not ok or not row.active:
         until = _failed(db, key, now)
-        raise LoginFailed(_locked_message(until) if until else "登录名或密码不正确, 或该用户已停用 (wrong login or password, or the user is disabled)")
+        raise LoginFailed(
+            _locked_message(until)
+            if until
+            else "登录名或密码不正确, 或该用户已停用 (wrong login or password, or the user is disabled)"
+        )
     if failed is not None:  # the right password after wrong ones: counting starts again
         with db.engine.begin() as conn:
             conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key))
@@ -103,14 +125,24 @@ def _failed(db: Database, key: str, now: datetime) -> datetime | None:
     """Count a failure of ``key`` and audit it; returns until when the login is now locked."""
     with db.engine.begin() as conn:
         stmt = insert_for(conn, LOGIN_FAILURES).values(login=key, failures=1, last_failed_at=now)
-        failures = conn.execute(stmt.on_conflict_do_update(index_elements=["login"], set_={
-            "failures": LOGIN_FAILURES.c.failures + 1, "last_failed_at": now}).returning(LOGIN_FAILURES.c.failures)).scalar_one()
+        failures = conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["login"], set_={"failures": LOGIN_FAILURES.c.failures + 1, "last_failed_at": now}
+            ).returning(LOGIN_FAILURES.c.failures)
+        ).scalar_one()
         until = None
         if failures >= FREE_FAILURES:
             until = now + min(FIRST_LOCK * 2 ** (failures - FREE_FAILURES), LONGEST_LOCK)
             conn.execute(update(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key).values(locked_until=until))
-        audit.record(conn, now, key, "login.failed", "officer", key,
-                     detail={"failures": failures, "locked_until": until.isoformat() if until else None})
+        audit.record(
+            conn,
+            now,
+            key,
+            "login.failed",
+            "officer",
+            key,
+            detail={"failures": failures, "locked_until": until.isoformat() if until else None},
+        )
     return until
 
 
@@ -128,8 +160,17 @@ def _audit(conn, now: datetime, by: str, action: str, login: str, detail: dict |
     audit.record(conn, now, by, action, "officer", login, detail=detail)
 
 
-def add_user(db: Database, login: str, name: str, role: str, password: str, now: datetime, *, team: str | None = None,
-             by: str = "cli") -> int:
+def add_user(
+    db: Database,
+    login: str,
+    name: str,
+    role: str,
+    password: str,
+    now: datetime,
+    *,
+    team: str | None = None,
+    by: str = "cli",
+) -> int:
     login = login.strip()
     if not login:
         raise UserError("the login is empty")
@@ -145,16 +186,22 @@ def add_user(db: Database, login: str, name: str, role: str, password: str, now:
             if team_id is None:
                 names = conn.execute(select(TEAMS.c.name).order_by(TEAMS.c.id)).scalars().all()
                 raise UserError(f"no team {team!r}" + (f"; teams: {', '.join(names)}" if names else ""))
-        user_id = conn.execute(insert(OFFICERS).values(login=login, name=name.strip() or login, role=role, team_id=team_id,
-                                                       password_hash=hashed, active=True).returning(OFFICERS.c.id)).scalar_one()
+        user_id = conn.execute(
+            insert(OFFICERS)
+            .values(
+                login=login, name=name.strip() or login, role=role, team_id=team_id, password_hash=hashed, active=True
+            )
+            .returning(OFFICERS.c.id)
+        ).scalar_one()
         _audit(conn, now, by, "user.added", login, {"role": role, "team": team})
     return user_id
 
 
 def _set(db: Database, login: str, now: datetime, by: str, action: str, values: dict) -> None:
     with db.engine.begin() as conn:
-        done = conn.execute(update(OFFICERS).where(OFFICERS.c.login == login).values(**values)
-                            .execution_options(preserve_rowcount=True)).rowcount
+        done = conn.execute(
+            update(OFFICERS).where(OFFICERS.c.login == login).values(**values).execution_options(preserve_rowcount=True)
+        ).rowcount
         if done != 1:
             raise UserError(f"no user {login!r}")
         _audit(conn, now, by, action, login)
@@ -170,8 +217,16 @@ def disable_user(db: Database, login: str, now: datetime, *, by: str = "cli") ->
 
 def list_users(db: Database) -> list[dict]:
     with db.engine.connect() as conn:
-        rows = conn.execute(select(OFFICERS.c.login, OFFICERS.c.name, OFFICERS.c.role, OFFICERS.c.active,
-                                   OFFICERS.c.password_hash.is_not(None).label("has_password"), TEAMS.c.name.label("team"))
-                            .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
-                            .order_by(OFFICERS.c.login)).all()
+        rows = conn.execute(
+            select(
+                OFFICERS.c.login,
+                OFFICERS.c.name,
+                OFFICERS.c.role,
+                OFFICERS.c.active,
+                OFFICERS.c.password_hash.is_not(None).label("has_password"),
+                TEAMS.c.name.label("team"),
+            )
+            .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
+            .order_by(OFFICERS.c.login)
+        ).all()
     return [dict(r._mapping) for r in rows]

@@ -21,8 +21,8 @@ from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLig
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.rules import Rules, open_node
-from command_center.data.workcal import local_date
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, TEAMS
+from command_center.data.workcal import local_date
 
 #: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
 LIST_LIMIT = 60
@@ -100,32 +100,57 @@ def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
     SQLite, ranking every lit node per case with a window took twice as long (25 ms at
     100,000 cases)."""
     lights = case_lights(rules, lit_only=True, open_only=True)
-    ranked = (
-        select(lights.c.case_id, lights.c.worst, lights.c.tier,
-               func.row_number().over(partition_by=lights.c.tier, order_by=(lights.c.worst, lights.c.case_id)).label("place"))
-        .subquery()
-    )
+    ranked = select(
+        lights.c.case_id,
+        lights.c.worst,
+        lights.c.tier,
+        func.row_number().over(partition_by=lights.c.tier, order_by=(lights.c.worst, lights.c.case_id)).label("place"),
+    ).subquery()
     listed = select(ranked).where(ranked.c.place <= limit).subquery()
     worst = worst_node_of(listed, rules, lit_only=True, columns=("place",))
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
-        select(worst.c.tier, worst.c.node_code, worst.c.due_date, CASES.c.case_no, TEAMS.c.name.label("team"),
-               officer.c.name.label("officer"), first_debtor(worst.c.case_id).label("debtor"), ALERTS.c.response_kind, ALERTS.c.response_status,
-               ALERTS.c.response_due_date)
-        .select_from(worst.join(CASES, CASES.c.id == worst.c.case_id)
-                     .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
-                     .outerjoin(officer, officer.c.id == CASES.c.officer_id)
-                     .outerjoin(ALERTS, and_(ALERTS.c.case_id == worst.c.case_id, ALERTS.c.node_code == worst.c.node_code,
-                                             ALERTS.c.subject_id == worst.c.subject_id)))
+        select(
+            worst.c.tier,
+            worst.c.node_code,
+            worst.c.due_date,
+            CASES.c.case_no,
+            TEAMS.c.name.label("team"),
+            officer.c.name.label("officer"),
+            first_debtor(worst.c.case_id).label("debtor"),
+            ALERTS.c.response_kind,
+            ALERTS.c.response_status,
+            ALERTS.c.response_due_date,
+        )
+        .select_from(
+            worst.join(CASES, CASES.c.id == worst.c.case_id)
+            .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+            .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+            .outerjoin(
+                ALERTS,
+                and_(
+                    ALERTS.c.case_id == worst.c.case_id,
+                    ALERTS.c.node_code == worst.c.node_code,
+                    ALERTS.c.subject_id == worst.c.subject_id,
+                ),
+            )
+        )
         .order_by(worst.c.tier, worst.c.place)
     ).all()
     lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
     for r in rows:
-        lights[r.tier].append(LightCase(
-            case_no=r.case_no, debtor=mask_name(r.debtor), team=r.team or "", officer=r.officer or "",
-            overdue_days=(rules.today - r.due_date).days, node_code=r.node_code, due_date=r.due_date,
-            response=response_state(r.response_kind, r.response_status, r.response_due_date, rules.today),
-        ))
+        lights[r.tier].append(
+            LightCase(
+                case_no=r.case_no,
+                debtor=mask_name(r.debtor),
+                team=r.team or "",
+                officer=r.officer or "",
+                overdue_days=(rules.today - r.due_date).days,
+                node_code=r.node_code,
+                due_date=r.due_date,
+                response=response_state(r.response_kind, r.response_status, r.response_due_date, rules.today),
+            )
+        )
     return lights
 
 
@@ -133,9 +158,19 @@ def _due_soon(conn, rules: Rules, limit: int) -> list[DueSoon]:
     n = NODES
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
-        select(CASES.c.case_no, TEAMS.c.name.label("team"), officer.c.name.label("officer"), n.c.node_code, n.c.due_at, n.c.provisional)
-        .select_from(n.join(CASES, CASES.c.id == n.c.case_id).outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
-                     .outerjoin(officer, officer.c.id == CASES.c.officer_id))
+        select(
+            CASES.c.case_no,
+            TEAMS.c.name.label("team"),
+            officer.c.name.label("officer"),
+            n.c.node_code,
+            n.c.due_at,
+            n.c.provisional,
+        )
+        .select_from(
+            n.join(CASES, CASES.c.id == n.c.case_id)
+            .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
+            .outerjoin(officer, officer.c.id == CASES.c.officer_id)
+        )
         .where(open_node(n), rules.due_soon(n))
         .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code)
         .limit(limit)

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -163,7 +163,9 @@ def load_overrides(path: str | Path) -> Overrides:
                 first = date.fromisoformat(match.group(1))
                 last = date.fromisoformat(match.group(2)) if match.group(2) else first
             except ValueError:
-                raise fail(label, f"{item!r} is not a date (YYYY-MM-DD) or range (YYYY-MM-DD..YYYY-MM-DD)", str(item)) from None
+                raise fail(
+                    label, f"{item!r} is not a date (YYYY-MM-DD) or range (YYYY-MM-DD..YYYY-MM-DD)", str(item)
+                ) from None
             if last < first:
                 raise fail(label, f"range {item!r} ends before it starts", str(item))
             result.update(first + timedelta(days=i) for i in range((last - first).days + 1))
@@ -172,7 +174,9 @@ def load_overrides(path: str | Path) -> Overrides:
     rest, work = days_of("rest_days"), days_of("work_days")
     both = sorted(rest & work)
     if both:
-        raise fail("work_days", f"{both[0].isoformat()} is listed both as a rest day and as a working day", both[0].isoformat())
+        raise fail(
+            "work_days", f"{both[0].isoformat()} is listed both as a rest day and as a working day", both[0].isoformat()
+        )
     years = doc.get("complete_years", [])
     if not isinstance(years, list) or not all(isinstance(y, int) and 1900 < y < 2200 for y in years):
         raise fail("complete_years", "must be a list of years such as [2027]")
@@ -182,10 +186,12 @@ def load_overrides(path: str | Path) -> Overrides:
 def _official_workday(day: date) -> bool:
     """``chinese_calendar.is_workday`` for a year it covers, without its range check, which
     scans every holiday it knows on each call (two thirds of working out 46 years)."""
-    return day in chinese_calendar.constants.workdays or (day.weekday() < 5 and day not in chinese_calendar.constants.holidays)
+    return day in chinese_calendar.constants.workdays or (
+        day.weekday() < 5 and day not in chinese_calendar.constants.holidays
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def official_covers(year: int) -> bool:
     """Whether chinesecalendar ships the State Council schedule for ``year``."""
     try:
@@ -195,7 +201,7 @@ def official_covers(year: int) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
+@cache
 def _estimated_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays_pkg.China(years=year).keys())
 

@@ -61,9 +61,9 @@ from command_center.data.sqlcal import (
     local_date,
     provisional_between,
 )
+from command_center.data.tables import ACCOUNTS, CALENDAR, CASES, NODES, SUSPENSIONS
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import Unit
-from command_center.data.tables import ACCOUNTS, CALENDAR, CASES, NODES, SUSPENSIONS
 
 #: units whose due date is a function of the code and the start day alone
 BY_DAY = (Unit.DAYS, Unit.MONTHS, Unit.WORKDAYS)
@@ -73,35 +73,66 @@ AHEAD = timedelta(days=400)
 
 _work = MetaData()
 #: the catalogue's by-day limits (the term's included), one row a code
-LIMITS = Table("cc_limits", _work, Column("code", String(8), primary_key=True), Column("unit", String(10)), Column("limit", Integer))
+LIMITS = Table(
+    "cc_limits",
+    _work,
+    Column("code", String(8), primary_key=True),
+    Column("unit", String(10)),
+    Column("limit", Integer),
+)
 #: the due date of a by-day node, by code and start day
 LOOKUP = Table(
-    "cc_due_lookup", _work,
-    Column("code", String(8)), Column("start_day", Date),
-    Column("due_date", Date), Column("due_at", AwareDateTime()), Column("provisional", Boolean),
+    "cc_due_lookup",
+    _work,
+    Column("code", String(8)),
+    Column("start_day", Date),
+    Column("due_date", Date),
+    Column("due_at", AwareDateTime()),
+    Column("provisional", Boolean),
     PrimaryKeyConstraint("code", "start_day"),
 )
 #: the term of each case in scope with a suspension or an approved extension
-TERMS = Table("cc_due_terms", _work, Column("case_id", Integer, primary_key=True),
-              Column("due_date", Date), Column("due_at", AwareDateTime()), Column("provisional", Boolean))
+TERMS = Table(
+    "cc_due_terms",
+    _work,
+    Column("case_id", Integer, primary_key=True),
+    Column("due_date", Date),
+    Column("due_at", AwareDateTime()),
+    Column("provisional", Boolean),
+)
 #: what the read of the node table found: a node whose due date differs, with the right one
 #: (``fix``; ``term`` for a case term, right unless the case is in ``cc_due_terms``), a node
 #: whose start day was not looked up (``stray``), and every renewal node with its current
 #: due date and its account (``renewal``), compared with the account afterwards
-FIXES = Table("cc_due_fixes", _work, Column("id", Integer), Column("due_date", Date), Column("due_at", AwareDateTime()),
-              Column("provisional", Boolean), Column("kind", String(8)), Column("case_id", Integer), Column("subject_id", String(64)))
+FIXES = Table(
+    "cc_due_fixes",
+    _work,
+    Column("id", Integer),
+    Column("due_date", Date),
+    Column("due_at", AwareDateTime()),
+    Column("provisional", Boolean),
+    Column("kind", String(8)),
+    Column("case_id", Integer),
+    Column("subject_id", String(64)),
+)
 
 
-def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]] | None = None) -> int:
+def recompute_dues(
+    conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]] | None = None
+) -> int:
     """Recompute the due dates of the node rows ``rows(node_instances)`` selects (every node of
     the court without ``rows``: the start days are then taken from the calendar, not gathered
     from the nodes); returns rows changed."""
     n = NODES
     whole_court = rows is None
     if rows is None:
+
         def rows(_nodes) -> ColumnElement[bool]:
             return true()
-    by_day = [{"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY]
+
+    by_day = [
+        {"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY
+    ]
     hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
     expiry = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
     for table in (LIMITS, LOOKUP, TERMS):
@@ -112,8 +143,12 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     start_day = local_date(n.c.started_at)
     if whole_court:
         first = conn.execute(select(func.min(CASES.c.filed_on))).scalar_one() or today
-        _look_up(conn, select(LIMITS.c.code, CALENDAR.c.day).select_from(LIMITS.join(CALENDAR, true()))
-                 .where(CALENDAR.c.day.between(first, today + AHEAD)))
+        _look_up(
+            conn,
+            select(LIMITS.c.code, CALENDAR.c.day)
+            .select_from(LIMITS.join(CALENDAR, true()))
+            .where(CALENDAR.c.day.between(first, today + AHEAD)),
+        )
     else:
         _look_up(conn, select(n.c.node_code, start_day).where(rows(n), n.c.started_at.is_not(None)).distinct())
     if TERM_NODE in catalogue:
@@ -127,7 +162,11 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     override = n.c.due_override.is_not(None)
     hourly = n.c.node_code.in_(list(hours)) if hours else false()
     renewal = n.c.node_code.in_(expiry) if expiry else false()
-    hours_due = add_hours(n.c.started_at, case(*[(n.c.node_code == code, limit) for code, limit in hours.items()])) if hours else null()
+    hours_due = (
+        add_hours(n.c.started_at, case(*[(n.c.node_code == code, limit) for code, limit in hours.items()]))
+        if hours
+        else null()
+    )
     kinds = [  # (which nodes, due date, due instant, provisional)
         (override, local_date(n.c.due_override), n.c.due_override, false()),
         (hourly, local_date(hours_due), hours_due, false()),
@@ -143,13 +182,20 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
         else_=and_(n.c.started_at.is_not(None), n.c.node_code.in_([row["code"] for row in by_day])),
     )
     expected = [case(*[(kind[0], kind[i]) for kind in kinds[:-1]], else_=kinds[-1][i]) for i in (1, 2, 3)]
-    kind = case((override | hourly, literal("fix")), (renewal, literal("renewal")), (e.c.code.is_(None), literal("stray")),
-                (n.c.node_code == TERM_NODE, literal("term")), else_=literal("fix"))
+    kind = case(
+        (override | hourly, literal("fix")),
+        (renewal, literal("renewal")),
+        (e.c.code.is_(None), literal("stray")),
+        (n.c.node_code == TERM_NODE, literal("term")),
+        else_=literal("fix"),
+    )
     f = FIXES
     conn.execute(text(f"DROP TABLE IF EXISTS {f.name}"))
-    read = (select(n.c.id, *expected, kind, n.c.case_id, n.c.subject_id)
-            .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day)))
-            .where(rows(n), found))
+    read = (
+        select(n.c.id, *expected, kind, n.c.case_id, n.c.subject_id)
+        .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day)))
+        .where(rows(n), found)
+    )
     # few rows come out (those that differ, the renewals): let workers share the reading; the
     # expressions evaluated for every node of the court are worth compiling (JIT: 15% faster)
     with pg_settings(conn, parallel_tuple_cost="0", jit="on"):
@@ -161,9 +207,16 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     a = ACCOUNTS
     expiry_day = func.coalesce(a.c.renewed_until, a.c.expires_on)
     renewed = {"due_date": expiry_day, "due_at": end_of_local_day(expiry_day), "provisional": false()}
-    conn.execute(update(f).where(f.c.kind == "renewal", a.c.case_id == f.c.case_id, a.c.account_id == f.c.subject_id,
-                                 _differs(*renewed.values(), nodes=f))
-                 .values(kind="fix", **renewed))
+    conn.execute(
+        update(f)
+        .where(
+            f.c.kind == "renewal",
+            a.c.case_id == f.c.case_id,
+            a.c.account_id == f.c.subject_id,
+            _differs(*renewed.values(), nodes=f),
+        )
+        .values(kind="fix", **renewed)
+    )
 
     t = TERMS
     own_term = and_(n.c.node_code == TERM_NODE, n.c.case_id.in_(select(t.c.case_id)))
@@ -175,13 +228,28 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
     stray = select(f.c.id).where(f.c.kind == "stray")
     if conn.execute(stray.limit(1)).first() is not None:
         _look_up(conn, select(n.c.node_code, start_day).where(n.c.id.in_(stray)).distinct())
-        changed += _apply(conn, and_(n.c.id.in_(stray), ~own_term, e.c.code == n.c.node_code, e.c.start_day == start_day),
-                          e.c.due_date, e.c.due_at, e.c.provisional)
+        changed += _apply(
+            conn,
+            and_(n.c.id.in_(stray), ~own_term, e.c.code == n.c.node_code, e.c.start_day == start_day),
+            e.c.due_date,
+            e.c.due_at,
+            e.c.provisional,
+        )
 
     # the terms moved by a suspension or an extension (a term beyond the calendar is left as it is)
-    changed += _apply(conn, and_(~override, n.c.case_id == t.c.case_id, n.c.node_code == TERM_NODE, n.c.subject_id == "",
-                                 t.c.due_date.is_not(None)),
-                      t.c.due_date, t.c.due_at, t.c.provisional)
+    changed += _apply(
+        conn,
+        and_(
+            ~override,
+            n.c.case_id == t.c.case_id,
+            n.c.node_code == TERM_NODE,
+            n.c.subject_id == "",
+            t.c.due_date.is_not(None),
+        ),
+        t.c.due_date,
+        t.c.due_at,
+        t.c.provisional,
+    )
     conn.execute(text(f"DROP TABLE {f.name}"))
     for table in (TERMS, LOOKUP, LIMITS):
         table.drop(conn)
@@ -190,14 +258,21 @@ def recompute_dues(conn: Connection, catalogue: Catalogue, today: date, rows: Ca
 
 def _differs(due_date, due_at, provisional, nodes=NODES) -> ColumnElement[bool]:
     """Whether the due date of the rows of ``nodes`` (the node table or the fixes) is not this one."""
-    return or_(nodes.c.due_date.is_distinct_from(due_date), nodes.c.due_at.is_distinct_from(due_at),
-               nodes.c.provisional.is_distinct_from(provisional))
+    return or_(
+        nodes.c.due_date.is_distinct_from(due_date),
+        nodes.c.due_at.is_distinct_from(due_at),
+        nodes.c.provisional.is_distinct_from(provisional),
+    )
 
 
 def _apply(conn: Connection, where: ColumnElement[bool], due_date, due_at, provisional) -> int:
     """Set the due date of the nodes ``where`` selects where it differs (``UPDATE … FROM``)."""
-    return changed_rows(conn, update(NODES).where(where, _differs(due_date, due_at, provisional))
-                        .values(due_date=due_date, due_at=due_at, provisional=provisional))
+    return changed_rows(
+        conn,
+        update(NODES)
+        .where(where, _differs(due_date, due_at, provisional))
+        .values(due_date=due_date, due_at=due_at, provisional=provisional),
+    )
 
 
 def _look_up(conn: Connection, pairs: Select) -> None:
@@ -205,17 +280,24 @@ def _look_up(conn: Connection, pairs: Select) -> None:
     p = pairs.cte("pairs")  # read by both halves below: gathered once
     code, day = p.c[0], p.c[1]
     lim, e = LIMITS, LOOKUP
-    new = and_(lim.c.code == code, day.is_not(None), ~select(e.c.code).where(e.c.code == code, e.c.start_day == day).exists())
+    new = and_(
+        lim.c.code == code, day.is_not(None), ~select(e.c.code).where(e.c.code == code, e.c.start_day == day).exists()
+    )
     # days and months: the raw end rolled to the next working day
     target = case((lim.c.unit == Unit.MONTHS.value, add_months(day, lim.c.limit)), else_=add_days(day, lim.c.limit))
     c = CALENDAR.alias("c")
-    rolled = (select(code, day, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
-              .where(new, lim.c.unit.in_((Unit.DAYS.value, Unit.MONTHS.value)), c.c.day == target))
+    rolled = select(code, day, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional).where(
+        new, lim.c.unit.in_((Unit.DAYS.value, Unit.MONTHS.value)), c.c.day == target
+    )
     # working days: the n-th working day after the start day
     first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
-    counted = (select(code, day, last.c.day, end_of_local_day(last.c.day), provisional_between(first, last))
-               .where(new, lim.c.unit == Unit.WORKDAYS.value, first.c.day == day, last.c.workday_seq == first.c.workday_seq + lim.c.limit,
-                      last.c.is_workday))
+    counted = select(code, day, last.c.day, end_of_local_day(last.c.day), provisional_between(first, last)).where(
+        new,
+        lim.c.unit == Unit.WORKDAYS.value,
+        first.c.day == day,
+        last.c.workday_seq == first.c.workday_seq + lim.c.limit,
+        last.c.is_workday,
+    )
     conn.execute(e.insert().from_select([c.name for c in e.c], union_all(rolled, counted)))
 
 
@@ -225,18 +307,38 @@ def _special_terms(conn: Connection, catalogue: Catalogue, today: date, rows) ->
     term = catalogue[TERM_NODE]
     n = NODES
     last_day = func.coalesce(SUSPENSIONS.c.to_date, literal(today))
-    paused = (select(SUSPENSIONS.c.case_id,
-                     func.sum(case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)).label("days"))
-              .group_by(SUSPENSIONS.c.case_id).subquery("paused"))
+    paused = (
+        select(
+            SUSPENSIONS.c.case_id,
+            func.sum(
+                case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)
+            ).label("days"),
+        )
+        .group_by(SUSPENSIONS.c.case_id)
+        .subquery("paused")
+    )
     special = or_(CASES.c.term_extended_to.is_not(None), CASES.c.id.in_(select(SUSPENSIONS.c.case_id)))
-    terms = (select(CASES.c.id, CASES.c.term_extended_to, func.coalesce(paused.c.days, 0).label("pushed"))
-             .select_from(CASES.outerjoin(paused, paused.c.case_id == CASES.c.id)).where(special).subquery("terms"))
+    terms = (
+        select(CASES.c.id, CASES.c.term_extended_to, func.coalesce(paused.c.days, 0).label("pushed"))
+        .select_from(CASES.outerjoin(paused, paused.c.case_id == CASES.c.id))
+        .where(special)
+        .subquery("terms")
+    )
     start_day = local_date(n.c.started_at)
-    base = func.coalesce(terms.c.term_extended_to, add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit))
+    base = func.coalesce(
+        terms.c.term_extended_to,
+        add_months(start_day, term.limit) if term.unit is Unit.MONTHS else add_days(start_day, term.limit),
+    )
     c = CALENDAR.alias("c")
-    conn.execute(TERMS.insert().from_select(
-        [col.name for col in TERMS.c],
-        select(terms.c.id, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
-        .select_from(terms.join(n, and_(n.c.case_id == terms.c.id, n.c.node_code == TERM_NODE, n.c.subject_id == ""))
-                     .outerjoin(c, c.c.day == add_days(base, terms.c.pushed)))
-        .where(rows(n), n.c.started_at.is_not(None))))
+    conn.execute(
+        TERMS.insert().from_select(
+            [col.name for col in TERMS.c],
+            select(terms.c.id, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
+            .select_from(
+                terms.join(
+                    n, and_(n.c.case_id == terms.c.id, n.c.node_code == TERM_NODE, n.c.subject_id == "")
+                ).outerjoin(c, c.c.day == add_days(base, terms.c.pushed))
+            )
+            .where(rows(n), n.c.started_at.is_not(None)),
+        )
+    )

@@ -13,8 +13,17 @@ from command_center.data.workcal import WorkCalendar
 from command_center.jobs.recompute import recompute
 
 
-def import_and_recompute(db: Database, catalogue: Catalogue, calendar: WorkCalendar, path: Path, now: datetime, *,
-                         dry_run: bool = False, progress: Progress | None = None, court_name: str | None = None) -> ImportSummary:
+def import_and_recompute(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    path: Path,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    court_name: str | None = None,
+) -> ImportSummary:
     """:func:`~command_center.data.importer.import_file`, then, once it committed, the recompute
     of the affected cases (of every case the triggers marked, for a very large import).
 
@@ -26,6 +35,8 @@ def import_and_recompute(db: Database, catalogue: Catalogue, calendar: WorkCalen
         if progress is not None:
             progress.phase("recompute", 0)
         ids = summary.affected_ids
-        summary.recompute = recompute(db, catalogue, calendar, now, cases=ids if len(ids) <= SCOPED_RECOMPUTE_LIMIT else None).as_dict()
+        summary.recompute = recompute(
+            db, catalogue, calendar, now, cases=ids if len(ids) <= SCOPED_RECOMPUTE_LIMIT else None
+        ).as_dict()
         summary.seconds = time.perf_counter() - started
     return summary

@@ -47,6 +47,7 @@ from sqlalchemy.exc import DBAPIError
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.engine import Database, make_engine
 from command_center.data.tables import LEASE
+
 #: PostgreSQL keeps at most this many bytes of an ``application_name`` (NAMEDATALEN - 1)
 NAME_BYTES = 63
 #: SQLSTATEs of a lock or statement timeout (``lock_not_available``, ``query_canceled``)
@@ -98,8 +99,13 @@ def holder_alive(conn: Connection, holder: str) -> bool | None:
     must not wait forever bounds the wait); on another machine ``None``.
     """
     if conn.dialect.name == "postgresql":
-        return conn.execute(text("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND application_name = :name)"), {"name": session_name(holder)}).scalar_one()
+        return conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                "AND application_name = :name)"
+            ),
+            {"name": session_name(holder)},
+        ).scalar_one()
     where = _host_and_pid(holder)
     if where is None or where[0] != _local_host():
         return None
@@ -117,10 +123,14 @@ def end_transactions_of(conn: Connection, holder: str) -> int:
     its idle ones: they tell the others it is alive); returns how many."""
     if conn.dialect.name != "postgresql":
         return 0
-    return conn.execute(text(
-        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND application_name = :name AND pid <> pg_backend_pid() AND state = ANY(:states)"),
-        {"name": session_name(holder), "states": list(IN_TRANSACTION)}).scalar_one()
+    return conn.execute(
+        text(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() "
+            "AND application_name = :name AND pid <> pg_backend_pid() AND state = ANY(:states)"
+        ),
+        {"name": session_name(holder), "states": list(IN_TRANSACTION)},
+    ).scalar_one()
 
 
 class LeaseRow(NamedTuple):
@@ -167,8 +177,10 @@ def _scheduler_database(db: Database, holder: str, timeouts: Timeouts) -> Databa
     if db.dialect != "postgresql":
         return db
     engine = make_engine(db.url)
-    options = (f"-c lock_timeout={timeouts.job_lock_ms} "
-               f"-c idle_in_transaction_session_timeout={timeouts.idle_in_transaction_ms}")
+    options = (
+        f"-c lock_timeout={timeouts.job_lock_ms} "
+        f"-c idle_in_transaction_session_timeout={timeouts.idle_in_transaction_ms}"
+    )
 
     @event.listens_for(engine, "do_connect")
     def _named(_dialect, _record, _cargs, cparams) -> None:
@@ -207,8 +219,11 @@ class Lease:
         return self.token is not None and (self._renewed is None or time.monotonic() - self._renewed < self.seconds)
 
     def _read(self, conn: Connection) -> LeaseRow | None:
-        row = conn.execute(select(LEASE.c.holder, LEASE.c.token, LEASE.c.expires_at, LEASE.c.renewed_at)
-                           .where(LEASE.c.name == self.name)).one_or_none()
+        row = conn.execute(
+            select(LEASE.c.holder, LEASE.c.token, LEASE.c.expires_at, LEASE.c.renewed_at).where(
+                LEASE.c.name == self.name
+            )
+        ).one_or_none()
         return LeaseRow(*row) if row else None
 
     def _bounded(self, conn: Connection) -> None:
@@ -232,22 +247,33 @@ class Lease:
                 expires = now + timedelta(seconds=self.seconds)
                 row = self._read(conn)
                 if self._presence_pid is not None:
-                    present = conn.execute(text("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = :pid)"),
-                                           {"pid": self._presence_pid}).scalar_one()
+                    present = conn.execute(
+                        text("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = :pid)"),
+                        {"pid": self._presence_pid},
+                    ).scalar_one()
                 if row is None:
                     token = conn.execute(
-                        insert_for(conn, LEASE).values(name=self.name, holder=self.holder, token=1, expires_at=expires, renewed_at=now)
-                        .on_conflict_do_nothing(index_elements=["name"]).returning(LEASE.c.token)).scalar_one_or_none()
+                        insert_for(conn, LEASE)
+                        .values(name=self.name, holder=self.holder, token=1, expires_at=expires, renewed_at=now)
+                        .on_conflict_do_nothing(index_elements=["name"])
+                        .returning(LEASE.c.token)
+                    ).scalar_one_or_none()
                 elif row.holder == self.holder and self.token in (None, row.token):
                     # ours (also after a pause, when nobody took over meanwhile): renew
-                    renewed = changed_rows(conn, update(LEASE).where(LEASE.c.name == self.name, LEASE.c.holder == self.holder,
-                                                                     LEASE.c.token == row.token).values(expires_at=expires, renewed_at=now))
+                    renewed = changed_rows(
+                        conn,
+                        update(LEASE)
+                        .where(LEASE.c.name == self.name, LEASE.c.holder == self.holder, LEASE.c.token == row.token)
+                        .values(expires_at=expires, renewed_at=now),
+                    )
                     token = row.token if renewed else None
                 elif row.expires_at <= now:
                     token = conn.execute(
-                        update(LEASE).where(LEASE.c.name == self.name, LEASE.c.token == row.token, LEASE.c.expires_at <= now)
+                        update(LEASE)
+                        .where(LEASE.c.name == self.name, LEASE.c.token == row.token, LEASE.c.expires_at <= now)
                         .values(holder=self.holder, token=LEASE.c.token + 1, expires_at=expires, renewed_at=now)
-                        .returning(LEASE.c.token)).scalar_one_or_none()
+                        .returning(LEASE.c.token)
+                    ).scalar_one_or_none()
                     previous = row.holder if token is not None else None
                 else:
                     token = None
@@ -290,7 +316,9 @@ class Lease:
         if row is None or row.holder == self.holder or row.expires_at > now:
             log.info("the scheduler lease row is busy; trying again at the next tick")
             return
-        log.warning("the scheduler lease of %s expired but its row stays locked: ending its open transactions", row.holder)
+        log.warning(
+            "the scheduler lease of %s expired but its row stays locked: ending its open transactions", row.holder
+        )
         self._cut_off(row.holder)
 
     def _drop(self, token: int | None) -> None:
@@ -318,8 +346,12 @@ class Lease:
         token = self.token
         if token is None:
             raise LeaseLost(f"{self.holder} is not the active scheduler")
-        held = changed_rows(conn, update(LEASE).where(LEASE.c.name == self.name, LEASE.c.holder == self.holder,
-                                                      LEASE.c.token == token).values(token=LEASE.c.token))
+        held = changed_rows(
+            conn,
+            update(LEASE)
+            .where(LEASE.c.name == self.name, LEASE.c.holder == self.holder, LEASE.c.token == token)
+            .values(token=LEASE.c.token),
+        )
         if not held:
             self._drop(token)
             raise LeaseLost(f"{self.holder} lost the scheduler lease")
@@ -330,8 +362,11 @@ class Lease:
         if token is None:
             return
         with self.db.engine.begin() as conn:
-            conn.execute(update(LEASE).where(LEASE.c.name == self.name, LEASE.c.holder == self.holder, LEASE.c.token == token)
-                         .values(expires_at=db_now(conn)))
+            conn.execute(
+                update(LEASE)
+                .where(LEASE.c.name == self.name, LEASE.c.holder == self.holder, LEASE.c.token == token)
+                .values(expires_at=db_now(conn))
+            )
         self._drop(token)
 
     def current(self) -> tuple[str, int, datetime] | None:
@@ -349,8 +384,12 @@ class Lease:
             return
         conn = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         interval = max(1, self.seconds // 3)
-        for setting, value in (("tcp_keepalives_idle", self.seconds), ("tcp_keepalives_interval", interval),
-                               ("tcp_keepalives_count", 3), ("tcp_user_timeout", 2 * self.seconds * 1000)):
+        for setting, value in (
+            ("tcp_keepalives_idle", self.seconds),
+            ("tcp_keepalives_interval", interval),
+            ("tcp_keepalives_count", 3),
+            ("tcp_user_timeout", 2 * self.seconds * 1000),
+        ):
             conn.exec_driver_sql(f"SET {setting} = {value}")
         self._presence_pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         self._presence = conn

@@ -25,10 +25,9 @@ from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
 from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
 from command_center.data.sqlcal import add_months, start_of_local_day
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, NODES
 from command_center.data.workcal import Unit
 from command_center.data.workcal import add_months as py_add_months
-from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, NODES
-
 
 #: What completes a materialised node of the reference catalogue, by trigger subject.
 FUND_COMPLETIONS = {"N34": FUNDS.c.claimed_at, "N38": FUNDS.c.disbursed_at}
@@ -50,7 +49,9 @@ def _completion(code_column, completions: dict) -> ColumnElement:
     return case(*[(code_column == code, value) for code, value in completions.items()], else_=null())
 
 
-def _upsert(conn: Connection, candidates: Select | CompoundSelect, codes: list[str], completing: tuple[str, ...] = ()) -> int:
+def _upsert(
+    conn: Connection, candidates: Select | CompoundSelect, codes: list[str], completing: tuple[str, ...] = ()
+) -> int:
     """Insert missing rows; re-derive materialised rows whose start (or completion) moved.
 
     The candidates are first compared with the rows already there (an outer join on the
@@ -63,10 +64,21 @@ def _upsert(conn: Connection, candidates: Select | CompoundSelect, codes: list[s
     moved = [old.c.started_at.is_distinct_from(cand.c.started_at)]
     if completing:
         moved.append(and_(cand.c.node_code.in_(completing), old.c.completed_at.is_distinct_from(cand.c.completed_at)))
-    needed = (select(*[cand.c[name] for name in COLUMNS])
-              .select_from(cand.outerjoin(old, and_(old.c.case_id == cand.c.case_id, old.c.node_code == cand.c.node_code,
-                                                    old.c.subject_id == cand.c.subject_id, old.c.node_code.in_(codes))))
-              .where(or_(old.c.id.is_(None), and_(old.c.source == "materialised", or_(*moved)))))
+    needed = (
+        select(*[cand.c[name] for name in COLUMNS])
+        .select_from(
+            cand.outerjoin(
+                old,
+                and_(
+                    old.c.case_id == cand.c.case_id,
+                    old.c.node_code == cand.c.node_code,
+                    old.c.subject_id == cand.c.subject_id,
+                    old.c.node_code.in_(codes),
+                ),
+            )
+        )
+        .where(or_(old.c.id.is_(None), and_(old.c.source == "materialised", or_(*moved))))
+    )
     stmt = insert_for(conn, NODES).from_select(COLUMNS, needed)
     new = stmt.excluded
     changed = [NODES.c.started_at.is_distinct_from(new.started_at)]
@@ -112,48 +124,104 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
         codes = _codes(n.code for n in filing)
         term_done = start_of_local_day(CASES.c.closed_on)
         completed = case((codes.c.code == TERM_NODE, term_done), else_=null())
-        candidates.append(select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
-                          .select_from(CASES.join(codes, true()))
-                          .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        candidates.append(
+            select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
+            .select_from(CASES.join(codes, true()))
+            .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code))
+        )
         completing += [TERM_NODE] if TERM_NODE in {n.code for n in filing} else []
 
     if fund := by_kind.get(TriggerKind.FUND):
         codes = _codes(n.code for n in fund)
         completions = {c: v for c, v in FUND_COMPLETIONS.items() if c in {n.code for n in fund}}
-        candidates.append(select(*_row(FUNDS.c.case_id, codes.c.code, FUNDS.c.fund_id, FUNDS.c.arrived_at, _completion(codes.c.code, completions)))
-                          .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
-                          .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        candidates.append(
+            select(
+                *_row(
+                    FUNDS.c.case_id,
+                    codes.c.code,
+                    FUNDS.c.fund_id,
+                    FUNDS.c.arrived_at,
+                    _completion(codes.c.code, completions),
+                )
+            )
+            .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
+            .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code))
+        )
         completing += completions
 
     if asset := by_kind.get(TriggerKind.ASSET):
         codes = _codes(n.code for n in asset)
-        kinds = [and_(codes.c.code == n.code, ASSETS.c.kind.in_(n.trigger.only)) if n.trigger.only else codes.c.code == n.code for n in asset]
+        kinds = [
+            and_(codes.c.code == n.code, ASSETS.c.kind.in_(n.trigger.only))
+            if n.trigger.only
+            else codes.c.code == n.code
+            for n in asset
+        ]
         completions = {c: v for c, v in ASSET_COMPLETIONS.items() if c in {n.code for n in asset}}
-        candidates.append(select(*_row(ASSETS.c.case_id, codes.c.code, ASSETS.c.asset_id, start_of_local_day(ASSETS.c.seized_on),
-                                       _completion(codes.c.code, completions)))
-                          .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
-                          .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        candidates.append(
+            select(
+                *_row(
+                    ASSETS.c.case_id,
+                    codes.c.code,
+                    ASSETS.c.asset_id,
+                    start_of_local_day(ASSETS.c.seized_on),
+                    _completion(codes.c.code, completions),
+                )
+            )
+            .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
+            .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code))
+        )
         completing += completions
 
     if account := by_kind.get(TriggerKind.ACCOUNT):
         codes = _codes(n.code for n in account)
-        candidates.append(select(*_row(ACCOUNTS.c.case_id, codes.c.code, ACCOUNTS.c.account_id, start_of_local_day(ACCOUNTS.c.frozen_on), null()))
-                          .select_from(ACCOUNTS.join(codes, true()))
-                          .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None)))
+        candidates.append(
+            select(
+                *_row(
+                    ACCOUNTS.c.case_id,
+                    codes.c.code,
+                    ACCOUNTS.c.account_id,
+                    start_of_local_day(ACCOUNTS.c.frozen_on),
+                    null(),
+                )
+            )
+            .select_from(ACCOUNTS.join(codes, true()))
+            .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None))
+        )
 
     if lead := by_kind.get(TriggerKind.LEAD):
         codes = _codes(n.code for n in lead)
         completions = {c: v for c, v in LEAD_COMPLETIONS.items() if c in {n.code for n in lead}}
-        candidates.append(select(*_row(LEADS.c.case_id, codes.c.code, LEADS.c.lead_id, LEADS.c.reported_at, _completion(codes.c.code, completions)))
-                          .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
-                          .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code)))
+        candidates.append(
+            select(
+                *_row(
+                    LEADS.c.case_id,
+                    codes.c.code,
+                    LEADS.c.lead_id,
+                    LEADS.c.reported_at,
+                    _completion(codes.c.code, completions),
+                )
+            )
+            .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
+            .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code))
+        )
         completing += completions
 
     if closing := by_kind.get(TriggerKind.CLOSING):
         candidates.append(_closing_candidates(closing, today, scope))
 
-    sourced = [n.code for kind in (TriggerKind.FILING, TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD,
-                                   TriggerKind.CLOSING) for n in by_kind.get(kind, [])]
+    sourced = [
+        n.code
+        for kind in (
+            TriggerKind.FILING,
+            TriggerKind.FUND,
+            TriggerKind.ASSET,
+            TriggerKind.ACCOUNT,
+            TriggerKind.LEAD,
+            TriggerKind.CLOSING,
+        )
+        for n in by_kind.get(kind, [])
+    ]
     written = _upsert(conn, union_all(*candidates), sourced, tuple(completing)) if candidates else 0
     # One pass is enough however long the ``after:`` chains: a follower materialised here
     # starts uncompleted, so it cannot start a node of its own in this run.
@@ -167,7 +235,9 @@ def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) ->
     repeating = [n for n in catalogue if n.trigger.kind is TriggerKind.CLOSING and n.repeat > 1]
     if not repeating:
         return 0
-    return _upsert(conn, _closing_candidates(repeating, today, lambda column: true(), since=since), [n.code for n in repeating])
+    return _upsert(
+        conn, _closing_candidates(repeating, today, lambda column: true(), since=since), [n.code for n in repeating]
+    )
 
 
 def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None) -> Select:
@@ -178,8 +248,14 @@ def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None)
         for number in range(1, node.repeat + 1):
             subject = repeat_subject(number) if node.repeat > 1 else ""
             for mode in node.trigger.only or ("",):
-                parts.append(select(literal(node.code, String(8)).label("code"), literal(subject, String(64)).label("subject"),
-                                    literal(step * (number - 1)).label("offset"), literal(mode, String(20)).label("mode")))
+                parts.append(
+                    select(
+                        literal(node.code, String(8)).label("code"),
+                        literal(subject, String(64)).label("subject"),
+                        literal(step * (number - 1)).label("offset"),
+                        literal(mode, String(20)).label("mode"),
+                    )
+                )
     plan = union_all(*parts).subquery("plan")
     start_day = add_months(CASES.c.closed_on, plan.c.offset)
     mode_ok = or_(plan.c.mode == "", plan.c.mode == CASES.c.closing_mode)
@@ -187,26 +263,47 @@ def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None)
     if since is not None:
         # only cases whose closing day puts a period start in (since, today]: a few date
         # ranges on the indexed closed_on (widened by a few days for month-end clipping)
-        offsets = sorted({node.limit * (k - 1) if node.unit is Unit.MONTHS else 0 for node in closing for k in range(1, node.repeat + 1)})
-        near = [CASES.c.closed_on.between(py_add_months(since, -o) - timedelta(days=4), py_add_months(today, -o) + timedelta(days=4))
-                for o in offsets]
+        offsets = sorted(
+            {
+                node.limit * (k - 1) if node.unit is Unit.MONTHS else 0
+                for node in closing
+                for k in range(1, node.repeat + 1)
+            }
+        )
+        near = [
+            CASES.c.closed_on.between(
+                py_add_months(since, -o) - timedelta(days=4), py_add_months(today, -o) + timedelta(days=4)
+            )
+            for o in offsets
+        ]
         begun = and_(begun, start_day > since, or_(*near))
-    return (select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
-            .select_from(CASES.join(plan, true()))
-            .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok))
+    return (
+        select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
+        .select_from(CASES.join(plan, true()))
+        .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok)
+    )
 
 
 def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[tuple[str, str]], scope: Scope) -> int:
     """The ``after:`` nodes: started when the predecessor completed, same subject."""
     if not edges:
         return 0
-    edge = union_all(*[select(literal(a, String(8)).label("after"), literal(c, String(8)).label("code")) for a, c in edges]).subquery("edges")
+    edge = union_all(
+        *[select(literal(a, String(8)).label("after"), literal(c, String(8)).label("code")) for a, c in edges]
+    ).subquery("edges")
     before = NODES.alias("before")
-    return _upsert(conn, select(*_row(before.c.case_id, edge.c.code, before.c.subject_id, before.c.completed_at, null()))
-                   .select_from(before.join(edge, edge.c.after == before.c.node_code).join(CASES, CASES.c.id == before.c.case_id))
-                   .where(scope(before.c.case_id), before.c.node_code.in_(sorted({a for a, _ in edges})), before.c.completed_at.is_not(None),
-                          _open_case_or_not_stopping(catalogue, edge.c.code)),
-                   [c for _, c in edges])
+    return _upsert(
+        conn,
+        select(*_row(before.c.case_id, edge.c.code, before.c.subject_id, before.c.completed_at, null()))
+        .select_from(before.join(edge, edge.c.after == before.c.node_code).join(CASES, CASES.c.id == before.c.case_id))
+        .where(
+            scope(before.c.case_id),
+            before.c.node_code.in_(sorted({a for a, _ in edges})),
+            before.c.completed_at.is_not(None),
+            _open_case_or_not_stopping(catalogue, edge.c.code),
+        ),
+        [c for _, c in edges],
+    )
 
 
 def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:
@@ -227,9 +324,21 @@ def _stop_while_ended(conn: Connection, codes: list[str], source, link, ended_on
     """Open ``codes`` nodes stop on the day their ``source`` row ended; they run again if it no longer has."""
     ended_at = select(start_of_local_day(ended_on)).where(link).scalar_subquery()
     mine = and_(scope(NODES.c.case_id), NODES.c.node_code.in_(codes))
-    stopped = changed_rows(conn, update(NODES).values(stopped_at=ended_at).where(
-        mine, NODES.c.completed_at.is_(None), NODES.c.stopped_at.is_(None),
-        select(source.c.id).where(link, ended_on.is_not(None)).exists()))
-    resumed = changed_rows(conn, update(NODES).values(stopped_at=None).where(
-        mine, NODES.c.stopped_at.is_not(None), select(source.c.id).where(link, ended_on.is_(None)).exists()))
+    stopped = changed_rows(
+        conn,
+        update(NODES)
+        .values(stopped_at=ended_at)
+        .where(
+            mine,
+            NODES.c.completed_at.is_(None),
+            NODES.c.stopped_at.is_(None),
+            select(source.c.id).where(link, ended_on.is_not(None)).exists(),
+        ),
+    )
+    resumed = changed_rows(
+        conn,
+        update(NODES)
+        .values(stopped_at=None)
+        .where(mine, NODES.c.stopped_at.is_not(None), select(source.c.id).where(link, ended_on.is_(None)).exists()),
+    )
     return stopped + resumed

@@ -49,10 +49,10 @@ from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.workcal import WorkCalendar, local_date
 from command_center.data.tables import OUTBOX
-from command_center.labels import MESSAGES, TIERS
+from command_center.data.workcal import WorkCalendar, local_date
 from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
+from command_center.labels import MESSAGES, TIERS
 from command_center.private import private_file
 
 #: seconds to wait after the n-th failure (then the last value)
@@ -97,8 +97,9 @@ class HttpSender:
 
     def send(self, message: dict) -> None:
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(  # noqa: S310 - the configured gateway
+            self.url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - the configured gateway
                 if not 200 <= response.status < 300:
@@ -117,8 +118,13 @@ class CommandSender:
 
     def send(self, message: dict) -> None:
         try:
-            process = subprocess.Popen(shlex.split(self.command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True)
+            process = subprocess.Popen(
+                shlex.split(self.command),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         except OSError as exc:
             raise SendError(f"{self.command}: {exc}") from None
         try:
@@ -142,15 +148,20 @@ def make_sender(settings: Settings) -> Sender:
     return LogSender(settings.notify_log_path())
 
 
-
-
 def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
     code = payload.get("node_code") or ""
     node = f"{code} {catalogue[code].name}" if code in catalogue else code
     subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
     template = MESSAGES.get(kind, MESSAGES["other"])
-    return template.format(case_no=payload.get("case_no", ""), node=node, subject=subject, due_date=payload.get("due_date") or "",
-                           tier=TIERS["zh"].get(payload.get("tier") or "", ""), by=payload.get("by", ""), note=payload.get("note", ""))
+    return template.format(
+        case_no=payload.get("case_no", ""),
+        node=node,
+        subject=subject,
+        due_date=payload.get("due_date") or "",
+        tier=TIERS["zh"].get(payload.get("tier") or "", ""),
+        by=payload.get("by", ""),
+        note=payload.get("note", ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -179,8 +190,16 @@ class Claimer:
     unrecorded: dict[int, dict] = field(default_factory=dict)
 
 
-def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender: Sender, now: datetime, *,
-             batch: int = 500, claimer: Claimer | None = None) -> DispatchResult:
+def dispatch(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    sender: Sender,
+    now: datetime,
+    *,
+    batch: int = 500,
+    claimer: Claimer | None = None,
+) -> DispatchResult:
     """Send what is due, urgent first: each message claimed before its send and recorded after it.
 
     Without a ``claimer`` (``outbox --dispatch``), this call claims under a name of its own,
@@ -189,14 +208,26 @@ def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender:
     claimer's fence does (what was sent is recorded)."""
     if claimer is None:
         with Lease(db, holder=default_holder("outbox")).present() as identity:
-            return dispatch(identity.db, catalogue, calendar, sender, now, batch=batch,
-                            claimer=Claimer(identity.holder, fresh_seconds=identity.seconds / 2))
+            return dispatch(
+                identity.db,
+                catalogue,
+                calendar,
+                sender,
+                now,
+                batch=batch,
+                claimer=Claimer(identity.holder, fresh_seconds=identity.seconds / 2),
+            )
     _record_unrecorded(db, claimer)
     in_doubt = _take_back(db, claimer)
     quiet = not calendar.is_workday(local_date(now))
     due = (OUTBOX.c.status == "pending") & (OUTBOX.c.next_attempt_at <= now)
     with db.engine.connect() as conn:
-        query = select(OUTBOX).where(due, *([OUTBOX.c.urgent == true()] if quiet else [])).order_by(OUTBOX.c.urgent.desc(), OUTBOX.c.id).limit(batch)
+        query = (
+            select(OUTBOX)
+            .where(due, *([OUTBOX.c.urgent == true()] if quiet else []))
+            .order_by(OUTBOX.c.urgent.desc(), OUTBOX.c.id)
+            .limit(batch)
+        )
         rows = conn.execute(query).all()
         held = conn.execute(select(func.count()).where(due, OUTBOX.c.urgent == false())).scalar_one() if quiet else 0
     sent = retried = failed = 0
@@ -207,20 +238,35 @@ def dispatch(db: Database, catalogue: Catalogue, calendar: WorkCalendar, sender:
             continue  # another sender has it, or it was sent meanwhile
         if (waited := time.monotonic() - began) > claimer.fresh_seconds:
             _give_back(db, claimer, row.id)
-            log.warning("%s: %.1f s passed while claiming message %s (was this process paused?): gave it back and stopped sending",
-                        claimer.holder, waited, row.id)
+            log.warning(
+                "%s: %.1f s passed while claiming message %s (was this process paused?): "
+                "gave it back and stopped sending",
+                claimer.holder,
+                waited,
+                row.id,
+            )
             break
-        message = {"id": row.id, "kind": row.kind, "recipient": row.recipient, "urgent": row.urgent,
-                   "text": render(row.kind, row.payload, catalogue), "payload": row.payload,
-                   "created_at": row.created_at.isoformat()}
+        message = {
+            "id": row.id,
+            "kind": row.kind,
+            "recipient": row.recipient,
+            "urgent": row.urgent,
+            "text": render(row.kind, row.payload, catalogue),
+            "payload": row.payload,
+            "created_at": row.created_at.isoformat(),
+        }
         attempts = previous_attempts + 1
         try:
             sender.send(message)
         except Exception as exc:  # noqa: BLE001 - SendError, or a sender's bug: an attempt without an answer, retried
             gave_up = attempts >= MAX_ATTEMPTS
             delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            values = {"attempts": attempts, "last_error": str(exc)[:1000], "next_attempt_at": now + timedelta(seconds=delay),
-                      "status": "failed" if gave_up else "pending"}
+            values = {
+                "attempts": attempts,
+                "last_error": str(exc)[:1000],
+                "next_attempt_at": now + timedelta(seconds=delay),
+                "status": "failed" if gave_up else "pending",
+            }
             failed += gave_up
             retried += not gave_up
         else:
@@ -234,8 +280,10 @@ def _claim(db: Database, claimer: Claimer, message_id: int, now: datetime) -> in
     """``pending`` → ``sending`` under the claimer's name and fence; its attempts so far, or None."""
     with db.engine.begin() as conn:
         attempts = conn.execute(
-            update(OUTBOX).where(OUTBOX.c.id == message_id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
-            .values(status="sending", claimed_by=claimer.holder, claimed_at=db_now(conn)).returning(OUTBOX.c.attempts)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == message_id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+            .values(status="sending", claimed_by=claimer.holder, claimed_at=db_now(conn))
+            .returning(OUTBOX.c.attempts)
         ).scalar_one_or_none()
         if attempts is not None and claimer.fence is not None:
             claimer.fence(conn)  # last: the claim commits only while the lease is still ours
@@ -259,13 +307,22 @@ def _record(db: Database, claimer: Claimer, message_id: int, values: dict) -> No
             done = changed_rows(conn, update(OUTBOX).where(_mine(claimer, message_id)).values(**values))
     except DBAPIError:
         claimer.unrecorded[message_id] = values
-        log.error("%s: could not record that message %s was %s; trying again at the next dispatch (if this process ends first, "
-                  "it may be delivered twice)", claimer.holder, message_id, values["status"])
+        log.error(
+            "%s: could not record that message %s was %s; trying again at the next dispatch "
+            "(if this process ends first, "
+            "it may be delivered twice)",
+            claimer.holder,
+            message_id,
+            values["status"],
+        )
         raise
     claimer.unrecorded.pop(message_id, None)
     if not done:
-        log.warning("message %s may be delivered twice: it was given to another sender while %s was sending it",
-                    message_id, claimer.holder)
+        log.warning(
+            "message %s may be delivered twice: it was given to another sender while %s was sending it",
+            message_id,
+            claimer.holder,
+        )
 
 
 def _record_unrecorded(db: Database, claimer: Claimer) -> None:
@@ -279,9 +336,11 @@ def _take_back(db: Database, claimer: Claimer) -> int:
     with db.engine.begin() as conn:
         mine = (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_by == claimer.holder)
         conn.execute(update(OUTBOX).where(mine, OUTBOX.c.id.not_in(list(claimer.unrecorded))).values(status="pending"))
-        claims = conn.execute(select(OUTBOX.c.id, OUTBOX.c.claimed_by, OUTBOX.c.claimed_at)
-                              .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by != claimer.holder)
-                              .order_by(OUTBOX.c.claimed_by, OUTBOX.c.id)).all()
+        claims = conn.execute(
+            select(OUTBOX.c.id, OUTBOX.c.claimed_by, OUTBOX.c.claimed_at)
+            .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by != claimer.holder)
+            .order_by(OUTBOX.c.claimed_by, OUTBOX.c.id)
+        ).all()
         if not claims:
             return 0
         now = db_now(conn) if conn.dialect.name == "postgresql" else datetime.now(UTC)
@@ -294,10 +353,20 @@ def _take_back(db: Database, claimer: Claimer) -> int:
             if not ids:
                 continue
             why = "died while sending" if alive is False else f"has held it for more than {IN_DOUBT_AFTER} (frozen?)"
-            ids = conn.execute(
-                update(OUTBOX).where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == holder)
-                .values(status="pending", attempts=OUTBOX.c.attempts + 1, last_error=f"in doubt: its sender {holder} {why}")
-                .returning(OUTBOX.c.id)).scalars().all()
+            ids = (
+                conn.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_(ids), OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == holder)
+                    .values(
+                        status="pending",
+                        attempts=OUTBOX.c.attempts + 1,
+                        last_error=f"in doubt: its sender {holder} {why}",
+                    )
+                    .returning(OUTBOX.c.id)
+                )
+                .scalars()
+                .all()
+            )
             for message_id in sorted(ids):
                 log.warning("message %s may be delivered twice: its sender %s %s", message_id, holder, why)
             returned += len(ids)
@@ -306,9 +375,12 @@ def _take_back(db: Database, claimer: Claimer) -> int:
 
 def retry_failed(db: Database, now: datetime) -> int:
     with db.engine.begin() as conn:
-        return conn.execute(update(OUTBOX).where(OUTBOX.c.status == "failed")
-                            .values(status="pending", attempts=0, next_attempt_at=now)
-                            .execution_options(preserve_rowcount=True)).rowcount
+        return conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.status == "failed")
+            .values(status="pending", attempts=0, next_attempt_at=now)
+            .execution_options(preserve_rowcount=True)
+        ).rowcount
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

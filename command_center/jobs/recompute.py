@@ -60,6 +60,7 @@ from command_center.data.engine import Database, announce_change
 from command_center.data.locks import lock_red_cases
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
+from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
@@ -68,8 +69,6 @@ from command_center.jobs.materialise import (
     materialise_repeats,
     stop_and_resume,
 )
-from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
-
 
 #: transaction-level advisory lock key of the recompute (PostgreSQL)
 LOCK_KEY = 0x43430001
@@ -82,16 +81,26 @@ REPEATS_THROUGH = "repeats_materialised_through"
 
 _temp = MetaData()
 DESIRED = Table(
-    "cc_desired_alerts", _temp,
-    Column("node_instance_id", Integer), Column("case_id", Integer), Column("node_code", String(8)),
-    Column("subject_id", String(64)), Column("rule", String(10)), Column("tier", String(10)), Column("due_date", Date),
+    "cc_desired_alerts",
+    _temp,
+    Column("node_instance_id", Integer),
+    Column("case_id", Integer),
+    Column("node_code", String(8)),
+    Column("subject_id", String(64)),
+    Column("rule", String(10)),
+    Column("tier", String(10)),
+    Column("due_date", Date),
     prefixes=["TEMPORARY"],
 )
 #: the alerts to change: ``new`` (no alert yet: ``alert_id`` empty), ``changed`` (rule or tier),
 #: ``reopened`` (was resolved), ``cleared`` (condition gone: only ``alert_id``)
 CHANGES = Table(
-    "cc_alert_changes", _temp, Column("alert_id", Integer), Column("change", String(10)),
-    *[Column(col.name, col.type) for col in DESIRED.c], prefixes=["TEMPORARY"],
+    "cc_alert_changes",
+    _temp,
+    Column("alert_id", Integer),
+    Column("change", String(10)),
+    *[Column(col.name, col.type) for col in DESIRED.c],
+    prefixes=["TEMPORARY"],
 )
 #: the dirty marks this run has seen (removed at its end if no newer mark came in)
 SEEN = Table("cc_seen_cases", _temp, Column("case_id", Integer), Column("version", Integer), prefixes=["TEMPORARY"])
@@ -116,10 +125,19 @@ class RecomputeResult:
 
     def as_dict(self) -> dict:
         return {
-            "now": self.now.isoformat(), "calendar_changed": self.calendar_changed, "nodes_written": self.nodes_written,
-            "nodes_stopped": self.nodes_stopped, "dues_changed": self.dues_changed, "opened": self.opened,
-            "reopened": self.reopened, "resolved": self.resolved, "tier_changes": self.tier_changes,
-            "messages": self.messages, "seconds": round(self.seconds, 3), "counts": self.counts, "locked": self.locked,
+            "now": self.now.isoformat(),
+            "calendar_changed": self.calendar_changed,
+            "nodes_written": self.nodes_written,
+            "nodes_stopped": self.nodes_stopped,
+            "dues_changed": self.dues_changed,
+            "opened": self.opened,
+            "reopened": self.reopened,
+            "resolved": self.resolved,
+            "tier_changes": self.tier_changes,
+            "messages": self.messages,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts,
+            "locked": self.locked,
         }
 
 
@@ -167,9 +185,17 @@ def recompute(
         conn.execute(SEEN.insert().from_select(["case_id", "version"], select(DIRTY.c.case_id, DIRTY.c.version)))
         # an open-ended suspension moves the case term every day, whatever was written
         # (version 0 never matches a mark, so these cases are not unmarked by this run)
-        conn.execute(SEEN.insert().from_select(["case_id", "version"], select(SUSPENSIONS.c.case_id, literal(0)).where(
-            SUSPENSIONS.c.to_date.is_(None), ~select(DIRTY.c.case_id).where(DIRTY.c.case_id == SUSPENSIONS.c.case_id).exists())
-            .distinct()))
+        conn.execute(
+            SEEN.insert().from_select(
+                ["case_id", "version"],
+                select(SUSPENSIONS.c.case_id, literal(0))
+                .where(
+                    SUSPENSIONS.c.to_date.is_(None),
+                    ~select(DIRTY.c.case_id).where(DIRTY.c.case_id == SUSPENSIONS.c.case_id).exists(),
+                )
+                .distinct(),
+            )
+        )
         conn.execute(text(f"CREATE INDEX ix_cc_seen_cases ON {SEEN.name} (case_id, version)"))
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"ANALYZE {SEEN.name}"))
@@ -181,7 +207,9 @@ def recompute(
                 return column.in_(case_ids)
             if everything:
                 return true()
-            return column.in_(select(SEEN.c.case_id).where(SEEN.c.version != 0) if facts_changed else select(SEEN.c.case_id))
+            return column.in_(
+                select(SEEN.c.case_id).where(SEEN.c.version != 0) if facts_changed else select(SEEN.c.case_id)
+            )
 
         def facts_scope(column) -> ColumnElement[bool]:
             return scope(column, facts_changed=True)
@@ -202,8 +230,10 @@ def recompute(
         counts = _counts(conn)
         # PostgreSQL: a mark made by another writer meanwhile has a newer version and stays;
         # SQLite: nobody else could write during this transaction, every newer mark is ours
-        seen = select(SEEN.c.case_id).where(SEEN.c.case_id == DIRTY.c.case_id,
-                                            SEEN.c.version == DIRTY.c.version if conn.dialect.name == "postgresql" else true())
+        seen = select(SEEN.c.case_id).where(
+            SEEN.c.case_id == DIRTY.c.case_id,
+            SEEN.c.version == DIRTY.c.version if conn.dialect.name == "postgresql" else true(),
+        )
         conn.execute(delete(DIRTY).where(seen.exists(), scope(DIRTY.c.case_id)))
         SEEN.drop(conn)
         if case_ids is None:
@@ -211,8 +241,9 @@ def recompute(
         announce_change(conn, now.isoformat())
         if fence is not None:
             fence(conn)  # last: the run commits only while the lease is still ours
-    return RecomputeResult(now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts,
-                           locked)
+    return RecomputeResult(
+        now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts, locked
+    )
 
 
 def _periods_begun(conn: Connection, catalogue: Catalogue, today) -> int:
@@ -236,15 +267,27 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
     DESIRED.create(conn)
     n = NODES
     overdue = rules.overdue(n)
-    conn.execute(DESIRED.insert().from_select(
-        [c.name for c in DESIRED.c],
-        select(n.c.id, n.c.case_id, n.c.node_code, n.c.subject_id,
-               case((overdue, literal("overdue")), else_=literal("due_soon")),
-               case((overdue, rules.tier(n.c.due_date)), else_=null()),
-               n.c.due_date)
-        # the bound on due_at makes it one range of the open-due index, which also holds the id
-        .where(scope(n.c.case_id), open_node(n), n.c.due_at <= literal(rules.latest_soon, AwareDateTime()), overdue | rules.due_soon(n)),
-    ))
+    conn.execute(
+        DESIRED.insert().from_select(
+            [c.name for c in DESIRED.c],
+            select(
+                n.c.id,
+                n.c.case_id,
+                n.c.node_code,
+                n.c.subject_id,
+                case((overdue, literal("overdue")), else_=literal("due_soon")),
+                case((overdue, rules.tier(n.c.due_date)), else_=null()),
+                n.c.due_date,
+            )
+            # the bound on due_at makes it one range of the open-due index, which also holds the id
+            .where(
+                scope(n.c.case_id),
+                open_node(n),
+                n.c.due_at <= literal(rules.latest_soon, AwareDateTime()),
+                overdue | rules.due_soon(n),
+            ),
+        )
+    )
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {DESIRED.name}"))
     else:  # SQLite looks the live alerts up in it (PostgreSQL hashes it)
@@ -256,15 +299,26 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
     CHANGES.drop(conn, checkfirst=True)
     CHANGES.create(conn)
     changed = (a.c.rule != d.c.rule) | a.c.tier.is_distinct_from(d.c.tier)
-    change = case((a.c.id.is_(None), literal("new")), (a.c.status == "resolved", literal("reopened")), else_=literal("changed"))
-    conn.execute(CHANGES.insert().from_select(
-        ["alert_id", "change", *[col.name for col in d.c]],
-        select(a.c.id, change, *d.c).select_from(d.outerjoin(a, _key(a, d)))
-        .where(a.c.id.is_(None) | (a.c.status == "resolved") | changed)))
+    change = case(
+        (a.c.id.is_(None), literal("new")), (a.c.status == "resolved", literal("reopened")), else_=literal("changed")
+    )
+    conn.execute(
+        CHANGES.insert().from_select(
+            ["alert_id", "change", *[col.name for col in d.c]],
+            select(a.c.id, change, *d.c)
+            .select_from(d.outerjoin(a, _key(a, d)))
+            .where(a.c.id.is_(None) | (a.c.status == "resolved") | changed),
+        )
+    )
     # live alerts whose condition cleared
-    conn.execute(CHANGES.insert().from_select(
-        ["alert_id", "change"],
-        select(a.c.id, literal("cleared")).where(scope(a.c.case_id), a.c.status != "resolved", ~select(d.c.case_id).where(_key(a, d)).exists())))
+    conn.execute(
+        CHANGES.insert().from_select(
+            ["alert_id", "change"],
+            select(a.c.id, literal("cleared")).where(
+                scope(a.c.case_id), a.c.status != "resolved", ~select(d.c.case_id).where(_key(a, d)).exists()
+            ),
+        )
+    )
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"ANALYZE {CHANGES.name}"))
 
@@ -273,53 +327,143 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
 
     response = {
         "response_kind": rules.response_kind(c.c.tier),
-        "response_due_date": case((rules.response_kind(c.c.tier).is_not(None), literal(rules.response_due)), else_=null()),
+        "response_due_date": case(
+            (rules.response_kind(c.c.tier).is_not(None), literal(rules.response_due)), else_=null()
+        ),
         "response_status": case((rules.response_kind(c.c.tier).is_not(None), literal("missing")), else_=null()),
     }
 
     # tier (or rule) changes of live alerts: recorded, then applied
     label = func.coalesce(a.c.tier, a.c.rule) + literal(" → ") + func.coalesce(c.c.tier, c.c.rule)
-    tier_changes = changed_rows(conn, ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("tier_changed"), now, label).where(of("changed"))))
-    conn.execute(update(a).where(of("changed")).values(
-        rule=c.c.rule, tier=c.c.tier, node_instance_id=c.c.node_instance_id, tier_changed_at=now, updated_at=now,
-        version=a.c.version + 1, **response))
+    tier_changes = changed_rows(
+        conn,
+        ACTIONS.insert().from_select(
+            ["alert_id", "kind", "at", "note"], select(a.c.id, literal("tier_changed"), now, label).where(of("changed"))
+        ),
+    )
+    conn.execute(
+        update(a)
+        .where(of("changed"))
+        .values(
+            rule=c.c.rule,
+            tier=c.c.tier,
+            node_instance_id=c.c.node_instance_id,
+            tier_changed_at=now,
+            updated_at=now,
+            version=a.c.version + 1,
+            **response,
+        )
+    )
 
     # resolved alerts whose condition is back: the same alert opens again
-    conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("reopened"), now, func.coalesce(c.c.tier, c.c.rule)).where(of("reopened"))))
-    reopened = changed_rows(conn, update(a).where(of("reopened")).values(
-        status="open", rule=c.c.rule, tier=c.c.tier, node_instance_id=c.c.node_instance_id, opened_at=now, updated_at=now,
-        tier_changed_at=now, resolved_at=None, acknowledged_at=None, acknowledged_by=None, silenced_until=None,
-        silence_reason=None, silenced_by=None, version=a.c.version + 1, **response))
+    conn.execute(
+        ACTIONS.insert().from_select(
+            ["alert_id", "kind", "at", "note"],
+            select(a.c.id, literal("reopened"), now, func.coalesce(c.c.tier, c.c.rule)).where(of("reopened")),
+        )
+    )
+    reopened = changed_rows(
+        conn,
+        update(a)
+        .where(of("reopened"))
+        .values(
+            status="open",
+            rule=c.c.rule,
+            tier=c.c.tier,
+            node_instance_id=c.c.node_instance_id,
+            opened_at=now,
+            updated_at=now,
+            tier_changed_at=now,
+            resolved_at=None,
+            acknowledged_at=None,
+            acknowledged_by=None,
+            silenced_until=None,
+            silence_reason=None,
+            silenced_by=None,
+            version=a.c.version + 1,
+            **response,
+        ),
+    )
 
     # new alerts
-    opened = changed_rows(conn, ALERTS.insert().from_select(
-        ["case_id", "node_instance_id", "node_code", "subject_id", "rule", "tier", "status", "opened_at", "updated_at",
-         "tier_changed_at", "response_kind", "response_due_date", "response_status", "version"],
-        select(c.c.case_id, c.c.node_instance_id, c.c.node_code, c.c.subject_id, c.c.rule, c.c.tier, literal("open"), now, now, now,
-               *response.values(), literal(1))
-        .where(c.c.change == "new"),
-    ))
-    conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"],
-        select(a.c.id, literal("opened"), now, func.coalesce(a.c.tier, a.c.rule))
-        .where(a.c.opened_at == now, a.c.version == 1, a.c.status == "open",
-               ~select(ACTIONS.c.id).where(ACTIONS.c.alert_id == a.c.id, ACTIONS.c.kind == "opened").exists()),
-    ))
+    opened = changed_rows(
+        conn,
+        ALERTS.insert().from_select(
+            [
+                "case_id",
+                "node_instance_id",
+                "node_code",
+                "subject_id",
+                "rule",
+                "tier",
+                "status",
+                "opened_at",
+                "updated_at",
+                "tier_changed_at",
+                "response_kind",
+                "response_due_date",
+                "response_status",
+                "version",
+            ],
+            select(
+                c.c.case_id,
+                c.c.node_instance_id,
+                c.c.node_code,
+                c.c.subject_id,
+                c.c.rule,
+                c.c.tier,
+                literal("open"),
+                now,
+                now,
+                now,
+                *response.values(),
+                literal(1),
+            ).where(c.c.change == "new"),
+        ),
+    )
+    conn.execute(
+        ACTIONS.insert().from_select(
+            ["alert_id", "kind", "at", "note"],
+            select(a.c.id, literal("opened"), now, func.coalesce(a.c.tier, a.c.rule)).where(
+                a.c.opened_at == now,
+                a.c.version == 1,
+                a.c.status == "open",
+                ~select(ACTIONS.c.id).where(ACTIONS.c.alert_id == a.c.id, ACTIONS.c.kind == "opened").exists(),
+            ),
+        )
+    )
 
     # live alerts whose condition cleared: resolved with a timestamp, never deleted
-    conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("resolved"), now, literal("condition cleared")).where(of("cleared"))))
-    resolved = changed_rows(conn, update(a).where(of("cleared")).values(status="resolved", resolved_at=now, updated_at=now, version=a.c.version + 1))
+    conn.execute(
+        ACTIONS.insert().from_select(
+            ["alert_id", "kind", "at", "note"],
+            select(a.c.id, literal("resolved"), now, literal("condition cleared")).where(of("cleared")),
+        )
+    )
+    resolved = changed_rows(
+        conn,
+        update(a)
+        .where(of("cleared"))
+        .values(status="resolved", resolved_at=now, updated_at=now, version=a.c.version + 1),
+    )
 
     # silences that ran out
     expired = and_(scope(a.c.case_id), a.c.status == "silenced", a.c.silenced_until <= now)
-    conn.execute(ACTIONS.insert().from_select(
-        ["alert_id", "kind", "at", "note"], select(a.c.id, literal("silence_expired"), now, literal(None, String)).where(expired)))
-    conn.execute(update(a).where(expired).values(
-        status=case((a.c.acknowledged_at.is_not(None), literal("acknowledged")), else_=literal("open")),
-        updated_at=now, version=a.c.version + 1))
+    conn.execute(
+        ACTIONS.insert().from_select(
+            ["alert_id", "kind", "at", "note"],
+            select(a.c.id, literal("silence_expired"), now, literal(None, String)).where(expired),
+        )
+    )
+    conn.execute(
+        update(a)
+        .where(expired)
+        .values(
+            status=case((a.c.acknowledged_at.is_not(None), literal("acknowledged")), else_=literal("open")),
+            updated_at=now,
+            version=a.c.version + 1,
+        )
+    )
     DESIRED.drop(conn)
     CHANGES.drop(conn)
     return opened, reopened, resolved, tier_changes
@@ -333,31 +477,101 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
     # the alerts whose rule or tier changed in this run, with their node's due date (looked up
     # by id: joined, PostgreSQL read the whole node table for a cold run's 150,000 alerts)
     node_due = select(NODES.c.due_date).where(NODES.c.id == a.c.node_instance_id).scalar_subquery()
-    v = (select(a.c.id, a.c.case_id, a.c.node_code, a.c.subject_id, a.c.rule, a.c.tier, node_due.label("due_date"))
-         .where(scope(a.c.case_id), a.c.tier_changed_at == now, a.c.status.in_(("open", "acknowledged")), a.c.node_instance_id.is_not(None))
-         .subquery("live"))
+    v = (
+        select(a.c.id, a.c.case_id, a.c.node_code, a.c.subject_id, a.c.rule, a.c.tier, node_due.label("due_date"))
+        .where(
+            scope(a.c.case_id),
+            a.c.tier_changed_at == now,
+            a.c.status.in_(("open", "acknowledged")),
+            a.c.node_instance_id.is_not(None),
+        )
+        .subquery("live")
+    )
     due = func.coalesce(cast(v.c.due_date, String), literal(""))
 
     def payload(*extra):
-        return json_object(literal("case_no"), c.c.case_no, literal("node_code"), v.c.node_code, literal("subject_id"), v.c.subject_id,
-                           literal("rule"), v.c.rule, literal("tier"), v.c.tier, literal("due_date"), v.c.due_date, *extra)
+        return json_object(
+            literal("case_no"),
+            c.c.case_no,
+            literal("node_code"),
+            v.c.node_code,
+            literal("subject_id"),
+            v.c.subject_id,
+            literal("rule"),
+            v.c.rule,
+            literal("tier"),
+            v.c.tier,
+            literal("due_date"),
+            v.c.due_date,
+            *extra,
+        )
 
     def add(select_stmt) -> int:
-        columns = ["dedup_key", "kind", "recipient", "case_id", "payload", "status", "urgent", "attempts", "created_at", "next_attempt_at"]
-        stmt = insert_for(conn, OUTBOX).from_select(columns, select_stmt).on_conflict_do_nothing(index_elements=["dedup_key"])
+        columns = [
+            "dedup_key",
+            "kind",
+            "recipient",
+            "case_id",
+            "payload",
+            "status",
+            "urgent",
+            "attempts",
+            "created_at",
+            "next_attempt_at",
+        ]
+        stmt = (
+            insert_for(conn, OUTBOX)
+            .from_select(columns, select_stmt)
+            .on_conflict_do_nothing(index_elements=["dedup_key"])
+        )
         return changed_rows(conn, stmt)
 
     officer = OFFICERS.alias("officer")
     kind = case((v.c.rule == "due_soon", literal("due_soon")), else_=literal("tier_changed"))
-    key = literal("alert:") + cast(v.c.id, String) + literal(":") + v.c.rule + literal(":") + func.coalesce(v.c.tier, literal("")) + literal(":") + due
-    sent += add(select(key, kind, officer.c.login, v.c.case_id, payload(), literal("pending"), case((v.c.tier == "red", true()), else_=false()), literal(0), now, now)
-                .select_from(v.join(c, c.c.id == v.c.case_id).join(officer, officer.c.id == c.c.officer_id))
-                .where(officer.c.active == true()))
+    key = (
+        literal("alert:")
+        + cast(v.c.id, String)
+        + literal(":")
+        + v.c.rule
+        + literal(":")
+        + func.coalesce(v.c.tier, literal(""))
+        + literal(":")
+        + due
+    )
+    sent += add(
+        select(
+            key,
+            kind,
+            officer.c.login,
+            v.c.case_id,
+            payload(),
+            literal("pending"),
+            case((v.c.tier == "red", true()), else_=false()),
+            literal(0),
+            now,
+            now,
+        )
+        .select_from(v.join(c, c.c.id == v.c.case_id).join(officer, officer.c.id == c.c.officer_id))
+        .where(officer.c.active == true())
+    )
     chief = OFFICERS.alias("chief")
     key = literal("red:") + cast(v.c.id, String) + literal(":") + chief.c.login + literal(":") + due
-    sent += add(select(key, literal("red_case"), chief.c.login, v.c.case_id, payload(), literal("pending"), true(), literal(0), now, now)
-                .select_from(v.join(c, c.c.id == v.c.case_id).join(chief, true()))
-                .where(v.c.tier == "red", chief.c.role == "chief", chief.c.active == true()))
+    sent += add(
+        select(
+            key,
+            literal("red_case"),
+            chief.c.login,
+            v.c.case_id,
+            payload(),
+            literal("pending"),
+            true(),
+            literal(0),
+            now,
+            now,
+        )
+        .select_from(v.join(c, c.c.id == v.c.case_id).join(chief, true()))
+        .where(v.c.tier == "red", chief.c.role == "chief", chief.c.active == true())
+    )
 
     # 节点短信推送: the applicant hears of every node completed since the last run
     watermark = state.read(conn, COMPLETED_WATERMARK)
@@ -365,14 +579,46 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         since = literal(datetime.fromisoformat(watermark), AwareDateTime())
         applicant = PARTIES.alias("applicant")
         key = literal("done:") + cast(NODES.c.id, String)
-        body = json_object(literal("case_no"), c.c.case_no, literal("node_code"), NODES.c.node_code,
-                           literal("subject_id"), NODES.c.subject_id, literal("completed_at"), cast(NODES.c.completed_at, String))
-        sent += add(select(key, literal("node_completed"), applicant.c.phone, NODES.c.case_id, body, literal("pending"), literal(False),
-                           literal(0), now, now)
-                    .select_from(NODES.join(c, c.c.id == NODES.c.case_id)
-                                 .join(applicant, and_(applicant.c.case_id == NODES.c.case_id, applicant.c.role == "applicant",
-                                                       applicant.c.position == 0)))
-                    .where(scope(NODES.c.case_id), NODES.c.completed_at > since, NODES.c.completed_at <= now, applicant.c.phone.is_not(None)))
+        body = json_object(
+            literal("case_no"),
+            c.c.case_no,
+            literal("node_code"),
+            NODES.c.node_code,
+            literal("subject_id"),
+            NODES.c.subject_id,
+            literal("completed_at"),
+            cast(NODES.c.completed_at, String),
+        )
+        sent += add(
+            select(
+                key,
+                literal("node_completed"),
+                applicant.c.phone,
+                NODES.c.case_id,
+                body,
+                literal("pending"),
+                literal(False),
+                literal(0),
+                now,
+                now,
+            )
+            .select_from(
+                NODES.join(c, c.c.id == NODES.c.case_id).join(
+                    applicant,
+                    and_(
+                        applicant.c.case_id == NODES.c.case_id,
+                        applicant.c.role == "applicant",
+                        applicant.c.position == 0,
+                    ),
+                )
+            )
+            .where(
+                scope(NODES.c.case_id),
+                NODES.c.completed_at > since,
+                NODES.c.completed_at <= now,
+                applicant.c.phone.is_not(None),
+            )
+        )
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
         state.write(conn, COMPLETED_WATERMARK, rules.now.isoformat())
     return sent

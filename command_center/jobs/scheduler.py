@@ -59,8 +59,14 @@ def schedule(settings: Settings, start: datetime) -> dict[str, tuple[BaseTrigger
     """Each job's trigger and label; intervals count from ``start`` (the injected clock, not
     APScheduler's real one)."""
     return {
-        "recompute": (IntervalTrigger(seconds=settings.recompute_seconds, start_date=start, timezone=TZ), "重算期限与预警 recompute"),
-        "dispatch": (IntervalTrigger(seconds=settings.dispatch_seconds, start_date=start, timezone=TZ), "发送通知 notifications"),
+        "recompute": (
+            IntervalTrigger(seconds=settings.recompute_seconds, start_date=start, timezone=TZ),
+            "重算期限与预警 recompute",
+        ),
+        "dispatch": (
+            IntervalTrigger(seconds=settings.dispatch_seconds, start_date=start, timezone=TZ),
+            "发送通知 notifications",
+        ),
         "snapshot": (CronTrigger(hour=23, minute=50, timezone=TZ), "每日指标快照 daily snapshot"),
         "fund_sample": (CronTrigger(day_of_week="mon", hour=8, timezone=TZ), "每周10%案款抽查 weekly fund sample"),
         "asset_inventory": (CronTrigger(day="1,11,21", hour=8, timezone=TZ), "每10日查扣物清点 asset inventory"),
@@ -100,7 +106,10 @@ class Scheduler:
             "asset_inventory": lambda now, fence: reviews.asset_inventory(db, now, fence),
             "closed_review": lambda now, fence: reviews.closed_review(db, now, fence),
         }
-        self.jobs = [Job(job_id, trigger, runs[job_id], label) for job_id, (trigger, label) in schedule(rt.settings, rt.clock.now()).items()]
+        self.jobs = [
+            Job(job_id, trigger, runs[job_id], label)
+            for job_id, (trigger, label) in schedule(rt.settings, rt.clock.now()).items()
+        ]
         self._by_id = {job.id: job for job in self.jobs}
         self._lock = threading.Lock()
         self._aps: BackgroundScheduler | None = None
@@ -152,11 +161,16 @@ class Scheduler:
             self.run_job(job_id)
         except LeaseLost as exc:
             log.warning("%s not done: %s", job_id, exc)
-        except Exception as exc:  # noqa: BLE001 - a failing job is logged and retried at its next run, the scheduler goes on
+        except Exception as exc:
             if self.lease.is_leader:
                 log.exception("job %s failed", job_id)
             else:  # e.g. its session was ended by the new leader: expected, nothing was committed
-                log.warning("%s abandoned: %s lost the scheduler lease while it ran (%s)", job_id, self.lease.holder, _first_line(exc))
+                log.warning(
+                    "%s abandoned: %s lost the scheduler lease while it ran (%s)",
+                    job_id,
+                    self.lease.holder,
+                    _first_line(exc),
+                )
 
     # -- leadership ------------------------------------------------------------------------
     def tick_lease(self, *, catch_up: bool = True) -> bool:
@@ -175,8 +189,12 @@ class Scheduler:
         leader, seen = lease.is_leader, lease.seen
         self._leading = leader
         if leader and not was:
-            log.info("%s is now the active scheduler (token %s)%s", lease.holder, lease.token,
-                     f", taking over from {lease.previous}" if lease.previous else "")
+            log.info(
+                "%s is now the active scheduler (token %s)%s",
+                lease.holder,
+                lease.token,
+                f", taking over from {lease.previous}" if lease.previous else "",
+            )
             if self.on_run:
                 self.on_run("leader", lease.token)
             if catch_up:
@@ -194,7 +212,7 @@ class Scheduler:
     def _catch_up(self) -> None:
         try:
             due = self.missed(self.runtime.clock.now())
-        except Exception:  # noqa: BLE001 - the jobs still run at their next fire
+        except Exception:
             log.exception("could not read the jobs' last runs")
             return
         if self._aps is None:
@@ -224,9 +242,15 @@ class Scheduler:
     def start(self) -> None:
         """Run in background threads until :meth:`stop`."""
         self.lease.open()
-        aps = BackgroundScheduler(timezone=TZ, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
-        aps.add_job(self.tick_lease, IntervalTrigger(seconds=max(1, self.lease.seconds / 3), timezone=TZ), id="lease",
-                    next_run_time=datetime.now(TZ))
+        aps = BackgroundScheduler(
+            timezone=TZ, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+        )
+        aps.add_job(
+            self.tick_lease,
+            IntervalTrigger(seconds=max(1, self.lease.seconds / 3), timezone=TZ),
+            id="lease",
+            next_run_time=datetime.now(TZ),
+        )
         for job in self.jobs:
             aps.add_job(self._safely, job.trigger, args=[job.id], id=job.id, name=job.label)
         self._aps = aps  # before the first tick, which may schedule the catch-up on it
@@ -245,6 +269,7 @@ class Scheduler:
 
 
 # -- seen from outside: `command-center scheduler --status` -----------------------------------
+
 
 @dataclass(frozen=True)
 class JobStatus:
@@ -273,8 +298,16 @@ class SchedulerStatus:
         row = self.lease
         return {
             "backend": self.backend,
-            "lease": None if row is None else {"holder": row.holder, "token": row.token, "expires_at": iso(row.expires_at),
-                                               "renewed_at": iso(row.renewed_at), "expired": self.expired, "alive": self.alive},
+            "lease": None
+            if row is None
+            else {
+                "holder": row.holder,
+                "token": row.token,
+                "expires_at": iso(row.expires_at),
+                "renewed_at": iso(row.renewed_at),
+                "expired": self.expired,
+                "alive": self.alive,
+            },
             "standbys": self.standbys,
             "jobs": [{"id": j.id, "last_run": iso(j.last_run), "next_due": iso(j.next_due)} for j in self.jobs],
             "outbox": self.outbox,
@@ -291,10 +324,22 @@ def status(runtime: Runtime, name: str = "scheduler") -> SchedulerStatus:
         alive = holder_alive(conn, row.holder) if row else None
         standbys = None
         if conn.dialect.name == "postgresql":
-            standbys = sorted(set(conn.execute(text(
-                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'scheduler@%'"
-            )).scalars()) - {row.holder if row else ""})
+            standbys = sorted(
+                set(
+                    conn.execute(
+                        text(
+                            "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND application_name LIKE 'scheduler@%'"
+                        )
+                    ).scalars()
+                )
+                - {row.holder if row else ""}
+            )
         last = {job_id: datetime.fromisoformat(value) for job_id, value in state.read_prefixed(conn, "job:").items()}
-    jobs = [JobStatus(job_id, label, last.get(job_id), next_due(trigger, last.get(job_id)))
-            for job_id, (trigger, label) in schedule(runtime.settings, runtime.clock.now()).items()]
-    return SchedulerStatus(row, row is not None and row.expires_at <= now, alive, standbys, jobs, outbox_counts(db), db.dialect)
+    jobs = [
+        JobStatus(job_id, label, last.get(job_id), next_due(trigger, last.get(job_id)))
+        for job_id, (trigger, label) in schedule(runtime.settings, runtime.clock.now()).items()
+    ]
+    return SchedulerStatus(
+        row, row is not None and row.expires_at <= now, alive, standbys, jobs, outbox_counts(db), db.dialect
+    )

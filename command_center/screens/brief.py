@@ -22,20 +22,37 @@ from textual_plotext import PlotextPlot
 from command_center.brief_export import shown
 from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
-from command_center.runtime import Runtime
-from command_center.widgets.table import DataTable
-from command_center.screens.work import in_thread
 from command_center.labels import BRIEF as LABELS
-from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
+from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
+from command_center.runtime import Runtime
+from command_center.screens.work import in_thread
+from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
-TEAM_KEYS = ("first_closure_rate", "completion_rate", "on_time_rate", "mean_closing_days", "red", "overdue_nodes", "double_zero_count")
-SERIES = {"overdue": ("overdue_nodes", "red", "yellow", "blue"), "funds": ("undisbursed_amount",),
-          "disbursement": ("mean_disbursement_days",)}
-COLOURS = {"overdue_nodes": "white", "red": "red", "yellow": "yellow", "blue": "blue",
-           "undisbursed_amount": "cyan", "mean_disbursement_days": "green"}
+TEAM_KEYS = (
+    "first_closure_rate",
+    "completion_rate",
+    "on_time_rate",
+    "mean_closing_days",
+    "red",
+    "overdue_nodes",
+    "double_zero_count",
+)
+SERIES = {
+    "overdue": ("overdue_nodes", "red", "yellow", "blue"),
+    "funds": ("undisbursed_amount",),
+    "disbursement": ("mean_disbursement_days",),
+}
+COLOURS = {
+    "overdue_nodes": "white",
+    "red": "red",
+    "yellow": "yellow",
+    "blue": "blue",
+    "undisbursed_amount": "cyan",
+    "mean_disbursement_days": "green",
+}
 
 
 @dataclass(frozen=True)
@@ -84,7 +101,9 @@ class BriefScreen(Screen[None]):
     def on_mount(self) -> None:
         t = self.t
         self.query_one("#decisions-box").border_title = t["decisions"]
-        self.query_one("#indicators", DataTable).add_columns(t["indicator"], t["value"], t["target"], t["day"], t["week"])
+        self.query_one("#indicators", DataTable).add_columns(
+            t["indicator"], t["value"], t["target"], t["day"], t["week"]
+        )
         self.query_one("#decisions", DataTable).add_columns(*t["decision_columns"].split("|"))
         self.query_one("#brief-title", Static).update(t["loading"])
         self.load()
@@ -122,14 +141,21 @@ class BriefScreen(Screen[None]):
         self.loaded = loaded
         t, b = self.t, loaded.brief
         period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
-        self.query_one("#brief-title", Static).update(Text.assemble(
-            (f" {self.runtime.settings.court_name} · {t['title']}", "bold"), f"   {period_name}{b.period}",
-            f"   {t['at']} {b.at.astimezone(TZ):%Y-%m-%d %H:%M}"))
+        self.query_one("#brief-title", Static).update(
+            Text.assemble(
+                (f" {self.runtime.settings.court_name} · {t['title']}", "bold"),
+                f"   {period_name}{b.period}",
+                f"   {t['at']} {b.at.astimezone(TZ):%Y-%m-%d %H:%M}",
+            )
+        )
         labels = BRIEF_CHANGES[self.runtime.lang]
         changes = Text(f" {t['since']}: ", style="bold")
         for key in CHANGES:
             changes.append(f"{labels[key]} ")
-            changes.append(f"{b.changes[key]:,}", style="bold red" if key in ("new_red", "newly_overdue") and b.changes[key] else "bold")
+            changes.append(
+                f"{b.changes[key]:,}",
+                style="bold red" if key in ("new_red", "newly_overdue") and b.changes[key] else "bold",
+            )
             changes.append("   ")
         self.query_one("#changes", Static).update(changes)
         table = self.query_one("#indicators", DataTable)
@@ -137,15 +163,27 @@ class BriefScreen(Screen[None]):
         for row in b.rows:
             style = {True: "bold green", False: "bold red", None: ""}[row.meets]
             target = shown(row.target, row.spec) if row.target is not None else ""
-            table.add_row(row.spec.label(self.runtime.lang), Text(shown(row.value, row.spec), style=style, justify="right"),
-                          Text(target, justify="right"), Text(shown(row.day_before, row.spec), justify="right"),
-                          Text(shown(row.week_before, row.spec), justify="right"), key=row.spec.key)
+            table.add_row(
+                row.spec.label(self.runtime.lang),
+                Text(shown(row.value, row.spec), style=style, justify="right"),
+                Text(target, justify="right"),
+                Text(shown(row.day_before, row.spec), justify="right"),
+                Text(shown(row.week_before, row.spec), justify="right"),
+                key=row.spec.key,
+            )
         self.show_teams()
         decisions = self.query_one("#decisions", DataTable)
         decisions.clear()
         for d in b.decisions:
-            decisions.add_row(d["case_no"], d["node_code"], d["officer"],
-                              Text(RESPONSE_STATES[self.runtime.lang][d["response"]], style="yellow" if d["response"] == "submitted" else "red"))
+            decisions.add_row(
+                d["case_no"],
+                d["node_code"],
+                d["officer"],
+                Text(
+                    RESPONSE_STATES[self.runtime.lang][d["response"]],
+                    style="yellow" if d["response"] == "submitted" else "red",
+                ),
+            )
         for u in b.unlock_requests:  # 程序锁死: the officer asks, the chief decides
             decisions.add_row(u["case_no"], t["locked"], u["officer"], Text(t["unlock"], style="bold magenta"))
         if not b.decisions and not b.unlock_requests:
@@ -160,7 +198,10 @@ class BriefScreen(Screen[None]):
         lang = self.runtime.lang
         key = TEAM_KEYS[self.sort_key]
         self.query_one("#teams-box").border_title = self.t["teams"].format(key=SPEC[key].label(lang))
-        headers = [self.t["team"], *[("▼" if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)]]
+        headers = [
+            self.t["team"],
+            *[("▼" if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)],
+        ]
         table.add_columns(*headers)
         spec = SPEC[key]
         teams = self.loaded.brief.teams
@@ -180,13 +221,17 @@ class BriefScreen(Screen[None]):
         plt.clear_data()
         plt.clear_figure()
         t, lang = self.t, self.runtime.lang
-        self.query_one("#chart-box").border_title = t["charts"][self.chart] + ("" if self.chart == "teams" else f" · {self.days} {t['days']}")
+        self.query_one("#chart-box").border_title = t["charts"][self.chart] + (
+            "" if self.chart == "teams" else f" · {self.days} {t['days']}"
+        )
         legend = Text()
         if self.chart == "teams":
             teams = self.loaded.brief.teams
             plt.bar([str(i) for i, _ in enumerate(teams, 1)], [int(f["overdue_nodes"]) for f in teams], color="red")
             for i, f in enumerate(teams, 1):
-                legend.append(f"{i}.", style="bold").append(f"{f.scope}({int(f['overdue_nodes']):,})  ")  # no space inside: wraps whole
+                legend.append(f"{i}.", style="bold").append(
+                    f"{f.scope}({int(f['overdue_nodes']):,})  "
+                )  # no space inside: wraps whole
         else:
             drawn = False
             for key in SERIES[self.chart]:
@@ -194,7 +239,9 @@ class BriefScreen(Screen[None]):
                 if points:
                     drawn = True
                     plt.plot([p[0].toordinal() for p in points], [float(p[1]) for p in points], color=COLOURS[key])
-                    legend.append("━━ ", style=f"bold {COLOURS[key]}").append(f"{SPEC[key].label(lang)} {shown(points[-1][1], SPEC[key])}   ")
+                    legend.append("━━ ", style=f"bold {COLOURS[key]}").append(
+                        f"{SPEC[key].label(lang)} {shown(points[-1][1], SPEC[key])}   "
+                    )
             if drawn:
                 days = sorted({p[0] for key in SERIES[self.chart] for p in self.loaded.trends[key]})
                 ticks = days[:: max(1, len(days) // 5)]

@@ -22,15 +22,14 @@ from command_center.data.access import ActionRefused
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
 from command_center.data.rules import AD_HOC_CODE, shown_code
-from command_center.labels import RESPONSE_STATES, RESPONSES
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
+from command_center.labels import CASE_ACTIONS as ACTION_TEXT
+from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, STATE_STYLE, label, names_visible, shown_name
 from command_center.screens.work import in_thread
-from command_center.labels import CASE_ACTIONS as ACTION_TEXT
-from command_center.labels import STAGES_EN
 
 SECTION_ROWS = 20  # per section of the side panel; the rest is counted
 
@@ -129,9 +128,11 @@ class CaseScreen(Screen[None]):
         applicants = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "applicant")
         debtors = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "debtor")
         t.append(f"\n{label(self.lang, 'applicant')}: {applicants}   {label(self.lang, 'debtor')}: {debtors}")
-        t.append(f"\n{label(self.lang, 'amount')}: {d.amount:,.2f}  {label(self.lang, 'recovered')}: {d.recovered:,.2f}   "
-                 f"{label(self.lang, 'team')}: {d.team or '—'}   {label(self.lang, 'officer')}: {d.officer or '—'}   "
-                 f"{label(self.lang, 'filed')}: {d.filed_on}   {label(self.lang, 'term')}: {d.term_due or '—'}")
+        t.append(
+            f"\n{label(self.lang, 'amount')}: {d.amount:,.2f}  {label(self.lang, 'recovered')}: {d.recovered:,.2f}   "
+            f"{label(self.lang, 'team')}: {d.team or '—'}   {label(self.lang, 'officer')}: {d.officer or '—'}   "
+            f"{label(self.lang, 'filed')}: {d.filed_on}   {label(self.lang, 'term')}: {d.term_due or '—'}"
+        )
         return t
 
     def node_text(self, line: NodeLine) -> Text:
@@ -171,15 +172,23 @@ class CaseScreen(Screen[None]):
             t.append(f"{d.action_label(lang)}\n")
             t.append(f"{label(lang, 'materials')}: ", style="bold")
             t.append("、".join(d.materials) + "\n")
-        t.append(f"{label(lang, 'started')}: {_when(line.started_at)}   {label(lang, 'due')}: {line.due_date or '—'}"
-                 f"{label(lang, 'provisional') if line.provisional else ''}   {label(lang, 'completed')}: {_when(line.completed_at)}\n")
+        t.append(
+            f"{label(lang, 'started')}: {_when(line.started_at)}   {label(lang, 'due')}: {line.due_date or '—'}"
+            f"{label(lang, 'provisional') if line.provisional else ''}   "
+            f"{label(lang, 'completed')}: {_when(line.completed_at)}\n"
+        )
         item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
         if item is not None:
             t.append(f"{self.a['supervise']} #{item.id}: ", style="bold")
-            t.append(f"{item.description}\n{self.a['assignee']}: {item.assignee}   {self.a['created']}: {item.created_by} "
-                     f"{_when(item.created_at)}\n")
+            t.append(
+                f"{item.description}\n{self.a['assignee']}: {item.assignee}   {self.a['created']}: {item.created_by} "
+                f"{_when(item.created_at)}\n"
+            )
             if item.completed_at:
-                t.append(f"{label(lang, 'completed')}: {_when(item.completed_at)} {item.completion_note or ''}\n", style="green")
+                t.append(
+                    f"{label(lang, 'completed')}: {_when(item.completed_at)} {item.completion_note or ''}\n",
+                    style="green",
+                )
         alert = self.alert_of(line)
         if alert is None:
             t.append(label(lang, "no_alert"), style="dim")
@@ -198,9 +207,11 @@ class CaseScreen(Screen[None]):
             t.append(f" → {a.silenced_until.astimezone(TZ):%Y-%m-%d} ({a.silence_reason})")
         if a.response_kind:
             state = a.response_state(today)
-            t.append(f"\n{label(lang, 'response')}: {RESPONSES[lang][a.response_kind]} · "
-                     f"{RESPONSE_STATES[lang].get(state, state or '')} (≤ {a.response_due_date})",
-                     style="bold red" if state == "late" else "")
+            t.append(
+                f"\n{label(lang, 'response')}: {RESPONSES[lang][a.response_kind]} · "
+                f"{RESPONSE_STATES[lang].get(state, state or '')} (≤ {a.response_due_date})",
+                style="bold red" if state == "late" else "",
+            )
         return t
 
     def sections_text(self, d: CaseDetail) -> Text:
@@ -220,15 +231,26 @@ class CaseScreen(Screen[None]):
             state = a.response_state(today)
             response = f" · {RESPONSES[lang][a.response_kind]} {RESPONSE_STATES[lang][state]}" if state else ""
             subject = f"[{a.subject_id}]" if a.subject_id else ""
-            return f"{shown_code(a.node_code, lang)}{subject} {label(lang, a.tier or a.rule)} {label(lang, a.status)}{response}"
+            state = f"{label(lang, a.tier or a.rule)} {label(lang, a.status)}"
+            return f"{shown_code(a.node_code, lang)}{subject} {state}{response}"
 
         section("alerts", d.alerts, alert_line)
         section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
         section("assets", d.assets, lambda a: f"{a[0]}  {a[1]}  {a[2]}  {a[3] or ''}  {a[4] or ''}")
-        section("accounts", d.accounts, lambda a: f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}" + (f" (released {a[5]})" if a[5] else ""))
+        section(
+            "accounts",
+            d.accounts,
+            lambda a: f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}" + (f" (released {a[5]})" if a[5] else ""),
+        )
         section("leads", d.leads, lambda x: f"{x[0]}  {_when(x[1])}  {x[3] or ''}")
-        section("history", d.history, lambda h: f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {h.action}  "
-                                                f"{(h.detail or {}).get('reason') or (h.detail or {}).get('note') or ''}")
+        section(
+            "history",
+            d.history,
+            lambda h: (
+                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {h.action}  "
+                f"{(h.detail or {}).get('reason') or (h.detail or {}).get('note') or ''}"
+            ),
+        )
         return t
 
     def alert_of(self, line: NodeLine) -> AlertRow | None:
@@ -261,6 +283,7 @@ class CaseScreen(Screen[None]):
 
     def run_action(self, what: str, write: Callable[[], object]) -> None:
         """Write in a thread; a refusal of the data layer (role, stale version, state) is shown as is."""
+
         def done(result: object) -> None:
             self.notify(self.a["done"][what].format(n=result if isinstance(result, int) else ""))
             self.load()
@@ -275,6 +298,7 @@ class CaseScreen(Screen[None]):
         def done(values: dict | None) -> None:
             if values is not None:
                 then(values)
+
         self.app.push_screen(FormScreen(title, fields, lang=self.lang), done)
 
     def _now(self) -> datetime:
@@ -296,6 +320,7 @@ class CaseScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.run_action("ack", lambda: alert_actions.acknowledge(db, alert.id, alert.version, who, self._now()))
+
         self.app.push_screen(ConfirmScreen(self.a["ack"], lang=self.lang), answered)
 
     def action_respond(self) -> None:
@@ -307,11 +332,19 @@ class CaseScreen(Screen[None]):
             return
         a, kind = self.a, alert.response_kind
         if kind == "report":
-            fields = [Field("date", a["report_date"], f"{local_date(self._now())}"), Field("reporter", a["reporter"], who.login),
-                      Field("to", a["report_to"]), Field("note", a["report_note"])]
+            fields = [
+                Field("date", a["report_date"], f"{local_date(self._now())}"),
+                Field("reporter", a["reporter"], who.login),
+                Field("to", a["report_to"]),
+                Field("note", a["report_note"]),
+            ]
         elif kind == "interview":
-            fields = [Field("date", a["interview_date"], f"{local_date(self._now())}"), Field("who", a["interviewee"]),
-                      Field("scope", a["review_scope"]), Field("note", a["note"])]
+            fields = [
+                Field("date", a["interview_date"], f"{local_date(self._now())}"),
+                Field("who", a["interviewee"]),
+                Field("scope", a["review_scope"]),
+                Field("note", a["note"]),
+            ]
         else:
             fields = [Field("note", a["note"])]
         db = self.runtime.database()
@@ -319,8 +352,15 @@ class CaseScreen(Screen[None]):
         def submit(values: dict) -> None:
             if "date" in values and self._date(values["date"]) is None:
                 return
-            text = values["note"] if kind == "explanation" else "; ".join(f"{f.label.split(' (')[0]}: {values[f.key]}" for f in fields)  # without the format hint
-            self.run_action("response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text))
+            text = (
+                values["note"]
+                if kind == "explanation"
+                else "; ".join(f"{f.label.split(' (')[0]}: {values[f.key]}" for f in fields)
+            )  # without the format hint
+            self.run_action(
+                "response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text)
+            )
+
         self._form(a[kind], fields, submit)
 
     def action_review(self) -> None:
@@ -331,10 +371,20 @@ class CaseScreen(Screen[None]):
             self.notify(self.a["no_review"], severity="warning")
             return
         a, db = self.a, self.runtime.database()
-        fields = [Field("decision", a["decision"], True, choices=((a["accept"], True), (a["reject"], False))),
-                  Field("note", a["review_note"], required=False)]
-        self._form(a["review"], fields, lambda v: self.run_action("review", lambda: alert_actions.review_response(
-            db, alert.id, alert.version, who, self._now(), accept=bool(v["decision"]), note=v["note"] or "")))
+        fields = [
+            Field("decision", a["decision"], True, choices=((a["accept"], True), (a["reject"], False))),
+            Field("note", a["review_note"], required=False),
+        ]
+        self._form(
+            a["review"],
+            fields,
+            lambda v: self.run_action(
+                "review",
+                lambda: alert_actions.review_response(
+                    db, alert.id, alert.version, who, self._now(), accept=bool(v["decision"]), note=v["note"] or ""
+                ),
+            ),
+        )
 
     def action_silence(self) -> None:
         if (target := self._acting_on_alert()) is None:
@@ -346,7 +396,11 @@ class CaseScreen(Screen[None]):
             if (day := self._date(values["until"])) is None:
                 return
             until = datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
-            self.run_action("silence", lambda: alert_actions.silence(db, alert.id, alert.version, who, self._now(), until, values["reason"]))
+            self.run_action(
+                "silence",
+                lambda: alert_actions.silence(db, alert.id, alert.version, who, self._now(), until, values["reason"]),
+            )
+
         self._form(a["silence"], [Field("until", a["until"]), Field("reason", a["reason"])], submit)
 
     def action_escalate(self) -> None:
@@ -354,8 +408,13 @@ class CaseScreen(Screen[None]):
             return
         who, alert = target
         db = self.runtime.database()
-        self._form(self.a["escalate"], [Field("note", self.a["escalate_note"])], lambda v: self.run_action(
-            "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])))
+        self._form(
+            self.a["escalate"],
+            [Field("note", self.a["escalate_note"])],
+            lambda v: self.run_action(
+                "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])
+            ),
+        )
 
     def action_reassign(self) -> None:
         in_thread(self, lambda: teams_and_officers(self.runtime.database()), self._reassign, group="case-reassign")
@@ -366,12 +425,29 @@ class CaseScreen(Screen[None]):
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
-        fields = [Field("officer", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
-                  Field("team", label(self.lang, "team"), d.team_id or "", choices=tuple((name, tid) for tid, name in teams)),
-                  Field("reason", a["reason"])]
+        fields = [
+            Field("officer", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
+            Field("team", label(self.lang, "team"), d.team_id or "", choices=tuple((name, tid) for tid, name in teams)),
+            Field("reason", a["reason"]),
+        ]
         expected = (d.officer_id, d.team_id)
-        self._form(a["reassign"], fields, lambda v: self.run_action("reassign", lambda: reassign(
-            db, d.id, who, self._now(), expected=expected, officer_id=v["officer"], team_id=v["team"], reason=v["reason"])))
+        self._form(
+            a["reassign"],
+            fields,
+            lambda v: self.run_action(
+                "reassign",
+                lambda: reassign(
+                    db,
+                    d.id,
+                    who,
+                    self._now(),
+                    expected=expected,
+                    officer_id=v["officer"],
+                    team_id=v["team"],
+                    reason=v["reason"],
+                ),
+            ),
+        )
 
     def action_lock(self) -> None:
         who, d = self._who(), self.detail
@@ -383,24 +459,44 @@ class CaseScreen(Screen[None]):
             return
         a, db = self.a, self.runtime.database()
         if who.role in ("chief", "admin") and lock.request_status == "pending":
-            fields = [Field("decision", a["decision"], True, choices=((a["unlock"], True), (a["reject_unlock"], False))),
-                      Field("reason", a["reason"])]
+            fields = [
+                Field("decision", a["decision"], True, choices=((a["unlock"], True), (a["reject_unlock"], False))),
+                Field("reason", a["reason"]),
+            ]
             note = f"{lock.requested_by}: {lock.request_reason}"
 
             def decide(v: dict) -> None:
                 if v["decision"]:
-                    self.run_action("unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"]))
+                    self.run_action(
+                        "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])
+                    )
                 else:
-                    self.run_action("reject_unlock", lambda: lock_actions.reject_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]))
-            self.app.push_screen(FormScreen(a["unlock_or_reject"], fields, lang=self.lang, note=note), lambda v: v and decide(v))
+                    self.run_action(
+                        "reject_unlock",
+                        lambda: lock_actions.reject_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]),
+                    )
+
+            self.app.push_screen(
+                FormScreen(a["unlock_or_reject"], fields, lang=self.lang, note=note), lambda v: v and decide(v)
+            )
         elif who.role in ("chief", "admin"):
-            self._form(a["unlock"], [Field("reason", a["reason"])], lambda v: self.run_action(
-                "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
+            self._form(
+                a["unlock"],
+                [Field("reason", a["reason"])],
+                lambda v: self.run_action(
+                    "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])
+                ),
+            )
         else:
             # the data layer refuses an officer's unlock; an officer asks for it instead
-            self._form(a["request_unlock"], [Field("reason", a["reason"])], lambda v: self.run_action(
-                "request_unlock", lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"])))
-
+            self._form(
+                a["request_unlock"],
+                [Field("reason", a["reason"])],
+                lambda v: self.run_action(
+                    "request_unlock",
+                    lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]),
+                ),
+            )
 
     def action_supervise(self) -> None:
         in_thread(self, lambda: teams_and_officers(self.runtime.database())[1], self._supervise, group="case-supervise")
@@ -410,15 +506,22 @@ class CaseScreen(Screen[None]):
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
-        fields = [Field("description", a["description"]),
-                  Field("assignee", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
-                  Field("due", a["due_date"], f"{local_date(self._now())}")]
+        fields = [
+            Field("description", a["description"]),
+            Field("assignee", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
+            Field("due", a["due_date"], f"{local_date(self._now())}"),
+        ]
 
         def submit(v: dict) -> None:
             if (due := self._date(v["due"])) is None:
                 return
-            self.run_action("supervise", lambda: create_item(db, d.id, who, self._now(), description=v["description"],
-                                                             assignee_id=v["assignee"], due=due))
+            self.run_action(
+                "supervise",
+                lambda: create_item(
+                    db, d.id, who, self._now(), description=v["description"], assignee_id=v["assignee"], due=due
+                ),
+            )
+
         self._form(a["supervise"], fields, submit)
 
     def action_complete_item(self) -> None:
@@ -430,8 +533,11 @@ class CaseScreen(Screen[None]):
             self.notify(self.a["not_item"], severity="warning")
             return
         db = self.runtime.database()
-        self._form(self.a["complete"], [Field("note", self.a["note"])], lambda v: self.run_action(
-            "complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])))
+        self._form(
+            self.a["complete"],
+            [Field("note", self.a["note"])],
+            lambda v: self.run_action("complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])),
+        )
 
 
 def _officer_choices(officers) -> tuple[tuple[str, int], ...]:

@@ -22,8 +22,8 @@ from command_center.data.rules import shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
-from command_center.widgets.table import DataTable
 from command_center.screens.work import in_thread
+from command_center.widgets.table import DataTable
 
 COLUMNS = ("case_no", "debtor", "team", "officer", "amount", "node", "days", "tier", "lock")
 
@@ -75,8 +75,16 @@ class CaseListScreen(Screen[None]):
         rt = self.runtime
 
         def read() -> CasePage:
-            return list_cases(rt.database(), rt.rules(), self.filter, self.sort, viewer=self.app.actor, descending=self.descending,
-                              offset=self.first_row, limit=PAGE)
+            return list_cases(
+                rt.database(),
+                rt.rules(),
+                self.filter,
+                self.sort,
+                viewer=self.app.actor,
+                descending=self.descending,
+                offset=self.first_row,
+                limit=PAGE,
+            )
 
         in_thread(self, read, self.show, group="case-list")
 
@@ -88,16 +96,35 @@ class CaseListScreen(Screen[None]):
             table.clear()
             for row in page.rows:
                 tier = Text(label(self.lang, row.tier) if row.tier else "", style=LIGHT_STYLE.get(row.tier or "", ""))
-                days = str(row.overdue_days) if row.tier else (f"{row.due_at.astimezone(self.runtime.clock.now().tzinfo):%m-%d %H:%M}"
-                                                               if row.due_at else "")
-                table.add_row(row.case_no, shown_name(row.debtor, visible), row.team, shown_name(row.officer, True),
-                              Text(f"{row.amount:,.2f}", justify="right"), shown_code(row.node_code, self.lang), Text(days, justify="right"), tier,
-                              "🔒" if row.locked else "", key=str(row.case_id))
+                days = (
+                    str(row.overdue_days)
+                    if row.tier
+                    else (f"{row.due_at.astimezone(self.runtime.clock.now().tzinfo):%m-%d %H:%M}" if row.due_at else "")
+                )
+                table.add_row(
+                    row.case_no,
+                    shown_name(row.debtor, visible),
+                    row.team,
+                    shown_name(row.officer, True),
+                    Text(f"{row.amount:,.2f}", justify="right"),
+                    shown_code(row.node_code, self.lang),
+                    Text(days, justify="right"),
+                    tier,
+                    "🔒" if row.locked else "",
+                    key=str(row.case_id),
+                )
         self.query_one("#list-title", Static).update(self.title_text())
         pages = max(1, -(-page.total // PAGE))
         first = page.offset + 1 if page.rows else 0
-        self.query_one("#list-status", Static).update(label(self.lang, "page_line").format(
-            first=first, last=page.offset + len(page.rows), total=page.total, page=page.offset // PAGE + 1, pages=pages))
+        self.query_one("#list-status", Static).update(
+            label(self.lang, "page_line").format(
+                first=first,
+                last=page.offset + len(page.rows),
+                total=page.total,
+                page=page.offset // PAGE + 1,
+                pages=pages,
+            )
+        )
 
     def title_text(self) -> str:
         f = self.filter
@@ -163,18 +190,42 @@ class CaseListScreen(Screen[None]):
             self.load()
 
     def action_filters(self) -> None:
-        in_thread(self, lambda: teams_and_officers(self.runtime.database()), self._ask_filters, group="case-list-filters")
+        in_thread(
+            self, lambda: teams_and_officers(self.runtime.database()), self._ask_filters, group="case-list-filters"
+        )
 
     def _ask_filters(self, choices) -> None:
         teams, officers = choices
         f = self.filter
         fields = [
-            Field("team", label(self.lang, "team"), f.team or "", choices=tuple((name, name) for _, name in teams), required=False),
-            Field("officer", label(self.lang, "officer"), f.officer or "", choices=tuple((f"{name} ({login})", login)
-                                                                                        for _, login, name, _ in officers), required=False),
-            Field("stage", label(self.lang, "stage"), f.stage or "", choices=tuple((s, s) for s in self.runtime.catalogue.stages), required=False),
-            Field("tier", label(self.lang, "tier"), f.tier or "", choices=tuple((label(self.lang, t), t) for t in (*TIERS, "overdue")),
-                  required=False),
+            Field(
+                "team",
+                label(self.lang, "team"),
+                f.team or "",
+                choices=tuple((name, name) for _, name in teams),
+                required=False,
+            ),
+            Field(
+                "officer",
+                label(self.lang, "officer"),
+                f.officer or "",
+                choices=tuple((f"{name} ({login})", login) for _, login, name, _ in officers),
+                required=False,
+            ),
+            Field(
+                "stage",
+                label(self.lang, "stage"),
+                f.stage or "",
+                choices=tuple((s, s) for s in self.runtime.catalogue.stages),
+                required=False,
+            ),
+            Field(
+                "tier",
+                label(self.lang, "tier"),
+                f.tier or "",
+                choices=tuple((label(self.lang, t), t) for t in (*TIERS, "overdue")),
+                required=False,
+            ),
         ]
 
         def chosen(values: dict | None) -> None:

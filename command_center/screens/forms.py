@@ -16,12 +16,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from command_center.clock import Clock
 from command_center.data.access import Actor
 from command_center.data.engine import Database
 from command_center.data.users import authenticate
-from command_center.screens.work import in_thread
 from command_center.labels import FORMS as TEXT
-from command_center.clock import Clock
+from command_center.screens.work import in_thread
 
 FORM_CSS = """
 FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
@@ -68,8 +68,13 @@ class FormScreen(ModalScreen[dict | None]):
             for f in self.fields:
                 yield Label(f.label, classes="form-label")
                 if f.choices:
-                    yield Select(list(f.choices), value=f.value if f.value != "" else Select.NULL, id=f"f-{f.key}",
-                                 allow_blank=not f.required, prompt=self.t["any"])
+                    yield Select(
+                        list(f.choices),
+                        value=f.value if f.value != "" else Select.NULL,
+                        id=f"f-{f.key}",
+                        allow_blank=not f.required,
+                        prompt=self.t["any"],
+                    )
                 else:
                     yield Input(value=f.value, placeholder=f.placeholder, password=f.password, id=f"f-{f.key}")
             yield Static("", classes="form-error", id="form-error")
@@ -174,7 +179,13 @@ class LoginScreen(ModalScreen[Actor | None]):
         self.check(login, self.query_one("#password", Input).value)
 
     def check(self, login: str, password: str) -> None:
-        in_thread(self, lambda: authenticate(self.database, login, password, self.clock.now()), self.dismiss, group="login", failed=self._failed)
+        in_thread(
+            self,
+            lambda: authenticate(self.database, login, password, self.clock.now()),
+            self.dismiss,
+            group="login",
+            failed=self._failed,
+        )
 
     def _failed(self, message: str) -> None:
         self.query_one("#form-error", Static).update(message)

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from command_center.data.access import sees_names
 from command_center.data.parties import mask_name
 from command_center.labels import DRILL as LABELS
-from command_center.data.access import sees_names
 
-LIGHT_STYLE = {"red": "bold white on red", "yellow": "bold black on yellow", "blue": "bold white on blue", "overdue": "bold red"}
-STATE_STYLE = {"done": "green", "active": "", "due_soon": "bold yellow", "overdue": "bold red", "not_started": "dim", "stopped": "dim strike"}
+LIGHT_STYLE = {
+    "red": "bold white on red",
+    "yellow": "bold black on yellow",
+    "blue": "bold white on blue",
+    "overdue": "bold red",
+}
+STATE_STYLE = {
+    "done": "green",
+    "active": "",
+    "due_soon": "bold yellow",
+    "overdue": "bold red",
+    "not_started": "dim",
+    "stopped": "dim strike",
+}
 
 
 def label(lang: str, key: str) -> str:

@@ -15,16 +15,21 @@ from textual.widgets import Footer, Header, Static
 
 from command_center.data.cases import CaseFilter
 from command_center.data.indicators import Indicators, indicators
+from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.work import in_thread
-from command_center.labels import OVERVIEW as LABELS
-
 
 #: (key, style class, case-list scope) of each box, in screen order; its digit is its place.
 BOXES = (
-    ("red", "red", "red"), ("yellow", "yellow", "yellow"), ("blue", "blue", "blue"), ("overdue_nodes", "warning", "overdue"),
-    ("due_soon_nodes", "warning", "due_soon"), ("open_cases", "", "open"), ("open_nodes", "", "open"),
-    ("new_cases_today", "", "new"), ("undisbursed", "", "funds"),
+    ("red", "red", "red"),
+    ("yellow", "yellow", "yellow"),
+    ("blue", "blue", "blue"),
+    ("overdue_nodes", "warning", "overdue"),
+    ("due_soon_nodes", "warning", "due_soon"),
+    ("open_cases", "", "open"),
+    ("open_nodes", "", "open"),
+    ("new_cases_today", "", "new"),
+    ("undisbursed", "", "funds"),
 )
 
 
@@ -101,18 +106,21 @@ class OverviewScreen(Screen[None]):
 
     def load(self) -> None:
         rt = self.runtime
-        in_thread(self, lambda: indicators(rt.database(), rt.rules()), self.show,
-                  group="overview", failed=self.show_error)
+        in_thread(
+            self, lambda: indicators(rt.database(), rt.rules()), self.show, group="overview", failed=self.show_error
+        )
 
     def show(self, data: Indicators) -> None:
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
         status = self.query_one("#status", Static)
         status.remove_class("error")
-        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  {self.runtime.database().display_url}  ·  {self.t['keys']}")
+        status.update(
+            f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  "
+            f"{self.runtime.database().display_url}  ·  {self.t['keys']}"
+        )
 
     def show_error(self, message: str) -> None:
         status = self.query_one("#status", Static)
         status.add_class("error")
         status.update(f"{self.t['error']}: {message}")
-

@@ -22,5 +22,9 @@ class CaseProvider(Provider):
         matcher = self.matcher(query)
         for case_id, case_no, party in found:
             text = f"{case_no}  {shown_name(party, visible)}"
-            yield Hit(max(matcher.match(text), 0.5), matcher.highlight(text), partial(app.open_case, case_id),
-                      help="打开案件 Open the case")
+            yield Hit(
+                max(matcher.match(text), 0.5),
+                matcher.highlight(text),
+                partial(app.open_case, case_id),
+                help="打开案件 Open the case",
+            )

@@ -17,24 +17,24 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from command_center.data.caseno import short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
 from command_center.data.rules import shown_code
-from command_center.labels import RESPONSE_STATES
 from command_center.data.wall import TIERS, WallData
 from command_center.data.workcal import TZ
+from command_center.labels import RESPONSE_STATES
+from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.wall_reader import WallReader
-from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 from command_center.screens.work import in_thread
-from command_center.labels import WALL as LABELS
+from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
 RESPONSE_STYLE = {"done": "green", "submitted": "cyan", "missing": "yellow", "late": "bold red"}
 TICK_SECONDS = 0.2
@@ -48,7 +48,10 @@ NARROW = 160
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "关闭 Close")]
-    DEFAULT_CSS = "HelpScreen { align: center middle; } HelpScreen > Static { width: 50; padding: 1 2; border: round $primary; background: $panel; }"
+    DEFAULT_CSS = (
+        "HelpScreen { align: center middle; } "
+        "HelpScreen > Static { width: 50; padding: 1 2; border: round $primary; background: $panel; }"
+    )
 
     def __init__(self, text: str):
         super().__init__()
@@ -87,23 +90,52 @@ class WallScreen(Screen[None]):
         yield Static(id="stale")
         yield Ticker(id="ticker")
         case_no = Column(t["case_no"], short=short_case_no)
-        light_columns = [case_no, Column(t["debtor"], drop=4), Column(t["team"], drop=3), Column(t["officer"], drop=2),
-                         Column(t["days"], "right"), Column(t["node"], drop=1), Column(t["response"])]
+        light_columns = [
+            case_no,
+            Column(t["debtor"], drop=4),
+            Column(t["team"], drop=3),
+            Column(t["officer"], drop=2),
+            Column(t["days"], "right"),
+            Column(t["node"], drop=1),
+            Column(t["response"]),
+        ]
         with Horizontal(id="lights"):
             for tier in TIERS:
                 with Vertical(classes=f"panel {tier}", id=f"panel-{tier}"):
                     yield PagedTable(light_columns, empty=t["none"], id=f"list-{tier}")
         with Horizontal(id="lower"):
             with Vertical(classes="panel soon", id="panel-soon"):
-                yield PagedTable([Column(t["due"]), case_no, Column(t["node"]), Column(t["team"], drop=2), Column(t["officer"], drop=1)],
-                                 empty=t["none"], id="list-soon")
+                yield PagedTable(
+                    [
+                        Column(t["due"]),
+                        case_no,
+                        Column(t["node"]),
+                        Column(t["team"], drop=2),
+                        Column(t["officer"], drop=1),
+                    ],
+                    empty=t["none"],
+                    id="list-soon",
+                )
             with Vertical(classes="panel funds", id="panel-funds"):
                 yield Static(id="funds-summary")
-                yield PagedTable([case_no, Column(t["amount"], "right"), Column(t["waiting"], "right")], empty=t["none"], id="list-funds")
+                yield PagedTable(
+                    [case_no, Column(t["amount"], "right"), Column(t["waiting"], "right")],
+                    empty=t["none"],
+                    id="list-funds",
+                )
             with Vertical(classes="panel teams", id="panel-teams"):
-                yield PagedTable([Column(t["team"]), Column(t["open"], "right", drop=1), Column(t["overdue"], "right"),
-                                  Column(t["red_short"], "right"), Column(t["yellow_short"], "right"), Column(t["blue_short"], "right")],
-                                 empty=t["none"], id="list-teams")
+                yield PagedTable(
+                    [
+                        Column(t["team"]),
+                        Column(t["open"], "right", drop=1),
+                        Column(t["overdue"], "right"),
+                        Column(t["red_short"], "right"),
+                        Column(t["yellow_short"], "right"),
+                        Column(t["blue_short"], "right"),
+                    ],
+                    empty=t["none"],
+                    id="list-teams",
+                )
 
     def on_mount(self) -> None:
         for tier in TIERS:
@@ -142,8 +174,12 @@ class WallScreen(Screen[None]):
         now = rt.clock.now().astimezone(TZ)
         refreshed = f"{self.refreshed_at.astimezone(TZ):%H:%M:%S}" if self.refreshed_at else t["never"]
         db_state = Text(t["db_down"], style="bold red") if self.error else Text(t["db_ok"], style="green")
-        line = Text.assemble((f" {rt.settings.court_name} · {t['title']}", "bold"), f"   {now:%Y-%m-%d %H:%M:%S}",
-                             f"   {t['refreshed']} {refreshed}   ", db_state)
+        line = Text.assemble(
+            (f" {rt.settings.court_name} · {t['title']}", "bold"),
+            f"   {now:%Y-%m-%d %H:%M:%S}",
+            f"   {t['refreshed']} {refreshed}   ",
+            db_state,
+        )
         if self.paused:
             line.append(f"   ⏸ {t['paused']}", style="yellow")
         self.query_one("#titlebar", Static).update(line)
@@ -164,8 +200,13 @@ class WallScreen(Screen[None]):
 
     def poll(self) -> None:
         # the wall never crashes: an error shows the last figures as stale
-        in_thread(self, lambda: self.reader.read(self.runtime.clock.now()), self.show, group="wall-poll",
-                  failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]))
+        in_thread(
+            self,
+            lambda: self.reader.read(self.runtime.clock.now()),
+            self.show,
+            group="wall-poll",
+            failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]),
+        )
 
     def _polled(self) -> None:
         self._loading = False
@@ -177,7 +218,9 @@ class WallScreen(Screen[None]):
         if self.refreshed_at is None:  # down since the wall opened
             banner.update(self.t["stale_empty"].format(error=message))
         else:
-            banner.update(self.t["stale"].format(at=f"{self.refreshed_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}", error=message))
+            banner.update(
+                self.t["stale"].format(at=f"{self.refreshed_at.astimezone(TZ):%Y-%m-%d %H:%M:%S}", error=message)
+            )
         banner.display = True
         self.show_title()
         self._polled()
@@ -191,21 +234,55 @@ class WallScreen(Screen[None]):
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
-            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {t[tier + '_rule']}"  # the count first: a narrow title cuts the rule
-            rows = [(c.case_no, c.debtor, c.team, c.officer, f"{c.overdue_days:,}", shown_code(c.node_code, lang), self._response(c.response))
-                    for c in data.lights[tier]]
+            # the count first: a narrow title cuts the rule
+            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {t[tier + '_rule']}"
+            rows = [
+                (
+                    c.case_no,
+                    c.debtor,
+                    c.team,
+                    c.officer,
+                    f"{c.overdue_days:,}",
+                    shown_code(c.node_code, lang),
+                    self._response(c.response),
+                )
+                for c in data.lights[tier]
+            ]
             self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count)
-        soon = [(f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""), s.case_no,
-                 shown_code(s.node_code, lang), s.team, s.officer) for s in data.due_soon]
+        soon = [
+            (
+                f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""),
+                s.case_no,
+                shown_code(s.node_code, lang),
+                s.team,
+                s.officer,
+            )
+            for s in data.due_soon
+        ]
         self.query_one("#panel-soon").border_title = f"{t['soon']}  {figures.due_soon_nodes:,}"
         self.query_one("#list-soon", PagedTable).set_rows(soon, total=figures.due_soon_nodes)
-        self.query_one("#funds-summary", Static).update(Text.assemble(
-            (f"{t['funds_3_7']} ", "bold"), (f"{figures.funds_3_7_overdue:,}", "bold yellow"), "\n",  # one line each: the count is never cut
-            (f"{t['funds_30']} ", "bold"), (f"{figures.funds_over_30_days:,}", "bold red" if figures.funds_over_30_days else "bold green")))
+        self.query_one("#funds-summary", Static).update(
+            Text.assemble(
+                (f"{t['funds_3_7']} ", "bold"),
+                (f"{figures.funds_3_7_overdue:,}", "bold yellow"),
+                "\n",  # one line each: the count is never cut
+                (f"{t['funds_30']} ", "bold"),
+                (f"{figures.funds_over_30_days:,}", "bold red" if figures.funds_over_30_days else "bold green"),
+            )
+        )
         funds = [(f.case_no, f"{f.amount:,.2f}", f"{f.days:,}") for f in data.late_funds]
         self.query_one("#list-funds", PagedTable).set_rows(funds, total=figures.funds_over_30_days)
-        teams = [(r.team, f"{r.open_cases:,}", f"{r.overdue_nodes:,}", Text(f"{r.red:,}", style="bold red"),
-                  Text(f"{r.yellow:,}", style="bold yellow"), Text(f"{r.blue:,}", style="bold blue")) for r in data.teams]
+        teams = [
+            (
+                r.team,
+                f"{r.open_cases:,}",
+                f"{r.overdue_nodes:,}",
+                Text(f"{r.red:,}", style="bold red"),
+                Text(f"{r.yellow:,}", style="bold yellow"),
+                Text(f"{r.blue:,}", style="bold blue"),
+            )
+            for r in data.teams
+        ]
         self.query_one("#list-teams", PagedTable).set_rows(teams)
         self.query_one(Ticker).set_text(self.ticker_text(data))
         self.show_title()
@@ -220,7 +297,11 @@ class WallScreen(Screen[None]):
         t, f = self.t, data.indicators
         items = [
             (t["new_cases_today"], f"{f.new_cases_today:,} {t['cases']}", "bold cyan"),
-            (t["undisbursed"], f"{f.undisbursed_amount:,.2f} {t['yuan']} ({f.undisbursed_count:,} {t['items']})", "bold cyan"),
+            (
+                t["undisbursed"],
+                f"{f.undisbursed_amount:,.2f} {t['yuan']} ({f.undisbursed_count:,} {t['items']})",
+                "bold cyan",
+            ),
             (t["due_soon_nodes"], f"{f.due_soon_nodes:,}", "bold yellow"),
             (t["overdue_nodes"], f"{f.overdue_nodes:,}", "bold red"),
             (t["funds_3_7"], f"{f.funds_3_7_overdue:,}", "bold yellow"),
@@ -234,7 +315,10 @@ class WallScreen(Screen[None]):
             text.append("   ◆")
         worst = sorted(data.teams, key=lambda r: (-r.red, -r.overdue_nodes))[:3]
         for row in worst:
-            text.append("  " + t["team_line"].format(team=row.team, overdue=f"{row.overdue_nodes:,}", red=f"{row.red:,}"), style="bold")
+            text.append(
+                "  " + t["team_line"].format(team=row.team, overdue=f"{row.overdue_nodes:,}", red=f"{row.red:,}"),
+                style="bold",
+            )
             text.append("   ◆")
         return text
 
@@ -243,8 +327,12 @@ class WallScreen(Screen[None]):
     def listen_for_recomputes(self) -> None:
         """Refresh within a second of the scheduler's NOTIFY; reconnects by itself."""
         worker = get_current_worker()
-        listen_for_changes(self.runtime.settings.db, lambda: self.app.call_from_thread(self.load), self._stop,
-                           lambda: worker.is_cancelled)
+        listen_for_changes(
+            self.runtime.settings.db,
+            lambda: self.app.call_from_thread(self.load),
+            self._stop,
+            lambda: worker.is_cancelled,
+        )
 
     # -- keys ----------------------------------------------------------------------------------
     def action_pause(self) -> None:

@@ -31,10 +31,9 @@ from multiprocessing import resource_tracker
 
 from command_center.config import Settings
 from command_center.data.engine import Database, DriverTime
+from command_center.data.rules import Rules
 from command_center.data.wall import WallData, wall_data
 from command_center.runtime import Runtime
-from command_center.data.rules import Rules
-
 
 #: reader processes in a row whose start failed (their initializer raised) before the wall
 #: reads in its own thread for good: a new interpreter per refresh would cost more than the read
@@ -156,8 +155,9 @@ class WallReader:
         settings = self.runtime.settings
         try:
             _start_resource_tracker()
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_open,
-                                             initargs=(settings,))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_open, initargs=(settings,)
+            )
             self._ready = self._pool.submit(_ping)  # starts the process; reads go there once it answered
         except (OSError, ValueError):  # no process can be started here: keep reading in the thread
             self.separate = False

@@ -22,9 +22,16 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def in_thread(node: DOMNode, work: Callable[[], T], done: Callable[[T], object], *, group: str,
-              failed: Callable[[str], object] | None = None, errors: type[BaseException] | tuple = Exception,
-              exclusive: bool = True) -> Worker:
+def in_thread(
+    node: DOMNode,
+    work: Callable[[], T],
+    done: Callable[[T], object],
+    *,
+    group: str,
+    failed: Callable[[str], object] | None = None,
+    errors: type[BaseException] | tuple = Exception,
+    exclusive: bool = True,
+) -> Worker:
     """Run ``work`` in a thread worker of ``node``; ``done(result)`` or ``failed(message)`` on the UI thread.
 
     ``errors``: the exceptions shown to the user (others end the worker as errors do in Textual);
@@ -35,7 +42,9 @@ def in_thread(node: DOMNode, work: Callable[[], T], done: Callable[[T], object],
         try:
             result = work()
         except errors as exc:
-            app.call_from_thread(failed or (lambda message: app.notify(message, severity="error", timeout=8)), first_line(exc))
+            app.call_from_thread(
+                failed or (lambda message: app.notify(message, severity="error", timeout=8)), first_line(exc)
+            )
             return
         app.call_from_thread(done, result)
 

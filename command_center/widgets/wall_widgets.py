@@ -106,14 +106,19 @@ class PagedTable(Widget):
 
     def render(self) -> RenderableType:
         size = self.page_size
-        shown = self.rows[self.page * size:(self.page + 1) * size]
+        shown = self.rows[self.page * size : (self.page + 1) * size]
         keep, shorten = self.layout_for(shown)
         table = Table(box=None, expand=True, pad_edge=False, padding=(0, 1), show_edge=False, header_style="bold")
         for index in keep:
             column = self.columns[index]
             figures = column.justify == "right"
-            table.add_column(column.header, justify=column.justify, no_wrap=True, overflow="ellipsis",
-                             min_width=self._width(index, shown, shorten) if figures else None)
+            table.add_column(
+                column.header,
+                justify=column.justify,
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=self._width(index, shown, shorten) if figures else None,
+            )
         for row in shown:
             table.add_row(*(self._cell(row[i], i, shorten) for i in keep))
         if not self.rows:

@@ -10,12 +10,12 @@ completed_at index holds only completed nodes, so it is no candidate for open on
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -24,18 +24,35 @@ COMPLETED_NODE = sa.text("completed_at IS NOT NULL")
 
 
 def upgrade() -> None:
-    op.drop_index('ix_node_instances_open_due', table_name='node_instances')
-    op.create_index('ix_node_instances_open_due', 'node_instances',
-                    ['due_at', 'case_id', 'node_code', 'subject_id', 'due_date', 'provisional'],
-                    unique=False, sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE)
-    op.drop_index('ix_node_instances_completed_at', table_name='node_instances')
-    op.create_index('ix_node_instances_completed_at', 'node_instances', ['completed_at'], unique=False,
-                    sqlite_where=COMPLETED_NODE, postgresql_where=COMPLETED_NODE)
+    op.drop_index("ix_node_instances_open_due", table_name="node_instances")
+    op.create_index(
+        "ix_node_instances_open_due",
+        "node_instances",
+        ["due_at", "case_id", "node_code", "subject_id", "due_date", "provisional"],
+        unique=False,
+        sqlite_where=OPEN_NODE,
+        postgresql_where=OPEN_NODE,
+    )
+    op.drop_index("ix_node_instances_completed_at", table_name="node_instances")
+    op.create_index(
+        "ix_node_instances_completed_at",
+        "node_instances",
+        ["completed_at"],
+        unique=False,
+        sqlite_where=COMPLETED_NODE,
+        postgresql_where=COMPLETED_NODE,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_node_instances_completed_at', table_name='node_instances')
-    op.create_index('ix_node_instances_completed_at', 'node_instances', ['completed_at'], unique=False)
-    op.drop_index('ix_node_instances_open_due', table_name='node_instances')
-    op.create_index('ix_node_instances_open_due', 'node_instances', ['due_at'], unique=False,
-                    sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE)
+    op.drop_index("ix_node_instances_completed_at", table_name="node_instances")
+    op.create_index("ix_node_instances_completed_at", "node_instances", ["completed_at"], unique=False)
+    op.drop_index("ix_node_instances_open_due", table_name="node_instances")
+    op.create_index(
+        "ix_node_instances_open_due",
+        "node_instances",
+        ["due_at"],
+        unique=False,
+        sqlite_where=OPEN_NODE,
+        postgresql_where=OPEN_NODE,
+    )

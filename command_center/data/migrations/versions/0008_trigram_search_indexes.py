@@ -10,13 +10,14 @@ as before.  SQLite has no such index; its searches scan.
 Revision ID: 0008
 Revises: 0007
 """
+
 import sys
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -31,8 +32,11 @@ def upgrade() -> None:
         with bind.begin_nested():
             bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
     except sa.exc.DBAPIError as exc:
-        print(f"note: pg_trgm is not available ({str(exc.orig).strip().splitlines()[0]}); "
-              "case and party searches will scan instead of using an index", file=sys.stderr)
+        print(
+            f"note: pg_trgm is not available ({str(exc.orig).strip().splitlines()[0]}); "
+            "case and party searches will scan instead of using an index",
+            file=sys.stderr,
+        )
         return
     for name, table, column in INDEXES:
         op.create_index(name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})

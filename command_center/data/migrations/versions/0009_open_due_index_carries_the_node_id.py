@@ -8,26 +8,38 @@ index alone.  (SQLite's rowid is in every index already; the column changes noth
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 OPEN_NODE = sa.text("completed_at IS NULL AND stopped_at IS NULL")
-COLUMNS = ['due_at', 'case_id', 'node_code', 'subject_id', 'due_date', 'provisional']
+COLUMNS = ["due_at", "case_id", "node_code", "subject_id", "due_date", "provisional"]
 
 
 def upgrade() -> None:
-    op.drop_index('ix_node_instances_open_due', table_name='node_instances')
-    op.create_index('ix_node_instances_open_due', 'node_instances', [*COLUMNS, 'id'],
-                    unique=False, sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE)
+    op.drop_index("ix_node_instances_open_due", table_name="node_instances")
+    op.create_index(
+        "ix_node_instances_open_due",
+        "node_instances",
+        [*COLUMNS, "id"],
+        unique=False,
+        sqlite_where=OPEN_NODE,
+        postgresql_where=OPEN_NODE,
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_node_instances_open_due', table_name='node_instances')
-    op.create_index('ix_node_instances_open_due', 'node_instances', COLUMNS,
-                    unique=False, sqlite_where=OPEN_NODE, postgresql_where=OPEN_NODE)
+    op.drop_index("ix_node_instances_open_due", table_name="node_instances")
+    op.create_index(
+        "ix_node_instances_open_due",
+        "node_instances",
+        COLUMNS,
+        unique=False,
+        sqlite_where=OPEN_NODE,
+        postgresql_where=OPEN_NODE,
+    )

@@ -8,23 +8,33 @@ for a growing time after a few.
 Revision ID: 0010
 Revises: 0009
 """
+
 import hashlib
 import json
 from datetime import UTC
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from command_center.data.types import AwareDateTime
 
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-AUDIT = sa.table('audit_log', sa.column('id', sa.Integer), sa.column('at', AwareDateTime()), sa.column('actor', sa.String),
-                 sa.column('action', sa.String), sa.column('entity', sa.String), sa.column('entity_id', sa.String),
-                 sa.column('case_id', sa.Integer), sa.column('detail', sa.JSON), sa.column('hash', sa.String))
+AUDIT = sa.table(
+    "audit_log",
+    sa.column("id", sa.Integer),
+    sa.column("at", AwareDateTime()),
+    sa.column("actor", sa.String),
+    sa.column("action", sa.String),
+    sa.column("entity", sa.String),
+    sa.column("entity_id", sa.String),
+    sa.column("case_id", sa.Integer),
+    sa.column("detail", sa.JSON),
+    sa.column("hash", sa.String),
+)
 
 
 def _sha256(text: str) -> str:
@@ -53,15 +63,15 @@ def _guards(enabled: bool) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
     op.create_table(
-        'login_failures',
-        sa.Column('login', sa.String(length=64), nullable=False),
-        sa.Column('failures', sa.Integer(), nullable=False),
-        sa.Column('last_failed_at', AwareDateTime(), nullable=False),
-        sa.Column('locked_until', AwareDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint('login', name=op.f('pk_login_failures')),
+        "login_failures",
+        sa.Column("login", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", AwareDateTime(), nullable=False),
+        sa.Column("locked_until", AwareDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("login", name=op.f("pk_login_failures")),
     )
     conn = op.get_bind()
     if conn.execute(sa.select(sa.func.count()).select_from(AUDIT)).scalar_one():
@@ -79,8 +89,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table('login_failures')
+    op.drop_table("login_failures")
     _guards(False)
-    with op.batch_alter_table('audit_log', schema=None) as batch_op:
-        batch_op.drop_column('hash')
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_column("hash")
     _guards(True)
