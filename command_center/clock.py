@@ -27,6 +27,12 @@ def parse_instant(text: str) -> datetime:
     return moment.astimezone(TZ)
 
 
+def real_now() -> datetime:
+    """The machine's clock, for what runs in real time whatever ``--now`` says: a lease's
+    expiry on SQLite, APScheduler's timers.  Rules and schedules take ``Clock.now()``."""
+    return datetime.now(TZ)
+
+
 @dataclass(frozen=True)
 class Clock:
     """Real time, or a fixed instant (``--now``) for evaluating as of that moment."""
@@ -34,7 +40,7 @@ class Clock:
     fixed: datetime | None = None
 
     def now(self) -> datetime:
-        return self.fixed if self.fixed is not None else datetime.now(TZ)
+        return self.fixed if self.fixed is not None else real_now()
 
     def today(self) -> date:
         return self.now().date()

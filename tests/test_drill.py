@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 from textual.widgets import DataTable, Static, Tree
+from textual.worker import WorkerCancelled
 
 from command_center.app import make_app
 from command_center.cli import cli
@@ -73,8 +74,16 @@ def court(runtime):
 
 
 async def settle(pilot) -> None:
+    """Until every read and action under way is done.  A read that a newer one of its screen
+    replaced (a reload after a login, say) ends cancelled: then wait for the newer one."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    while True:
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:
+            await pilot.pause()
+            continue
+        break
     await pilot.pause()
 
 

@@ -38,12 +38,13 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Connection, event, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from command_center.clock import real_now
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.engine import Database, make_engine
 from command_center.data.tables import LEASE
@@ -86,7 +87,7 @@ def _host_and_pid(holder: str) -> tuple[str, int] | None:
 def db_now(conn: Connection) -> datetime:
     if conn.dialect.name == "postgresql":
         return conn.execute(text("SELECT clock_timestamp()")).scalar_one()
-    return datetime.now(UTC)
+    return real_now()
 
 
 def holder_alive(conn: Connection, holder: str) -> bool | None:

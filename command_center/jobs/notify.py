@@ -36,7 +36,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from pathlib import Path
 from typing import Protocol
@@ -343,7 +343,7 @@ def _take_back(db: Database, claimer: Claimer) -> int:
         ).all()
         if not claims:
             return 0
-        now = db_now(conn) if conn.dialect.name == "postgresql" else datetime.now(UTC)
+        now = db_now(conn)
         returned = 0
         for holder, rows in groupby(claims, key=lambda r: r.claimed_by):
             # gone: at once; alive (it will record the send or give the message back) or cannot

@@ -31,6 +31,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from command_center.clock import real_now
 from command_center.config import Settings
 from command_center.data import state
 from command_center.data.workcal import TZ
@@ -221,7 +222,7 @@ class Scheduler:
             return
         if due:
             log.info("catching up: %s", ", ".join(due))
-        when = datetime.now(TZ)  # APScheduler's own (real) clock
+        when = real_now()  # APScheduler's own (real) clock
         for job_id in due:
             self._aps.modify_job(job_id, next_run_time=when)
 
@@ -249,7 +250,7 @@ class Scheduler:
             self.tick_lease,
             IntervalTrigger(seconds=max(1, self.lease.seconds / 3), timezone=TZ),
             id="lease",
-            next_run_time=datetime.now(TZ),
+            next_run_time=real_now(),
         )
         for job in self.jobs:
             aps.add_job(self._safely, job.trigger, args=[job.id], id=job.id, name=job.label)
