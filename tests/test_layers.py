@@ -54,3 +54,19 @@ def test_ruff_finds_nothing_and_the_code_is_formatted():
     for command in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run([_tool("ruff"), *command], capture_output=True, text=True, cwd=ROOT)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_module_imports_itself_back():
+    """No import circle anywhere in the package (the CLI's modules once imported each other)."""
+    import grimp
+
+    graph = grimp.build_graph("command_center")
+    circles = sorted(
+        {
+            tuple(sorted((module, imported)))
+            for module in graph.modules
+            for imported in graph.find_modules_directly_imported_by(module)
+            if graph.chain_exists(importer=imported, imported=module)
+        }
+    )
+    assert circles == []
