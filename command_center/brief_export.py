@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from command_center.data.brief import CHANGES, SPEC, Brief, Spec
+from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, Brief, Spec
 from command_center.data.workcal import TZ
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import MEETS as MEETS_IN
@@ -171,15 +171,7 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
             f"| {r.spec.zh} | {shown(r.value, r.spec)} | {shown(r.target, r.spec) if r.target is not None else ''} | "
             f"{MEETS[r.meets]} | {shown(r.day_before, r.spec)} | {shown(r.week_before, r.spec)} |"
         )
-    keys = [
-        "first_closure_rate",
-        "completion_rate",
-        "on_time_rate",
-        "mean_closing_days",
-        "red",
-        "overdue_nodes",
-        "double_zero_count",
-    ]
+    keys = TEAM_KEYS
     lines += [
         "",
         "## 团队对比",

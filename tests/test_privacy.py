@@ -36,7 +36,7 @@ PASSWORD = "correct-horse"
 
 @pytest.fixture
 def court(db):
-    """One case with a blue alert on its N09; the debtor 赵被执; officer zhang and chief with passwords."""
+    """One case with a blue alert on its N09 and the debtor 赵被执; officer zhang, chief and the wall."""
     court = Court(db)
     case_id = court.case(date(2026, 11, 19))
     court.add(m.Party, case_id=case_id, role="debtor", position=0, name="赵被执", kind="person")

@@ -86,6 +86,16 @@ SPECS: tuple[Spec, ...] = (
     Spec("undisbursed_amount", "yuan", "lower"),
 )
 SPEC = {s.key: s for s in SPECS}
+#: the figures the teams are compared by (the screen's team table, the printable brief)
+TEAM_KEYS = (
+    "first_closure_rate",
+    "completion_rate",
+    "on_time_rate",
+    "mean_closing_days",
+    "red",
+    "overdue_nodes",
+    "double_zero_count",
+)
 RATE = Decimal("0.0001")
 DAYS = {"mean_closing_days": Decimal("0.01"), "mean_disbursement_days": Decimal("0.1")}
 

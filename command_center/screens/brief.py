@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from command_center.brief_export import shown
-from command_center.data.brief import CHANGES, SPEC, Brief, Period, brief, trend
+from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
@@ -31,15 +31,6 @@ from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
-TEAM_KEYS = (
-    "first_closure_rate",
-    "completion_rate",
-    "on_time_rate",
-    "mean_closing_days",
-    "red",
-    "overdue_nodes",
-    "double_zero_count",
-)
 SERIES = {
     "overdue": ("overdue_nodes", "red", "yellow", "blue"),
     "funds": ("undisbursed_amount",),
