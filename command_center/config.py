@@ -32,6 +32,8 @@ class Settings:
     court_name: str = "示范人民法院"
     catalogue: Path | None = None
     calendar_overrides: Path | None = None
+    #: the court's import mapping file (its sheet names, headers and words; README "Import")
+    import_mapping: Path | None = None
     #: notifications: ``log`` (append JSON lines to ``notify_log``), ``http`` (POST to
     #: ``notify_url``, an SMS gateway) or ``command`` (pipe each message to ``notify_command``)
     notify_sender: str = "log"
@@ -58,7 +60,7 @@ class Settings:
 
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
-_PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log"}
+_PATH_KEYS = {"catalogue", "calendar_overrides", "notify_log", "import_mapping"}
 _INT_KEYS = {
     "recompute_seconds": (5, 86400),
     "dispatch_seconds": (1, 86400),

@@ -11,7 +11,15 @@ from rich.cells import cell_len
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.importer import ImportRejected, ImportSummary
-from command_center.data.interchange import RECOGNISED_NAMES, SHEET_BY_NAME, Problem, write_template
+from command_center.data.interchange import (
+    NO_MAPPING,
+    RECOGNISED_NAMES,
+    SHEET_BY_NAME,
+    ExportMapping,
+    Problem,
+    write_template,
+)
+from command_center.data.mapping import MappingError, load_mapping
 from command_center.jobs.imports import import_and_recompute
 from command_center.labels import columns, say
 
@@ -56,8 +64,13 @@ class _Bars:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Check the file and report what would change; write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable summary (or list of problems).")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="The court's mapping file: its sheet names, headers and words (default: the import_mapping setting).",
+)
 @click.pass_context
-def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool) -> None:
+def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool, mapping: Path | None) -> None:
     """Import a case-system export: an .xlsx workbook or a folder of .csv files (DOMAIN §5).
 
     Every cell is checked first; a file with any problem changes nothing and every problem
@@ -65,6 +78,7 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
     upsert by natural key, and the affected cases are recomputed.
     """
     runtime = runtime_of(ctx)
+    words = court_mapping(mapping or runtime.settings.import_mapping, runtime.lang)
     database = runtime.database(create=True)
     now = runtime.clock.now()
     bars = _Bars(runtime.lang)
@@ -79,6 +93,7 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool)
             dry_run=dry_run,
             progress=bars,
             court_name=runtime.settings.court_name,
+            mapping=words,
         )
     except ImportRejected as rejected:
         bars.close()
@@ -171,18 +186,37 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
         click.echo(say(lang, "import_recompute", **summary.recompute))
 
 
+def court_mapping(path: Path | None, lang: str) -> ExportMapping:
+    """The court's mapping file, checked (every key at fault named), or none."""
+    if path is None:
+        return NO_MAPPING
+    try:
+        return load_mapping(path)
+    except MappingError as exc:
+        for problem in exc.problems:
+            click.echo(f"{exc.path}: {problem}", err=True)
+        raise click.ClickException(say(lang, "mapping_rejected", path=exc.path, count=len(exc.problems))) from None
+
+
 @cli.command(name="export-template")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    help="Write it in the court's words: the sheet names and headers of this mapping file.",
+)
 @click.pass_context
-def export_template(ctx: click.Context, path: Path, force: bool) -> None:
+def export_template(ctx: click.Context, path: Path, force: bool, mapping: Path | None) -> None:
     """Write an empty interchange workbook: every sheet, its headers (Chinese and English), one example row."""
-    lang = runtime_of(ctx).lang
+    runtime = runtime_of(ctx)
+    lang = runtime.lang
+    words = court_mapping(mapping or runtime.settings.import_mapping, lang)
     if path.suffix.lower() != ".xlsx":
         raise click.ClickException(say(lang, "template_not_xlsx", path=path))
     if path.exists() and not force:
         raise click.ClickException(say(lang, "file_exists", path=path))
     if not path.parent.exists():
         raise click.ClickException(say(lang, "no_folder", path=path.parent))
-    write_template(path)
+    write_template(path, words)
     click.echo(say(lang, "template_written", path=path))

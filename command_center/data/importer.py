@@ -32,8 +32,11 @@ from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.interchange import (
+    NAMES_OF,
+    NO_MAPPING,
     SHEETS,
     CellError,
+    ExportMapping,
     FileProblem,
     IgnoredSheet,
     Problem,
@@ -43,6 +46,7 @@ from command_center.data.interchange import (
     court_code_of,
     map_headers,
     open_interchange,
+    plain,
 )
 from command_center.data.parties import is_organisation
 from command_center.data.tables import (
@@ -222,29 +226,36 @@ class Parsed:
 
 
 def read_file(
-    path: Path, catalogue: Catalogue, progress: Progress
+    path: Path, catalogue: Catalogue, progress: Progress, mapping: ExportMapping = NO_MAPPING
 ) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
     """Every cell of every known sheet parsed and checked on its own (no database needed), and
-    the sheets the file has that are none of :data:`SHEETS`."""
+    the sheets the file has that are none of :data:`SHEETS`; ``mapping`` is the court's words."""
     try:
-        raws, problems, ignored = open_interchange(path)
+        raws, problems, ignored = open_interchange(path, mapping)
     except FileProblem as exc:
         return [], [exc.problem], []
     progress.phase("read", sum(r.estimated_rows for r in raws))
     parsed = []
     for raw in raws:
-        sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress)
+        sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress, mapping)
         parsed.append(sheet_parsed)
         problems.extend(sheet_problems)
     return parsed, problems, ignored
 
 
-def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tuple[Parsed, list[Problem]]:
+def _read_sheet(
+    raw: RawSheet, catalogue: Catalogue, progress: Progress, mapping: ExportMapping = NO_MAPPING
+) -> tuple[Parsed, list[Problem]]:
     sheet = raw.sheet
-    positions, problems = map_headers(sheet, raw.headers)
+    positions, problems = map_headers(sheet, raw.headers, mapping, raw.header_row)
     columns = tuple(c.name for c in sheet.columns if c.name in positions)
-    parsers = [(sheet.column(name), positions[name], LIMITS.get((sheet.name, name))) for name in columns]
+    parsers = [
+        (sheet.column(name), positions[name], LIMITS.get((sheet.name, name)), mapping.words(name) or None)
+        for name in columns
+    ]
+    # a key column missing is one problem on the header row, not a duplicate key on every row
     key_at = [columns.index(k) if k in columns else None for k in sheet.key]
+    check_keys = all(i is not None or not sheet.column(k).required for i, k in zip(key_at, sheet.key, strict=True))
     usable = not problems  # a sheet without a required column is only checked
     seen_keys: dict[tuple, int] = {}
     rows: list[tuple[int, tuple]] = []
@@ -259,8 +270,10 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
             values = []
             bad = False
             before = len(problems)
-            for column, position, limit in parsers:
+            for column, position, limit, words in parsers:
                 cell = cells[position] if position < len(cells) else None
+                if words is not None and type(cell) is str:  # the export's word for a value: the product's
+                    cell = words.get(plain(cell), cell)
                 try:
                     value = column.parse(cell)
                     if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
@@ -289,7 +302,7 @@ def _read_sheet(raw: RawSheet, catalogue: Catalogue, progress: Progress) -> tupl
             if record.get("case_no"):
                 case_nos.append((number, record["case_no"]))
             problems.extend(_order_problems(sheet.name, number, record))  # between the cells that could be read
-            if not bad:
+            if not bad and check_keys:
                 key = tuple((values[i] if i is not None else None) or "" for i in key_at)
                 if key in seen_keys:
                     problems.append(
@@ -328,6 +341,20 @@ def _check_size(value, limit: int | Decimal) -> None:
 
 def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
     problems = []
+    for column, names_column in NAMES_OF.items():
+        entries, names = record.get(column), record.get(names_column)
+        if entries is not None and names_column in record and len(entries) != len(names or ()):
+            what = "ID numbers" if column.endswith("ids") else "phones"
+            problems.append(
+                Problem(
+                    sheet,
+                    number,
+                    column,
+                    f"{len(entries)} {what} for {len(names or ())} {names_column} "
+                    "(one per name, in the same order, separated by ； as the names are; leave an entry empty "
+                    "for a name without one)",
+                )
+            )
     case_no, case_type = record.get("case_no"), record.get("case_type")
     if case_no and case_type and case_type != case_type_of(case_no):
         problems.append(
@@ -378,6 +405,7 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     court_name: str | None = None,
+    mapping: ExportMapping = NO_MAPPING,
 ) -> ImportSummary:
     """Check and apply ``path`` in one transaction; raises :class:`ImportRejected`.
 
@@ -385,12 +413,12 @@ def import_file(
     import would do.  The summary names the affected cases, which
     :func:`command_center.jobs.imports.import_and_recompute` recomputes after the commit.
     ``court_name`` names a court the database does not have yet when the file has no
-    ``court`` column.
+    ``court`` column.  ``mapping`` is the court's own words for its export (:mod:`.mapping`).
     """
     started = time.perf_counter()
     progress = progress or _Silent()
     path = Path(path)
-    parsed, problems, ignored = read_file(path, catalogue, progress)
+    parsed, problems, ignored = read_file(path, catalogue, progress, mapping)
     if problems and not parsed:  # the file itself could not be read
         raise ImportRejected(path, problems)
     summary = ImportSummary(
@@ -518,9 +546,7 @@ class _Writer:
             old = existing.get(self._key(name, values))
             if old is None:
                 if name == "cases":
-                    parties.extend(
-                        (values["case_no"], role, values.pop(role), False) for role in _PARTY_ROLE if role in values
-                    )
+                    parties.extend(_party_changes(values["case_no"], values, {}, values, again=False))
                 if name == "nodes":
                     values["source"] = "imported"
                 inserts.append(_with_defaults(table, values))
@@ -541,9 +567,8 @@ class _Writer:
             self.affected.add(old["case_id"] if name != "cases" else old["id"])
             if "case_id" in changes:
                 self.affected.add(changes["case_id"])
-            for role in _PARTY_ROLE:
-                if role in changes:
-                    parties.append((old["id"], role, changes.pop(role), True))
+            if name == "cases":
+                parties.extend(_party_changes(old["id"], values, old, changes, again=True))
             if name == "cases":
                 changes["updated_at"] = self.now
             updates[tuple(sorted(changes))].append({"_id": old["id"], **changes})
@@ -569,7 +594,7 @@ class _Writer:
         values = {}
         for column in parsed.columns:
             target = "due_override" if (name, column) == ("nodes", "due_at") else column
-            if target in table.c or column in _PARTY_ROLE:
+            if target in table.c or column in _PARTY_COLUMNS:
                 values[target] = record[column]
         if name == "cases":
             if "case_type" in values or "case_type" not in parsed.columns:
@@ -585,6 +610,9 @@ class _Writer:
             for role in _PARTY_ROLE:
                 if role in values:
                     values[role] = values[role] or ()
+            for column, (role, _) in _PARTY_DETAILS.items():
+                if column in values:  # an empty cell: none of the names has one
+                    values[column] = values[column] or (None,) * len(values.get(role, ()))
             return values
         values.pop("case_no", None)
         values["case_id"] = self.case_ids.get(record["case_no"])  # None: its new case was not written (problems)
@@ -614,19 +642,22 @@ class _Writer:
                 (r["case_no"] for _, r in parsed.records()),
             )
             found = {row["case_no"]: dict(row) for row in rows}
-            names: dict[tuple[int, str], list[str]] = defaultdict(list)
+            stored: dict[tuple[int, str], list] = defaultdict(list)
             for party in self.lookup(
                 lambda chunk: (
-                    select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name)
+                    select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name, PARTIES.c.id_number, PARTIES.c.phone)
                     .where(PARTIES.c.case_id.in_(chunk))
                     .order_by(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position)
                 ),
                 (row["id"] for row in found.values()),
             ):
-                names[(party["case_id"], party["role"])].append(party["name"])
+                stored[(party["case_id"], party["role"])].append(party)
             for row in found.values():
-                for role, stored in _PARTY_ROLE.items():
-                    row[role] = tuple(names.get((row["id"], stored), ()))
+                for role, stored_role in _PARTY_ROLE.items():
+                    row[role] = tuple(p["name"] for p in stored.get((row["id"], stored_role), ()))
+                for column, (role, field_name) in _PARTY_DETAILS.items():
+                    people = stored.get((row["id"], _PARTY_ROLE[role]), ())
+                    row[column] = tuple(p[field_name] for p in people)
             return found
         if name in ("nodes", "suspensions"):
             case_ids = (self.case_ids[r["case_no"]] for _, r in parsed.records() if r["case_no"] in self.case_ids)
@@ -711,11 +742,13 @@ class _Writer:
                 "case_id": self.case_ids[case] if isinstance(case, str) else case,
                 "role": _PARTY_ROLE[role],
                 "position": position,
-                "name": name,
-                "kind": "org" if is_organisation(name) else "person",
+                "name": person["name"],
+                "kind": "org" if is_organisation(person["name"]) else "person",
+                "id_number": person.get("id_number"),
+                "phone": person.get("phone"),
             }
-            for case, role, names, _ in parties
-            for position, name in enumerate(names)
+            for case, role, people, _ in parties
+            for position, person in enumerate(people)
         ]
         for chunk in _chunks(rows, WRITE_CHUNK):
             bulk_insert(self.conn, PARTIES, list(chunk))
@@ -763,6 +796,44 @@ class _Writer:
 
 
 _PARTY_ROLE = {"applicants": "applicant", "debtors": "debtor"}
+#: a party's details by column: (the column of the names they belong to, the parties table's column)
+_PARTY_DETAILS = {
+    "applicant_ids": ("applicants", "id_number"),
+    "debtor_ids": ("debtors", "id_number"),
+    "applicant_phones": ("applicants", "phone"),
+}
+_PARTY_COLUMNS = set(_PARTY_ROLE) | set(_PARTY_DETAILS)
+
+
+def _party_changes(case: int | str, values: dict, old: dict, changes: dict, *, again: bool) -> list[tuple]:
+    """``(case, role, people, again)`` for each role whose names or details the row changes (or,
+    for a new case, sets), taken out of ``changes``.  A detail the file does not give is kept
+    from the stored party of the same name."""
+    found = []
+    for role in _PARTY_ROLE:
+        details = [column for column, (names, _) in _PARTY_DETAILS.items() if names == role]
+        touched = [column for column in (role, *details) if column in changes]
+        if not touched:
+            continue
+        given = {column: values[column] for column in (role, *details) if column in values}
+        for column in touched:
+            changes.pop(column)
+        values = values | given  # ``changes`` may be ``values`` itself (a new case)
+        names = values[role] if role in values else old.get(role, ())
+        people = []
+        for position, name in enumerate(names):
+            person = {"name": name}
+            for column in details:
+                field_name = _PARTY_DETAILS[column][1]
+                if column in values:
+                    person[field_name] = values[column][position]
+                else:
+                    person[field_name] = next(
+                        (v for n, v in zip(old.get(role, ()), old.get(column, ()), strict=False) if n == name), None
+                    )
+            people.append(person)
+        found.append((case, role, tuple(people), again))
+    return found
 
 
 def _same(old, new) -> bool:

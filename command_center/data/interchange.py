@@ -18,9 +18,9 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from itertools import chain
@@ -218,12 +218,12 @@ def parse_datetime(value) -> datetime | None:
 def _date(value) -> date | None:
     if value is None:
         return None
-    if isinstance(value, datetime):  # an Excel date cell
-        if value.time() != time(0):
-            raise CellError(f"{value:%Y-%m-%d %H:%M} has a time of day; this column is a date")
+    if isinstance(value, datetime):  # an Excel date cell (a time of day, if any, is dropped: the column is a date)
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial(value).date()
     text = parse_text(value)
     if text is None:
         return None
@@ -232,10 +232,42 @@ def _date(value) -> date | None:
             return date.fromisoformat(text)  # the common form, fast
         except ValueError:
             pass  # e.g. 2026-02-30: the slow path says why
+    if _DIGITS.match(text):
+        return _digits(text).date()
     found = _DATE.match(text)
     if not found:
+        if " " in text or "T" in text:
+            try:  # a date and time, as many case systems export every date ("2026-03-02 00:00:00")
+                return _datetime(text).date()
+            except CellError:
+                pass
         raise CellError(f"{text!r} is not a date such as 2026-11-20, 2026/11/20 or 2026年11月20日")
     return _real_date(*(int(g) for g in found.groups()), text)
+
+
+#: an Excel serial date (days since 1899-12-30, a fraction is the time of day), or 20260302
+_DIGITS = re.compile(r"^(?:\d{1,5}(?:\.\d+)?|(?:19|20)\d{6})$")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _serial(value: int | float) -> datetime:
+    """A number in a date column: an Excel serial date, as a sheet holds a date cell whose
+    format was lost (46083 is 2026-03-02), or ``20260302`` written as a number."""
+    if isinstance(value, float) and not value.is_integer():
+        if not 1 <= value < 2958466:
+            raise CellError(f"{value!r} is neither a date nor an Excel serial date (days since 1899-12-30)")
+        return _EXCEL_EPOCH + timedelta(seconds=round(value * 86400))
+    number = int(value)
+    if 19000101 <= number <= 20991231:
+        text = str(number)
+        return datetime.combine(_real_date(int(text[:4]), int(text[4:6]), int(text[6:]), text), time(0))
+    if not 1 <= number < 2958466:
+        raise CellError(f"{number} is neither a date nor an Excel serial date (days since 1899-12-30)")
+    return _EXCEL_EPOCH + timedelta(days=number)
+
+
+def _digits(text: str) -> datetime:
+    return _serial(float(text) if "." in text else int(text))
 
 
 def _datetime(value) -> datetime | None:
@@ -245,9 +277,13 @@ def _datetime(value) -> datetime | None:
         return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
     if isinstance(value, date):
         return datetime.combine(value, time(0), tzinfo=TZ)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _serial(value).replace(tzinfo=TZ)
     text = parse_text(value)
     if text is None:
         return None
+    if _DIGITS.match(text):
+        return _digits(text).replace(tzinfo=TZ)
     if _is_iso(text):
         try:
             moment = datetime.fromisoformat(text)  # the common form, fast
@@ -304,14 +340,52 @@ def parse_money(value) -> Decimal | None:
     return amount.quantize(_MONEY_QUANTUM)
 
 
-def _one_of(values: tuple[str, ...], what: str) -> Callable:
+#: the words case systems export for a column with a fixed vocabulary (DOMAIN §8, §11), by
+#: column: the export's word → the product's.  The product's own words are always accepted;
+#: a court adds its own in the import mapping file (``[values.case_type]``…).
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "case_type": {
+        "首次执行": "执",
+        "执行实施": "执",
+        "恢复执行": "执恢",
+        "财产保全执行": "执保",
+        "保全执行": "执保",
+        "财产保全": "执保",
+        "执行异议": "执异",
+        "执行复议": "执复",
+        "执行监督": "执监",
+    },
+    "closing_mode": {"终本": "终结本次执行程序", "终结本次执行": "终结本次执行程序", "执结": "执行完毕"},
+    "kind": {
+        "机动车": "车辆",
+        "汽车": "车辆",
+        "房产": "不动产",
+        "房屋": "不动产",
+        "土地使用权": "不动产",
+        "土地": "不动产",
+        "动产(车辆除外)": "动产",
+        "股份": "股权",
+    },
+}
+
+
+def _one_of(values: tuple[str, ...], what: str, column: str) -> Callable:
     def parse(value) -> str | None:
         text = parse_text(value)
         if text is not None and text not in values:
-            raise CellError(f"{text!r} is not a known {what} (one of {'、'.join(values)})")
+            words = "、".join(VALUE_WORDS.get(column, {}))
+            also = f", or as exported: {words}" if words else ""
+            raise CellError(
+                f"{text!r} is not a known {what} (one of {'、'.join(values)}{also}); "
+                f"a court's own word is mapped once in the import mapping file's [values.{column}]"
+            )
         return text
 
     return parse
+
+
+#: separates names, ID numbers and phones in one cell
+_LIST_SPLIT = _NAME_SPLIT
 
 
 def parse_names(value) -> tuple[str, ...] | None:
@@ -319,6 +393,61 @@ def parse_names(value) -> tuple[str, ...] | None:
     if text is None:
         return None
     return tuple(name.strip() for name in _NAME_SPLIT.split(text) if name.strip())
+
+
+_ID_NUMBER = re.compile(r"^[0-9A-Z]{6,30}$")
+_PHONE = re.compile(r"^\+?[0-9]+(?:-[0-9]+)*(?:(?:转|ext)[0-9]{1,6})?$")
+
+
+def _positional(value, one: Callable[[str], str], what: str) -> tuple[str | None, ...] | None:
+    """One entry per name of the column beside it, in the same order and separated the same way;
+    an empty entry (``;1504…``) is a name without one."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    entries = []
+    for position, entry in enumerate(_LIST_SPLIT.split(text), start=1):
+        entry = entry.strip()
+        if not entry:
+            entries.append(None)
+            continue
+        try:
+            entries.append(one(entry))
+        except CellError as exc:
+            raise CellError(f"the {_ordinal(position)} {what} {exc}") from None
+    return tuple(entries)
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def _id_number(entry: str) -> str:
+    normal = unicodedata.normalize("NFKC", entry).replace(" ", "").upper()
+    if not _ID_NUMBER.match(normal):
+        raise CellError(
+            f"{entry!r} is not an ID number (digits and letters: 居民身份证号码, 统一社会信用代码, 护照号码)"
+        )
+    return normal
+
+
+def _phone(entry: str) -> str:
+    normal = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", entry))
+    if not _PHONE.match(normal) or not 7 <= sum(c.isdigit() for c in normal) <= 24:
+        raise CellError(f"{entry!r} is not a phone number such as 13800000000 or 0476-5123456")
+    return normal
+
+
+def parse_id_numbers(value) -> tuple[str | None, ...] | None:
+    return _positional(value, _id_number, "ID number")
+
+
+def parse_phones(value) -> tuple[str | None, ...] | None:
+    return _positional(value, _phone, "phone")
+
+
+#: a column of ID numbers or phones → the column of names its entries belong to, by position
+NAMES_OF = {"applicant_ids": "applicants", "debtor_ids": "debtors", "applicant_phones": "applicants"}
 
 
 # -- the sheets ----------------------------------------------------------------------------------
@@ -331,6 +460,8 @@ class Column:
     parse: Callable
     required: bool = False
     example: object = None
+    #: other headers real exports give the column (DOMAIN §11), accepted out of the box
+    aliases: tuple[str, ...] = ()
 
     def header(self) -> str:
         """As the template writes it: ``案号* (case_no)``."""
@@ -343,13 +474,15 @@ class Sheet:
     zh: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # the natural key
+    #: other names real exports give the sheet (DOMAIN §11), accepted out of the box
+    aliases: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
 
-def _c(name, zh, parse, required=False, example=None) -> Column:
-    return Column(name, zh, parse, required, example)
+def _c(name, zh, parse, required=False, example=None, aliases=()) -> Column:
+    return Column(name, zh, parse, required, example, tuple(aliases))
 
 
 SHEETS: tuple[Sheet, ...] = (
@@ -357,129 +490,277 @@ SHEETS: tuple[Sheet, ...] = (
         "cases",
         "案件",
         (
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("filed_on", "立案日期", parse_date, True, "2026-03-02"),
-            _c("case_type", "案件类型", _one_of(CASE_TYPES, "case type"), example="执"),
-            _c("court", "法院", parse_text, example="克什克腾旗人民法院"),
-            _c("amount", "标的额", parse_money, example="125000.00"),
-            _c("amount_recovered", "实际到位金额", parse_money, example="30000.00"),
-            _c("applicants", "申请执行人", parse_names, example="王某某"),
-            _c("debtors", "被执行人", parse_names, example="赤峰某某商贸有限公司；李某某"),
-            _c("team", "承办团队", parse_text, example="普执一组"),
-            _c("officer", "承办人", parse_text, example="张某"),
-            _c("track", "繁简分流", parse_text, example="普执"),
-            _c("closed_on", "结案日期", parse_date),
-            _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode")),
-            _c("term_extended_to", "延长期限至", parse_date),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号", "案件号")),
+            _c("filed_on", "立案日期", parse_date, True, "2026-03-02", ("收案日期", "立案时间", "收案时间")),
+            _c(
+                "case_type",
+                "案件类型",
+                _one_of(CASE_TYPES, "case type", "case_type"),
+                example="执",
+                aliases=("案件类别",),
+            ),
+            _c(
+                "court",
+                "法院",
+                parse_text,
+                example="克什克腾旗人民法院",
+                aliases=("法院名称", "承办法院", "经办法院", "执行法院"),
+            ),
+            _c(
+                "amount",
+                "标的额",
+                parse_money,
+                example="125000.00",
+                aliases=("执行标的", "执行标的额", "执行标的金额", "申请执行标的额", "申请执行标的金额", "标的金额"),
+            ),
+            _c(
+                "amount_recovered",
+                "实际到位金额",
+                parse_money,
+                example="30000.00",
+                aliases=("执行到位金额", "到位金额", "实际执行到位金额", "已执行到位金额"),
+            ),
+            _c("applicants", "申请执行人", parse_names, example="王某某", aliases=("申请执行人名称", "申请人")),
+            _c(
+                "debtors",
+                "被执行人",
+                parse_names,
+                example="赤峰某某商贸有限公司；李某某",
+                aliases=("被执行人名称", "被申请执行人"),
+            ),
+            _c(
+                "applicant_ids",
+                "申请执行人证件号码",
+                parse_id_numbers,
+                aliases=("申请执行人身份证号码", "申请执行人证件号", "申请执行人身份证号"),
+            ),
+            _c(
+                "debtor_ids",
+                "被执行人证件号码",
+                parse_id_numbers,
+                aliases=("被执行人身份证号码", "被执行人证件号", "被执行人身份证号", "被执行人统一社会信用代码"),
+            ),
+            _c(
+                "applicant_phones",
+                "申请执行人电话",
+                parse_phones,
+                aliases=("申请执行人联系电话", "申请执行人手机号码", "申请执行人手机号", "申请执行人手机"),
+            ),
+            _c("team", "承办团队", parse_text, example="普执一组", aliases=("承办部门", "执行团队", "承办庭室")),
+            _c(
+                "officer",
+                "承办人",
+                parse_text,
+                example="张某",
+                aliases=("承办法官", "承办人员", "执行法官", "承办人姓名"),
+            ),
+            _c("track", "繁简分流", parse_text, example="普执", aliases=("分流类型", "繁简分流结果")),
+            _c("closed_on", "结案日期", parse_date, aliases=("结案时间",)),
+            _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode", "closing_mode")),
+            _c("term_extended_to", "延长期限至", parse_date, aliases=("执行期限延长至", "审限延长至", "延长审限至")),
         ),
         ("case_no",),
+        ("案件信息", "执行案件", "执行案件信息", "案件列表", "案件明细"),
     ),
     Sheet(
         "nodes",
         "节点",
         (
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("node_code", "节点代码", parse_text, True, "N05"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c("node_code", "节点代码", parse_text, True, "N05", ("节点编号",)),
             _c("subject_id", "对象编号", parse_text),
-            _c("started_at", "开始时间", parse_datetime, example="2026-03-02 09:00"),
-            _c("completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30"),
-            _c("due_at", "期限", parse_datetime),
+            _c("started_at", "开始时间", parse_datetime, example="2026-03-02 09:00", aliases=("开始日期",)),
+            _c(
+                "completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30", aliases=("完成日期", "办结时间")
+            ),
+            _c("due_at", "期限", parse_datetime, aliases=("期限届满时间", "截止时间")),
         ),
         ("case_no", "node_code", "subject_id"),
+        ("流程节点", "节点信息"),
     ),
     Sheet(
         "funds",
         "案款",
         (
-            _c("fund_id", "案款编号", parse_text, True, "F2026-0001"),
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("amount", "金额", parse_money, True, "30000.00"),
-            _c("arrived_at", "到账时间", parse_datetime, True, "2026-04-01 10:15"),
-            _c("claimed_at", "认领时间", parse_datetime, example="2026-04-02 09:00"),
-            _c("disbursed_at", "发放时间", parse_datetime),
+            _c("fund_id", "案款编号", parse_text, True, "F2026-0001", ("款项编号", "到账编号", "收款编号")),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c("amount", "金额", parse_money, True, "30000.00", ("到账金额", "款项金额", "收款金额")),
+            _c(
+                "arrived_at", "到账时间", parse_datetime, True, "2026-04-01 10:15", ("到账日期", "收款时间", "收款日期")
+            ),
+            _c("claimed_at", "认领时间", parse_datetime, example="2026-04-02 09:00", aliases=("认领日期",)),
+            _c("disbursed_at", "发放时间", parse_datetime, aliases=("发放日期", "支付时间", "付款时间")),
         ),
         ("fund_id",),
+        ("案款明细", "到账登记", "案款信息", "到账明细"),
     ),
     Sheet(
         "assets",
         "查封财产",
         (
             _c("asset_id", "财产编号", parse_text, True, "A2026-0001"),
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("kind", "类别", _one_of(ASSET_KINDS, "asset kind"), True, "车辆"),
-            _c("seized_on", "查封扣押日期", parse_date, True, "2026-03-20"),
-            _c("location", "保管地点", parse_text, example="执行局扣押物仓库A区"),
-            _c("valuation", "评估价值", parse_money, example="86000.00"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c(
+                "kind",
+                "类别",
+                _one_of(ASSET_KINDS, "asset kind", "kind"),
+                True,
+                "车辆",
+                ("财产类别", "财产类型", "财产种类"),
+            ),
+            _c("seized_on", "查封扣押日期", parse_date, True, "2026-03-20", ("查封日期", "扣押日期", "查封时间")),
+            _c("location", "保管地点", parse_text, example="执行局扣押物仓库A区", aliases=("存放地点",)),
+            _c("valuation", "评估价值", parse_money, example="86000.00", aliases=("评估价", "评估金额")),
             _c("evaluation_started_on", "启动评估日期", parse_date),
-            _c("disposal_status", "处置状态", parse_text, example="待评估"),
-            _c("seal_expires_on", "查封到期日", parse_date, example="2029-03-19"),
+            _c("disposal_status", "处置状态", parse_text, example="待评估", aliases=("处置情况",)),
+            _c(
+                "seal_expires_on",
+                "查封到期日",
+                parse_date,
+                example="2029-03-19",
+                aliases=("查封到期日期", "查封期限届满日", "查封截止日期"),
+            ),
         ),
         ("asset_id",),
+        ("查封扣押财产", "财产信息", "查封财产信息"),
     ),
     Sheet(
         "accounts",
         "冻结账户",
         (
             _c("account_id", "账户编号", parse_text, True, "B2026-0001"),
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("bank", "开户行", parse_text, example="中国农业银行克什克腾旗支行"),
-            _c("account_no", "账号", parse_text, example="6228480000000000000"),
-            _c("frozen_on", "冻结日期", parse_date, True, "2026-03-10"),
-            _c("expires_on", "到期日期", parse_date, example="2027-03-09"),
-            _c("renewed_until", "续冻至", parse_date),
-            _c("released_on", "解冻日期", parse_date),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c("bank", "开户行", parse_text, example="中国农业银行克什克腾旗支行", aliases=("开户银行", "开户机构")),
+            _c("account_no", "账号", parse_text, example="6228480000000000000", aliases=("银行账号", "账户号码")),
+            _c("frozen_on", "冻结日期", parse_date, True, "2026-03-10", ("冻结时间",)),
+            _c(
+                "expires_on",
+                "到期日期",
+                parse_date,
+                example="2027-03-09",
+                aliases=("冻结到期日", "冻结到期日期", "冻结截止日期"),
+            ),
+            _c("renewed_until", "续冻至", parse_date, aliases=("续冻到期日",)),
+            _c("released_on", "解冻日期", parse_date, aliases=("解除冻结日期", "解冻时间")),
         ),
         ("account_id",),
+        ("冻结信息", "冻结存款"),
     ),
     Sheet(
         "leads",
         "线索",
         (
             _c("lead_id", "线索编号", parse_text, True, "L2026-0001"),
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("reported_at", "提供时间", parse_datetime, True, "2026-05-06 15:00"),
-            _c("control_started_at", "查控时间", parse_datetime, example="2026-05-07 10:00"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c(
+                "reported_at",
+                "提供时间",
+                parse_datetime,
+                True,
+                "2026-05-06 15:00",
+                ("提供日期", "线索提供时间", "登记时间"),
+            ),
+            _c("control_started_at", "查控时间", parse_datetime, example="2026-05-07 10:00", aliases=("查控日期",)),
         ),
         ("lead_id",),
+        ("财产线索", "线索信息"),
     ),
     Sheet(
         "suspensions",
         "中止期间",
         (
-            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号"),
-            _c("from_date", "开始日期", parse_date, True, "2026-07-01"),
-            _c("to_date", "结束日期", parse_date, example="2026-07-31"),
+            _c("case_no", "案号", parse_case_no, True, "（2026）内0425执1001号", ("执行案号",)),
+            _c("from_date", "开始日期", parse_date, True, "2026-07-01", ("中止日期", "中止开始日期")),
+            _c("to_date", "结束日期", parse_date, example="2026-07-31", aliases=("恢复日期", "中止结束日期")),
         ),
         ("case_no", "from_date"),
+        ("中止记录", "中止信息"),
     ),
 )
 SHEET_BY_NAME = {s.name: s for s in SHEETS} | {s.zh: s for s in SHEETS}
 
 
-def _plain(text) -> str:
-    """A sheet name or header as it is compared: NFKC (full-width letters, digits and brackets
-    are ASCII), without invisible characters (a BOM, zero-width spaces), trimmed, lower case."""
-    return unicodedata.normalize("NFKC", str(text)).translate(_DROP_INVISIBLE).strip().lower()
+def plain(text) -> str:
+    """A sheet name, header or word as it is compared: NFKC (full-width letters, digits and
+    brackets are ASCII), without invisible characters (a BOM, zero-width spaces) and spaces,
+    lower case."""
+    return "".join(unicodedata.normalize("NFKC", str(text)).translate(_DROP_INVISIBLE).split()).lower()
 
 
-_SHEET_KEYS = {_plain(name): sheet for name, sheet in SHEET_BY_NAME.items()}
+@dataclass(frozen=True)
+class ExportMapping:
+    """A court's own words for the interchange workbook, from its import mapping file
+    (:mod:`.mapping` reads and checks it): sheet names, headers and the words of a column with
+    a fixed vocabulary.  They come on top of the product's names and :data:`VALUE_WORDS`."""
+
+    source: str = ""  # the file it was read from ('' = no mapping)
+    sheets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # sheet → the court's names
+    columns: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (sheet, column) → headers
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # column → the court's word → the product's
+
+    def sheet_title(self, sheet: Sheet) -> str:
+        return self.sheets.get(sheet.name, (sheet.name,))[0]
+
+    def header(self, sheet: Sheet, column: Column) -> str:
+        return self.columns.get((sheet.name, column.name), (column.header(),))[0]
+
+    def words(self, column: str) -> dict[str, str]:
+        """The export's word (compared as :func:`plain` does) → the product's, for ``column``."""
+        words = VALUE_WORDS.get(column, {}) | dict(self.values.get(column, {}))
+        return {plain(word): value for word, value in words.items()}
 
 
-def sheet_named(name: str) -> Sheet | None:
-    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases``, ``ｃａｓｅｓ`` or ``案件``."""
-    return _SHEET_KEYS.get(_plain(name))
+NO_MAPPING = ExportMapping()
+
+
+def _builtin_sheet_keys() -> dict[str, Sheet]:
+    keys: dict[str, Sheet] = {}
+    for sheet in SHEETS:
+        for name in (sheet.name, sheet.zh, *sheet.aliases):
+            if keys.setdefault(plain(name), sheet) is not sheet:
+                raise AssertionError(f"the sheet name {name} stands for two sheets")
+    return keys
+
+
+_SHEET_KEYS = _builtin_sheet_keys()
+
+
+def sheet_named(name: str, mapping: ExportMapping = NO_MAPPING) -> Sheet | None:
+    """The sheet a workbook tab or csv file stands for: ``cases``, ``Cases``, ``ｃａｓｅｓ``, ``案件``,
+    ``执行案件信息``, or the name the court's mapping file gives it (which wins)."""
+    key = plain(name)
+    for sheet_name, names in mapping.sheets.items():
+        if key in (plain(n) for n in names):
+            return SHEET_BY_NAME[sheet_name]
+    return _SHEET_KEYS.get(key)
 
 
 def _header_key(text) -> list[str]:
     """The names a header cell may stand for: ``案号* (case_no)`` → ``['案号', 'case_no']``."""
-    raw = _plain(text).replace("*", "")
+    raw = plain(text).replace("*", "")
     parts = [p.strip() for p in re.split(r"[()]", raw) if p.strip()]
-    return parts or [""]
+    return [raw, *parts] if len(parts) > 1 else parts or [""]
 
 
-def map_headers(sheet: Sheet, headers: list) -> tuple[dict[str, int], list[Problem]]:
-    """Column name → position; problems for duplicated or missing required columns."""
-    names = {c.name.lower(): c.name for c in sheet.columns} | {c.zh.lower(): c.name for c in sheet.columns}
+def header_names(sheet: Sheet, mapping: ExportMapping = NO_MAPPING) -> dict[str, str]:
+    """Every header (compared as :func:`plain` does) → the column it stands for: the column's
+    English and Chinese names, the words of real exports, and the court's own (which win)."""
+    names: dict[str, str] = {}
+    for column in sheet.columns:
+        for name in (column.name, column.zh, *column.aliases):
+            names.setdefault(plain(name), column.name)
+    for (sheet_name, column), headers in mapping.columns.items():
+        if sheet_name == sheet.name:
+            names.update((plain(h), column) for h in headers)
+    return names
+
+
+def map_headers(
+    sheet: Sheet, headers: list, mapping: ExportMapping = NO_MAPPING, row: int = 1
+) -> tuple[dict[str, int], list[Problem]]:
+    """Column name → position; problems for duplicated or missing required columns (one each,
+    on the header ``row``: the rows below are not blamed for it)."""
+    names = header_names(sheet, mapping)
     found: dict[str, int] = {}
     problems = []
     for position, header in enumerate(headers):
@@ -491,17 +772,43 @@ def map_headers(sheet: Sheet, headers: list) -> tuple[dict[str, int], list[Probl
         if column in found:
             problems.append(
                 Problem(
-                    sheet.name, 1, column, f"the column appears twice (headers {found[column] + 1} and {position + 1})"
+                    sheet.name,
+                    row,
+                    column,
+                    f"the column appears twice (headers {found[column] + 1} {headers[found[column]]!s} "
+                    f"and {position + 1} {header!s})",
                 )
             )
         else:
             found[column] = position
     for column in sheet.columns:
         if column.required and column.name not in found:
+            problems.append(Problem(sheet.name, row, column.name, _missing(sheet, column, headers, mapping)))
+    for column, names_column in NAMES_OF.items():
+        if column in found and names_column not in found:
             problems.append(
-                Problem(sheet.name, 1, column.name, f"required column missing (header {column.zh} or {column.name})")
+                Problem(
+                    sheet.name,
+                    row,
+                    column,
+                    f"needs the column {sheet.column(names_column).zh} ({names_column}) beside it: "
+                    "its entries belong to those names, by position",
+                )
             )
     return found, problems
+
+
+def _missing(sheet: Sheet, column: Column, headers: list, mapping: ExportMapping) -> str:
+    accepted = [column.zh, column.name, *column.aliases, *mapping.columns.get((sheet.name, column.name), ())]
+    unknown = [str(h).strip() for h in headers if h is not None and str(h).strip()]
+    unknown = [h for h in unknown if not any(k in header_names(sheet, mapping) for k in _header_key(h))]
+    close = difflib.get_close_matches(column.zh, unknown, n=1, cutoff=0.3)
+    hint = f"; is it the column {close[0]!r}?" if close else ""
+    return (
+        f"required column missing (a header {' or '.join(dict.fromkeys(accepted))}){hint}; "
+        f"a court's own header is named once in the import mapping file: [columns.{sheet.name}] "
+        f'{column.name} = "…"'
+    )
 
 
 # -- reading files -------------------------------------------------------------------------------
@@ -516,6 +823,7 @@ class RawSheet:
     headers: list
     rows: Iterator[tuple[int, list]]
     estimated_rows: int
+    header_row: int = 1  # the row the headers are on (below a title, in many exports)
 
 
 @dataclass(frozen=True)
@@ -531,7 +839,7 @@ class IgnoredSheet:
 
 
 def _ignored(name: str, stem: str, hidden: bool = False) -> IgnoredSheet:
-    close = difflib.get_close_matches(_plain(stem), list(_SHEET_KEYS), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(plain(stem), list(_SHEET_KEYS), n=1, cutoff=0.6)  # the product's names
     return IgnoredSheet(name, hidden, close[0] if close else None)
 
 
@@ -553,26 +861,54 @@ class FileProblem(Exception):
         self.problem = problem
 
 
-def open_interchange(path: Path) -> Opened:
+def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
     """The known sheets of a workbook or a csv folder, the problems of the sheets or files that
-    cannot be read (a csv folder's other files are still read), and the sheets it ignores."""
+    cannot be read (a csv folder's other files are still read), and the sheets it ignores.
+    ``mapping`` adds a court's own sheet names and headers."""
     if not path.exists():
         raise FileProblem(Problem(str(path), 0, "", "no such file or folder"))
     problems: list[Problem] = []
     ignored: list[IgnoredSheet] = []
     if path.is_dir():
-        sheets = _csv_folder(path, problems, ignored)
+        sheets = _csv_folder(path, problems, ignored, mapping)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        sheets = _workbook(path, problems, ignored)
+        sheets = _workbook(path, problems, ignored, mapping)
     elif path.suffix.lower() == ".csv":
-        sheets = _csv_folder(path.parent, problems, ignored, only=path)
+        sheets = _csv_folder(path.parent, problems, ignored, mapping, only=path)
     else:
         raise FileProblem(Problem(str(path), 0, "", "not an .xlsx workbook, a .csv file or a folder of .csv files"))
     if not sheets and not problems:
         others = "; its sheets " + ", ".join(_shown(i) for i in ignored) + " are none of them" if ignored else ""
         raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {RECOGNISED_NAMES}{others}"))
     order = {s.name: i for i, s in enumerate(SHEETS)}
-    return Opened(sorted(sheets, key=lambda raw: order[raw.sheet.name]), problems, ignored)
+    located = [_locate_header(raw, mapping) for raw in sheets]
+    return Opened(sorted(located, key=lambda raw: order[raw.sheet.name]), problems, ignored)
+
+
+#: how far down a title, an export date or a note may push the header row
+HEADER_SEARCH_ROWS = 10
+
+
+def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
+    """The sheet with its header row found: many exports put a title (``执行案件信息表``), the
+    export's date or a note above the headers.  The header is the first row that has every
+    required column, within :data:`HEADER_SEARCH_ROWS`, if each row above it has at most two
+    cells filled in (a title, a date; a row of data is never skipped).  Otherwise row 1 is."""
+    if not map_headers(raw.sheet, raw.headers, mapping)[1]:
+        return raw
+    peeked: list[tuple[int, list]] = []
+    above = [raw.headers]
+    for number, cells in raw.rows:
+        peeked.append((number, cells))
+        if sum(1 for c in above[-1] if c is not None and str(c).strip()) > 2:
+            break
+        if not map_headers(raw.sheet, cells, mapping)[1]:
+            return RawSheet(raw.sheet, raw.source, cells, raw.rows, raw.estimated_rows - len(peeked), number)
+        if len(peeked) >= HEADER_SEARCH_ROWS:
+            break
+        above.append(cells)
+    raw.rows = chain(peeked, raw.rows)
+    return raw
 
 
 def _shown(ignored: IgnoredSheet) -> str:
@@ -622,7 +958,9 @@ def _not_a_workbook(path: Path) -> str | None:
     return None
 
 
-def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) -> list[RawSheet]:
+def _workbook(
+    path: Path, problems: list[Problem], ignored: list[IgnoredSheet], mapping: ExportMapping
+) -> list[RawSheet]:
     from openpyxl import load_workbook  # only when a workbook is read
     from openpyxl.chartsheet import Chartsheet
     from openpyxl.utils.exceptions import InvalidFileException
@@ -639,7 +977,7 @@ def _workbook(path: Path, problems: list[Problem], ignored: list[IgnoredSheet]) 
     found = []
     seen: set[str] = set()
     for title in book.sheetnames:
-        sheet = sheet_named(title)
+        sheet = sheet_named(title, mapping)
         ws = book[title]
         if sheet is None:
             ignored.append(_ignored(title, title, ws.sheet_state != "visible"))
@@ -717,13 +1055,17 @@ def _sheet_rows(book, ws) -> Iterator[tuple[int, list]]:
 
 
 def _csv_folder(
-    folder: Path, problems: list[Problem], ignored: list[IgnoredSheet], only: Path | None = None
+    folder: Path,
+    problems: list[Problem],
+    ignored: list[IgnoredSheet],
+    mapping: ExportMapping,
+    only: Path | None = None,
 ) -> list[RawSheet]:
     found = []
     seen: dict[str, Path] = {}
     files = [only] if only else sorted(p for p in folder.iterdir() if p.suffix.lower() == ".csv")
     for file in files:
-        sheet = sheet_named(file.stem)
+        sheet = sheet_named(file.stem, mapping)
         if sheet is None:
             ignored.append(_ignored(file.name, file.stem))
             continue
@@ -848,8 +1190,9 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
 # -- the template --------------------------------------------------------------------------------
 
 
-def write_template(path: Path) -> None:
-    """An empty workbook with every sheet, its headers (Chinese and English) and one example row."""
+def write_template(path: Path, mapping: ExportMapping = NO_MAPPING) -> None:
+    """An empty workbook with every sheet, its headers (Chinese and English) and one example row;
+    with a court's ``mapping``, its sheet names and headers are the court's (and it imports as it is)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font
@@ -857,14 +1200,15 @@ def write_template(path: Path) -> None:
     book = Workbook()
     book.remove(book.active)
     for sheet in SHEETS:
-        ws = book.create_sheet(sheet.name)
-        ws.append([c.header() for c in sheet.columns])
+        ws = book.create_sheet(mapping.sheet_title(sheet))
+        headers = [mapping.header(sheet, c) for c in sheet.columns]
+        ws.append(headers)
         ws.append([c.example for c in sheet.columns])
         for cell, column in zip(ws[1], sheet.columns, strict=True):
             cell.font = Font(bold=True, color="C00000" if column.required else "000000")
             if column.required:
-                cell.comment = Comment("必填 required", "command-center")
-        for index, column in enumerate(sheet.columns, start=1):
-            ws.column_dimensions[ws.cell(1, index).column_letter].width = max(14, len(column.header()) + 4)
+                cell.comment = Comment(f"必填 required ({column.name})", "command-center")
+        for index, header in enumerate(headers, start=1):
+            ws.column_dimensions[ws.cell(1, index).column_letter].width = max(14, len(header) * 2 + 4)
         ws.freeze_panes = "A2"
     book.save(path)

@@ -1,0 +1,165 @@
+"""A court's import mapping file: its export in its own words, named once (README, "Import").
+
+```toml
+[sheets]                 # the product's sheet = the court's sheet name (or csv file stem), or a list
+cases = "执行案件信息"
+funds = ["案款明细", "到账登记"]
+[columns.cases]          # the product's column = the court's header, or a list of headers
+case_no = "执行案号"
+filed_on = ["收案日期", "立案时间"]
+[values.case_type]       # the court's word = the product's (a type word, a closing mode, an asset kind)
+"执行实施" = "执"
+```
+
+Everything in the file is checked before anything is imported: an unknown sheet, column or
+word is refused with the file, the key and the names it could have used.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+
+from command_center.data.catalogue import ASSET_KINDS, CLOSING_MODES
+from command_center.data.interchange import (
+    CASE_TYPES,
+    SHEETS,
+    ExportMapping,
+    header_names,
+    plain,
+)
+
+#: the columns whose words a court may map, and the words they may be mapped to
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "case_type": tuple(sorted(CASE_TYPES, key=len)),
+    "closing_mode": CLOSING_MODES,
+    "kind": ASSET_KINDS,
+}
+_SHEETS = {s.name: s for s in SHEETS}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used: ``problems`` names each key at fault."""
+
+    def __init__(self, path: Path, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+def _known(name: str, known) -> str:
+    known = list(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    return (f"did you mean {close[0]}? " if close else "") + f"known: {', '.join(known)}"
+
+
+def _names(value, where: str, problems: list[str]) -> tuple[str, ...]:
+    """A string or a list of strings, each non-empty."""
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+    if items is None or not items or not all(isinstance(i, str) and i.strip() for i in items):
+        problems.append(f"{where}: must be a name in quotes, or a list of them (not {value!r})")
+        return ()
+    return tuple(i.strip() for i in items)
+
+
+def load_mapping(path: Path) -> ExportMapping:
+    """Read and check a mapping file; raises :class:`MappingError` naming every key at fault."""
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise MappingError(path, ["no such file"]) from None
+    except OSError as exc:
+        raise MappingError(path, [f"cannot be read ({exc.strerror or exc})"]) from None
+    except UnicodeDecodeError:
+        raise MappingError(path, ["is not UTF-8 text: save it as UTF-8"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(path, [f"is not valid TOML: {exc}"]) from None
+    problems: list[str] = []
+    for key in doc:
+        if key not in ("sheets", "columns", "values"):
+            problems.append(
+                f"[{key}]: not a section of a mapping file ({_known(key, ('sheets', 'columns', 'values'))})"
+            )
+    sheets = _sheets(doc.get("sheets", {}), problems)
+    columns = _columns(doc.get("columns", {}), problems)
+    values = _values(doc.get("values", {}), problems)
+    if problems:
+        raise MappingError(path, problems)
+    return ExportMapping(str(path), sheets, columns, values)
+
+
+def _table(value, where: str, problems: list[str]) -> dict:
+    if not isinstance(value, dict):
+        problems.append(f"{where}: must be a table ([{where}] followed by key = value lines)")
+        return {}
+    return value
+
+
+def _sheets(table, problems: list[str]) -> dict[str, tuple[str, ...]]:
+    sheets: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    for name, value in _table(table, "sheets", problems).items():
+        if name not in _SHEETS:
+            problems.append(f"[sheets] {name}: not a sheet ({_known(name, _SHEETS)})")
+            continue
+        sheets[name] = _names(value, f"[sheets] {name}", problems)
+        for title in sheets[name]:
+            other = owner.setdefault(plain(title), name)
+            if other != name:
+                problems.append(f"[sheets] {name}: {title!r} is also given for {other}")
+    return sheets
+
+
+def _columns(table, problems: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+    columns: dict[tuple[str, str], tuple[str, ...]] = {}
+    for sheet_name, entries in _table(table, "columns", problems).items():
+        sheet = _SHEETS.get(sheet_name)
+        if sheet is None:
+            problems.append(f"[columns.{sheet_name}]: not a sheet ({_known(sheet_name, _SHEETS)})")
+            continue
+        known = [c.name for c in sheet.columns]
+        owner: dict[str, str] = {}
+        for column, value in _table(entries, f"columns.{sheet_name}", problems).items():
+            if column not in known:
+                problems.append(
+                    f"[columns.{sheet_name}] {column}: not a column of {sheet_name} ({_known(column, known)})"
+                )
+                continue
+            headers = _names(value, f"[columns.{sheet_name}] {column}", problems)
+            columns[(sheet_name, column)] = headers
+            for header in headers:
+                other = owner.setdefault(plain(header), column)
+                if other != column:
+                    problems.append(f"[columns.{sheet_name}] {column}: {header!r} is also given for {other}")
+        # a court's header that is the product's name for another column would hide that column
+        builtin = header_names(sheet)
+        for (name, column), headers in columns.items():
+            for header in headers if name == sheet_name else ():
+                stands_for = builtin.get(plain(header))
+                if stands_for not in (None, column) and (sheet_name, stands_for) not in columns:
+                    problems.append(
+                        f"[columns.{sheet_name}] {column}: {header!r} is the product's header for {stands_for}; "
+                        f"name {stands_for}'s own header in the file too"
+                    )
+    return columns
+
+
+def _values(table, problems: list[str]) -> dict[str, dict[str, str]]:
+    values: dict[str, dict[str, str]] = {}
+    for column, words in _table(table, "values", problems).items():
+        allowed = VOCABULARIES.get(column)
+        if allowed is None:
+            problems.append(f"[values.{column}]: words can be mapped for {', '.join(VOCABULARIES)} only")
+            continue
+        mapped: dict[str, str] = {}
+        for word, value in _table(words, f"values.{column}", problems).items():
+            if not isinstance(value, str) or value.strip() not in allowed:
+                close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                problems.append(f"[values.{column}] {word!r} = {value!r}: not one of {'、'.join(allowed)}{hint}")
+                continue
+            mapped[word] = value.strip()
+        values[column] = mapped
+    return values

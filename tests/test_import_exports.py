@@ -1,0 +1,485 @@
+"""Real exports (DOMAIN §8, §11): a court's sheet names, headers, 案件类型 in words, dates as
+Excel serials or text with a time, a title above the headers, trailing empty rows, a GBK csv,
+and a court's own words named once in a mapping file.  Each imports to exactly what the same
+data in template form gives: the stored rows, the alerts and the indicators."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import subprocess
+import sys
+import uuid
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from command_center.data import models as m
+from command_center.data.engine import Database, open_database
+from command_center.data.importer import ImportRejected, import_file
+from command_center.data.indicators import indicators
+from command_center.data.interchange import SHEETS, parse_date, parse_datetime, parse_id_numbers, parse_phones
+from command_center.data.mapping import MappingError, load_mapping
+from command_center.data.rules import Rules
+from command_center.jobs.imports import import_and_recompute
+from tests.builders import CALENDAR, CATALOGUE
+from tests.conftest import NOW, _drop, _pg_connect, _pg_url
+from tests.interchange_files import sample, write_workbook
+
+SHEET = {s.name: s for s in SHEETS}
+WORDS = {"执": "首次执行", "执恢": "恢复执行", "执保": "财产保全执行", "执异": "执行异议"}
+
+
+def data() -> dict[str, list[dict]]:
+    """The sample of the other import tests, with a type for every case, parties' ID numbers and
+    phones, and a preservation and an objection case."""
+    d = sample()
+    a, b, c = (row["case_no"] for row in d["cases"])
+    d["cases"][0] |= {
+        "case_type": "执",
+        "applicant_ids": "150425198001011234",
+        "applicant_phones": "13800000001",
+        "debtor_ids": "91150425MA0N00000X；150425199001011235",
+    }
+    d["cases"][1] |= {"case_type": "执恢"}
+    d["cases"][2] |= {"case_type": "执", "debtor_ids": "150425197001011236"}
+    d["cases"] += [
+        {"case_no": "（2026）内0425执保3号", "case_type": "执保", "filed_on": "2026-10-10", "amount": "50000",
+         "applicants": "孙丽；钱军", "debtors": "赤峰某建材有限公司", "applicant_phones": "0476-5123456；",
+         "team": "普执一组", "officer": "张承办"},
+        {"case_no": "（2026）内0425执异4号", "case_type": "执异", "filed_on": "2026-11-02",
+         "applicants": "郑华", "debtors": "王大伟", "team": "普执一组", "officer": "张承办"},
+    ]  # fmt: skip
+    d["accounts"].append(
+        {"account_id": "B-2", "case_no": "（2026）内0425执保3号", "bank": "中国银行", "frozen_on": "2026-10-11"}
+    )
+    d["assets"][0]["kind"] = "车辆"
+    return d
+
+
+# -- the exports -------------------------------------------------------------------------------------------
+
+
+def _rows(sheet: str, rows: list[dict], headers: dict[str, str], convert) -> list[list]:
+    """Header row and body, the columns in ``headers`` order (the court's header for each)."""
+    columns = [c for c in headers if any(c in r for r in rows)] + [
+        c.name for c in SHEET[sheet].columns if c.required and c.name not in headers
+    ]
+    return [[headers.get(c, SHEET[sheet].column(c).zh) for c in columns]] + [
+        [convert(sheet, c, r.get(c)) for c in columns] for r in rows
+    ]
+
+
+#: export A: the words real exports use out of the box (DOMAIN §11), no mapping file
+HEADERS_A = {
+    "cases": {
+        "case_no": "执行案号", "filed_on": "收案日期", "case_type": "案件类型", "court": "经办法院",
+        "amount": "执行标的金额", "amount_recovered": "执行到位金额", "applicants": "申请执行人",
+        "debtors": "被执行人", "applicant_ids": "申请执行人证件号码", "debtor_ids": "被执行人身份证号码",
+        "applicant_phones": "申请执行人联系电话", "team": "承办部门", "officer": "承办法官",
+        "track": "分流类型", "closed_on": "结案时间", "closing_mode": "结案方式",
+        "term_extended_to": "执行期限延长至",
+    },
+    "nodes": {"case_no": "执行案号", "node_code": "节点编号", "started_at": "开始时间", "completed_at": "完成时间",
+              "due_at": "期限届满时间"},
+    "funds": {"fund_id": "款项编号", "case_no": "执行案号", "amount": "到账金额", "arrived_at": "到账日期",
+              "claimed_at": "认领时间", "disbursed_at": "发放时间"},
+    "assets": {"asset_id": "财产编号", "case_no": "执行案号", "kind": "财产类别", "seized_on": "查封日期",
+               "location": "存放地点", "valuation": "评估价"},
+    "accounts": {"account_id": "账户编号", "case_no": "执行案号", "bank": "开户银行", "account_no": "银行账号",
+                 "frozen_on": "冻结时间"},
+    "leads": {"lead_id": "线索编号", "case_no": "执行案号", "reported_at": "线索提供时间"},
+    "suspensions": {"case_no": "执行案号", "from_date": "中止日期", "to_date": "恢复日期"},
+}  # fmt: skip
+FILES_A = {
+    "cases": "执行案件",
+    "nodes": "流程节点",
+    "funds": "案款明细",
+    "assets": "查封扣押财产",
+    "accounts": "冻结信息",
+    "leads": "财产线索",
+    "suspensions": "中止记录",
+}
+
+
+def _as_exported_text(sheet: str, column: str, value):
+    """As a case system writes text: 案件类型 in words, every date with 00:00:00, 机动车 for 车辆."""
+    if value is None:
+        return None
+    if column == "case_type":
+        return WORDS[value]
+    if column == "kind" and value == "车辆":
+        return "机动车"
+    if isinstance(value, str) and SHEET[sheet].column(column).parse is parse_date:
+        return f"{parse_date(value):%Y-%m-%d} 00:00:00"
+    return value
+
+
+def write_export_a(folder: Path, d: dict) -> Path:
+    """A csv folder: the sheets under the export's own file names, a title row above the
+    headers, trailing empty lines, and the funds in GBK."""
+    folder.mkdir()
+    for sheet, rows in d.items():
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        if sheet == "cases":
+            writer.writerow(["执行案件信息表", "导出时间: 2026-12-01"])
+        writer.writerows(_rows(sheet, rows, HEADERS_A[sheet], _as_exported_text))
+        writer.writerows([[""] * 3, [" ", ""]])
+        encoding = "gbk" if sheet == "funds" else "utf-8-sig"
+        (folder / f"{FILES_A[sheet]}.csv").write_bytes(out.getvalue().encode(encoding))
+    return folder
+
+
+#: export B: a court whose system writes its own words, named in its mapping file
+MAPPING_B = """
+[sheets]
+cases = "收结案登记"
+nodes = "节点登记"
+funds = ["到账台账", "到账登记"]
+assets = "扣押物品"
+accounts = "冻结登记"
+leads = "线索登记"
+suspensions = "中止登记"
+
+[columns.cases]
+case_no = "案件字号"
+filed_on = ["受理日期", "立案时间"]
+case_type = "案件性质"
+amount = "申请标的"
+amount_recovered = "已到位"
+applicants = "申请方"
+debtors = "被申请方"
+applicant_ids = "申请方证件"
+debtor_ids = "被申请方证件"
+applicant_phones = "申请方手机"
+team = "承办组"
+officer = "承办干警"
+closing_mode = "结案类型"
+
+[columns.funds]
+fund_id = "票据号"
+case_no = "案件字号"
+amount = "金额(元)"
+
+[columns.nodes]
+case_no = "案件字号"
+[columns.assets]
+case_no = "案件字号"
+kind = "物品类型"
+[columns.accounts]
+case_no = "案件字号"
+[columns.leads]
+case_no = "案件字号"
+[columns.suspensions]
+case_no = "案件字号"
+
+[values.case_type]
+"执行实施" = "执"
+"执行恢复" = "执恢"
+"保全案件" = "执保"
+"异议案件" = "执异"
+
+[values.closing_mode]
+"终本结案" = "终结本次执行程序"
+
+[values.kind]
+"交通工具" = "车辆"
+"""
+COURT_B_WORDS = {"执": "执行实施", "执恢": "执行恢复", "执保": "保全案件", "执异": "异议案件"}
+
+
+def _headers_b(mapping) -> dict[str, dict[str, str]]:
+    return {
+        sheet.name: {c.name: mapping.columns.get((sheet.name, c.name), (c.zh,))[0] for c in sheet.columns}
+        for sheet in SHEETS
+    }
+
+
+def _as_court_b_cell(sheet: str, column: str, value):
+    """As an .xlsx export holds values: dates as Excel serial numbers (the format lost), times
+    as date cells, the court's words."""
+    if value is None:
+        return None
+    parse = SHEET[sheet].column(column).parse
+    if column == "case_type":
+        return COURT_B_WORDS[value]
+    if column == "closing_mode" and value == "终结本次执行程序":
+        return "终本结案"
+    if column == "kind" and value == "车辆":
+        return "交通工具"
+    if parse is parse_date:
+        return (parse_date(value) - date(1899, 12, 30)).days
+    if parse is parse_datetime:
+        return parse_datetime(value).replace(tzinfo=None)
+    return value
+
+
+def write_export_b(path: Path, d: dict, mapping) -> Path:
+    book = Workbook()
+    book.remove(book.active)
+    headers = _headers_b(mapping)
+    for sheet, rows in d.items():
+        ws = book.create_sheet(mapping.sheets[sheet][-1])
+        ws.append(["克什克腾旗人民法院 " + mapping.sheets[sheet][-1]])
+        for row in _rows(sheet, rows, headers[sheet], _as_court_b_cell):
+            ws.append(row)
+        ws.append([" "])  # trailing rows that only look empty
+        ws.append([None, ""])
+    book.save(path)
+    return path
+
+
+# -- what an import gives -------------------------------------------------------------------------------------
+
+
+def stored(db: Database) -> dict[str, list]:
+    c = m.Case.__table__
+    out = {}
+    with db.engine.connect() as conn:
+        out["cases"] = conn.execute(
+            select(
+                c.c.case_no, c.c.case_type, c.c.filed_on, c.c.amount, c.c.amount_recovered, m.Team.name,
+                m.Officer.name, c.c.track, c.c.closed_on, c.c.closing_mode, c.c.term_extended_to,
+            )
+            .outerjoin(m.Team, m.Team.id == c.c.team_id)
+            .outerjoin(m.Officer, m.Officer.id == c.c.officer_id)
+            .order_by(c.c.case_no)
+        ).all()  # fmt: skip
+        for name, model, columns in (
+            ("parties", m.Party, ("role", "position", "name", "kind", "id_number", "phone")),
+            ("nodes", m.NodeInstance, ("node_code", "subject_id", "started_at", "completed_at", "due_at", "source")),
+            ("funds", m.Fund, ("fund_id", "amount", "arrived_at", "claimed_at", "disbursed_at")),
+            ("assets", m.SeizedAsset, ("asset_id", "kind", "seized_on", "location", "valuation")),
+            ("accounts", m.FrozenAccount, ("account_id", "bank", "account_no", "frozen_on", "expires_on")),
+            ("leads", m.Lead, ("lead_id", "reported_at", "control_started_at")),
+            ("suspensions", m.Suspension, ("from_date", "to_date")),
+            ("alerts", m.Alert, ("node_code", "subject_id", "rule", "status")),
+        ):
+            t = model.__table__
+            query = select(c.c.case_no, *(t.c[x] for x in columns)).join(c, c.c.id == t.c.case_id)
+            out[name] = sorted(conn.execute(query).all(), key=repr)
+    return out
+
+
+def figures(db: Database) -> dict:
+    return asdict(indicators(db, Rules.at(NOW, CATALOGUE, CALENDAR)))
+
+
+@pytest.fixture
+def second_db(db_url: str, request: pytest.FixtureRequest, tmp_path: Path):
+    """Another fresh database on the same backend as ``db``."""
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'second.sqlite3'}"
+        database = open_database(url, create=True, migrate=True)
+        yield database
+        database.dispose()
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"{template}_second_{uuid.uuid4().hex[:8]}"
+    with _pg_connect() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    database = open_database(_pg_url(name), migrate=True)
+    yield database
+    database.dispose()
+    _drop(name)
+
+
+def test_an_export_in_its_own_words_gives_what_the_template_gives(db, second_db, tmp_path):
+    d = data()
+    template = write_workbook(tmp_path / "template.xlsx", copy.deepcopy(d))
+    import_and_recompute(db, CATALOGUE, CALENDAR, template, NOW)
+    expected_rows, expected_figures = stored(db), figures(db)
+    assert [row.case_type for row in expected_rows["cases"]] == ["执恢", "执", "执", "执保", "执异"]
+    assert ("（2026）内0425执101号", "debtor", 0, "赤峰鑫源商贸有限公司", "org", "91150425MA0N00000X", None) in (
+        expected_rows["parties"]
+    )
+    assert expected_rows["alerts"] and expected_figures["overdue_nodes"] > 0  # the comparison compares something
+
+    export = write_export_a(tmp_path / "export", d)
+    summary = import_and_recompute(second_db, CATALOGUE, CALENDAR, export, NOW)
+    assert summary.rows == sum(len(rows) for rows in d.values())  # every row, no title, no trailing empty row
+    assert stored(second_db) == expected_rows
+    assert figures(second_db) == expected_figures
+
+    again = import_file(second_db, CATALOGUE, template, NOW)  # and the template finds nothing to change
+    assert not again.changed and all(c.unchanged == c.read for c in again.sheets.values())
+
+
+def test_a_court_export_with_its_mapping_file_gives_what_the_template_gives(db, second_db, tmp_path):
+    d = data()
+    template = write_workbook(tmp_path / "template.xlsx", copy.deepcopy(d))
+    import_and_recompute(db, CATALOGUE, CALENDAR, template, NOW)
+
+    (tmp_path / "court.toml").write_text(MAPPING_B, encoding="utf-8")
+    mapping = load_mapping(tmp_path / "court.toml")
+    export = write_export_b(tmp_path / "收结案.xlsx", d, mapping)
+    with pytest.raises(ImportRejected):  # without its mapping, the court's words are not known
+        import_file(second_db, CATALOGUE, export, NOW)
+    summary = import_and_recompute(second_db, CATALOGUE, CALENDAR, export, NOW, mapping=mapping)
+    assert summary.rows == sum(len(rows) for rows in d.values())
+    assert stored(second_db) == stored(db)
+    assert figures(second_db) == figures(db)
+
+
+# -- the cells of real exports ---------------------------------------------------------------------------------
+
+
+def test_dates_as_excel_serials_numbers_and_text_with_a_time():
+    assert parse_date(46083) == parse_date("46083") == parse_date("20260302") == date(2026, 3, 2)
+    assert parse_date("2026-03-02 00:00:00") == parse_date("2026/3/2 16:45") == date(2026, 3, 2)
+    assert parse_date(datetime(2026, 3, 2, 16, 45)) == date(2026, 3, 2)  # 立案时间 in a date column: its day
+    assert parse_datetime(46083.5).isoformat() == "2026-03-02T12:00:00+08:00"
+    assert parse_datetime("46083").isoformat() == "2026-03-02T00:00:00+08:00"
+    for bad in ("0", "20261302", "3000000"):
+        with pytest.raises(ValueError):
+            parse_date(bad)
+
+
+def test_id_numbers_and_phones_keep_their_positions():
+    assert parse_id_numbers("150425198001011234；91150425ma0n00000x") == ("150425198001011234", "91150425MA0N00000X")
+    assert parse_id_numbers("；150425198001011234") == (None, "150425198001011234")
+    assert parse_phones("0476-5123456；138 0000 0001") == ("0476-5123456", "13800000001")
+    with pytest.raises(ValueError, match="second ID number"):
+        parse_id_numbers("150425198001011234；15042519800101123?")
+    with pytest.raises(ValueError, match="not a phone number"):
+        parse_phones("打电话")
+
+
+def test_a_count_of_ids_that_does_not_match_the_names_is_named(db, tmp_path):
+    d = data()
+    d["cases"][0]["debtor_ids"] = "150425199001011235"  # two debtors, one number
+    d["cases"][2]["applicant_phones"] = "13800000002；13800000003"  # one applicant, two phones
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "x.xlsx", d), NOW)
+    assert [str(p) for p in rejected.value.problems] == [
+        "cases row 2 column debtor_ids: 1 ID numbers for 2 debtors (one per name, in the same order, "
+        "separated by ； as the names are; leave an entry empty for a name without one)",
+        "cases row 4 column applicant_phones: 2 phones for 1 applicants (one per name, in the same order, "
+        "separated by ； as the names are; leave an entry empty for a name without one)",
+    ]
+
+
+def test_ids_given_without_their_names_column_is_one_problem(db, tmp_path):
+    d = {"cases": [{"case_no": "（2026）内0425执1号", "filed_on": "2026-01-05", "debtor_ids": "150425199001011235"}]}
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "x.xlsx", d), NOW)
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("cases", 1, "debtor_ids")]
+
+
+def test_a_reimport_without_the_ids_column_keeps_the_stored_numbers(db, tmp_path):
+    d = data()
+    import_file(db, CATALOGUE, write_workbook(tmp_path / "a.xlsx", d), NOW)
+    names_only = {
+        "cases": [{k: v for k, v in row.items() if not k.endswith(("_ids", "_phones"))} for row in d["cases"]]
+    }
+    names_only["cases"][0]["debtors"] = "李强；赤峰鑫源商贸有限公司"  # the same debtors, in another order
+    summary = import_file(db, CATALOGUE, write_workbook(tmp_path / "b.xlsx", names_only), NOW)
+    assert summary.sheets["cases"].updated == 1
+    with db.engine.connect() as conn:
+        debtors = conn.execute(
+            select(m.Party.name, m.Party.id_number)
+            .join(m.Case, m.Case.id == m.Party.case_id)
+            .where(m.Case.case_no == "（2026）内0425执101号", m.Party.role == "debtor")
+            .order_by(m.Party.position)
+        ).all()
+    assert debtors == [("李强", "150425199001011235"), ("赤峰鑫源商贸有限公司", "91150425MA0N00000X")]
+
+
+def test_a_case_type_word_that_disagrees_with_the_case_number_is_named(db, tmp_path):
+    d = {"cases": [{"case_no": "（2026）内0425执1号", "filed_on": "2026-01-05", "case_type": "恢复执行"}]}
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "x.xlsx", d), NOW)
+    assert [str(p) for p in rejected.value.problems] == [
+        "cases row 2 column case_type: 执恢 does not match the 案号's type word 执"
+    ]
+    d["cases"][0]["case_type"] = "执行案件"  # a word of its own, in no mapping
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "y.xlsx", d), NOW)
+    (problem,) = rejected.value.problems
+    assert "'执行案件' is not a known case type" in problem.reason and "[values.case_type]" in problem.reason
+
+
+def test_a_missing_required_column_is_one_problem_not_one_per_row(db, tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text("案号,立案日期\n（2026）内0425执1号,2026-01-05\n", encoding="utf-8")
+    rows = "".join(f"K{i},（2026）内0425执1号,100.00,2026-11-0{i}\n" for i in range(1, 6))
+    (folder / "案款明细.csv").write_bytes(("款项号码,案号,到账金额,到账时间\n" + rows).encode("gbk"))
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, folder, NOW)
+    (problem,) = rejected.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("funds", 1, "fund_id")
+    assert "款项编号" in problem.reason and "'款项号码'" in problem.reason  # the accepted words, and its guess
+
+
+# -- the mapping file ------------------------------------------------------------------------------------------------
+
+
+def test_a_mapping_file_with_unknown_names_is_refused_with_what_it_could_have_used(tmp_path):
+    path = tmp_path / "court.toml"
+    path.write_text(
+        """
+[sheets]
+casez = "执行案件信息"
+[columns.cases]
+fild_on = "收案日期"
+case_no = "执行案号"
+[columns.fund]
+fund_id = "票据号"
+[values.case_type]
+"执行实施" = "执X"
+[values.team]
+"一组" = "普执一组"
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError) as refused:
+        load_mapping(path)
+    problems = refused.value.problems
+    assert len(problems) == 5
+    assert problems[0].startswith("[sheets] casez: not a sheet (did you mean cases? known: cases, nodes,")
+    assert problems[1].startswith("[columns.cases] fild_on: not a column of cases (did you mean filed_on?")
+    assert problems[2].startswith("[columns.fund]: not a sheet (did you mean funds?")
+    assert (
+        problems[3]
+        == "[values.case_type] '执行实施' = '执X': not one of 执、执恢、执保、执异、执复、执监 (did you mean 执?)"
+    )
+    assert problems[4] == "[values.team]: words can be mapped for case_type, closing_mode, kind only"
+
+
+def test_cli_export_template_in_the_courts_words_imports_as_it_is(tmp_path):
+    (tmp_path / "court.toml").write_text(MAPPING_B, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'cc.sqlite3'}"
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "command_center", "--db", url, "--lang", "en", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    template = tmp_path / "court-template.xlsx"
+    done = run("export-template", "--mapping", str(tmp_path / "court.toml"), str(template))
+    assert done.returncode == 0, done.stderr
+    book = load_workbook(template)
+    assert book.sheetnames[:3] == ["收结案登记", "节点登记", "到账台账"]
+    assert [c.value for c in book["收结案登记"][1]][:3] == ["案件字号", "受理日期", "案件性质"]
+    refused = run("import", str(template))  # the court's words need its mapping
+    assert refused.returncode == 1 and "nothing was imported" in refused.stderr
+    done = run("import", "--mapping", str(tmp_path / "court.toml"), str(template))
+    assert done.returncode == 0, done.stderr
+    assert "cases" in done.stdout
+
+    (tmp_path / "bad.toml").write_text('[columns.cases]\nfild_on = "收案日期"\n', encoding="utf-8")
+    refused = run("import", "--mapping", str(tmp_path / "bad.toml"), str(template))
+    assert refused.returncode == 1
+    assert f"{tmp_path / 'bad.toml'}: [columns.cases] fild_on: not a column of cases (did you mean filed_on?" in (
+        refused.stderr
+    )
