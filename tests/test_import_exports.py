@@ -390,6 +390,13 @@ def test_a_reimport_without_the_ids_column_keeps_the_stored_numbers(db, tmp_path
         ).all()
     assert debtors == [("李强", "150425199001011235"), ("赤峰鑫源商贸有限公司", "91150425MA0N00000X")]
 
+    d["cases"][0]["applicant_phones"] = "13900000009"  # a changed phone: the audit log records it masked
+    import_file(db, CATALOGUE, write_workbook(tmp_path / "c.xlsx", d), NOW)
+    with db.engine.connect() as conn:
+        details = conn.execute(select(m.AuditEntry.detail).where(m.AuditEntry.action == "import.update")).scalars()
+        logged = [d["changes"]["applicant_phones"] for d in details if "applicant_phones" in d["changes"]]
+    assert logged == [[["138****0001"], ["139****0009"]]]
+
 
 def test_a_case_type_word_that_disagrees_with_the_case_number_is_named(db, tmp_path):
     d = {"cases": [{"case_no": "（2026）内0425执1号", "filed_on": "2026-01-05", "case_type": "恢复执行"}]}

@@ -48,7 +48,7 @@ from command_center.data.interchange import (
     open_interchange,
     plain,
 )
-from command_center.data.parties import is_organisation
+from command_center.data.parties import is_organisation, mask_id_number, mask_phone
 from command_center.data.tables import (
     ACCOUNTS,
     ASSETS,
@@ -768,7 +768,7 @@ class _Writer:
                     "file": self.path.name,
                     "sheet": parsed.source,
                     "row": number,
-                    "changes": {col: [_json(old.get(col)), _json(new)] for col, new in changes.items()},
+                    "changes": {col: [_logged(col, old.get(col)), _logged(col, new)] for col, new in changes.items()},
                 },
             }
         )
@@ -856,6 +856,15 @@ def _same_columns(rows: Sequence[dict]) -> Iterator[list[dict]]:
     for row in rows:
         groups[tuple(row)].append(row)
     return iter(groups.values())
+
+
+def _logged(column: str, value):
+    """A changed value as the audit log keeps it: ID numbers and phones masked (the log is kept
+    for good, and read by whoever may read the database; the change itself is what it records)."""
+    if column in _PARTY_DETAILS and value is not None:
+        mask = mask_phone if column.endswith("phones") else mask_id_number
+        return [mask(v) if v else None for v in value]
+    return _json(value)
 
 
 def _json(value):

@@ -47,6 +47,13 @@ def mask_id_number(number: str | None) -> str:
     return number[:3] + "*" * max(len(number) - 7, 0) + number[-4:]
 
 
+def mask_phone(phone: str | None) -> str:
+    """13800000001 → 138****0001; 0476-5123456 → 047*****3456."""
+    if not phone:
+        return ""
+    return phone[:3] + "*" * max(len(phone) - 7, 0) + phone[-4:]
+
+
 def first_debtor(case_id):
     """The case's first debtor's name (a scalar subquery): the name a list shows for a case."""
     return (
