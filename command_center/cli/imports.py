@@ -109,6 +109,8 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool,
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)
+            if rejected.ignored:
+                click.echo(_ignored_lines(rejected.ignored, runtime.lang), err=True)
         raise click.ClickException(
             say(runtime.lang, "import_rejected", path=path, count=len(rejected.problems))
         ) from None
@@ -167,14 +169,7 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
             shown = "、".join(items[:10]) + (say(lang, "and_more", count=more) if len(items) > 10 else "")
             click.echo(say(lang, "created", what=say(lang, what), items=shown))
     if summary.ignored:
-
-        def note(sheet) -> str:
-            hidden = say(lang, "sheet_hidden") if sheet.hidden else ""
-            close = say(lang, "did_you_mean", name=sheet.did_you_mean) if sheet.did_you_mean else ""
-            return sheet.name + hidden + close
-
-        click.echo(say(lang, "ignored_sheets", sheets=say(lang, "list_sep").join(note(i) for i in summary.ignored)))
-        click.echo(say(lang, "recognised_sheets", names=RECOGNISED_NAMES))
+        click.echo(_ignored_lines(summary.ignored, lang))
     if not summary.changed:
         click.echo(say(lang, "unchanged"))
         return
@@ -196,6 +191,19 @@ def court_mapping(path: Path | None, lang: str) -> ExportMapping:
         for problem in exc.problems:
             click.echo(f"{exc.path}: {problem}", err=True)
         raise click.ClickException(say(lang, "mapping_rejected", path=exc.path, count=len(exc.problems))) from None
+
+
+def _ignored_lines(ignored: list, lang: str) -> str:
+    def note(sheet) -> str:
+        hidden = say(lang, "sheet_hidden") if sheet.hidden else ""
+        close = say(lang, "did_you_mean", name=sheet.did_you_mean) if sheet.did_you_mean else ""
+        return sheet.name + hidden + close
+
+    return (
+        say(lang, "ignored_sheets", sheets=say(lang, "list_sep").join(note(i) for i in ignored))
+        + "\n"
+        + say(lang, "recognised_sheets", names=RECOGNISED_NAMES)
+    )
 
 
 @cli.command(name="export-template")

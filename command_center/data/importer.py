@@ -129,9 +129,10 @@ ORDER_RULES = {
 class ImportRejected(Exception):
     """The file has problems: nothing was written.  ``problems`` lists every one of them."""
 
-    def __init__(self, path: Path, problems: list[Problem]):
+    def __init__(self, path: Path, problems: list[Problem], ignored: Sequence[IgnoredSheet] = ()):
         self.path = path
         self.problems = sorted(problems, key=_problem_order)
+        self.ignored = list(ignored)  # the sheets it did not read: often the reason of a problem
         super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
 
 
@@ -420,7 +421,7 @@ def import_file(
     path = Path(path)
     parsed, problems, ignored = read_file(path, catalogue, progress, mapping)
     if problems and not parsed:  # the file itself could not be read
-        raise ImportRejected(path, problems)
+        raise ImportRejected(path, problems, ignored)
     summary = ImportSummary(
         str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored
     )
@@ -434,7 +435,7 @@ def import_file(
             writer.check_references(parsed)
             writer.write(parsed)  # with problems already found, it only checks (and the transaction rolls back)
             if writer.problems:
-                raise ImportRejected(path, writer.problems)
+                raise ImportRejected(path, writer.problems, ignored)
             summary.affected_cases = len(writer.affected)
             summary.affected_ids = sorted(writer.affected)
             if dry_run:
