@@ -179,6 +179,8 @@ CLI = {
         "user_added": "已添加用户 {login} ({role})",
         "password_changed": "已修改密码: {login}",
         "user_disabled": "已停用用户: {login}",
+        "user_enabled": "已启用用户: {login}",
+        "still_disabled": "用户 {login} 仍处于停用状态, 不能登录; 如需启用: command-center user enable {login}",
         "no_audit": "无审计记录",
         "audit_intact": "审计日志完整: {count:,} 条, 链尾哈希 {head} (请另行保存以便日后核对)",
         "audit_broken": "审计日志被改动: 第 {id} 号记录 ({reason}); 此前 {count:,} 条完整",
@@ -260,6 +262,8 @@ CLI = {
         "user_added": "Added user {login} ({role})",
         "password_changed": "Password changed: {login}",
         "user_disabled": "Disabled user: {login}",
+        "user_enabled": "Enabled user: {login}",
+        "still_disabled": "{login} is still disabled and cannot log in; to enable: command-center user enable {login}",
         "no_audit": "No audit entries",
         "audit_intact": "The audit log is intact: {count:,} entries, head {head} "
         "(keep it elsewhere to check against later)",

@@ -129,3 +129,28 @@ def test_broken_catalogue_is_rejected_at_start_up(tmp_path):
     result = run("calendar", env={"COMMAND_CENTER_CATALOGUE": str(catalogue)})
     assert result.exit_code == 1
     assert f"node catalogue {catalogue}: line 2, field unit" in result.output
+
+
+def test_a_disabled_user_is_enabled_on_purpose_not_by_a_new_password(sqlite_url):
+    from command_center.data.users import LoginFailed, authenticate
+
+    db = open_database(sqlite_url)  # created (the CLI only opens an existing one)
+    env = {"COMMAND_CENTER_PASSWORD": "s3cret-pass"}
+    for args in (("user", "add", "li", "--role", "chief"), ("user", "disable", "li")):
+        assert run("--db", sqlite_url, *args, env=env).exit_code == 0
+    done = run(
+        "--db", sqlite_url, "--lang", "en", "user", "passwd", "li", env={"COMMAND_CENTER_PASSWORD": "n3w-pass-word"}
+    )
+    assert done.exit_code == 0
+    assert "li is still disabled and cannot log in; to enable: command-center user enable li" in done.output
+    with pytest.raises(LoginFailed):
+        authenticate(db, "li", "n3w-pass-word", NOW)
+    done = run("--db", sqlite_url, "--lang", "en", "user", "enable", "li")
+    assert done.exit_code == 0 and "Enabled user: li" in done.output
+    assert authenticate(db, "li", "n3w-pass-word", NOW).login == "li"
+    done = run(
+        "--db", sqlite_url, "--lang", "en", "user", "passwd", "li", env={"COMMAND_CENTER_PASSWORD": "n3w-pass-word"}
+    )
+    assert "still disabled" not in done.output
+    assert run("--db", sqlite_url, "user", "enable", "nobody").exit_code != 0
+    db.dispose()

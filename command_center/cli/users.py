@@ -1,4 +1,4 @@
-"""Operators and the audit trail: ``user add|passwd|disable|list`` and ``audit``."""
+"""Operators and the audit trail: ``user add|passwd|disable|enable|list`` and ``audit``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from command_center.data.audit import audit_trail
 from command_center.data.audit import verify as verify_chain
 from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import case_id_by_no
-from command_center.data.users import ROLES, add_user, disable_user, list_users, set_password
+from command_center.data.users import ROLES, add_user, disable_user, enable_user, is_active, list_users, set_password
 from command_center.data.workcal import TZ
 from command_center.labels import say
 
@@ -61,6 +61,8 @@ def user_passwd(ctx: click.Context, login: str) -> None:
     runtime = runtime_of(ctx)
     set_password(runtime.database(), login, _password(), runtime.clock.now(), by=_operator())
     click.echo(say(runtime.lang, "password_changed", login=login))
+    if not is_active(runtime.database(), login):
+        click.echo(say(runtime.lang, "still_disabled", login=login))
 
 
 @user.command(name="disable")
@@ -71,6 +73,16 @@ def user_disable(ctx: click.Context, login: str) -> None:
     runtime = runtime_of(ctx)
     disable_user(runtime.database(), login, runtime.clock.now(), by=_operator())
     click.echo(say(runtime.lang, "user_disabled", login=login))
+
+
+@user.command(name="enable")
+@click.argument("login")
+@click.pass_context
+def user_enable(ctx: click.Context, login: str) -> None:
+    """Enable a disabled user: the login is accepted again with the user's password."""
+    runtime = runtime_of(ctx)
+    enable_user(runtime.database(), login, runtime.clock.now(), by=_operator())
+    click.echo(say(runtime.lang, "user_enabled", login=login))
 
 
 @user.command(name="list")

@@ -215,6 +215,20 @@ def disable_user(db: Database, login: str, now: datetime, *, by: str = "cli") ->
     _set(db, login, now, by, "user.disabled", {"active": False})
 
 
+def enable_user(db: Database, login: str, now: datetime, *, by: str = "cli") -> None:
+    """Let a disabled user log in again (a new password does not: someone disabled on purpose
+    stays so until enabled on purpose)."""
+    _set(db, login, now, by, "user.enabled", {"active": True})
+
+
+def is_active(db: Database, login: str) -> bool:
+    with db.engine.connect() as conn:
+        active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.login == login)).scalar_one_or_none()
+    if active is None:
+        raise UserError(f"no user {login!r}")
+    return bool(active)
+
+
 def list_users(db: Database) -> list[dict]:
     with db.engine.connect() as conn:
         rows = conn.execute(
