@@ -46,3 +46,10 @@ def test_the_english_column_has_no_chinese():
     for name, table in _tables().items():
         chinese = [text for text in _texts(table["en"]) if CJK.search(text)]
         assert not chinese, f"{name}: {chinese}"
+
+
+def test_every_case_list_scope_has_a_title_in_each_language():
+    from command_center.data.cases import SCOPES
+
+    for lang in labels.LANGS:
+        assert {f"scope_{scope}" for scope in SCOPES} <= set(labels.DRILL[lang]), lang
