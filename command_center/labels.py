@@ -784,6 +784,46 @@ FORMS = {
         "any": "any",
     },
 }
+#: the roles, and what each action is, for a refusal in the screen's language (data/access.py PERMISSIONS)
+ROLES = {
+    "zh": {"officer": "承办人", "chief": "局领导", "admin": "管理员", "wall": "大屏"},
+    "en": {"officer": "officer", "chief": "chief", "admin": "admin", "wall": "wall"},
+}
+PERMISSION_WORDS = {
+    "zh": {
+        "acknowledge": "认领预警",
+        "silence": "静默预警",
+        "respond": "提交说明或汇报",
+        "review": "审核回复",
+        "escalate": "上报预警",
+        "reassign": "改派案件",
+        "request_unlock": "申请解锁",
+        "unlock": "解锁案件",
+        "reject_unlock": "驳回解锁申请",
+        "supervise": "创建督办事项",
+        "complete_item": "办结督办事项",
+        "may_not": "{login} ({role}) 无权{what}, 需要{roles}",
+        "inactive": "{login} 已被停用或删除, 不能{what}",
+        "or": "或",
+    },
+    "en": {
+        "acknowledge": "acknowledge alerts",
+        "silence": "silence alerts",
+        "respond": "submit responses",
+        "review": "review responses",
+        "escalate": "escalate alerts",
+        "reassign": "reassign cases",
+        "request_unlock": "ask for an unlock",
+        "unlock": "unlock a case",
+        "reject_unlock": "reject an unlock request",
+        "supervise": "create supervision items",
+        "complete_item": "complete supervision items",
+        "may_not": "{login} ({role}) may not {what}; needs {roles}",
+        "inactive": "{login} is no longer an active user and may not {what}",
+        "or": " or ",
+    },
+}
+
 CASE_ACTIONS = {
     "zh": {
         "ack": "认领/已知悉这条预警?",

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 from click.testing import CliRunner
-from textual.widgets import DataTable, Static, Tree
+from sqlalchemy import select
+from textual.widgets import DataTable, Input, Static, Tree
 from textual.worker import WorkerCancelled
 
 from command_center.app import make_app
@@ -35,7 +36,7 @@ from command_center.data.users import (
     verify_password,
 )
 from command_center.data.wall import wall_data
-from command_center.data.workcal import end_of_day
+from command_center.data.workcal import end_of_day, local_date
 from command_center.jobs.recompute import recompute
 from command_center.screens.case import CaseScreen
 from command_center.screens.case_list import CaseListScreen
@@ -209,11 +210,10 @@ async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_laye
         await pilot.press("1", "enter")  # the red case
         await settle(pilot)
         assert "程序锁死" in str(app.screen.query_one("#case-head", Static).render())
-        await pilot.press("m")
-        await pilot.pause()
-        await pilot.press(*"2026-12-01", "enter", *"等待", "enter")
+        await pilot.press("m")  # refused before a form is filled in that could not be submitted, in Chinese
         await settle(pilot)
-        assert any("may not silence" in note for note in notes(app))
+        assert not isinstance(app.screen, FormScreen)
+        assert "zhang (承办人) 无权静默预警, 需要局领导或管理员" in notes(app)
         # an officer's k asks for the unlock instead; only the chief's k unlocks
         await pilot.press("k")
         await pilot.pause()
@@ -558,3 +558,44 @@ def test_case_screen_snapshot(sqlite_url, size, snap_compare):
         assert snap_compare(make_app(rt, ask_login=False), terminal_size=size, run_before=open_the_case)
     finally:
         rt.close()
+
+
+async def test_a_form_keeps_what_was_typed_and_says_what_is_wrong_and_refusals_speak_the_ui_language(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "zhang")
+        await pilot.press("1", "enter")  # the red case
+        await settle(pilot)
+        await pilot.press("g")  # an officer may not reassign: no form to fill in for nothing
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+        assert "zhang (承办人) 无权改派案件, 需要局领导或管理员" in notes(app)
+
+        await pilot.press("t")  # a supervision item with an impossible due date
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        await pilot.press(*"核实银行回执", "enter", "enter")  # the description; the assignee as it is
+        due = form.query_one("#f-due", Input)
+        due.value = "2026-02-30"
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert app.screen is form  # still open, with what was typed
+        assert form.query_one("#f-description", Input).value == "核实银行回执"
+        assert "日期格式应为 2026-11-20" in str(form.query_one("#form-error", Static).render())
+        due.value = "2026-12-04"
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+    with db.engine.connect() as conn:
+        items = conn.execute(select(m.SupervisionItem.description, m.SupervisionItem.due_at)).all()
+    assert [(text, local_date(due)) for text, due in items] == [("核实银行回执", date(2026, 12, 4))]
+
+
+def test_every_action_is_in_the_permissions_and_has_words_in_each_language():
+    from command_center.labels import PERMISSION_WORDS
+
+    for lang in ("zh", "en"):
+        assert set(access.PERMISSIONS) <= set(PERMISSION_WORDS[lang])

@@ -24,7 +24,31 @@ class StaleVersion(ActionRefused):
 
 
 class NotAllowed(ActionRefused):
-    """The actor's role does not allow the action."""
+    """The actor's role does not allow the action (``action`` a key of :data:`PERMISSIONS`, for
+    a screen to say it in its language; ``role`` None: the user is no longer active)."""
+
+    def __init__(self, message: str, *, login: str = "", role: str | None = None, action: str = ""):
+        super().__init__(message)
+        self.login, self.role, self.action = login, role, action
+
+
+_ANY = ("officer", "chief", "admin")
+_CHIEF = ("chief", "admin")
+#: who may do what, the one table the data layer's checks and the screens' offers read:
+#: action → (the roles that may, the action in words for a refusal)
+PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "acknowledge": (_ANY, "acknowledge alerts"),
+    "silence": (_CHIEF, "silence alerts"),
+    "respond": (_ANY, "submit responses"),
+    "review": (_CHIEF, "review responses"),
+    "escalate": (_ANY, "escalate alerts"),
+    "reassign": (_CHIEF, "reassign cases"),
+    "request_unlock": (_ANY, "ask for an unlock"),
+    "unlock": (_CHIEF, "unlock a case"),
+    "reject_unlock": (_CHIEF, "reject an unlock request"),
+    "supervise": (_ANY, "create supervision items"),
+    "complete_item": (_ANY, "complete supervision items"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,19 +77,26 @@ def sees_names(who: Actor | None) -> bool:
     return who is not None and who.role != "wall"
 
 
-def may(who: Actor | None, roles: tuple[str, ...]) -> bool:
-    """Whether ``who`` logged in with one of ``roles`` (for a screen to offer an action or not)."""
-    return who is not None and who.role in roles
+def may(who: Actor | None, action: str) -> bool:
+    """Whether ``who`` logged in with a role that may do ``action`` (for a screen to offer it or
+    not; the data layer checks again, against the user's current record)."""
+    return who is not None and who.role in PERMISSIONS[action][0]
 
 
-def require(conn: Connection, who: Actor, roles: tuple[str, ...], what: str) -> None:
-    """Inside the action's transaction: refuse unless ``who`` may do ``what`` now.  The user's
+def require(conn: Connection, who: Actor, action: str) -> None:
+    """Inside the action's transaction: refuse unless ``who`` may do ``action`` now.  The user's
     current record decides, not what they logged in with: a user disabled or given another
     role since is refused at their next action."""
+    roles, what = PERMISSIONS[action]
     row = conn.execute(
         select(OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.id == who.id)
     ).one_or_none()
     if row is None or not row.active:
-        raise NotAllowed(f"{who.login} is no longer an active user")
+        raise NotAllowed(f"{who.login} is no longer an active user", login=who.login, action=action)
     if row.role not in roles:
-        raise NotAllowed(f"{row.login} ({row.role}) may not {what}; needs {' or '.join(roles)}")
+        raise NotAllowed(
+            f"{row.login} ({row.role}) may not {what}; needs {' or '.join(roles)}",
+            login=row.login,
+            role=row.role,
+            action=action,
+        )

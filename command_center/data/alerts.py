@@ -220,7 +220,7 @@ def _change(
 def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
     """认领 / 已知悉."""
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "acknowledge alerts")
+        require(conn, who, "acknowledge")
         _change(
             conn,
             alert_id,
@@ -237,7 +237,7 @@ def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: date
 def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
     """Silence until ``until`` (chief only); the reason is mandatory."""
     with db.engine.begin() as conn:
-        require(conn, who, ("chief", "admin"), "silence alerts")
+        require(conn, who, "silence")
         if not reason or not reason.strip():
             raise ActionRefused("a silence needs a reason")
         if until <= now:
@@ -258,7 +258,7 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
 def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
     """Record the response the tier demands (the explanation, the report, the interview)."""
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "submit responses")
+        require(conn, who, "respond")
         if not note or not note.strip():
             raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
         _change(
@@ -279,7 +279,7 @@ def review_response(
 ) -> None:
     """A chief accepts or rejects a submitted response."""
     with db.engine.begin() as conn:
-        require(conn, who, ("chief", "admin"), "review responses")
+        require(conn, who, "review")
         _change(
             conn,
             alert_id,
@@ -297,7 +297,7 @@ def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetim
     """Escalate to the chiefs (上报院领导): recorded on the alert, and an urgent message to each
     active chief in the same transaction; returns how many were queued."""
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "escalate alerts")
+        require(conn, who, "escalate")
         if not note or not note.strip():
             raise ActionRefused("an escalation needs a note (what the chief should decide)")
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")

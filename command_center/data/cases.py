@@ -518,7 +518,7 @@ def reassign(
     is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
     old_officer, old_team = expected
     with db.engine.begin() as conn:
-        require(conn, who, ("chief", "admin"), "reassign cases")
+        require(conn, who, "reassign")
         if not reason or not reason.strip():
             raise ActionRefused("a reassignment needs a reason")
         if (officer_id, team_id) == expected:

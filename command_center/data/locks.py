@@ -202,7 +202,7 @@ def _reason(reason: str, what: str) -> str:
 def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """An officer asks the chief to unlock (申请解锁); one request at a time."""
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "ask for an unlock")
+        require(conn, who, "request_unlock")
         reason = _reason(reason, "an unlock request")
         _change(
             conn,
@@ -220,7 +220,7 @@ def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: da
 def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """A chief unlocks the case (granting a pending request, or on his own), with a reason."""
     with db.engine.begin() as conn:
-        require(conn, who, ("chief", "admin"), "unlock a case")
+        require(conn, who, "unlock")
         reason = _reason(reason, "an unlock")
         _change(
             conn,
@@ -238,7 +238,7 @@ def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, 
 def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """A chief rejects a pending unlock request; the case stays locked."""
     with db.engine.begin() as conn:
-        require(conn, who, ("chief", "admin"), "reject an unlock request")
+        require(conn, who, "reject_unlock")
         reason = _reason(reason, "a rejection")
         _change(
             conn,

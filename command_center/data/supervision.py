@@ -43,7 +43,7 @@ def create_item(
     db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date
 ) -> int:
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "create supervision items")
+        require(conn, who, "supervise")
         if not description or not description.strip():
             raise ActionRefused("a supervision item needs a description")
         if due < local_date(now):
@@ -96,7 +96,7 @@ def create_item(
 def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: str) -> None:
     """Mark the item done; the next recompute resolves its alert."""
     with db.engine.begin() as conn:
-        require(conn, who, ("officer", "chief", "admin"), "complete supervision items")
+        require(conn, who, "complete_item")
         if not note or not note.strip():
             raise ActionRefused("say what was done")
         case_id = conn.execute(

@@ -28,7 +28,15 @@ from command_center.labels import CASE_ACTIONS as ACTION_TEXT
 from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
-from command_center.screens.labels import LIGHT_STYLE, STATE_STYLE, label, names_visible, shown_name
+from command_center.screens.labels import (
+    LIGHT_STYLE,
+    STATE_STYLE,
+    label,
+    names_visible,
+    refusal,
+    refuse_unless,
+    shown_name,
+)
 from command_center.screens.work import in_thread
 
 SECTION_ROWS = 20  # per section of the side panel; the rest is counted
@@ -263,16 +271,23 @@ class CaseScreen(Screen[None]):
     def action_back(self) -> None:
         self.dismiss()
 
-    def _who(self):
+    def _who(self, action: str | None = None):
+        """The logged-in user, if they may do ``action``; else None, after asking them to log
+        in or saying why not (before any form is filled in that could not be submitted)."""
         who = getattr(self.app, "actor", None)
         if who is None:
             self.notify(label(self.lang, "login_first"), severity="warning")
             self.app.action_login()
+            return None
+        refused = refuse_unless(self.lang, who, action) if action else None
+        if refused:
+            self.notify(refused, severity="error", timeout=8)
+            return None
         return who
 
-    def _acting_on_alert(self):
+    def _acting_on_alert(self, action: str):
         """(operator, the selected node's alert), or None after saying which one is missing."""
-        who = self._who()
+        who = self._who(action)
         if who is None:
             return None
         alert = self.alert_of(self.selected) if self.selected else None
@@ -292,7 +307,16 @@ class CaseScreen(Screen[None]):
             self.notify(message, severity="error", timeout=8)
             self.load()
 
-        in_thread(self, write, done, group="case-action", failed=refused, errors=ActionRefused, exclusive=False)
+        in_thread(
+            self,
+            write,
+            done,
+            group="case-action",
+            failed=refused,
+            errors=ActionRefused,
+            exclusive=False,
+            describe=lambda exc: refusal(self.lang, exc),
+        )
 
     def _form(self, title: str, fields: list[Field], then: Callable[[dict], None]) -> None:
         def done(values: dict | None) -> None:
@@ -304,15 +328,16 @@ class CaseScreen(Screen[None]):
     def _now(self) -> datetime:
         return self.runtime.clock.now()
 
-    def _date(self, text: str | None) -> date | None:
-        """A form's YYYY-MM-DD field as a date, or None after saying what a date looks like."""
-        if not _is_date(text):
-            self.notify(self.a["bad_date"], severity="error")
-            return None
+    def _date(self, text: str) -> date:
+        """A form's YYYY-MM-DD field (checked in the form by :meth:`_date_problem`) as a date."""
         return parse_instant(text).date()
 
+    def _date_problem(self, text: str) -> str | None:
+        """What is wrong with a form's date, said in the form, which keeps what was typed."""
+        return None if _is_date(text) else self.a["bad_date"]
+
     def action_acknowledge(self) -> None:
-        if (target := self._acting_on_alert()) is None:
+        if (target := self._acting_on_alert("acknowledge")) is None:
             return
         who, alert = target
         db = self.runtime.database()
@@ -324,7 +349,7 @@ class CaseScreen(Screen[None]):
         self.app.push_screen(ConfirmScreen(self.a["ack"], lang=self.lang), answered)
 
     def action_respond(self) -> None:
-        if (target := self._acting_on_alert()) is None:
+        if (target := self._acting_on_alert("respond")) is None:
             return
         who, alert = target
         if not alert.response_kind or alert.response_status not in ("missing", "rejected"):
@@ -333,14 +358,14 @@ class CaseScreen(Screen[None]):
         a, kind = self.a, alert.response_kind
         if kind == "report":
             fields = [
-                Field("date", a["report_date"], f"{local_date(self._now())}"),
+                Field("date", a["report_date"], f"{local_date(self._now())}", check=self._date_problem),
                 Field("reporter", a["reporter"], who.login),
                 Field("to", a["report_to"]),
                 Field("note", a["report_note"]),
             ]
         elif kind == "interview":
             fields = [
-                Field("date", a["interview_date"], f"{local_date(self._now())}"),
+                Field("date", a["interview_date"], f"{local_date(self._now())}", check=self._date_problem),
                 Field("who", a["interviewee"]),
                 Field("scope", a["review_scope"]),
                 Field("note", a["note"]),
@@ -350,8 +375,6 @@ class CaseScreen(Screen[None]):
         db = self.runtime.database()
 
         def submit(values: dict) -> None:
-            if "date" in values and self._date(values["date"]) is None:
-                return
             text = (
                 values["note"]
                 if kind == "explanation"
@@ -364,7 +387,7 @@ class CaseScreen(Screen[None]):
         self._form(a[kind], fields, submit)
 
     def action_review(self) -> None:
-        if (target := self._acting_on_alert()) is None:
+        if (target := self._acting_on_alert("review")) is None:
             return
         who, alert = target
         if alert.response_status != "submitted":
@@ -387,24 +410,25 @@ class CaseScreen(Screen[None]):
         )
 
     def action_silence(self) -> None:
-        if (target := self._acting_on_alert()) is None:
+        if (target := self._acting_on_alert("silence")) is None:
             return
         who, alert = target
         a, db = self.a, self.runtime.database()
 
         def submit(values: dict) -> None:
-            if (day := self._date(values["until"])) is None:
-                return
+            day = self._date(values["until"])
             until = datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
             self.run_action(
                 "silence",
                 lambda: alert_actions.silence(db, alert.id, alert.version, who, self._now(), until, values["reason"]),
             )
 
-        self._form(a["silence"], [Field("until", a["until"]), Field("reason", a["reason"])], submit)
+        self._form(
+            a["silence"], [Field("until", a["until"], check=self._date_problem), Field("reason", a["reason"])], submit
+        )
 
     def action_escalate(self) -> None:
-        if (target := self._acting_on_alert()) is None:
+        if (target := self._acting_on_alert("escalate")) is None:
             return
         who, alert = target
         db = self.runtime.database()
@@ -417,11 +441,13 @@ class CaseScreen(Screen[None]):
         )
 
     def action_reassign(self) -> None:
+        if self._who("reassign") is None:
+            return
         in_thread(self, lambda: teams_and_officers(self.runtime.database()), self._reassign, group="case-reassign")
 
     def _reassign(self, choices) -> None:
         teams, officers = choices
-        who, d = self._who(), self.detail
+        who, d = self._who("reassign"), self.detail
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
@@ -499,22 +525,23 @@ class CaseScreen(Screen[None]):
             )
 
     def action_supervise(self) -> None:
+        if self._who("supervise") is None:
+            return
         in_thread(self, lambda: teams_and_officers(self.runtime.database())[1], self._supervise, group="case-supervise")
 
     def _supervise(self, officers) -> None:
-        who, d = self._who(), self.detail
+        who, d = self._who("supervise"), self.detail
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
         fields = [
             Field("description", a["description"]),
             Field("assignee", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
-            Field("due", a["due_date"], f"{local_date(self._now())}"),
+            Field("due", a["due_date"], f"{local_date(self._now())}", check=self._date_problem),
         ]
 
         def submit(v: dict) -> None:
-            if (due := self._date(v["due"])) is None:
-                return
+            due = self._date(v["due"])
             self.run_action(
                 "supervise",
                 lambda: create_item(
@@ -525,7 +552,7 @@ class CaseScreen(Screen[None]):
         self._form(a["supervise"], fields, submit)
 
     def action_complete_item(self) -> None:
-        who, d, line = self._who(), self.detail, self.selected
+        who, d, line = self._who("complete_item"), self.detail, self.selected
         if who is None or d is None:
             return
         item = d.item(line.subject_id) if line is not None and line.code == AD_HOC_CODE else None

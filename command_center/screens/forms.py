@@ -7,6 +7,7 @@ so a form never half-writes anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -45,6 +46,8 @@ class Field:
     choices: tuple[tuple[str, object], ...] = ()  # a Select when given: (label, value)
     required: bool = True
     password: bool = False
+    #: what is wrong with a value (None: nothing), said in the form, which keeps what was typed
+    check: Callable[[str], str | None] | None = None
 
 
 class FormScreen(ModalScreen[dict | None]):
@@ -96,6 +99,12 @@ class FormScreen(ModalScreen[dict | None]):
         if missing:
             self.query_one("#form-error", Static).update(self.t["required"].format(field=missing[0]))
             return
+        for f in self.fields:
+            problem = f.check(values[f.key]) if f.check and values[f.key] not in (None, "") else None
+            if problem:
+                self.query_one("#form-error", Static).update(f"{f.label.split(' (')[0]}: {problem}")
+                self.query_one(f"#f-{f.key}").focus()
+                return
         self.dismiss(values)
 
     @on(Input.Submitted)

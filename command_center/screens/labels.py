@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from command_center.data.access import sees_names
+from command_center.data.access import PERMISSIONS, Actor, NotAllowed, sees_names
 from command_center.data.parties import mask_name
 from command_center.labels import DRILL as LABELS
+from command_center.labels import PERMISSION_WORDS, ROLES
+from command_center.screens.work import first_line
 
 LIGHT_STYLE = {
     "red": "bold white on red",
@@ -33,3 +35,24 @@ def names_visible(app) -> bool:
 
 def shown_name(name: str, visible: bool) -> str:
     return name if visible else mask_name(name)
+
+
+def may_not(lang: str, login: str, role: str | None, action: str) -> str:
+    """Why ``login`` may not do ``action``, in the screen's language."""
+    words = PERMISSION_WORDS[lang]
+    if role is None:
+        return words["inactive"].format(login=login, what=words[action])
+    roles = words["or"].join(ROLES[lang].get(r, r) for r in PERMISSIONS[action][0])
+    return words["may_not"].format(login=login, role=ROLES[lang].get(role, role), what=words[action], roles=roles)
+
+
+def refusal(lang: str, exc: BaseException) -> str:
+    """A refusal of the data layer as the user is shown it: a role's refusal in the screen's language."""
+    if isinstance(exc, NotAllowed) and exc.action:
+        return may_not(lang, exc.login, exc.role, exc.action)
+    return first_line(exc)
+
+
+def refuse_unless(lang: str, who: Actor, action: str) -> str | None:
+    """The refusal to show before opening the form of ``action``, or None if ``who`` may."""
+    return None if who.role in PERMISSIONS[action][0] else may_not(lang, who.login, who.role, action)

@@ -31,11 +31,13 @@ def in_thread(
     failed: Callable[[str], object] | None = None,
     errors: type[BaseException] | tuple = Exception,
     exclusive: bool = True,
+    describe: Callable[[BaseException], str] = first_line,
 ) -> Worker:
     """Run ``work`` in a thread worker of ``node``; ``done(result)`` or ``failed(message)`` on the UI thread.
 
     ``errors``: the exceptions shown to the user (others end the worker as errors do in Textual);
-    ``exclusive``: a new call cancels the group's running one (a reload), else they queue (actions)."""
+    ``exclusive``: a new call cancels the group's running one (a reload), else they queue (actions);
+    ``describe``: the message ``failed`` gets for an error (e.g. a refusal in the screen's language)."""
     app = node.app
 
     def job() -> None:
@@ -43,7 +45,7 @@ def in_thread(
             result = work()
         except errors as exc:
             app.call_from_thread(
-                failed or (lambda message: app.notify(message, severity="error", timeout=8)), first_line(exc)
+                failed or (lambda message: app.notify(message, severity="error", timeout=8)), describe(exc)
             )
             return
         app.call_from_thread(done, result)
