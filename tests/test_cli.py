@@ -154,3 +154,21 @@ def test_a_disabled_user_is_enabled_on_purpose_not_by_a_new_password(sqlite_url)
     assert "still disabled" not in done.output
     assert run("--db", sqlite_url, "user", "enable", "nobody").exit_code != 0
     db.dispose()
+
+
+def test_the_scheduler_and_the_outbox_report_in_words_and_say_where_messages_go(sqlite_url, tmp_path):
+    log = tmp_path / "messages.log"
+    env = {"COMMAND_CENTER_NOTIFY_LOG": str(log)}
+    now = ("--now", "2026-11-20T10:00")
+    assert run("--db", sqlite_url, *now, "demo", "--cases", "40", env=env).exit_code == 0
+    once = CliRunner().invoke(cli, ["--db", sqlite_url, *now, "--lang", "en", "scheduler", "--once"], env=env)
+    assert once.exit_code == 0, once.output
+    assert "DispatchResult(" not in once.output and ": True" not in once.output
+    assert "notifications: sent " in once.output and "fund sample: this period's list" in once.output
+    assert f"Messages go: appended to the log file {log}" in once.output
+    shown = run("--db", sqlite_url, *now, "outbox", env=env)
+    assert "{" not in shown.output
+    assert shown.output.splitlines()[0].startswith("通知发件箱: 待发 0, 发送中 0, 已发 ")
+    assert shown.output.splitlines()[1] == f"通知去向: 追加到日志文件 {log}"
+    data = json.loads(run("--db", sqlite_url, *now, "outbox", "--json", env=env).output)
+    assert data["sender"] == {"kind": "log", "target": str(log)}

@@ -149,7 +149,8 @@ def test_the_sqlite_file_the_message_log_and_the_exports_are_private(tmp_path):
     assert mode(folder / "cc.sqlite3") == 0o600 and mode(folder) == 0o700 and mode(tmp_path / "new") == 0o700
     assert cli_run("--db", url, "--now", "2026-11-20T10:00", "recompute", env=env).exit_code == 0
     result = cli_run("--db", url, "--now", "2026-11-20T10:00", "outbox", "--dispatch", env=env)
-    assert result.exit_code == 0 and "'sent': 0" not in result.output, result.output
+    assert result.exit_code == 0 and "本次发送: 已发 " in result.output, result.output
+    assert "本次发送: 已发 0," not in result.output, result.output
     assert mode(tmp_path / "logs" / "notifications.log") == 0o600 and mode(tmp_path / "logs") == 0o700
     for name in ("brief.xlsx", "brief.md"):
         assert (

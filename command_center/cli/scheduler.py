@@ -83,11 +83,7 @@ def scheduler_command(
         if job_id in ("leader", "standby"):
             return  # the scheduler's log says it, with the holders and tokens
         stamp = f"{runtime.clock.now():%Y-%m-%d %H:%M:%S}"
-        if job_id == "recompute":
-            counts = " ".join(f"{TIERS[lang][k]}={v}" for k, v in result.counts.items())
-            click.echo(f"{stamp} recompute {result.seconds:.2f}s {counts}", err=True)
-        else:
-            click.echo(f"{stamp} {job_id}: {result}", err=True)
+        click.echo(f"{stamp} {SCHEDULER[lang].get(job_id, job_id)}: {job_result(job_id, result, lang)}", err=True)
 
     # the log (stderr) says who is active, each change of leader, a lost lease and messages in doubt
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -101,12 +97,14 @@ def scheduler_command(
             results = scheduler.run_once()
         except LeaseLost as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(SCHEDULER[lang]["ran_every_job"].format(jobs=", ".join(results)))
+        click.echo(SCHEDULER[lang]["ran_every_job"].format(jobs=", ".join(SCHEDULER[lang][job] for job in results)))
+        click.echo(messages_go(runtime.settings, lang))
         return
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     click.echo(SCHEDULER[lang]["started"].format(holder=lease.holder, url=db.display_url), err=True)
+    click.echo(messages_go(runtime.settings, lang), err=True)
     scheduler.start()
     try:
         stop.wait()
@@ -145,8 +143,39 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
             "in_doubt": result.in_doubt,
         }
     report["outbox"] = outbox_counts(db)
+    report["sender"] = {"kind": runtime.settings.notify_sender, "target": make_sender(runtime.settings).target}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
-    for key, value in report.items():
-        click.echo(f"{key}: {value}")
+    t = SCHEDULER[runtime.lang]
+    if retry_failed:
+        click.echo(t["requeued"].format(count=report["requeued"]))
+    if send:
+        click.echo(f"{t['this_dispatch']}: " + job_result("dispatch", result, runtime.lang))
+    click.echo(f"{t['outbox']}: " + ", ".join(f"{t[key]} {value:,}" for key, value in report["outbox"].items()))
+    click.echo(messages_go(runtime.settings, runtime.lang))
+
+
+def job_result(job_id: str, result, lang: str) -> str:
+    """A job's result in words (the scheduler's report and ``outbox --dispatch``)."""
+    t = SCHEDULER[lang]
+    if job_id == "recompute":
+        counts = " ".join(f"{TIERS[lang][k]}={v}" for k, v in result.counts.items())
+        return t["recompute_done"].format(seconds=result.seconds, counts=counts)
+    if job_id == "dispatch":
+        return t["dispatched"].format(
+            sent=result.sent, retried=result.retried, failed=result.failed, held=result.held, in_doubt=result.in_doubt
+        )
+    if job_id == "snapshot":
+        return t["snapshot_written"].format(count=result)
+    if isinstance(result, bool):  # a review list
+        return t["list_stored"] if result else t["list_exists"]
+    return str(result)
+
+
+def messages_go(settings, lang: str) -> str:
+    """Where the notifications go, in words: the operator's first question about them."""
+    from command_center.jobs.notify import make_sender
+
+    t = SCHEDULER[lang]
+    return f"{t['where']}: " + t[f"where_{settings.notify_sender}"].format(target=make_sender(settings).target)

@@ -73,6 +73,11 @@ class SendError(RuntimeError):
 class Sender(Protocol):
     name: str
 
+    @property
+    def target(self) -> str:
+        """Where its messages go: the log file, the gateway's URL, the command."""
+        ...
+
     def send(self, message: dict) -> None: ...
 
 
@@ -80,6 +85,10 @@ class Sender(Protocol):
 class LogSender:
     path: Path
     name: str = "log"
+
+    @property
+    def target(self) -> str:
+        return str(self.path)
 
     def send(self, message: dict) -> None:
         try:
@@ -94,6 +103,10 @@ class HttpSender:
     url: str
     timeout: float = 10.0
     name: str = "http"
+
+    @property
+    def target(self) -> str:
+        return self.url
 
     def send(self, message: dict) -> None:
         body = json.dumps(message, ensure_ascii=False).encode("utf-8")
@@ -115,6 +128,10 @@ class CommandSender:
     command: str
     timeout: float = 30.0
     name: str = "command"
+
+    @property
+    def target(self) -> str:
+        return self.command
 
     def send(self, message: dict) -> None:
         try:
