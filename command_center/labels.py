@@ -432,6 +432,7 @@ DRILL = {
         "scope_due_soon": "有临期节点的案件",
         "scope_all": "全部案件",
         "scope_new": "今日新收案件",
+        "released": "已解冻",
         "scope_funds": "有未发放案款的案件",
         "sort_days": "超期天数",
         "sort_amount": "标的",
@@ -506,6 +507,7 @@ DRILL = {
         "scope_due_soon": "Cases with a node due soon",
         "scope_all": "All cases",
         "scope_new": "Cases filed today",
+        "released": "released",
         "scope_funds": "Cases holding undisbursed funds",
         "sort_days": "days overdue",
         "sort_amount": "amount",
@@ -807,6 +809,76 @@ FORMS = {
         "any": "any",
     },
 }
+#: the audit log's actions in words (the log and ``audit --json`` keep the codes)
+AUDIT_ACTIONS = {
+    "zh": {
+        "alert.acknowledged": "认领预警",
+        "alert.silenced": "静默预警",
+        "alert.response_submitted": "提交回复",
+        "alert.response_accepted": "审核通过回复",
+        "alert.response_rejected": "退回回复",
+        "alert.escalated": "上报预警",
+        "case.reassigned": "改派案件",
+        "import": "导入文件",
+        "import.update": "导入更新",
+        "lock.locked": "程序锁死",
+        "lock.unlock_requested": "申请解锁",
+        "lock.unlocked": "解锁",
+        "lock.unlock_rejected": "驳回解锁申请",
+        "login.failed": "登录失败",
+        "login.refused_locked": "登录被暂时锁定",
+        "supervision.created": "创建督办事项",
+        "supervision.completed": "办结督办事项",
+        "user.added": "新增用户",
+        "user.disabled": "停用用户",
+        "user.enabled": "启用用户",
+        "user.password_changed": "修改密码",
+        "header": ("时间", "操作人", "操作", "案号", "对象", "说明"),
+    },
+    "en": {
+        "alert.acknowledged": "alert acknowledged",
+        "alert.silenced": "alert silenced",
+        "alert.response_submitted": "response submitted",
+        "alert.response_accepted": "response accepted",
+        "alert.response_rejected": "response rejected",
+        "alert.escalated": "alert escalated",
+        "case.reassigned": "case reassigned",
+        "import": "file imported",
+        "import.update": "import update",
+        "lock.locked": "case locked",
+        "lock.unlock_requested": "unlock requested",
+        "lock.unlocked": "case unlocked",
+        "lock.unlock_rejected": "unlock request rejected",
+        "login.failed": "login failed",
+        "login.refused_locked": "login refused (locked out)",
+        "supervision.created": "supervision item created",
+        "supervision.completed": "supervision item completed",
+        "user.added": "user added",
+        "user.disabled": "user disabled",
+        "user.enabled": "user enabled",
+        "user.password_changed": "password changed",
+        "header": ("time", "by", "action", "case", "object", "detail"),
+    },
+}
+ENTITIES = {
+    "zh": {
+        "alert": "预警",
+        "case_lock": "锁",
+        "officer": "用户",
+        "case": "案件",
+        "file": "文件",
+        "supervision": "督办",
+    },
+    "en": {
+        "alert": "alert",
+        "case_lock": "lock",
+        "officer": "user",
+        "case": "case",
+        "file": "file",
+        "supervision": "item",
+    },
+}
+
 #: the roles, and what each action is, for a refusal in the screen's language (data/access.py PERMISSIONS)
 ROLES = {
     "zh": {"officer": "承办人", "chief": "局领导", "admin": "管理员", "wall": "大屏"},
@@ -967,3 +1039,20 @@ def say(lang: str, key: str, **values) -> str:
 def columns(lang: str, key: str) -> list[str]:
     """A table header of the command line (its column titles, ``|``-separated in :data:`CLI`)."""
     return CLI[lang][key].split("|")
+
+
+def audit_action(lang: str, action: str) -> str:
+    """An audit entry's action in words (an unknown code as it is)."""
+    return AUDIT_ACTIONS[lang].get(action, action)
+
+
+def audit_note(detail: dict | None) -> str:
+    """What a person wrote with an action (a note, a reason), else the detail as compact JSON."""
+    if not detail:
+        return ""
+    for key in ("note", "reason", "description"):
+        if isinstance(detail.get(key), str) and detail[key]:
+            return detail[key]
+    import json
+
+    return json.dumps(detail, ensure_ascii=False, separators=(",", ":"))

@@ -339,7 +339,10 @@ def test_passwords_logins_and_the_user_commands(court, runtime):
     assert actions[:2] == [(me, "user.password_changed", "wang"), (me, "user.added", "wang")]
     assert ("system", "lock.locked", "1") in actions
     result = runner.invoke(cli, [*base, "audit", "--case", "(2026)内0425执2号"])
-    assert result.exit_code == 0 and "lock.locked" in result.output and "user." not in result.output
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and lines[0].split() == ["时间", "操作人", "操作", "案号", "对象", "说明"]
+    assert lines[1].split()[2:6] == ["system", "程序锁死", "（2026）内0425执2号", "锁"]  # in words, with its 案号
+    assert "lock.locked" not in result.output and "用户" not in result.output
 
 
 def test_an_ad_hoc_supervision_item_is_due_soon_on_the_wall_then_overdue_then_resolved(court, runtime):

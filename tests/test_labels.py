@@ -53,3 +53,20 @@ def test_every_case_list_scope_has_a_title_in_each_language():
 
     for lang in labels.LANGS:
         assert {f"scope_{scope}" for scope in SCOPES} <= set(labels.DRILL[lang]), lang
+
+
+def test_every_audit_action_the_code_records_has_words_in_each_language():
+    from pathlib import Path
+
+    import command_center
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(command_center.__file__).parent.rglob("*.py"))
+    actions = set(re.findall(r'"((?:case|import|lock|login|supervision|user)\.[a-z_]+)"', source)) | {"import"}
+    alerts = (Path(command_center.__file__).parent / "data" / "alerts.py").read_text(encoding="utf-8")
+    actions |= {
+        f"alert.{kind}"
+        for kind in re.findall(r'"(acknowledged|silenced|response_(?:submitted|accepted|rejected)|escalated)"', alerts)
+    }
+    assert len(actions) >= 20
+    for lang in labels.LANGS:
+        assert actions <= set(labels.AUDIT_ACTIONS[lang]), (lang, actions - set(labels.AUDIT_ACTIONS[lang]))

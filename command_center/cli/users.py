@@ -7,6 +7,7 @@ import json
 import os
 
 import click
+from rich.cells import cell_len
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.audit import audit_trail
@@ -15,7 +16,7 @@ from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, enable_user, is_active, list_users, set_password
 from command_center.data.workcal import TZ
-from command_center.labels import say
+from command_center.labels import AUDIT_ACTIONS, ENTITIES, audit_action, audit_note, say
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -125,6 +126,7 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
                         "action": a.action,
                         "entity": a.entity,
                         "entity_id": a.entity_id,
+                        "case_no": a.case_no,
                         "detail": a.detail,
                     }
                     for a in lines
@@ -135,12 +137,23 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
         return
     if not lines:
         click.echo(say(runtime.lang, "no_audit"))
-    for a in lines:
-        detail = json.dumps(a.detail, ensure_ascii=False) if a.detail else ""
-        click.echo(
-            f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}  {pad(a.actor, 12)}{pad(a.action, 24)}"
-            f"{a.entity}:{a.entity_id or ''}  {detail}"
+        return
+    lang = runtime.lang
+    rows = [
+        (
+            f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}",
+            a.actor,
+            audit_action(lang, a.action),
+            a.case_no or "—",
+            f"{ENTITIES[lang].get(a.entity, a.entity)} {a.entity_id or ''}".strip(),
+            audit_note(a.detail),
         )
+        for a in lines
+    ]
+    header = AUDIT_ACTIONS[lang]["header"]
+    widths = [max(cell_len(str(r[i])) for r in [header, *rows]) + 2 for i in range(5)]
+    for row in [header, *rows]:
+        click.echo("".join(pad(str(cell), width) for cell, width in zip(row, widths, strict=False)) + str(row[5]))
 
 
 def _verify(db, lang: str, as_json: bool) -> None:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, bindparam, func, select, text
 
 from command_center.data.engine import Database
-from command_center.data.tables import AUDIT
+from command_center.data.tables import AUDIT, CASES
 
 #: PostgreSQL advisory lock: one transaction at a time appends to the chain
 LOCK_KEY = 0x43430003
@@ -121,17 +121,24 @@ class AuditLine:
     entity: str
     entity_id: str | None
     detail: dict | None
+    case_no: str | None = None  # the case it concerns, if any
 
 
 def audit_trail(db: Database, *, case_id: int | None = None, limit: int | None = None) -> list[AuditLine]:
-    """The audit log, newest first (one case's, or the whole court's)."""
-    query = select(AUDIT).order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
+    """The audit log, newest first (one case's, or the whole court's), with each entry's 案号."""
+    query = (
+        select(AUDIT, CASES.c.case_no)
+        .select_from(AUDIT.outerjoin(CASES, CASES.c.id == AUDIT.c.case_id))
+        .order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
+    )
     if case_id is not None:
         query = query.where(AUDIT.c.case_id == case_id)
     if limit is not None:
         query = query.limit(limit)
     with db.engine.connect() as conn:
-        return [AuditLine(r.at, r.actor, r.action, r.entity, r.entity_id, r.detail) for r in conn.execute(query)]
+        return [
+            AuditLine(r.at, r.actor, r.action, r.entity, r.entity_id, r.detail, r.case_no) for r in conn.execute(query)
+        ]
 
 
 @dataclass(frozen=True)

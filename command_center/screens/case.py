@@ -25,7 +25,7 @@ from command_center.data.rules import AD_HOC_CODE, shown_code
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import CASE_ACTIONS as ACTION_TEXT
-from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN
+from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN, audit_action
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
 from command_center.screens.labels import (
@@ -248,14 +248,17 @@ class CaseScreen(Screen[None]):
         section(
             "accounts",
             d.accounts,
-            lambda a: f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}" + (f" (released {a[5]})" if a[5] else ""),
+            lambda a: (
+                f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}"
+                + (f" ({label(lang, 'released')} {a[5]})" if a[5] else "")
+            ),
         )
         section("leads", d.leads, lambda x: f"{x[0]}  {_when(x[1])}  {x[3] or ''}")
         section(
             "history",
             d.history,
             lambda h: (
-                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {h.action}  "
+                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {audit_action(lang, h.action)}  "
                 f"{(h.detail or {}).get('reason') or (h.detail or {}).get('note') or ''}"
             ),
         )
