@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from command_center.data.access import Actor
 from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
 from command_center.labels import APP_LOGGED_IN as LOGGED_IN
 from command_center.labels import APP_TITLES as TITLES
+from command_center.labels import SYSTEM_COMMANDS
 from command_center.runtime import Runtime
 from command_center.screens.brief import BriefScreen
 from command_center.screens.forms import LoginScreen
+from command_center.screens.keys import localise
 from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import CaseProvider
 from command_center.screens.wall import WallScreen
@@ -23,7 +27,7 @@ SWITCH_INTERVAL = 0.001  # seconds
 
 
 class CommandCenterApp(App[None]):
-    BINDINGS = [Binding("q", "quit", "退出 Quit")]
+    BINDINGS = [Binding("q", "quit", "quit")]
     COMMANDS = App.COMMANDS | {CaseProvider}
 
     def __init__(
@@ -46,6 +50,14 @@ class CommandCenterApp(App[None]):
         self.wall_interval = wall_interval
         self.period = period
         self.title = f"{TITLES[runtime.lang]} · {runtime.settings.court_name}"
+        localise(self, runtime.lang)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands of the palette, in the UI's language."""
+        words = SYSTEM_COMMANDS[self.runtime.lang]
+        for command in super().get_system_commands(screen):
+            title, help_text = words.get(command.title, (command.title, command.help))
+            yield command._replace(title=title, help=help_text)
 
     def on_mount(self) -> None:
         # The screens read the database in thread workers, one statement after another.  Each

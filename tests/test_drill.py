@@ -602,3 +602,59 @@ def test_every_action_is_in_the_permissions_and_has_words_in_each_language():
 
     for lang in ("zh", "en"):
         assert set(access.PERMISSIONS) <= set(PERMISSION_WORDS[lang])
+
+
+def _footer_and_help(app) -> tuple[str, str]:
+    from command_center.screens.keys import help_text
+
+    screen = app.screen
+    bindings = [b for found in screen._bindings.key_to_bindings.values() for b in found]
+    footer = " ".join(b.description for b in bindings if b.show and b.description)
+    return footer, str(help_text(screen, screen.lang))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_every_screen_has_help_and_speaks_one_language(court, runtime, lang):
+    """? opens the keys of the screen on the overview, the case list, the case and the brief;
+    the footer, the help and the palette's commands are in the UI's language only."""
+    import re
+    from dataclasses import replace
+
+    from command_center.runtime import Runtime
+    from command_center.screens.brief import BriefScreen
+    from command_center.screens.keys import HelpScreen
+    from command_center.screens.overview import OverviewScreen
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    latin = re.compile(r"[A-Za-z]{2,}")
+    rt = Runtime.start(replace(runtime.settings, lang=lang), runtime.clock)
+    app = make_app(rt, ask_login=False)
+    try:
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot)
+            seen = []
+            for step in ((), ("1",), ("enter",)):
+                await pilot.press(*step)
+                await settle(pilot)
+                seen.append(type(app.screen))
+                footer, helped = _footer_and_help(app)
+                words = footer + " " + re.sub(r"^\s*\S+\s", " ", helped, flags=re.M)  # without the key names
+                if lang == "en":
+                    assert not cjk.search(words), words
+                else:
+                    assert not latin.search(words), words
+                await pilot.press("question_mark")
+                await pilot.pause()
+                assert isinstance(app.screen, HelpScreen)
+                await pilot.press("escape")
+                await pilot.pause()
+            assert seen == [OverviewScreen, CaseListScreen, CaseScreen]
+            app.push_screen(BriefScreen(rt))
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            titles = [command.title for command in app.get_system_commands(app.screen)]
+            assert ("退出" in titles) if lang == "zh" else ("Quit" in titles)
+    finally:
+        rt.close()

@@ -26,6 +26,7 @@ from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
 from command_center.runtime import Runtime
+from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
@@ -52,21 +53,24 @@ class Loaded:
     trends: dict[str, list[tuple[date, object]]]
 
 
-class BriefScreen(Screen[None]):
+class BriefScreen(WithHelp, Screen[None]):
     CSS_PATH = "brief.tcss"
     BINDINGS = [
-        Binding("p", "period", "期间 Period"),
-        Binding("c", "chart", "图表 Chart"),
-        Binding("d", "days", "30/90天 Days"),
-        Binding("s", "sort", "排序 Sort"),
-        Binding("r", "reload", "刷新 Refresh"),
-        Binding("q", "app.quit", "退出 Quit"),
+        HELP,
+        Binding("p", "period", "period"),
+        Binding("c", "chart", "chart"),
+        Binding("d", "days", "days"),
+        Binding("s", "sort", "sort"),
+        Binding("r", "reload", "refresh"),
+        Binding("q", "app.quit", "quit"),
     ]
 
     def __init__(self, runtime: Runtime, period: Period | None = None):
         super().__init__()
         self.runtime = runtime
         self.t = LABELS[runtime.lang]
+        self.lang = runtime.lang
+        localise(self, self.lang)
         self.custom = period
         self.period_kind = "year"
         self.chart = CHARTS[0]

@@ -28,6 +28,7 @@ from command_center.labels import CASE_ACTIONS as ACTION_TEXT
 from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN, audit_action
 from command_center.runtime import Runtime
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
+from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.labels import (
     LIGHT_STYLE,
     STATE_STYLE,
@@ -42,21 +43,23 @@ from command_center.screens.work import in_thread
 SECTION_ROWS = 20  # per section of the side panel; the rest is counted
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(WithHelp, Screen[None]):
     CSS_PATH = "drill.tcss"
+    #: the footer shows them in this order, the keys that matter first (all of them in ? help)
     BINDINGS = [
-        Binding("escape", "back", "返回 Back"),
-        Binding("a", "acknowledge", "认领 Ack"),
-        Binding("e", "respond", "应对 Respond"),
-        Binding("v", "review", "审核 Review"),
-        Binding("m", "silence", "静默 Silence"),
-        Binding("u", "escalate", "上报 Escalate"),
-        Binding("g", "reassign", "改派 Reassign"),
-        Binding("k", "lock", "锁死/解锁 Lock"),
-        Binding("t", "supervise", "临时督办 Ad hoc"),
-        Binding("x", "complete_item", "督办办结 Done", show=False),
-        Binding("r", "reload", "刷新 Refresh"),
-        Binding("l", "app.login", "登录 Login"),
+        HELP,
+        Binding("escape", "back", "back"),
+        Binding("a", "acknowledge", "ack"),
+        Binding("e", "respond", "respond"),
+        Binding("k", "lock", "lock"),
+        Binding("t", "supervise", "ad_hoc"),
+        Binding("v", "review", "review"),
+        Binding("u", "escalate", "escalate"),
+        Binding("m", "silence", "silence"),
+        Binding("g", "reassign", "reassign"),
+        Binding("x", "complete_item", "done", show=False),
+        Binding("r", "reload", "refresh", show=False),
+        Binding("l", "app.login", "login"),
     ]
 
     def __init__(self, runtime: Runtime, case_id: int):
@@ -67,6 +70,7 @@ class CaseScreen(Screen[None]):
         self.selected: NodeLine | None = None
         self.lang = runtime.lang
         self.a = ACTION_TEXT[self.lang]
+        localise(self, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -21,6 +21,7 @@ from command_center.data.lights import TIERS
 from command_center.data.rules import shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
+from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
@@ -28,19 +29,20 @@ from command_center.widgets.table import DataTable
 COLUMNS = ("case_no", "debtor", "team", "officer", "amount", "node", "days", "tier", "lock")
 
 
-class CaseListScreen(Screen[None]):
+class CaseListScreen(WithHelp, Screen[None]):
     CSS_PATH = "drill.tcss"
     BINDINGS = [
-        Binding("escape", "back", "返回 Back"),
-        Binding("enter", "open_case", "打开 Open", show=False),
-        Binding("slash", "find", "筛选 Filter"),
-        Binding("f", "filters", "条件 Filters"),
-        Binding("s", "sort", "排序 Sort"),
-        Binding("S", "reverse", "倒序 Reverse"),
-        Binding("n", "page(1)", "下一页 Next"),
-        Binding("p", "page(-1)", "上一页 Prev"),
-        Binding("r", "reload", "刷新 Refresh"),
-        Binding("l", "app.login", "登录 Login"),
+        HELP,
+        Binding("escape", "back", "back"),
+        Binding("enter", "open_case", "open", show=False),
+        Binding("slash", "find", "find"),
+        Binding("f", "filters", "filters"),
+        Binding("s", "sort", "sort"),
+        Binding("S", "reverse", "reverse"),
+        Binding("n", "page(1)", "next"),
+        Binding("p", "page(-1)", "prev"),
+        Binding("r", "reload", "refresh"),
+        Binding("l", "app.login", "login"),
     ]
 
     def __init__(self, runtime: Runtime, flt: CaseFilter):
@@ -52,6 +54,7 @@ class CaseListScreen(Screen[None]):
         self.first_row = 0
         self.page: CasePage | None = None
         self.lang = runtime.lang
+        localise(self, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()

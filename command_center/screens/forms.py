@@ -22,6 +22,7 @@ from command_center.data.access import Actor
 from command_center.data.engine import Database
 from command_center.data.users import authenticate
 from command_center.labels import FORMS as TEXT
+from command_center.screens.keys import localise
 from command_center.screens.work import in_thread
 
 FORM_CSS = """
@@ -54,7 +55,7 @@ class FormScreen(ModalScreen[dict | None]):
     """Fields, OK and Cancel; Enter in the last field submits, Escape cancels."""
 
     DEFAULT_CSS = FORM_CSS
-    BINDINGS = [Binding("escape", "cancel", "取消 Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
 
     def __init__(self, title: str, fields: list[Field], *, lang: str = "zh", note: str = ""):
         super().__init__()
@@ -62,6 +63,7 @@ class FormScreen(ModalScreen[dict | None]):
         self.fields = fields
         self.note = note
         self.t = TEXT[lang]
+        localise(self, lang)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -126,12 +128,13 @@ class FormScreen(ModalScreen[dict | None]):
 
 class ConfirmScreen(ModalScreen[bool]):
     DEFAULT_CSS = FORM_CSS
-    BINDINGS = [Binding("y", "answer(True)", "是 Yes"), Binding("n,escape", "answer(False)", "否 No")]
+    BINDINGS = [Binding("y", "answer(True)", "yes"), Binding("n,escape", "answer(False)", "no")]
 
     def __init__(self, question: str, *, lang: str = "zh"):
         super().__init__()
         self.question = question
         self.t = TEXT[lang]
+        localise(self, lang)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -153,13 +156,14 @@ class LoginScreen(ModalScreen[Actor | None]):
     on purpose); Escape goes on read only, with personal names masked."""
 
     DEFAULT_CSS = FORM_CSS
-    BINDINGS = [Binding("escape", "skip", "只读 Read only")]
+    BINDINGS = [Binding("escape", "skip", "read_only")]
 
     def __init__(self, database: Database, *, lang: str = "zh", clock: Clock | None = None):
         super().__init__()
         self.database = database
         self.clock = clock or Clock()
         self.t = TEXT[lang]
+        localise(self, lang)
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -17,6 +17,7 @@ from command_center.data.cases import CaseFilter
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
+from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.work import in_thread
 
 #: (key, style class, case-list scope) of each box, in screen order; its digit is its place.
@@ -36,7 +37,7 @@ BOXES = (
 class FigureBox(Static, can_focus=True):
     """A figure that opens its case list (Enter, a click, or its digit on the overview)."""
 
-    BINDINGS = [Binding("enter", "open", "打开 Open", show=False)]
+    BINDINGS = [Binding("enter", "open", "open", show=False)]
 
     def __init__(self, text: str, *, scope: str, classes: str, id: str):
         super().__init__(text, classes=classes, id=id)
@@ -65,12 +66,16 @@ def figures(data: Indicators, lang: str) -> dict[str, str]:
     }
 
 
-class OverviewScreen(Screen[None]):
+class OverviewScreen(WithHelp, Screen[None]):
     CSS_PATH = "overview.tcss"
     BINDINGS = [
-        Binding("r", "refresh", "刷新 Refresh"),
-        Binding("l", "app.login", "登录 Login"),
-        *[Binding(str(place), f"open_box({place})", "打开 Open", show=False) for place in range(1, len(BOXES) + 1)],
+        HELP,
+        Binding("r", "refresh", "refresh"),
+        Binding("l", "app.login", "login"),
+        *[  # one line in the help for all of them
+            Binding(str(place), f"open_box({place})", "" if place > 1 else "open_box", show=False, key_display="1…9")
+            for place in range(1, len(BOXES) + 1)
+        ],
         Binding("left,up", "app.focus_previous", "", show=False),
         Binding("right,down", "app.focus_next", "", show=False),
     ]
@@ -79,6 +84,8 @@ class OverviewScreen(Screen[None]):
         super().__init__()
         self.runtime = runtime
         self.t = LABELS[runtime.lang]
+        self.lang = runtime.lang
+        localise(self, self.lang)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,6 +94,7 @@ class OverviewScreen(Screen[None]):
             for place, (key, style, scope) in enumerate(BOXES, 1):
                 box = FigureBox("—", scope=scope, classes=f"figure {style}", id=f"box-{key}")
                 box.border_title = f"{place} {self.t[key]}"
+                localise(box, self.lang)
                 yield box
         yield Footer()
 

@@ -8,6 +8,7 @@ from functools import partial
 from textual.command import Hit, Hits, Provider
 
 from command_center.data.cases import find_cases
+from command_center.labels import SYSTEM_COMMANDS
 from command_center.screens.labels import names_visible, shown_name
 
 
@@ -26,5 +27,5 @@ class CaseProvider(Provider):
                 max(matcher.match(text), 0.5),
                 matcher.highlight(text),
                 partial(app.open_case, case_id),
-                help="打开案件 Open the case",
+                help=SYSTEM_COMMANDS[runtime.lang]["open_case"],
             )

@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -32,6 +32,7 @@ from command_center.data.workcal import TZ
 from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
+from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.wall_reader import WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
@@ -46,28 +47,13 @@ MESSAGE_CHARS = 320
 NARROW = 160
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "关闭 Close")]
-    DEFAULT_CSS = (
-        "HelpScreen { align: center middle; } "
-        "HelpScreen > Static { width: 50; padding: 1 2; border: round $primary; background: $panel; }"
-    )
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.text)
-
-
-class WallScreen(Screen[None]):
+class WallScreen(WithHelp, Screen[None]):
     CSS_PATH = "wall.tcss"
     BINDINGS = [
-        Binding("p", "pause", "暂停 Pause"),
-        Binding("r", "refresh_now", "刷新 Refresh"),
-        Binding("q", "app.quit", "退出 Quit"),
-        Binding("question_mark,f1", "help", "帮助 Help"),
+        Binding("p", "pause", "pause"),
+        Binding("r", "refresh_now", "refresh"),
+        Binding("q", "app.quit", "quit"),
+        HELP,
     ]
 
     def __init__(self, runtime: Runtime, *, interval: float = 10.0, listen: bool = True):
@@ -76,6 +62,9 @@ class WallScreen(Screen[None]):
         self.interval = interval
         self.listen = listen
         self.t = LABELS[runtime.lang]
+        self.lang = runtime.lang
+        self.help_extra = self.t["help"]
+        localise(self, self.lang)
         self.refreshed_at: datetime | None = None
         self.error: str | None = None
         self.paused = False
@@ -338,6 +327,3 @@ class WallScreen(Screen[None]):
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.show_title()
-
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self.t["help"]))
