@@ -723,6 +723,7 @@ BRIEF = {
             "teams": "各团队超期节点",
         },
         "no_trend": "尚无快照: 运行 command-center snapshot --backfill 90",
+        "few_points": "只有 {count} 天的快照, 还看不出趋势: 运行 command-center snapshot --backfill 90 补齐过去 90 天",
         "days": "天",
         "error": "无法读取数据库",
     },
@@ -751,6 +752,8 @@ BRIEF = {
             "teams": "Overdue nodes per team",
         },
         "no_trend": "No snapshots yet: run command-center snapshot --backfill 90",
+        "few_points": "Snapshots of {count} day only, no trend yet: run command-center snapshot --backfill 90 "
+        "to fill in the last 90 days",
         "days": "days",
         "error": "Cannot read the database",
     },

@@ -420,3 +420,20 @@ async def test_a_table_redraws_its_cells_once_its_columns_fit_new_rows():
 
     assert await shown(TextualTable) == "首执", "Textual's behaviour changed: this workaround may go"
     assert await shown(DataTable) == "首执结案率"
+
+
+async def test_a_trend_of_one_day_says_how_to_fill_it_in(runtime):
+    from textual.widgets import Static
+
+    from command_center.app import make_app
+    from command_center.data.brief import write_snapshots
+
+    db = runtime.database()
+    hand_built(db)
+    write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20), NOW)  # a fresh database: today only
+    app = make_app(runtime, start="brief")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await brief_loaded(app)
+        await pilot.pause()
+        legend = str(app.screen.query_one("#legend", Static).render())
+        assert "只有 1 天的快照" in legend and "snapshot --backfill 90" in legend

@@ -241,6 +241,8 @@ class BriefScreen(WithHelp, Screen[None]):
                 days = sorted({p[0] for key in SERIES[self.chart] for p in self.loaded.trends[key]})
                 ticks = days[:: max(1, len(days) // 5)]
                 plt.xticks([d.toordinal() for d in ticks], [f"{d:%m-%d}" for d in ticks])
+                if len(days) < 2:  # a fresh database: one point is no trend
+                    legend.append("\n" + t["few_points"].format(count=len(days)), style="dim")
             else:
                 legend.append(t["no_trend"], style="dim")
         self.query_one("#legend", Static).update(legend)
