@@ -437,3 +437,25 @@ async def test_a_trend_of_one_day_says_how_to_fill_it_in(runtime):
         await pilot.pause()
         legend = str(app.screen.query_one("#legend", Static).render())
         assert "只有 1 天的快照" in legend and "snapshot --backfill 90" in legend
+
+
+async def test_the_sort_marker_points_the_way_the_values_go(runtime):
+    from textual.widgets import DataTable
+
+    from command_center.app import make_app
+    from command_center.data.brief import SPEC, TEAM_KEYS
+
+    hand_built(runtime.database())
+    app = make_app(runtime, start="brief")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await brief_loaded(app)
+        await pilot.pause()
+        for _ in TEAM_KEYS:
+            screen = app.screen
+            key = TEAM_KEYS[screen.sort_key]
+            teams = screen.query_one("#teams", DataTable)
+            headers = [str(c.label) for c in teams.columns.values()]
+            marked = next(h for h in headers if h[0] in "▲▼")
+            assert marked[0] == ("▲" if SPEC[key].better == "higher" else "▼"), (key, marked)
+            await pilot.press("s")
+            await pilot.pause()

@@ -193,14 +193,15 @@ class BriefScreen(WithHelp, Screen[None]):
         lang = self.runtime.lang
         key = TEAM_KEYS[self.sort_key]
         self.query_one("#teams-box").border_title = self.t["teams"].format(key=SPEC[key].label(lang))
+        # who is behind comes first: the lowest of a "higher is better" figure (▲, ascending), the highest of the others
+        marker = "▼" if SPEC[key].better == "lower" else "▲"
         headers = [
             self.t["team"],
-            *[("▼" if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)],
+            *[(marker if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)],
         ]
         table.add_columns(*headers)
         spec = SPEC[key]
         teams = self.loaded.brief.teams
-        # who is behind comes first: the lowest of a "higher is better" figure, the highest of the others
         ranked = sorted((f for f in teams if f[key] is not None), key=lambda f: f[key], reverse=spec.better == "lower")
         teams = ranked + [f for f in teams if f[key] is None]
         for f in teams:
