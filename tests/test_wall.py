@@ -80,7 +80,8 @@ async def test_wall_screen_shows_the_figures_pages_and_scrolls(runtime):
         await pilot.pause()
         screen = app.screen
         assert (
-            screen.query_one("#panel-red").border_title == f"红灯 {expected.lights.red:,} 件 · 超3个月 · 约谈+专项评查"
+            # narrow: the title without the response
+            screen.query_one("#panel-red").border_title == f"红灯 {expected.lights.red:,} 件 · 超3个月"
         )
         assert screen.query_one("#panel-soon").border_title == f"临期节点  {expected.due_soon_nodes:,}"
         red = screen.query_one("#list-red", PagedTable)
@@ -257,3 +258,29 @@ async def test_paged_table_drops_optional_columns_then_shortens_and_never_cuts_f
         assert table.layout_for(rows) == ([0, 2], True)  # then the short 案号: 19 + 12 + 2 = 33
         rendered = "".join(segment.text for segment in table.render_lines(table.region.reset_offset)[1])
         assert "1,234,567.89" in rendered and "（2026）执恢12345号" in rendered
+
+
+async def test_one_courts_case_numbers_are_shortened_to_keep_a_column_and_two_courts_are_not():
+    from textual.app import App
+
+    from command_center.data.caseno import court_of, short_case_no
+
+    columns = [
+        Column("案号", short=short_case_no, dropped=court_of),
+        Column("承办人", drop=1),
+        Column("金额(元)", "right"),
+    ]
+    one_court = [("（2026）内0425执恢12345号", "欧阳明", "1,234,567.89"), ("（2026）内0425执1号", "李", "1.00")]
+    two_courts = [*one_court, ("（2026）内0402执2号", "王", "2.00")]
+
+    class One(App):
+        CSS = "PagedTable { width: 42; }"  # 25 + 6 + 12 + 4 = 47 > 42 ≥ 19 + 6 + 12 + 4
+
+        def compose(self):
+            yield PagedTable(columns)
+
+    async with One().run_test(size=(80, 10)) as pilot:
+        table = pilot.app.query_one(PagedTable)
+        await pilot.pause()
+        assert table.layout_for(one_court) == ([0, 1, 2], True)  # （2026）执恢12345号 leaves room for the officer
+        assert table.layout_for(two_courts) == ([0, 2], False)  # the court code tells them apart: kept

@@ -38,3 +38,10 @@ def short_case_no(case_no: str) -> str:
         return case_no
     year, _, kind, number = match.groups()
     return f"（{year}）{kind}{number}号"
+
+
+def court_of(case_no: str) -> str:
+    """The court code of a 案号 (``内0425``), or the text itself if it is not one: what
+    :func:`short_case_no` leaves out."""
+    match = CASE_NO.match(case_no)
+    return match.group(2) if match else case_no

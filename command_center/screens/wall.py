@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from command_center.data.caseno import short_case_no
+from command_center.data.caseno import court_of, short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
 from command_center.data.rules import shown_code
 from command_center.data.wall import TIERS, WallData
@@ -78,7 +78,7 @@ class WallScreen(WithHelp, Screen[None]):
         yield Static(id="titlebar")
         yield Static(id="stale")
         yield Ticker(id="ticker")
-        case_no = Column(t["case_no"], short=short_case_no)
+        case_no = Column(t["case_no"], short=short_case_no, dropped=court_of)
         light_columns = [
             case_no,
             Column(t["debtor"], drop=4),
@@ -128,7 +128,7 @@ class WallScreen(WithHelp, Screen[None]):
 
     def on_mount(self) -> None:
         for tier in TIERS:
-            self.query_one(f"#panel-{tier}").border_title = f"{self.t[tier]} · {self.t[tier + '_rule']}"
+            self.query_one(f"#panel-{tier}").border_title = f"{self.t[tier]} · {self.rule(tier)}"
         self.query_one("#panel-soon").border_title = self.t["soon"]
         self.query_one("#panel-funds").border_title = self.t["funds"]
         self.query_one("#panel-teams").border_title = self.t["teams"]
@@ -147,6 +147,12 @@ class WallScreen(WithHelp, Screen[None]):
     def on_unmount(self) -> None:
         self._stop.set()
         self.reader.close()
+
+    def rule(self, tier: str) -> str:
+        """A light's rule for its panel's title: without the response where the panel is narrow
+        (``超3个月``, not a cut ``超3个月 · 约谈+专项评…``)."""
+        rule = self.t[tier + "_rule"]
+        return rule.split(" · ")[0] if self.size.width < NARROW else rule
 
     # -- timers ----------------------------------------------------------------------------
     def tick(self) -> None:
@@ -223,8 +229,7 @@ class WallScreen(WithHelp, Screen[None]):
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
-            # the count first: a narrow title cuts the rule
-            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {t[tier + '_rule']}"
+            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {self.rule(tier)}"
             rows = [
                 (
                     c.case_no,

@@ -60,8 +60,12 @@ class Column(NamedTuple):
     justify: str = "left"
     #: 0: always shown; otherwise dropped when the table is too narrow, the highest first
     drop: int = 0
-    #: a shorter form of a cell, used when the always-shown columns do not fit as they are
+    #: a shorter form of a cell, used when the always-shown columns do not fit as they are, or
+    #: when it leaves room for more columns and loses nothing (see ``dropped``)
     short: Callable[[str], str] | None = None
+    #: what the short form leaves out of a cell (a 案号's court code): short forms that would
+    #: hide a difference between the rows (two courts) are used only when nothing else fits
+    dropped: Callable[[str], str] | None = None
 
 
 def _cell_text(cell) -> str:
@@ -162,5 +166,17 @@ class PagedTable(Widget):
 
         keep = columns(False)
         if fits(keep, False):
+            shorter = columns(True)
+            if len(shorter) > len(keep) and self._shortening_loses_nothing(rows):
+                return shorter, True  # e.g. one court's 案号 without its code, and the debtor shown
             return keep, False
         return columns(True), True  # the short forms may leave room for optional columns again
+
+    def _shortening_loses_nothing(self, rows: list[tuple]) -> bool:
+        for index, column in enumerate(self.columns):
+            if column.short is not None:
+                if column.dropped is None:
+                    return False
+                if len({column.dropped(_cell_text(row[index])) for row in rows}) > 1:
+                    return False
+        return True
