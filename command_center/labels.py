@@ -741,7 +741,7 @@ BRIEF = {
         "week": "Week before",
         "teams": "Teams · by {key} (s: sort)",
         "team": "Team",
-        "decisions": "Waiting for a decision: red responses, unlocks",
+        "decisions": "To decide: red responses, unlocks",
         "unlock": "unlock asked",
         "locked": "locked",
         "none": "none",
