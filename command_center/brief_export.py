@@ -2,7 +2,8 @@
 
 The workbook has one sheet per section with Chinese headers, numbers as numbers (rates with
 a percent format, amounts with two decimals), and every text cell that a spreadsheet would
-take for a formula (starting with = + - @) neutralised with a leading apostrophe.
+take for a formula (starting with = + - @) neutralised with a leading apostrophe; a 趋势 sheet
+holds the daily snapshots of the last 90 days with native line charts.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, Brief, Spec
+from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Spec
 from command_center.data.workcal import TZ
-from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
+from command_center.labels import BRIEF, BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import MEETS as MEETS_IN
 from command_center.private import private_file
 
 FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
 CHANGE_LABELS, MEETS, RESPONSE = BRIEF_CHANGES["zh"], MEETS_IN["zh"], RESPONSE_STATES["zh"]  # the export is in Chinese
+BRIEF_CHARTS = BRIEF["zh"]["charts"]
 
 
 def _local(instant: str) -> str:
@@ -45,15 +47,20 @@ def shown(value, spec: Spec) -> str:
     return f"{value}"
 
 
-def export(brief: Brief, path: Path, generated_at: datetime) -> None:
-    """Write ``path`` (.xlsx or .md) whole or not at all."""
+def export(brief: Brief, path: Path, generated_at: datetime, trends: dict | None = None) -> None:
+    """Write ``path`` (.xlsx or .md) whole or not at all; an .xlsx gains a sheet of the
+    ``trends`` (figure → [(day, value)], :func:`~command_center.data.brief.trends`) with a
+    native line chart per chart of the brief screen."""
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".md"):
         raise ValueError(f"{path}: the export is .xlsx or .md, not {path.suffix or 'a file without extension'}")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(handle)
     try:
-        (_xlsx if suffix == ".xlsx" else _markdown)(brief, Path(temporary), generated_at)
+        if suffix == ".xlsx":
+            _xlsx(brief, Path(temporary), generated_at, trends or {})
+        else:
+            _markdown(brief, Path(temporary), generated_at)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -72,7 +79,7 @@ def _number(value):
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
+def _xlsx(brief: Brief, path: Path, generated_at: datetime, trends: dict) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -121,12 +128,45 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime) -> None:
     sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
     for title, _, header, rows in _waiting(brief):
         sheet(title, header, rows)
+    _trends_sheet(book, sheet, trends)
     for ws in book.worksheets:
         for column in ws.columns:
             ws.column_dimensions[column[0].column_letter].width = max(
                 12, min(40, max(len(str(c.value or "")) for c in column) * 2)
             )
     book.save(private_file(path))
+
+
+def _trends_sheet(book, sheet, trends: dict) -> None:
+    """趋势: a row per day, a column per figure, and a native line chart per chart of the
+    brief screen beside it (Excel and WPS draw them; the values stay in the cells)."""
+    from openpyxl.chart import LineChart, Reference
+
+    keys = [key for keys in TREND_CHARTS.values() for key in keys]
+    days = sorted({day for key in keys for day, _ in trends.get(key, ())})
+    values = {key: dict(trends.get(key, ())) for key in keys}
+    ws = sheet(
+        "趋势",
+        ["日期", *[SPEC[key].zh for key in keys]],
+        [[day.isoformat(), *[values[key].get(day) for key in keys]] for day in days],
+        [None, *[FORMATS[SPEC[key].unit] for key in keys]],
+    )
+    if not days:
+        ws.append(["尚无快照: 运行 command-center snapshot --backfill 90"])
+        return
+    anchor_row = 2
+    for chart_key, chart_keys in TREND_CHARTS.items():
+        chart = LineChart()
+        chart.title = BRIEF_CHARTS[chart_key]
+        chart.height, chart.width = 7.5, 18
+        chart.y_axis.title = BRIEF_CHARTS[chart_key]
+        chart.x_axis.number_format = "@"
+        for key in chart_keys:
+            column = keys.index(key) + 2
+            chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=len(days) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(days) + 1))
+        ws.add_chart(chart, f"{chr(ord('A') + len(keys) + 2)}{anchor_row}")
+        anchor_row += 16
 
 
 def _waiting(brief: Brief) -> list[tuple[str, str, list[str], list[list[str]]]]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from command_center.data import models as m
-from command_center.data.brief import SPEC, Period, brief, figures_at
+from command_center.data.brief import SPEC, Period, brief, figures_at, trend
 from command_center.data.demo import generate
 from command_center.data.indicators import indicators
 from command_center.data.rules import Rules
@@ -459,3 +459,32 @@ async def test_the_sort_marker_points_the_way_the_values_go(runtime):
             assert marked[0] == ("▲" if SPEC[key].better == "higher" else "▼"), (key, marked)
             await pilot.press("s")
             await pilot.pause()
+
+
+def test_the_xlsx_export_has_the_trends_with_native_charts(runtime, tmp_path):
+    import zipfile
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from command_center.cli import cli
+    from command_center.data.brief import TREND_CHARTS, write_snapshots
+
+    db = runtime.database()
+    hand_built(db)
+    for back in range(3):
+        write_snapshots(db, CATALOGUE, CALENDAR, date(2026, 11, 20) - timedelta(days=back), NOW)
+    xlsx = tmp_path / "brief.xlsx"
+    base = ["--db", runtime.settings.db, "--now", "2026-11-20T10:00"]
+    assert CliRunner().invoke(cli, [*base, "brief", "--export", str(xlsx)]).exit_code == 0
+    sheet = load_workbook(xlsx)["趋势"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    keys = [key for keys in TREND_CHARTS.values() for key in keys]
+    assert rows[0] == ["日期", *[SPEC[key].zh for key in keys]]
+    assert [row[0] for row in rows[1:]] == ["2026-11-18", "2026-11-19", "2026-11-20"]
+    assert rows[3][1:] == [float(trend(db, key, date(2026, 11, 20), date(2026, 11, 20))[0][1]) for key in keys]
+    with zipfile.ZipFile(xlsx) as archive:
+        charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
+        assert len(charts) == len(TREND_CHARTS)
+        drawn = archive.read(charts[0]).decode("utf-8")
+    assert "<lineChart>" in drawn and "'趋势'!$B$2:$B$4" in drawn  # a spreadsheet chart of the cells

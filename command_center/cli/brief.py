@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from command_center.cli.group import cli, pad, runtime_of
-from command_center.data.brief import Period, brief, write_snapshots
+from command_center.data.brief import Period, brief, trends, write_snapshots
 from command_center.data.workcal import local_date
 from command_center.labels import say
 
@@ -59,7 +59,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
     if export_path is not None:
         from command_center.brief_export import export
 
-        export(data, export_path, now)
+        export(data, export_path, now, trends(runtime.database(), local_date(now)))
         click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))

@@ -507,6 +507,21 @@ def write_snapshots(
     return len(rows)
 
 
+#: the trend charts (the screen's and the export's): chart → the figures drawn together
+TREND_CHARTS = {
+    "overdue": ("overdue_nodes", "red", "yellow", "blue"),
+    "funds": ("undisbursed_amount",),
+    "disbursement": ("mean_disbursement_days",),
+}
+TREND_DAYS = 90  # the export's trends: the last 90 days
+
+
+def trends(db: Database, last: date, days: int = TREND_DAYS) -> dict[str, list[tuple[date, Decimal]]]:
+    """Every charted figure's snapshots over the ``days`` days up to ``last``."""
+    first = last - timedelta(days=days - 1)
+    return {key: trend(db, key, first, last) for keys in TREND_CHARTS.values() for key in keys}
+
+
 def trend(db: Database, key: str, first: date, last: date, scope: str = COURT) -> list[tuple[date, Decimal]]:
     """The snapshots of one figure from ``first`` to ``last``, by day."""
     s = SNAPSHOTS

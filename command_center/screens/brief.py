@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from command_center.brief_export import shown
-from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, Brief, Period, brief, trend
+from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Period, brief, trend
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
@@ -32,11 +32,7 @@ from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
 CHARTS = ("overdue", "funds", "disbursement", "teams")
-SERIES = {
-    "overdue": ("overdue_nodes", "red", "yellow", "blue"),
-    "funds": ("undisbursed_amount",),
-    "disbursement": ("mean_disbursement_days",),
-}
+SERIES = TREND_CHARTS
 COLOURS = {
     "overdue_nodes": "white",
     "red": "red",
