@@ -16,13 +16,14 @@ from pathlib import Path
 
 from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Spec
 from command_center.data.workcal import TZ
-from command_center.labels import BRIEF, BRIEF_CHANGES, RESPONSE_STATES
+from command_center.labels import BRIEF, BRIEF_CHANGES, RESPONSE_STATES, TIERS
 from command_center.labels import MEETS as MEETS_IN
 from command_center.private import private_file
 
 FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
 CHANGE_LABELS, MEETS, RESPONSE = BRIEF_CHANGES["zh"], MEETS_IN["zh"], RESPONSE_STATES["zh"]  # the export is in Chinese
 BRIEF_CHARTS = BRIEF["zh"]["charts"]
+LIGHTS = TIERS["zh"]
 
 
 def _local(instant: str) -> str:
@@ -188,6 +189,22 @@ def _waiting(brief: Brief) -> list[tuple[str, str, list[str], list[list[str]]]]:
             [
                 [u["case_no"], u["officer"], u["requested_by"], _local(u["requested_at"]), u["reason"]]
                 for u in brief.unlock_requests
+            ],
+        ),
+        (
+            "即将转红",
+            "即将转红、转黄 (7 天内, 无人处理时)",
+            ["案号", "节点", "承办人", "现在", "将转为", "日期"],
+            [
+                [
+                    t["case_no"],
+                    t["node_code"] or "",
+                    t["officer"] or "",
+                    LIGHTS.get(t["tier"], ""),
+                    LIGHTS[t["turns_to"]],
+                    t["on"],
+                ]
+                for t in brief.turning
             ],
         ),
     ]

@@ -333,6 +333,8 @@ class Brief:
     changes: dict[str, int]  # since the same time yesterday
     decisions: list[dict]  # red cases waiting for the chief (a response submitted, or late)
     unlock_requests: list[dict] = field(default_factory=list)  # 程序锁死: pending requests to unlock
+    #: 即将转红: open cases whose light turns red (or yellow) within 7 days unless someone acts
+    turning: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -355,6 +357,7 @@ class Brief:
             "changes": self.changes,
             "decisions": self.decisions,
             "unlock_requests": self.unlock_requests,
+            "turning": self.turning,
         }
 
 
@@ -395,7 +398,28 @@ def brief(
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
-    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db))
+    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db), turning(db, rules))
+
+
+def turning(db: Database, rules: Rules, limit: int = 50) -> list[dict]:
+    """即将转红 as of ``rules.now``: each case, its worst node, the light it turns to and the day,
+    the earliest to turn first (the case list's ``turning`` scope, the overview's box)."""
+    from command_center.data.cases import CaseFilter, list_cases
+
+    found = []
+    for row in list_cases(db, rules, CaseFilter(scope="turning"), limit=limit).rows:
+        light, day = rules.turns(row.due_date, row.tier) or (None, None)
+        found.append(
+            {
+                "case_no": row.case_no,
+                "node_code": row.node_code,
+                "officer": row.officer,
+                "tier": row.tier,
+                "turns_to": light,
+                "on": day.isoformat() if day else None,
+            }
+        )
+    return sorted(found, key=lambda t: (t["on"] or "", t["case_no"]))
 
 
 def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool) -> dict[str, int]:

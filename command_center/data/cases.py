@@ -29,7 +29,7 @@ from command_center.data.supervision import ItemRow, items_of
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
 from command_center.data.workcal import Tier, tier_for
 
-SCOPES = ("open", "overdue", *TIERS, "due_soon", "new", "funds", "all")
+SCOPES = ("open", "overdue", *TIERS, "due_soon", "turning", "new", "funds", "all")
 SORTS = ("days", "amount", "team", "officer", "case_no")
 PAGE = 50
 
@@ -117,7 +117,7 @@ def list_cases(
         node_due_at = node.c.due_at
     else:
         worst = worst_nodes(rules, lit_only=tier in TIERS)
-        node, inner = worst, flt.scope in ("overdue", *TIERS)
+        node, inner = worst, flt.scope in ("overdue", *TIERS, "turning")
         node_due_at = literal(None)
     officer = OFFICERS.alias("officer")
     joined = CASES.join(node, node.c.case_id == CASES.c.id, isouter=not inner)
@@ -134,6 +134,8 @@ def list_cases(
         ]
     if tier:
         conditions.append(node.c.tier == tier)
+    if flt.scope == "turning":  # 即将转红: the earliest to turn first (sorted by days)
+        conditions.append(rules.turning(node.c.due_date, node.c.tier))
     if flt.team:
         conditions.append(CASES.c.team_id == select(TEAMS.c.id).where(TEAMS.c.name == flt.team).scalar_subquery())
     if flt.officer:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, literal, null
+from sqlalchemy import and_, case, literal, null, or_
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.catalogue import Catalogue
@@ -30,6 +30,12 @@ RESPONSE_WORKDAYS = 3
 #: how long before its due date it counts as due soon
 AD_HOC_CODE = "DB"
 AD_HOC_WINDOW = Window(2, "wd")
+
+
+#: 即将转红: how many days ahead the overview and the brief look for lights about to worsen
+TURNING_DAYS = 7
+#: the lights a case may turn to, worst first, and the months overdue each takes
+TURNS_TO = ((Tier.RED, 3), (Tier.YELLOW, 2))
 
 
 def shown_code(code: str | None, lang: str) -> str:
@@ -136,6 +142,27 @@ class Rules:
                     )
                 )
         return ranges
+
+    def turning(self, due_date, tier) -> ColumnElement[bool]:
+        """A case whose worst node (due on ``due_date``, the case's light ``tier``) turns it red,
+        or yellow, within :data:`TURNING_DAYS` unless someone acts (即将转红)."""
+        ahead = self.today + timedelta(days=TURNING_DAYS)
+        return or_(
+            and_(tier != Tier.RED.value, due_date <= tier_threshold(ahead, 3)),
+            and_(tier.not_in((Tier.RED.value, Tier.YELLOW.value)), due_date <= tier_threshold(ahead, 2)),
+        )
+
+    def turns(self, due_date: date, tier: str | None) -> tuple[str, date] | None:
+        """The light a case turns to within :data:`TURNING_DAYS` and the day it does, worked out
+        with the arithmetic of the tiers (``due <= tier_threshold(day, months)``); None if none."""
+        for light, months in TURNS_TO:
+            if tier == light.value:  # already red; or yellow, not turning red in time
+                return None
+            for ahead in range(1, TURNING_DAYS + 1):
+                day = self.today + timedelta(days=ahead)
+                if due_date <= tier_threshold(day, months):
+                    return light.value, day
+        return None
 
     def tier(self, due_date) -> ColumnElement:
         """The tier of an overdue deadline from its due date (only meaningful when overdue)."""

@@ -25,6 +25,7 @@ from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
+from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.work import in_thread
@@ -177,7 +178,15 @@ class BriefScreen(WithHelp, Screen[None]):
             )
         for u in b.unlock_requests:  # 程序锁死: the officer asks, the chief decides
             decisions.add_row(u["case_no"], t["locked"], u["officer"], Text(t["unlock"], style="bold magenta"))
-        if not b.decisions and not b.unlock_requests:
+        for turn in b.turning:  # 即将转红: act before the wall does
+            light = LIGHT_WORDS[self.runtime.lang][turn["turns_to"]]
+            decisions.add_row(
+                turn["case_no"],
+                turn["node_code"],
+                turn["officer"],
+                Text(t["turns"].format(light=light, day=turn["on"][5:]), style=turn["turns_to"]),
+            )
+        if not b.decisions and not b.unlock_requests and not b.turning:
             decisions.add_row(Text(t["none"], style="dim"), "", "", "")
         self.draw_chart()
 

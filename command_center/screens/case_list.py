@@ -95,10 +95,15 @@ class CaseListScreen(WithHelp, Screen[None]):
         self.page = page
         table = self.query_one("#cases", DataTable)
         visible = names_visible(self.app)
+        rules = self.runtime.rules() if self.filter.scope == "turning" else None
         with self.app.batch_update():
             table.clear()
             for row in page.rows:
                 tier = Text(label(self.lang, row.tier) if row.tier else "", style=LIGHT_STYLE.get(row.tier or "", ""))
+                turns = rules.turns(row.due_date, row.tier) if rules and row.due_date else None
+                if turns:  # 即将转红: the light it turns to, and the day
+                    light, day = turns
+                    tier.append(f" → {label(self.lang, light)} {day:%m-%d}", style=LIGHT_STYLE.get(light, ""))
                 days = (
                     str(row.overdue_days)
                     if row.tier

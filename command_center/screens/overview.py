@@ -13,7 +13,7 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from command_center.data.cases import CaseFilter
+from command_center.data.cases import CaseFilter, CasePage, list_cases
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
@@ -31,6 +31,7 @@ BOXES = (
     ("open_nodes", "", "open"),
     ("new_cases_today", "", "new"),
     ("undisbursed", "", "funds"),
+    ("turning", "red", "turning"),  # 即将转红, key 0
 )
 
 
@@ -73,7 +74,9 @@ class OverviewScreen(WithHelp, Screen[None]):
         Binding("r", "refresh", "refresh"),
         Binding("l", "app.login", "login"),
         *[  # one line in the help for all of them
-            Binding(str(place), f"open_box({place})", "" if place > 1 else "open_box", show=False, key_display="1…9")
+            Binding(
+                str(place % 10), f"open_box({place})", "" if place > 1 else "open_box", show=False, key_display="0…9"
+            )
             for place in range(1, len(BOXES) + 1)
         ],
         Binding("left,up", "app.focus_previous", "", show=False),
@@ -93,7 +96,7 @@ class OverviewScreen(WithHelp, Screen[None]):
         with Grid(id="figures"):
             for place, (key, style, scope) in enumerate(BOXES, 1):
                 box = FigureBox("—", scope=scope, classes=f"figure {style}", id=f"box-{key}")
-                box.border_title = f"{place} {self.t[key]}"
+                box.border_title = f"{place % 10} {self.t[key]}"
                 localise(box, self.lang)
                 yield box
         yield Footer()
@@ -114,19 +117,33 @@ class OverviewScreen(WithHelp, Screen[None]):
 
     def load(self) -> None:
         rt = self.runtime
-        in_thread(
-            self, lambda: indicators(rt.database(), rt.rules()), self.show, group="overview", failed=self.show_error
-        )
 
-    def show(self, data: Indicators) -> None:
+        def read() -> tuple[Indicators, CasePage]:
+            db, rules = rt.database(), rt.rules()
+            return indicators(db, rules), list_cases(db, rules, CaseFilter(scope="turning"), limit=1)
+
+        in_thread(self, read, self.show, group="overview", failed=self.show_error)
+
+    def show(self, read: tuple[Indicators, CasePage]) -> None:
+        data, turning = read
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
+        self.query_one("#box-turning", Static).update(self.turning_text(turning))
         status = self.query_one("#status", Static)
         status.remove_class("error")
         status.update(
             f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  "
             f"{self.runtime.database().display_url}  ·  {self.t['keys']}"
         )
+
+    def turning_text(self, page: CasePage) -> str:
+        """即将转红: how many cases turn red or yellow within 7 days, and the first day one does."""
+        text = f"{page.total:,} {self.t['unit_cases']}"
+        first = page.rows[0] if page.rows else None
+        turns = self.runtime.rules().turns(first.due_date, first.tier) if first and first.due_date else None
+        if turns:
+            text += f" · {self.t['first_turn'].format(day=f'{turns[1]:%m-%d}', light=self.t['light_' + turns[0]])}"
+        return text
 
     def show_error(self, message: str) -> None:
         status = self.query_one("#status", Static)
