@@ -51,6 +51,7 @@ STAGES_EN = {
     "案款": "Funds",
     "结案": "Closing",
     "归档": "Archiving",
+    "审查": "Review",
     "临时督办": "Ad-hoc supervision",
 }
 UNITS = {
