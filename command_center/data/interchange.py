@@ -413,6 +413,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c("evaluation_started_on", "启动评估日期", parse_date),
             _c("disposal_status", "处置状态", parse_text, example="待评估"),
             _c("seal_expires_on", "查封到期日", parse_date, example="2029-03-19"),
+            _c("renewed_until", "续封至", parse_date),
         ),
         ("asset_id",),
     ),
