@@ -193,7 +193,7 @@ class _Court:
         self.seed = seed
         self.now = now
         self.today = local_date(now)
-        self.counters = {"fund": 0, "asset": 0, "account": 0, "lead": 0}
+        self.counters = {"fund": 0, "asset": 0, "account": 0, "lead": 0, "preserved": 0}
 
     # -- names -------------------------------------------------------------------------
     def person(self) -> str:
@@ -509,6 +509,17 @@ def _one_case(
         )
         return done
 
+    def seal(asset_id: str, kind: str, seized_at: datetime, expires: date, status: str) -> date | None:
+        """The seal lapses after its kind's maximum unless renewed (续封), which is done in the 30
+        days before it expires, and now and then forgotten (DOMAIN.md §9); N48 while it holds.
+        Returns the day it was renewed until (``None``: never renewed)."""
+        renewed = None
+        while (renewed or expires) - timedelta(days=extra.randint(1, 30)) <= today and extra.random() < 0.85:
+            renewed = add_months(renewed or expires, 12 * SEAL_YEARS[kind])
+        if status not in ("已解封", "已成交"):
+            add_node(SEAL_NODE, seized_at, subject=asset_id, expiry=renewed or expires, completed=None)
+        return renewed
+
     filed_at = _at(filed_on, rng.randint(8, 11), rng.randrange(60))
     for code in ("N02", "N03", "N04", "N13"):
         add_node(code, filed_at)
@@ -619,15 +630,8 @@ def _one_case(
                     else "待评估"
                 )
             )
-            # the seal lapses after its kind's maximum unless renewed (续封), which is done in the
-            # 30 days before it expires, and now and then forgotten (DOMAIN.md §9)
-            years = SEAL_YEARS[kind]
             seal_expires = seized_on + timedelta(days=1095 if kind == "不动产" else 730)
-            resealed = None
-            while (resealed or seal_expires) - timedelta(days=extra.randint(1, 30)) <= today and extra.random() < 0.9:
-                resealed = add_months(resealed or seal_expires, 12 * years)
-            if status not in ("已解封", "已成交"):
-                add_node(SEAL_NODE, seized_at, subject=asset_id, expiry=resealed or seal_expires, completed=None)
+            resealed = seal(asset_id, kind, seized_at, seal_expires, status)
             rows["assets"].append(
                 {
                     "asset_id": asset_id,
@@ -642,6 +646,44 @@ def _one_case(
                     "renewed_until": resealed,
                 }
             )
+
+    # 执保/执恢 cases often carry a seal made before filing (the preservation, the earlier case),
+    # some of them near their expiry by now (drawn from ``extra`` alone)
+    if case_type in ("执保", "执恢") and extra.random() < 0.6:
+        court.counters["preserved"] += 1
+        asset_id = f"BQ{court.counters['preserved']:08d}"
+        kind = _pick(extra, (("车辆", 0.5), ("动产", 0.3), ("不动产", 0.2)))
+        seized_on = add_months(today + timedelta(days=extra.randint(-30, 60)), -12 * SEAL_YEARS[kind])
+        if seized_on > filed_on - timedelta(days=20):
+            seized_on = filed_on - timedelta(days=extra.randint(20, 700))
+        seized_at = _at(seized_on, 14)
+        add_node("N19", seized_at, subject=asset_id, completed=seized_at + timedelta(hours=3))
+        evaluation = None
+        if kind in ("车辆", "不动产"):
+            done = add_node(
+                "N21", seized_at, subject=asset_id, completed=seized_at + timedelta(days=extra.randint(1, 6))
+            )
+            evaluation = local_date(done) if done else None
+            for code in ("N22", "N23", "N24"):
+                if done is None:
+                    break
+                done = add_node(code, done, subject=asset_id, completed=done + timedelta(days=extra.randint(1, 5)))
+        status = "已解封" if closing_mode not in (None, TERMINATED) else "评估中" if evaluation else "待评估"
+        seal_expires = add_months(seized_on, 12 * SEAL_YEARS[kind])
+        rows["assets"].append(
+            {
+                "asset_id": asset_id,
+                "case_id": case_id,
+                "kind": kind,
+                "seized_on": seized_on,
+                "location": extra.choice(LOCATIONS),
+                "valuation": None,
+                "evaluation_started_on": evaluation,
+                "disposal_status": status,
+                "seal_expires_on": seal_expires,
+                "renewed_until": seal(asset_id, kind, seized_at, seal_expires, status),
+            }
+        )
 
     # Leads supplied by a party: control within 24 hours.
     if rng.random() < 0.2:

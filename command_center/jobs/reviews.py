@@ -130,6 +130,7 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
         "funds_3_7_overdue": figures.funds_3_7_overdue,
         "funds_over_30_days": figures.funds_over_30_days,
         "freezes_expiring": figures.freezes_expiring,
+        "seals_expiring": figures.seals_expiring,
     }
     return write_snapshots(
         db, catalogue, calendar, local_date(now), now, fence, extra=values
