@@ -104,6 +104,8 @@ INDICATORS = {
         "blue": "蓝灯案件",
         "overdue_nodes": "超期节点",
         "due_soon_nodes": "临期节点",
+        "freezes_expiring": "续冻临期账户",
+        "seals_expiring": "续封临期财产",
         "undisbursed_amount": "剩余未发放案款(元)",
     },
     "en": {
@@ -121,6 +123,8 @@ INDICATORS = {
         "blue": "Blue cases",
         "overdue_nodes": "Overdue nodes",
         "due_soon_nodes": "Nodes due soon",
+        "freezes_expiring": "Freezes expiring",
+        "seals_expiring": "Seals expiring",
         "undisbursed_amount": "Undisbursed funds (yuan)",
     },
 }

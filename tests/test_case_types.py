@@ -15,7 +15,10 @@ from datetime import date
 import pytest
 
 from command_center.data import models as m
+from command_center.data.brief import Period, figures_at
 from command_center.data.deadlines import review_due, seal_expiry
+from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 
@@ -113,6 +116,12 @@ def test_a_resumed_case_gets_the_same_nodes_and_its_seals_warn_and_lapse(court):
     assert nodes[("N48", "CF5")].due_date == D(2026, 12, 25), "the recorded expiry wins over the default"
     assert ("N48", "CF4") not in nodes, "a disposed asset has no N48"
     assert seal_expiry("动产", D(2024, 12, 10), None, None) == D(2026, 12, 10)  # the Python twin agrees
+    # counted on the wall as 续封临期 (beside 续冻临期) and in the brief, by the same rule
+    rules = Rules.at(NOW, CATALOGUE, CALENDAR)
+    wall = indicators(court.db, rules)
+    assert (wall.seals_expiring, wall.freezes_expiring) == (1, 0)
+    figures, _ = figures_at(court.db, CATALOGUE, CALENDAR, Period.year_to_date(D(2026, 11, 20)), NOW)
+    assert (figures["seals_expiring"], figures["freezes_expiring"]) == (1, 0)
 
     # renewing CF1 (续封至) clears its warning; releasing CF2 (已解封) stops its node
     seized = m.SeizedAsset.__table__
@@ -140,6 +149,12 @@ def test_a_preservation_case_gets_only_its_control_nodes(court):
     run(court.db)
     assert codes(court, case_id) == {"N20"}
     assert live_alerts(court, case_id) == {"N20 ZH1": ("due_soon", None, D(2026, 12, 9))}
+    assert indicators(court.db, Rules.at(NOW, CATALOGUE, CALENDAR)).freezes_expiring == 1
+    # closed: a preservation case has no term to be late on (法定期限内结案率)
+    court.update(m.Case, m.Case.__table__.c.id == case_id, closed_on=D(2026, 11, 20), closing_mode="执行完毕")
+    run(court.db)
+    figures, _ = figures_at(court.db, CATALOGUE, CALENDAR, Period.year_to_date(D(2026, 11, 20)), NOW)
+    assert figures["on_time_rate"] == 1
 
 
 def test_an_objection_case_has_no_enforcement_node(court):
@@ -158,6 +173,8 @@ def test_an_objection_case_has_no_enforcement_node(court):
     run(court.db)
     assert court.node(case_id, "N49").completed_at == at(D(2026, 11, 20))
     assert live_alerts(court, case_id) == {}
+    figures, _ = figures_at(court.db, CATALOGUE, CALENDAR, Period.year_to_date(D(2026, 11, 20)), NOW)
+    assert figures["on_time_rate"] == 0, "closed after its 15 days: late by its own deadline"
 
 
 def test_a_review_case_is_decided_in_30_days_and_an_extension_is_capped_at_30_more(court):
