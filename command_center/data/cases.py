@@ -356,7 +356,8 @@ def node_state(completed_at, stopped_at, due_at, due_soon_until: datetime | None
 
 def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
     """Everything the case screen shows, as of ``rules.now``; the timeline lists every catalogue
-    node, those the case never reached as ``not_started``."""
+    node of the case's type (DOMAIN.md §8), those the case never reached as ``not_started``
+    (a node it has although its type does not take it, one the case system reported, is shown too)."""
     officer = OFFICERS.alias("officer")
     catalogue = rules.catalogue
     soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
@@ -440,7 +441,7 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
                 n.completed_at,
             )
         )
-    for d in catalogue:
+    for d in catalogue.for_case_type(head.case_type):
         if d.code not in seen:
             lines.append(NodeLine(d.code, d.stage, "", "not_started", None, None, None, False, None, None))
     order = {d.code: i for i, d in enumerate(catalogue)}

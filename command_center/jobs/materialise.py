@@ -407,19 +407,24 @@ def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope, today)
 
 
 def _remove_misfits(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:
-    """Open materialised nodes whose case's type the catalogue no longer gives them to."""
-    restricted = [n.code for n in catalogue if n.case_types]
-    if not restricted:
+    """Open materialised nodes whose case's type the catalogue no longer gives them to (per set
+    of case types: its codes, in the cases of any other type, a semi-join on the cases)."""
+    misfits = [
+        and_(
+            NODES.c.node_code.in_(codes), NODES.c.case_id.in_(select(CASES.c.id).where(CASES.c.case_type.not_in(types)))
+        )
+        for types, codes in catalogue.type_groups().items()
+        if types
+    ]
+    if not misfits:
         return 0
-    case_type = select(CASES.c.case_type).where(CASES.c.id == NODES.c.case_id).scalar_subquery()
     return changed_rows(
         conn,
         delete(NODES).where(
             scope(NODES.c.case_id),
-            NODES.c.node_code.in_(restricted),
             NODES.c.source == "materialised",
             NODES.c.completed_at.is_(None),
-            ~applies(catalogue, NODES.c.node_code, case_type),
+            or_(*misfits),
         ),
     )
 
