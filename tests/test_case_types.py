@@ -222,3 +222,44 @@ def test_a_case_whose_type_is_corrected_loses_the_nodes_that_no_longer_apply(cou
     assert codes(court, case_id) == {"N05", "N11", "N49"}
     assert set(live_alerts(court, case_id)) == {"N11", "N49"}, "the imported N11 counts: the court reported it"
     assert court.alerts(case_id)[("N02", "")].status == "resolved"
+
+
+def test_the_import_reads_the_case_type_from_the_case_number_and_the_seal_renewal(db, tmp_path):
+    """From the interchange workbook: 执异 in the 案号 gives the objection review only; 续封至 moves N48;
+    a renewal dated before the seizure is refused with its sheet, row and column."""
+    from command_center.data.importer import ImportRejected, import_file
+    from tests.interchange_files import write_workbook
+
+    resumed, objection = "（2026）内0425执恢5号", "（2026）内0425执异6号"
+    people = {"amount": "1000", "applicants": "王大伟", "debtors": "李强", "team": "普执一组", "officer": "张承办"}
+    data = {
+        "cases": [
+            {"case_no": resumed, "filed_on": "2026-09-28", **people},
+            {"case_no": objection, "filed_on": "2026-11-02", **people},
+        ],
+        "assets": [
+            {
+                "asset_id": "CF1",
+                "case_no": resumed,
+                "kind": "动产",
+                "seized_on": "2024-12-10",
+                "renewed_until": "2028-12-09",
+            },
+            {"asset_id": "CF2", "case_no": resumed, "kind": "不动产", "seized_on": "2024-12-10"},
+        ],
+    }
+    import_file(db, CATALOGUE, write_workbook(tmp_path / "a.xlsx", data), NOW)
+    run(db)
+    court = Court.__new__(Court)  # only its readers: the import made the court, team and officer
+    court.db = db
+    cases = {r.case_no: r for r in court.rows(m.Case)}
+    assert cases[objection].case_type == "执异" and cases[resumed].case_type == "执恢"
+    assert codes(court, cases[objection].id) == {"N49"}
+    nodes = court.nodes(cases[resumed].id)
+    assert nodes[("N48", "CF1")].due_date == D(2028, 12, 9), "续封至"
+    assert nodes[("N48", "CF2")].due_date == D(2027, 12, 10), "real estate: 3 years by default"
+
+    data["assets"][1]["renewed_until"] = "2024-12-01"
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "b.xlsx", data), NOW)
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("assets", 3, "renewed_until")]
