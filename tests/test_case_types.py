@@ -263,3 +263,22 @@ def test_the_import_reads_the_case_type_from_the_case_number_and_the_seal_renewa
     with pytest.raises(ImportRejected) as rejected:
         import_file(db, CATALOGUE, write_workbook(tmp_path / "b.xlsx", data), NOW)
     assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("assets", 3, "renewed_until")]
+
+
+def test_a_court_that_gives_its_preservation_cases_a_term_says_so_in_its_catalogue(court):
+    """DOMAIN.md §8: 执保 has no term by default (a local default); a court widens N42 in its file."""
+    from importlib import resources
+
+    from command_center.data.catalogue import parse_catalogue
+
+    text = resources.files("command_center.data").joinpath("catalogue.csv").read_text(encoding="utf-8")
+    line = next(row for row in text.splitlines() if row.startswith("N42,"))
+    widened = parse_catalogue(text.replace(line, line.removesuffix("执、执恢") + "执、执恢、执保"), "court.csv")
+    case_id = court.case(D(2026, 5, 6), case_type="执保")
+    recompute(court.db, widened, CALENDAR, NOW)
+    assert codes(court, case_id) == {"N42"}
+    assert live_alerts(court, case_id) == {"N42": ("overdue", "overdue", D(2026, 11, 6))}  # 6 months: Friday 11-06
+    run(court.db)  # back to the reference: a catalogue change is not a fact, the case is not re-derived
+    assert codes(court, case_id) == {"N42"}
+    run(court.db, rebuild=True)  # what a new catalogue calls for: the term no longer applies and goes
+    assert codes(court, case_id) == set() and live_alerts(court, case_id) == {}
