@@ -51,6 +51,7 @@ STAGES_EN = {
     "案款": "Funds",
     "结案": "Closing",
     "归档": "Archiving",
+    "审查": "Review",
     "临时督办": "Ad-hoc supervision",
 }
 UNITS = {
@@ -103,6 +104,8 @@ INDICATORS = {
         "blue": "蓝灯案件",
         "overdue_nodes": "超期节点",
         "due_soon_nodes": "临期节点",
+        "freezes_expiring": "续冻临期账户",
+        "seals_expiring": "续封临期财产",
         "undisbursed_amount": "剩余未发放案款(元)",
     },
     "en": {
@@ -120,6 +123,8 @@ INDICATORS = {
         "blue": "Blue cases",
         "overdue_nodes": "Overdue nodes",
         "due_soon_nodes": "Nodes due soon",
+        "freezes_expiring": "Freezes expiring",
+        "seals_expiring": "Seals expiring",
         "undisbursed_amount": "Undisbursed funds (yuan)",
     },
 }
@@ -163,6 +168,7 @@ CLI = {
         "funds_3_7": "3+7 超期案款",
         "funds_30": "超30天未发放",
         "freezes": "续冻临期账户",
+        "seals": "续封临期财产",
         "open_all": "未结/全部案件",
         # demo and calendar
         "generating_demo": "生成演示数据",
@@ -246,6 +252,7 @@ CLI = {
         "funds_3_7": "Funds late on 3+7",
         "funds_30": "Undisbursed > 30 days",
         "freezes": "Freezes expiring",
+        "seals": "Seals expiring",
         "open_all": "Open / all cases",
         "generating_demo": "Generating demo data",
         "granted": "Granted {role} what the terminals and schedulers need; the audit log only INSERT and SELECT",
@@ -578,6 +585,7 @@ WALL = {
         "funds_3_7": "3+7 超期案款",
         "funds_30": "超30天未发放(双零)",
         "freezes": "续冻临期账户",
+        "seals": "续封临期财产",
         "team_line": "{team}: 超期 {overdue} 红 {red}",
         "red": "红灯",
         "yellow": "黄灯",
@@ -627,6 +635,7 @@ WALL = {
         "funds_3_7": "3+7 overdue funds",
         "funds_30": "Undisbursed > 30 days",
         "freezes": "Freezes expiring",
+        "seals": "Seals expiring",
         "team_line": "{team}: overdue {overdue} red {red}",
         "red": "Red",
         "yellow": "Yellow",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,6 +12,8 @@ from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.engine import Database, open_database
 from command_center.data.rules import Rules
 from command_center.data.workcal import WorkCalendar, load_calendar
+
+log = logging.getLogger("command_center.catalogue")
 
 
 @dataclass
@@ -28,11 +31,15 @@ class Runtime:
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
-        """Load and validate the catalogue and calendar overrides (errors name file, line, field)."""
+        """Load and validate the catalogue and calendar overrides (errors name file, line, field);
+        what loading the catalogue assumed (an older file) is logged once, as a warning."""
+        catalogue = load_catalogue(settings.catalogue)
+        for note in catalogue.notes:
+            log.warning("%s", note)
         return cls(
             settings=settings,
             clock=clock or Clock(),
-            catalogue=load_catalogue(settings.catalogue),
+            catalogue=catalogue,
             calendar=load_calendar(settings.calendar_overrides),
         )
 

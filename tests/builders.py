@@ -51,6 +51,7 @@ class Court:
         closing_mode: str | None = None,
         term_extended_to: date | None = None,
         applicant_phone: str | None = "13800000000",
+        case_type: str = "执",
     ) -> int:
         self._numbers += 1
         with self.db.engine.begin() as conn:
@@ -58,8 +59,8 @@ class Court:
                 insert(m.Case.__table__)
                 .values(
                     court_id=1,
-                    case_no=f"（{filed_on.year}）内0425执{self._numbers}号",
-                    case_type="执",
+                    case_no=f"（{filed_on.year}）内0425{case_type}{self._numbers}号",
+                    case_type=case_type,
                     filed_on=filed_on,
                     amount=Decimal("10000.00"),
                     team_id=1,

@@ -19,7 +19,7 @@ from command_center.data.rules import Rules
 from command_center.data.workcal import WorkCalendar, local_date
 from tests.conftest import NOW
 
-CASE_NO = re.compile(r"^（(20\d\d)）内0425(执|执恢|执保|执异)([1-9]\d*)号$")
+CASE_NO = re.compile(r"^（(20\d\d)）内0425(执|执恢|执保|执异|执复|执监)([1-9]\d*)号$")
 CATALOGUE = load_catalogue()
 CALENDAR = WorkCalendar()
 

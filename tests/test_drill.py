@@ -260,8 +260,8 @@ async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_b
         tree = screen.query_one("#timeline", Tree)
         stages = [str(node.label) for node in tree.root.children]
         assert stages[:3] == ["立案", "调查", "控制"]
-        assert sum(len(stage.children) for stage in tree.root.children) == 47, (
-            "every catalogue node, not started ones too"
+        assert sum(len(stage.children) for stage in tree.root.children) == 48, (
+            "every catalogue node of a 执 case (N01–N48), not started ones too"
         )
         assert tree.cursor_node.data.code == "N09" and tree.cursor_node.data.tier == "red"
         await pilot.press("up")  # moving in the timeline changes the card

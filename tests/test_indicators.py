@@ -119,6 +119,8 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
     imported("N08", at(today, 16, 1), "L2")
     freezes = imported("N20", end_of_day(date(2026, 12, 20)), "A1")  # 30 days: due soon and expiring
     imported("N20", end_of_day(date(2026, 12, 21)), "A2", case_id=freezes)
+    seals = imported("N48", end_of_day(date(2026, 12, 20)), "S1")  # a seal's 30 days: 续封临期
+    imported("N48", end_of_day(date(2026, 12, 21)), "S2", case_id=seals)
     imported("N42", end_of_day(date(2026, 12, 20)), filed_on=date(2026, 6, 18))
     # the day after filing, before any filing node falls due: these are the cases' worst nodes
     tie = imported("N10", end_of_day(date(2026, 7, 2)), filed_on=date(2026, 7, 1))  # red; N09 on the same day wins
@@ -146,6 +148,7 @@ def test_due_soon_and_lights_agree_with_a_node_by_node_reading(db):
     data = wall_data(db, Rules.at(NOW, CATALOGUE, CALENDAR), limit=1000)
     assert data.indicators.due_soon_nodes == len(soon)
     assert data.indicators.freezes_expiring == sum(n.node_code == "N20" for n in soon) == 1
+    assert data.indicators.seals_expiring == sum(n.node_code == "N48" for n in soon) == 1
     assert {(n.node_code, n.subject_id) for n in soon} >= {("N09", ""), ("N08", "L1"), ("N20", "A1"), ("N42", "")}
     case_nos = {r.id: r.case_no for r in court.rows(m.Case)}
     for tier in ("red", "yellow", "blue"):

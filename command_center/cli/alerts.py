@@ -151,6 +151,7 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
             ("funds_3_7", f"{data.funds_3_7_overdue:,}"),
             ("funds_30", f"{data.funds_over_30_days:,}"),
             ("freezes", f"{data.freezes_expiring:,}"),
+            ("seals", f"{data.seals_expiring:,}"),
             ("open_all", f"{data.open_cases:,} / {data.cases:,}"),
         )
     ]

@@ -9,7 +9,9 @@ take their figures from it.  The period figures follow the formulas of §6 exact
 * 执行完毕率 / 终本率 = closed as 执行完毕 / 终结本次执行程序 ÷ closed in the period;
 * 实际执行到位率 = Σ amount_recovered ÷ Σ amount over the cases closed in the period;
 * 结案平均用时 = mean(closed_on − filed_on) in days over the cases closed in the period;
-* 法定期限内结案率 = closed on or before their N42 due date ÷ closed in the period;
+* 法定期限内结案率 = closed on or before their N42 due date ÷ closed in the period (DOMAIN.md
+  §8: an objection, review or supervision case by its own review node N49/N50/N51; a case type
+  the catalogue gives no such deadline, 执保 in the reference, cannot be late);
 * 案款平均发放周期 = mean(disbursed_at − arrived_at) in days (1 decimal) over the funds
   disbursed in the period (calendar time: a weekend counts);
 * 双零 = the funds undisbursed more than 30 days after arrival (count and sum).
@@ -29,7 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
-from command_center.data.catalogue import Catalogue
+from command_center.data.catalogue import CASE_TYPES, Catalogue, TriggerKind
+from command_center.data.deadlines import CLOSED_BY_CLOSING
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
 from command_center.data.lights import TIERS, case_lights
@@ -38,7 +41,7 @@ from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, seconds_between
 from command_center.data.sqlcal import local_date as sql_local_date
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
-from command_center.data.workcal import WorkCalendar, end_of_day, local_date
+from command_center.data.workcal import Unit, WorkCalendar, end_of_day, local_date
 from command_center.labels import INDICATORS
 
 FIRST_ENFORCEMENT = "执"
@@ -83,6 +86,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("blue", "count", "lower"),
     Spec("overdue_nodes", "count", "lower"),
     Spec("due_soon_nodes", "count", "lower"),
+    Spec("freezes_expiring", "count", "lower"),
+    Spec("seals_expiring", "count", "lower"),
     Spec("undisbursed_amount", "yuan", "lower"),
 )
 SPEC = {s.key: s for s in SPECS}
@@ -155,7 +160,7 @@ def figures_at(
     with db.engine.connect() as conn:
         teams = conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)).all()
         for query in (
-            _case_query(period),
+            _case_query(period, catalogue),
             _fund_query(period, at),
             _node_query(rules, at, present),
             _light_query(rules, at, present),
@@ -192,6 +197,8 @@ def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
         "blue": int(raw["blue"]),
         "overdue_nodes": int(raw["overdue_nodes"]),
         "due_soon_nodes": int(raw["due_soon_nodes"]),
+        "freezes_expiring": int(raw["freezes_expiring"]),
+        "seals_expiring": int(raw["seals_expiring"]),
         "undisbursed_amount": Decimal(raw["undisbursed_amount"]).quantize(Decimal("0.01")),
     }
     return Figures(scope, values, team_id)
@@ -205,9 +212,15 @@ def _sum(value, condition):
     return func.coalesce(func.sum(case((condition, value))), 0)
 
 
-def _case_query(period: Period):
+def _case_query(period: Period, catalogue: Catalogue):
     c = CASES
     n42 = NODES.alias("n42")
+    review = NODES.alias("review")
+    reviews = sorted(CLOSED_BY_CLOSING - {TERM_NODE})
+    # the case types with no deadline of their own that closing completes (执保): never late
+    free = [t for t in CASE_TYPES if not any(n.applies_to(t) for n in catalogue if n.code in CLOSED_BY_CLOSING)]
+    deadline = func.coalesce(n42.c.due_date, review.c.due_date)
+    on_time = or_(c.c.closed_on <= deadline, and_(deadline.is_(None), c.c.case_type.in_(free)))
     closed = and_(c.c.closed_on >= period.start, c.c.closed_on <= period.end)
     first = c.c.case_type == FIRST_ENFORCEMENT
     # open at the period's start (filed before it, not closed before it) or filed in it
@@ -227,10 +240,14 @@ def _case_query(period: Period):
             _sum(c.c.amount, closed).label("closed_amount"),
             _sum(c.c.amount_recovered, closed).label("closed_recovered"),
             _sum(day_diff(c.c.closed_on, c.c.filed_on), closed).label("closed_days"),
-            _count(and_(closed, c.c.closed_on <= n42.c.due_date)).label("on_time"),
+            _count(and_(closed, on_time)).label("on_time"),
         )
         .select_from(
-            c.outerjoin(n42, and_(n42.c.case_id == c.c.id, n42.c.node_code == TERM_NODE, n42.c.subject_id == ""))
+            c.outerjoin(
+                n42, and_(n42.c.case_id == c.c.id, n42.c.node_code == TERM_NODE, n42.c.subject_id == "")
+            ).outerjoin(
+                review, and_(review.c.case_id == c.c.id, review.c.node_code.in_(reviews), review.c.subject_id == "")
+            )
         )
         .where(c.c.filed_on <= period.end)
         .group_by(c.c.team_id)
@@ -274,11 +291,17 @@ def _open_at(n, at: datetime, present: bool):
 
 def _node_query(rules: Rules, at: datetime, present: bool):
     n = NODES
+    expiring = {
+        kind: [c.code for c in rules.catalogue if c.trigger.kind is kind and c.unit is Unit.EXPIRY]
+        for kind in (TriggerKind.ACCOUNT, TriggerKind.ASSET)
+    }
     per_case = (
         select(
             n.c.case_id,
             _count(rules.overdue(n)).label("overdue_nodes"),
             _count(rules.due_soon(n)).label("due_soon_nodes"),
+            _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ACCOUNT]))).label("freezes_expiring"),
+            _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ASSET]))).label("seals_expiring"),
         )
         .where(_open_at(n, at, present))
         .group_by(n.c.case_id)
@@ -289,6 +312,8 @@ def _node_query(rules: Rules, at: datetime, present: bool):
             CASES.c.team_id,
             func.sum(per_case.c.overdue_nodes).label("overdue_nodes"),
             func.sum(per_case.c.due_soon_nodes).label("due_soon_nodes"),
+            func.sum(per_case.c.freezes_expiring).label("freezes_expiring"),
+            func.sum(per_case.c.seals_expiring).label("seals_expiring"),
         )
         .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
         .where(CASES.c.filed_on <= rules.today)

@@ -20,6 +20,7 @@ from command_center.data.access import ActionRefused, Actor, StaleVersion, requi
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
 from command_center.data.caseno import normalise_case_no
+from command_center.data.deadlines import seal_ended, seal_expiry
 from command_center.data.engine import Database
 from command_center.data.lights import TIERS, worst_nodes
 from command_center.data.locks import LockRow, list_locks
@@ -358,7 +359,8 @@ def node_state(completed_at, stopped_at, due_at, due_soon_until: datetime | None
 
 def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
     """Everything the case screen shows, as of ``rules.now``; the timeline lists every catalogue
-    node, those the case never reached as ``not_started``."""
+    node of the case's type (DOMAIN.md §8), those the case never reached as ``not_started``
+    (a node it has although its type does not take it, one the case system reported, is shown too)."""
     officer = OFFICERS.alias("officer")
     catalogue = rules.catalogue
     soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
@@ -392,7 +394,15 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
             .order_by(FUNDS.c.arrived_at)
         ).all()
         assets = conn.execute(
-            select(ASSETS.c.asset_id, ASSETS.c.kind, ASSETS.c.seized_on, ASSETS.c.location, ASSETS.c.disposal_status)
+            select(
+                ASSETS.c.asset_id,
+                ASSETS.c.kind,
+                ASSETS.c.seized_on,
+                ASSETS.c.location,
+                ASSETS.c.disposal_status,
+                ASSETS.c.seal_expires_on,
+                ASSETS.c.renewed_until,
+            )
             .where(ASSETS.c.case_id == case_id)
             .order_by(ASSETS.c.seized_on)
         ).all()
@@ -442,7 +452,7 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
                 n.completed_at,
             )
         )
-    for d in catalogue:
+    for d in catalogue.for_case_type(head.case_type):
         if d.code not in seen:
             lines.append(NodeLine(d.code, d.stage, "", "not_started", None, None, None, False, None, None))
     order = {d.code: i for i, d in enumerate(catalogue)}
@@ -472,7 +482,11 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
         parties=parties,
         nodes=lines,
         funds=[tuple(r) for r in funds],
-        assets=[tuple(r) for r in assets],
+        # (id, kind, seized on, location, status, the seal's current expiry: None once it ended)
+        assets=[
+            (*r[:5], None if seal_ended(r.disposal_status) else seal_expiry(r.kind, r.seized_on, *r[5:]))
+            for r in assets
+        ],
         accounts=[tuple(r) for r in accounts],
         leads=[tuple(r) for r in leads],
         alerts=list_alerts(db, rules.now, case_no=head.case_no, statuses=ALERT_STATUSES),

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from command_center.labels import STAGES_EN, TRIGGERS, UNITS
 ASSET_KINDS = ("车辆", "不动产", "动产", "股权", "其他")
 CLOSING_MODES = ("执行完毕", "终结本次执行程序", "终结执行", "不予执行", "驳回申请", "销案")
 TERMINATED = "终结本次执行程序"  # 终本
+#: The case types of DOMAIN.md §8 by their 案号 type word (执 first enforcement, 执恢 resumed,
+#: 执保 preservation, 执异 objection, 执复 review, 执监 supervision).
+CASE_TYPES = ("执", "执恢", "执保", "执异", "执复", "执监")
+#: What a node without a ``case_types`` value applies to in a court file written before the
+#: column existed (a code the reference does not have): the enforcement case types.
+ENFORCEMENT_TYPES = ("执", "执恢")
 
 COLUMNS = (
     "code",
@@ -35,6 +42,7 @@ COLUMNS = (
     "action",
     "action_en",
     "materials",
+    "case_types",
 )
 REQUIRED = ("code", "stage", "name", "trigger", "limit", "unit")
 
@@ -65,6 +73,8 @@ class TriggerKind(StrEnum):
 
 #: Triggers that create one instance per subject (fund, asset, account, lead).
 SUBJECT_TRIGGERS = frozenset({TriggerKind.FUND, TriggerKind.ASSET, TriggerKind.ACCOUNT, TriggerKind.LEAD})
+#: Triggers whose subject can expire (a freeze, a seal): a node of unit ``expiry`` is due on that day.
+EXPIRY_TRIGGERS = frozenset({TriggerKind.ACCOUNT, TriggerKind.ASSET})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +139,11 @@ class NodeDef:
     action_en: str
     materials: tuple[str, ...]
     line: int
+    #: the case types this node applies to; empty: every type (DOMAIN.md §8)
+    case_types: tuple[str, ...] = ()
+
+    def applies_to(self, case_type: str) -> bool:
+        return not self.case_types or case_type in self.case_types
 
     def label(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" and self.name_en else self.name
@@ -162,6 +177,8 @@ class NodeDef:
 class Catalogue:
     nodes: tuple[NodeDef, ...]
     path: str
+    #: what loading the file assumed (an older file without ``case_types``): said once at start
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {node.code: node for node in self.nodes})
@@ -185,6 +202,17 @@ class Catalogue:
     def followers(self, code: str) -> list[NodeDef]:
         """The nodes whose clock starts when ``code`` completes."""
         return [n for n in self.nodes if n.trigger.kind is TriggerKind.AFTER and n.trigger.after == code]
+
+    def for_case_type(self, case_type: str) -> list[NodeDef]:
+        """The nodes that apply to a case of ``case_type`` (执, 执恢, 执保, 执异, 执复, 执监)."""
+        return [n for n in self.nodes if n.applies_to(case_type)]
+
+    def type_groups(self) -> dict[tuple[str, ...], list[str]]:
+        """Node codes by the case types they apply to (``()``: every type), for the SQL filters."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for node in self.nodes:
+            groups.setdefault(node.case_types, []).append(node.code)
+        return groups
 
     def root_trigger(self, code: str) -> Trigger:
         """The trigger at the head of an ``after:`` chain (whose subject the chain inherits)."""
@@ -231,8 +259,16 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         else:
             if unit is not None and unit is not Unit.EXPIRY and limit < 1:
                 problem("limit", f"a {unit.value} limit must be at least 1")
-    if unit is Unit.EXPIRY and trigger is not None and trigger.kind is not TriggerKind.ACCOUNT:
-        problem("unit", "expiry deadlines exist only for the account trigger (frozen accounts)")
+    if unit is Unit.EXPIRY and trigger is not None and trigger.kind not in EXPIRY_TRIGGERS:
+        problem("unit", "expiry deadlines exist only for the account and asset triggers (freezes and seals)")
+    case_types: tuple[str, ...] = ()
+    if values["case_types"] and values["case_types"] != "*":
+        case_types = tuple(dict.fromkeys(v.strip() for v in _LIST_SEPARATORS.split(values["case_types"]) if v.strip()))
+        unknown = [v for v in case_types if v not in CASE_TYPES]
+        if unknown:
+            problem("case_types", f"unknown case type {unknown[0]!r} (one of {'、'.join(CASE_TYPES)}, or * for all)")
+        elif set(case_types) == set(CASE_TYPES):
+            case_types = ()
     default_window = "6h" if unit is Unit.HOURS else "30d" if unit is Unit.EXPIRY else "2wd"
     try:
         window = Window.parse(values["due_soon"] or default_window)
@@ -263,6 +299,7 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         action_en=values["action_en"],
         materials=tuple(m.strip() for m in _LIST_SEPARATORS.split(values["materials"]) if m.strip()),
         line=line,
+        case_types=case_types,
     )
 
 
@@ -318,14 +355,56 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
         problems.append("line 2: the catalogue has no nodes")
     if problems:
         raise CatalogueError(path, problems)
+    if "case_types" not in header:
+        nodes, note = _assume_case_types(nodes, path)
+        return Catalogue(tuple(nodes), path, (note,))
     return Catalogue(tuple(nodes), path)
+
+
+def _assume_case_types(nodes: list[NodeDef], path: str) -> tuple[list[NodeDef], str]:
+    """A file written before the ``case_types`` column: a reference code takes the reference's
+    case types, any other code the enforcement types (执, 执恢); returns the note saying so."""
+    reference = load_catalogue()
+    assumed = [
+        replace(n, case_types=reference[n.code].case_types if n.code in reference else ENFORCEMENT_TYPES) for n in nodes
+    ]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for node in assumed:
+        groups.setdefault(node.case_types, []).append(node.code)
+    said = "; ".join(f"{_code_ranges(codes)} for {'/'.join(types) or 'every type'}" for types, codes in groups.items())
+    own = [n.code for n in nodes if n.code not in reference]
+    return assumed, (
+        f"catalogue {path} has no case_types column: assumed the reference's case types"
+        + (f" (its own codes {_code_ranges(own)} for 执/执恢)" if own else "")
+        + f": {said}. Add the column to say otherwise."
+    )
+
+
+def _code_ranges(codes: list[str]) -> str:
+    """``N01–N14, N21–N47``: consecutive codes as ranges."""
+    numbers = sorted(int(c[1:]) for c in codes)
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == prev + 1:
+            prev = number
+            continue
+        parts.append(f"N{start:02d}" + (f"–N{prev:02d}" if prev != start else ""))
+        if number is not None:
+            start = prev = number
+    return ", ".join(parts)
+
+
+@cache
+def _reference() -> Catalogue:
+    text = resources.files("command_center.data").joinpath("catalogue.csv").read_text(encoding="utf-8-sig")
+    return parse_catalogue(text, DEFAULT_PATH)
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """The court's catalogue file, or the reference catalogue shipped in the package."""
     if path is None:
-        text = resources.files("command_center.data").joinpath("catalogue.csv").read_text(encoding="utf-8-sig")
-        return parse_catalogue(text, DEFAULT_PATH)
+        return _reference()
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:

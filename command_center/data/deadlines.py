@@ -10,17 +10,63 @@ from command_center.data.workcal import Due, Unit, WorkCalendar, add_months, end
 
 TERM_NODE = "N42"
 RENEWAL_NODE = "N20"
+#: 续封: a seal or seizure's renewal, due on the asset's current seal expiry (DOMAIN.md §9)
+SEAL_NODE = "N48"
+#: 执复: decided within 30 days; the president may extend by up to 30 days (法释〔2008〕13号)
+REVIEW_NODE = "N50"
+REVIEW_EXTENSION_DAYS = 30
+#: the case's own deadline, which closing the case completes (not stops): the enforcement
+#: term and the objection, review and supervision reviews
+CLOSED_BY_CLOSING = frozenset({TERM_NODE, "N49", REVIEW_NODE, "N51"})
+
+#: 民诉法解释 第485条: a seal lasts 2 years for movables, 3 for real estate and other property
+#: rights; the default expiry when the case system gave none.  其他 (anything else) gets the
+#: shorter 2 years: a warning a year early costs a look, a lapsed seal cannot be undone.
+SEAL_YEARS = {"车辆": 2, "动产": 2, "不动产": 3, "股权": 3, "其他": 2}
+DEFAULT_SEAL_YEARS = 2
+#: disposal statuses (处置状态, free text, compared whole after trimming spaces) that end a
+#: seal: the asset is disposed of or released, so it has no 续封 deadline any more
+SEAL_ENDED = (
+    "已处置",
+    "处置完毕",
+    "已拍卖",
+    "已变卖",
+    "已成交",
+    "已过户",
+    "以物抵债",
+    "已解封",
+    "解除查封",
+    "已解除",
+    "已解除查封",
+    "已解除扣押",
+    "已发还",
+    "已返还",
+)
 
 
 def stops_at_closing(node: NodeDef) -> bool:
     """Whether closing the case stops this node while it is open.
 
     Closing stops the pre-closing work.  It does not stop the closing nodes themselves, nor
-    the renewal of a freeze that is still in force: a 终本 case keeps its freezes, and a
+    the renewal of a freeze or seal that is still in force: a 终本 case keeps its freezes, and a
     freeze that lapses is lost whatever the case's state.  Releasing the account is what
-    ends its N20.
+    ends its N20, disposing of or releasing the asset its N48.
     """
-    return node.trigger.kind not in (TriggerKind.CLOSING, TriggerKind.ACCOUNT)
+    return node.trigger.kind not in (TriggerKind.CLOSING, TriggerKind.ACCOUNT) and node.unit is not Unit.EXPIRY
+
+
+def seal_ended(disposal_status: str | None) -> bool:
+    """Whether an asset's 处置状态 says it is disposed of or released (no seal to renew)."""
+    return (disposal_status or "").strip() in SEAL_ENDED
+
+
+def seal_expiry(kind: str, seized_on: date, seal_expires_on: date | None, renewed_until: date | None) -> date:
+    """The day a seal lapses: the renewal's, else the recorded expiry, else the kind's maximum."""
+    if renewed_until is not None:
+        return renewed_until
+    if seal_expires_on is not None:
+        return seal_expires_on
+    return add_months(seized_on, 12 * SEAL_YEARS.get(kind, DEFAULT_SEAL_YEARS))
 
 
 def repeat_subject(number: int) -> str:
@@ -71,4 +117,15 @@ def term_due(
     if extended_to is None:
         return calendar.due(filed_on, node.limit, node.unit, paused_days=paused)
     day, provisional = calendar.roll(extended_to + timedelta(days=paused))
+    return Due(day, end_of_day(day), provisional)
+
+
+def review_due(calendar: WorkCalendar, node: NodeDef, filed_on: date, *, extended_to: date | None = None) -> Due:
+    """The 执复 review (N50): ``limit`` after filing, or the approved ``extended_to``, which is
+    capped at :data:`REVIEW_EXTENSION_DAYS` after the original due date (the law allows no more;
+    a later date in the case system is read as the longest extension allowed)."""
+    due = calendar.due(filed_on, node.limit, node.unit)
+    if extended_to is None:
+        return due
+    day, provisional = calendar.roll(min(extended_to, due.date + timedelta(days=REVIEW_EXTENSION_DAYS)))
     return Due(day, end_of_day(day), provisional)

@@ -26,10 +26,14 @@ from command_center.data.bulk import bulk_insert
 from command_center.data.catalogue import TERMINATED, Catalogue
 from command_center.data.deadlines import (
     RENEWAL_NODE,
+    REVIEW_NODE,
+    SEAL_NODE,
+    SEAL_YEARS,
     TERM_NODE,
     node_due,
     repeat_start,
     repeat_subject,
+    review_due,
     stops_at_closing,
     term_due,
 )
@@ -91,7 +95,9 @@ DEMO_TEAMS = (
     ("特执团队", "特执"),
 )
 OFFICERS_PER_TEAM = 4
-CASE_TYPES = (("执", 0.85), ("执恢", 0.08), ("执保", 0.05), ("执异", 0.02))
+CASE_TYPES = (("执", 0.85), ("执恢", 0.08), ("执保", 0.04), ("执异", 0.015), ("执复", 0.01), ("执监", 0.005))
+#: the review case types' own node (DOMAIN.md §8), completed when the case closes
+REVIEW_NODES = {"执异": "N49", "执复": "N50", "执监": "N51"}
 CLOSING = (
     ("执行完毕", 0.47),
     (TERMINATED, 0.35),
@@ -184,9 +190,10 @@ class _Court:
         self.cat = catalogue
         self.cal = calendar
         self.rng = random.Random(seed)
+        self.seed = seed
         self.now = now
         self.today = local_date(now)
-        self.counters = {"fund": 0, "asset": 0, "account": 0, "lead": 0}
+        self.counters = {"fund": 0, "asset": 0, "account": 0, "lead": 0, "preserved": 0}
 
     # -- names -------------------------------------------------------------------------
     def person(self) -> str:
@@ -453,6 +460,10 @@ def _one_case(
             )
 
     nodes = rows["nodes"]
+    first_node = len(nodes)
+    # draws added after the demo's first version come from a generator of their own, so the
+    # rest of the court stays what it was
+    extra = random.Random(f"{court.seed}:{case_id}")
     seen: set[tuple[str, str]] = set()
 
     def add_node(
@@ -497,6 +508,17 @@ def _one_case(
             }
         )
         return done
+
+    def seal(asset_id: str, kind: str, seized_at: datetime, expires: date, status: str) -> date | None:
+        """The seal lapses after its kind's maximum unless renewed (续封), which is done in the 30
+        days before it expires, and now and then forgotten (DOMAIN.md §9); N48 while it holds.
+        Returns the day it was renewed until (``None``: never renewed)."""
+        renewed = None
+        while (renewed or expires) - timedelta(days=extra.randint(1, 30)) <= today and extra.random() < 0.85:
+            renewed = add_months(renewed or expires, 12 * SEAL_YEARS[kind])
+        if status not in ("已解封", "已成交"):
+            add_node(SEAL_NODE, seized_at, subject=asset_id, expiry=renewed or expires, completed=None)
+        return renewed
 
     filed_at = _at(filed_on, rng.randint(8, 11), rng.randrange(60))
     for code in ("N02", "N03", "N04", "N13"):
@@ -598,8 +620,18 @@ def _one_case(
             status = (
                 "已解封"
                 if closing_mode == "执行完毕" and rng.random() < 0.5
-                else ("已成交" if closing_mode == "执行完毕" else "评估中" if evaluation else "待评估")
+                else (
+                    "已成交"
+                    if closing_mode == "执行完毕"
+                    else "已解封"  # closed otherwise than by 终本: the seal is lifted, as the freezes are
+                    if closing_mode not in (None, TERMINATED)
+                    else "评估中"
+                    if evaluation
+                    else "待评估"
+                )
             )
+            seal_expires = seized_on + timedelta(days=1095 if kind == "不动产" else 730)
+            resealed = seal(asset_id, kind, seized_at, seal_expires, status)
             rows["assets"].append(
                 {
                     "asset_id": asset_id,
@@ -610,9 +642,48 @@ def _one_case(
                     "valuation": court.money(*VALUATION[kind]),
                     "evaluation_started_on": evaluation,
                     "disposal_status": status,
-                    "seal_expires_on": seized_on + timedelta(days=1095 if kind == "不动产" else 730),
+                    "seal_expires_on": seal_expires,
+                    "renewed_until": resealed,
                 }
             )
+
+    # 执保/执恢 cases often carry a seal made before filing (the preservation, the earlier case),
+    # some of them near their expiry by now (drawn from ``extra`` alone)
+    if case_type in ("执保", "执恢") and extra.random() < 0.6:
+        court.counters["preserved"] += 1
+        asset_id = f"BQ{court.counters['preserved']:08d}"
+        kind = _pick(extra, (("车辆", 0.5), ("动产", 0.3), ("不动产", 0.2)))
+        seized_on = add_months(today + timedelta(days=extra.randint(-30, 60)), -12 * SEAL_YEARS[kind])
+        if seized_on > filed_on - timedelta(days=20):
+            seized_on = filed_on - timedelta(days=extra.randint(20, 700))
+        seized_at = _at(seized_on, 14)
+        add_node("N19", seized_at, subject=asset_id, completed=seized_at + timedelta(hours=3))
+        evaluation = None
+        if kind in ("车辆", "不动产"):
+            done = add_node(
+                "N21", seized_at, subject=asset_id, completed=seized_at + timedelta(days=extra.randint(1, 6))
+            )
+            evaluation = local_date(done) if done else None
+            for code in ("N22", "N23", "N24"):
+                if done is None:
+                    break
+                done = add_node(code, done, subject=asset_id, completed=done + timedelta(days=extra.randint(1, 5)))
+        status = "已解封" if closing_mode not in (None, TERMINATED) else "评估中" if evaluation else "待评估"
+        seal_expires = add_months(seized_on, 12 * SEAL_YEARS[kind])
+        rows["assets"].append(
+            {
+                "asset_id": asset_id,
+                "case_id": case_id,
+                "kind": kind,
+                "seized_on": seized_on,
+                "location": extra.choice(LOCATIONS),
+                "valuation": None,
+                "evaluation_started_on": evaluation,
+                "disposal_status": status,
+                "seal_expires_on": seal_expires,
+                "renewed_until": seal(asset_id, kind, seized_at, seal_expires, status),
+            }
+        )
 
     # Leads supplied by a party: control within 24 hours.
     if rng.random() < 0.2:
@@ -694,3 +765,28 @@ def _one_case(
                 if start > today:
                     break
                 add_node("N47", _at(start, 16, 30), subject=repeat_subject(number), late=0.08, never=0.01)
+
+    # What the case system reports for the case's type (DOMAIN.md §8): a 执保 case has only its
+    # control nodes, an objection, review or supervision case only its own review
+    nodes[first_node:] = [n for n in nodes[first_node:] if cat[n["node_code"]].applies_to(case_type)]
+    if case_type in REVIEW_NODES and (code := REVIEW_NODES[case_type]) in cat:
+        node = cat[code]
+        if code == REVIEW_NODE:
+            due = review_due(cal, node, filed_on, extended_to=extended_to)
+        else:
+            due = node_due(cal, node, filed_at)
+        nodes.append(
+            {
+                "case_id": case_id,
+                "node_code": code,
+                "subject_id": "",
+                "started_at": filed_at,
+                "completed_at": closed_at,
+                "stopped_at": None,
+                "due_override": None,
+                "due_at": due.at,
+                "due_date": due.date,
+                "provisional": due.provisional,
+                "source": "imported",
+            }
+        )

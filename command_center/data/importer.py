@@ -116,7 +116,10 @@ ORDER_RULES = {
         ("arrived_at", "claimed_at", "claimed before it arrived"),
         ("arrived_at", "disbursed_at", "disbursed before it arrived"),
     ),
-    "assets": (("seized_on", "evaluation_started_on", "evaluation started before the seizure"),),
+    "assets": (
+        ("seized_on", "evaluation_started_on", "evaluation started before the seizure"),
+        ("seized_on", "renewed_until", "renewed until a day before the seizure"),
+    ),
     "accounts": (
         ("frozen_on", "released_on", "released before it was frozen"),
         ("frozen_on", "expires_on", "expires before it was frozen"),

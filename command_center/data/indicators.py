@@ -17,6 +17,7 @@ from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, FUNDS, NODES
+from command_center.data.workcal import Unit
 
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
 FUNDS_LIMIT_DAYS = 30
@@ -49,6 +50,8 @@ class Indicators:
     funds_3_7_overdue: int
     funds_over_30_days: int
     freezes_expiring: int
+    #: 续封临期: seals and seizures whose renewal (N48) is due within its window (DOMAIN.md §9)
+    seals_expiring: int = 0
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -80,6 +83,7 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     now, catalogue = rules.now, rules.catalogue
     fund_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.FUND]
     renewal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
+    seal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ASSET and n.unit is Unit.EXPIRY]
     n = NODES
     # each count on its own, so the open and today's ones use their index
     total, open_cases, new_today = conn.execute(
@@ -108,8 +112,11 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     ).one()
     windows = rules.soon_windows(n)
     renewals = rules.soon_windows(n, codes=renewal_codes)
-    soon = conn.execute(select(*[count_of(n, open_node(n), window) for window in windows + renewals])).one()
-    due_soon, expiring = sum(soon[: len(windows)]), sum(soon[len(windows) :])
+    seals = rules.soon_windows(n, codes=seal_codes)
+    soon = conn.execute(select(*[count_of(n, open_node(n), window) for window in windows + renewals + seals])).one()
+    due_soon = sum(soon[: len(windows)])
+    expiring = sum(soon[len(windows) : len(windows) + len(renewals)])
+    seals_expiring = sum(soon[len(windows) + len(renewals) :])
     teams = lights_by_team(conn, rules)
     figures = Indicators(
         now=now,
@@ -125,6 +132,7 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
         funds_3_7_overdue=funds_3_7,
         funds_over_30_days=over_30,
         freezes_expiring=expiring,
+        seals_expiring=seals_expiring,
     )
     return figures, teams
 

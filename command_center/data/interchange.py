@@ -620,6 +620,7 @@ SHEETS: tuple[Sheet, ...] = (
                 example="2029-03-19",
                 aliases=("查封到期日期", "查封期限届满日", "查封截止日期"),
             ),
+            _c("renewed_until", "续封至", parse_date, aliases=("续封到期日", "续封至日期")),
         ),
         ("asset_id",),
         ("查封扣押财产", "财产信息", "查封财产信息"),

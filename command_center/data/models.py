@@ -222,6 +222,7 @@ class SeizedAsset(Base):
     evaluation_started_on: Mapped[date | None] = mapped_column(Date)
     disposal_status: Mapped[str | None] = mapped_column(String(50))
     seal_expires_on: Mapped[date | None] = mapped_column(Date)
+    renewed_until: Mapped[date | None] = mapped_column(Date)  # 续封至: the seal's current expiry once renewed
 
 
 class FrozenAccount(Base):

@@ -3,8 +3,10 @@
 The same arithmetic as :mod:`command_center.data.deadlines` (``tests/test_recompute.py``
 compares the two): ``days`` and ``months`` roll off rest days through ``calendar_days``,
 ``workdays`` count working days by their running number, ``hours`` add hours to the start
-instant, the renewal node is due on the account's current expiry, the case term moves with
-suspensions and an approved extension, and an imported ``due_at`` wins over all of them.
+instant, the renewal node is due on the account's current expiry and the seal's renewal on
+the asset's (renewed, recorded or by default its kind's maximum), the case term moves with
+suspensions and an approved extension, the 执复 review (N50) with an approved extension of at
+most 30 days, and an imported ``due_at`` wins over all of them.
 
 A due date by ``days``, ``months`` or ``workdays`` depends only on the node's code and the
 day it started: it is worked out once per (code, start day) into a lookup table (tens of
@@ -51,7 +53,7 @@ from sqlalchemy.sql.expression import ColumnElement, Select
 
 from command_center.data.bulk import changed_rows, create_as, pg_settings
 from command_center.data.catalogue import Catalogue, TriggerKind
-from command_center.data.deadlines import TERM_NODE
+from command_center.data.deadlines import DEFAULT_SEAL_YEARS, REVIEW_EXTENSION_DAYS, REVIEW_NODE, SEAL_YEARS, TERM_NODE
 from command_center.data.sqlcal import (
     add_days,
     add_hours,
@@ -61,7 +63,7 @@ from command_center.data.sqlcal import (
     local_date,
     provisional_between,
 )
-from command_center.data.tables import ACCOUNTS, CALENDAR, CASES, NODES, SUSPENSIONS
+from command_center.data.tables import ACCOUNTS, ASSETS, CALENDAR, CASES, NODES, SUSPENSIONS
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import Unit
 
@@ -91,14 +93,16 @@ LOOKUP = Table(
     Column("provisional", Boolean),
     PrimaryKeyConstraint("code", "start_day"),
 )
-#: the term of each case in scope with a suspension or an approved extension
+#: the term (or 执复 review) of each case in scope with a suspension or an approved extension
 TERMS = Table(
     "cc_due_terms",
     _work,
-    Column("case_id", Integer, primary_key=True),
+    Column("case_id", Integer),
+    Column("code", String(8)),
     Column("due_date", Date),
     Column("due_at", AwareDateTime()),
     Column("provisional", Boolean),
+    PrimaryKeyConstraint("case_id", "code"),
 )
 #: what the read of the node table found: a node whose due date differs, with the right one
 #: (``fix``; ``term`` for a case term, right unless the case is in ``cc_due_terms``), a node
@@ -114,6 +118,7 @@ FIXES = Table(
     Column("kind", String(8)),
     Column("case_id", Integer),
     Column("subject_id", String(64)),
+    Column("code", String(8)),
 )
 
 
@@ -135,6 +140,8 @@ def recompute_dues(
     ]
     hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
     expiry = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
+    seals = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ASSET]
+    terms = [code for code in (TERM_NODE, REVIEW_NODE) if code in catalogue]
     for table in (LIMITS, LOOKUP, TERMS):
         table.drop(conn, checkfirst=True)
         table.create(conn)
@@ -153,6 +160,8 @@ def recompute_dues(
         _look_up(conn, select(n.c.node_code, start_day).where(rows(n), n.c.started_at.is_not(None)).distinct())
     if TERM_NODE in catalogue:
         _special_terms(conn, catalogue, today, rows)
+    if REVIEW_NODE in catalogue and catalogue[REVIEW_NODE].unit in (Unit.DAYS, Unit.MONTHS):
+        _extended_reviews(conn, catalogue, rows)
 
     # one pass: every node in scope against what it should be (a term of a case in
     # ``cc_due_terms`` is compared with the plain term here, and set apart when written).
@@ -161,7 +170,7 @@ def recompute_dues(
     e = LOOKUP
     override = n.c.due_override.is_not(None)
     hourly = n.c.node_code.in_(list(hours)) if hours else false()
-    renewal = n.c.node_code.in_(expiry) if expiry else false()
+    renewal = n.c.node_code.in_(expiry + seals) if expiry or seals else false()
     hours_due = (
         add_hours(n.c.started_at, case(*[(n.c.node_code == code, limit) for code, limit in hours.items()]))
         if hours
@@ -184,15 +193,16 @@ def recompute_dues(
     expected = [case(*[(kind[0], kind[i]) for kind in kinds[:-1]], else_=kinds[-1][i]) for i in (1, 2, 3)]
     kind = case(
         (override | hourly, literal("fix")),
+        (n.c.node_code.in_(seals), literal("seal")),
         (renewal, literal("renewal")),
         (e.c.code.is_(None), literal("stray")),
-        (n.c.node_code == TERM_NODE, literal("term")),
+        (n.c.node_code.in_(terms), literal("term")),
         else_=literal("fix"),
     )
     f = FIXES
     conn.execute(text(f"DROP TABLE IF EXISTS {f.name}"))
     read = (
-        select(n.c.id, *expected, kind, n.c.case_id, n.c.subject_id)
+        select(n.c.id, *expected, kind, n.c.case_id, n.c.subject_id, n.c.node_code)
         .select_from(n.outerjoin(e, and_(e.c.code == n.c.node_code, e.c.start_day == start_day)))
         .where(rows(n), found)
     )
@@ -218,10 +228,34 @@ def recompute_dues(
         .values(kind="fix", **renewed)
     )
 
+    # the seals' renewals against their assets' current expiry (DOMAIN.md §9)
+    s = ASSETS
+    months = case(
+        *[(s.c.kind == kind, 12 * years) for kind, years in SEAL_YEARS.items()], else_=12 * DEFAULT_SEAL_YEARS
+    )
+    seal_day = func.coalesce(s.c.renewed_until, s.c.seal_expires_on, add_months(s.c.seized_on, months))
+    resealed = {"due_date": seal_day, "due_at": end_of_local_day(seal_day), "provisional": false()}
+    conn.execute(
+        update(f)
+        .where(
+            f.c.kind == "seal",
+            s.c.case_id == f.c.case_id,
+            s.c.asset_id == f.c.subject_id,
+            _differs(*resealed.values(), nodes=f),
+        )
+        .values(kind="fix", **resealed)
+    )
+
     t = TERMS
-    own_term = and_(n.c.node_code == TERM_NODE, n.c.case_id.in_(select(t.c.case_id)))
+
+    def own(nodes) -> ColumnElement[bool]:
+        return select(t.c.case_id).where(t.c.case_id == nodes.c.case_id, t.c.code == nodes.c.node_code).exists()
+
+    own_term = and_(n.c.node_code.in_(terms), own(n))
     values = {"due_date": f.c.due_date, "due_at": f.c.due_at, "provisional": f.c.provisional}
-    plain_term = and_(f.c.kind == "term", f.c.case_id.not_in(select(t.c.case_id)))
+    plain_term = and_(
+        f.c.kind == "term", ~select(t.c.case_id).where(t.c.case_id == f.c.case_id, t.c.code == f.c.code).exists()
+    )
     changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, or_(f.c.kind == "fix", plain_term)).values(**values))
 
     # nodes that started outside the range looked up (whole court): their days, then them
@@ -242,7 +276,7 @@ def recompute_dues(
         and_(
             ~override,
             n.c.case_id == t.c.case_id,
-            n.c.node_code == TERM_NODE,
+            n.c.node_code == t.c.code,
             n.c.subject_id == "",
             t.c.due_date.is_not(None),
         ),
@@ -333,12 +367,49 @@ def _special_terms(conn: Connection, catalogue: Catalogue, today: date, rows) ->
     conn.execute(
         TERMS.insert().from_select(
             [col.name for col in TERMS.c],
-            select(terms.c.id, c.c.roll_to, end_of_local_day(c.c.roll_to), c.c.roll_provisional)
+            select(
+                terms.c.id,
+                literal(TERM_NODE, String(8)),
+                c.c.roll_to,
+                end_of_local_day(c.c.roll_to),
+                c.c.roll_provisional,
+            )
             .select_from(
                 terms.join(
                     n, and_(n.c.case_id == terms.c.id, n.c.node_code == TERM_NODE, n.c.subject_id == "")
                 ).outerjoin(c, c.c.day == add_days(base, terms.c.pushed))
             )
             .where(rows(n), n.c.started_at.is_not(None)),
+        )
+    )
+
+
+def _extended_reviews(conn: Connection, catalogue: Catalogue, rows) -> None:
+    """The 执复 review (N50) of each case with an approved extension (``term_extended_to``):
+    the extended day, but no later than :data:`REVIEW_EXTENSION_DAYS` after the original due
+    date (the law allows no more), rolled off rest days (:func:`~command_center.data.deadlines.review_due`)."""
+    review = catalogue[REVIEW_NODE]
+    n = NODES
+    start_day = local_date(n.c.started_at)
+    raw = add_months(start_day, review.limit) if review.unit is Unit.MONTHS else add_days(start_day, review.limit)
+    first, last = CALENDAR.alias("first"), CALENDAR.alias("last")
+    cap = add_days(first.c.roll_to, REVIEW_EXTENSION_DAYS)
+    extended = case((CASES.c.term_extended_to <= cap, CASES.c.term_extended_to), else_=cap)
+    conn.execute(
+        TERMS.insert().from_select(
+            [col.name for col in TERMS.c],
+            select(
+                CASES.c.id,
+                literal(REVIEW_NODE, String(8)),
+                last.c.roll_to,
+                end_of_local_day(last.c.roll_to),
+                last.c.roll_provisional,
+            )
+            .select_from(
+                CASES.join(n, and_(n.c.case_id == CASES.c.id, n.c.node_code == REVIEW_NODE, n.c.subject_id == ""))
+                .join(first, first.c.day == raw)
+                .outerjoin(last, last.c.day == extended)
+            )
+            .where(rows(n), CASES.c.term_extended_to.is_not(None), n.c.started_at.is_not(None)),
         )
     )

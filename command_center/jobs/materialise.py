@@ -10,6 +10,11 @@ Rows a case system reported (``source='imported'``) or an officer entered (``'ma
 are never touched here; a materialised row follows its source (a fund's arrival, a lead's
 control…) and has its due date cleared when its start moves, so the recompute works it out
 again.  Closing a case stops its open pre-closing nodes, and a closed case gets no new ones.
+
+A node exists only for the case types its catalogue card names (DOMAIN.md §8: no 首次接待 for
+a 执异 case).  A materialised node of a case whose type no longer takes it (the type was
+corrected) is removed while open; a completed one stays as history, and an imported one
+stays as the court reported it (the case system said the node exists: it counts).
 """
 
 from __future__ import annotations
@@ -17,13 +22,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import Connection, String, and_, case, cast, false, literal, null, or_, select, true, union_all, update
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.sql.elements import Null
 from sqlalchemy.sql.expression import ColumnElement, CompoundSelect, Select
 
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
-from command_center.data.deadlines import TERM_NODE, repeat_subject, stops_at_closing
+from command_center.data.deadlines import CLOSED_BY_CLOSING, SEAL_ENDED, repeat_subject, stops_at_closing
 from command_center.data.sqlcal import add_months, start_of_local_day
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, NODES
 from command_center.data.workcal import Unit
@@ -102,9 +123,28 @@ def _row(case_id, code, subject, started, completed) -> list:
 
 
 def _open_case_or_not_stopping(catalogue: Catalogue, code_column) -> ColumnElement[bool]:
-    """A closed case gets no new pre-closing node (but its term, which closing completes)."""
-    stopping = [n.code for n in catalogue if stops_at_closing(n) and n.code != TERM_NODE]
+    """A closed case gets no new pre-closing node (but its term or review, which closing completes)."""
+    stopping = [n.code for n in catalogue if stops_at_closing(n) and n.code not in CLOSED_BY_CLOSING]
     return or_(CASES.c.closed_on.is_(None), code_column.not_in(stopping))
+
+
+def applies(catalogue: Catalogue, code_column, case_type_column) -> ColumnElement[bool]:
+    """The node of ``code_column`` applies to a case of ``case_type_column`` (DOMAIN.md §8): one
+    ``IN`` pair per distinct set of case types in the catalogue (a handful)."""
+    groups = catalogue.type_groups()
+    if set(groups) == {()}:
+        return true()
+    return or_(
+        *[
+            code_column.in_(codes) if not types else and_(code_column.in_(codes), case_type_column.in_(types))
+            for types, codes in groups.items()
+        ]
+    )
+
+
+def seal_ended(assets) -> ColumnElement[bool]:
+    """The asset is disposed of or released (its 处置状态 is one of :data:`SEAL_ENDED`)."""
+    return func.coalesce(func.trim(assets.c.disposal_status), "").in_(SEAL_ENDED)
 
 
 def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> int:
@@ -122,14 +162,19 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
 
     if filing := by_kind.get(TriggerKind.FILING):
         codes = _codes(n.code for n in filing)
+        closed_by_closing = sorted(CLOSED_BY_CLOSING & {n.code for n in filing})
         term_done = start_of_local_day(CASES.c.closed_on)
-        completed = case((codes.c.code == TERM_NODE, term_done), else_=null())
+        completed = case((codes.c.code.in_(closed_by_closing), term_done), else_=null())
         candidates.append(
             select(*_row(CASES.c.id, codes.c.code, literal(""), start_of_local_day(CASES.c.filed_on), completed))
             .select_from(CASES.join(codes, true()))
-            .where(scope(CASES.c.id), _open_case_or_not_stopping(catalogue, codes.c.code))
+            .where(
+                scope(CASES.c.id),
+                _open_case_or_not_stopping(catalogue, codes.c.code),
+                applies(catalogue, codes.c.code, CASES.c.case_type),
+            )
         )
-        completing += [TERM_NODE] if TERM_NODE in {n.code for n in filing} else []
+        completing += closed_by_closing
 
     if fund := by_kind.get(TriggerKind.FUND):
         codes = _codes(n.code for n in fund)
@@ -145,7 +190,11 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
                 )
             )
             .select_from(FUNDS.join(codes, true()).join(CASES, CASES.c.id == FUNDS.c.case_id))
-            .where(scope(FUNDS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code))
+            .where(
+                scope(FUNDS.c.case_id),
+                _open_case_or_not_stopping(catalogue, codes.c.code),
+                applies(catalogue, codes.c.code, CASES.c.case_type),
+            )
         )
         completing += completions
 
@@ -158,6 +207,9 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
             for n in asset
         ]
         completions = {c: v for c, v in ASSET_COMPLETIONS.items() if c in {n.code for n in asset}}
+        # a seal's renewal (N48) only while the asset is still sealed: none once disposed or released
+        expiring = [n.code for n in asset if n.unit is Unit.EXPIRY]
+        sealed = or_(codes.c.code.not_in(expiring), ~seal_ended(ASSETS)) if expiring else true()
         candidates.append(
             select(
                 *_row(
@@ -169,7 +221,13 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
                 )
             )
             .select_from(ASSETS.join(codes, true()).join(CASES, CASES.c.id == ASSETS.c.case_id))
-            .where(scope(ASSETS.c.case_id), or_(*kinds), _open_case_or_not_stopping(catalogue, codes.c.code))
+            .where(
+                scope(ASSETS.c.case_id),
+                or_(*kinds),
+                sealed,
+                _open_case_or_not_stopping(catalogue, codes.c.code),
+                applies(catalogue, codes.c.code, CASES.c.case_type),
+            )
         )
         completing += completions
 
@@ -185,8 +243,12 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
                     null(),
                 )
             )
-            .select_from(ACCOUNTS.join(codes, true()))
-            .where(scope(ACCOUNTS.c.case_id), ACCOUNTS.c.released_on.is_(None))
+            .select_from(ACCOUNTS.join(codes, true()).join(CASES, CASES.c.id == ACCOUNTS.c.case_id))
+            .where(
+                scope(ACCOUNTS.c.case_id),
+                ACCOUNTS.c.released_on.is_(None),
+                applies(catalogue, codes.c.code, CASES.c.case_type),
+            )
         )
 
     if lead := by_kind.get(TriggerKind.LEAD):
@@ -203,12 +265,16 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
                 )
             )
             .select_from(LEADS.join(codes, true()).join(CASES, CASES.c.id == LEADS.c.case_id))
-            .where(scope(LEADS.c.case_id), _open_case_or_not_stopping(catalogue, codes.c.code))
+            .where(
+                scope(LEADS.c.case_id),
+                _open_case_or_not_stopping(catalogue, codes.c.code),
+                applies(catalogue, codes.c.code, CASES.c.case_type),
+            )
         )
         completing += completions
 
     if closing := by_kind.get(TriggerKind.CLOSING):
-        candidates.append(_closing_candidates(closing, today, scope))
+        candidates.append(_closing_candidates(catalogue, closing, today, scope))
 
     sourced = [
         n.code
@@ -236,11 +302,13 @@ def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) ->
     if not repeating:
         return 0
     return _upsert(
-        conn, _closing_candidates(repeating, today, lambda column: true(), since=since), [n.code for n in repeating]
+        conn,
+        _closing_candidates(catalogue, repeating, today, lambda column: true(), since=since),
+        [n.code for n in repeating],
     )
 
 
-def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None) -> Select:
+def _closing_candidates(catalogue: Catalogue, closing: list[NodeDef], today, scope: Scope, since=None) -> Select:
     """Closing nodes; a repeating node gets one instance per period begun (R01, R02, …)."""
     parts = []
     for node in closing:
@@ -280,7 +348,13 @@ def _closing_candidates(closing: list[NodeDef], today, scope: Scope, since=None)
     return (
         select(*_row(CASES.c.id, plan.c.code, plan.c.subject, start_of_local_day(start_day), null()))
         .select_from(CASES.join(plan, true()))
-        .where(scope(CASES.c.id), CASES.c.closed_on.is_not(None), begun, mode_ok)
+        .where(
+            scope(CASES.c.id),
+            CASES.c.closed_on.is_not(None),
+            begun,
+            mode_ok,
+            applies(catalogue, plan.c.code, CASES.c.case_type),
+        )
     )
 
 
@@ -301,28 +375,64 @@ def _materialise_followers(conn: Connection, catalogue: Catalogue, edges: list[t
             before.c.node_code.in_(sorted({a for a, _ in edges})),
             before.c.completed_at.is_not(None),
             _open_case_or_not_stopping(catalogue, edge.c.code),
+            applies(catalogue, edge.c.code, CASES.c.case_type),
         ),
         [c for _, c in edges],
     )
 
 
-def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:
-    """Closing stops open pre-closing nodes; releasing an account stops its renewal node.
-
-    Both are undone when the source says so again (a case reopened, a release withdrawn).
-    """
+def stop_and_resume(conn: Connection, catalogue: Catalogue, scope: Scope, today) -> int:
+    """Closing stops open pre-closing nodes; releasing an account stops its renewal node,
+    disposing of or releasing an asset its seal's renewal (stopped the day this run saw it:
+    the status has no date).  All are undone when the source says so again (a case reopened,
+    a release withdrawn).  Open materialised nodes whose case type no longer takes them go."""
     stopping = [n.code for n in catalogue if stops_at_closing(n)]
     renewal = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
-    changed = _stop_while_ended(conn, stopping, CASES, CASES.c.id == NODES.c.case_id, CASES.c.closed_on, scope)
+    seals = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ASSET and n.unit is Unit.EXPIRY]
+    closed = CASES.c.closed_on
+    changed = _stop_while_ended(
+        conn, stopping, CASES, CASES.c.id == NODES.c.case_id, closed.is_not(None), start_of_local_day(closed), scope
+    )
     if renewal:
         account = and_(ACCOUNTS.c.case_id == NODES.c.case_id, ACCOUNTS.c.account_id == NODES.c.subject_id)
-        changed += _stop_while_ended(conn, renewal, ACCOUNTS, account, ACCOUNTS.c.released_on, scope)
-    return changed
+        released = ACCOUNTS.c.released_on
+        changed += _stop_while_ended(
+            conn, renewal, ACCOUNTS, account, released.is_not(None), start_of_local_day(released), scope
+        )
+    if seals:
+        asset = and_(ASSETS.c.case_id == NODES.c.case_id, ASSETS.c.asset_id == NODES.c.subject_id)
+        day = start_of_local_day(literal(today))
+        changed += _stop_while_ended(conn, seals, ASSETS, asset, seal_ended(ASSETS), day, scope)
+    return changed + _remove_misfits(conn, catalogue, scope)
 
 
-def _stop_while_ended(conn: Connection, codes: list[str], source, link, ended_on, scope: Scope) -> int:
-    """Open ``codes`` nodes stop on the day their ``source`` row ended; they run again if it no longer has."""
-    ended_at = select(start_of_local_day(ended_on)).where(link).scalar_subquery()
+def _remove_misfits(conn: Connection, catalogue: Catalogue, scope: Scope) -> int:
+    """Open materialised nodes whose case's type the catalogue no longer gives them to (per set
+    of case types: its codes, in the cases of any other type, a semi-join on the cases)."""
+    misfits = [
+        and_(
+            NODES.c.node_code.in_(codes), NODES.c.case_id.in_(select(CASES.c.id).where(CASES.c.case_type.not_in(types)))
+        )
+        for types, codes in catalogue.type_groups().items()
+        if types
+    ]
+    if not misfits:
+        return 0
+    return changed_rows(
+        conn,
+        delete(NODES).where(
+            scope(NODES.c.case_id),
+            NODES.c.source == "materialised",
+            NODES.c.completed_at.is_(None),
+            or_(*misfits),
+        ),
+    )
+
+
+def _stop_while_ended(conn: Connection, codes: list[str], source, link, ended, ended_at, scope: Scope) -> int:
+    """Open ``codes`` nodes stop (at ``ended_at``) while their ``source`` row has ``ended``; they
+    run again once it no longer has."""
+    ended_at = select(ended_at).where(link).scalar_subquery()
     mine = and_(scope(NODES.c.case_id), NODES.c.node_code.in_(codes))
     stopped = changed_rows(
         conn,
@@ -332,13 +442,13 @@ def _stop_while_ended(conn: Connection, codes: list[str], source, link, ended_on
             mine,
             NODES.c.completed_at.is_(None),
             NODES.c.stopped_at.is_(None),
-            select(source.c.id).where(link, ended_on.is_not(None)).exists(),
+            select(source.c.id).where(link, ended).exists(),
         ),
     )
     resumed = changed_rows(
         conn,
         update(NODES)
         .values(stopped_at=None)
-        .where(mine, NODES.c.stopped_at.is_not(None), select(source.c.id).where(link, ended_on.is_(None)).exists()),
+        .where(mine, NODES.c.stopped_at.is_not(None), select(source.c.id).where(link, ~ended).exists()),
     )
     return stopped + resumed

@@ -218,7 +218,7 @@ def recompute(
         written = materialise(conn, catalogue, rules.today, facts_scope)
         if case_ids is None:
             written += _periods_begun(conn, catalogue, rules.today)
-        stopped = stop_and_resume(conn, catalogue, facts_scope)
+        stopped = stop_and_resume(conn, catalogue, facts_scope, rules.today)
 
         if all_dues:
             dues = recompute_dues(conn, catalogue, rules.today)

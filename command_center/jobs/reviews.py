@@ -23,14 +23,15 @@ from sqlalchemy import Connection, select
 from command_center.data.brief import write_snapshots
 from command_center.data.bulk import insert_for
 from command_center.data.catalogue import Catalogue
+from command_center.data.deadlines import SEAL_ENDED
 from command_center.data.engine import Database
 from command_center.data.indicators import indicators
 from command_center.data.rules import Rules
 from command_center.data.tables import ASSETS, CASES, FUNDS, REVIEWS
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 
-#: disposal states after which an item is no longer in the court's custody
-RELEASED = ("已解封", "已成交", "已处置", "已返还")
+#: disposal states after which an item is no longer in the court's custody (those that end its seal)
+RELEASED = SEAL_ENDED
 SAMPLE_SHARE = Decimal("0.10")
 
 
@@ -130,6 +131,7 @@ def snapshot(db: Database, catalogue: Catalogue, calendar: WorkCalendar, now: da
         "funds_3_7_overdue": figures.funds_3_7_overdue,
         "funds_over_30_days": figures.funds_over_30_days,
         "freezes_expiring": figures.freezes_expiring,
+        "seals_expiring": figures.seals_expiring,
     }
     return write_snapshots(
         db, catalogue, calendar, local_date(now), now, fence, extra=values

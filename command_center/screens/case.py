@@ -248,7 +248,11 @@ class CaseScreen(WithHelp, Screen[None]):
 
         section("alerts", d.alerts, alert_line)
         section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
-        section("assets", d.assets, lambda a: f"{a[0]}  {a[1]}  {a[2]}  {a[3] or ''}  {a[4] or ''}")
+        section(
+            "assets",
+            d.assets,
+            lambda a: f"{a[0]}  {a[1]}  {a[2]}" + (f" → {a[5]}" if a[5] else "") + f"  {a[3] or ''}  {a[4] or ''}",
+        )
         section(
             "accounts",
             d.accounts,

@@ -301,6 +301,7 @@ class WallScreen(WithHelp, Screen[None]):
             (t["funds_3_7"], f"{f.funds_3_7_overdue:,}", "bold yellow"),
             (t["funds_30"], f"{f.funds_over_30_days:,}", "bold red" if f.funds_over_30_days else "bold green"),
             (t["freezes"], f"{f.freezes_expiring:,}", "bold yellow"),
+            (t["seals"], f"{f.seals_expiring:,}", "bold yellow"),
         ]
         text = Text()
         for label, value, style in items:
