@@ -284,3 +284,34 @@ async def test_one_courts_case_numbers_are_shortened_to_keep_a_column_and_two_co
         await pilot.pause()
         assert table.layout_for(one_court) == ([0, 1, 2], True)  # （2026）执恢12345号 leaves room for the officer
         assert table.layout_for(two_courts) == ([0, 2], False)  # the court code tells them apart: kept
+
+
+async def test_the_wall_pages_through_every_case_of_a_long_list(runtime, monkeypatch):
+    """A list longer than one read's window is read window by window as its pages turn: every
+    red case comes up once per round, in the panel's order, and the footer counts the whole list."""
+    from command_center.screens import wall as wall_screen
+
+    database = _demo(runtime)
+    everything = wall_data(database, Rules.at(NOW, runtime.catalogue, runtime.calendar), limit=10_000)
+    red = [c.case_no for c in everything.lights["red"]]
+    monkeypatch.setattr(wall_screen, "LIST_LIMIT", 4)  # a window of one page
+    app = make_app(runtime, start="wall")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await polled(app)
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#list-red", PagedTable)
+        size = table.page_size
+        assert len(red) > 2 * size, "the demo gives more red cases than two pages"
+        seen: list[str] = []
+        for _ in range(-(-len(red) // size)):
+            assert table.first == len(seen)
+            seen += [row[0] for row in table.rows]
+            footer = "".join(s.text for s in table.render_lines(table.region.reset_offset)[-1])
+            page = (len(seen) - 1) // size + 1  # the page of the last row shown
+            assert footer.strip() == f"{page}/{-(-len(red) // size)}  ({table.first + 1}–{len(seen)} / {len(red)})"
+            screen.turn_pages()
+            await polled(app)
+            await pilot.pause()
+        assert seen == red  # each once, in order
+        assert table.first == 0  # and round again

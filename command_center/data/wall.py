@@ -9,11 +9,12 @@ agree with ``command-center indicators``.  Party names are masked here (the wall
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
 from command_center.data.engine import Database
@@ -24,8 +25,12 @@ from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, TEAMS
 from command_center.data.workcal import local_date
 
-#: rows fetched per list: enough to page through on the largest screen, cheap at 1,000,000 cases
+#: rows fetched per list and refresh (a window): enough to page through on the largest screen,
+#: cheap at 1,000,000 cases; the wall moves the window along as its pages turn, so every row of
+#: a list comes up in turn (reading every red case each refresh cost 4 times as much at 100,000)
 LIST_LIMIT = 60
+#: the lists that page through windows: the lights, the due-soon nodes, the late funds
+LISTS = (*TIERS, "soon", "funds")
 
 
 @dataclass(frozen=True)
@@ -77,23 +82,45 @@ class WallData:
     teams: list[TeamRow]
     seconds: float = 0.0  # the whole read: the statements and Python's work around them
     database_seconds: float = 0.0  # the statements alone (inside the driver), when measured
+    #: list → the place of its first row in the whole list (0: the list's beginning)
+    offsets: dict[str, int] = field(default_factory=dict)
 
 
-def wall_data(db: Database, rules: Rules, *, limit: int = LIST_LIMIT) -> WallData:
+def wall_data(
+    db: Database,
+    rules: Rules,
+    *,
+    limit: int = LIST_LIMIT,
+    windows: Mapping[str, tuple[int, int]] | None = None,
+) -> WallData:
     """Everything the wall shows, read on one connection (the figures are those of
-    :func:`~command_center.data.indicators.indicators`, the team board sums the same rows)."""
+    :func:`~command_center.data.indicators.indicators`, the team board sums the same rows).
+
+    ``windows``: list (:data:`LISTS`) → (offset, limit), the part of each list to read; a list
+    not named, or an offset past the list's end (it shrank), reads from its beginning."""
     started = time.perf_counter()
     with db.engine.connect() as conn:
         figures, by_team = read_indicators(conn, rules)
-        lights = _lights(conn, rules, limit)
-        due_soon = _due_soon(conn, rules, limit)
-        late_funds = _late_funds(conn, rules.now, limit)
+        totals = {
+            **{tier: getattr(figures.lights, tier) for tier in TIERS},
+            "soon": figures.due_soon_nodes,
+            "funds": figures.funds_over_30_days,
+        }
+        asked = dict(windows or {})
+        window = {}
+        for name in LISTS:
+            offset, size = asked.get(name, (0, limit))
+            window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
+        lights = _lights(conn, rules, window)
+        due_soon = _due_soon(conn, rules, *window["soon"])
+        late_funds = _late_funds(conn, rules.now, *window["funds"])
         teams = _teams(conn, by_team)
-    return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started)
+    offsets = {name: offset for name, (offset, _) in window.items()}
+    return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started, offsets=offsets)
 
 
-def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
-    """The first ``limit`` cases of each light, by their worst node's due date.
+def _lights(conn, rules: Rules, windows: Mapping[str, tuple[int, int]]) -> dict[str, list[LightCase]]:
+    """A window (offset, limit) of the cases of each light, by their worst node's due date.
 
     The cases are ranked from their earliest lit due date (a group per case over the lit
     range of the open-due index), and only the listed ones look up which node that is: on
@@ -106,7 +133,18 @@ def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
         lights.c.tier,
         func.row_number().over(partition_by=lights.c.tier, order_by=(lights.c.worst, lights.c.case_id)).label("place"),
     ).subquery()
-    listed = select(ranked).where(ranked.c.place <= limit).subquery()
+    listed = (
+        select(ranked)
+        .where(
+            or_(
+                *[
+                    and_(ranked.c.tier == tier, ranked.c.place > offset, ranked.c.place <= offset + size)
+                    for tier, (offset, size) in ((t, windows[t]) for t in TIERS)
+                ]
+            )
+        )
+        .subquery()
+    )
     worst = worst_node_of(listed, rules, lit_only=True, columns=("place",))
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
@@ -154,7 +192,7 @@ def _lights(conn, rules: Rules, limit: int) -> dict[str, list[LightCase]]:
     return lights
 
 
-def _due_soon(conn, rules: Rules, limit: int) -> list[DueSoon]:
+def _due_soon(conn, rules: Rules, offset: int, limit: int) -> list[DueSoon]:
     n = NODES
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
@@ -172,19 +210,21 @@ def _due_soon(conn, rules: Rules, limit: int) -> list[DueSoon]:
             .outerjoin(officer, officer.c.id == CASES.c.officer_id)
         )
         .where(open_node(n), rules.due_soon(n))
-        .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code)
+        .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code, n.c.subject_id)
+        .offset(offset)
         .limit(limit)
     ).all()
     return [DueSoon(r.case_no, r.team or "", r.officer or "", r.node_code, r.due_at, bool(r.provisional)) for r in rows]
 
 
-def _late_funds(conn, now: datetime, limit: int) -> list[LateFund]:
+def _late_funds(conn, now: datetime, offset: int, limit: int) -> list[LateFund]:
     """双零: funds still undisbursed more than 30 days after arrival, longest waiting first."""
     rows = conn.execute(
         select(CASES.c.case_no, FUNDS.c.amount, FUNDS.c.arrived_at)
         .select_from(FUNDS.join(CASES, CASES.c.id == FUNDS.c.case_id))
         .where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS))
-        .order_by(FUNDS.c.arrived_at, CASES.c.case_no)
+        .order_by(FUNDS.c.arrived_at, CASES.c.case_no, FUNDS.c.fund_id)
+        .offset(offset)
         .limit(limit)
     ).all()
     today = local_date(now)

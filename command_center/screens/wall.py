@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 from command_center.data.caseno import court_of, short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
 from command_center.data.rules import shown_code
-from command_center.data.wall import TIERS, WallData
+from command_center.data.wall import LIST_LIMIT, LISTS, TIERS, WallData
 from command_center.data.workcal import TZ
 from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
@@ -70,6 +70,8 @@ class WallScreen(WithHelp, Screen[None]):
         self.paused = False
         self._loading = False
         self._next = None
+        #: list → where the window it shows begins: moved along as its pages turn
+        self.offsets = dict.fromkeys(LISTS, 0)
         self._stop = threading.Event()
         self.reader = WallReader(runtime, separate=runtime.settings.wall_reader == "process")
 
@@ -160,9 +162,25 @@ class WallScreen(WithHelp, Screen[None]):
             self.query_one(Ticker).step()
 
     def turn_pages(self) -> None:
-        if not self.paused:
-            for table in self.query(PagedTable):
-                table.next_page()
+        if self.paused:
+            return
+        moved = False
+        for table in self.query(PagedTable):
+            if table.next_page():  # the end of a window of a longer list: read the next window now
+                self.offsets[table.id.removeprefix("list-")] = table.next_window()
+                moved = True
+        if moved:
+            self.load()
+
+    def windows(self) -> dict[str, tuple[int, int]]:
+        """Each list's window to read: from its offset (just after the rows shown last), whole
+        pages of its table (LIST_LIMIT rows or more), so that the pages of a window are the
+        pages of the whole list (until a resize changes their size: the next round is right)."""
+        windows = {}
+        for name in LISTS:
+            size = self.query_one(f"#list-{name}", PagedTable).page_size
+            windows[name] = (self.offsets[name], size * max(1, -(-LIST_LIMIT // size)))
+        return windows
 
     def show_title(self) -> None:
         t, rt = self.t, self.runtime
@@ -195,9 +213,10 @@ class WallScreen(WithHelp, Screen[None]):
 
     def poll(self) -> None:
         # the wall never crashes: an error shows the last figures as stale
+        windows = self.windows()
         in_thread(
             self,
-            lambda: self.reader.read(self.runtime.clock.now()),
+            lambda: self.reader.read(self.runtime.clock.now(), windows),
             self.show,
             group="wall-poll",
             failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]),
@@ -242,7 +261,7 @@ class WallScreen(WithHelp, Screen[None]):
                 )
                 for c in data.lights[tier]
             ]
-            self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count)
+            self.query_one(f"#list-{tier}", PagedTable).set_rows(rows, total=count, first=data.offsets.get(tier, 0))
         soon = [
             (
                 f"{s.due_at.astimezone(TZ):%m-%d %H:%M}" + (t["provisional"] if s.provisional else ""),
@@ -254,7 +273,9 @@ class WallScreen(WithHelp, Screen[None]):
             for s in data.due_soon
         ]
         self.query_one("#panel-soon").border_title = f"{t['soon']}  {figures.due_soon_nodes:,}"
-        self.query_one("#list-soon", PagedTable).set_rows(soon, total=figures.due_soon_nodes)
+        self.query_one("#list-soon", PagedTable).set_rows(
+            soon, total=figures.due_soon_nodes, first=data.offsets.get("soon", 0)
+        )
         self.query_one("#funds-summary", Static).update(
             Text.assemble(
                 (f"{t['funds_3_7']} ", "bold"),
@@ -265,7 +286,9 @@ class WallScreen(WithHelp, Screen[None]):
             )
         )
         funds = [(f.case_no, f"{f.amount:,.2f}", f"{f.days:,}") for f in data.late_funds]
-        self.query_one("#list-funds", PagedTable).set_rows(funds, total=figures.funds_over_30_days)
+        self.query_one("#list-funds", PagedTable).set_rows(
+            funds, total=figures.funds_over_30_days, first=data.offsets.get("funds", 0)
+        )
         teams = [
             (
                 r.team,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -40,13 +41,19 @@ from command_center.runtime import Runtime
 MAX_FAILED_STARTS = 3
 
 
+#: list → (offset, limit): the part of each list a read asks for
+Windows = Mapping[str, tuple[int, int]] | None
+
+
 class ReadFailed(Exception):
     """The reader process could not read the database (the message is the driver's)."""
 
 
-def timed_read(database: Database, clock: DriverTime, catalogue, calendar, now: datetime) -> WallData:
+def timed_read(
+    database: Database, clock: DriverTime, catalogue, calendar, now: datetime, windows: Windows = None
+) -> WallData:
     clock.take()
-    data = wall_data(database, Rules.at(now, catalogue, calendar))
+    data = wall_data(database, Rules.at(now, catalogue, calendar), windows=windows)
     return replace(data, database_seconds=clock.take())
 
 
@@ -70,11 +77,11 @@ def _ping() -> bool:
     return True
 
 
-def _read(now: datetime) -> WallData | _Failure:
+def _read(now: datetime, windows: Windows = None) -> WallData | _Failure:
     assert _reader is not None
     database, clock, catalogue, calendar = _reader
     try:
-        return timed_read(database, clock, catalogue, calendar, now)
+        return timed_read(database, clock, catalogue, calendar, now, windows)
     except Exception as exc:  # noqa: BLE001 - sent back as text: a driver's exception may not unpickle
         return _Failure(str(exc).strip() or type(exc).__name__)  # the screen shows its first line
 
@@ -113,14 +120,15 @@ class WallReader:
         ready = self._ready
         return ready is not None and ready.done() and ready.exception() is None
 
-    def read(self, now: datetime) -> WallData:
-        """The wall's figures as of ``now``; blocks (call it from a worker thread)."""
+    def read(self, now: datetime, windows: Windows = None) -> WallData:
+        """The wall's figures as of ``now``, each list's window of ``windows`` (see
+        :func:`~command_center.data.wall.wall_data`); blocks (call it from a worker thread)."""
         with self._lock:  # one read at a time, whichever thread asks
             self._drop_failed_start()
             if self.in_process:
                 assert self._pool is not None
                 try:
-                    outcome = self._pool.submit(_read, now).result()
+                    outcome = self._pool.submit(_read, now, windows).result()
                 except BrokenProcessPool:  # the reader died: read here, start another for the next read
                     self._stop()
                 else:
@@ -128,7 +136,7 @@ class WallReader:
                     if isinstance(outcome, _Failure):
                         raise ReadFailed(outcome.message)
                     return outcome
-            data = self._read_here(now)
+            data = self._read_here(now, windows)
             if self.separate and self._pool is None:
                 self._start()
             return data
@@ -144,12 +152,12 @@ class WallReader:
         if self._failed_starts >= MAX_FAILED_STARTS:
             self.separate = False
 
-    def _read_here(self, now: datetime) -> WallData:
+    def _read_here(self, now: datetime, windows: Windows = None) -> WallData:
         rt = self.runtime
         database = rt.database()
         if self._clock is None:
             self._clock = DriverTime(database.engine)
-        return timed_read(database, self._clock, rt.catalogue, rt.calendar, now)
+        return timed_read(database, self._clock, rt.catalogue, rt.calendar, now, windows)
 
     def _start(self) -> None:
         settings = self.runtime.settings

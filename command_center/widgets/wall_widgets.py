@@ -88,14 +88,26 @@ class PagedTable(Widget):
         self.columns = columns
         self.rows: list[tuple] = []
         self.empty = empty
-        self.total: int | None = None  # the full count when ``rows`` is only the first part
+        self.total: int | None = None  # the full count when ``rows`` is only a window of the list
+        self.first = 0  # the place of ``rows[0]`` in the whole list
 
-    def set_rows(self, rows: list[tuple], total: int | None = None) -> None:
+    def set_rows(self, rows: list[tuple], total: int | None = None, first: int = 0) -> None:
+        if first != self.first or self.page >= -(-len(rows) // self.page_size):
+            self.page = 0  # another window of the list (or it shrank): its first page
         self.rows = rows
         self.total = total
-        if self.page >= self.pages:
-            self.page = 0
+        self.first = first
         self.refresh()
+
+    @property
+    def windowed(self) -> bool:
+        """Whether the list has rows beyond this window (the wall reads the next as the pages turn)."""
+        return self.total is not None and (self.first > 0 or self.total > len(self.rows))
+
+    def next_window(self) -> int:
+        """Where the list's next window begins: after this one, or at the beginning again."""
+        following = self.first + len(self.rows)
+        return following if self.total is not None and following < self.total else 0
 
     @property
     def page_size(self) -> int:
@@ -105,8 +117,13 @@ class PagedTable(Widget):
     def pages(self) -> int:
         return max(1, -(-len(self.rows) // self.page_size))
 
-    def next_page(self) -> None:
+    def next_page(self) -> bool:
+        """Turn the page; at the end of a window of a longer list, stay and return True: the
+        caller reads the next window (:meth:`next_window`), whose rows start at its first page."""
+        if self.page + 1 >= self.pages and self.windowed:
+            return True
         self.page = (self.page + 1) % self.pages
+        return False
 
     def render(self) -> RenderableType:
         size = self.page_size
@@ -128,10 +145,14 @@ class PagedTable(Widget):
         if not self.rows:
             table.add_row(Text(self.empty, style="dim"), *[""] * (len(keep) - 1))
         footer = ""
-        if self.pages > 1:
+        if self.windowed:  # the page among the whole list's, and which rows these are
+            assert self.total is not None
+            pages = -(-self.total // size)
+            first = self.first + self.page * size
+            last = first + max(len(shown), 1)  # the page of its last row: right even in a window begun mid-page
+            footer = f"{(last - 1) // size + 1}/{pages}  ({first + 1:,}–{first + len(shown):,} / {self.total:,})"
+        elif self.pages > 1:
             footer = f"{self.page + 1}/{self.pages}"
-        if self.total is not None and self.total > len(self.rows):
-            footer += f"  ({len(self.rows)} / {self.total:,})"
         grid = Table.grid(expand=True)
         grid.add_row(table)
         for _ in range(size - len(shown) - (0 if self.rows else 1)):
