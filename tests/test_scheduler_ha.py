@@ -41,7 +41,7 @@ from tests.builders import CALENDAR, CATALOGUE, Court, at
 OUTBOX = m.OutboxMessage.__table__
 LEASE = m.SchedulerLease.__table__
 #: the scheduler's report of a recompute it committed (not a log line about one)
-RECOMPUTED = re.compile(r"\d\d:\d\d:\d\d recompute [\d.]+s")
+RECOMPUTED = re.compile(r"\d\d:\d\d:\d\d recompute: [\d.]+ s")  # the scheduler's report of a recompute (--lang en)
 NOW = at(date(2026, 11, 20), 10)
 LONG_AGO = at(date(2000, 1, 3), 9)  # due whatever the real date (messages are urgent: rest days do not hold them)
 
@@ -326,7 +326,14 @@ def test_a_leader_paused_inside_its_recompute_does_not_hold_up_failover(pg_url, 
         procs.extend(Proc(pg_url, sent_log, lease=lease, dispatch=30) for _ in range(2))
         leader = leader_of(procs)
         standby = next(p for p in procs if p is not leader)
-        for job in (RECOMPUTED, "dispatch:", "snapshot:", "fund_sample:", "asset_inventory:", "closed_review:"):
+        for job in (
+            RECOMPUTED,
+            "notifications:",
+            "daily snapshot:",
+            "fund sample:",
+            "asset inventory:",
+            "closed-case review:",
+        ):
             until(lambda job=job: leader.said(job), 60, f"the leader's catch-up ({job})")
         with psycopg.connect(pg_url) as blocker:
             blocker.execute("LOCK TABLE alerts IN ACCESS EXCLUSIVE MODE")
