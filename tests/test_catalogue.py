@@ -204,3 +204,14 @@ def test_a_court_file_without_case_types_still_loads_and_says_what_it_assumed(tm
     said = [r.getMessage() for r in caplog.records if "case_types" in r.getMessage()]
     assert said == [note], "said exactly once"
     assert runtime.catalogue["N60"].case_types == ("执", "执恢")
+
+
+def test_the_reference_cards_have_their_materials_in_english_too():
+    from command_center.data.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    for node in catalogue:
+        assert node.materials_en, node.code
+        assert not any("\u4e00" <= ch <= "\u9fff" for m in node.materials_en for ch in m), node.code
+    assert catalogue["N15"].materials_label("en") == "freezing ruling; notice of assistance in freezing"
+    assert catalogue["N15"].materials_label("zh") == "冻结裁定书、协助冻结通知书"

@@ -42,6 +42,7 @@ COLUMNS = (
     "action",
     "action_en",
     "materials",
+    "materials_en",
     "case_types",
 )
 REQUIRED = ("code", "stage", "name", "trigger", "limit", "unit")
@@ -141,6 +142,8 @@ class NodeDef:
     line: int
     #: the case types this node applies to; empty: every type (DOMAIN.md §8)
     case_types: tuple[str, ...] = ()
+    #: the materials in English (empty: a court's file without the column; the Chinese is shown)
+    materials_en: tuple[str, ...] = ()
 
     def applies_to(self, case_type: str) -> bool:
         return not self.case_types or case_type in self.case_types
@@ -155,6 +158,11 @@ class NodeDef:
 
     def action_label(self, lang: str = "zh") -> str:
         return self.action_en if lang == "en" and self.action_en else self.action
+
+    def materials_label(self, lang: str = "zh") -> str:
+        if lang == "en" and self.materials_en:
+            return "; ".join(self.materials_en)
+        return "、".join(self.materials)
 
     def limit_label(self, lang: str = "zh") -> str:
         lang = "en" if lang == "en" else "zh"
@@ -298,6 +306,7 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         action=values["action"],
         action_en=values["action_en"],
         materials=tuple(m.strip() for m in _LIST_SEPARATORS.split(values["materials"]) if m.strip()),
+        materials_en=tuple(m.strip() for m in values["materials_en"].split(";") if m.strip()),
         line=line,
         case_types=case_types,
     )

@@ -183,7 +183,7 @@ class CaseScreen(WithHelp, Screen[None]):
             t.append(f"{label(lang, 'action')}: ", style="bold")
             t.append(f"{d.action_label(lang)}\n")
             t.append(f"{label(lang, 'materials')}: ", style="bold")
-            t.append("、".join(d.materials) + "\n")
+            t.append(d.materials_label(lang) + "\n")
         t.append(
             f"{label(lang, 'started')}: {_when(line.started_at)}   {label(lang, 'due')}: {line.due_date or '—'}"
             f"{label(lang, 'provisional') if line.provisional else ''}   "
