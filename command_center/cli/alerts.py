@@ -159,3 +159,29 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
     width = max(cell_len(label) for label, _ in lines) + 2
     for label, value in lines:
         click.echo(f"  {pad(label, width)}{value}")
+
+
+@cli.command(name="explain")
+@click.argument("case_no", metavar="案号")
+@click.argument("node", metavar="NODE")
+@click.argument("subject", default="", metavar="[SUBJECT]")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: every step of the arithmetic.")
+@click.pass_context
+def explain_command(ctx: click.Context, case_no: str, node: str, subject: str, as_json: bool) -> None:
+    """Why NODE of a case is due when it is: start, limit, each rest day rolled over by name,
+    调休 working days counted, suspensions and extensions, provisional years.  SUBJECT: the fund,
+    asset, account or lead id of a node that has several."""
+    from command_center.data.caseno import normalise_case_no
+    from command_center.data.explain import NothingToExplain, explain, lines
+
+    runtime = runtime_of(ctx)
+    try:
+        found = explain(runtime.database(), runtime.rules(), normalise_case_no(case_no), node.upper(), subject)
+    except NothingToExplain as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(found.as_json(), ensure_ascii=False))
+        return
+    click.echo("\n".join(lines(found, runtime.lang)))
+    if not found.agrees:
+        ctx.exit(1)

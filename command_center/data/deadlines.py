@@ -89,13 +89,24 @@ def suspended_days(suspensions: Iterable[tuple[date, date | None]], today: date)
     return total
 
 
-def node_due(calendar: WorkCalendar, node: NodeDef, started: datetime | date, *, expiry: date | None = None) -> Due:
-    """The deadline of ``node`` started at ``started`` (``expiry`` for the renewal node)."""
+def node_due(
+    calendar: WorkCalendar,
+    node: NodeDef,
+    started: datetime | date,
+    *,
+    expiry: date | None = None,
+    steps: list | None = None,
+) -> Due:
+    """The deadline of ``node`` started at ``started`` (``expiry`` for the renewal node);
+    ``steps`` records how (:meth:`WorkCalendar.due`)."""
     if node.unit is Unit.EXPIRY:
         if expiry is None:
             raise ValueError(f"{node.code} is due on an expiry date, and none was given")
+        if steps is not None:
+            steps.append(("expiry", expiry, None))
+            steps.append(("due", expiry, False))
         return Due(expiry, end_of_day(expiry), False)
-    return calendar.due(started, node.limit, node.unit)
+    return calendar.due(started, node.limit, node.unit, steps=steps)
 
 
 def term_due(
@@ -106,6 +117,7 @@ def term_due(
     suspensions: Iterable[tuple[date, date | None]] = (),
     extended_to: date | None = None,
     today: date,
+    steps: list | None = None,
 ) -> Due:
     """The case term (N42).
 
@@ -113,19 +125,43 @@ def term_due(
     (both ends included, an open period up to ``today``) push that end later; the result is
     rolled off rest days like any ``days`` deadline.
     """
+    suspensions = list(suspensions)
     paused = suspended_days(suspensions, today)
+    if steps is not None:
+        for start, end in suspensions:
+            steps.append(("suspended", start, end or today))
     if extended_to is None:
-        return calendar.due(filed_on, node.limit, node.unit, paused_days=paused)
-    day, provisional = calendar.roll(extended_to + timedelta(days=paused))
+        return calendar.due(filed_on, node.limit, node.unit, paused_days=paused, steps=steps)
+    if steps is not None:
+        steps.append(("extended_to", extended_to, None))
+        if paused:
+            steps.append(("paused", None, paused))
+    day, provisional = calendar.roll(extended_to + timedelta(days=paused), steps)
+    if steps is not None:
+        steps.append(("due", day, provisional))
     return Due(day, end_of_day(day), provisional)
 
 
-def review_due(calendar: WorkCalendar, node: NodeDef, filed_on: date, *, extended_to: date | None = None) -> Due:
+def review_due(
+    calendar: WorkCalendar,
+    node: NodeDef,
+    filed_on: date,
+    *,
+    extended_to: date | None = None,
+    steps: list | None = None,
+) -> Due:
     """The 执复 review (N50): ``limit`` after filing, or the approved ``extended_to``, which is
     capped at :data:`REVIEW_EXTENSION_DAYS` after the original due date (the law allows no more;
     a later date in the case system is read as the longest extension allowed)."""
-    due = calendar.due(filed_on, node.limit, node.unit)
+    due = calendar.due(filed_on, node.limit, node.unit, steps=None if extended_to else steps)
     if extended_to is None:
         return due
-    day, provisional = calendar.roll(min(extended_to, due.date + timedelta(days=REVIEW_EXTENSION_DAYS)))
+    cap = due.date + timedelta(days=REVIEW_EXTENSION_DAYS)
+    if steps is not None:
+        steps.append(("extended_to", extended_to, None))
+        if extended_to > cap:
+            steps.append(("capped", cap, REVIEW_EXTENSION_DAYS))
+    day, provisional = calendar.roll(min(extended_to, cap), steps)
+    if steps is not None:
+        steps.append(("due", day, provisional))
     return Due(day, end_of_day(day), provisional)

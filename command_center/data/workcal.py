@@ -206,6 +206,23 @@ def _estimated_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays_pkg.China(years=year).keys())
 
 
+#: the holidays' names as chinesecalendar and holidays give them, in Chinese
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Chinese New Year (Spring Festival)": "春节",
+    "Chinese New Year's Eve": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Tomb-Sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Mid-Autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
 def add_months(day: date, months: int) -> date:
     """Same day ``months`` later, clipped to the end of a shorter month."""
     index = day.year * 12 + day.month - 1 + months
@@ -343,8 +360,28 @@ class WorkCalendar:
             day += timedelta(days=1)
         return result
 
+    def reason(self, day: date) -> str:
+        """Why ``day`` is what it is, for an explanation: a holiday's name (中文, as the official
+        schedule or the estimate names it), ``weekend``, ``court_rest`` / ``court_work`` (the
+        court's override file), ``adjusted_workday`` (调休: a weekend day worked) or ``workday``."""
+        workday, _ = self.day(day)
+        if day in self.overrides.rest_days:
+            return "court_rest"
+        if day in self.overrides.work_days:
+            return "court_work"
+        if workday:
+            return "adjusted_workday" if day.weekday() >= 5 else "workday"
+        name = None
+        if self.year_source(day.year) is YearSource.OFFICIAL:
+            name = chinese_calendar.get_holiday_detail(day)[1]
+        elif self.year_source(day.year) is YearSource.PROVISIONAL:
+            name = holidays_pkg.China(years=day.year).get(day)
+        return HOLIDAY_NAMES.get(name, name) if name else "weekend"
+
     # -- arithmetic --------------------------------------------------------------------
-    def roll(self, day: date) -> tuple[date, bool]:
+    # Each step can be recorded in ``steps`` (a list of ``(kind, day, detail)``): the due date's
+    # explanation (``command-center explain``) is made by the very arithmetic that made the date.
+    def roll(self, day: date, steps: list | None = None) -> tuple[date, bool]:
         """The first working day on or after ``day`` (民事诉讼法 第85条), and provisional."""
         provisional = False
         while True:
@@ -352,9 +389,11 @@ class WorkCalendar:
             provisional |= prov
             if workday:
                 return day, provisional
+            if steps is not None:
+                steps.append(("rolled_over", day, self.reason(day)))
             day += timedelta(days=1)
 
-    def nth_workday_after(self, day: date, n: int) -> tuple[date, bool]:
+    def nth_workday_after(self, day: date, n: int, steps: list | None = None) -> tuple[date, bool]:
         """The ``n``-th working day after ``day`` (``day`` itself not counted)."""
         if n < 0:
             raise ValueError("n must not be negative")
@@ -365,30 +404,50 @@ class WorkCalendar:
             workday, prov = self.day(day)
             provisional |= prov
             counted += workday
+            if steps is not None and (not workday or day.weekday() >= 5):
+                steps.append(("counted" if workday else "skipped", day, self.reason(day)))
         return day, provisional
 
-    def due(self, start: datetime | date, limit: int, unit: Unit | str, *, paused_days: int = 0) -> Due:
+    def due(
+        self,
+        start: datetime | date,
+        limit: int,
+        unit: Unit | str,
+        *,
+        paused_days: int = 0,
+        steps: list | None = None,
+    ) -> Due:
         """The deadline of a node started at ``start`` with ``limit`` ``unit``.
 
         ``paused_days`` (days not counted, e.g. a suspended case term) push the unrolled end
         later before the rest-day roll; for ``workdays`` the count starts that much later.
+        ``steps`` records how (see above).
         """
         unit = Unit(unit)
+        record = steps.append if steps is not None else (lambda step: None)
         pause = timedelta(days=paused_days)
+        if paused_days:
+            record(("paused", None, paused_days))
         if unit is Unit.HOURS:
             if not isinstance(start, datetime):
                 start = datetime.combine(start, time(0), tzinfo=TZ)
             at = start.astimezone(TZ) + timedelta(hours=limit) + pause
+            record(("at", at.date(), at))
             return Due(at.date(), at, False)
         start_day = local_date(start)
         if unit is Unit.DAYS:
-            day, provisional = self.roll(start_day + timedelta(days=limit) + pause)
+            end = start_day + timedelta(days=limit) + pause
+            record(("counted_to", end, None))
+            day, provisional = self.roll(end, steps)
         elif unit is Unit.WORKDAYS:
-            day, provisional = self.nth_workday_after(start_day + pause, limit)
+            day, provisional = self.nth_workday_after(start_day + pause, limit, steps)
         elif unit is Unit.MONTHS:
-            day, provisional = self.roll(add_months(start_day, limit) + pause)
+            end = add_months(start_day, limit)
+            record(("counted_to", end, "clipped" if end.day != start_day.day else None))
+            day, provisional = self.roll(end + pause, steps)
         else:  # EXPIRY: due on the expiry date itself, never rolled
             day, provisional = start_day + timedelta(days=limit) + pause, False
+        record(("due", day, provisional))
         return Due(day, end_of_day(day), provisional)
 
     def is_due_soon(self, due: Due, now: datetime, window: Window) -> bool:

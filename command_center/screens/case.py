@@ -21,6 +21,8 @@ from command_center.data import locks as lock_actions
 from command_center.data.access import ActionRefused
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
+from command_center.data.explain import NothingToExplain, explain
+from command_center.data.explain import lines as explain_lines
 from command_center.data.rules import AD_HOC_CODE, shown_code
 from command_center.data.supervision import complete_item, create_item
 from command_center.data.workcal import TZ, local_date
@@ -171,6 +173,24 @@ class CaseScreen(WithHelp, Screen[None]):
     def select(self, line: NodeLine) -> None:
         self.selected = line
         self.query_one("#card", Static).update(self.card_text(line))
+        detail, rt = self.detail, self.runtime
+        if detail is None or line.code not in rt.catalogue:
+            return
+
+        def explained(found) -> None:
+            if self.selected is line:  # why it is due then, worked out by the same arithmetic
+                card = self.card_text(line)
+                card.append("\n".join(explain_lines(found, self.lang)) + "\n", style="dim")
+                self.query_one("#card", Static).update(card)
+
+        in_thread(
+            self,
+            lambda: explain(rt.database(), rt.rules(), detail.case_no, line.code, line.subject_id),
+            explained,
+            group="case-explain",
+            errors=NothingToExplain,
+            failed=lambda message: None,
+        )
 
     def card_text(self, line: NodeLine) -> Text:
         cat, lang = self.runtime.catalogue, self.lang
