@@ -1,0 +1,55 @@
+"""Snapshots of the overview, the red case list and the login, at the smallest size (120x35) and
+the wall's (200x50), on a demo court as of a fixed instant (the wall, brief and case screen
+have theirs beside their tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from command_center.app import make_app
+from command_center.clock import Clock
+from command_center.config import Settings
+from command_center.data.demo import generate
+from command_center.jobs.recompute import recompute
+from command_center.runtime import Runtime
+from tests.conftest import NOW
+
+SIZES = [(120, 35), (200, 50)]
+IDS = ["120x35", "200x50"]
+
+
+@pytest.fixture
+def demo_runtime(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the screens show the database's URL: the same in every run
+    rt = Runtime.start(Settings(db="sqlite:///demo.sqlite3"), Clock(NOW))
+    db = rt.database()
+    generate(db, rt.catalogue, rt.calendar, cases=600, seed=5, now=NOW, court_name="示范人民法院")
+    recompute(db, rt.catalogue, rt.calendar, NOW)
+    yield rt
+    rt.close()
+
+
+async def _settled(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_overview_snapshot(demo_runtime, size, snap_compare):
+    assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=_settled)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_red_case_list_snapshot(demo_runtime, size, snap_compare):
+    async def open_the_red_list(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("1")
+        await _settled(pilot)
+
+    assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=open_the_red_list)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_login_snapshot(demo_runtime, size, snap_compare):
+    assert snap_compare(make_app(demo_runtime), terminal_size=size, run_before=_settled)
