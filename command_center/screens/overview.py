@@ -7,18 +7,25 @@ the boxes and Enter opens the one in focus; from a list, Enter opens a case on i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Sparkline, Static
 
+from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.work import in_thread
+
+#: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
+PULSES = ("new_cases_today", "overdue_nodes", "red")
+PULSE_DAYS = 30
 
 #: (key, style class, case-list scope) of each box, in screen order; its digit is its place.
 BOXES = (
@@ -99,6 +106,11 @@ class OverviewScreen(WithHelp, Screen[None]):
                 box.border_title = f"{place % 10} {self.t[key]}"
                 localise(box, self.lang)
                 yield box
+        with Horizontal(id="pulses"):  # the trends at a glance, from the daily snapshots
+            for key in PULSES:
+                with Vertical(classes=f"pulse {key}"):
+                    yield Static("", id=f"pulse-label-{key}", classes="pulse-label")
+                    yield Sparkline([0.0], id=f"pulse-{key}", summary_function=max)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -118,14 +130,25 @@ class OverviewScreen(WithHelp, Screen[None]):
     def load(self) -> None:
         rt = self.runtime
 
-        def read() -> tuple[Indicators, CasePage]:
+        def read() -> tuple[Indicators, CasePage, dict]:
             db, rules = rt.database(), rt.rules()
-            return indicators(db, rules), list_cases(db, rules, CaseFilter(scope="turning"), limit=1)
+            last = rules.today
+            pulses = {
+                key: [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
+                for key in PULSES
+            }
+            return indicators(db, rules), list_cases(db, rules, CaseFilter(scope="turning"), limit=1), pulses
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 
-    def show(self, read: tuple[Indicators, CasePage]) -> None:
-        data, turning = read
+    def show(self, read: tuple[Indicators, CasePage, dict]) -> None:
+        data, turning, pulses = read
+        for key, values in pulses.items():
+            self.query_one(f"#pulse-{key}", Sparkline).data = values or [0.0]
+            latest = f"{values[-1]:,.0f}" if values else "—"
+            self.query_one(f"#pulse-label-{key}", Static).update(
+                self.t["pulse"].format(what=self.t[f"pulse_{key}"], days=PULSE_DAYS, latest=latest)
+            )
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
         self.query_one("#box-turning", Static).update(self.turning_text(turning))
