@@ -315,3 +315,18 @@ async def test_the_wall_pages_through_every_case_of_a_long_list(runtime, monkeyp
             await pilot.pause()
         assert seen == red  # each once, in order
         assert table.first == 0  # and round again
+
+
+def test_pulses_are_the_snapshots_of_the_last_two_weeks_drawn_in_blocks(runtime):
+    from datetime import date, timedelta
+
+    from command_center.data.brief import write_snapshots
+    from command_center.screens.wall import spark
+
+    assert spark([1, 2, 3, 8]) == "▁▂▃█" and spark([4, 4]) == "▁▁"
+    database = _demo(runtime, cases=200)
+    for back in range(20):
+        write_snapshots(database, runtime.catalogue, runtime.calendar, date(2026, 11, 20) - timedelta(days=back), NOW)
+    data = wall_data(database, Rules.at(NOW, runtime.catalogue, runtime.calendar))
+    assert len(data.pulses["overdue_nodes"]) == 14 and len(data.pulses["red"]) == 14  # the last 14 days only
+    assert data.pulses["red"][-1] == data.indicators.lights.red  # today's snapshot is today's figure

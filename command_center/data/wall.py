@@ -22,7 +22,7 @@ from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLig
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.rules import Rules, open_node
-from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, TEAMS
+from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -84,6 +84,8 @@ class WallData:
     database_seconds: float = 0.0  # the statements alone (inside the driver), when measured
     #: list → the place of its first row in the whole list (0: the list's beginning)
     offsets: dict[str, int] = field(default_factory=dict)
+    #: figure → its daily snapshots over the last PULSE_DAYS days, oldest first (the pulses)
+    pulses: dict[str, list[Decimal]] = field(default_factory=dict)
 
 
 def wall_data(
@@ -115,8 +117,36 @@ def wall_data(
         due_soon = _due_soon(conn, rules, *window["soon"])
         late_funds = _late_funds(conn, rules.now, *window["funds"])
         teams = _teams(conn, by_team)
+        pulses = _pulses(conn, rules.today)
     offsets = {name: offset for name, (offset, _) in window.items()}
-    return WallData(figures, lights, due_soon, late_funds, teams, time.perf_counter() - started, offsets=offsets)
+    return WallData(
+        figures, lights, due_soon, late_funds, teams, time.perf_counter() - started, offsets=offsets, pulses=pulses
+    )
+
+
+#: the figures the wall shows a pulse of, and over how many days
+PULSES = ("new_cases_today", "overdue_nodes", "red")
+PULSE_DAYS = 14
+
+
+def _pulses(conn, today: date) -> dict[str, list[Decimal]]:
+    """The court's daily snapshots of :data:`PULSES` over the last :data:`PULSE_DAYS` days (one
+    range of the snapshots' key)."""
+    s = SNAPSHOTS
+    rows = conn.execute(
+        select(s.c.indicator, s.c.value)
+        .where(
+            s.c.scope == "court",
+            s.c.indicator.in_(PULSES),
+            s.c.day > today - timedelta(days=PULSE_DAYS),
+            s.c.day <= today,
+        )
+        .order_by(s.c.indicator, s.c.day)
+    ).all()
+    pulses: dict[str, list[Decimal]] = {key: [] for key in PULSES}
+    for indicator, value in rows:
+        pulses[indicator].append(value)
+    return pulses
 
 
 def _lights(conn, rules: Rules, windows: Mapping[str, tuple[int, int]]) -> dict[str, list[LightCase]]:

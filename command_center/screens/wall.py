@@ -47,6 +47,18 @@ MESSAGE_CHARS = 320
 NARROW = 160
 
 
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def spark(values) -> str:
+    """A pulse in eight block heights, the lowest value lowest (a flat line at the bottom)."""
+    numbers = [float(v) for v in values]
+    low, high = min(numbers), max(numbers)
+    if high == low:
+        return BARS[0] * len(numbers)
+    return "".join(BARS[round((v - low) / (high - low) * (len(BARS) - 1))] for v in numbers)
+
+
 class WallScreen(WithHelp, Screen[None]):
     CSS_PATH = "wall.tcss"
     BINDINGS = [
@@ -326,10 +338,18 @@ class WallScreen(WithHelp, Screen[None]):
             (t["freezes"], f"{f.freezes_expiring:,}", "bold yellow"),
             (t["seals"], f"{f.seals_expiring:,}", "bold yellow"),
         ]
+        pulse = {"new_cases_today": 0, "overdue_nodes": 3}  # the items that carry their pulse
         text = Text()
-        for label, value, style in items:
+        for index, (label, value, style) in enumerate(items):
             text.append(f"  {label} ")
             text.append(value, style=style)
+            key = next((k for k, i in pulse.items() if i == index), None)
+            if key and len(data.pulses.get(key, ())) > 1:
+                text.append(" " + spark(data.pulses[key]), style=style.replace("bold ", ""))
+            text.append("   ◆")
+        if len(data.pulses.get("red", ())) > 1:
+            text.append(f"  {t['red']} ")
+            text.append(f"{f.lights.red:,} {spark(data.pulses['red'])}", style="bold red")
             text.append("   ◆")
         worst = sorted(data.teams, key=lambda r: (-r.red, -r.overdue_nodes))[:3]
         for row in worst:
