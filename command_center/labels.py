@@ -878,6 +878,9 @@ KEYS = {
         "next_box": "下一项",
         "palette": "查找案件",
         "open_box": "打开对应编号的清单",
+        "reviews": "评查",
+        "mark_pass": "合格",
+        "mark_fail": "不合格",
         # Textual's own keys
         "Focus Next": "下一项",
         "Focus Previous": "上一项",
@@ -926,6 +929,9 @@ KEYS = {
         "next_box": "Next",
         "palette": "Find a case",
         "open_box": "Open the list of that number",
+        "reviews": "Reviews",
+        "mark_pass": "Pass",
+        "mark_fail": "Fail",
         # Textual's own keys
         "Focus Next": "Next",
         "Focus Previous": "Previous",
@@ -966,6 +972,53 @@ SYSTEM_COMMANDS = {
         "Maximize": ("Maximize", "Maximize the focused widget"),
         "Screenshot": ("Screenshot", "Save an SVG 'screenshot' of the current screen"),
         "open_case": "Open the case",
+    },
+}
+
+#: 评查: the review lists and their marks (screens/reviews.py, ``command-center reviews``)
+REVIEWS = {
+    "zh": {
+        "title": "评查清单",
+        "fund_sample": "案款发放抽查 (每周10%)",
+        "asset_inventory": "查扣物品清点 (每10天)",
+        "closed_review": "结案评查 (每月)",
+        "pass": "合格",
+        "fail": "不合格",
+        "unmarked": "未评",
+        "progress": "{list} {period}: 已评 {marked}/{total}, 不合格 {failed}",
+        "none": "尚无评查清单: 调度器每周、每10天、每月生成 (command-center scheduler --once)",
+        "columns": "编号|案号|内容|结论|说明|评查人",
+        "rectified": "已整改",
+        "rectifying": "整改中 #{id}",
+        "note": "说明",
+        "fail_form": "不合格: 说明与整改",
+        "assignee": "整改责任人",
+        "due": "整改期限 (YYYY-MM-DD)",
+        "pass_done": "已评为合格",
+        "fail_done": "已评为不合格, 整改事项已开立",
+        "pick": "选择一项再评",
+    },
+    "en": {
+        "title": "Review lists",
+        "fund_sample": "Fund sample (weekly 10%)",
+        "asset_inventory": "Seized items inventory (every 10 days)",
+        "closed_review": "Closed-case review (monthly)",
+        "pass": "pass",
+        "fail": "fail",
+        "unmarked": "not yet",
+        "progress": "{list} {period}: {marked}/{total} marked, {failed} failed",
+        "none": "No review lists yet: the scheduler draws them up weekly, every 10 days and monthly "
+        "(command-center scheduler --once)",
+        "columns": "Item|Case|What|Result|Note|By",
+        "rectified": "rectified",
+        "rectifying": "rectifying #{id}",
+        "note": "Note",
+        "fail_form": "Fail: note and rectification",
+        "assignee": "Who rectifies",
+        "due": "Rectify by (YYYY-MM-DD)",
+        "pass_done": "Marked pass",
+        "fail_done": "Marked fail; the rectification item is open",
+        "pick": "Select an item first",
     },
 }
 
@@ -1069,6 +1122,7 @@ AUDIT_ACTIONS = {
         "login.refused_locked": "登录被暂时锁定",
         "supervision.created": "创建督办事项",
         "supervision.completed": "办结督办事项",
+        "review.marked": "评查打分",
         "user.added": "新增用户",
         "user.disabled": "停用用户",
         "user.enabled": "启用用户",
@@ -1093,6 +1147,7 @@ AUDIT_ACTIONS = {
         "login.refused_locked": "login refused (locked out)",
         "supervision.created": "supervision item created",
         "supervision.completed": "supervision item completed",
+        "review.marked": "review item marked",
         "user.added": "user added",
         "user.disabled": "user disabled",
         "user.enabled": "user enabled",
@@ -1137,6 +1192,7 @@ PERMISSION_WORDS = {
         "reject_unlock": "驳回解锁申请",
         "supervise": "创建督办事项",
         "complete_item": "办结督办事项",
+        "review_mark": "评查打分",
         "may_not": "{login} ({role}) 无权{what}, 需要{roles}",
         "inactive": "{login} 已被停用或删除, 不能{what}",
         "or": "或",
@@ -1153,6 +1209,7 @@ PERMISSION_WORDS = {
         "reject_unlock": "reject an unlock request",
         "supervise": "create supervision items",
         "complete_item": "complete supervision items",
+        "review_mark": "mark review items",
         "may_not": "{login} ({role}) may not {what}; needs {roles}",
         "inactive": "{login} is no longer an active user and may not {what}",
         "or": " or ",
@@ -1296,3 +1353,11 @@ def audit_note(detail: dict | None) -> str:
     import json
 
     return json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
+
+
+def review_progress(lang: str, found) -> str:
+    """``案款发放抽查 (每周10%) 2026-W47: 已评 3/10, 不合格 1`` for a review list."""
+    t = REVIEWS[lang]
+    return t["progress"].format(
+        list=t[found.kind], period=found.period, marked=found.marked, total=len(found.items), failed=found.failed
+    )

@@ -61,7 +61,7 @@ def test_every_audit_action_the_code_records_has_words_in_each_language():
     import command_center
 
     source = "\n".join(p.read_text(encoding="utf-8") for p in Path(command_center.__file__).parent.rglob("*.py"))
-    actions = set(re.findall(r'"((?:case|import|lock|login|supervision|user)\.[a-z_]+)"', source)) | {"import"}
+    actions = set(re.findall(r'"((?:case|import|lock|login|review|supervision|user)\.[a-z_]+)"', source)) | {"import"}
     alerts = (Path(command_center.__file__).parent / "data" / "alerts.py").read_text(encoding="utf-8")
     actions |= {
         f"alert.{kind}"

@@ -61,3 +61,19 @@ def test_login_snapshot(demo_runtime, size, snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(demo_runtime), terminal_size=size, run_before=still)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_review_screen_snapshot(demo_runtime, size, snap_compare):
+    from command_center.jobs import reviews as review_jobs
+
+    db = demo_runtime.database()
+    for job in (review_jobs.fund_sample, review_jobs.asset_inventory, review_jobs.closed_review):
+        job(db, NOW)
+
+    async def open_reviews(pilot) -> None:
+        await _settled(pilot)
+        await pilot.press("v")
+        await _settled(pilot)
+
+    assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=open_reviews)

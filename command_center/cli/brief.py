@@ -88,3 +88,30 @@ def snapshot_command(ctx: click.Context, days: int) -> None:
             written += write_snapshots(database, runtime.catalogue, runtime.calendar, today - timedelta(days=back), now)
     first = today - timedelta(days=days - 1)
     click.echo(f"{pad(say(lang, 'snapshots'), 6)}{first} – {today}: {written:,} {say(lang, 'snapshot_values')}")
+
+
+@cli.command(name="reviews")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: each list, its items and their marks.")
+@click.pass_context
+def reviews_command(ctx: click.Context, as_json: bool) -> None:
+    """评查: the latest fund sample, seized-items inventory and closed-case list, each item's
+    mark (合格 / 不合格, on the 评查 screen, key v of the overview) and the lists' progress."""
+    from command_center.data.reviews import latest_lists
+    from command_center.labels import REVIEWS, review_progress
+
+    runtime = runtime_of(ctx)
+    lists = latest_lists(runtime.database())
+    if as_json:
+        click.echo(json.dumps([r.as_json() for r in lists], ensure_ascii=False))
+        return
+    t = REVIEWS[runtime.lang]
+    if not lists:
+        click.echo(t["none"])
+    for found in lists:
+        click.echo(review_progress(runtime.lang, found))
+        for item in found.items:
+            result = t[item.result] if item.result else t["unmarked"]
+            extra = f"  {item.note}" if item.note else ""
+            if item.rectification:
+                extra += "  " + (t["rectified"] if item.rectified else t["rectifying"].format(id=item.rectification))
+            click.echo(f"  {pad(item.key, 14)}{pad(item.case_no, 24)}{pad(result, 8)}{extra}")

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "reject_unlock": (_CHIEF, "reject an unlock request"),
     "supervise": (_ANY, "create supervision items"),
     "complete_item": (_ANY, "complete supervision items"),
+    "review_mark": (_CHIEF, "mark review items"),
 }
 
 

@@ -360,6 +360,8 @@ class Brief:
     unlock_requests: list[dict] = field(default_factory=list)  # 程序锁死: pending requests to unlock
     #: 即将转红: open cases whose light turns red (or yellow) within 7 days unless someone acts
     turning: list[dict] = field(default_factory=list)
+    #: 评查: the latest review lists' progress (kind, period, total, marked, failed)
+    reviews: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -383,6 +385,7 @@ class Brief:
             "decisions": self.decisions,
             "unlock_requests": self.unlock_requests,
             "turning": self.turning,
+            "reviews": self.reviews,
         }
 
 
@@ -423,7 +426,16 @@ def brief(
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
-    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db), turning(db, rules))
+    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db), turning(db, rules), _reviews(db))
+
+
+def _reviews(db: Database) -> list[dict]:
+    from command_center.data.reviews import latest_lists
+
+    return [
+        {"kind": r.kind, "period": r.period, "total": len(r.items), "marked": r.marked, "failed": r.failed}
+        for r in latest_lists(db)
+    ]
 
 
 def turning(db: Database, rules: Rules, limit: int = 50) -> list[dict]:

@@ -500,3 +500,26 @@ class DirtyCase(Base):
     __tablename__ = "dirty_cases"
     case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+REVIEW_RESULTS = ("pass", "fail")
+
+
+class ReviewMark(Base):
+    """评查: one item of a review list marked 合格 (pass) or 不合格 (fail) with a note, by a chief;
+    a failed item opens a rectification item (a 临时督办 item, ``item_id``) that the recompute
+    alerts on like any supervision item."""
+
+    __tablename__ = "review_marks"
+    __table_args__ = (
+        UniqueConstraint("list_id", "item_key", name="uq_review_marks_item"),
+        _one_of("result", REVIEW_RESULTS, "result"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("review_lists.id", ondelete="CASCADE"), index=True)
+    item_key: Mapped[str] = mapped_column(String(100))  # the fund, asset or case the item is
+    result: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str | None] = mapped_column(Text)
+    marked_by: Mapped[str] = mapped_column(String(50))
+    marked_at: Mapped[datetime]
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_items.id"))

@@ -44,52 +44,60 @@ def create_item(
 ) -> int:
     with db.engine.begin() as conn:
         require(conn, who, "supervise")
-        if not description or not description.strip():
-            raise ActionRefused("a supervision item needs a description")
-        if due < local_date(now):
-            raise ActionRefused(f"the due date {due} is in the past")
-        if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
-            raise ActionRefused(f"no case with id {case_id}")
-        active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
-        if not active:
-            raise ActionRefused("the assignee is not an active officer")
-        due_at = end_of_day(due)
-        item_id = conn.execute(
-            insert(ITEMS)
-            .values(
-                case_id=case_id,
-                description=description.strip(),
-                assignee_id=assignee_id,
-                due_at=due_at,
-                created_by=who.login,
-                created_at=now,
-            )
-            .returning(ITEMS.c.id)
-        ).scalar_one()
-        # due_at / due_date are written too, so the deadline shows before the next recompute
-        conn.execute(
-            insert(NODES).values(
-                case_id=case_id,
-                node_code=AD_HOC_CODE,
-                subject_id=subject_of(item_id),
-                started_at=now,
-                due_override=due_at,
-                due_at=due_at,
-                due_date=due,
-                provisional=False,
-                source="manual",
-            )
+        return create_item_in(conn, case_id, who, now, description=description, assignee_id=assignee_id, due=due)
+
+
+def create_item_in(
+    conn, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date
+) -> int:
+    """:func:`create_item` inside the caller's transaction (its checks of the user done): a
+    review's rectification is written with the mark that opens it, or not at all."""
+    if not description or not description.strip():
+        raise ActionRefused("a supervision item needs a description")
+    if due < local_date(now):
+        raise ActionRefused(f"the due date {due} is in the past")
+    if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
+        raise ActionRefused(f"no case with id {case_id}")
+    active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
+    if not active:
+        raise ActionRefused("the assignee is not an active officer")
+    due_at = end_of_day(due)
+    item_id = conn.execute(
+        insert(ITEMS)
+        .values(
+            case_id=case_id,
+            description=description.strip(),
+            assignee_id=assignee_id,
+            due_at=due_at,
+            created_by=who.login,
+            created_at=now,
         )
-        audit.record(
-            conn,
-            now,
-            who.login,
-            "supervision.created",
-            "supervision_item",
-            str(item_id),
-            case_id,
-            {"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()},
+        .returning(ITEMS.c.id)
+    ).scalar_one()
+    # due_at / due_date are written too, so the deadline shows before the next recompute
+    conn.execute(
+        insert(NODES).values(
+            case_id=case_id,
+            node_code=AD_HOC_CODE,
+            subject_id=subject_of(item_id),
+            started_at=now,
+            due_override=due_at,
+            due_at=due_at,
+            due_date=due,
+            provisional=False,
+            source="manual",
         )
+    )
+    audit.record(
+        conn,
+        now,
+        who.login,
+        "supervision.created",
+        "supervision_item",
+        str(item_id),
+        case_id,
+        {"description": description.strip(), "assignee_id": assignee_id, "due": due.isoformat()},
+    )
     return item_id
 
 

@@ -26,5 +26,6 @@ CALENDAR = m.CalendarDay.__table__
 STATE = m.SystemState.__table__
 LEASE = m.SchedulerLease.__table__
 REVIEWS = m.ReviewList.__table__
+REVIEW_MARKS = m.ReviewMark.__table__
 DIRTY = m.DirtyCase.__table__
 LOGIN_FAILURES = m.LoginFailure.__table__

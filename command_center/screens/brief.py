@@ -25,6 +25,7 @@ from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
 from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
+from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
@@ -149,6 +150,14 @@ class BriefScreen(WithHelp, Screen[None]):
                 style="bold red" if key in ("new_red", "newly_overdue") and b.changes[key] else "bold",
             )
             changes.append("   ")
+        if b.reviews:  # 评查: each list's progress
+            words = REVIEW_WORDS[self.runtime.lang]
+            changes.append(f"\n {words['title']}: ", style="bold")
+            for r in b.reviews:
+                changes.append(f"{words[r['kind']].split(' (')[0]} {r['period']} {r['marked']}/{r['total']}")
+                if r["failed"]:
+                    changes.append(f" ({words['fail']} {r['failed']})", style="bold red")
+                changes.append("   ")
         self.query_one("#changes", Static).update(changes)
         table = self.query_one("#indicators", DataTable)
         table.clear()

@@ -78,6 +78,7 @@ class OverviewScreen(WithHelp, Screen[None]):
     CSS_PATH = "overview.tcss"
     BINDINGS = [
         HELP,
+        Binding("v", "reviews", "reviews"),
         Binding("r", "refresh", "refresh"),
         Binding("l", "app.login", "login"),
         *[  # one line in the help for all of them
@@ -121,6 +122,11 @@ class OverviewScreen(WithHelp, Screen[None]):
 
     def action_open_box(self, place: int) -> None:
         self.open_list(BOXES[place - 1][2])
+
+    def action_reviews(self) -> None:
+        from command_center.screens.reviews import ReviewsScreen
+
+        self.app.push_screen(ReviewsScreen(self.runtime))
 
     def open_list(self, scope: str) -> None:
         from command_center.screens.case_list import CaseListScreen
