@@ -1238,6 +1238,41 @@ TRIAGE = {
         "time": "Triage time",
     },
 }
+#: related cases (关联案件) and the offset of mutual debts (data/related.py)
+RELATED = {
+    "zh": {
+        "bundle": "关联案件组 {number}: {count} 件",
+        "case": "{case_no}  {team}  {applicants} → {debtors}  未执行 {owed} 元",
+        "debtor": "共同被执行人 {parties}: {count} 件",
+        "mutual": "互为申请人与被执行人 {parties}: {count} 件",
+        "offset": "抵销 {payer} → {payee}: 应付 {payer_owes} 元, 应收 {payee_owes} 元, 抵销后应付 {balance} 元",
+        "totals": "抵销前合计 {gross} 元, 抵销后仍需支付 {net} 元",
+        "not_offset": "多名当事人的案件不参与抵销: {cases}",
+        "none": "没有关联案件",
+        "count": "共 {bundles} 组关联案件, {cases} 件",
+        "title": "关联案件",
+        "alone": "本案没有关联案件",
+        "hand": "整组移交",
+        "handed": "已将 {count} 件关联案件移交 {team}",
+        "and": "、",
+    },
+    "en": {
+        "bundle": "Bundle {number}: {count} cases",
+        "case": "{case_no}  {team}  {applicants} -> {debtors}  owed {owed}",
+        "debtor": "shared debtor {parties}: {count} cases",
+        "mutual": "applicant and debtor of each other {parties}: {count} cases",
+        "offset": "offset {payer} -> {payee}: owes {payer_owes}, is owed {payee_owes}, pays {balance} after offsetting",
+        "totals": "owed before offsetting {gross}, still to pay after offsetting {net}",
+        "not_offset": "cases with several parties on a side are not offset: {cases}",
+        "none": "no related cases",
+        "count": "{bundles} bundles of related cases, {cases} cases",
+        "title": "Related cases",
+        "alone": "This case has no related open case",
+        "hand": "Hand the bundle to a team",
+        "handed": "{count} related cases handed to {team}",
+        "and": ", ",
+    },
+}
 APP_TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 APP_LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({role})"}
 

@@ -7,8 +7,9 @@ import json
 import click
 
 from command_center.cli.group import cli, pad, runtime_of
+from command_center.data.related import related_bundles
 from command_center.data.triage import Reason, triage_list
-from command_center.labels import TRACKS, TRIAGE
+from command_center.labels import RELATED, TRACKS, TRIAGE
 
 
 def say_reason(lang: str, reason: Reason) -> str:
@@ -57,3 +58,43 @@ def triage_command(ctx: click.Context, as_json: bool, disagreeing: bool) -> None
         for reason in row.reasons:
             click.echo("    " + say_reason(lang, reason))
     click.echo(t["count"].format(count=len(rows), disagree=sum(not r.agrees for r in rows)))
+
+
+@cli.command(name="related")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON array of bundles).")
+@click.pass_context
+def related_command(ctx: click.Context, as_json: bool) -> None:
+    """Bundles of related open cases (a shared debtor; parties applicant and debtor of each other)
+    and, for mutual money debts, the offset.  Prints parties' names: like `import`, it is run by
+    someone with access to the database itself."""
+    runtime = runtime_of(ctx)
+    bundles = related_bundles(runtime.database())
+    if as_json:
+        click.echo(json.dumps([b.as_json() for b in bundles], ensure_ascii=False))
+        return
+    lang = runtime.lang
+    r = RELATED[lang]
+    if not bundles:
+        click.echo(r["none"])
+        return
+    for number, bundle in enumerate(bundles, start=1):
+        click.echo(r["bundle"].format(number=number, count=len(bundle.cases)))
+        for c in bundle.cases:
+            line = r["case"].format(
+                case_no=c.case_no,
+                team=c.team or "—",
+                applicants=r["and"].join(c.applicants),
+                debtors=r["and"].join(c.debtors),
+                owed=c.owed,
+            )
+            click.echo("  " + line)
+        for tie in bundle.ties:
+            click.echo("  " + r[tie.kind].format(parties=" ⇄ ".join(tie.parties), count=len(tie.case_ids)))
+        for o in bundle.offsets:
+            click.echo("  " + r["offset"].format(**vars(o)))
+        if bundle.net_total is not None:
+            click.echo("  " + r["totals"].format(gross=bundle.gross_total, net=bundle.net_total))
+        if bundle.not_offset:
+            numbers = {c.case_id: c.case_no for c in bundle.cases}
+            click.echo("  " + r["not_offset"].format(cases=r["and"].join(numbers[i] for i in bundle.not_offset)))
+    click.echo(r["count"].format(bundles=len(bundles), cases=sum(len(b.cases) for b in bundles)))
