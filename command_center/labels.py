@@ -438,6 +438,7 @@ DRILL = {
         "scope_blue": "蓝灯案件 (超1个月)",
         "scope_due_soon": "有临期节点的案件",
         "scope_all": "全部案件",
+        "triage_disagrees": "分流与建议不一致",
         "scope_new": "今日新收案件",
         "scope_turning": "即将转红/转黄 (7天内)",
         "released": "已解冻",
@@ -514,6 +515,7 @@ DRILL = {
         "scope_blue": "Blue cases (> 1 month)",
         "scope_due_soon": "Cases with a node due soon",
         "scope_all": "All cases",
+        "triage_disagrees": "Triage disagrees",
         "scope_new": "Cases filed today",
         "scope_turning": "Turning red or yellow within 7 days",
         "released": "released",
@@ -856,6 +858,9 @@ KEYS = {
         "lock": "锁死/解锁",
         "ad_hoc": "临时督办",
         "done": "督办办结",
+        "apply_triage": "采纳分流",
+        "hand_bundle": "整组移交",
+        "triage_filter": "分流不一致",
         "period": "期间",
         "chart": "图表",
         "days": "30/90天",
@@ -904,6 +909,9 @@ KEYS = {
         "lock": "Lock",
         "ad_hoc": "Ad hoc",
         "done": "Item done",
+        "apply_triage": "Apply triage",
+        "hand_bundle": "Hand bundle",
+        "triage_filter": "Triage disagrees",
         "period": "Period",
         "chart": "Chart",
         "days": "30/90 days",
@@ -935,7 +943,20 @@ KEYS = {
 #: the help screen's group of each key's description (the rest: view)
 KEY_GROUPS = {
     **dict.fromkeys(
-        ("ack", "respond", "review", "silence", "escalate", "reassign", "lock", "ad_hoc", "done"), "group_act"
+        (
+            "ack",
+            "respond",
+            "review",
+            "silence",
+            "escalate",
+            "reassign",
+            "lock",
+            "ad_hoc",
+            "done",
+            "apply_triage",
+            "hand_bundle",
+        ),
+        "group_act",
     ),
     **dict.fromkeys(("quit", "Quit", "login", "help", "palette", "back", "refresh", "Copy selected text"), "group_app"),
 }
@@ -1131,6 +1152,8 @@ CASE_ACTIONS = {
             "reject_unlock": "已驳回解锁申请",
             "supervise": "已创建临时督办 (下次重算生成预警)",
             "complete": "督办事项已办结",
+            "apply_triage": "已采纳分流建议",
+            "hand_bundle": "已将 {n} 件关联案件整组移交",
         },
     },
     "en": {
@@ -1184,6 +1207,8 @@ CASE_ACTIONS = {
             "reject_unlock": "Unlock request rejected",
             "supervise": "Supervision item created (alerted from the next recompute)",
             "complete": "Supervision item completed",
+            "apply_triage": "Triage suggestion applied",
+            "hand_bundle": "{n} related cases handed to one team",
         },
     },
 }
@@ -1253,8 +1278,12 @@ RELATED = {
         "title": "关联案件",
         "alone": "本案没有关联案件",
         "hand": "整组移交",
+        "hand_to": "移交团队",
+        "reason": "理由",
         "handed": "已将 {count} 件关联案件移交 {team}",
+        "net": "抵销后仍需支付 {net} 元 (抵销前 {gross} 元)",
         "and": "、",
+        "more": "等{n}人",
     },
     "en": {
         "bundle": "Bundle {number}: {count} cases",
@@ -1269,8 +1298,12 @@ RELATED = {
         "title": "Related cases",
         "alone": "This case has no related open case",
         "hand": "Hand the bundle to a team",
+        "hand_to": "Team",
+        "reason": "Reason",
         "handed": "{count} related cases handed to {team}",
+        "net": "still to pay after offsetting {net} (before: {gross})",
         "and": ", ",
+        "more": " +{n} more",
     },
 }
 APP_TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
