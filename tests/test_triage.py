@@ -202,3 +202,32 @@ def test_the_triage_command(db_url):
     text = runner.invoke(cli, ["--db", db_url, "--now", "2026-11-20T10:00", "--lang", "en", "triage"], env={})
     assert text.exit_code == 0, text.output
     assert "simple" in text.output and "disagrees" in text.output and "amount 1000.00 <= 100000" in text.output
+
+
+def test_the_brief_reports_triage_time_from_filing_to_hand_over_against_its_target(db):
+    from command_center.data.brief import SPEC, Period, figures_at
+    from tests.builders import CALENDAR, CATALOGUE
+
+    court = Court(db)
+    for filed, handed in (
+        (date(2026, 11, 2), date(2026, 11, 9)),  # 7 days
+        (date(2026, 11, 1), date(2026, 11, 11)),  # 10 days
+        (date(2026, 9, 1), date(2026, 10, 30)),  # handed over before the period
+    ):
+        case_id = court.case(filed)
+        court.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N07",
+            subject_id="",
+            completed_at=at(handed, 23, 30),
+            source="imported",
+        )  # fmt: skip  (23:30 local: still that day, whatever UTC says)
+    court.case(date(2026, 11, 5))  # not handed over yet
+    figures, teams = figures_at(db, CATALOGUE, CALENDAR, Period(date(2026, 11, 1), TODAY), NOW)
+    assert figures["mean_triage_days"] == Decimal("8.5")
+    assert teams[0]["mean_triage_days"] == Decimal("8.5")
+    assert SPEC["mean_triage_days"].target == Decimal("7")  # 乌海's 7 days
+    assert SPEC["mean_triage_days"].meets(figures["mean_triage_days"], Decimal("7")) is False
+    quiet, _ = figures_at(db, CATALOGUE, CALENDAR, Period(date(2026, 11, 12), TODAY), NOW)
+    assert quiet["mean_triage_days"] is None
