@@ -174,3 +174,35 @@ def test_the_related_command(db_url):
     text = runner.invoke(cli, ["--db", db_url, "--lang", "en", "related"], env={})
     assert text.exit_code == 0, text.output
     assert "Bundle 1: 2 cases" in text.output and "still to pay after offsetting 599.50" in text.output
+
+
+def test_an_import_stores_the_match_keys_and_the_frozen_amount(db, tmp_path):
+    """The accounts sheet's 冻结金额(元) becomes ``frozen_amount``; parties get their name key and
+    their ID number without spaces, so two clerks' spellings of one company bundle their cases."""
+    from command_center.data.importer import import_file
+    from tests.builders import CATALOGUE
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,标的额,申请执行人,被执行人,被执行人证件号码\n"
+        "（2026）内0425执1号,2026-09-01,1000,甲,ＸＹ科技有限公司,\n"
+        "（2026）内0425执2号,2026-09-02,2000,乙,XY 科技有限公司,\n"
+        "（2026）内0425执3号,2026-09-03,3000,丙,李四,150425 19800101111x\n",
+        encoding="utf-8",
+    )
+    (folder / "accounts.csv").write_text(
+        '账户编号,案号,冻结日期,冻结金额(元)\nB1,（2026）内0425执1号,2026-09-05,"1,000.00"\n', encoding="utf-8"
+    )
+    import_file(db, CATALOGUE, folder, NOW)
+    with db.engine.connect() as conn:
+        amount = conn.execute(m.FrozenAccount.__table__.select()).one().frozen_amount
+        keys = {
+            r.name: (r.name_key, r.id_number)
+            for r in conn.execute(m.Party.__table__.select().where(m.Party.__table__.c.role == "debtor"))
+        }
+    assert amount == Decimal("1000.00")
+    assert keys["ＸＹ科技有限公司"][0] == keys["XY 科技有限公司"][0] == "XY科技有限公司"
+    assert keys["李四"] == ("李四", "15042519800101111X")
+    (bundle,) = related_bundles(db)
+    assert [c.case_no for c in bundle.cases] == ["（2026）内0425执1号", "（2026）内0425执2号"]
