@@ -28,10 +28,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, case, distinct, func, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, case, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.bulk import pg_settings
 from command_center.data.engine import Database
 from command_center.data.tables import CASES, OFFICERS, PARTIES, TEAMS
 
@@ -122,91 +124,186 @@ class Bundle:
 
 
 # -- the ties, in SQL ---------------------------------------------------------------------------
+#
+# Each tie is one pass over the open cases' parties with a window per key: a key shared by two
+# cases has min(case) <> max(case) over its partition, so no GROUP BY and join back, and no
+# count(DISTINCT) (which PostgreSQL cannot hash).  ``scope`` (a case's bundle, step by step)
+# keeps the rows whose key is one of the scope's parties', through the keys' indexes.
+
+Handle = tuple[str, str | None]  # (name_key, id_number): a party as the matching rule sees it
 
 
-def _open(parties, role: str):
-    cases = CASES.alias()
-    return parties.join(cases, and_(cases.c.id == parties.c.case_id, cases.c.closed_on.is_(None))), [
-        parties.c.role == role
-    ]
+@dataclass(frozen=True)
+class _Pair:
+    """An (applicant, debtor) pair of an open case, as the mutual ties read it."""
+
+    case_id: int
+    an: str
+    ai: str | None
+    aname: str
+    dn: str
+    di: str | None
+    dname: str
+
+
+def _scope_keys(column: str, scope: list[int], roles: tuple[str, ...]):
+    f = PARTIES.alias("f")
+    return select(f.c[column]).where(f.c.case_id.in_(scope), f.c.role.in_(roles), f.c[column].is_not(None))
 
 
 def _shared_debtor_rows(conn: Connection, scope: list[int] | None) -> list:
     """(kind, key, case id, name) of every open case's debtor shared with another open case:
-    by ID number, and by name where the name's group holds a party without one.  ``scope``: only
-    the debtors named as those of these cases."""
-    rows = []
-    for column, need_no_id in ((PARTIES.c.id_number, False), (PARTIES.c.name_key, True)):
-        g = PARTIES.alias("g")
-        joined, where = _open(g, "debtor")
-        key = g.c[column.name]
-        groups = select(key).select_from(joined).where(*where, key.is_not(None))
-        if scope is not None:
-            f = PARTIES.alias("f")
-            groups = groups.where(key.in_(select(f.c[column.name]).where(f.c.case_id.in_(scope), f.c.role == "debtor")))
-        having = func.count(distinct(g.c.case_id)) > 1
-        if need_no_id:
-            having = and_(having, func.sum(case((g.c.id_number.is_(None), 1), else_=0)) > 0)
-        groups = groups.group_by(key).having(having)
-        p = PARTIES.alias("p")
-        joined, where = _open(p, "debtor")
-        tag = "id" if column.name == "id_number" else "name"
-        rows += [
-            ("debtor", f"{tag}:{r[0]}", r[1], r[2])
-            for r in conn.execute(
-                select(p.c[column.name], p.c.case_id, p.c.name)
-                .select_from(joined)
-                .where(*where, p.c[column.name].in_(groups))
+    by ID number, and by name where the name's group holds a party without one (one pass, a
+    window per key)."""
+    p, c = PARTIES.alias("p"), CASES.alias("c")
+    by_id, by_name = {"partition_by": p.c.id_number}, {"partition_by": p.c.name_key}
+    inner = (
+        select(
+            p.c.case_id,
+            p.c.id_number,
+            p.c.name_key,
+            p.c.name,
+            func.min(p.c.case_id).over(**by_id).label("lo_id"),
+            func.max(p.c.case_id).over(**by_id).label("hi_id"),
+            func.min(p.c.case_id).over(**by_name).label("lo_name"),
+            func.max(p.c.case_id).over(**by_name).label("hi_name"),
+            func.max(case((p.c.id_number.is_(None), 1), else_=0)).over(**by_name).label("no_id"),
+        )
+        .select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
+        .where(p.c.role == "debtor")
+    )
+    if scope is not None:
+        inner = inner.where(
+            or_(
+                p.c.id_number.in_(_scope_keys("id_number", scope, ("debtor",))),
+                p.c.name_key.in_(_scope_keys("name_key", scope, ("debtor",))),
             )
-        ]
+        )
+    inner = inner.subquery()
+    shared_id = and_(inner.c.id_number.is_not(None), inner.c.lo_id != inner.c.hi_id)
+    shared_name = and_(inner.c.lo_name != inner.c.hi_name, inner.c.no_id == 1)
+    rows = []
+    for r in conn.execute(
+        select(inner.c.case_id, inner.c.id_number, inner.c.name_key, inner.c.name, shared_id.label("by_id"))
+        .add_columns(shared_name.label("by_name"))
+        .where(or_(shared_id, shared_name))
+    ).all():
+        if r.by_id:
+            rows.append(("debtor", f"id:{r.id_number}", r.case_id, r.name))
+        if r.by_name:
+            rows.append(("debtor", f"name:{r.name_key}", r.case_id, r.name))
     return rows
 
 
-def _compatible(one, other):
-    return or_(one.is_(None), other.is_(None), one == other)
+def _pair_rows(conn: Connection, scope: list[int] | None) -> list:
+    if scope is None:
+        return _pairs_mirrored(conn, None, None)
+    # two statements, not an OR of them: each filter then reads its key's index
+    found = {tuple(r): r for column in ("name_key", "id_number") for r in _pairs_mirrored(conn, scope, column)}
+    return list(found.values())
 
 
-def _mutual_rows(conn: Connection, scope: list[int] | None) -> list:
-    """(kind, key, case id, names) of open cases in which two parties are applicant and debtor of
-    each other: matched by name (ID numbers, where both have one, equal), or by both ID numbers."""
-    a, d = PARTIES.alias("a"), PARTIES.alias("d")
-    joined, where = _open(a, "applicant")
+def _pairs_mirrored(conn: Connection, scope: list[int] | None, column: str | None) -> list:
+    """The (applicant, debtor) pairs of open cases whose two parties meet the other way round in
+    another pair, by name or by ID number (a candidate for mutual debts): one pass, a window per
+    unordered pair of names and of ID numbers; the names of the few found are read after."""
+    a, d, c = PARTIES.alias("a"), PARTIES.alias("d"), CASES.alias("c")
     pairs = (
         select(
             a.c.case_id,
+            a.c.id.label("a_id"),
+            d.c.id.label("d_id"),
             a.c.name_key.label("an"),
             a.c.id_number.label("ai"),
-            a.c.name.label("aname"),
             d.c.name_key.label("dn"),
             d.c.id_number.label("di"),
-            d.c.name.label("dname"),
         )
-        .select_from(joined.join(d, and_(d.c.case_id == a.c.case_id, d.c.role == "debtor")))
-        .where(*where)
-        .cte("pairs")
+        .select_from(
+            a.join(d, and_(d.c.case_id == a.c.case_id, d.c.role == "debtor")).join(
+                c, and_(c.c.id == a.c.case_id, c.c.closed_on.is_(None))
+            )
+        )
+        .where(a.c.role == "applicant")
     )
-    x, y = pairs.alias("x"), pairs.alias("y")
-    by_name = and_(y.c.an == x.c.dn, y.c.dn == x.c.an, _compatible(x.c.ai, y.c.di), _compatible(x.c.di, y.c.ai))
-    by_id = and_(y.c.ai == x.c.di, y.c.di == x.c.ai)
-    rows = []
-    for match in (by_name, by_id):
-        query = select(x.c.case_id, y.c.case_id, x.c.an, x.c.dn, x.c.aname, x.c.dname).where(
-            match, x.c.case_id != y.c.case_id
+    if scope is not None and column is not None:  # a pair mirroring one of the scope's is of the scope's parties
+        keys = _scope_keys(column, scope, ("applicant", "debtor"))
+        pairs = pairs.where(a.c[column].in_(keys), d.c[column].in_(keys))
+    pairs = pairs.subquery("pairs")
+    windows = []
+    for one, other in ((pairs.c.an, pairs.c.dn), (pairs.c.ai, pairs.c.di)):
+        window = {"partition_by": (case((one < other, one), else_=other), case((one < other, other), else_=one))}
+        forward = case((one < other, 1), else_=0)
+        windows += [func.min(forward).over(**window), func.max(forward).over(**window)]
+    inner = select(
+        pairs,
+        windows[0].label("lo_name"),
+        windows[1].label("hi_name"),
+        windows[2].label("lo_id"),
+        windows[3].label("hi_id"),
+    ).subquery()
+    found = conn.execute(
+        select(inner.c.case_id, inner.c.a_id, inner.c.d_id, inner.c.an, inner.c.ai, inner.c.dn, inner.c.di).where(
+            or_(
+                inner.c.lo_name != inner.c.hi_name,
+                and_(inner.c.ai.is_not(None), inner.c.di.is_not(None), inner.c.lo_id != inner.c.hi_id),
+            )
         )
-        if scope is not None:
-            query = query.where(x.c.case_id.in_(scope))
-        for xc, yc, an, dn, aname, dname in conn.execute(query):
-            key = "mutual:" + "|".join(sorted((an, dn)))
-            names = tuple(sorted((aname, dname)))
-            rows += [("mutual", key, xc, names), ("mutual", key, yc, names)]
-    return rows
+    ).all()
+    ids = sorted({i for r in found for i in (r.a_id, r.d_id)})
+    names = dict(_select_by_ids(conn, ids, PARTIES.c.id, select(PARTIES.c.id, PARTIES.c.name))) if ids else {}
+    return [(r.case_id, r.an, r.ai, names[r.a_id], r.dn, r.di, names[r.d_id]) for r in found]
+
+
+def _identities(handles: set[Handle]) -> _Sets:
+    """Who is who among ``handles`` (the rule of the ties): equal ID numbers; every party of a
+    name whose group holds a party without an ID number."""
+    same = _Sets()
+    by_id: dict[str, list[Handle]] = defaultdict(list)
+    by_name: dict[str, list[Handle]] = defaultdict(list)
+    for handle in handles:
+        same.find(handle)
+        if handle[1]:
+            by_id[handle[1]].append(handle)
+        by_name[handle[0]].append(handle)
+    for group in (*by_id.values(), *(g for g in by_name.values() if any(h[1] is None for h in g))):
+        for other in group[1:]:
+            same.union(group[0], other)
+    return same
+
+
+def _mutual_rows(conn: Connection, scope: list[int] | None) -> tuple[list, dict[str, set[Handle]]]:
+    """(kind, key, case id, names) of open cases in which two parties are applicant and debtor of
+    each other, and the parties of each such tie (its key → their handles)."""
+    found = [_Pair(*r) for r in _pair_rows(conn, scope)]
+    same = _identities({h for r in found for h in ((r.an, r.ai), (r.dn, r.di))})
+    directions: dict[tuple, dict[bool, list]] = defaultdict(lambda: {True: [], False: []})
+    for r in found:
+        creditor, debtor = same.find((r.an, r.ai)), same.find((r.dn, r.di))
+        if creditor != debtor:
+            directions[tuple(sorted((creditor, debtor), key=repr))][repr(creditor) < repr(debtor)].append(r)
+    rows, handles = [], {}
+    for pair, sides in directions.items():
+        if not (sides[True] and sides[False]):
+            continue
+        key = "mutual:" + "|".join(f"{h[0]}#{h[1] or ''}" for h in pair)
+        handles[key] = {h for r in sides[True] + sides[False] for h in ((r.an, r.ai), (r.dn, r.di))}
+        rows += [("mutual", key, r.case_id, tuple(sorted((r.aname, r.dname)))) for r in sides[True] + sides[False]]
+    return rows, handles
+
+
+def _ties(conn: Connection, scope: list[int] | None) -> tuple[list, dict[str, set[Handle]]]:
+    # the windows sort a few hundred thousand rows: in memory; and no JIT, whose compiling costs
+    # more than it saves in one run (PostgreSQL; nothing elsewhere)
+    with pg_settings(conn, work_mem="256MB", jit="off"):
+        mutual, handles = _mutual_rows(conn, scope)
+        return _shared_debtor_rows(conn, scope) + mutual, handles
 
 
 # -- bundles ------------------------------------------------------------------------------------
 
 
 class _Sets:
-    """Union-find over hashable items."""
+    """Union-find over comparable items."""
 
     def __init__(self) -> None:
         self.parent: dict = {}
@@ -222,10 +319,22 @@ class _Sets:
     def union(self, one, other) -> None:
         a, b = self.find(one), self.find(other)
         if a != b:
-            self.parent[max(a, b)] = min(a, b)
+            low, high = sorted((a, b), key=repr)
+            self.parent[high] = low
 
 
-def _bundles_from(conn: Connection, tie_rows: list) -> list[Bundle]:
+def _select_by_ids(conn: Connection, ids: list[int], column, query):
+    """The rows of ``query`` whose ``column`` is one of ``ids``: on PostgreSQL in one statement
+    (an array), on SQLite in chunks of its variable limit."""
+    if conn.dialect.name == "postgresql":
+        listed = func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).table_valued("id").render_derived()
+        yield from conn.execute(query.where(column.in_(select(listed.c.id)))).all()  # .all(): one fetch, not one a row
+        return
+    for start in range(0, len(ids), CHUNK):
+        yield from conn.execute(query.where(column.in_(ids[start : start + CHUNK]))).all()
+
+
+def _bundles_from(conn: Connection, tie_rows: list, handles: dict[str, set[Handle]]) -> list[Bundle]:
     sets = _Sets()
     ties: dict[tuple[str, str], tuple[set[int], set]] = {}
     for kind, key, case_id, names in tie_rows:
@@ -243,20 +352,20 @@ def _bundles_from(conn: Connection, tie_rows: list) -> list[Bundle]:
     if not groups:
         return []
     info = _cases(conn, [i for ids in groups for i in ids])
-    by_root: dict[int, list[Tie]] = defaultdict(list)
-    for (kind, _key), (cases_, shown) in sorted(ties.items()):
+    by_root: dict[int, list[tuple[Tie, str]]] = defaultdict(list)
+    for (kind, key), (cases_, shown) in sorted(ties.items()):
         if len(cases_) > 1:
-            by_root[sets.find(min(cases_))].append(
-                Tie(kind, tuple(sorted(shown))[:1] if kind == "debtor" else tuple(sorted(shown)), tuple(sorted(cases_)))
-            )
+            names = tuple(sorted(shown))[:1] if kind == "debtor" else tuple(sorted(shown))
+            by_root[sets.find(min(cases_))].append((Tie(kind, names, tuple(sorted(cases_))), key))
     bundles = []
     for ids in groups:
         root = sets.find(ids[0])
         cases_ = tuple(sorted((info[i] for i in ids), key=lambda c: c.case_no))
-        mine = tuple(sorted(by_root[root], key=lambda t: (t.kind, t.parties)))
-        bundle = Bundle(cases_, mine)
-        if any(t.kind == "mutual" for t in mine):
-            bundle = _offset(conn, bundle)
+        mine = sorted(by_root[root], key=lambda t: (t[0].kind, t[0].parties))
+        bundle = Bundle(cases_, tuple(t for t, _ in mine))
+        mutual = set().union(*(handles.get(key, set()) for t, key in mine if t.kind == "mutual"))
+        if mutual:
+            bundle = _offset(conn, bundle, mutual)
         bundles.append(bundle)
     bundles.sort(key=lambda b: (-len(b.cases), b.cases[0].case_no))
     return bundles
@@ -264,28 +373,20 @@ def _bundles_from(conn: Connection, tie_rows: list) -> list[Bundle]:
 
 def _cases(conn: Connection, ids: list[int]) -> dict[int, BundleCase]:
     heads, parties = {}, defaultdict(lambda: ([], []))
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        for r in conn.execute(
-            select(
-                CASES.c.id,
-                CASES.c.case_no,
-                CASES.c.team_id,
-                CASES.c.officer_id,
-                CASES.c.amount,
-                CASES.c.amount_recovered,
-                TEAMS.c.name,
-            )
-            .select_from(CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id))
-            .where(CASES.c.id.in_(chunk))
-        ):
-            heads[r.id] = r
-        for r in conn.execute(
-            select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name)
-            .where(PARTIES.c.case_id.in_(chunk))
-            .order_by(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position)
-        ):
-            parties[r.case_id][0 if r.role == "applicant" else 1].append(r.name)
+    head_query = select(
+        CASES.c.id,
+        CASES.c.case_no,
+        CASES.c.team_id,
+        CASES.c.officer_id,
+        CASES.c.amount,
+        CASES.c.amount_recovered,
+        TEAMS.c.name,
+    ).select_from(CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id))
+    for r in _select_by_ids(conn, ids, CASES.c.id, head_query):
+        heads[r.id] = r
+    party_query = select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name)
+    for r in sorted(_select_by_ids(conn, ids, PARTIES.c.case_id, party_query), key=lambda r: (r[0], r[1], r[2])):
+        parties[r.case_id][0 if r.role == "applicant" else 1].append(r.name)
     return {
         i: BundleCase(
             i,
@@ -302,83 +403,72 @@ def _cases(conn: Connection, ids: list[int]) -> dict[int, BundleCase]:
     }
 
 
-def _offset(conn: Connection, bundle: Bundle) -> Bundle:
-    """Per pair of parties of the bundle's one-applicant-one-debtor cases: what each owes the
-    other, the balance, and the bundle's totals."""
-    rows = []
-    for start in range(0, len(bundle.cases), CHUNK):
-        chunk = list(bundle.case_ids[start : start + CHUNK])
-        rows += conn.execute(
-            select(
-                PARTIES.c.id, PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
-            )
-            .where(PARTIES.c.case_id.in_(chunk))
-            .order_by(PARTIES.c.id)
-        ).all()
-    # who is who: the same rule as the ties (equal ID numbers; a name group with a party without one)
-    same = _Sets()
-    by_id: dict[str, list[int]] = defaultdict(list)
-    by_name: dict[str, list] = defaultdict(list)
+def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
+    """The offset among the parties with mutual debts (``mutual``: their handles) and whoever
+    they owe or are owed by in the bundle: per pair, what each owes the other over the bundle's
+    one-applicant-one-debtor cases, the balance, and the totals."""
+    in_bundle = set(bundle.case_ids)
+    names = sorted({h[0] for h in mutual})
+    numbers = sorted({h[1] for h in mutual if h[1]})
+    near = or_(PARTIES.c.name_key.in_(names), PARTIES.c.id_number.in_(numbers or [""]))
+    candidates = sorted(set(conn.execute(select(PARTIES.c.case_id).where(near)).scalars()) & in_bundle)
+    party_query = select(
+        PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
+    )
+    rows = sorted(_select_by_ids(conn, candidates, PARTIES.c.case_id, party_query), key=lambda r: (r[0], r[1], r[2]))
+    same = _identities({(r.name_key, r.id_number) for r in rows})
+    shown: dict[Handle, str] = {}
     for r in rows:
-        same.find(r.id)
-        if r.id_number:
-            by_id[r.id_number].append(r.id)
-        by_name[r.name_key].append(r)
-    for ids in by_id.values():
-        for other in ids[1:]:
-            same.union(ids[0], other)
-    for group in by_name.values():
-        if any(r.id_number is None for r in group):
-            for r in group[1:]:
-                same.union(group[0].id, r.id)
-    shown: dict[int, str] = {}
-    for r in rows:
-        shown.setdefault(same.find(r.id), r.name)
+        shown.setdefault(same.find((r.name_key, r.id_number)), r.name)
     roles: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
     for r in rows:
-        roles[r.case_id][0 if r.role == "applicant" else 1].append(same.find(r.id))
-    owes: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)  # (debtor, creditor) → amount
-    not_offset = []
-    gross = ZERO
-    for c in bundle.cases:
-        applicants, debtors = roles[c.case_id]
-        if len(applicants) != 1 or len(debtors) != 1:
-            not_offset.append(c.case_id)
-            continue
-        owes[(debtors[0], applicants[0])] += c.owed
-        gross += c.owed
+        roles[r.case_id][0 if r.role == "applicant" else 1].append(same.find((r.name_key, r.id_number)))
+    owed = {c.case_id: c.owed for c in bundle.cases}
+    owes: dict[tuple, Decimal] = defaultdict(lambda: ZERO)  # (debtor, creditor) → amount
+    joint = []
+    for case_id in candidates:
+        applicants, debtors = roles[case_id]
+        if len(applicants) == 1 and len(debtors) == 1:
+            owes[(debtors[0], applicants[0])] += owed[case_id]
+        else:
+            joint.append((case_id, {*applicants, *debtors}))
+    offsetting = {same.find(h) for h in mutual if h in same.parent}  # the parties of the mutual ties
     offsets = []
-    for one, other in sorted({tuple(sorted(k)) for k in owes}, key=lambda p: (shown[p[0]], shown[p[1]])):
+    gross = ZERO
+    pairs = {tuple(sorted(k, key=repr)) for k in owes if offsetting & set(k)}
+    for one, other in sorted(pairs, key=lambda p: (shown[p[0]], shown[p[1]])):
         a_owes, b_owes = owes.get((one, other), ZERO), owes.get((other, one), ZERO)
         payer, payee = (one, other) if a_owes >= b_owes else (other, one)
         payer_owes, payee_owes = max(a_owes, b_owes), min(a_owes, b_owes)
+        gross += payer_owes + payee_owes
         offsets.append(Offset(shown[payer], shown[payee], payer_owes, payee_owes, payer_owes - payee_owes))
     net = sum((o.balance for o in offsets), ZERO)
-    return Bundle(bundle.cases, bundle.ties, tuple(offsets), gross, net, tuple(not_offset))
+    not_offset = tuple(sorted(case_id for case_id, who in joint if offsetting & who))
+    return Bundle(bundle.cases, bundle.ties, tuple(offsets), gross, net, not_offset)
 
 
 def related_bundles(db: Database) -> list[Bundle]:
     """Every bundle of related open cases, the largest first."""
     with db.engine.connect() as conn:
-        rows = _shared_debtor_rows(conn, None) + _mutual_rows(conn, None)
-        return _bundles_from(conn, rows)
+        rows, handles = _ties(conn, None)
+        return _bundles_from(conn, rows, handles)
 
 
 def bundle_of(db: Database, case_id: int) -> Bundle | None:
     """The bundle of one case (None if it has no related open case): the same ties, followed
     from the case outwards until no new case turns up."""
     with db.engine.connect() as conn:
-        found, frontier, rows = {case_id}, [case_id], []
+        found, frontier, rows, handles = {case_id}, [case_id], [], {}
         while frontier:
             new: set[int] = set()
             for start in range(0, len(frontier), CHUNK):
-                chunk = frontier[start : start + CHUNK]
-                step = _shared_debtor_rows(conn, chunk) + _mutual_rows(conn, chunk)
+                step, more = _ties(conn, frontier[start : start + CHUNK])
                 rows += step
+                handles.update(more)
                 new |= {r[2] for r in step} - found
             found |= new
             frontier = sorted(new)
-        bundles = _bundles_from(conn, rows)
+        bundles = _bundles_from(conn, rows, handles)
     return next((b for b in bundles if case_id in b.case_ids), None)
 
 
