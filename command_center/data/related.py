@@ -8,17 +8,16 @@ both carry an ID number and the numbers are equal, else when their names match a
 its name, so a name group with such a party is tied as a whole).  A bundle is a connected set
 of such ties.
 
-The ties are found in set-based SQL over the indexed ``parties.name_key`` / ``id_number``: a
-``GROUP BY … HAVING count(DISTINCT case) > 1`` for the shared debtors, a self-join of
-(applicant, debtor) pairs for the mutual ones; only the tied rows come back, and Python joins
-them into bundles (union-find).  The same queries, restricted to the cases found so far, give
-one case's bundle (:func:`bundle_of`).
+The ties are found in set-based SQL over the indexed ``parties.name_key`` / ``id_number``, one
+windowed pass each (see below); only the tied rows come back, and Python joins them into
+bundles (union-find).  The same queries, restricted to the cases found so far, give one case's
+bundle (:func:`bundle_of`).
 
-The offset (抵销) of a bundle with mutual debts: per pair of parties, what each still owes the
-other (``amount - amount_recovered`` of the bundle's open cases with one applicant and one
-debtor: a joint debt cannot be split here, so those cases are listed as not offset), the
-balance, and ``net_total``, the sum of what still has to be paid after offsetting.  Exact
-decimals throughout.
+The offset (抵销) of a bundle with mutual debts: per pair of parties of which one is a party of
+a mutual tie, what each still owes the other (``amount - amount_recovered`` of the bundle's
+open cases with one applicant and one debtor: a joint debt cannot be split here, so those
+cases are listed as not offset), the balance, and ``net_total``, the sum of what still has to
+be paid after offsetting.  Exact decimals throughout.
 """
 
 from __future__ import annotations
