@@ -44,7 +44,7 @@ from command_center.data.catalogue import load_catalogue
 from command_center.data.demo import _Court
 from command_center.data.engine import open_database
 from command_center.data.names import name_key
-from command_center.data.related import _mutual_rows, _shared_debtor_rows, bundle_of, related_bundles
+from command_center.data.related import _ties, bundle_of, related_bundles
 from command_center.data.workcal import WorkCalendar
 
 NOW = parse_instant("2026-11-20T10:00")
@@ -224,7 +224,7 @@ def main() -> None:
 
         def ties():
             with db.engine.connect() as conn:
-                return _shared_debtor_rows(conn, None) + _mutual_rows(conn, None)
+                return _ties(conn, None)[0]
 
         t_ties, tie_rows = median_time(ties, args.runs)
         t_related, bundles = median_time(lambda: related_bundles(db), args.runs)

@@ -153,7 +153,13 @@ def _scope_keys(column: str, scope: list[int], roles: tuple[str, ...]):
 def _shared_debtor_rows(conn: Connection, scope: list[int] | None) -> list:
     """(kind, key, case id, name) of every open case's debtor shared with another open case:
     by ID number, and by name where the name's group holds a party without one (one pass, a
-    window per key)."""
+    window per key; for a ``scope``, one statement per key, each through its index)."""
+    if scope is None:
+        return _debtors_shared(conn, None, ("id_number", "name_key"))
+    return _debtors_shared(conn, scope, ("id_number",)) + _debtors_shared(conn, scope, ("name_key",))
+
+
+def _debtors_shared(conn: Connection, scope: list[int] | None, columns: tuple[str, ...]) -> list:
     p, c = PARTIES.alias("p"), CASES.alias("c")
     by_id, by_name = {"partition_by": p.c.id_number}, {"partition_by": p.c.name_key}
     inner = (
@@ -171,25 +177,22 @@ def _shared_debtor_rows(conn: Connection, scope: list[int] | None) -> list:
         .select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
         .where(p.c.role == "debtor")
     )
-    if scope is not None:
-        inner = inner.where(
-            or_(
-                p.c.id_number.in_(_scope_keys("id_number", scope, ("debtor",))),
-                p.c.name_key.in_(_scope_keys("name_key", scope, ("debtor",))),
-            )
-        )
+    if scope is not None:  # the rows of the scope's keys: their windows are whole
+        (column,) = columns
+        inner = inner.where(p.c[column].in_(_scope_keys(column, scope, ("debtor",))))
     inner = inner.subquery()
     shared_id = and_(inner.c.id_number.is_not(None), inner.c.lo_id != inner.c.hi_id)
     shared_name = and_(inner.c.lo_name != inner.c.hi_name, inner.c.no_id == 1)
+    wanted = or_(*([shared_id] if "id_number" in columns else []), *([shared_name] if "name_key" in columns else []))
     rows = []
     for r in conn.execute(
         select(inner.c.case_id, inner.c.id_number, inner.c.name_key, inner.c.name, shared_id.label("by_id"))
         .add_columns(shared_name.label("by_name"))
-        .where(or_(shared_id, shared_name))
+        .where(wanted)
     ).all():
-        if r.by_id:
+        if r.by_id and "id_number" in columns:
             rows.append(("debtor", f"id:{r.id_number}", r.case_id, r.name))
-        if r.by_name:
+        if r.by_name and "name_key" in columns:
             rows.append(("debtor", f"name:{r.name_key}", r.case_id, r.name))
     return rows
 
