@@ -16,6 +16,7 @@ from pathlib import Path
 import platformdirs
 
 from command_center.data.engine import default_db_url
+from command_center.data.triage import TRACKS, TriageRules
 
 ENV_PREFIX = "COMMAND_CENTER_"
 LANGS = ("zh", "en")
@@ -51,6 +52,8 @@ class Settings:
     wall_reader: str = "process"
     #: the morning brief's targets by indicator key (``[targets]`` in the config file)
     targets: Mapping[str, Decimal] = field(default_factory=dict)
+    #: triage (繁简分流) thresholds and the team of each track (``[triage]`` in the config file)
+    triage: TriageRules = field(default_factory=TriageRules)
     config_path: Path | None = None
 
     def notify_log_path(self) -> Path:
@@ -90,6 +93,8 @@ def _read_file(path: Path) -> dict[str, object]:
     values: dict[str, object] = {}
     if "targets" in doc:
         values["targets"] = _targets(path, doc.pop("targets"))
+    if "triage" in doc:
+        values["triage"] = _triage(path, doc.pop("triage"))
     for key, value in doc.items():
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             values[key] = value
@@ -115,6 +120,49 @@ def _targets(path: Path, table: object) -> dict[str, Decimal]:
     return targets
 
 
+_TRIAGE_KEYS = ("simple_max_amount", "many_debtors", "disposal_kinds", "teams")
+
+
+def _triage(path: Path, table: object) -> TriageRules:
+    """``[triage]``: every key optional (the defaults are 登封's); unknown keys and bad values
+    are errors that name them."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: triage must be a table ([triage] with {', '.join(_TRIAGE_KEYS)})")
+    unknown = sorted(set(table) - set(_TRIAGE_KEYS))
+    if unknown:
+        raise ConfigError(f"{path}: [triage] unknown key {unknown[0]!r} (known: {', '.join(_TRIAGE_KEYS)})")
+    values: dict[str, object] = {}
+    if "simple_max_amount" in table:
+        value = table["simple_max_amount"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{path}: [triage] simple_max_amount must be an amount in yuan (>= 0), not {value!r}")
+        amount = Decimal(str(value))
+        if amount != amount.quantize(Decimal("0.01")):
+            raise ConfigError(f"{path}: [triage] simple_max_amount has more than 2 decimal places: {value!r}")
+        values["simple_max_amount"] = amount
+    if "many_debtors" in table:
+        value = table["many_debtors"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{path}: [triage] many_debtors must be a whole number >= 1, not {value!r}")
+        values["many_debtors"] = value
+    if "disposal_kinds" in table:
+        value = table["disposal_kinds"]
+        if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
+            raise ConfigError(f"{path}: [triage] disposal_kinds must be a list of asset kinds, e.g. ['车辆', '不动产']")
+        values["disposal_kinds"] = tuple(k.strip() for k in value)
+    if "teams" in table:
+        teams = table["teams"]
+        if not isinstance(teams, dict):
+            raise ConfigError(f"{path}: [triage.teams] must be a table of track = team name")
+        for key, name in teams.items():
+            if key not in TRACKS:
+                raise ConfigError(f"{path}: [triage.teams] {key!r} is not a track (known: {', '.join(TRACKS)})")
+            if not isinstance(name, str) or not name.strip():
+                raise ConfigError(f"{path}: [triage.teams] {key} must be a team name, not {name!r}")
+        values["teams"] = {key: name.strip() for key, name in teams.items()}
+    return TriageRules(**values)  # type: ignore[arg-type]
+
+
 def load_settings(options: Mapping[str, object | None], environ: Mapping[str, str] | None = None) -> Settings:
     """Merge command-line ``options`` over the environment over the config file."""
     environ = os.environ if environ is None else environ
@@ -125,7 +173,7 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         key = name[len(ENV_PREFIX) :].lower()
         if key.upper() in _OTHER_ENV:
             continue
-        if key not in _FILE_KEYS or key == "targets":
+        if key not in _FILE_KEYS or key in ("targets", "triage"):
             raise ConfigError(
                 f"unknown environment variable {name} "
                 f"(known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})"

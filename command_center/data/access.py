@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "review": (_CHIEF, "review responses"),
     "escalate": (_ANY, "escalate alerts"),
     "reassign": (_CHIEF, "reassign cases"),
+    "apply_triage": (_CHIEF, "apply a triage suggestion"),
+    "reassign_bundle": (_CHIEF, "hand a bundle of related cases to one team"),
     "request_unlock": (_ANY, "ask for an unlock"),
     "unlock": (_CHIEF, "unlock a case"),
     "reject_unlock": (_CHIEF, "reject an unlock request"),

@@ -14,7 +14,10 @@ take their figures from it.  The period figures follow the formulas of §6 exact
   the catalogue gives no such deadline, 执保 in the reference, cannot be late);
 * 案款平均发放周期 = mean(disbursed_at − arrived_at) in days (1 decimal) over the funds
   disbursed in the period (calendar time: a weekend counts);
-* 双零 = the funds undisbursed more than 30 days after arrival (count and sum).
+* 双零 = the funds undisbursed more than 30 days after arrival (count and sum);
+* 分流用时 (triage time, 乌海: from 20 to 7 days) = mean(N07 completed − filed_on) in days
+  (calendar days, the date N07 was completed) over the cases whose hand-over (N07) was
+  completed in the period.
 
 The state figures (lights, overdue and due-soon nodes, undisbursed funds) are those of the
 instant: at the present the same as :func:`command_center.data.indicators.indicators`, in
@@ -79,6 +82,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("mean_closing_days", "days", "lower", Decimal("90")),
     Spec("on_time_rate", "rate", "higher", Decimal("0.95")),
     Spec("mean_disbursement_days", "days", "lower", Decimal("10")),
+    Spec("mean_triage_days", "days", "lower", Decimal("7")),
     Spec("double_zero_count", "count", "lower", Decimal("0")),
     Spec("double_zero_amount", "yuan", "lower", Decimal("0")),
     Spec("red", "count", "lower", Decimal("0")),
@@ -102,7 +106,12 @@ TEAM_KEYS = (
     "double_zero_count",
 )
 RATE = Decimal("0.0001")
-DAYS = {"mean_closing_days": Decimal("0.01"), "mean_disbursement_days": Decimal("0.1")}
+DAYS = {
+    "mean_closing_days": Decimal("0.01"),
+    "mean_disbursement_days": Decimal("0.1"),
+    "mean_triage_days": Decimal("0.1"),
+}
+HANDOVER = "N07"  # 分案移交: triage is done once the file is handed to the team
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,7 @@ def figures_at(
         for query in (
             _case_query(period, catalogue),
             _fund_query(period, at),
+            _triage_query(period, at),
             _node_query(rules, at, present),
             _light_query(rules, at, present),
         ):
@@ -190,6 +200,7 @@ def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
         "mean_disbursement_days": _ratio(
             Decimal(raw["disbursed_seconds"]) / 86400, raw["disbursed"], DAYS["mean_disbursement_days"]
         ),
+        "mean_triage_days": _ratio(raw["triage_days"], raw["triaged"], DAYS["mean_triage_days"]),
         "double_zero_count": int(raw["double_zero_count"]),
         "double_zero_amount": Decimal(raw["double_zero_amount"]).quantize(Decimal("0.01")),
         "red": int(raw["red"]),
@@ -272,6 +283,29 @@ def _fund_query(period: Period, at: datetime):
             _sum(f.c.amount, waiting).label("undisbursed_amount"),
         )
         .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
+        .group_by(CASES.c.team_id)
+    )
+
+
+def _triage_query(period: Period, at: datetime):
+    """分流用时: the cases handed over (N07 completed) in the period, and their days since filing."""
+    n = NODES
+    handed_on = sql_local_date(n.c.completed_at)
+    return (
+        select(
+            CASES.c.team_id,
+            func.count().label("triaged"),
+            func.coalesce(func.sum(day_diff(handed_on, CASES.c.filed_on)), 0).label("triage_days"),
+        )
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+        .where(
+            n.c.node_code == HANDOVER,
+            n.c.subject_id == "",
+            n.c.completed_at.is_not(None),
+            n.c.completed_at <= at,
+            handed_on >= period.start,
+            handed_on <= period.end,
+        )
         .group_by(CASES.c.team_id)
     )
 

@@ -28,6 +28,7 @@ from command_center.data.parties import first_debtor
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
+from command_center.data.triage import TriageRules, disagrees
 from command_center.data.workcal import Tier, tier_for
 
 SCOPES = ("open", "overdue", *TIERS, "due_soon", "turning", "new", "funds", "all")
@@ -43,6 +44,7 @@ class CaseFilter:
     stage: str | None = None  # the stage of the row's node
     tier: str | None = None
     text: str | None = None  # part of the 案号 or of a party's name
+    triage_disagrees: bool = False  # only cases whose track is not the one triage suggests
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -107,9 +109,11 @@ def list_cases(
     descending: bool = True,
     offset: int = 0,
     limit: int = PAGE,
+    triage: TriageRules | None = None,
 ) -> CasePage:
     """A page of the cases ``flt`` selects, sorted; its text filter matches a party's name only
-    for a ``viewer`` who may see names (:func:`~command_center.data.access.sees_names`)."""
+    for a ``viewer`` who may see names (:func:`~command_center.data.access.sees_names`); its
+    "triage disagrees" filter reads the court's ``triage`` rules (default: the defaults)."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
     tier = flt.tier or (flt.scope if flt.scope in TIERS else None)
@@ -145,6 +149,8 @@ def list_cases(
                 select(OFFICERS.c.id).where(or_(OFFICERS.c.name == flt.officer, OFFICERS.c.login == flt.officer))
             )
         )
+    if flt.triage_disagrees:
+        conditions.append(disagrees(triage or TriageRules(), rules.now, rules.today))
     if flt.stage:
         conditions.append(node.c.node_code.in_([d.code for d in rules.catalogue if d.stage == flt.stage]))
     # a text search scans names: its page carries the total (a window count) rather than scan twice;
@@ -414,6 +420,7 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
                 ACCOUNTS.c.expires_on,
                 ACCOUNTS.c.renewed_until,
                 ACCOUNTS.c.released_on,
+                ACCOUNTS.c.frozen_amount,
             )
             .where(ACCOUNTS.c.case_id == case_id)
             .order_by(ACCOUNTS.c.frozen_on)

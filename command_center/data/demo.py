@@ -38,6 +38,7 @@ from command_center.data.deadlines import (
     term_due,
 )
 from command_center.data.engine import Database
+from command_center.data.names import name_key
 from command_center.data.tables import AUDIT, CASES, COURTS, OFFICERS, TEAMS
 from command_center.data.users import hash_password
 from command_center.data.workcal import TZ, WorkCalendar, add_months, local_date
@@ -181,6 +182,15 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
+def _frozen_amount(rng: random.Random, amount: Decimal) -> Decimal | None:
+    draw = rng.random()
+    if draw < 0.2:
+        return None
+    if draw < 0.45:
+        return amount
+    return (amount * Decimal(rng.randint(1, 90)) / 100).quantize(Decimal("0.01"))
 
 
 class _Court:
@@ -452,7 +462,8 @@ def _one_case(
                     "case_id": case_id,
                     "role": role,
                     "position": position,
-                    "name": court.person() if person else court.company(),
+                    "name": (name := court.person() if person else court.company()),
+                    "name_key": name_key(name),
                     "kind": "person" if person else "org",
                     "id_number": court.id_number() if person else None,
                     "phone": court.phone() if role == "applicant" else None,
@@ -589,6 +600,8 @@ def _one_case(
                     "expires_on": expires,
                     "renewed_until": renewed,
                     "released_on": released,
+                    # 冻结金额: now and then the whole debt (速执), else a part of it, or unknown
+                    "frozen_amount": _frozen_amount(extra, amount),
                 }
             )
             if released is None:

@@ -48,6 +48,7 @@ from command_center.data.interchange import (
     open_interchange,
     plain,
 )
+from command_center.data.names import id_key, name_key
 from command_center.data.parties import is_organisation, mask_id_number, mask_phone
 from command_center.data.tables import (
     ACCOUNTS,
@@ -748,7 +749,8 @@ class _Writer:
                 "position": position,
                 "name": person["name"],
                 "kind": "org" if is_organisation(person["name"]) else "person",
-                "id_number": person.get("id_number"),
+                "id_number": id_key(person.get("id_number")),
+                "name_key": name_key(person["name"]),
                 "phone": person.get("phone"),
             }
             for case, role, people, _ in parties

@@ -643,6 +643,13 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             _c("renewed_until", "续冻至", parse_date, aliases=("续冻到期日",)),
             _c("released_on", "解冻日期", parse_date, aliases=("解除冻结日期", "解冻时间")),
+            _c(
+                "frozen_amount",
+                "冻结金额",
+                parse_money,
+                example="120000.00",
+                aliases=("冻结金额(元)", "冻结金额（元）", "实际冻结金额", "冻结数额"),
+            ),
         ),
         ("account_id",),
         ("冻结信息", "冻结存款"),

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from command_center.data.names import name_key
 from command_center.data.types import AwareDateTime, Fixed, Money
 
 NAMING = {
@@ -73,6 +74,11 @@ class Base(DeclarativeBase):
 OPEN_NODE = text("completed_at IS NULL AND stopped_at IS NULL")
 COMPLETED_NODE = text("completed_at IS NOT NULL")
 OPEN_DUE_COLUMNS = ("due_at", "case_id", "node_code", "subject_id", "due_date", "provisional", "id")
+
+
+def _name_key_default(context) -> str | None:
+    name = context.get_current_parameters().get("name")
+    return name_key(name) if name is not None else None
 
 
 class Court(Base):
@@ -142,7 +148,10 @@ class Party(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(100), index=True)
     kind: Mapped[str] = mapped_column(String(10), default="person")
-    id_number: Mapped[str | None] = mapped_column(String(30))
+    id_number: Mapped[str | None] = mapped_column(String(30), index=True)
+    #: the name as related cases match it (data/names.py ``name_key``): filled by every writer,
+    #: by default from ``name`` for a plain INSERT, and by migration 0013 for the rows before it
+    name_key: Mapped[str | None] = mapped_column(String(100), index=True, default=_name_key_default)
     phone: Mapped[str | None] = mapped_column(String(30))
 
 
@@ -236,6 +245,7 @@ class FrozenAccount(Base):
     expires_on: Mapped[date] = mapped_column(Date)
     renewed_until: Mapped[date | None] = mapped_column(Date)
     released_on: Mapped[date | None] = mapped_column(Date)
+    frozen_amount: Mapped[Decimal | None]  # 冻结金额: what the freeze holds (triage: 速执 when it covers the debt)
 
 
 class Lead(Base):

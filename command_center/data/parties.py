@@ -1,5 +1,6 @@
 """Parties (申请执行人 / 被执行人): telling an organisation from a person, masking their names
-where no login may see them, and the name a list shows for a case."""
+where no login may see them, and the name a list shows for a case.  How two parties are
+matched as one (related cases) is :mod:`.names`."""
 
 from __future__ import annotations
 

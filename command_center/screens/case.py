@@ -18,17 +18,20 @@ from textual.widgets import Footer, Header, Static, Tree
 from command_center.clock import parse_instant
 from command_center.data import alerts as alert_actions
 from command_center.data import locks as lock_actions
-from command_center.data.access import ActionRefused
+from command_center.data.access import ActionRefused, may
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
 from command_center.data.explain import NothingToExplain, explain
 from command_center.data.explain import lines as explain_lines
+from command_center.data.related import Bundle, bundle_of, hand_bundle
 from command_center.data.rules import AD_HOC_CODE, shown_code
 from command_center.data.supervision import complete_item, create_item
+from command_center.data.triage import TRIAGE_NODE, TriageRow, apply_suggestion, triage_list
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import CASE_ACTIONS as ACTION_TEXT
-from command_center.labels import RESPONSE_STATES, RESPONSES, STAGES_EN, audit_action
+from command_center.labels import RELATED, RESPONSE_STATES, RESPONSES, STAGES_EN, TRACKS, TRIAGE, audit_action
 from command_center.runtime import Runtime
+from command_center.screens.case_triage import bundle_text, triage_text
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
 from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.labels import (
@@ -59,6 +62,9 @@ class CaseScreen(WithHelp, Screen[None]):
         Binding("u", "escalate", "escalate"),
         Binding("m", "silence", "silence"),
         Binding("g", "reassign", "reassign"),
+        # shown on the N06 card and beside the bundle instead: the footer is full at 120 columns
+        Binding("y", "apply_triage", "apply_triage", show=False),
+        Binding("b", "hand_bundle", "hand_bundle", show=False),
         Binding("x", "complete_item", "done", show=False),
         Binding("r", "reload", "refresh", show=False),
         Binding("l", "app.login", "login"),
@@ -70,6 +76,10 @@ class CaseScreen(WithHelp, Screen[None]):
         self.case_id = case_id
         self.detail: CaseDetail | None = None
         self.selected: NodeLine | None = None
+        #: the triage suggestion and the bundle of related cases, read after the detail
+        self.triage: TriageRow | None = None
+        self.bundle: Bundle | None = None
+        self.related_read = False
         self.lang = runtime.lang
         self.a = ACTION_TEXT[self.lang]
         localise(self, self.lang)
@@ -100,6 +110,21 @@ class CaseScreen(WithHelp, Screen[None]):
             return case_detail(rt.database(), rt.rules(), self.case_id)
 
         in_thread(self, read, self.show, group="case")
+
+        def related() -> tuple[TriageRow | None, Bundle | None]:
+            db, now = rt.database(), rt.clock.now()
+            found = triage_list(db, rt.settings.triage, now, local_date(now), case_id=self.case_id)
+            return (found[0] if found else None), bundle_of(db, self.case_id)
+
+        in_thread(self, related, self.show_related, group="case-related")
+
+    def show_related(self, found: tuple[TriageRow | None, Bundle | None]) -> None:
+        self.triage, self.bundle = found
+        self.related_read = True
+        if self.selected is not None:
+            self.select(self.selected)
+        if self.detail is not None:
+            self.query_one("#sections", Static).update(self.sections_text(self.detail))
 
     # -- drawing -----------------------------------------------------------------------------
     def show(self, detail: CaseDetail) -> None:
@@ -180,6 +205,8 @@ class CaseScreen(WithHelp, Screen[None]):
         def explained(found) -> None:
             if self.selected is line:  # why it is due then, worked out by the same arithmetic
                 card = self.card_text(line)
+                if not card.plain.endswith("\n"):
+                    card.append("\n")
                 card.append("\n".join(explain_lines(found, self.lang)) + "\n", style="dim")
                 self.query_one("#card", Static).update(card)
 
@@ -221,6 +248,10 @@ class CaseScreen(WithHelp, Screen[None]):
                     f"{label(lang, 'completed')}: {_when(item.completed_at)} {item.completion_note or ''}\n",
                     style="green",
                 )
+        if line.code == TRIAGE_NODE and self.related_read:
+            t.append_text(
+                triage_text(lang, self.triage, may_apply=may(getattr(self.app, "actor", None), "apply_triage"))
+            )
         alert = self.alert_of(line)
         if alert is None:
             t.append(label(lang, "no_alert"), style="dim")
@@ -266,6 +297,9 @@ class CaseScreen(WithHelp, Screen[None]):
             state = f"{label(lang, a.tier or a.rule)} {label(lang, a.status)}"
             return f"{shown_code(a.node_code, lang)}{subject} {state}{response}"
 
+        if self.related_read:
+            hand = may(getattr(self.app, "actor", None), "reassign_bundle")
+            t.append_text(bundle_text(lang, self.bundle, d.id, names_visible(self.app), may_hand=hand))
         section("alerts", d.alerts, alert_line)
         section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
         section(
@@ -279,6 +313,7 @@ class CaseScreen(WithHelp, Screen[None]):
             lambda a: (
                 f"{a[0]}  {a[1] or ''}  {a[2]} → {a[4] or a[3]}"
                 + (f" ({label(lang, 'released')} {a[5]})" if a[5] else "")
+                + (f"  {a[6]:,.2f}" if a[6] is not None else "")
             ),
         )
         section("leads", d.leads, lambda x: f"{x[0]}  {_when(x[1])}  {x[3] or ''}")
@@ -503,6 +538,55 @@ class CaseScreen(WithHelp, Screen[None]):
                     team_id=v["team"],
                     reason=v["reason"],
                 ),
+            ),
+        )
+
+    def action_apply_triage(self) -> None:
+        """A chief applies the triage suggestion (confirmed first): an audited reassignment."""
+        who, d, row = self._who("apply_triage"), self.detail, self.triage
+        if who is None or d is None:
+            return
+        t = TRIAGE[self.lang]
+        if row is None:
+            self.notify(t["not_due"], severity="warning")
+            return
+        track = TRACKS[self.lang][row.track]
+        team = row.suggested_team or t["no_team"].format(track=track)
+        expected, db, rules = (d.officer_id, d.team_id), self.runtime.database(), self.runtime.settings.triage
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                now = self._now()
+                self.run_action(
+                    "apply_triage",
+                    lambda: apply_suggestion(db, rules, d.id, who, now, local_date(now), expected=expected),
+                )
+
+        question = t["confirm"].format(case_no=d.case_no, track=track, team=team)
+        self.app.push_screen(ConfirmScreen(question, lang=self.lang), answered)
+
+    def action_hand_bundle(self) -> None:
+        if self._who("reassign_bundle") is None:
+            return
+        if self.bundle is None:
+            self.notify(RELATED[self.lang]["alone"], severity="warning")
+            return
+        in_thread(self, lambda: teams_and_officers(self.runtime.database())[0], self._hand_bundle, group="case-hand")
+
+    def _hand_bundle(self, teams) -> None:
+        who, bundle = self._who("reassign_bundle"), self.bundle
+        if who is None or bundle is None:
+            return
+        r, db = RELATED[self.lang], self.runtime.database()
+        fields = [
+            Field("team", r["hand_to"], "", choices=tuple((name, tid) for tid, name in teams)),
+            Field("reason", r["reason"]),
+        ]
+        self._form(
+            f"{r['hand']} ({len(bundle.cases)})",
+            fields,
+            lambda v: self.run_action(
+                "hand_bundle", lambda: hand_bundle(db, bundle, v["team"], who, self._now(), reason=v["reason"])
             ),
         )
 

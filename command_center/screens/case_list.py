@@ -2,7 +2,8 @@
 
 One page (50 rows) is read at a time, with the total, so a list of 100,000 cases opens as fast
 as one of ten.  ``/`` filters by part of the 案号 or a party's name, ``f`` by team, officer,
-node stage and tier, ``s`` changes the sort and ``n`` / ``p`` turn the page.
+node stage and tier, ``d`` keeps the cases whose track is not the one triage suggests (繁简分流),
+``s`` changes the sort and ``n`` / ``p`` turn the page.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class CaseListScreen(WithHelp, Screen[None]):
         Binding("enter", "open_case", "open", show=False),
         Binding("slash", "find", "find"),
         Binding("f", "filters", "filters"),
+        Binding("d", "triage_filter", "triage_filter"),
         Binding("s", "sort", "sort"),
-        Binding("S", "reverse", "reverse"),
+        Binding("S", "reverse", "reverse", show=False),  # in ? help: the footer keeps room at 120 columns
         Binding("n", "page(1)", "next"),
         Binding("p", "page(-1)", "prev"),
         Binding("r", "reload", "refresh"),
@@ -87,6 +89,7 @@ class CaseListScreen(WithHelp, Screen[None]):
                 descending=self.descending,
                 offset=self.first_row,
                 limit=PAGE,
+                triage=rt.settings.triage,
             )
 
         in_thread(self, read, self.show, group="case-list")
@@ -141,6 +144,8 @@ class CaseListScreen(WithHelp, Screen[None]):
             value = getattr(f, key)
             if value:
                 parts.append(f"{label(self.lang, key)}: {label(self.lang, value) if key == 'tier' else value}")
+        if f.triage_disagrees:
+            parts.append(label(self.lang, "triage_disagrees"))
         order = label(self.lang, f"sort_{self.sort}") + (" ↓" if self.descending else " ↑")
         return "  ·  ".join(parts) + f"    [{label(self.lang, 'sorted_by')} {order}]"
 
@@ -196,6 +201,12 @@ class CaseListScreen(WithHelp, Screen[None]):
         if 0 <= offset < max(self.page.total, 1):
             self.first_row = offset
             self.load()
+
+    def action_triage_filter(self) -> None:
+        """Only the cases whose track disagrees with the triage suggestion, or all again."""
+        self.filter = replace(self.filter, triage_disagrees=not self.filter.triage_disagrees)
+        self.first_row = 0
+        self.load()
 
     def action_filters(self) -> None:
         in_thread(

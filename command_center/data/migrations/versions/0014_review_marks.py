@@ -2,8 +2,8 @@
 
 A failed item opens a rectification item (a supervision item, ``item_id``).
 
-Revision ID: 0013_review_marks
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from command_center.data.types import AwareDateTime
 
-revision = "0013_review_marks"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,279 @@
+"""Related cases at scale: ``related`` over N cases on PostgreSQL (issue 24: within seconds at 1,000,000).
+
+    .venv/bin/python bench/related.py [--cases 1000000] [--open-share 0.2] [--keep]
+                                      [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--json]
+
+A court of N cases is written straight into a new PostgreSQL database (``cc_bench_related_<N>``,
+kept with ``--keep`` and reused by the next run): cases and their parties only, which is all
+``related`` reads, named by the demo court's own generators (persons with ID numbers, companies
+from its pool of 4,000 names, 1 to 9 debtors a case as the demo draws them), a share of them
+open.  The 孟州 pattern (14 cases, net 20000.00) is planted among them, its company's name typed
+in five ways.  Then, each the median of ``--runs``:
+
+* ``related``: :func:`related_bundles`, the whole court (the SQL ties, the union-find, the cases
+  and the offsets of every bundle);
+* ``ties``: the SQL part alone;
+* ``bundle_of``: one case's bundle, the 孟州 one, as the case screen reads it;
+* ``cli``: ``command-center related --json`` end to end (a process, output to /dev/null).
+
+The demo's 4,000 company names make one very large bundle (most open cases share one of them
+with a case that shares another): a worst case for the output, not for the queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import text
+
+from command_center.clock import parse_instant
+from command_center.data import models as m
+from command_center.data.bulk import bulk_insert
+from command_center.data.catalogue import load_catalogue
+from command_center.data.demo import _Court
+from command_center.data.engine import open_database
+from command_center.data.names import name_key
+from command_center.data.related import _ties, bundle_of, related_bundles
+from command_center.data.workcal import WorkCalendar
+
+NOW = parse_instant("2026-11-20T10:00")
+CHUNK = 50_000
+LAST_CLOSED = date(2026, 11, 19)
+MENGZHOU_PREFIX = "（2026）内0425执恢"  # the planted cases' numbers (the court's other cases are all 执)
+
+
+def _url(admin: str, name: str) -> str:
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+def build(url: str, cases: int, open_share: float) -> None:
+    db = open_database(url, migrate=True)
+    gen = _Court(load_catalogue(), WorkCalendar(), 20261124, NOW)
+    rng = random.Random(24)
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        conn.execute(m.Court.__table__.insert().values(id=1, code="内0425", name="示范人民法院"))
+        conn.execute(m.Team.__table__.insert().values(id=1, court_id=1, name="普执一组", track="普执"))
+    case_id = 0
+    for start in range(0, cases, CHUNK):
+        rows, parties = [], []
+        for _ in range(min(CHUNK, cases - start)):
+            case_id += 1
+            filed = date(2026, 11, 20) - timedelta(days=rng.randint(0, 1500))
+            is_open = rng.random() < open_share
+            amount = gen.money(500, 2_000_000)
+            rows.append(
+                {
+                    "id": case_id,
+                    "court_id": 1,
+                    "case_no": f"（{filed.year}）内0425执{case_id}号",
+                    "case_type": "执",
+                    "filed_on": filed,
+                    "amount": amount,
+                    "amount_recovered": Decimal("0.00"),
+                    "team_id": 1,
+                    "closed_on": None if is_open else min(filed + timedelta(days=rng.randint(10, 400)), LAST_CLOSED),
+                }
+            )
+            debtors = 1 if rng.random() < 0.6 else rng.randint(2, 4) if rng.random() < 0.95 else rng.randint(6, 9)
+            applicants = 1 if rng.random() < 0.9 else 2
+            for role, count, p_person in (("applicant", applicants, 0.7), ("debtor", debtors, 0.55)):
+                for position in range(count):
+                    person = rng.random() < p_person
+                    name = gen.person() if person else gen.company()
+                    parties.append(
+                        {
+                            "case_id": case_id,
+                            "role": role,
+                            "position": position,
+                            "name": name,
+                            "name_key": name_key(name),
+                            "kind": "person" if person else "org",
+                            "id_number": gen.id_number() if person else None,
+                        }
+                    )
+        with db.engine.begin() as conn:
+            bulk_insert(conn, m.Case.__table__, rows)
+            bulk_insert(conn, m.Party.__table__, parties)
+        print(f"  {case_id:,} cases written ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    plant_mengzhou(db, case_id)
+    with db.engine.begin() as conn:
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT MAX(id) FROM cases))"))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE cases"))
+        conn.execute(text("VACUUM ANALYZE parties"))
+    db.dispose()
+
+
+def plant_mengzhou(db, last_id: int) -> None:
+    """tests/test_related.py's 孟州 pattern: 10 cases of 5 applicants against one company, 4 of the
+    company against 4 of them; net 20000.00."""
+    people = [
+        ("王某霞", "410883198001011234"),
+        ("王某生", "410883197805052345"),
+        ("陈某某", None),
+        ("范某明", "41088319850707345X"),
+        ("柴某霞", "410883199002024567"),
+    ]
+    spellings = ["XY科技有限公司", "ＸＹ科技有限公司", "XY 科技有限公司", "XY科技 有限公司", "xy科技有限公司"]
+    claims = [
+        [("125000.00", "5000.00"), ("80000.50", "0.00")],
+        [("95000.00", "0.00"), ("60000.00", "0.00")],
+        [("110000.25", "0.00"), ("90000.00", "0.00")],
+        [("130000.00", "0.00"), ("70000.00", "0.00")],
+        [("6000.00", "0.00"), ("4000.00", "0.00")],
+    ]
+    back = ["197000.50", "150000.00", "200000.25", "202000.00"]
+    cases, parties = [], []
+    number = last_id
+
+    def add(applicant, debtor, amount, recovered="0.00"):
+        nonlocal number
+        number += 1
+        cases.append(
+            {
+                "id": number,
+                "court_id": 1,
+                "case_no": f"{MENGZHOU_PREFIX}{number - last_id}号",
+                "case_type": "执恢",
+                "filed_on": date(2026, 10, 8),
+                "amount": Decimal(amount),
+                "amount_recovered": Decimal(recovered),
+                "team_id": 1,
+                "closed_on": None,
+            }
+        )
+        for role, (name, id_number) in (("applicant", applicant), ("debtor", debtor)):
+            parties.append(
+                {
+                    "case_id": number,
+                    "role": role,
+                    "position": 0,
+                    "name": name,
+                    "name_key": name_key(name),
+                    "kind": "org" if "公司" in name else "person",
+                    "id_number": id_number,
+                }
+            )
+
+    for index, person in enumerate(people):
+        for amount, recovered in claims[index]:
+            add(person, (spellings[index], None), amount, recovered)
+    for index, amount in enumerate(back):
+        add(("XY科技有限公司", None), people[index], amount)
+    with db.engine.begin() as conn:
+        bulk_insert(conn, m.Case.__table__, cases)
+        bulk_insert(conn, m.Party.__table__, parties)
+
+
+def median_time(fn, runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--open-share", type=float, default=0.2)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the database (and reuse a kept one)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    name = f"cc_bench_related_{args.cases}"
+    url = _url(args.pg, name)
+    with psycopg.connect(args.pg, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and not args.keep:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            exists = None
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        if not exists:
+            started = time.perf_counter()
+            build(url, args.cases, args.open_share)
+            print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        db = open_database(url)
+        with db.engine.connect() as conn:
+            counts = conn.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM cases), (SELECT count(*) FROM cases WHERE closed_on IS NULL),"
+                    " (SELECT count(*) FROM parties)"
+                )
+            ).one()
+            mengzhou = conn.execute(
+                text("SELECT min(id) FROM cases WHERE case_no LIKE :p"), {"p": MENGZHOU_PREFIX + "%"}
+            ).scalar_one()
+
+        def ties():
+            with db.engine.connect() as conn:
+                return _ties(conn, None)[0]
+
+        t_ties, tie_rows = median_time(ties, args.runs)
+        t_related, bundles = median_time(lambda: related_bundles(db), args.runs)
+        t_bundle, planted = median_time(lambda: bundle_of(db, mengzhou), args.runs)
+        db.dispose()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")}
+        command = [str(Path(sys.executable).with_name("command-center")), "--db", url, "related", "--json"]
+
+        def cli():
+            with open(os.devnull, "w") as sink:
+                subprocess.run(command, stdout=sink, check=True, env=env)
+
+        t_cli, _ = median_time(cli, args.runs)
+        sizes = sorted((len(b.cases) for b in bundles), reverse=True)
+        figures = {
+            "cases": counts[0],
+            "open_cases": counts[1],
+            "parties": counts[2],
+            "tie_rows": len(tie_rows),
+            "bundles": len(bundles),
+            "cases_in_bundles": sum(sizes),
+            "largest_bundles": sizes[:5],
+            "mengzhou_bundle": len(planted.cases) if planted else 0,
+            "mengzhou_net_total": str(planted.net_total) if planted else None,
+            "seconds": {
+                "ties": round(t_ties, 2),
+                "related": round(t_related, 2),
+                "bundle_of": round(t_bundle, 2),
+                "cli": round(t_cli, 2),
+            },
+        }
+    finally:
+        if not args.keep:
+            with psycopg.connect(args.pg, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+        return
+    s = figures["seconds"]
+    print(
+        f"{figures['cases']:,} cases ({figures['open_cases']:,} open), {figures['parties']:,} parties on PostgreSQL\n"
+        f"  ties (SQL)             {s['ties']:6.2f} s  {figures['tie_rows']:,} tied rows\n"
+        f"  related (whole court)  {s['related']:6.2f} s  {figures['bundles']:,} bundles, "
+        f"{figures['cases_in_bundles']:,} cases; largest {figures['largest_bundles']}\n"
+        f"  bundle_of (孟州 case)  {s['bundle_of']:6.2f} s  {figures['mengzhou_bundle']} cases, "
+        f"net {figures['mengzhou_net_total']}\n"
+        f"  related --json (CLI)   {s['cli']:6.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
