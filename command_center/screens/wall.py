@@ -33,7 +33,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
-from command_center.screens.wall_reader import WallReader
+from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
@@ -56,7 +56,16 @@ class WallScreen(WithHelp, Screen[None]):
         HELP,
     ]
 
-    def __init__(self, runtime: Runtime, *, interval: float = 10.0, listen: bool = True):
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        interval: float = 10.0,
+        listen: bool = True,
+        reader: WallReader | FeedReader | None = None,
+    ):
+        """``reader``: where the figures come from (default: the database, through a
+        :class:`WallReader`); ``command-center serve``'s tabs read its feed (:class:`FeedReader`)."""
         super().__init__()
         self.runtime = runtime
         self.interval = interval
@@ -71,7 +80,8 @@ class WallScreen(WithHelp, Screen[None]):
         self._loading = False
         self._next = None
         self._stop = threading.Event()
-        self.reader = WallReader(runtime, separate=runtime.settings.wall_reader == "process")
+        self.reader = reader or WallReader(runtime, separate=runtime.settings.wall_reader == "process")
+        self._shown: WallData | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -221,6 +231,10 @@ class WallScreen(WithHelp, Screen[None]):
         self._polled()
 
     def show(self, data: WallData) -> None:
+        if data is self._shown and self.error is None:  # a feed that did not change: nothing to redraw
+            self._polled()
+            return
+        self._shown = data
         self.error = None
         self.refreshed_at = data.indicators.now
         self.query_one("#stale", Static).display = False
