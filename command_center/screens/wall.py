@@ -217,7 +217,15 @@ class WallScreen(WithHelp, Screen[None]):
         self._loading = False
         self._next = self.set_timer(self.interval, self.load)
 
+    @property
+    def closing(self) -> bool:
+        """Whether the screen is going away: a poll's result may land while its widgets are
+        being removed (a browser tab closed, the app quitting), and is then dropped."""
+        return self._stop.is_set() or self._pruning or self._closing or not self.is_attached
+
     def show_stale(self, message: str) -> None:
+        if self.closing:
+            return
         self.error = message
         banner = self.query_one("#stale", Static)
         if self.refreshed_at is None:  # down since the wall opened
@@ -231,6 +239,8 @@ class WallScreen(WithHelp, Screen[None]):
         self._polled()
 
     def show(self, data: WallData) -> None:
+        if self.closing:
+            return
         if data is self._shown and self.error is None:  # a feed that did not change: nothing to redraw
             self._polled()
             return
