@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,6 +30,8 @@ from command_center.screens.wall_reader import FeedReader
 SWITCH_INTERVAL = 0.001  # seconds
 #: how often a served tab looks at the feed file (a stat while it is unchanged)
 FEED_SECONDS = 1.0
+#: how often a served tab checks that serve, its parent, still runs
+PARENT_SECONDS = 2.0
 
 
 class CommandCenterApp(App[None]):
@@ -138,8 +141,17 @@ class ServedWallApp(CommandCenterApp):
         self.stale_after = stale_after
 
     def wall_screen(self) -> WallScreen:
+        # serve starts this process directly (``exec``): if serve dies without closing the tab
+        # (killed), the process is handed to another parent, and the tab ends instead of
+        # running on, unseen, for ever
+        self._serve_pid = os.getppid()
+        self.set_interval(PARENT_SECONDS, self._end_without_serve)
         reader = FeedReader(self.feed, stale_after=self.stale_after, lang=self.runtime.lang)
         return WallScreen(self.runtime, interval=self.wall_interval, listen=False, reader=reader)
+
+    def _end_without_serve(self) -> None:
+        if os.getppid() != self._serve_pid:
+            self.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return action not in self.REFUSED and super().check_action(action, parameters)

@@ -147,6 +147,7 @@ CLI = {
         # serve
         "serving": "墙屏已在 {url} 提供 (只读, 姓名已遮蔽); 按 Ctrl+C 停止",
         "serve_stopped": "墙屏服务已停止",
+        "serve_cannot_listen": "无法在 {host}:{port} 提供墙屏: {error}",
         # alerts
         "never": "从未",
         "alerts_stale": "注意: 预警截至上次重算 ({when}); 运行 `command-center recompute` 可更新",
@@ -305,6 +306,7 @@ CLI = {
         # serve
         "serving": "The wall is served on {url} (read only, names masked); Ctrl+C stops it",
         "serve_stopped": "The wall is no longer served",
+        "serve_cannot_listen": "cannot serve the wall on {host}:{port}: {error}",
         "file_rejected": "{problem}; nothing was imported (the database is unchanged)",
         "mapping_rejected": "the import mapping file {path} has {count} problem(s) (above); nothing was done",
         "sheet_hidden": " (hidden)",

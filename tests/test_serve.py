@@ -188,6 +188,23 @@ async def test_the_served_wall_is_read_only_and_masked(sqlite_url, tmp_path):
         assert not [name for name in names if name in text]
 
 
+def test_serve_says_in_one_line_when_it_cannot_listen(sqlite_url, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from command_center.cli import cli
+
+    _court(sqlite_url, cases=20).close()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["--db", sqlite_url, "--lang", "en", "serve", "--port", str(port)], env={})
+    assert result.exit_code == 1
+    assert f"cannot serve the wall on 127.0.0.1:{port}: " in result.output
+    assert not list(tmp_path.glob("command-center-serve-*"))  # the feed stopped and its folder went
+
+
 def test_serve_address_setting(tmp_path):
     assert load_settings({"db": "sqlite://"}, environ={}).serve_address == "127.0.0.1:8000"
     settings = load_settings({"db": "sqlite://"}, environ={"COMMAND_CENTER_SERVE_ADDRESS": "0.0.0.0:8080"})
@@ -217,7 +234,10 @@ def _free_port() -> int:
 
 
 def _cli(*args: str, **kwargs) -> subprocess.CompletedProcess | subprocess.Popen:
+    """The command line in a process of its own; ``temporary``: its TMPDIR (serve's feed folder)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")}
+    if "temporary" in kwargs:
+        env["TMPDIR"] = str(kwargs.pop("temporary"))
     command = [sys.executable, "-m", "command_center", *args]
     if kwargs.pop("background", False):
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -365,7 +385,7 @@ async def test_serve_in_a_real_browser(tmp_path):
     _cli("--db", db, *now, "recompute")  # the alerts, whose responses the lists show
     expected = json.loads(_cli("--db", db, *now, "indicators", "--json").stdout)
     port = _free_port()
-    serve = _cli("--db", db, *now, "serve", "--port", str(port), background=True)
+    serve = _cli("--db", db, *now, "serve", "--port", str(port), background=True, temporary=tmp_path)
     profile = tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)
     chromium = subprocess.Popen(
         [
@@ -413,20 +433,57 @@ async def test_serve_in_a_real_browser(tmp_path):
             tabs = {pid for pid in _descendants(serve.pid) if "serve-tab" in _command_line(pid)}
             assert len(tabs) >= 2
             assert not any("--db" in _command_line(pid) for pid in tabs)
-            feed_folders = list(Path(tempfile.gettempdir()).glob("command-center-serve-*"))
-            mine = [f for f in feed_folders if any(str(f) in _command_line(pid) for pid in tabs)]
-            assert len(mine) == 1
+            feed = list(tmp_path.glob("command-center-serve-*/wall.feed"))
+            assert len(feed) == 1 and all(str(feed[0]) in _command_line(pid) for pid in tabs)
         serve.send_signal(signal.SIGINT)
         out, err = serve.communicate(timeout=DEADLINE)
         assert serve.returncode == 0, err
         assert f"墙屏已在 http://127.0.0.1:{port}/ 提供" in out and "墙屏服务已停止" in out
         assert not [pid for pid in tabs if _alive(pid)]
-        assert not mine[0].exists()
+        assert not feed[0].parent.exists()
     finally:
-        for process in (serve, chromium):
-            if process.poll() is None:
+        _stop(serve, chromium)
+
+
+def _stop(*processes: subprocess.Popen) -> None:
+    """After a failure: Ctrl+C first (serve then ends its tabs), killed if that does not do."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait()
+                process.communicate()
+
+
+async def test_a_tab_ends_when_serve_is_killed(tmp_path):
+    """serve killed outright (no Ctrl+C, so it closes nothing): its tab processes end by
+    themselves rather than run on unseen; a tab is opened here by a bare websocket client."""
+    db = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    _cli("--db", db, "--now", "2026-11-20T10:00", "demo", "--cases", "50")
+    port = _free_port()
+    serve = _cli(
+        "--db", db, "--now", "2026-11-20T10:00", "serve", "--port", str(port), background=True, temporary=tmp_path
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            await _until_served(session, f"http://127.0.0.1:{port}/", serve)
+            async with session.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=35") as tab_socket:
+                deadline = time.monotonic() + DEADLINE
+                tabs: set[int] = set()
+                while not tabs:
+                    assert time.monotonic() < deadline, "serve never started a tab"
+                    await asyncio.sleep(0.1)
+                    tabs = {pid for pid in _descendants(serve.pid) if "serve-tab" in _command_line(pid)}
+                await tab_socket.receive(timeout=DEADLINE)  # the tab has drawn something
+                serve.kill()
+                serve.communicate()
+                while [pid for pid in tabs if _alive(pid)]:
+                    assert time.monotonic() < deadline, "a tab outlived serve"
+                    await asyncio.sleep(0.2)
+    finally:
+        _stop(serve)
 
 
 def _command_line(pid: int) -> str:

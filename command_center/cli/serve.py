@@ -47,7 +47,7 @@ def tab_command(runtime: Runtime, feed: Path) -> str:
     if runtime.clock.fixed is not None:
         words += ["--now", runtime.clock.fixed.isoformat()]
     words += ["serve-tab", "--feed", str(feed), "--stale-after", str(stale_after(settings.wall_seconds))]
-    return shlex.join(words)
+    return "exec " + shlex.join(words)  # the shell textual-serve starts becomes the tab: serve is its parent
 
 
 def _server(command: str, host: str, port: int, lang: str, court: str):
@@ -147,20 +147,19 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
         pass  # a PostgreSQL server not up yet: the tabs show the red banner until it is
     folder = Path(tempfile.mkdtemp(prefix="command-center-serve-"))  # 0700, this user's only
     feed_path = folder / FEED_FILE
-    reader = WallReader(runtime, separate=settings.wall_reader == "process")
+    # the feed's own thread reads: this process renders nothing for the reads to wait on, and a
+    # reader process would outlive a serve that is killed outright
+    reader = WallReader(runtime, separate=False)
     feed = WallFeed(
         feed_path, lambda: reader.read(runtime.clock.now()), interval=settings.wall_seconds, db_url=settings.db
     )
     feed.start()
+    host, port = host or default_host, port or default_port
     try:
-        server = _server(
-            tab_command(runtime, feed_path),
-            host or default_host,
-            port or default_port,
-            settings.lang,
-            settings.court_name,
-        )
-        server.serve()
+        _server(tab_command(runtime, feed_path), host, port, settings.lang, settings.court_name).serve()
+    except OSError as exc:  # the port is taken, the address is not this machine's, no permission
+        message = say(settings.lang, "serve_cannot_listen", host=host, port=port, error=exc.strerror or exc)
+        raise click.ClickException(message) from None
     finally:
         feed.stop()
         reader.close()
