@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
+from pathlib import Path
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -22,8 +25,13 @@ from command_center.screens.keys import localise
 from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import CaseProvider
 from command_center.screens.wall import WallScreen
+from command_center.screens.wall_reader import FeedReader
 
 SWITCH_INTERVAL = 0.001  # seconds
+#: how often a served tab looks at the feed file (a stat while it is unchanged)
+FEED_SECONDS = 1.0
+#: how often a served tab checks that serve, its parent, still runs
+PARENT_SECONDS = 2.0
 
 
 class CommandCenterApp(App[None]):
@@ -66,7 +74,7 @@ class CommandCenterApp(App[None]):
         # made that 40 ms of the median and most of its tail.
         sys.setswitchinterval(SWITCH_INTERVAL)
         if self.start == "wall":
-            self.push_screen(WallScreen(self.runtime, interval=self.wall_interval))
+            self.push_screen(self.wall_screen())
         elif self.start == "brief":
             self.push_screen(BriefScreen(self.runtime, self.period))
         else:
@@ -76,6 +84,9 @@ class CommandCenterApp(App[None]):
         if self.scheduler is not None:
             self.scheduler.on_run = self._job_done
             self.scheduler.start()  # background threads: the UI never waits on a job
+
+    def wall_screen(self) -> WallScreen:
+        return WallScreen(self.runtime, interval=self.wall_interval)
 
     def on_unmount(self) -> None:
         if self.scheduler is not None:
@@ -109,6 +120,50 @@ class CommandCenterApp(App[None]):
         reload = getattr(self.screen, "load", None)
         if callable(reload):
             reload()
+
+
+class ServedWallApp(CommandCenterApp):
+    """One browser tab of ``command-center serve``: the wall, read only and masked.
+
+    It reads the serve process's feed, never the database (no reader, no listener, no
+    scheduler per tab).  Nobody logs in at a browser tab: there is no login, no command
+    palette (its case search), no case screen, and no key ends it (closing the tab does);
+    the wall masks names as it does for anyone not logged in."""
+
+    ENABLE_COMMAND_PALETTE = False
+    COMMANDS: ClassVar[set] = set()
+    #: what a tab may not do, whichever key or click asks
+    REFUSED = frozenset({"quit", "login", "command_palette"})
+
+    def __init__(self, runtime: Runtime, feed: Path, *, interval: float = FEED_SECONDS, stale_after: float = 30.0):
+        super().__init__(runtime, None, start="wall", wall_interval=interval, ask_login=False)
+        self.feed = Path(feed)
+        self.stale_after = stale_after
+
+    def wall_screen(self) -> WallScreen:
+        # serve starts this process directly (``exec``): if serve dies without closing the tab
+        # (killed), the process is handed to another parent, and the tab ends instead of
+        # running on, unseen, for ever
+        self._serve_pid = os.getppid()
+        self.set_interval(PARENT_SECONDS, self._end_without_serve)
+        reader = FeedReader(self.feed, stale_after=self.stale_after, lang=self.runtime.lang)
+        return WallScreen(self.runtime, interval=self.wall_interval, listen=False, reader=reader)
+
+    def _end_without_serve(self) -> None:
+        if os.getppid() != self._serve_pid:
+            self.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action not in self.REFUSED and super().check_action(action, parameters)
+
+    async def action_quit(self) -> None:
+        """A tab is never ended from its keys (serve ends it when the browser goes)."""
+
+    def action_login(self) -> None:
+        """Nobody logs in at a served wall."""
+
+    def open_case(self, case_id: int) -> None:
+        """A served wall opens no case."""
 
 
 def make_app(

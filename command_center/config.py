@@ -50,6 +50,9 @@ class Settings:
     #: where the wall reads the database: ``process`` (a reader process of its own, so the
     #: reads never wait for the screen's rendering) or ``thread`` (a worker thread)
     wall_reader: str = "process"
+    #: where ``command-center serve`` serves the wall to browsers, ``host:port`` (``0.0.0.0:8000``
+    #: for every interface; the default, this machine only)
+    serve_address: str = "127.0.0.1:8000"
     #: the morning brief's targets by indicator key (``[targets]`` in the config file)
     targets: Mapping[str, Decimal] = field(default_factory=dict)
     #: triage (繁简分流) thresholds and the team of each track (``[triage]`` in the config file)
@@ -74,6 +77,15 @@ SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
 #: Variables that are not settings but are read by the program or its scripts.
 _OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL", "PASSWORD"}  # PASSWORD: `user add|passwd` in scripts
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:8000`` for an IPv6 host) as its host and port."""
+    host, _, port = address.strip().rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"serve_address must be host:port, such as 0.0.0.0:8000, not {address!r}")
+    return host, int(port)
 
 
 def default_config_path() -> Path:
@@ -203,6 +215,8 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         raise ConfigError("notify_sender = command needs notify_command (the program to pipe messages to)")
     if merged.get("wall_reader", "process") not in READERS:
         raise ConfigError(f"wall_reader must be one of {', '.join(READERS)}, not {merged['wall_reader']!r}")
+    if "serve_address" in merged:
+        split_address(str(merged["serve_address"]))
     for key, (low, high) in _INT_KEYS.items():
         if key in merged:
             try:

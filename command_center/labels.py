@@ -151,6 +151,10 @@ CLI = {
         "新节点 {nodes_written}, "
         "期限变化 {dues_changed}, 待发通知 {messages}, 锁死案件 {locked}",
         "calendar_changed": "工作日历已变化: 全部期限已重新计算",
+        # serve
+        "serving": "墙屏已在 {url} 提供 (只读, 姓名已遮蔽); 按 Ctrl+C 停止",
+        "serve_stopped": "墙屏服务已停止",
+        "serve_cannot_listen": "无法在 {host}:{port} 提供墙屏: {error}",
         # alerts
         "never": "从未",
         "alerts_stale": "注意: 预警截至上次重算 ({when}); 运行 `command-center recompute` 可更新",
@@ -308,6 +312,10 @@ CLI = {
         "template_written": "Template written to {path} (required columns are marked * in red)",
         "problem_sheet": "",
         "problem_row": " row {row}",
+        # serve
+        "serving": "The wall is served on {url} (read only, names masked); Ctrl+C stops it",
+        "serve_stopped": "The wall is no longer served",
+        "serve_cannot_listen": "cannot serve the wall on {host}:{port}: {error}",
         "file_rejected": "{problem}; nothing was imported (the database is unchanged)",
         "mapping_rejected": "the import mapping file {path} has {count} problem(s) (above); nothing was done",
         "sheet_hidden": " (hidden)",
@@ -622,6 +630,11 @@ WALL = {
         "provisional": "(临)",
         "no_alert": "待重算",
         "help": "大屏无需操作, 自动刷新与翻页。",
+        "feed_missing": "墙屏数据源尚未启动",
+        "feed_stopped": "墙屏数据源已 {seconds} 秒未更新",
+        "page_start": "开始",
+        "page_ended": "连接已结束, 稍后自动重连。",
+        "page_restart": "重新连接",
     },
     "en": {
         "title": "Enforcement Command Centre",
@@ -672,6 +685,11 @@ WALL = {
         "provisional": "(prov.)",
         "no_alert": "pending",
         "help": "The wall needs no keys: it refreshes and pages by itself.",
+        "feed_missing": "the wall's feed has not started",
+        "feed_stopped": "the wall's feed has not been updated for {seconds} s",
+        "page_start": "Start",
+        "page_ended": "Session ended; reconnecting shortly.",
+        "page_restart": "Reconnect",
     },
 }
 OVERVIEW = {

@@ -33,7 +33,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
-from command_center.screens.wall_reader import WallReader
+from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
 
@@ -68,7 +68,16 @@ class WallScreen(WithHelp, Screen[None]):
         HELP,
     ]
 
-    def __init__(self, runtime: Runtime, *, interval: float = 10.0, listen: bool = True):
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        interval: float = 10.0,
+        listen: bool = True,
+        reader: WallReader | FeedReader | None = None,
+    ):
+        """``reader``: where the figures come from (default: the database, through a
+        :class:`WallReader`); ``command-center serve``'s tabs read its feed (:class:`FeedReader`)."""
         super().__init__()
         self.runtime = runtime
         self.interval = interval
@@ -85,7 +94,8 @@ class WallScreen(WithHelp, Screen[None]):
         #: list → where the window it shows begins: moved along as its pages turn
         self.offsets = dict.fromkeys(LISTS, 0)
         self._stop = threading.Event()
-        self.reader = WallReader(runtime, separate=runtime.settings.wall_reader == "process")
+        self.reader = reader or WallReader(runtime, separate=runtime.settings.wall_reader == "process")
+        self._shown: WallData | None = None
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -179,8 +189,11 @@ class WallScreen(WithHelp, Screen[None]):
         moved = False
         for table in self.query(PagedTable):
             if table.next_page():  # the end of a window of a longer list: read the next window now
-                self.offsets[table.id.removeprefix("list-")] = table.next_window()
-                moved = True
+                if self.reader.reads_windows:
+                    self.offsets[table.id.removeprefix("list-")] = table.next_window()
+                    moved = True
+                else:  # a served tab: the feed's window is all there is, round again
+                    table.page = 0
         if moved:
             self.load()
 
@@ -238,7 +251,15 @@ class WallScreen(WithHelp, Screen[None]):
         self._loading = False
         self._next = self.set_timer(self.interval, self.load)
 
+    @property
+    def closing(self) -> bool:
+        """Whether the screen is going away: a poll's result may land while its widgets are
+        being removed (a browser tab closed, the app quitting), and is then dropped."""
+        return self._stop.is_set() or self._pruning or self._closing or not self.is_attached
+
     def show_stale(self, message: str) -> None:
+        if self.closing:
+            return
         self.error = message
         banner = self.query_one("#stale", Static)
         if self.refreshed_at is None:  # down since the wall opened
@@ -252,6 +273,12 @@ class WallScreen(WithHelp, Screen[None]):
         self._polled()
 
     def show(self, data: WallData) -> None:
+        if self.closing:
+            return
+        if data is self._shown and self.error is None:  # a feed that did not change: nothing to redraw
+            self._polled()
+            return
+        self._shown = data
         self.error = None
         self.refreshed_at = data.indicators.now
         self.query_one("#stale", Static).display = False

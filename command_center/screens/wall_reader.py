@@ -21,19 +21,25 @@ process with its own connection, and gets back :class:`~command_center.data.wall
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import datetime
 from multiprocessing import resource_tracker
+from pathlib import Path
 
 from command_center.config import Settings
 from command_center.data.engine import Database, DriverTime
 from command_center.data.rules import Rules
 from command_center.data.wall import WallData, wall_data
+from command_center.data.wall_feed import FeedState
+from command_center.data.wall_feed import load as load_feed
+from command_center.labels import WALL
 from command_center.runtime import Runtime
 
 #: reader processes in a row whose start failed (their initializer raised) before the wall
@@ -104,6 +110,9 @@ def _start_resource_tracker() -> None:
 
 class WallReader:
     """Reads :class:`WallData` for the wall, in the reader process once it is up (see the module)."""
+
+    #: it reads the window of each list the wall asks for (the wall pages through long lists)
+    reads_windows = True
 
     def __init__(self, runtime: Runtime, *, separate: bool = True) -> None:
         self.runtime = runtime
@@ -179,3 +188,49 @@ class WallReader:
     def close(self) -> None:
         with self._lock:
             self._stop()
+
+
+class FeedReader:
+    """Reads the wall's figures from ``command-center serve``'s feed (:mod:`command_center.data.wall_feed`)
+    instead of the database: each browser tab's wall reads this file, one process reads the database.
+
+    A read while the feed file is unchanged returns the very object of the last read (the
+    screen then has nothing to redraw), so a tab can look every second at the cost of a
+    ``stat``.  A feed whose heartbeat is older than ``stale_after`` seconds, or that
+    published an error, fails the read with :class:`ReadFailed`: the wall keeps its last
+    figures under the red stale banner."""
+
+    def __init__(self, path: Path, *, stale_after: float, lang: str = "zh") -> None:
+        self.path = Path(path)
+        self.stale_after = stale_after
+        self.lang = lang
+        self._seen: tuple[int, int, int] | None = None
+        self._state: FeedState | None = None
+
+    #: the feed publishes the first window of each list for every tab: a tab pages within it
+    reads_windows = False
+
+    def read(self, now: datetime, windows: Windows = None) -> WallData:
+        """The feed's figures (read as of the serve process's clock: ``now`` is not used, nor
+        ``windows``: every tab shows the same first window of each list)."""
+        words = WALL[self.lang]
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            raise ReadFailed(words["feed_missing"]) from None
+        seen = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if seen != self._seen:
+            self._state = load_feed(self.path)
+            self._seen = seen
+        state = self._state
+        if state is None:
+            raise ReadFailed(words["feed_missing"])
+        age = time.monotonic() - state.beat
+        if age > self.stale_after:
+            raise ReadFailed(words["feed_stopped"].format(seconds=f"{age:,.0f}"))
+        if state.error is not None or state.data is None:
+            raise ReadFailed(state.error or words["feed_missing"])
+        return state.data
+
+    def close(self) -> None:
+        pass
