@@ -150,11 +150,14 @@ class OverviewScreen(WithHelp, Screen[None]):
     def show(self, read: tuple[Indicators, CasePage, dict]) -> None:
         data, turning, pulses = read
         for key, values in pulses.items():
-            self.query_one(f"#pulse-{key}", Sparkline).data = values or [0.0]
+            line = self.query_one(f"#pulse-{key}", Sparkline)
+            line.data = values or [0.0]
+            line.display = len(values) > 1  # one day is no pulse: the label says how to fill it in
             latest = f"{values[-1]:,.0f}" if values else "—"
-            self.query_one(f"#pulse-label-{key}", Static).update(
-                self.t["pulse"].format(what=self.t[f"pulse_{key}"], days=PULSE_DAYS, latest=latest)
-            )
+            label = self.t["pulse"].format(what=self.t[f"pulse_{key}"], days=PULSE_DAYS, latest=latest)
+            if len(values) < 2:
+                label += "\n" + self.t["no_pulse"]
+            self.query_one(f"#pulse-label-{key}", Static).update(label)
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
         self.query_one("#box-turning", Static).update(self.turning_text(turning))
