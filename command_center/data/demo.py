@@ -581,6 +581,8 @@ def _one_case(
         if frozen_on is not None:
             add_node("N15", _at(frozen_on - timedelta(days=1), 15), completed=_at(frozen_on, 11))
     if frozen_on is not None:
+        # 冻结金额 came after the rest: a generator of its own, so every other draw stays as it was
+        frozen_draws = random.Random(f"{court.seed}:{case_id}:frozen")
         for _ in range(1 if rng.random() < 0.7 else 2):
             court.counters["account"] += 1
             account_id = f"ZH{court.counters['account']:08d}"
@@ -601,7 +603,7 @@ def _one_case(
                     "renewed_until": renewed,
                     "released_on": released,
                     # 冻结金额: now and then the whole debt (速执), else a part of it, or unknown
-                    "frozen_amount": _frozen_amount(extra, amount),
+                    "frozen_amount": _frozen_amount(frozen_draws, amount),
                 }
             )
             if released is None:
