@@ -135,16 +135,24 @@ class ServedWallApp(CommandCenterApp):
     #: what a tab may not do, whichever key or click asks
     REFUSED = frozenset({"quit", "login", "command_palette"})
 
-    def __init__(self, runtime: Runtime, feed: Path, *, interval: float = FEED_SECONDS, stale_after: float = 30.0):
+    def __init__(
+        self,
+        runtime: Runtime,
+        feed: Path,
+        *,
+        interval: float = FEED_SECONDS,
+        stale_after: float = 30.0,
+        serve_pid: int | None = None,
+    ):
         super().__init__(runtime, None, start="wall", wall_interval=interval, ask_login=False)
         self.feed = Path(feed)
         self.stale_after = stale_after
+        self._serve_pid = os.getppid() if serve_pid is None else serve_pid
 
     def wall_screen(self) -> WallScreen:
         # serve starts this process directly (``exec``): if serve dies without closing the tab
         # (killed), the process is handed to another parent, and the tab ends instead of
         # running on, unseen, for ever
-        self._serve_pid = os.getppid()
         self.set_interval(PARENT_SECONDS, self._end_without_serve)
         reader = FeedReader(self.feed, stale_after=self.stale_after, lang=self.runtime.lang)
         return WallScreen(self.runtime, interval=self.wall_interval, listen=False, reader=reader)

@@ -11,6 +11,7 @@ stops the feed and removes its file.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
 import socket
@@ -47,6 +48,7 @@ def tab_command(runtime: Runtime, feed: Path) -> str:
     if runtime.clock.fixed is not None:
         words += ["--now", runtime.clock.fixed.isoformat()]
     words += ["serve-tab", "--feed", str(feed), "--stale-after", str(stale_after(settings.wall_seconds))]
+    words += ["--serve-pid", str(os.getpid())]
     return "exec " + shlex.join(words)  # the shell textual-serve starts becomes the tab: serve is its parent
 
 
@@ -170,9 +172,15 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
 @cli.command("serve-tab", hidden=True)
 @click.option("--feed", "feed_path", required=True, type=click.Path(path_type=Path), help="The feed file of serve.")
 @click.option("--stale-after", type=float, default=30.0, help="Seconds without a feed update before it is stale.")
+@click.option("--serve-pid", type=int, default=None, help="The serve process; the tab ends when it is not its parent.")
 @click.pass_context
-def serve_tab(ctx: click.Context, feed_path: Path, stale_after: float) -> None:
+def serve_tab(ctx: click.Context, feed_path: Path, stale_after: float, serve_pid: int | None) -> None:
     """One browser tab of ``serve`` (started by it): the read-only wall, fed by its feed file."""
     from command_center.app import ServedWallApp
 
-    ServedWallApp(runtime_of(ctx), feed_path, stale_after=stale_after).run()
+    # serve's pid comes from serve itself, not from getppid() once the app has mounted: serve
+    # killed while this tab was still starting would otherwise leave it running, unseen
+    serve_pid = os.getppid() if serve_pid is None else serve_pid
+    if os.getppid() != serve_pid:
+        return
+    ServedWallApp(runtime_of(ctx), feed_path, stale_after=stale_after, serve_pid=serve_pid).run()
