@@ -1476,6 +1476,122 @@ RELATED = {
 APP_TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 APP_LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({role})"}
 
+#: why the import refuses a cell, row, sheet or file, in Chinese (``data.interchange.Reason``:
+#: the English is the Reason's own text; a key missing here is shown in English)
+IMPORT_REASONS = {
+    "forbidden_char": "含有{what} (第 {at} 个字符, 共 {length} 个), 单元格中不应有此字符",
+    "char_replacement": "替换字符 U+FFFD (文字在写入本文件之前已因编码错误而损坏)",
+    "char_invisible": "不可见字符 {code}",
+    "char_control": "控制字符 {code}",
+    "not_serial": "{shown} 既不是日期, 也不是 Excel 序列日期 (自 1899-12-30 起的天数)",
+    "not_datetime": "“{text}” 不是日期时间, 应如 2026-11-20 09:30、2026/11/20 9:30:00 或 2026年11月20日",
+    "not_yuan": "“{text}” 不是以元为单位的金额, 应如 1234.50",
+    "ordinal": "第 {n} 个",
+    "column_missing": (
+        "缺少必填列 (表头应为 {accepted}){hint}; 法院自己的表头可在导入映射文件中设置一次: "
+        '[columns.{sheet}] {column} = "…"'
+    ),
+    "is_it_column": "; 是否为 “{close}” 列?",
+    "cannot_read_after": "第 {row} 行之后无法读取 ({error})",
+    "damaged_xlsx": "是损坏的 .xlsx 工作簿 ({error})",
+    "bytes_at": "第 {index} 列{header} 含字节 {bytes}{reads}",
+    "reads_as_gbk": " (按 GBK 读作 “{text}”)",
+    "word_id_number": "证件号码",
+    "word_phone": "电话",
+    "word_id_numbers": "证件号码",
+    "word_phones": "电话",
+    "word_case_type": "案件类型",
+    "word_closing_mode": "结案方式",
+    "word_asset_kind": "财产种类",
+    "empty_file": "是空文件 (0 字节), 不是 .xlsx 工作簿",
+    "xls_workbook": (
+        "是 Excel 97-2003 (.xls) 工作簿或加密工作簿, 不是 .xlsx 工作簿: 请另存为不带密码的 Excel 工作簿 (.xlsx)"
+    ),
+    "cut_short": "是损坏的 .xlsx 工作簿 (压缩包不完整: 下载或复制是否中断?)",
+    "not_zip": "不是 .xlsx 工作簿: 不是压缩包{shown}, 可能是改名为 .xlsx 的文本、CSV 或网页文件",
+    "it_begins": " (开头为 “{start}”)",
+    "zip_not_xlsx": "是压缩包但不是 .xlsx 工作簿 (缺少 [Content_Types].xml)",
+    "cannot_read": "无法读取 ({error})",
+    "not_readable_xlsx": "无法作为 .xlsx 工作簿读取 ({error})",
+    "utf8_bom": "文件以 UTF-8 BOM 开头",
+    "utf8_line": "第 {line} 行是 UTF-8",
+    "lines_not": " (共 {count} 行不是)",
+    "two_encodings": "文件混用两种编码: {utf8}, 但第 {line} 行不是{count}: {where}; 请重新另存为 CSV UTF-8",
+    "not_utf8_gbk": "既不是 UTF-8 也不是 GBK 文本: {where}; 请另存为 CSV UTF-8 或 CSV (GBK)",
+    "bad_csv_line": "不是有效的 CSV 行 ({error})",
+    "excel_error": "含 Excel 错误值 {text} (公式计算失败), 不是数值",
+    "formula": "含公式 ={shown} 但没有其计算结果 (导入不计算公式): 请将公式替换为数值 (复制后选择性粘贴为数值)",
+    "fifteen_digits": "{number} 是超过 15 位的数字, Excel 无法精确保存: 请将该列设为文本格式并重新输入",
+    "not_case_no": "“{text}” 不是案号, 应如 （2026）内0425执1001号",
+    "not_real_date": "“{text}” 不是真实存在的日期",
+    "outside_years": "{shown} 不在 {first}-{last} 年之间 (是笔误, 还是表示“无日期”的占位值? 如是, 请留空)",
+    "not_date": "“{text}” 不是日期, 应如 2026-11-20、2026/11/20 或 2026年11月20日",
+    "no_such_time": "“{text}” 的时刻不存在",
+    "not_amount": "“{value}” 不是金额",
+    "negative": "{text} 为负数",
+    "two_decimals": "{text} 超过两位小数 (金额以元为单位, 精确到分)",
+    "not_id_number": "“{entry}” 不是证件号码 (由数字和字母组成: 居民身份证号码、统一社会信用代码、护照号码)",
+    "not_phone": "“{entry}” 不是电话号码, 应如 13800000000 或 0476-5123456",
+    "nth_entry": "{nth}{what} {reason}",
+    "also_exported": ", 或导出时的用语: {words}",
+    "not_one_of": (
+        "“{text}” 不是已知的{what} (应为 {values}{also} 之一); "
+        "法院自己的用语可在导入映射文件的 [values.{column}] 中映射一次"
+    ),
+    "column_twice": "该列出现两次 (第 {first} 列 {first_header} 和第 {second} 列 {second_header})",
+    "needs_names": "需要旁边有 {zh} ({names_column}) 列: 其各项按位置对应那些姓名",
+    "no_such_file": "文件或文件夹不存在",
+    "not_interchange": "不是 .xlsx 工作簿、.csv 文件或 .csv 文件夹",
+    "no_known_sheet": "不含以下任何一张表: {names}{others}",
+    "its_sheets": "; 其中的表 {sheets} 都不是",
+    "sheet_hidden": "该表{how}: 如需导入请取消隐藏, 否则请删除",
+    "hidden": "已隐藏",
+    "very_hidden": "被深度隐藏 (只有 VBA 编辑器能显示)",
+    "chart": "是图表, 不是数据表",
+    "second_sheet": "{sheet} 表的第二张表",
+    "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
+    "required_missing": "缺少必填值",
+    "closed_before_filed": "早于立案日期结案",
+    "completed_before_started": "早于开始时间完成",
+    "claimed_before_arrived": "早于到账时间认领",
+    "disbursed_before_arrived": "早于到账时间发放",
+    "evaluated_before_seized": "早于查封日期启动评估",
+    "renewed_before_seized": "续封截止日早于查封日期",
+    "released_before_frozen": "早于冻结日期解冻",
+    "expires_before_frozen": "冻结到期日早于冻结日期",
+    "control_before_lead": "早于线索报告时间启动控制",
+    "ends_before_begins": "结束早于开始",
+    "out_of_order": "{later} {reason} ({earlier})",
+    "too_long": "长 {length} 个字符; 数据库最多保存 {limit} 个",
+    "name_too_long": "姓名 “{name}”… 长 {length} 个字符; 数据库每个姓名最多保存 {limit} 个",
+    "too_large": "{value} 过大: 数据库保存的金额须小于 {limit}",
+    "entries_per_name": (
+        "{count} 个{what}对应 {names} 个{names_zh} (每个姓名一个, 顺序相同, 与姓名一样以 ； 分隔; 没有的姓名留空该项)"
+    ),
+    "type_mismatch": "{case_type} 与案号中的类型字 {word} 不一致",
+    "closing_pair": "结案日期与结案方式须同时填写或同时不填",
+    "not_a_node": "“{code}” 不是节点目录中的节点 (N01…{last})",
+    "duplicate_key": "重复的键 {values} (另见第 {row} 行)",
+    "unknown_case": "{case_no} 既不在案件表中, 也不在数据库中",
+    "court_name_too_long": "该案未写明法院, 而配置的 court_name 长 {length} 个字符; 数据库最多保存 {limit} 个",
+}
+
+
+def import_reason(lang: str, reason: str) -> str:
+    """A problem's reason (``data.interchange.Reason``, or any text) in ``lang``: its values that
+    are reasons themselves in the same language, a tuple of alternatives joined by 或 / or."""
+    template = IMPORT_REASONS.get(getattr(reason, "key", None)) if lang == "zh" else None
+    if template is None:
+        return str(reason)
+    values = {}
+    for name, value in reason.values.items():
+        if isinstance(value, tuple):
+            value = "或".join(value)
+        elif hasattr(value, "key"):
+            value = import_reason(lang, value)
+        values[name] = value
+    return template.format(**values)
+
 
 def say(lang: str, key: str, **values) -> str:
     """The command line's sentence ``key`` in ``lang``, with ``values`` filled in."""

@@ -435,7 +435,7 @@ def test_cli_import_lists_problems_and_exits_non_zero(db_url, tmp_path):
     result = _cli("import", str(bad), db_url=db_url)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("cases 表 第 5 行 立案日期 (filed_on): '2026-02-30' is not a real calendar date")
+    assert lines[0] == "cases 表 第 5 行 立案日期 (filed_on): “2026-02-30” 不是真实存在的日期"
     assert lines[-1].endswith("7 处问题, 未导入任何数据 (数据库保持不变)")
     assert "Traceback" not in result.stderr
     good = write_workbook(tmp_path / "good.xlsx", sample())

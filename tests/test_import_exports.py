@@ -490,3 +490,91 @@ def test_cli_export_template_in_the_courts_words_imports_as_it_is(tmp_path):
     assert f"{tmp_path / 'bad.toml'}: [columns.cases] fild_on: not a column of cases (did you mean filed_on?" in (
         refused.stderr
     )
+
+
+# -- one language at a time ------------------------------------------------------------------------------------------
+
+
+def _reasons_in_source() -> dict[str, set[str]]:
+    """Every ``Reason(key, english, **values)`` the importer can give: its key → its value names."""
+    import ast
+
+    import command_center.data.importer as importer_module
+    import command_center.data.interchange as interchange_module
+
+    found: dict[str, set[str]] = {}
+    for module in (interchange_module, importer_module):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reason":
+                found[node.args[0].value] = {k.arg for k in node.keywords}
+    return found
+
+
+def test_every_reason_of_the_importer_is_said_in_chinese_with_its_own_values():
+    """A reason without a Chinese sentence would reach the Chinese screen in English; a Chinese
+    sentence naming a value the reason does not carry would fail when it is shown."""
+    import string
+
+    from command_center.labels import IMPORT_REASONS
+
+    reasons = _reasons_in_source()
+    assert len(reasons) > 60  # the walk found them (a renamed class would find none)
+    missing = sorted(set(reasons) - set(IMPORT_REASONS))
+    assert missing == []
+    for key, names in reasons.items():
+        fields = {f for _, f, _, _ in string.Formatter().parse(IMPORT_REASONS[key]) if f}
+        assert fields <= names, key
+    assert sorted(set(IMPORT_REASONS) - set(reasons)) == []  # no sentence left for a reason that is gone
+
+
+def test_cli_import_says_every_problem_in_the_language_of_the_ui(tmp_path):
+    """zh: every reason in Chinese, composed ones too (the second ID number, a case type word);
+    en: the same problems in English, as before."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    with (folder / "cases.csv").open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(
+            [
+                ["案号", "立案日期", "案件类型", "被执行人", "被执行人证件号码"],
+                ["（2026）内0425执1号", "2026-02-30", "首次执行", "张三；李四", "110101199001011234；abc!"],
+                ["（2026）内0425执2号", "2026-02-03", "执行案件", "王五", ""],
+                ["（2026）内0425执3号", "2026-02-03", "恢复执行", "王五", ""],
+            ]
+        )
+    url = f"sqlite:///{tmp_path / 'cc.sqlite3'}"
+
+    def run(lang):
+        done = subprocess.run(
+            [sys.executable, "-m", "command_center", "--db", url, "--lang", lang, "import", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1
+        return done.stderr.splitlines()
+
+    zh = run("zh")
+    assert zh == [
+        "cases 表 第 2 行 被执行人证件号码 (debtor_ids): 第 2 个证件号码 “abc!” 不是证件号码 "
+        "(由数字和字母组成: 居民身份证号码、统一社会信用代码、护照号码)",
+        "cases 表 第 2 行 立案日期 (filed_on): “2026-02-30” 不是真实存在的日期",
+        "cases 表 第 3 行 案件类型 (case_type): “执行案件” 不是已知的案件类型 (应为 执恢、执保、执异、执复、执监、执, "
+        "或导出时的用语: 首次执行、执行实施、恢复执行、财产保全执行、保全执行、财产保全、"
+        "执行异议、执行复议、执行监督 之一); "
+        "法院自己的用语可在导入映射文件的 [values.case_type] 中映射一次",
+        "cases 表 第 4 行 案件类型 (case_type): 执恢 与案号中的类型字 执 不一致",
+        f"Error: {folder}: 4 处问题, 未导入任何数据 (数据库保持不变)",
+    ]
+    en = run("en")
+    assert en[0] == (
+        "cases row 2 column debtor_ids: the second ID number 'abc!' is not an ID number "
+        "(digits and letters: 居民身份证号码, 统一社会信用代码, 护照号码)"
+    )
+    assert en[1] == "cases row 2 column filed_on: '2026-02-30' is not a real calendar date"
+    missing = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", str(tmp_path / "nothere.xlsx")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.stderr.strip().endswith("nothere.xlsx: 文件或文件夹不存在; 未导入任何数据 (数据库保持不变)")

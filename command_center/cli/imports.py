@@ -21,7 +21,7 @@ from command_center.data.interchange import (
 )
 from command_center.data.mapping import MappingError, load_mapping
 from command_center.jobs.imports import import_and_recompute
-from command_center.labels import columns, say
+from command_center.labels import columns, import_reason, say
 
 #: files with fewer rows than this import without a progress bar
 PROGRESS_FROM_ROWS = 1_000
@@ -105,7 +105,8 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool,
                 )
             )
         elif len(rejected.problems) == 1 and first.sheet == str(path) and not first.row:  # the file itself: one line
-            raise click.ClickException(say(runtime.lang, "file_rejected", problem=first)) from None
+            problem = describe_problem(first, runtime.lang)
+            raise click.ClickException(say(runtime.lang, "file_rejected", problem=problem)) from None
         else:
             for problem in rejected.problems:
                 click.echo(describe_problem(problem, runtime.lang), err=True)
@@ -144,7 +145,7 @@ def describe_problem(problem: Problem, lang: str) -> str:
                 else ""
             )
             where += f" {zh} ({problem.column})" if zh else f" {problem.column}"
-        return f"{where}: {problem.reason}"
+        return f"{where}: {import_reason(lang, problem.reason)}"
     return str(problem)
 
 

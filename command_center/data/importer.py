@@ -34,6 +34,7 @@ from command_center.data.engine import Database
 from command_center.data.interchange import (
     NAMES_OF,
     NO_MAPPING,
+    SHEET_BY_NAME,
     SHEETS,
     CellError,
     ExportMapping,
@@ -41,6 +42,7 @@ from command_center.data.interchange import (
     IgnoredSheet,
     Problem,
     RawSheet,
+    Reason,
     Sheet,
     case_type_of,
     court_code_of,
@@ -110,23 +112,34 @@ def _limits() -> dict[tuple[str, str], int | Decimal]:
 #: (sheet, column) → the longest text or the first amount too large, for every column with a limit
 LIMITS = _limits()
 #: (earlier, later, reason) pairs checked on every row after merging with the database
+REQUIRED_MISSING = Reason("required_missing", "required value missing")
 ORDER_RULES = {
-    "cases": (("filed_on", "closed_on", "closed before it was filed"),),
-    "nodes": (("started_at", "completed_at", "completed before it started"),),
+    "cases": (("filed_on", "closed_on", Reason("closed_before_filed", "closed before it was filed")),),
+    "nodes": (("started_at", "completed_at", Reason("completed_before_started", "completed before it started")),),
     "funds": (
-        ("arrived_at", "claimed_at", "claimed before it arrived"),
-        ("arrived_at", "disbursed_at", "disbursed before it arrived"),
+        ("arrived_at", "claimed_at", Reason("claimed_before_arrived", "claimed before it arrived")),
+        ("arrived_at", "disbursed_at", Reason("disbursed_before_arrived", "disbursed before it arrived")),
     ),
     "assets": (
-        ("seized_on", "evaluation_started_on", "evaluation started before the seizure"),
-        ("seized_on", "renewed_until", "renewed until a day before the seizure"),
+        (
+            "seized_on",
+            "evaluation_started_on",
+            Reason("evaluated_before_seized", "evaluation started before the seizure"),
+        ),
+        ("seized_on", "renewed_until", Reason("renewed_before_seized", "renewed until a day before the seizure")),
     ),
     "accounts": (
-        ("frozen_on", "released_on", "released before it was frozen"),
-        ("frozen_on", "expires_on", "expires before it was frozen"),
+        ("frozen_on", "released_on", Reason("released_before_frozen", "released before it was frozen")),
+        ("frozen_on", "expires_on", Reason("expires_before_frozen", "expires before it was frozen")),
     ),
-    "leads": (("reported_at", "control_started_at", "control started before the lead was reported"),),
-    "suspensions": (("from_date", "to_date", "ends before it begins"),),
+    "leads": (
+        (
+            "reported_at",
+            "control_started_at",
+            Reason("control_before_lead", "control started before the lead was reported"),
+        ),
+    ),
+    "suspensions": (("from_date", "to_date", Reason("ends_before_begins", "ends before it begins")),),
 }
 
 
@@ -284,11 +297,11 @@ def _read_sheet(
                     if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
                         _check_size(value, limit)
                 except CellError as exc:
-                    problems.append(Problem(sheet.name, number, column.name, str(exc)))
+                    problems.append(Problem(sheet.name, number, column.name, exc.reason))
                     value, bad = None, True
                 else:
                     if value is None and column.required:
-                        problems.append(Problem(sheet.name, number, column.name, "required value missing"))
+                        problems.append(Problem(sheet.name, number, column.name, REQUIRED_MISSING))
                         bad = True
                 values.append(value)
             record = dict(zip(columns, values, strict=True))
@@ -298,7 +311,12 @@ def _read_sheet(
                         sheet.name,
                         number,
                         "node_code",
-                        f"{record['node_code']!r} is not a node of the catalogue (N01…N{len(catalogue):02d})",
+                        Reason(
+                            "not_a_node",
+                            "{code!r} is not a node of the catalogue (N01…{last})",
+                            code=record["node_code"],
+                            last=f"N{len(catalogue):02d}",
+                        ),
                     )
                 )
                 bad = True
@@ -315,7 +333,12 @@ def _read_sheet(
                             sheet.name,
                             number,
                             sheet.key[-1] if len(sheet.key) == 1 else "",
-                            f"duplicate key {_key_text(key)} (also row {seen_keys[key]})",
+                            Reason(
+                                "duplicate_key",
+                                "duplicate key {values} (also row {row})",
+                                values=_key_text(key),
+                                row=seen_keys[key],
+                            ),
                         )
                     )
                 else:
@@ -332,16 +355,35 @@ def _check_size(value, limit: int | Decimal) -> None:
     """Raise :class:`CellError` if ``value`` does not fit its database column (see :data:`LIMITS`)."""
     if isinstance(value, str):
         if len(value) > limit:
-            raise CellError(f"is {len(value)} characters long; the database holds at most {limit}")
+            raise CellError(
+                Reason(
+                    "too_long",
+                    "is {length} characters long; the database holds at most {limit}",
+                    length=len(value),
+                    limit=limit,
+                )
+            )
     elif isinstance(value, tuple):  # names: each is a row of its own
         for name in value:
             if len(name) > limit:
                 raise CellError(
-                    f"the name {name[:12]!r}… is {len(name)} characters long; "
-                    f"the database holds at most {limit} per name"
+                    Reason(
+                        "name_too_long",
+                        "the name {name!r}… is {length} characters long; the database holds at most {limit} per name",
+                        name=name[:12],
+                        length=len(name),
+                        limit=limit,
+                    )
                 )
     elif isinstance(value, Decimal) and value >= limit:
-        raise CellError(f"{value} is too large: the database holds amounts below {limit:,}")
+        raise CellError(
+            Reason(
+                "too_large",
+                "{value} is too large: the database holds amounts below {limit}",
+                value=value,
+                limit=f"{limit:,}",
+            )
+        )
 
 
 def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
@@ -349,22 +391,39 @@ def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
     for column, names_column in NAMES_OF.items():
         entries, names = record.get(column), record.get(names_column)
         if entries is not None and names_column in record and len(entries) != len(names or ()):
-            what = "ID numbers" if column.endswith("ids") else "phones"
+            what = (
+                Reason("word_id_numbers", "ID numbers") if column.endswith("ids") else Reason("word_phones", "phones")
+            )
             problems.append(
                 Problem(
                     sheet,
                     number,
                     column,
-                    f"{len(entries)} {what} for {len(names or ())} {names_column} "
-                    "(one per name, in the same order, separated by ； as the names are; leave an entry empty "
-                    "for a name without one)",
+                    Reason(
+                        "entries_per_name",
+                        "{count} {what} for {names} {names_column} (one per name, in the same order, separated by ； "
+                        "as the names are; leave an entry empty for a name without one)",
+                        count=len(entries),
+                        what=what,
+                        names=len(names or ()),
+                        names_column=names_column,
+                        names_zh=SHEET_BY_NAME[sheet].column(names_column).zh,
+                    ),
                 )
             )
     case_no, case_type = record.get("case_no"), record.get("case_type")
     if case_no and case_type and case_type != case_type_of(case_no):
         problems.append(
             Problem(
-                sheet, number, "case_type", f"{case_type} does not match the 案号's type word {case_type_of(case_no)}"
+                sheet,
+                number,
+                "case_type",
+                Reason(
+                    "type_mismatch",
+                    "{case_type} does not match the 案号's type word {word}",
+                    case_type=case_type,
+                    word=case_type_of(case_no),
+                ),
             )
         )
     if (
@@ -373,7 +432,14 @@ def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
         and (record["closed_on"] is None) != (record["closing_mode"] is None)
     ):
         missing = "closing_mode" if record["closing_mode"] is None else "closed_on"
-        problems.append(Problem(sheet, number, missing, "结案日期 and 结案方式 go together: give both or neither"))
+        problems.append(
+            Problem(
+                sheet,
+                number,
+                missing,
+                Reason("closing_pair", "结案日期 and 结案方式 go together: give both or neither"),
+            )
+        )
     return problems
 
 
@@ -382,7 +448,20 @@ def _order_problems(sheet: str, number: int, record: dict) -> list[Problem]:
     for earlier, later, reason in ORDER_RULES[sheet]:
         a, b = record.get(earlier), record.get(later)
         if a is not None and b is not None and b < a:
-            problems.append(Problem(sheet, number, later, f"{_show(b)} is {reason} ({_show(a)})"))
+            problems.append(
+                Problem(
+                    sheet,
+                    number,
+                    later,
+                    Reason(
+                        "out_of_order",
+                        "{later} is {reason} ({earlier})",
+                        later=_show(b),
+                        reason=reason,
+                        earlier=_show(a),
+                    ),
+                )
+            )
     return problems
 
 
@@ -506,7 +585,11 @@ class _Writer:
                             p.sheet.name,
                             number,
                             "case_no",
-                            f"{case_no} is neither in the cases sheet nor in the database",
+                            Reason(
+                                "unknown_case",
+                                "{case_no} is neither in the cases sheet nor in the database",
+                                case_no=case_no,
+                            ),
                         )
                     )
 
@@ -699,9 +782,13 @@ class _Writer:
                             parsed.sheet.name,
                             number,
                             "court",
-                            "the case names no court, and the configured "
-                            f"court_name is {len(name)} characters long; the database holds at most "
-                            f"{COURTS.c.name.type.length}",
+                            Reason(
+                                "court_name_too_long",
+                                "the case names no court, and the configured court_name is {length} characters long; "
+                                "the database holds at most {limit}",
+                                length=len(name),
+                                limit=COURTS.c.name.type.length,
+                            ),
                         )
                     )
                     name = code

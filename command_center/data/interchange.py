@@ -58,8 +58,38 @@ class Problem:
         return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
 
 
+class Reason(str):
+    """Why a cell, row, sheet or file is refused: its English text (it *is* that string, so
+    logs, ``--json`` and ``str(problem)`` read as before) and, to say it in another language,
+    its ``key`` and the ``values`` filled into it (``labels.IMPORT_REASONS``; a value that is
+    itself a Reason is said in the same language)."""
+
+    key: str
+    values: dict  # a tuple among them is alternatives ("a or b", "a或b")
+
+    def __new__(cls, key: str, english: str, /, **values) -> Reason:
+        shown = {k: " or ".join(v) if isinstance(v, tuple) else v for k, v in values.items()}  # a tuple: alternatives
+        self = super().__new__(cls, english.format(**shown))
+        self.key = key
+        self.values = values
+        return self
+
+    def __reduce__(self):  # a str subclass with attributes: pickled (multiprocessing) with them
+        return _reason, (self.key, str(self), self.values)
+
+
+def _reason(key: str, text: str, values: dict) -> Reason:
+    reason = str.__new__(Reason, text)
+    reason.key, reason.values = key, values
+    return reason
+
+
 class CellError(ValueError):
-    """A cell's value is not of its column's kind (the message is the reason)."""
+    """A cell's value is not of its column's kind (its one argument, :attr:`reason`, says why)."""
+
+    @property
+    def reason(self) -> str:
+        return self.args[0]
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -97,21 +127,31 @@ def _cell_text(value) -> str:
         if type(value) is Uncomputed:
             shown = value.formula if len(value.formula) <= 60 else value.formula[:57] + "…"
             raise CellError(
-                f"holds the formula ={shown} but no value for it (the import does not compute formulas): "
-                "replace the formula by its value (copy, then paste as values)"
+                Reason(
+                    "formula",
+                    "holds the formula ={shown} but no value for it (the import does not compute formulas): "
+                    "replace the formula by its value (copy, then paste as values)",
+                    shown=shown,
+                )
             )
         if isinstance(value, float):
             if abs(value) >= 1e15:  # Excel keeps 15 significant digits: an account or ID number lost its last ones
                 raise CellError(
-                    f"{value:.15g} is a number of more than 15 digits, which Excel does not keep exactly: "
-                    "format the column as text and type the digits again"
+                    Reason(
+                        "fifteen_digits",
+                        "{number} is a number of more than 15 digits, which Excel does not keep exactly: "
+                        "format the column as text and type the digits again",
+                        number=f"{value:.15g}",
+                    )
                 )
             if value.is_integer():
                 value = int(value)  # an account number typed as a number
         value = str(value)
     text = value.strip()
     if text in EXCEL_ERRORS:
-        raise CellError(f"holds the Excel error {text} (a formula that failed), not a value")
+        raise CellError(
+            Reason("excel_error", "holds the Excel error {text} (a formula that failed), not a value", text=text)
+        )
     return text
 
 
@@ -140,15 +180,27 @@ def parse_text(value) -> str | None:
     return text or None
 
 
-def _forbidden(text: str, at: int) -> str:
+def _forbidden(text: str, at: int) -> Reason:
     char = text[at]
+    code = f"U+{ord(char):04X}"
     if char == "\ufffd":
-        what = "the replacement character U+FFFD (the text was damaged by a wrong encoding before it reached this file)"
+        what = Reason(
+            "char_replacement",
+            "the replacement character U+FFFD (the text was damaged by a wrong encoding before it reached this file)",
+        )
     elif char in INVISIBLE:
-        what = f"the invisible character U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+        what = Reason(
+            "char_invisible", "the invisible character {code}", code=f"{code} {unicodedata.name(char, '')}".rstrip()
+        )
     else:
-        what = f"the control character U+{ord(char):04X}" + (" (NUL)" if char == "\0" else "")
-    return f"contains {what} at character {at + 1} of {len(text)}, which has no place in a cell"
+        what = Reason("char_control", "the control character {code}", code=code + (" (NUL)" if char == "\0" else ""))
+    return Reason(
+        "forbidden_char",
+        "contains {what} at character {at} of {length}, which has no place in a cell",
+        what=what,
+        at=at + 1,
+        length=len(text),
+    )
 
 
 def parse_case_no(value) -> str | None:
@@ -163,7 +215,7 @@ def parse_case_no(value) -> str | None:
 def _case_no(text: str) -> str:
     normal = normalise_case_no(text)
     if not CASE_NO.match(normal):
-        raise CellError(f"{text!r} is not a 案号 such as （2026）内0425执1001号")
+        raise CellError(Reason("not_case_no", "{text!r} is not a 案号 such as （2026）内0425执1001号", text=text))
     return normal
 
 
@@ -179,7 +231,7 @@ def _real_date(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise CellError(f"{text!r} is not a real calendar date") from None
+        raise CellError(Reason("not_real_date", "{text!r} is not a real calendar date", text=text)) from None
 
 
 #: the years a date of a case may fall in: outside, it is a typo (2206 for 2026) or a placeholder
@@ -192,8 +244,14 @@ def _within_years(day: date | None, value) -> None:
     if day is None or not YEARS[0] <= day.year <= YEARS[1]:
         shown = f"{value:%Y-%m-%d}" if isinstance(value, date) else repr(_cell_text(value))
         raise CellError(
-            f"{shown} is outside the years {YEARS[0]}-{YEARS[1]} (a typo, or a placeholder for no date? "
-            "then leave the cell empty)"
+            Reason(
+                "outside_years",
+                "{shown} is outside the years {first}-{last} (a typo, or a placeholder for no date? "
+                "then leave the cell empty)",
+                shown=shown,
+                first=YEARS[0],
+                last=YEARS[1],
+            )
         )
 
 
@@ -241,7 +299,9 @@ def _date(value) -> date | None:
                 return _datetime(text).date()
             except CellError:
                 pass
-        raise CellError(f"{text!r} is not a date such as 2026-11-20, 2026/11/20 or 2026年11月20日")
+        raise CellError(
+            Reason("not_date", "{text!r} is not a date such as 2026-11-20, 2026/11/20 or 2026年11月20日", text=text)
+        )
     return _real_date(*(int(g) for g in found.groups()), text)
 
 
@@ -255,15 +315,21 @@ def _serial(value: int | float) -> datetime:
     format was lost (46083 is 2026-03-02), or ``20260302`` written as a number."""
     if isinstance(value, float) and not value.is_integer():
         if not 1 <= value < 2958466:
-            raise CellError(f"{value!r} is neither a date nor an Excel serial date (days since 1899-12-30)")
+            raise CellError(_not_serial(repr(value)))
         return _EXCEL_EPOCH + timedelta(seconds=round(value * 86400))
     number = int(value)
     if 19000101 <= number <= 20991231:
         text = str(number)
         return datetime.combine(_real_date(int(text[:4]), int(text[4:6]), int(text[6:]), text), time(0))
     if not 1 <= number < 2958466:
-        raise CellError(f"{number} is neither a date nor an Excel serial date (days since 1899-12-30)")
+        raise CellError(_not_serial(str(number)))
     return _EXCEL_EPOCH + timedelta(days=number)
+
+
+def _not_serial(shown: str) -> Reason:
+    return Reason(
+        "not_serial", "{shown} is neither a date nor an Excel serial date (days since 1899-12-30)", shown=shown
+    )
 
 
 def _digits(text: str) -> datetime:
@@ -292,22 +358,29 @@ def _datetime(value) -> datetime | None:
         else:
             return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment.astimezone(TZ)
     found = _DATETIME.match(text)
-    example = "2026-11-20 09:30, 2026/11/20 9:30:00 or 2026年11月20日"
     if not found:
-        raise CellError(f"{text!r} is not a date and time such as {example}")
+        raise CellError(_not_datetime(text))
     day_text, hour, minute, second, offset = found.groups()
     day_match = _DATE.match(day_text.strip())
     if not day_match:
-        raise CellError(f"{text!r} is not a date and time such as {example}")
+        raise CellError(_not_datetime(text))
     day = _real_date(*(int(g) for g in day_match.groups()), text)
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     if h > 23 or mi > 59 or s > 59:
-        raise CellError(f"{text!r} has no such time of day")
+        raise CellError(Reason("no_such_time", "{text!r} has no such time of day", text=text))
     moment = datetime.combine(day, time(h, mi, s))
     if offset:
         tz = datetime.fromisoformat("2000-01-01T00:00" + ("+00:00" if offset == "Z" else offset)).tzinfo
         return moment.replace(tzinfo=tz).astimezone(TZ)
     return moment.replace(tzinfo=TZ)
+
+
+def _not_datetime(text: str) -> Reason:
+    return Reason(
+        "not_datetime",
+        "{text!r} is not a date and time such as 2026-11-20 09:30, 2026/11/20 9:30:00 or 2026年11月20日",
+        text=text,
+    )
 
 
 def _is_iso(text: str) -> bool:
@@ -320,7 +393,7 @@ def parse_money(value) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        raise CellError(f"{value!r} is not an amount")
+        raise CellError(Reason("not_amount", "{value!r} is not an amount", value=value))
     if isinstance(value, float):
         value = repr(value)  # Excel's number cells: the shortest text that is the same double
     text = parse_text(value)
@@ -330,14 +403,20 @@ def parse_money(value) -> Decimal | None:
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise CellError(f"{text!r} is not an amount in yuan such as 1234.50") from None
+        raise CellError(_not_yuan(text)) from None
     if not amount.is_finite():
-        raise CellError(f"{text!r} is not an amount in yuan such as 1234.50")
+        raise CellError(_not_yuan(text))
     if amount < 0:
-        raise CellError(f"{text} is negative")
+        raise CellError(Reason("negative", "{text} is negative", text=text))
     if amount != amount.quantize(_MONEY_QUANTUM):
-        raise CellError(f"{text} has more than two decimals (amounts are in yuan, to the fen)")
+        raise CellError(
+            Reason("two_decimals", "{text} has more than two decimals (amounts are in yuan, to the fen)", text=text)
+        )
     return amount.quantize(_MONEY_QUANTUM)
+
+
+def _not_yuan(text: str) -> Reason:
+    return Reason("not_yuan", "{text!r} is not an amount in yuan such as 1234.50", text=text)
 
 
 #: the words case systems export for a column with a fixed vocabulary (DOMAIN §8, §11), by
@@ -369,15 +448,23 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def _one_of(values: tuple[str, ...], what: str, column: str) -> Callable:
+def _one_of(values: tuple[str, ...], what: Reason, column: str) -> Callable:
     def parse(value) -> str | None:
         text = parse_text(value)
         if text is not None and text not in values:
             words = "、".join(VALUE_WORDS.get(column, {}))
-            also = f", or as exported: {words}" if words else ""
+            also = Reason("also_exported", ", or as exported: {words}", words=words) if words else ""
             raise CellError(
-                f"{text!r} is not a known {what} (one of {'、'.join(values)}{also}); "
-                f"a court's own word is mapped once in the import mapping file's [values.{column}]"
+                Reason(
+                    "not_one_of",
+                    "{text!r} is not a known {what} (one of {values}{also}); "
+                    "a court's own word is mapped once in the import mapping file's [values.{column}]",
+                    text=text,
+                    what=what,
+                    values="、".join(values),
+                    also=also,
+                    column=column,
+                )
             )
         return text
 
@@ -399,7 +486,7 @@ _ID_NUMBER = re.compile(r"^[0-9A-Z]{6,30}$")
 _PHONE = re.compile(r"^\+?[0-9]+(?:-[0-9]+)*(?:(?:转|ext)[0-9]{1,6})?$")
 
 
-def _positional(value, one: Callable[[str], str], what: str) -> tuple[str | None, ...] | None:
+def _positional(value, one: Callable[[str], str], what: Reason) -> tuple[str | None, ...] | None:
     """One entry per name of the column beside it, in the same order and separated the same way;
     an empty entry (``;1504…``) is a name without one."""
     text = parse_text(value)
@@ -414,19 +501,25 @@ def _positional(value, one: Callable[[str], str], what: str) -> tuple[str | None
         try:
             entries.append(one(entry))
         except CellError as exc:
-            raise CellError(f"the {_ordinal(position)} {what} {exc}") from None
+            raise CellError(
+                Reason("nth_entry", "the {nth} {what} {reason}", nth=_ordinal(position), what=what, reason=exc.reason)
+            ) from None
     return tuple(entries)
 
 
-def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+def _ordinal(n: int) -> Reason:
+    return Reason("ordinal", {1: "first", 2: "second", 3: "third"}.get(n, "{n}th"), n=n)
 
 
 def _id_number(entry: str) -> str:
     normal = unicodedata.normalize("NFKC", entry).replace(" ", "").upper()
     if not _ID_NUMBER.match(normal):
         raise CellError(
-            f"{entry!r} is not an ID number (digits and letters: 居民身份证号码, 统一社会信用代码, 护照号码)"
+            Reason(
+                "not_id_number",
+                "{entry!r} is not an ID number (digits and letters: 居民身份证号码, 统一社会信用代码, 护照号码)",
+                entry=entry,
+            )
         )
     return normal
 
@@ -434,16 +527,18 @@ def _id_number(entry: str) -> str:
 def _phone(entry: str) -> str:
     normal = re.sub(r"[\s()（）]", "", unicodedata.normalize("NFKC", entry))
     if not _PHONE.match(normal) or not 7 <= sum(c.isdigit() for c in normal) <= 24:
-        raise CellError(f"{entry!r} is not a phone number such as 13800000000 or 0476-5123456")
+        raise CellError(
+            Reason("not_phone", "{entry!r} is not a phone number such as 13800000000 or 0476-5123456", entry=entry)
+        )
     return normal
 
 
 def parse_id_numbers(value) -> tuple[str | None, ...] | None:
-    return _positional(value, _id_number, "ID number")
+    return _positional(value, _id_number, Reason("word_id_number", "ID number"))
 
 
 def parse_phones(value) -> tuple[str | None, ...] | None:
-    return _positional(value, _phone, "phone")
+    return _positional(value, _phone, Reason("word_phone", "phone"))
 
 
 #: a column of ID numbers or phones → the column of names its entries belong to, by position
@@ -495,7 +590,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c(
                 "case_type",
                 "案件类型",
-                _one_of(CASE_TYPES, "case type", "case_type"),
+                _one_of(CASE_TYPES, Reason("word_case_type", "case type"), "case_type"),
                 example="执",
                 aliases=("案件类别",),
             ),
@@ -556,7 +651,11 @@ SHEETS: tuple[Sheet, ...] = (
             ),
             _c("track", "繁简分流", parse_text, example="普执", aliases=("分流类型", "繁简分流结果")),
             _c("closed_on", "结案日期", parse_date, aliases=("结案时间",)),
-            _c("closing_mode", "结案方式", _one_of(CLOSING_MODES, "closing mode", "closing_mode")),
+            _c(
+                "closing_mode",
+                "结案方式",
+                _one_of(CLOSING_MODES, Reason("word_closing_mode", "closing mode"), "closing_mode"),
+            ),
             _c("term_extended_to", "延长期限至", parse_date, aliases=("执行期限延长至", "审限延长至", "延长审限至")),
         ),
         ("case_no",),
@@ -603,7 +702,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c(
                 "kind",
                 "类别",
-                _one_of(ASSET_KINDS, "asset kind", "kind"),
+                _one_of(ASSET_KINDS, Reason("word_asset_kind", "asset kind"), "kind"),
                 True,
                 "车辆",
                 ("财产类别", "财产类型", "财产种类"),
@@ -783,8 +882,14 @@ def map_headers(
                     sheet.name,
                     row,
                     column,
-                    f"the column appears twice (headers {found[column] + 1} {headers[found[column]]!s} "
-                    f"and {position + 1} {header!s})",
+                    Reason(
+                        "column_twice",
+                        "the column appears twice (headers {first} {first_header} and {second} {second_header})",
+                        first=found[column] + 1,
+                        first_header=str(headers[found[column]]),
+                        second=position + 1,
+                        second_header=str(header),
+                    ),
                 )
             )
         else:
@@ -799,23 +904,32 @@ def map_headers(
                     sheet.name,
                     row,
                     column,
-                    f"needs the column {sheet.column(names_column).zh} ({names_column}) beside it: "
-                    "its entries belong to those names, by position",
+                    Reason(
+                        "needs_names",
+                        "needs the column {zh} ({names_column}) beside it: its entries belong to those names, "
+                        "by position",
+                        zh=sheet.column(names_column).zh,
+                        names_column=names_column,
+                    ),
                 )
             )
     return found, problems
 
 
-def _missing(sheet: Sheet, column: Column, headers: list, mapping: ExportMapping) -> str:
+def _missing(sheet: Sheet, column: Column, headers: list, mapping: ExportMapping) -> Reason:
     accepted = [column.zh, column.name, *column.aliases, *mapping.columns.get((sheet.name, column.name), ())]
     unknown = [str(h).strip() for h in headers if h is not None and str(h).strip()]
     unknown = [h for h in unknown if not any(k in header_names(sheet, mapping) for k in _header_key(h))]
     close = difflib.get_close_matches(column.zh, unknown, n=1, cutoff=0.3)
-    hint = f"; is it the column {close[0]!r}?" if close else ""
-    return (
-        f"required column missing (a header {' or '.join(dict.fromkeys(accepted))}){hint}; "
-        f"a court's own header is named once in the import mapping file: [columns.{sheet.name}] "
-        f'{column.name} = "…"'
+    hint = Reason("is_it_column", "; is it the column {close!r}?", close=close[0]) if close else ""
+    return Reason(
+        "column_missing",
+        "required column missing (a header {accepted}){hint}; a court's own header is named once in the "
+        'import mapping file: [columns.{sheet}] {column} = "…"',
+        accepted=tuple(dict.fromkeys(accepted)),
+        hint=hint,
+        sheet=sheet.name,
+        column=column.name,
     )
 
 
@@ -874,7 +988,7 @@ def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
     cannot be read (a csv folder's other files are still read), and the sheets it ignores.
     ``mapping`` adds a court's own sheet names and headers."""
     if not path.exists():
-        raise FileProblem(Problem(str(path), 0, "", "no such file or folder"))
+        raise FileProblem(Problem(str(path), 0, "", Reason("no_such_file", "no such file or folder")))
     problems: list[Problem] = []
     ignored: list[IgnoredSheet] = []
     if path.is_dir():
@@ -884,10 +998,30 @@ def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
     elif path.suffix.lower() == ".csv":
         sheets = _csv_folder(path.parent, problems, ignored, mapping, only=path)
     else:
-        raise FileProblem(Problem(str(path), 0, "", "not an .xlsx workbook, a .csv file or a folder of .csv files"))
+        raise FileProblem(
+            Problem(
+                str(path),
+                0,
+                "",
+                Reason("not_interchange", "not an .xlsx workbook, a .csv file or a folder of .csv files"),
+            )
+        )
     if not sheets and not problems:
-        others = "; its sheets " + ", ".join(_shown(i) for i in ignored) + " are none of them" if ignored else ""
-        raise FileProblem(Problem(str(path), 0, "", f"holds none of the sheets {RECOGNISED_NAMES}{others}"))
+        others = (
+            Reason("its_sheets", "; its sheets {sheets} are none of them", sheets=", ".join(_shown(i) for i in ignored))
+            if ignored
+            else ""
+        )
+        raise FileProblem(
+            Problem(
+                str(path),
+                0,
+                "",
+                Reason(
+                    "no_known_sheet", "holds none of the sheets {names}{others}", names=RECOGNISED_NAMES, others=others
+                ),
+            )
+        )
     order = {s.name: i for i, s in enumerate(SHEETS)}
     located = [_locate_header(raw, mapping) for raw in sheets]
     return Opened(sorted(located, key=lambda raw: order[raw.sheet.name]), problems, ignored)
@@ -937,33 +1071,53 @@ _UNREADABLE = (
 )
 
 
-def _not_a_workbook(path: Path) -> str | None:
+def _not_a_workbook(path: Path) -> Reason | None:
     """Why the file cannot be an .xlsx workbook, from its first bytes (None: it may be one)."""
     try:
         with path.open("rb") as file:
             head = file.read(64)
     except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
+        return _unreadable(exc.strerror or exc)
     if not head:
-        return "is an empty file (0 bytes), not an .xlsx workbook"
+        return Reason("empty_file", "is an empty file (0 bytes), not an .xlsx workbook")
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # an OLE2 compound file
-        return (
+        return Reason(
+            "xls_workbook",
             "is an Excel 97-2003 (.xls) workbook or a password-protected one, not an .xlsx workbook: "
-            "save it as an Excel Workbook (.xlsx) without a password"
+            "save it as an Excel Workbook (.xlsx) without a password",
         )
     if not zipfile.is_zipfile(path):
         if head.startswith(b"PK\x03\x04"):
-            return "is a damaged .xlsx workbook (its zip archive is incomplete: was a download or a copy cut short?)"
+            return Reason(
+                "cut_short",
+                "is a damaged .xlsx workbook (its zip archive is incomplete: was a download or a copy cut short?)",
+            )
         start = " ".join(head.decode("utf-8", errors="ignore").split())[:30]
-        shown = f" (it begins {start!r})" if start and start.isprintable() else ""
-        return f"is not an .xlsx workbook: not a zip archive{shown}, perhaps a text, CSV or web page file renamed .xlsx"
+        shown = Reason("it_begins", " (it begins {start!r})", start=start) if start and start.isprintable() else ""
+        return Reason(
+            "not_zip",
+            "is not an .xlsx workbook: not a zip archive{shown}, perhaps a text, CSV or web page file renamed .xlsx",
+            shown=shown,
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             if "[Content_Types].xml" not in archive.namelist():
-                return "is a zip archive but not an .xlsx workbook (it has no [Content_Types].xml)"
+                return Reason(
+                    "zip_not_xlsx", "is a zip archive but not an .xlsx workbook (it has no [Content_Types].xml)"
+                )
     except _UNREADABLE as exc:
-        return f"is a damaged .xlsx workbook ({type(exc).__name__}: {exc})"
+        return _damaged(exc)
     return None
+
+
+def _unreadable(error, after: int | None = None) -> Reason:
+    if after is None:
+        return Reason("cannot_read", "cannot be read ({error})", error=str(error))
+    return Reason("cannot_read_after", "cannot be read after row {row} ({error})", row=after, error=str(error))
+
+
+def _damaged(exc: Exception) -> Reason:
+    return Reason("damaged_xlsx", "is a damaged .xlsx workbook ({error})", error=f"{type(exc).__name__}: {exc}")
 
 
 def _workbook(
@@ -980,7 +1134,16 @@ def _workbook(
         book = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, *_UNREADABLE) as exc:
         raise FileProblem(
-            Problem(str(path), 0, "", f"cannot be read as an .xlsx workbook ({type(exc).__name__}: {exc})")
+            Problem(
+                str(path),
+                0,
+                "",
+                Reason(
+                    "not_readable_xlsx",
+                    "cannot be read as an .xlsx workbook ({error})",
+                    error=f"{type(exc).__name__}: {exc}",
+                ),
+            )
         ) from None
     found = []
     seen: set[str] = set()
@@ -991,21 +1154,28 @@ def _workbook(
             ignored.append(_ignored(title, title, ws.sheet_state != "visible"))
             continue
         if ws.sheet_state != "visible":  # what the court's staff do not see is not imported behind their back
-            how = "very hidden (only the VBA editor can show it)" if ws.sheet_state == "veryHidden" else "hidden"
-            problems.append(Problem(title, 0, "", f"the sheet is {how}: show it if it is to be imported, or delete it"))
+            how = (
+                Reason("very_hidden", "very hidden (only the VBA editor can show it)")
+                if ws.sheet_state == "veryHidden"
+                else Reason("hidden", "hidden")
+            )
+            shown = Reason("sheet_hidden", "the sheet is {how}: show it if it is to be imported, or delete it", how=how)
+            problems.append(Problem(title, 0, "", shown))
             continue
         if isinstance(ws, Chartsheet):
-            problems.append(Problem(title, 0, "", "is a chart, not a sheet of rows"))
+            problems.append(Problem(title, 0, "", Reason("chart", "is a chart, not a sheet of rows")))
             continue
         if sheet.name in seen:
-            raise FileProblem(Problem(title, 0, "", f"a second sheet for {sheet.name}"))
+            raise FileProblem(
+                Problem(title, 0, "", Reason("second_sheet", "a second sheet for {sheet}", sheet=sheet.name))
+            )
         seen.add(sheet.name)
         try:
             values = _sheet_rows(book, ws)
             first = next(values, None)
             estimated_rows = max((ws.max_row or 1) - 1, 0)
         except _UNREADABLE as exc:
-            problems.append(Problem(title, 0, "", f"cannot be read ({type(exc).__name__}: {exc})"))
+            problems.append(Problem(title, 0, "", _unreadable(f"{type(exc).__name__}: {exc}")))
             continue
         if first is not None and first[0] == 1:
             headers, pending = first[1], []
@@ -1020,7 +1190,7 @@ def _workbook(
                         yield number, row
             except _UNREADABLE as exc:
                 raise FileProblem(
-                    Problem(title, 0, "", f"cannot be read after row {number} ({type(exc).__name__}: {exc})")
+                    Problem(title, 0, "", _unreadable(f"{type(exc).__name__}: {exc}", after=number))
                 ) from None
 
         found.append(RawSheet(sheet, title, headers, rows(), estimated_rows))
@@ -1079,7 +1249,17 @@ def _csv_folder(
             continue
         if sheet.name in seen:
             raise FileProblem(
-                Problem(file.name, 0, "", f"a second file for the sheet {sheet.name} (also {seen[sheet.name].name})")
+                Problem(
+                    file.name,
+                    0,
+                    "",
+                    Reason(
+                        "second_file",
+                        "a second file for the sheet {sheet} (also {other})",
+                        sheet=sheet.name,
+                        other=seen[sheet.name].name,
+                    ),
+                )
             )
         seen[sheet.name] = file
         try:
@@ -1098,7 +1278,14 @@ def _csv_folder(
                         continue
                     yield reader.line_num, [cell if cell.strip() else None for cell in row]
             except csv.Error as exc:
-                raise FileProblem(Problem(name, reader.line_num, "", f"not a valid CSV line ({exc})")) from None
+                raise FileProblem(
+                    Problem(
+                        name,
+                        reader.line_num,
+                        "",
+                        Reason("bad_csv_line", "not a valid CSV line ({error})", error=str(exc)),
+                    )
+                ) from None
 
         found.append(RawSheet(sheet, file.name, headers, rows(), max(text.count("\n") - 1, 0)))
     return found
@@ -1134,7 +1321,14 @@ def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
             line, column, where = _csv_position(body, exc.start, sheet)
             raise FileProblem(
                 Problem(
-                    file.name, line, column, f"neither UTF-8 nor GBK text: {where}; save it as CSV UTF-8 or CSV (GBK)"
+                    file.name,
+                    line,
+                    column,
+                    Reason(
+                        "not_utf8_gbk",
+                        "neither UTF-8 nor GBK text: {where}; save it as CSV UTF-8 or CSV (GBK)",
+                        where=where,
+                    ),
                 )
             ) from None
     bad_lines = list(_NOT_UTF8_LINE.finditer(text))
@@ -1142,22 +1336,30 @@ def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
     at = len(text[:first_bad].encode("utf-8", errors="surrogateescape"))  # in bytes
     line, column, where = _csv_position(body, at, sheet)
     utf8 = (
-        "it begins with a UTF-8 BOM"
+        Reason("utf8_bom", "it begins with a UTF-8 BOM")
         if utf8_line is None
-        else f"line {text.count(chr(10), 0, utf8_line.start()) + 1} is UTF-8"
+        else Reason("utf8_line", "line {line} is UTF-8", line=text.count(chr(10), 0, utf8_line.start()) + 1)
     )
-    count = f" ({len(bad_lines)} lines in all are not)" if len(bad_lines) > 1 else ""
+    count = Reason("lines_not", " ({count} lines in all are not)", count=len(bad_lines)) if len(bad_lines) > 1 else ""
     raise FileProblem(
         Problem(
             file.name,
             line,
             column,
-            f"the file mixes two encodings: {utf8} but line {line} is not{count}: {where}; save it again as CSV UTF-8",
+            Reason(
+                "two_encodings",
+                "the file mixes two encodings: {utf8} but line {line} is not{count}: {where}; "
+                "save it again as CSV UTF-8",
+                utf8=utf8,
+                line=line,
+                count=count,
+                where=where,
+            ),
         )
     )
 
 
-def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, str]:
+def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, Reason]:
     """Where byte ``at`` of a csv file is: its line, its column's name ('' if not an interchange
     column), and in words: the column and the bytes there (as GBK, if they read as GBK).
 
@@ -1180,18 +1382,28 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
     if sheet is not None:
         positions, _ = map_headers(sheet, headers)
         name = next((column for column, position in positions.items() if position == index), "")
-    shown = f"column {index + 1}" + (
-        f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else ""
-    )
+    header = f" ({headers[index].strip()})" if index < len(headers) and headers[index].strip() else ""
     run = re.match(rb"[\x80-\xff]{1,8}", body[at:])
-    where = f"{shown} has the bytes {(run[0] if run else body[at : at + 1]).hex(' ')}"
     cell = fields[index].encode("latin-1") if index < len(fields) else b""
     try:
         as_gbk = cell.decode("gb18030").strip()
     except UnicodeDecodeError:
         as_gbk = ""
-    if as_gbk:
-        where += f" (the cell reads {as_gbk if len(as_gbk) <= 30 else as_gbk[:29] + '…'!r} as GBK)"
+    reads = (
+        Reason(
+            "reads_as_gbk", " (the cell reads {text!r} as GBK)", text=as_gbk if len(as_gbk) <= 30 else as_gbk[:29] + "…"
+        )
+        if as_gbk
+        else ""
+    )
+    where = Reason(
+        "bytes_at",
+        "column {index}{header} has the bytes {bytes}{reads}",
+        index=index + 1,
+        header=header,
+        bytes=(run[0] if run else body[at : at + 1]).hex(" "),
+        reads=reads,
+    )
     return line, name, where
 
 
