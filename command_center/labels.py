@@ -1405,6 +1405,9 @@ TRIAGE = {
         "apply": "采纳建议",
         "applied": "已采纳分流建议: {track}, 移交 {team}",
         "confirm": "采纳分流建议: {case_no} 改为{track}, 移交 {team}?",
+        "officer_stays": "承办人 {officer} 属于该团队, 继续承办。",
+        "officer_cleared": "承办人 {officer} 不属于该团队: 移交后本案暂无承办人, 由团队再分派。",
+        "already": "本案已是{track}, 无需采纳",
         "time": "分流用时",
     },
     "en": {
@@ -1427,6 +1430,11 @@ TRIAGE = {
         "apply": "Apply suggestion",
         "applied": "Triage suggestion applied: {track}, handed to {team}",
         "confirm": "Apply the triage suggestion: {case_no} becomes {track}, handed to {team}?",
+        "officer_stays": "Officer {officer} is in that team and keeps the case.",
+        "officer_cleared": (
+            "Officer {officer} is not in that team: the case will have no officer until the team assigns one."
+        ),
+        "already": "The case is already {track}: nothing to apply",
         "time": "Triage time",
     },
 }
@@ -1446,6 +1454,7 @@ RELATED = {
         "alone": "本案没有关联案件",
         "hand": "整组移交",
         "hand_to": "移交团队",
+        "hand_note": "各案承办人属于所选团队的继续承办; 其他案件移交后暂无承办人, 由团队再分派。",
         "reason": "理由",
         "handed": "已将 {count} 件关联案件移交 {team}",
         "net": "抵销后仍需支付 {net} 元 (抵销前 {gross} 元)",
@@ -1466,6 +1475,10 @@ RELATED = {
         "alone": "This case has no related open case",
         "hand": "Hand the bundle to a team",
         "hand_to": "Team",
+        "hand_note": (
+            "An officer in the chosen team keeps their cases; "
+            "the other cases have no officer until the team assigns one."
+        ),
         "reason": "Reason",
         "handed": "{count} related cases handed to {team}",
         "net": "still to pay after offsetting {net} (before: {gross})",

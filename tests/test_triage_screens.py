@@ -100,12 +100,18 @@ async def test_the_n06_card_shows_the_suggestion_and_the_chief_applies_it(runtim
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        # the question says what becomes of the officer, who is not in 简执一组
+        assert "不属于该团队: 移交后本案暂无承办人" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
         assert "已采纳分流建议" in notes(app)
         card = str(app.screen.query_one("#card", Static).render())
-        assert "(简执 · 一致)" in card
+        assert "(简执 · 一致)" in card and "建议移交" not in card  # agreeing: nowhere to go
+        await pilot.press("y")  # applied again: refused before any question, nothing moves
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert "本案已是简执, 无需采纳" in notes(app)
     case = court.rows(m.Case, CASE.c.id == small)[0]
     assert (case.team_id, case.officer_id, case.track) == (2, None, "简执")
     assert [e.actor for e in court.rows(m.AuditEntry, m.AuditEntry.__table__.c.action == "case.triage_applied")] == [
@@ -128,6 +134,7 @@ async def test_the_case_screen_shows_the_bundle_and_the_chief_hands_it_to_one_te
         await settle(pilot)
         form = app.screen
         assert isinstance(form, FormScreen)
+        assert "其他案件移交后暂无承办人" in form.note  # the officers' fate, said before the chief submits
         form.query_one("#f-team", Select).value = 2
         form.query_one("#f-reason", Input).value = "同一被执行人, 打包执行"
         await pilot.click("#ok")

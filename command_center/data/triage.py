@@ -293,8 +293,8 @@ def apply_suggestion(
         )
         officer_id = old_officer if officer_team == team_id else None
         word = TRACK_WORDS[row.track][0]
-        if row.agrees and team_id == old_team:
-            raise ActionRefused("the case already has the suggested track and team")
+        if row.agrees:  # its team handles the track already: a chief's apply moves nothing
+            raise ActionRefused("the case already has the suggested track")
         done = conn.execute(
             update(CASES)
             .where(

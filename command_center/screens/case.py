@@ -384,12 +384,12 @@ class CaseScreen(WithHelp, Screen[None]):
             describe=lambda exc: refusal(self.lang, exc),
         )
 
-    def _form(self, title: str, fields: list[Field], then: Callable[[dict], None]) -> None:
+    def _form(self, title: str, fields: list[Field], then: Callable[[dict], None], *, note: str = "") -> None:
         def done(values: dict | None) -> None:
             if values is not None:
                 then(values)
 
-        self.app.push_screen(FormScreen(title, fields, lang=self.lang), done)
+        self.app.push_screen(FormScreen(title, fields, lang=self.lang, note=note), done)
 
     def _now(self) -> datetime:
         return self.runtime.clock.now()
@@ -551,6 +551,23 @@ class CaseScreen(WithHelp, Screen[None]):
             self.notify(t["not_due"], severity="warning")
             return
         track = TRACKS[self.lang][row.track]
+        if row.agrees:  # on a team of that track already: nothing moves
+            self.notify(t["already"].format(track=track), severity="warning")
+            return
+        in_thread(
+            self,
+            lambda: teams_and_officers(self.runtime.database()),
+            lambda found: self._confirm_triage(row, found),
+            group="case-triage-apply",
+        )
+
+    def _confirm_triage(self, row: TriageRow, found) -> None:
+        """The question says what becomes of the case's officer (kept only if in that team)."""
+        who, d = self._who("apply_triage"), self.detail
+        if who is None or d is None:
+            return
+        t = TRIAGE[self.lang]
+        track = TRACKS[self.lang][row.track]
         team = row.suggested_team or t["no_team"].format(track=track)
         expected, db, rules = (d.officer_id, d.team_id), self.runtime.database(), self.runtime.settings.triage
 
@@ -563,6 +580,12 @@ class CaseScreen(WithHelp, Screen[None]):
                 )
 
         question = t["confirm"].format(case_no=d.case_no, track=track, team=team)
+        teams, officers = found
+        team_id = next((tid for tid, name in teams if name == row.suggested_team), None)
+        officer_team = next((o[3] for o in officers if o[0] == d.officer_id), None)
+        if d.officer_id is not None and row.suggested_team:
+            key = "officer_stays" if officer_team == team_id else "officer_cleared"
+            question += "\n" + t[key].format(officer=d.officer or d.officer_login or "—")
         self.app.push_screen(ConfirmScreen(question, lang=self.lang), answered)
 
     def action_hand_bundle(self) -> None:
@@ -588,6 +611,7 @@ class CaseScreen(WithHelp, Screen[None]):
             lambda v: self.run_action(
                 "hand_bundle", lambda: hand_bundle(db, bundle, v["team"], who, self._now(), reason=v["reason"])
             ),
+            note=r["hand_note"],
         )
 
     def action_lock(self) -> None:

@@ -30,9 +30,11 @@ def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False) ->
     text.append(f"  ({current} · {agree})\n", style="green" if row.agrees else "bold yellow")
     for reason in row.reasons:
         text.append(f"  · {say_reason(lang, reason)}\n")
+    if row.agrees:  # its team already handles the track: nowhere to go
+        return text
     team = row.suggested_team or t["no_team"].format(track=words[row.track])
     text.append(t["goes_to"].format(team=team))
-    if may_apply and not row.agrees:
+    if may_apply:
         text.append(f"  (y {t['apply']})", style="bold")
     text.append("\n")
     return text
