@@ -1,15 +1,21 @@
 """Related cases at scale: ``related`` over N cases on PostgreSQL (issue 24: within seconds at 1,000,000).
 
-    .venv/bin/python bench/related.py [--cases 1000000] [--open-share 0.2] [--keep]
+    .venv/bin/python bench/related.py [--cases 1000000] [--open-share 0.2] [--companies N] [--keep]
                                       [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--json]
 
 A court of N cases is written straight into a new PostgreSQL database (``cc_bench_related_<N>``,
-kept with ``--keep`` and reused by the next run): cases and their parties only, which is all
-``related`` reads, named by the demo court's own generators (persons with ID numbers, companies
-from its pool of 4,000 names, 1 to 9 debtors a case as the demo draws them), a share of them
-open.  The 孟州 pattern (14 cases, net 20000.00) is planted among them, its company's name typed
-in five ways.  Then, each the median of ``--runs``:
+``…_<N>_c<companies>`` for another pool; kept with ``--keep`` and reused by the next run): cases
+and their parties only, which is all ``related`` reads, named by the demo court's own generators
+(persons with ID numbers, 1 to 9 debtors a case as the demo draws them), a share of them open.
+Companies come from a pool of ``--companies`` names (default: one per 8 cases, as many as a
+court of that size deals with), drawn with a heavy head, so that a few are parties to hundreds
+of cases, as a bank or a developer is.  ``--companies 4000`` is the demo's own pool, a worst
+case: most open cases then share a company with a case that shares another, one bundle of
+120,000 cases.  The 孟州 pattern (14 cases, net 20000.00) is planted among them, its company's
+name typed in five ways.  Then, each the median of ``--runs``:
 
+* ``floor``: a plain read of the open cases' parties (the join every tie starts from), the
+  figure the others are set beside;
 * ``related``: :func:`related_bundles`, the whole court (the SQL ties, the union-find, the cases
   and the offsets of every bundle);
 * ``ties``: the SQL part alone;
@@ -51,15 +57,32 @@ NOW = parse_instant("2026-11-20T10:00")
 CHUNK = 50_000
 LAST_CLOSED = date(2026, 11, 19)
 MENGZHOU_PREFIX = "（2026）内0425执恢"  # the planted cases' numbers (the court's other cases are all 执)
+#: the floor: every open case's parties read once (what each tie's pass starts from)
+FLOOR = "SELECT count(*) FROM parties p JOIN cases c ON c.id = p.case_id AND c.closed_on IS NULL"
 
 
 def _url(admin: str, name: str) -> str:
     return admin.rsplit("/", 1)[0] + "/" + name
 
 
-def build(url: str, cases: int, open_share: float) -> None:
+def company_pool(gen: _Court, size: int) -> list[str]:
+    """``size`` distinct company names in the demo's style (its own 4,000 when ``size`` is no more)."""
+    names: dict[str, None] = {}
+    tries = 0
+    while len(names) < min(size, 4_000) and tries < 200_000:
+        names[gen.company()] = None
+        tries += 1
+    pool = list(names)
+    for index in range(len(pool), size):  # beyond the demo's words: a trade name of its own
+        base = pool[index % 4_000]
+        pool.append(base.replace("有限", f"{index:06d}有限", 1))
+    return pool
+
+
+def build(url: str, cases: int, open_share: float, companies: int) -> None:
     db = open_database(url, migrate=True)
     gen = _Court(load_catalogue(), WorkCalendar(), 20261124, NOW)
+    pool = company_pool(gen, companies)
     rng = random.Random(24)
     started = time.perf_counter()
     with db.engine.begin() as conn:
@@ -91,7 +114,8 @@ def build(url: str, cases: int, open_share: float) -> None:
             for role, count, p_person in (("applicant", applicants, 0.7), ("debtor", debtors, 0.55)):
                 for position in range(count):
                     person = rng.random() < p_person
-                    name = gen.person() if person else gen.company()
+                    # a heavy head: the pool's first names are parties to many cases
+                    name = gen.person() if person else pool[int(len(pool) * rng.random() ** 3)]
                     parties.append(
                         {
                             "case_id": case_id,
@@ -113,7 +137,14 @@ def build(url: str, cases: int, open_share: float) -> None:
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE cases"))
         conn.execute(text("VACUUM ANALYZE parties"))
+        conn.execute(text("CREATE TABLE bench_built (at timestamptz DEFAULT now())"))  # a whole build, to reuse
     db.dispose()
+
+
+def built(url: str) -> bool:
+    """The database holds a whole build (a run stopped while building leaves it without the mark)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT to_regclass('bench_built') IS NOT NULL").fetchone()[0]
 
 
 def plant_mengzhou(db, last_id: int) -> None:
@@ -190,17 +221,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--open-share", type=float, default=0.2)
+    parser.add_argument("--companies", type=int, default=None, help="company names in the pool (default: cases / 8)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--keep", action="store_true", help="keep the database (and reuse a kept one)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    name = f"cc_bench_related_{args.cases}"
+    companies = args.companies or max(args.cases // 8, 100)
+    name = f"cc_bench_related_{args.cases}" + ("" if companies == 4_000 else f"_c{companies}")
     url = _url(args.pg, name)
     with psycopg.connect(args.pg, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and not args.keep:
+        if exists and not (args.keep and built(url)):
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
             exists = None
         if not exists:
@@ -208,7 +241,7 @@ def main() -> None:
     try:
         if not exists:
             started = time.perf_counter()
-            build(url, args.cases, args.open_share)
+            build(url, args.cases, args.open_share, companies)
             print(f"built in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         db = open_database(url)
         with db.engine.connect() as conn:
@@ -226,6 +259,11 @@ def main() -> None:
             with db.engine.connect() as conn:
                 return _ties(conn, None)[0]
 
+        def floor():
+            with db.engine.connect() as conn:
+                return conn.execute(text(FLOOR)).scalar_one()
+
+        t_floor, _ = median_time(floor, args.runs)
         t_ties, tie_rows = median_time(ties, args.runs)
         t_related, bundles = median_time(lambda: related_bundles(db), args.runs)
         t_bundle, planted = median_time(lambda: bundle_of(db, mengzhou), args.runs)
@@ -241,6 +279,8 @@ def main() -> None:
         sizes = sorted((len(b.cases) for b in bundles), reverse=True)
         figures = {
             "cases": counts[0],
+            "companies": companies,
+            "load": os.getloadavg()[0],
             "open_cases": counts[1],
             "parties": counts[2],
             "tie_rows": len(tie_rows),
@@ -250,6 +290,7 @@ def main() -> None:
             "mengzhou_bundle": len(planted.cases) if planted else 0,
             "mengzhou_net_total": str(planted.net_total) if planted else None,
             "seconds": {
+                "floor": round(t_floor, 2),
                 "ties": round(t_ties, 2),
                 "related": round(t_related, 2),
                 "bundle_of": round(t_bundle, 2),
@@ -264,14 +305,20 @@ def main() -> None:
         print(json.dumps(figures, ensure_ascii=False))
         return
     s = figures["seconds"]
+
+    def x(seconds: float) -> str:
+        return f"{seconds / s['floor']:5.1f}x" if s["floor"] else ""
+
     print(
-        f"{figures['cases']:,} cases ({figures['open_cases']:,} open), {figures['parties']:,} parties on PostgreSQL\n"
-        f"  ties (SQL)             {s['ties']:6.2f} s  {figures['tie_rows']:,} tied rows\n"
-        f"  related (whole court)  {s['related']:6.2f} s  {figures['bundles']:,} bundles, "
+        f"{figures['cases']:,} cases ({figures['open_cases']:,} open), {figures['parties']:,} parties, "
+        f"{companies:,} company names on PostgreSQL (load {figures['load']:.1f})\n"
+        f"  floor (open parties)   {s['floor']:6.2f} s\n"
+        f"  ties (SQL)             {s['ties']:6.2f} s {x(s['ties'])}  {figures['tie_rows']:,} tied rows\n"
+        f"  related (whole court)  {s['related']:6.2f} s {x(s['related'])}  {figures['bundles']:,} bundles, "
         f"{figures['cases_in_bundles']:,} cases; largest {figures['largest_bundles']}\n"
         f"  bundle_of (孟州 case)  {s['bundle_of']:6.2f} s  {figures['mengzhou_bundle']} cases, "
         f"net {figures['mengzhou_net_total']}\n"
-        f"  related --json (CLI)   {s['cli']:6.2f} s"
+        f"  related --json (CLI)   {s['cli']:6.2f} s {x(s['cli'])}"
     )
 
 

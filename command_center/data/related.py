@@ -293,10 +293,13 @@ def _mutual_rows(conn: Connection, scope: list[int] | None) -> tuple[list, dict[
     return rows, handles
 
 
+#: the windows, and the bundled cases' parties read back in order, sort a few hundred thousand
+#: rows: in memory; and no JIT, whose compiling costs more than it saves in one run
+SORTS = {"work_mem": "256MB", "jit": "off"}
+
+
 def _ties(conn: Connection, scope: list[int] | None) -> tuple[list, dict[str, set[Handle]]]:
-    # the windows sort a few hundred thousand rows: in memory; and no JIT, whose compiling costs
-    # more than it saves in one run (PostgreSQL; nothing elsewhere)
-    with pg_settings(conn, work_mem="256MB", jit="off"):
+    with pg_settings(conn, **SORTS):
         mutual, handles = _mutual_rows(conn, scope)
         return _shared_debtor_rows(conn, scope) + mutual, handles
 
@@ -386,9 +389,12 @@ def _cases(conn: Connection, ids: list[int]) -> dict[int, BundleCase]:
     ).select_from(CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id))
     for r in _select_by_ids(conn, ids, CASES.c.id, head_query):
         heads[r.id] = r
-    party_query = select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name)
-    for r in sorted(_select_by_ids(conn, ids, PARTIES.c.case_id, party_query), key=lambda r: (r[0], r[1], r[2])):
-        parties[r.case_id][0 if r.role == "applicant" else 1].append(r.name)
+    # in the database's order (a case's rows all come from one chunk): no sort of every row here
+    party_query = select(PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.name).order_by(
+        PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position
+    )
+    for case_id, role, name in _select_by_ids(conn, ids, PARTIES.c.case_id, party_query):
+        parties[case_id][role != "applicant"].append(name)
     return {
         i: BundleCase(
             i,
@@ -453,7 +459,8 @@ def related_bundles(db: Database) -> list[Bundle]:
     """Every bundle of related open cases, the largest first."""
     with db.engine.connect() as conn:
         rows, handles = _ties(conn, None)
-        return _bundles_from(conn, rows, handles)
+        with pg_settings(conn, **SORTS):
+            return _bundles_from(conn, rows, handles)
 
 
 def bundle_of(db: Database, case_id: int) -> Bundle | None:
