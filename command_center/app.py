@@ -17,7 +17,7 @@ from command_center.data.brief import Period
 from command_center.jobs.scheduler import Scheduler
 from command_center.labels import APP_LOGGED_IN as LOGGED_IN
 from command_center.labels import APP_TITLES as TITLES
-from command_center.labels import SYSTEM_COMMANDS
+from command_center.labels import ROLES, SYSTEM_COMMANDS
 from command_center.runtime import Runtime
 from command_center.screens.brief import BriefScreen
 from command_center.screens.forms import LoginScreen
@@ -108,7 +108,8 @@ class CommandCenterApp(App[None]):
         if who is None:
             return
         self.actor = who
-        self.sub_title = LOGGED_IN[self.runtime.lang].format(login=who.login, role=who.role)
+        lang = self.runtime.lang
+        self.sub_title = LOGGED_IN[lang].format(login=who.login, role=ROLES[lang].get(who.role, who.role))
         self.data_changed()  # names are unmasked now
 
     def open_case(self, case_id: int) -> None:

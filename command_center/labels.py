@@ -845,6 +845,8 @@ FORMS = {
         "password": "密码",
         "skip": "只读浏览 (Esc, 姓名遮蔽)",
         "checking": "正在核验…",
+        "login_failed": "登录名或密码不正确, 或该用户已停用",
+        "login_locked": "密码错误次数过多, 该登录名已锁定至 {at}",
         "yes": "是 (y)",
         "no": "否 (n)",
         "any": "不限",
@@ -859,6 +861,8 @@ FORMS = {
         "password": "Password",
         "skip": "Read only (Esc, names masked)",
         "checking": "Checking…",
+        "login_failed": "Wrong login or password, or the user is disabled",
+        "login_locked": "Too many wrong passwords: this login is locked until {at}",
         "yes": "Yes (y)",
         "no": "No (n)",
         "any": "any",
@@ -1210,6 +1214,7 @@ ENTITIES = {
         "case": "案件",
         "file": "文件",
         "supervision": "督办",
+        "supervision_item": "督办",
     },
     "en": {
         "alert": "alert",
@@ -1218,6 +1223,7 @@ ENTITIES = {
         "case": "case",
         "file": "file",
         "supervision": "item",
+        "supervision_item": "item",
     },
 }
 
@@ -1621,13 +1627,46 @@ def audit_action(lang: str, action: str) -> str:
     return AUDIT_ACTIONS[lang].get(action, action)
 
 
-def audit_note(detail: dict | None) -> str:
-    """What a person wrote with an action (a note, a reason), else the detail as compact JSON."""
+#: who did it when no person did (the audit's actor column)
+SYSTEM_ACTORS = {"zh": {"system": "系统", "import": "导入"}, "en": {"system": "system", "import": "import"}}
+#: a triage suggestion's reasons in a word (the audit keeps their codes)
+TRIAGE_REASON_WORDS = {
+    "zh": {
+        "covered": "冻结款与到账款足以清偿",
+        "many_debtors": "被执行人多",
+        "disposal": "有需处置的财产",
+        "simple": "标的额不超过简执上限",
+        "ordinary": "标的额超过简执上限",
+    },
+    "en": {
+        "covered": "frozen and received funds cover the amount",
+        "many_debtors": "many debtors",
+        "disposal": "assets to dispose of",
+        "simple": "amount within the simple limit",
+        "ordinary": "amount above the simple limit",
+    },
+}
+
+
+def audit_actor(lang: str, actor: str) -> str:
+    """An audit entry's actor: a login as it is, the program's own names in words."""
+    return SYSTEM_ACTORS[lang].get(actor, actor)
+
+
+def audit_note(detail: dict | None, lang: str = "zh", *, raw: bool = True) -> str:
+    """What a person wrote with an action (a note, a reason), a triage's track and reasons in
+    words, else the detail as compact JSON (``raw``) or nothing."""
     if not detail:
         return ""
     for key in ("note", "reason", "description"):
         if isinstance(detail.get(key), str) and detail[key]:
             return detail[key]
+    if detail.get("track") in TRACKS[lang] and isinstance(detail.get("reasons"), list):
+        words = TRIAGE_REASON_WORDS[lang]
+        reasons = ("、" if lang == "zh" else ", ").join(words.get(r, r) for r in detail["reasons"])
+        return f"{TRACKS[lang][detail['track']]}: {reasons}" if reasons else TRACKS[lang][detail["track"]]
+    if not raw:
+        return ""
     import json
 
     return json.dumps(detail, ensure_ascii=False, separators=(",", ":"))

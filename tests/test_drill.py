@@ -111,10 +111,11 @@ async def test_login_red_panel_list_case_card_explanation_accept(court, runtime)
         await settle(pilot)
         await login(pilot, "zhang", "wrong password")
         assert isinstance(app.screen, LoginScreen), "a wrong password keeps the login open"
-        assert "登录名或密码不正确" in str(app.screen.query_one("#form-error", Static).render())
+        assert str(app.screen.query_one("#form-error", Static).render()) == "登录名或密码不正确, 或该用户已停用"
         await pilot.press(*PASSWORD, "enter")
         await settle(pilot)
         assert app.actor is not None and app.actor.login == "zhang"
+        assert app.sub_title == "已登录 zhang (承办人)"  # the role in words, not its code
 
         await pilot.press("3")  # the blue panel
         await settle(pilot)

@@ -70,3 +70,15 @@ def test_every_audit_action_the_code_records_has_words_in_each_language():
     assert len(actions) >= 20
     for lang in labels.LANGS:
         assert actions <= set(labels.AUDIT_ACTIONS[lang]), (lang, actions - set(labels.AUDIT_ACTIONS[lang]))
+
+
+def test_the_audit_says_the_programs_own_actors_and_a_triage_in_words():
+    detail = {"from": {"officer_id": 18, "team_id": 5}, "to": {"officer_id": None, "team_id": 1}, "track": "fast"}
+    assert labels.audit_actor("zh", "system") == "系统" and labels.audit_actor("zh", "o001") == "o001"
+    assert labels.audit_note(detail | {"reasons": ["covered"]}, "zh") == "速执: 冻结款与到账款足以清偿"
+    assert labels.audit_note(detail | {"reasons": ["many_debtors", "disposal"]}, "en") == (
+        "fast: many debtors, assets to dispose of"
+    )
+    assert labels.audit_note({"changes": {"x": 1}}, "zh", raw=False) == ""
+    assert labels.audit_note({"changes": {"x": 1}}, "zh") == '{"changes":{"x":1}}'
+    assert labels.ENTITIES["zh"]["supervision_item"] == "督办"

@@ -16,7 +16,7 @@ from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import case_id_by_no
 from command_center.data.users import ROLES, add_user, disable_user, enable_user, is_active, list_users, set_password
 from command_center.data.workcal import TZ
-from command_center.labels import AUDIT_ACTIONS, ENTITIES, audit_action, audit_note, say
+from command_center.labels import AUDIT_ACTIONS, ENTITIES, audit_action, audit_actor, audit_note, say
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -142,11 +142,11 @@ def audit(ctx: click.Context, case_no: str | None, limit: int | None, as_json: b
     rows = [
         (
             f"{a.at.astimezone(TZ):%Y-%m-%d %H:%M:%S}",
-            a.actor,
+            audit_actor(lang, a.actor),
             audit_action(lang, a.action),
             a.case_no or "—",
             f"{ENTITIES[lang].get(a.entity, a.entity)} {a.entity_id or ''}".strip(),
-            audit_note(a.detail),
+            audit_note(a.detail, lang),
         )
         for a in lines
     ]

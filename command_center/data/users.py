@@ -40,7 +40,16 @@ class UserError(ActionRefused):
 
 
 class LoginFailed(ActionRefused):
-    """Unknown login, wrong password or disabled user (one message for all three)."""
+    """Unknown login, wrong password or disabled user (one message for all three); or the login
+    is locked ``until`` a time.  The message is English; a screen says it in its own language."""
+
+    def __init__(self, until: datetime | None = None):
+        self.until = until
+        super().__init__(
+            f"too many wrong passwords: this login is locked until {until.astimezone(TZ):%H:%M:%S}"
+            if until
+            else "wrong login or password, or the user is disabled"
+        )
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -72,6 +81,14 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def unknown_login(login: str) -> str:
+    """How a login that is no user's is counted and audited: its first two characters, its
+    length and a digest, never the whole text (someone who typed login and password in one
+    field, or a password in the login field, would otherwise have it in the audit log)."""
+    digest = hashlib.sha256(login.encode()).hexdigest()[:8]
+    return f"?{login[:2]}…({len(login)})#{digest}"
+
+
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
@@ -86,14 +103,14 @@ def authenticate(db: Database, login: str, password: str, now: datetime) -> Acto
     :data:`FIRST_LOCK`, twice as long at each further failure up to :data:`LONGEST_LOCK`;
     while locked, no password is even checked."""
     login = login.strip()
-    key = login[:64]
     with db.engine.connect() as conn:
-        failed = conn.execute(select(LOGIN_FAILURES.c.locked_until).where(LOGIN_FAILURES.c.login == key)).one_or_none()
         row = conn.execute(
             select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.password_hash).where(
                 OFFICERS.c.login == login
             )
         ).one_or_none()
+        key = login[:64] if row is not None else unknown_login(login)
+        failed = conn.execute(select(LOGIN_FAILURES.c.locked_until).where(LOGIN_FAILURES.c.login == key)).one_or_none()
     if failed is not None and failed.locked_until is not None and failed.locked_until > now:
         with db.engine.begin() as conn:
             audit.record(
@@ -105,16 +122,12 @@ def authenticate(db: Database, login: str, password: str, now: datetime) -> Acto
                 key,
                 detail={"locked_until": failed.locked_until.isoformat()},
             )
-        raise LoginFailed(_locked_message(failed.locked_until))
+        raise LoginFailed(failed.locked_until)
     # the hash is checked even for an unknown login, so the time taken does not tell either
     ok = verify_password(password, row.password_hash if row is not None else _dummy()) and row is not None
     if not ok or not row.active:
         until = _failed(db, key, now)
-        raise LoginFailed(
-            _locked_message(until)
-            if until
-            else "登录名或密码不正确, 或该用户已停用 (wrong login or password, or the user is disabled)"
-        )
+        raise LoginFailed(until)
     if failed is not None:  # the right password after wrong ones: counting starts again
         with db.engine.begin() as conn:
             conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key))
@@ -144,11 +157,6 @@ def _failed(db: Database, key: str, now: datetime) -> datetime | None:
             detail={"failures": failures, "locked_until": until.isoformat() if until else None},
         )
     return until
-
-
-def _locked_message(until: datetime) -> str:
-    at = f"{until.astimezone(TZ):%H:%M:%S}"
-    return f"密码错误次数过多, 该登录名已锁定至 {at} (too many wrong passwords: this login is locked until {at})"
 
 
 @cache

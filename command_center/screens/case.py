@@ -29,7 +29,17 @@ from command_center.data.supervision import complete_item, create_item
 from command_center.data.triage import TRIAGE_NODE, TriageRow, apply_suggestion, triage_list
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import CASE_ACTIONS as ACTION_TEXT
-from command_center.labels import RELATED, RESPONSE_STATES, RESPONSES, STAGES_EN, TRACKS, TRIAGE, audit_action
+from command_center.labels import (
+    RELATED,
+    RESPONSE_STATES,
+    RESPONSES,
+    STAGES_EN,
+    TRACKS,
+    TRIAGE,
+    audit_action,
+    audit_actor,
+    audit_note,
+)
 from command_center.runtime import Runtime
 from command_center.screens.case_triage import bundle_text, triage_text
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
@@ -321,8 +331,8 @@ class CaseScreen(WithHelp, Screen[None]):
             "history",
             d.history,
             lambda h: (
-                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {h.actor}  {audit_action(lang, h.action)}  "
-                f"{(h.detail or {}).get('reason') or (h.detail or {}).get('note') or ''}"
+                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {audit_actor(lang, h.actor)}  {audit_action(lang, h.action)}  "
+                f"{audit_note(h.detail, lang, raw=False)}"
             ),
         )
         return t

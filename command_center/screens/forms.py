@@ -20,10 +20,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 from command_center.clock import Clock
 from command_center.data.access import Actor
 from command_center.data.engine import Database
-from command_center.data.users import authenticate
+from command_center.data.users import LoginFailed, authenticate
+from command_center.data.workcal import TZ
 from command_center.labels import FORMS as TEXT
 from command_center.screens.keys import localise
-from command_center.screens.work import in_thread
+from command_center.screens.work import first_line, in_thread
 
 FORM_CSS = """
 FormScreen, LoginScreen, ConfirmScreen { align: center middle; }
@@ -198,7 +199,15 @@ class LoginScreen(ModalScreen[Actor | None]):
             self.dismiss,
             group="login",
             failed=self._failed,
+            describe=self._why,
         )
+
+    def _why(self, exc: BaseException) -> str:
+        if isinstance(exc, LoginFailed):
+            if exc.until is None:
+                return self.t["login_failed"]
+            return self.t["login_locked"].format(at=f"{exc.until.astimezone(TZ):%H:%M:%S}")
+        return first_line(exc)
 
     def _failed(self, message: str) -> None:
         self.query_one("#form-error", Static).update(message)
