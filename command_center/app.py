@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from command_center.data.access import Actor
@@ -23,7 +24,7 @@ from command_center.screens.brief import BriefScreen
 from command_center.screens.forms import LoginScreen
 from command_center.screens.keys import localise
 from command_center.screens.overview import OverviewScreen
-from command_center.screens.palette import CaseProvider
+from command_center.screens.palette import CaseProvider, LocalPalette
 from command_center.screens.wall import WallScreen
 from command_center.screens.wall_reader import FeedReader
 
@@ -103,6 +104,11 @@ class CommandCenterApp(App[None]):
         self.push_screen(
             LoginScreen(self.runtime.database(), lang=self.runtime.lang, clock=self.runtime.clock), self._logged_in
         )
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its sentences in the UI's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(LocalPalette(self.runtime.lang))
 
     def _logged_in(self, who: Actor | None) -> None:
         if who is None:

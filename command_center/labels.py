@@ -1010,6 +1010,8 @@ SYSTEM_COMMANDS = {
         "Maximize": ("放大", "放大当前部件"),
         "Screenshot": ("截图", "把当前屏幕保存为 SVG 截图"),
         "open_case": "打开案件",
+        "search": "🔎 查找命令或案件 (案号, 登录后可按当事人姓名)…",
+        "no_matches": "没有找到",
     },
     "en": {
         "Theme": ("Theme", "Change the current theme"),
@@ -1019,6 +1021,8 @@ SYSTEM_COMMANDS = {
         "Maximize": ("Maximize", "Maximize the focused widget"),
         "Screenshot": ("Screenshot", "Save an SVG 'screenshot' of the current screen"),
         "open_case": "Open the case",
+        "search": "🔎 Search for commands or a case (its number; a party's name once logged in)…",
+        "no_matches": "No matches found",
     },
 }
 

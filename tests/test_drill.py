@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from textual.command import CommandInput, CommandList
 from textual.widgets import DataTable, Input, Static, Tree
 from textual.worker import WorkerCancelled
 
@@ -41,6 +42,7 @@ from command_center.jobs.recompute import recompute
 from command_center.screens.case import CaseScreen
 from command_center.screens.case_list import CaseListScreen
 from command_center.screens.forms import ConfirmScreen, FormScreen, LoginScreen
+from command_center.screens.palette import LocalPalette
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 from tests.conftest import NOW
 
@@ -247,6 +249,28 @@ async def test_before_login_names_are_masked_and_the_palette_finds_by_case_numbe
     assert [c for _, c, _ in find_cases(db, "赵被")] == []
     assert [c for _, c, _ in find_cases(db, "赵被", viewer=OFFICER)] == ["（2026）内0425执1号", "（2026）内0425执2号"]
     assert [c for _, c, _ in find_cases(db, "执2号")] == ["（2026）内0425执2号"]
+
+
+async def test_the_palette_speaks_the_uis_language(court, runtime):
+    """ctrl+p: its placeholder and its "no matches" in Chinese, not Textual's English."""
+    app = make_app(runtime, ask_login=False)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, LocalPalette)
+        assert palette.query_one(CommandInput).placeholder.startswith("🔎 查找命令或案件")
+        await pilot.press(*"xyzzy")
+
+        def said() -> list[str]:
+            return [str(o.prompt.renderable) for o in palette.query_one(CommandList).options if o.disabled]
+
+        for _ in range(300):  # the palette says it after its own countdown: wait for the line, not a time
+            if said():
+                break
+            await pilot.pause(0.05)
+        assert said() == ["没有找到"]
 
 
 async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_by_stage(court, runtime):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
-from textual.command import Hit, Hits, Provider
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette, Hit, Hits, Provider
+from textual.widgets.option_list import Option
 
 from command_center.data.cases import find_cases
 from command_center.labels import SYSTEM_COMMANDS
@@ -29,3 +32,27 @@ class CaseProvider(Provider):
                 partial(app.open_case, case_id),
                 help=SYSTEM_COMMANDS[runtime.lang]["open_case"],
             )
+
+
+class LocalPalette(CommandPalette):
+    """Textual's command palette with its own two sentences (the search field's placeholder and
+    "No matches found") in the screen's language; textual is pinned, so the one private method
+    overridden here is the pinned version's."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(id="--command-palette", placeholder=SYSTEM_COMMANDS[lang]["search"])
+        self.no_matches = SYSTEM_COMMANDS[lang]["no_matches"]
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show() -> None:
+            if search_value:
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(Text(self.no_matches, style="not bold")), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show)
