@@ -189,6 +189,8 @@ CLI = {
         "provisional_note": "临时估算年份的期限均标记为临时, 官方安排公布后请录入调整文件。",
         # users and audit
         "user_added": "已添加用户 {login} ({role})",
+        "user_edited": "已修改用户 {login}",
+        "team_leader_word": "团队长",
         "password_changed": "已修改密码: {login}",
         "user_disabled": "已停用用户: {login}",
         "user_enabled": "已启用用户: {login}",
@@ -273,6 +275,8 @@ CLI = {
         "add the official schedule to the override "
         "file once published.",
         "user_added": "Added user {login} ({role})",
+        "user_edited": "Changed user {login}",
+        "team_leader_word": "team leader",
         "password_changed": "Password changed: {login}",
         "user_disabled": "Disabled user: {login}",
         "user_enabled": "Enabled user: {login}",
@@ -1169,6 +1173,7 @@ AUDIT_ACTIONS = {
         "supervision.completed": "办结督办事项",
         "review.marked": "评查打分",
         "user.added": "新增用户",
+        "user.edited": "修改用户",
         "user.disabled": "停用用户",
         "user.enabled": "启用用户",
         "user.password_changed": "修改密码",
@@ -1196,6 +1201,7 @@ AUDIT_ACTIONS = {
         "supervision.completed": "supervision item completed",
         "review.marked": "review item marked",
         "user.added": "user added",
+        "user.edited": "user changed",
         "user.disabled": "user disabled",
         "user.enabled": "user enabled",
         "user.password_changed": "password changed",

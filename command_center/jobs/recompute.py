@@ -58,6 +58,7 @@ from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database, announce_change
 from command_center.data.locks import lock_red_cases
+from command_center.data.owners import owns
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
@@ -511,6 +512,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             "dedup_key",
             "kind",
             "recipient",
+            "phone",
             "case_id",
             "payload",
             "status",
@@ -526,6 +528,8 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         )
         return changed_rows(conn, stmt)
 
+    # each alert's message to whoever owns its node (data/owners.py: the officer, the team
+    # leader, a group's members, a 督办 item's assignee)
     officer = OFFICERS.alias("officer")
     kind = case((v.c.rule == "due_soon", literal("due_soon")), else_=literal("tier_changed"))
     key = (
@@ -537,12 +541,15 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         + func.coalesce(v.c.tier, literal(""))
         + literal(":")
         + due
+        + literal(":")
+        + officer.c.login  # a group's node: one message to each member
     )
     sent += add(
         select(
             key,
             kind,
             officer.c.login,
+            officer.c.phone,
             v.c.case_id,
             payload(),
             literal("pending"),
@@ -551,7 +558,19 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             now,
             now,
         )
-        .select_from(v.join(c, c.c.id == v.c.case_id).join(officer, officer.c.id == c.c.officer_id))
+        .select_from(
+            v.join(c, c.c.id == v.c.case_id).join(
+                officer,
+                owns(
+                    rules.catalogue,
+                    officer,
+                    node_code=v.c.node_code,
+                    subject_id=v.c.subject_id,
+                    case_officer_id=c.c.officer_id,
+                    case_team_id=c.c.team_id,
+                ),
+            )
+        )
         .where(officer.c.active == true())
     )
     chief = OFFICERS.alias("chief")
@@ -561,6 +580,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             key,
             literal("red_case"),
             chief.c.login,
+            chief.c.phone,
             v.c.case_id,
             payload(),
             literal("pending"),
@@ -593,6 +613,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             select(
                 key,
                 literal("node_completed"),
+                applicant.c.phone,
                 applicant.c.phone,
                 NODES.c.case_id,
                 body,
