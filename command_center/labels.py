@@ -142,6 +142,24 @@ MESSAGES = {
     "other": "【执行指挥中心】{case_no} {node}{subject}",
 }
 
+#: a digest SMS (jobs/digest.py): one per recipient and dispatch, in Chinese like every SMS
+DIGEST = {
+    "head": "【执行指挥中心】新增",
+    "applicant_head": "【执行法院】您申请执行的案件已完成",
+    "count": "{what}{n}件",
+    "sep": "、",
+    "colon": ": ",
+    "more": " 等",
+    "escalated": "上报",
+    "red": "红灯",
+    "yellow": "黄灯",
+    "blue": "蓝灯",
+    "overdue": "超期",
+    "due_soon": "临期",
+    "node_completed": "",
+    "other": "提醒",
+}
+
 #: the command line's sentences, formatted by :func:`say`
 CLI = {
     "zh": {
@@ -363,11 +381,13 @@ SCHEDULER = {
         "sending": "发送中",
         "sent": "已发",
         "failed": "失败",
+        "inhibited": "因红灯抑制",
         "ran_every_job": "已运行全部任务: {jobs}",
         "started": "{holder}: 调度器已启动, 数据库 {url}",
         "stopped": "调度器已停止",
         "recompute_done": "{seconds:.2f} 秒, {counts}",
-        "dispatched": "已发 {sent}, 待重试 {retried}, 失败 {failed}, 等工作日再发 {held}, 结果不明重新排队 {in_doubt}",
+        "dispatched": "已发 {sent} (短信 {digests} 条), 待重试 {retried}, 失败 {failed}, 等工作日或静默时段后再发 {held}, "
+        "因红灯抑制 {inhibited}, 结果不明重新排队 {in_doubt}",
         "snapshot_written": "已写入 {count} 条",
         "list_stored": "已生成本期清单",
         "list_exists": "本期清单已有, 未重复生成",
@@ -408,11 +428,13 @@ SCHEDULER = {
         "sending": "sending",
         "sent": "sent",
         "failed": "failed",
+        "inhibited": "inhibited",
         "ran_every_job": "ran every job: {jobs}",
         "started": "{holder}: scheduler started on {url}",
         "stopped": "scheduler stopped",
         "recompute_done": "{seconds:.2f} s, {counts}",
-        "dispatched": "sent {sent}, to retry {retried}, failed {failed}, held for a working day {held}, "
+        "dispatched": "sent {sent} (in {digests} SMS), to retry {retried}, failed {failed}, "
+        "held for a working day or the end of the quiet hours {held}, inhibited by a red case {inhibited}, "
         "in doubt and queued again {in_doubt}",
         "snapshot_written": "{count} rows written",
         "list_stored": "this period's list stored",
@@ -912,6 +934,8 @@ KEYS = {
         "reviews": "评查",
         "mark_pass": "合格",
         "mark_fail": "不合格",
+        "overview": "总览",
+        "my_queue": "我的待办",
         # Textual's own keys
         "Focus Next": "下一项",
         "Focus Previous": "上一项",
@@ -966,6 +990,8 @@ KEYS = {
         "reviews": "Reviews",
         "mark_pass": "Pass",
         "mark_fail": "Fail",
+        "overview": "Overview",
+        "my_queue": "My queue",
         # Textual's own keys
         "Focus Next": "Next",
         "Focus Previous": "Previous",
@@ -1069,7 +1095,45 @@ REVIEWS = {
     },
 }
 
-#: a due date's explanation (data/explain.py lines())
+#: 我的待办: the user's queue (screens/queue.py), the first screen after login
+QUEUE = {
+    "zh": {
+        "loading": "正在读取我的待办…",
+        "status": "我的待办 · {login} · {today} · 共 {total} 项 · Enter 打开案件, Esc 总览",
+        "alerts": "我的预警 (最严重在前)",
+        "responses": "待提交的应对",
+        "items": "我的督办事项",
+        "accept": "待审核的应对",
+        "unlocks": "解锁申请",
+        "group": "{group} · 今日应清零",
+        "count": "{n} 项",
+        "capped": "前 {n} 项 (共 {total} 项)",
+        "none": "无",
+        "columns": "案号|节点|事项|期限",
+        "item": "督办",
+        "requested_by": "{who} 申请",
+        "error": "读取失败",
+    },
+    "en": {
+        "loading": "Reading my queue…",
+        "status": "My queue · {login} · {today} · {total} items · Enter opens the case, Esc the overview",
+        "alerts": "My alerts (worst first)",
+        "responses": "Responses I owe",
+        "items": "My ad hoc items",
+        "accept": "Responses to review",
+        "unlocks": "Unlock requests",
+        "group": "{group} · due today",
+        "count": "{n} items",
+        "capped": "first {n} of {total}",
+        "none": "none",
+        "columns": "Case|Node|What|Due",
+        "item": "Ad hoc",
+        "requested_by": "asked by {who}",
+        "error": "Could not read",
+    },
+}
+
+
 EXPLAIN = {
     "zh": {
         "head": "{node}{subject} · {case} 的期限如何计算:",
