@@ -134,13 +134,22 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
     if retry_failed:
         report["requeued"] = requeue(db, now)
     if send:
-        result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
+        result = dispatch(
+            db,
+            runtime.catalogue,
+            runtime.calendar,
+            make_sender(runtime.settings),
+            now,
+            quiet_hours=runtime.settings.quiet(),
+        )
         report |= {
             "sent": result.sent,
             "retried": result.retried,
             "failed": result.failed,
             "held_for_working_day": result.held,
             "in_doubt": result.in_doubt,
+            "digests": result.digests,
+            "inhibited": result.inhibited,
         }
     report["outbox"] = outbox_counts(db)
     report["sender"] = {"kind": runtime.settings.notify_sender, "target": make_sender(runtime.settings).target}
@@ -164,7 +173,13 @@ def job_result(job_id: str, result, lang: str) -> str:
         return t["recompute_done"].format(seconds=result.seconds, counts=counts)
     if job_id == "dispatch":
         return t["dispatched"].format(
-            sent=result.sent, retried=result.retried, failed=result.failed, held=result.held, in_doubt=result.in_doubt
+            sent=result.sent,
+            digests=result.digests,
+            retried=result.retried,
+            failed=result.failed,
+            held=result.held,
+            inhibited=result.inhibited,
+            in_doubt=result.in_doubt,
         )
     if job_id == "snapshot":
         return t["snapshot_written"].format(count=result)
