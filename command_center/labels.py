@@ -386,8 +386,8 @@ SCHEDULER = {
         "started": "{holder}: 调度器已启动, 数据库 {url}",
         "stopped": "调度器已停止",
         "recompute_done": "{seconds:.2f} 秒, {counts}",
-        "dispatched": "已发 {sent} (短信 {digests} 条), 待重试 {retried}, 失败 {failed}, 等工作日或静默时段后再发 {held}, "
-        "因红灯抑制 {inhibited}, 结果不明重新排队 {in_doubt}",
+        "dispatched": "已发 {sent} (短信 {digests} 条), 待重试 {retried}, 失败 {failed}, "
+        "等工作日或静默时段后再发 {held}, 因红灯抑制 {inhibited}, 结果不明重新排队 {in_doubt}",
         "snapshot_written": "已写入 {count} 条",
         "list_stored": "已生成本期清单",
         "list_exists": "本期清单已有, 未重复生成",
