@@ -397,6 +397,11 @@ SCHEDULER = {
         "where_command": "逐条交给命令 {target}",
         "requeued": "失败的通知已重新排队: {count} 条",
         "this_dispatch": "本次发送",
+        "recipients": "各收件人",
+        "recipient_line": "{recipient} ({phone}): {counts}; 短信 {digests} 条, 最近 {last}",
+        "no_phone": "无手机号",
+        "digest_line": "{at} → {recipient} ({phone}), {count} 条合并:",
+        "no_digests": "{day} 没有发出短信",
     },
     "en": {
         "lease": "Scheduler lease",
@@ -445,6 +450,11 @@ SCHEDULER = {
         "where_command": "piped one by one to the command {target}",
         "requeued": "failed messages queued again: {count}",
         "this_dispatch": "This dispatch",
+        "recipients": "Per recipient",
+        "recipient_line": "{recipient} ({phone}): {counts}; {digests} SMS, last {last}",
+        "no_phone": "no phone",
+        "digest_line": "{at} → {recipient} ({phone}), {count} messages in one:",
+        "no_digests": "No SMS went out on {day}",
     },
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -149,3 +149,39 @@ def test_a_2000_case_demo_gives_each_recipient_one_digest_per_dispatch(db):
     assert chief["phone"] and chief["urgent"] and len(chief["ids"]) == len(chief_rows)
     assert all(len(s["text"]) <= SMS_CHARS for s in sender.sent)
     assert dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, batch=100_000).digests == 0, "nothing is sent twice"
+
+
+def test_outbox_says_where_messages_went_and_shows_a_day_s_digests(db, db_url):
+    from click.testing import CliRunner
+
+    from command_center.cli import cli
+
+    court = Court(db)
+    with db.engine.begin() as conn:
+        conn.execute(
+            m.Officer.__table__.update().where(m.Officer.__table__.c.login == "zhang").values(phone="13912345678")
+        )
+    case_id = red_and_due_soon(court)
+    recompute(db, CATALOGUE, CALENDAR, FRIDAY)
+    nodes = m.NodeInstance.__table__
+    court.update(  # the applicant hears of it (their phone is the recipient)
+        m.NodeInstance,
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        completed_at=FRIDAY + timedelta(seconds=30),
+    )
+    recompute(db, CATALOGUE, CALENDAR, FRIDAY + timedelta(minutes=1))
+    dispatch(db, CATALOGUE, CALENDAR, Recording(), FRIDAY + timedelta(minutes=1))
+    run = CliRunner().invoke(cli, ["--db", db_url, "--now", "2026-11-20T10:00", "outbox", "--json"])
+    assert run.exit_code == 0, run.output
+    import json
+
+    recipients = {r["recipient"]: r for r in json.loads(run.output)["recipients"]}
+    assert recipients["zhang"]["phone"] == "139****5678" and recipients["zhang"]["digests"] == 1
+    assert recipients["zhang"]["inhibited"] >= 1 and recipients["zhang"]["sent"] >= 1
+    assert "13800000000" not in run.output and "138****0000" in recipients, "an applicant's phone is masked"
+    run = CliRunner().invoke(cli, ["--db", db_url, "outbox", "--digests", "2026-11-20", "--to", "zhang"])
+    assert run.exit_code == 0, run.output
+    lines = run.output.splitlines()
+    assert lines[0] == "10:01 → zhang (139****5678), 5 条合并:" and lines[1].startswith("  【执行指挥中心】新增红灯1件")
+    run = CliRunner().invoke(cli, ["--db", db_url, "outbox", "--digests", "20.11.2026"])
+    assert run.exit_code != 0 and "'20.11.2026' is not a date such as 2026-11-20" in run.output

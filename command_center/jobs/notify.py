@@ -57,6 +57,7 @@ from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
+from command_center.data.parties import mask_phone
 from command_center.data.tables import ALERTS, OUTBOX
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.jobs.digest import digest_text
@@ -472,3 +473,77 @@ def outbox_counts(db: Database) -> dict[str, int]:
     with db.engine.connect() as conn:
         counts = dict(conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all())
     return {status: counts.get(status, 0) for status in m.OUTBOX_STATUSES}
+
+
+def shown_recipient(recipient: str) -> str:
+    """A login as it is; an applicant's phone (their messages' recipient) masked."""
+    return mask_phone(recipient) if recipient.lstrip("+").isdigit() else recipient
+
+
+def deliveries(db: Database) -> list[dict]:
+    """Where the messages went: per recipient, the phone of their last message (masked), the
+    count per status and the last send."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(OUTBOX.c.recipient, OUTBOX.c.status, func.count(), func.max(OUTBOX.c.sent_at), func.max(OUTBOX.c.id))
+            .group_by(OUTBOX.c.recipient, OUTBOX.c.status)
+            .order_by(OUTBOX.c.recipient)
+        ).all()
+        last_ids = {}
+        for recipient, _, _, _, last_id in rows:
+            last_ids[recipient] = max(last_ids.get(recipient, 0), last_id)
+        phones = dict(
+            conn.execute(select(OUTBOX.c.id, OUTBOX.c.phone).where(OUTBOX.c.id.in_(list(last_ids.values())))).all()
+        )
+    found: dict[str, dict] = {}
+    for recipient, status, count, last_sent, _ in rows:
+        entry = found.setdefault(
+            recipient,
+            {
+                "recipient": shown_recipient(recipient),
+                "phone": mask_phone(phones.get(last_ids[recipient])),
+                **dict.fromkeys(m.OUTBOX_STATUSES, 0),
+                "digests": 0,
+                "last_sent_at": None,
+            },
+        )
+        entry[status] = count
+        if last_sent is not None and (entry["last_sent_at"] is None or last_sent > entry["last_sent_at"]):
+            entry["last_sent_at"] = last_sent
+    with db.engine.connect() as conn:
+        for recipient, digests in conn.execute(
+            select(OUTBOX.c.recipient, func.count(func.distinct(OUTBOX.c.digest_id)))
+            .where(OUTBOX.c.digest_id.is_not(None))
+            .group_by(OUTBOX.c.recipient)
+        ):
+            found[recipient]["digests"] = digests
+    return list(found.values())
+
+
+def digests_on(db: Database, catalogue: Catalogue, day, *, recipient: str | None = None) -> list[dict]:
+    """The digests sent on local ``day`` as their recipients read them (rebuilt from their
+    messages, in the order they were sent): time, recipient, masked phone, count, text."""
+    start = datetime.combine(day, dtime(0), tzinfo=TZ)
+    query = (
+        select(OUTBOX)
+        .where(OUTBOX.c.digest_id.is_not(None), OUTBOX.c.sent_at >= start, OUTBOX.c.sent_at < start + timedelta(days=1))
+        .order_by(OUTBOX.c.digest_id, OUTBOX.c.urgent.desc(), OUTBOX.c.id)
+    )
+    if recipient:
+        query = query.where(OUTBOX.c.recipient == recipient)
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    found = []
+    for digest_id, group in groupby(rows, key=lambda r: r.digest_id):
+        group = list(group)
+        found.append(
+            {
+                "digest_id": digest_id,
+                "sent_at": group[0].sent_at,
+                "recipient": shown_recipient(group[0].recipient),
+                "phone": mask_phone(next((r.phone for r in reversed(group) if r.phone), None)),
+                "count": len(group),
+                "text": digest_text([(r.kind, r.payload) for r in group], catalogue),
+            }
+        )
+    return sorted(found, key=lambda d: (d["sent_at"], d["digest_id"]))
