@@ -49,6 +49,9 @@ class Settings:
     #: the night hours in which only escalations are sent, ``"22:00-07:00"`` (local time; none
     #: by default); statutory rest days hold all but urgent messages anyway
     quiet_hours: str | None = None
+    #: working days an alert may stay unacknowledged (or its tier response late) before it
+    #: climbs to the team leader, and as many again to the bureau chief
+    escalate_after_workdays: int = 2
     #: the wall display's refresh interval
     wall_seconds: int = 10
     #: where the wall reads the database: ``process`` (a reader process of its own, so the
@@ -80,6 +83,7 @@ _INT_KEYS = {
     "dispatch_seconds": (1, 86400),
     "lease_seconds": (3, 3600),
     "wall_seconds": (1, 3600),
+    "escalate_after_workdays": (1, 60),
 }
 SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
@@ -183,6 +187,10 @@ def _triage(path: Path, table: object) -> TriageRules:
     return TriageRules(**values)  # type: ignore[arg-type]
 
 
+def _unit(key: str) -> str:
+    return "working days" if key.endswith("_workdays") else "seconds"
+
+
 def parse_quiet_hours(text: str) -> tuple[time, time]:
     """``"22:00-07:00"`` → (22:00, 07:00); anything else is refused, naming the setting."""
     try:
@@ -243,8 +251,8 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
             try:
                 number = int(merged[key])  # type: ignore[call-overload]
             except (TypeError, ValueError):
-                raise ConfigError(f"{key} must be a whole number of seconds, not {merged[key]!r}") from None
+                raise ConfigError(f"{key} must be a whole number of {_unit(key)}, not {merged[key]!r}") from None
             if not low <= number <= high:
-                raise ConfigError(f"{key} must be between {low} and {high} seconds, not {number}")
+                raise ConfigError(f"{key} must be between {low} and {high} {_unit(key)}, not {number}")
             merged[key] = number
     return Settings(config_path=config_path, **merged)  # type: ignore[arg-type]

@@ -139,9 +139,12 @@ MESSAGES = {
     "已超期3个月以上, 需约谈并专项评查。",
     "node_completed": "【执行法院】您申请执行的 {case_no} 已完成节点: {node}。",
     "escalated": "【执行指挥中心】{by} 上报: {case_no} {node}{subject}: {note}",
+    "auto_escalated": "【执行指挥中心】超时未办, 升级{note}督办: {case_no} {node}{subject} {tier}",
     "other": "【执行指挥中心】{case_no} {node}{subject}",
 }
 
+#: to whom an unattended alert climbed, in its message (jobs/escalate.py)
+ESCALATION_NOTES = {1: "团队长", 2: "局长"}
 #: a digest SMS (jobs/digest.py): one per recipient and dispatch, in Chinese like every SMS
 DIGEST = {
     "head": "【执行指挥中心】新增",
@@ -167,7 +170,7 @@ CLI = {
         "recomputed": "重算完成 {now:%Y-%m-%d %H:%M} ({seconds:.2f} 秒)",
         "recompute_changes": "新增 {opened}, 重开 {reopened}, 解除 {resolved}, 层级变化 {tier_changes}, "
         "新节点 {nodes_written}, "
-        "期限变化 {dues_changed}, 待发通知 {messages}, 锁死案件 {locked}",
+        "期限变化 {dues_changed}, 待发通知 {messages}, 锁死案件 {locked}, 超时升级 {escalated}",
         "calendar_changed": "工作日历已变化: 全部期限已重新计算",
         # serve
         "serving": "墙屏已在 {url} 提供 (只读, 姓名已遮蔽); 按 Ctrl+C 停止",
@@ -258,7 +261,7 @@ CLI = {
         "recomputed": "Recomputed as of {now:%Y-%m-%d %H:%M} in {seconds:.2f} s",
         "recompute_changes": "opened {opened}, reopened {reopened}, resolved {resolved}, tier changes {tier_changes}, "
         "nodes written {nodes_written}, due dates changed {dues_changed}, messages queued {messages}, "
-        "cases locked {locked}",
+        "cases locked {locked}, escalated {escalated}",
         "calendar_changed": "the working-day calendar changed: every due date was recomputed",
         "never": "never",
         "alerts_stale": "note: alerts are as of the last recompute ({when}); "
@@ -1110,6 +1113,7 @@ QUEUE = {
     "zh": {
         "loading": "正在读取我的待办…",
         "status": "我的待办 · {login} · {today} · 共 {total} 项 · Enter 打开案件, Esc 总览",
+        "escalated": "超时升级给我的 (期限: 升级日)",
         "alerts": "我的预警 (最严重在前)",
         "responses": "待提交的应对",
         "items": "我的督办事项",
@@ -1127,6 +1131,7 @@ QUEUE = {
     "en": {
         "loading": "Reading my queue…",
         "status": "My queue · {login} · {today} · {total} items · Enter opens the case, Esc the overview",
+        "escalated": "Escalated to me (date: when it climbed)",
         "alerts": "My alerts (worst first)",
         "responses": "Responses I owe",
         "items": "My ad hoc items",

@@ -323,6 +323,10 @@ class Alert(Base):
     response_due_date: Mapped[date | None] = mapped_column(Date)
     response_status: Mapped[str | None] = mapped_column(String(12))  # missing / submitted / accepted / rejected
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    #: how far up the chain it went unattended (jobs/escalate.py): 0 its owner, 1 the team
+    #: leader, 2 the bureau chief; and when it last climbed
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    escalated_at: Mapped[datetime | None]
 
 
 class AlertAction(Base):

@@ -1,7 +1,8 @@
 """我的待办: what a user has to do now, the first thing an officer sees after login.
 
 One read per section, each worst or soonest first and capped at :data:`LIMIT` rows with its
-total: the user's open alerts (by :func:`command_center.data.owners.owns`, the rule that also
+total: the alerts that climbed to the user (jobs/escalate.py), the user's open alerts (by
+:func:`command_center.data.owners.owns`, the rule that also
 addresses the messages), the tier responses they owe with their due dates, their 临时督办
 items, for a chief the responses to accept and the unlock requests, and for each of their
 groups the nodes due today or earlier that the group has to clear (每日清零).
@@ -59,6 +60,8 @@ class Queue:
     accept: Section | None  # a chief's: responses submitted, to accept or reject
     unlocks: Section | None  # a chief's: unlock requests
     groups: dict[str, Section] = field(default_factory=dict)
+    #: alerts nobody acted on that climbed to me (a team leader's of their team, a chief's)
+    escalated: Section | None = None
 
 
 def _section(conn, query, count_query, make) -> Section:
@@ -166,6 +169,34 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
                     r.id,
                 ),
             )
+        escalated = None
+        me_now = conn.execute(select(OFFICERS.c.team_id, OFFICERS.c.team_leader).where(OFFICERS.c.id == who.id)).one()
+        climbed = None
+        if who.role in DECIDERS:
+            climbed = ALERTS.c.escalation_level == 2
+        elif me_now.team_leader and me_now.team_id is not None:
+            climbed = and_(ALERTS.c.escalation_level == 1, CASES.c.team_id == me_now.team_id)
+        if climbed is not None:
+            from_cases = ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
+            escalated = _section(
+                conn,
+                select(*cols, func.coalesce(ALERTS.c.tier, ALERTS.c.rule).label("what"), ALERTS.c.escalated_at)
+                .select_from(from_cases)
+                .where(climbed, live)
+                .order_by(worst, ALERTS.c.escalated_at, CASES.c.case_no),
+                select(func.count()).select_from(from_cases).where(climbed, live),
+                lambda r: QueueRow(
+                    "alert",
+                    r.case_id,
+                    r.case_no,
+                    r.node_code,
+                    r.subject_id,
+                    r.what,
+                    local_date(r.escalated_at),
+                    True,
+                    r.id,
+                ),
+            )
         groups: dict[str, Section] = {}
         my_groups = conn.execute(
             select(GROUPS.c.group_name).where(GROUPS.c.officer_id == who.id).order_by(GROUPS.c.group_name)
@@ -211,4 +242,4 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
             ],
             len(locks),
         )
-    return Queue(who.login, today, alerts, responses, items, accept, unlocks, groups)
+    return Queue(who.login, today, alerts, responses, items, accept, unlocks, groups, escalated)

@@ -26,6 +26,8 @@ def category(kind: str, payload: dict) -> str:
     """Which count of a digest a message belongs to."""
     if kind == "red_case":
         return "red"
+    if kind == "auto_escalated":
+        return "escalated"
     if kind == "tier_changed":
         return payload.get("tier") or "overdue"
     if kind in ORDER:

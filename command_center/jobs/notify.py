@@ -189,7 +189,7 @@ class DispatchResult:
 #: the red tier itself, urgent, and the chiefs get the red case)
 INHIBITED_KINDS = ("due_soon", "tier_changed")
 #: what goes out in the quiet night hours
-NIGHT_KINDS = ("escalated",)
+NIGHT_KINDS = ("escalated", "auto_escalated")
 
 
 def in_quiet_hours(now: datetime, quiet: tuple[dtime, dtime] | None) -> bool:

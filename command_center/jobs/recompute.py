@@ -65,6 +65,7 @@ from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFF
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
+from command_center.jobs.escalate import escalate
 from command_center.jobs.materialise import (
     materialise,
     materialise_repeats,
@@ -123,6 +124,7 @@ class RecomputeResult:
     #: active (not resolved) alerts after the run: ``due_soon`` and each overdue tier
     counts: dict[str, int] = field(default_factory=dict)
     locked: int = 0  # cases locked (程序锁死) because they turned red
+    escalated: int = 0  # alerts nobody acted on that climbed a step (jobs/escalate.py)
 
     def as_dict(self) -> dict:
         return {
@@ -139,6 +141,7 @@ class RecomputeResult:
             "seconds": round(self.seconds, 3),
             "counts": self.counts,
             "locked": self.locked,
+            "escalated": self.escalated,
         }
 
 
@@ -151,12 +154,14 @@ def recompute(
     cases: Sequence[int] | None = None,
     rebuild: bool = False,
     fence=None,
+    escalate_after: int | None = None,
 ) -> RecomputeResult:
     """Recompute the court (or only ``cases``) as of ``now``, in one transaction.
 
     ``rebuild`` re-derives every case, not only the marked ones (the cure for anything written
     past the triggers); ``fence`` is called with the connection last, just before the commit
-    (the scheduler's lease fence), and may raise to abandon the run.
+    (the scheduler's lease fence), and may raise to abandon the run; ``escalate_after``: alerts
+    nobody acted on for that many working days climb a step (:mod:`.escalate`; None: never).
     """
     started = time.perf_counter()
     rules = Rules.at(now, catalogue, calendar)
@@ -228,6 +233,9 @@ def recompute(
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
+        escalated = 0
+        if escalate_after is not None:
+            escalated = escalate(conn, calendar, now, rules.today, escalate_after, alert_scope)
         counts = _counts(conn)
         # PostgreSQL: a mark made by another writer meanwhile has a newer version and stays;
         # SQLite: nobody else could write during this transaction, every newer mark is ours
@@ -243,7 +251,17 @@ def recompute(
         if fence is not None:
             fence(conn)  # last: the run commits only while the lease is still ours
     return RecomputeResult(
-        now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts, locked
+        now,
+        calendar_changed,
+        written,
+        stopped,
+        dues,
+        *outcome,
+        messages,
+        time.perf_counter() - started,
+        counts,
+        locked,
+        escalated,
     )
 
 

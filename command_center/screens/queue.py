@@ -23,7 +23,7 @@ from command_center.screens.keys import HELP, WithHelp, localise
 from command_center.screens.labels import LIGHT_STYLE
 from command_center.screens.work import in_thread
 
-SECTIONS = ("alerts", "responses", "items", "accept", "unlocks")
+SECTIONS = ("escalated", "alerts", "responses", "items", "accept", "unlocks")
 
 
 class QueueScreen(WithHelp, Screen[None]):

@@ -3,6 +3,8 @@
 - ``officers.team_leader``: 团队长, the owner of the nodes the catalogue gives the team leader;
 - ``officer_groups``: a user's groups (账户管理员, 款物管理组 …), the owners of the nodes the
   catalogue gives a group;
+- ``alerts.escalation_level`` / ``escalated_at``: how far up the chain (officer → team leader →
+  bureau chief) an alert nobody acted on went, and when;
 - ``notification_outbox.phone``: where the SMS goes; ``digest_id``: the digest (one send per
   recipient and dispatch) a message went out in; status ``inhibited``: held back for good
   because its case is red.
@@ -13,6 +15,8 @@ Revises: 0014
 
 import sqlalchemy as sa
 from alembic import op
+
+from command_center.data.types import AwareDateTime
 
 revision = "0015"
 down_revision = "0014"
@@ -26,6 +30,9 @@ OLD_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed')"
 def upgrade() -> None:
     with op.batch_alter_table("officers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("team_leader", sa.Boolean(), server_default=sa.text("false"), nullable=False))
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("escalation_level", sa.Integer(), server_default=sa.text("0"), nullable=False))
+        batch_op.add_column(sa.Column("escalated_at", AwareDateTime(), nullable=True))
     op.create_table(
         "officer_groups",
         sa.Column("officer_id", sa.Integer(), nullable=False),
@@ -58,3 +65,5 @@ def downgrade() -> None:
     # not a batch (SQLite would copy the table, which the cases' foreign keys refuse): SQLite
     # drops a plain column in place since 3.35
     op.drop_column("officers", "team_leader")
+    op.drop_column("alerts", "escalated_at")
+    op.drop_column("alerts", "escalation_level")
