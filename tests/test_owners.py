@@ -215,3 +215,14 @@ def test_the_queue_lists_my_alerts_worst_first_my_items_and_a_chief_s_decisions(
     assert [(r.kind, r.node_code, r.what) for r in chief.accept.rows] == [("accept", "N09", "interview")]
     assert [(r.kind, r.case_id, r.what) for r in chief.unlocks.rows] == [("unlock", case_id, "王团队长")]
     assert my_queue(court.db, OWNED, lead_actor, NOW).responses.total == 0, "submitted: no longer owed"
+
+
+def test_a_leader_owns_only_their_own_team_s_nodes(court):
+    court.add(m.Team, id=2, court_id=1, name="简执一组", track="简执")
+    case_id = red_and_due_soon(court)
+    court.update(m.Case, m.Case.__table__.c.id == case_id, team_id=2)  # a team without a leader
+    recompute(court.db, OWNED, CALENDAR, NOW)
+    sent = messages(court)
+    assert ("tier_changed", "zhang", "N09") in sent and ("tier_changed", "lead", "N09") not in sent
+    lead = my_queue(court.db, OWNED, Actor(4, "lead", "officer"), NOW)
+    assert lead.alerts.total == 0
