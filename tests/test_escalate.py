@@ -126,3 +126,24 @@ def test_a_team_without_a_leader_goes_straight_to_the_chief_and_rest_days_follow
     assert steps(court, led) == [("escalated_auto", "team_leader")]
     assert steps(court, leaderless) == [("escalated_auto", "chief")]
     assert climbed_messages(court) == [("chief", "chief"), ("lead", "team_leader")]
+
+
+def test_a_chief_does_not_review_a_response_they_submitted(court):
+    from command_center.data.access import ActionRefused
+    from command_center.data.alerts import review_response, submit_response
+
+    case_id = overdue_case(court)
+    court.update(
+        m.NodeInstance, m.NodeInstance.__table__.c.case_id == case_id, due_override=end_of_day(date(2026, 8, 3))
+    )
+    run(court.db, FRIDAY)  # blue: a written explanation is due
+    alert = court.alerts(case_id)[("N09", "")]
+    chief = Actor(2, "chief", "chief")
+    submit_response(court.db, alert.id, alert.version, chief, at(FRIDAY, 11), "说明")
+    alert = court.alerts(case_id)[("N09", "")]
+    with pytest.raises(ActionRefused, match="chief submitted this response and may not review it"):
+        review_response(court.db, alert.id, alert.version, chief, at(FRIDAY, 12), accept=True)
+    with court.db.engine.begin() as conn:
+        conn.execute(insert(m.Officer.__table__).values(login="chief2", name="副局长", role="chief", active=True))
+    review_response(court.db, alert.id, alert.version, Actor(5, "chief2", "chief"), at(FRIDAY, 12), accept=True)
+    assert court.alerts(case_id)[("N09", "")].response_status == "accepted"
