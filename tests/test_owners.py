@@ -226,3 +226,33 @@ def test_a_leader_owns_only_their_own_team_s_nodes(court):
     assert ("tier_changed", "zhang", "N09") in sent and ("tier_changed", "lead", "N09") not in sent
     lead = my_queue(court.db, OWNED, Actor(4, "lead", "officer"), NOW)
     assert lead.alerts.total == 0
+
+
+def test_user_add_and_edit_on_the_command_line(db, db_url):
+    import json
+
+    from click.testing import CliRunner
+
+    from command_center.cli import cli
+
+    Court(db)
+    env = {"COMMAND_CENTER_PASSWORD": "password1"}
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--db", db_url, "--lang", "en", *args], env=env)
+
+    added = run(
+        "user", "add", "o9", "--team", "普执一组", "--phone", "13900000009", "--team-leader", "--group", "卷宗管理"
+    )
+    assert added.exit_code == 0, added.output
+    assert run("user", "edit", "o9", "--group", "网络查控组", "--leave", "卷宗管理").exit_code == 0
+    bad = run("user", "edit", "o9", "--phone", "call me")
+    assert bad.exit_code != 0 and "the phone 'callme' is not a phone number" in bad.output
+    users = {u["login"]: u for u in json.loads(run("user", "list", "--json").output)}
+    assert (users["o9"]["team_leader"], users["o9"]["groups"], users["o9"]["phone"]) == (
+        True,
+        ["网络查控组"],
+        "13900000009",
+    )
+    listed = run("user", "list").output
+    assert "team leader [网络查控组]" in listed and "团队长" not in listed, "one language at a time"
