@@ -117,6 +117,16 @@ class CommandCenterApp(App[None]):
         lang = self.runtime.lang
         self.sub_title = LOGGED_IN[lang].format(login=who.login, role=ROLES[lang].get(who.role, who.role))
         self.data_changed()  # names are unmasked now
+        if who.role != "wall" and isinstance(self.screen, OverviewScreen):
+            self.action_open_queue()  # the first thing after login from the overview: 我的待办
+
+    def action_open_queue(self) -> None:
+        from command_center.screens.queue import QueueScreen
+
+        if self.actor is None:
+            self.action_login()
+        elif not isinstance(self.screen, QueueScreen):
+            self.push_screen(QueueScreen(self.runtime))
 
     def open_case(self, case_id: int) -> None:
         from command_center.screens.case import CaseScreen
@@ -140,7 +150,7 @@ class ServedWallApp(CommandCenterApp):
     ENABLE_COMMAND_PALETTE = False
     COMMANDS: ClassVar[set] = set()
     #: what a tab may not do, whichever key or click asks
-    REFUSED = frozenset({"quit", "login", "command_palette"})
+    REFUSED = frozenset({"quit", "login", "command_palette", "open_queue"})
 
     def __init__(
         self,

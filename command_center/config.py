@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -45,6 +46,12 @@ class Settings:
     recompute_seconds: int = 60
     dispatch_seconds: int = 30
     lease_seconds: int = 30
+    #: the night hours in which only escalations are sent, ``"22:00-07:00"`` (local time; none
+    #: by default); statutory rest days hold all but urgent messages anyway
+    quiet_hours: str | None = None
+    #: working days an alert may stay unacknowledged (or its tier response late) before it
+    #: climbs to the team leader, and as many again to the bureau chief
+    escalate_after_workdays: int = 2
     #: the wall display's refresh interval
     wall_seconds: int = 10
     #: where the wall reads the database: ``process`` (a reader process of its own, so the
@@ -59,6 +66,10 @@ class Settings:
     triage: TriageRules = field(default_factory=TriageRules)
     config_path: Path | None = None
 
+    def quiet(self) -> tuple[time, time] | None:
+        """The quiet hours as (start, end), or None."""
+        return parse_quiet_hours(self.quiet_hours) if self.quiet_hours else None
+
     def notify_log_path(self) -> Path:
         return (
             self.notify_log or Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "notifications.log"
@@ -72,6 +83,7 @@ _INT_KEYS = {
     "dispatch_seconds": (1, 86400),
     "lease_seconds": (3, 3600),
     "wall_seconds": (1, 3600),
+    "escalate_after_workdays": (1, 60),
 }
 SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
@@ -175,6 +187,21 @@ def _triage(path: Path, table: object) -> TriageRules:
     return TriageRules(**values)  # type: ignore[arg-type]
 
 
+def _unit(key: str) -> str:
+    return "working days" if key.endswith("_workdays") else "seconds"
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """``"22:00-07:00"`` → (22:00, 07:00); anything else is refused, naming the setting."""
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ConfigError(f"quiet_hours must be HH:MM-HH:MM, such as 22:00-07:00, not {text!r}") from None
+    if start == end:
+        raise ConfigError(f"quiet_hours {text!r}: start and end are the same time")
+    return start, end
+
+
 def load_settings(options: Mapping[str, object | None], environ: Mapping[str, str] | None = None) -> Settings:
     """Merge command-line ``options`` over the environment over the config file."""
     environ = os.environ if environ is None else environ
@@ -215,6 +242,8 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         raise ConfigError("notify_sender = command needs notify_command (the program to pipe messages to)")
     if merged.get("wall_reader", "process") not in READERS:
         raise ConfigError(f"wall_reader must be one of {', '.join(READERS)}, not {merged['wall_reader']!r}")
+    if merged.get("quiet_hours"):
+        parse_quiet_hours(str(merged["quiet_hours"]))
     if "serve_address" in merged:
         split_address(str(merged["serve_address"]))
     for key, (low, high) in _INT_KEYS.items():
@@ -222,8 +251,8 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
             try:
                 number = int(merged[key])  # type: ignore[call-overload]
             except (TypeError, ValueError):
-                raise ConfigError(f"{key} must be a whole number of seconds, not {merged[key]!r}") from None
+                raise ConfigError(f"{key} must be a whole number of {_unit(key)}, not {merged[key]!r}") from None
             if not low <= number <= high:
-                raise ConfigError(f"{key} must be between {low} and {high} seconds, not {number}")
+                raise ConfigError(f"{key} must be between {low} and {high} {_unit(key)}, not {number}")
             merged[key] = number
     return Settings(config_path=config_path, **merged)  # type: ignore[arg-type]

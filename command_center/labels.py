@@ -139,7 +139,28 @@ MESSAGES = {
     "已超期3个月以上, 需约谈并专项评查。",
     "node_completed": "【执行法院】您申请执行的 {case_no} 已完成节点: {node}。",
     "escalated": "【执行指挥中心】{by} 上报: {case_no} {node}{subject}: {note}",
+    "auto_escalated": "【执行指挥中心】超时未办, 升级{note}督办: {case_no} {node}{subject} {tier}",
     "other": "【执行指挥中心】{case_no} {node}{subject}",
+}
+
+#: to whom an unattended alert climbed, in its message (jobs/escalate.py)
+ESCALATION_NOTES = {1: "团队长", 2: "局长"}
+#: a digest SMS (jobs/digest.py): one per recipient and dispatch, in Chinese like every SMS
+DIGEST = {
+    "head": "【执行指挥中心】新增",
+    "applicant_head": "【执行法院】您申请执行的案件已完成",
+    "count": "{what}{n}件",
+    "sep": "、",
+    "colon": ": ",
+    "more": " 等",
+    "escalated": "上报",
+    "red": "红灯",
+    "yellow": "黄灯",
+    "blue": "蓝灯",
+    "overdue": "超期",
+    "due_soon": "临期",
+    "node_completed": "",
+    "other": "提醒",
 }
 
 #: the command line's sentences, formatted by :func:`say`
@@ -149,7 +170,7 @@ CLI = {
         "recomputed": "重算完成 {now:%Y-%m-%d %H:%M} ({seconds:.2f} 秒)",
         "recompute_changes": "新增 {opened}, 重开 {reopened}, 解除 {resolved}, 层级变化 {tier_changes}, "
         "新节点 {nodes_written}, "
-        "期限变化 {dues_changed}, 待发通知 {messages}, 锁死案件 {locked}",
+        "期限变化 {dues_changed}, 待发通知 {messages}, 锁死案件 {locked}, 超时升级 {escalated}",
         "calendar_changed": "工作日历已变化: 全部期限已重新计算",
         # serve
         "serving": "墙屏已在 {url} 提供 (只读, 姓名已遮蔽); 按 Ctrl+C 停止",
@@ -189,6 +210,8 @@ CLI = {
         "provisional_note": "临时估算年份的期限均标记为临时, 官方安排公布后请录入调整文件。",
         # users and audit
         "user_added": "已添加用户 {login} ({role})",
+        "user_edited": "已修改用户 {login}",
+        "team_leader_word": "团队长",
         "password_changed": "已修改密码: {login}",
         "user_disabled": "已停用用户: {login}",
         "user_enabled": "已启用用户: {login}",
@@ -238,7 +261,7 @@ CLI = {
         "recomputed": "Recomputed as of {now:%Y-%m-%d %H:%M} in {seconds:.2f} s",
         "recompute_changes": "opened {opened}, reopened {reopened}, resolved {resolved}, tier changes {tier_changes}, "
         "nodes written {nodes_written}, due dates changed {dues_changed}, messages queued {messages}, "
-        "cases locked {locked}",
+        "cases locked {locked}, escalated {escalated}",
         "calendar_changed": "the working-day calendar changed: every due date was recomputed",
         "never": "never",
         "alerts_stale": "note: alerts are as of the last recompute ({when}); "
@@ -273,6 +296,8 @@ CLI = {
         "add the official schedule to the override "
         "file once published.",
         "user_added": "Added user {login} ({role})",
+        "user_edited": "Changed user {login}",
+        "team_leader_word": "team leader",
         "password_changed": "Password changed: {login}",
         "user_disabled": "Disabled user: {login}",
         "user_enabled": "Enabled user: {login}",
@@ -359,11 +384,13 @@ SCHEDULER = {
         "sending": "发送中",
         "sent": "已发",
         "failed": "失败",
+        "inhibited": "因红灯抑制",
         "ran_every_job": "已运行全部任务: {jobs}",
         "started": "{holder}: 调度器已启动, 数据库 {url}",
         "stopped": "调度器已停止",
         "recompute_done": "{seconds:.2f} 秒, {counts}",
-        "dispatched": "已发 {sent}, 待重试 {retried}, 失败 {failed}, 等工作日再发 {held}, 结果不明重新排队 {in_doubt}",
+        "dispatched": "已发 {sent} (短信 {digests} 条), 待重试 {retried}, 失败 {failed}, "
+        "等工作日或静默时段后再发 {held}, 因红灯抑制 {inhibited}, 结果不明重新排队 {in_doubt}",
         "snapshot_written": "已写入 {count} 条",
         "list_stored": "已生成本期清单",
         "list_exists": "本期清单已有, 未重复生成",
@@ -373,6 +400,11 @@ SCHEDULER = {
         "where_command": "逐条交给命令 {target}",
         "requeued": "失败的通知已重新排队: {count} 条",
         "this_dispatch": "本次发送",
+        "recipients": "各收件人",
+        "recipient_line": "{recipient} ({phone}): {counts}; 短信 {digests} 条, 最近 {last}",
+        "no_phone": "无手机号",
+        "digest_line": "{at} → {recipient} ({phone}), {count} 条合并:",
+        "no_digests": "{day} 没有发出短信",
     },
     "en": {
         "lease": "Scheduler lease",
@@ -404,11 +436,13 @@ SCHEDULER = {
         "sending": "sending",
         "sent": "sent",
         "failed": "failed",
+        "inhibited": "inhibited",
         "ran_every_job": "ran every job: {jobs}",
         "started": "{holder}: scheduler started on {url}",
         "stopped": "scheduler stopped",
         "recompute_done": "{seconds:.2f} s, {counts}",
-        "dispatched": "sent {sent}, to retry {retried}, failed {failed}, held for a working day {held}, "
+        "dispatched": "sent {sent} (in {digests} SMS), to retry {retried}, failed {failed}, "
+        "held for a working day or the end of the quiet hours {held}, inhibited by a red case {inhibited}, "
         "in doubt and queued again {in_doubt}",
         "snapshot_written": "{count} rows written",
         "list_stored": "this period's list stored",
@@ -419,6 +453,11 @@ SCHEDULER = {
         "where_command": "piped one by one to the command {target}",
         "requeued": "failed messages queued again: {count}",
         "this_dispatch": "This dispatch",
+        "recipients": "Per recipient",
+        "recipient_line": "{recipient} ({phone}): {counts}; {digests} SMS, last {last}",
+        "no_phone": "no phone",
+        "digest_line": "{at} → {recipient} ({phone}), {count} messages in one:",
+        "no_digests": "No SMS went out on {day}",
     },
 }
 
@@ -912,6 +951,8 @@ KEYS = {
         "reviews": "评查",
         "mark_pass": "合格",
         "mark_fail": "不合格",
+        "overview": "总览",
+        "my_queue": "我的待办",
         # Textual's own keys
         "Focus Next": "下一项",
         "Focus Previous": "上一项",
@@ -966,6 +1007,8 @@ KEYS = {
         "reviews": "Reviews",
         "mark_pass": "Pass",
         "mark_fail": "Fail",
+        "overview": "Overview",
+        "my_queue": "My queue",
         # Textual's own keys
         "Focus Next": "Next",
         "Focus Previous": "Previous",
@@ -1073,7 +1116,47 @@ REVIEWS = {
     },
 }
 
-#: a due date's explanation (data/explain.py lines())
+#: 我的待办: the user's queue (screens/queue.py), the first screen after login
+QUEUE = {
+    "zh": {
+        "loading": "正在读取我的待办…",
+        "status": "我的待办 · {login} · {today} · 共 {total} 项 · Enter 打开案件, Esc 总览",
+        "escalated": "超时升级给我的 (期限: 升级日)",
+        "alerts": "我的预警 (最严重在前)",
+        "responses": "待提交的应对",
+        "items": "我的督办事项",
+        "accept": "待审核的应对",
+        "unlocks": "解锁申请",
+        "group": "{group} · 今日应清零",
+        "count": "{n} 项",
+        "capped": "前 {n} 项 (共 {total} 项)",
+        "none": "无",
+        "columns": "案号|节点|事项|期限",
+        "item": "督办",
+        "requested_by": "{who} 申请",
+        "error": "读取失败",
+    },
+    "en": {
+        "loading": "Reading my queue…",
+        "status": "My queue · {login} · {today} · {total} items · Enter opens the case, Esc the overview",
+        "escalated": "Escalated to me (date: when it climbed)",
+        "alerts": "My alerts (worst first)",
+        "responses": "Responses I owe",
+        "items": "My ad hoc items",
+        "accept": "Responses to review",
+        "unlocks": "Unlock requests",
+        "group": "{group} · due today",
+        "count": "{n} items",
+        "capped": "first {n} of {total}",
+        "none": "none",
+        "columns": "Case|Node|What|Due",
+        "item": "Ad hoc",
+        "requested_by": "asked by {who}",
+        "error": "Could not read",
+    },
+}
+
+
 EXPLAIN = {
     "zh": {
         "head": "{node}{subject} · {case} 的期限如何计算:",
@@ -1177,6 +1260,7 @@ AUDIT_ACTIONS = {
         "supervision.completed": "办结督办事项",
         "review.marked": "评查打分",
         "user.added": "新增用户",
+        "user.edited": "修改用户",
         "user.disabled": "停用用户",
         "user.enabled": "启用用户",
         "user.password_changed": "修改密码",
@@ -1204,6 +1288,7 @@ AUDIT_ACTIONS = {
         "supervision.completed": "supervision item completed",
         "review.marked": "review item marked",
         "user.added": "user added",
+        "user.edited": "user changed",
         "user.disabled": "user disabled",
         "user.enabled": "user enabled",
         "user.password_changed": "password changed",

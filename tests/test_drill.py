@@ -43,6 +43,7 @@ from command_center.screens.case import CaseScreen
 from command_center.screens.case_list import CaseListScreen
 from command_center.screens.forms import ConfirmScreen, FormScreen, LoginScreen
 from command_center.screens.palette import LocalPalette
+from command_center.screens.queue import QueueScreen
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 from tests.conftest import NOW
 
@@ -100,6 +101,14 @@ async def login(pilot, who: str, password: str = PASSWORD) -> None:
     await pilot.pause()
     await pilot.press(*password, "enter")
     await settle(pilot)
+    await leave_queue(pilot)
+
+
+async def leave_queue(pilot) -> None:
+    """A login from the overview lands on 我的待办; Escape goes back to the overview."""
+    if isinstance(pilot.app.screen, QueueScreen):
+        await pilot.press("escape")
+        await settle(pilot)
 
 
 def notes(app) -> list[str]:
@@ -118,6 +127,8 @@ async def test_login_red_panel_list_case_card_explanation_accept(court, runtime)
         await settle(pilot)
         assert app.actor is not None and app.actor.login == "zhang"
         assert app.sub_title == "已登录 zhang (承办人)"  # the role in words, not its code
+        assert isinstance(app.screen, QueueScreen), "a login lands on 我的待办"
+        await leave_queue(pilot)
 
         await pilot.press("3")  # the blue panel
         await settle(pilot)
@@ -683,3 +694,45 @@ async def test_every_screen_has_help_and_speaks_one_language(court, runtime, lan
             assert ("退出" in titles) if lang == "zh" else ("Quit" in titles)
     finally:
         rt.close()
+
+
+async def test_a_login_lands_on_my_queue_and_a_chief_sees_the_responses_to_accept(court, runtime):
+    db = runtime.database()
+    app = make_app(runtime)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"zhang", "enter")
+        await pilot.pause()
+        await pilot.press(*PASSWORD, "enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        alerts = screen.query_one("#list-alerts", DataTable)
+        assert [alerts.get_row_at(i)[1] for i in range(alerts.row_count)][:1] == ["N09"]
+        assert str(alerts.get_row_at(0)[2]) == "红灯", "worst first: the red case before the blue one"
+        assert "我的预警 (最严重在前) · " in str(screen.query_one("#title-alerts", Static).render())
+        assert not screen.query("#list-accept"), "an officer has no responses to review"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen) and app.screen.case_id == alerts_case(db, "（2026）内0425执2号")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+        (blue,) = al.list_alerts(db, NOW, tier="blue")
+        al.submit_response(db, blue.id, blue.version, OFFICER, NOW, "下落不明")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query("#figures"), "Escape goes to the overview"
+        await login(pilot, "chief")
+        await pilot.press("m")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        accept = screen.query_one("#list-accept", DataTable)
+        assert [(accept.get_row_at(0)[0], str(accept.get_row_at(0)[2]))] == [("（2026）内0425执1号", "电子说明")]
+
+
+def alerts_case(db, case_no: str) -> int:
+    from command_center.data.cases import case_id_by_no
+
+    return case_id_by_no(db, case_no)

@@ -35,25 +35,26 @@ WORKING_SATURDAY = at(date(2026, 10, 10), 10)  # 调休: a working day
 
 
 def queue(db, *messages):
+    """Messages (kind, urgent[, recipient]) to ``zhang`` unless another recipient is given."""
     rows = [
         {
             "dedup_key": f"k{i}",
-            "kind": kind,
-            "recipient": "zhang",
+            "kind": message[0],
+            "recipient": message[2] if len(message) > 2 else "zhang",
             "payload": {
                 "case_no": "（2026）内0425执1号",
                 "node_code": "N34",
                 "subject_id": "AK1",
                 "due_date": "2026-11-23",
-                "tier": "red" if urgent else None,
+                "tier": "red" if message[1] else None,
             },
             "status": "pending",
-            "urgent": urgent,
+            "urgent": message[1],
             "attempts": 0,
             "created_at": at(date(2026, 10, 1)),
             "next_attempt_at": at(date(2026, 10, 1)),
         }
-        for i, (kind, urgent) in enumerate(messages)
+        for i, message in enumerate(messages)
     ]
     with db.engine.begin() as conn:
         conn.execute(insert(m.OutboxMessage.__table__), rows)
@@ -64,15 +65,21 @@ def outbox(db):
         return {r.dedup_key: r for r in conn.execute(select(m.OutboxMessage.__table__))}
 
 
-def test_log_sender_writes_one_json_line_per_message_and_marks_it_sent(db, tmp_path):
-    queue(db, ("due_soon", False), ("red_case", True))
+def test_log_sender_writes_one_json_line_per_recipient_and_marks_each_message_sent(db, tmp_path):
+    queue(db, ("due_soon", False), ("red_case", True), ("due_soon", False, "li"))
     log = tmp_path / "sms.log"
     result = dispatch(db, CATALOGUE, CALENDAR, LogSender(log), FRIDAY)
-    assert (result.sent, result.retried, result.held) == (2, 0, 0)
+    assert (result.sent, result.digests, result.retried, result.held) == (3, 2, 0, 0)
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [line["kind"] for line in lines] == ["red_case", "due_soon"], "urgent first"
-    assert "N34 案款到账认领" in lines[1]["text"] and "2026-11-23" in lines[1]["text"]
-    assert {r.status for r in outbox(db).values()} == {"sent"}
+    assert [(line["recipient"], line["ids"], line["urgent"]) for line in lines] == [
+        ("zhang", [1, 2], True),
+        ("li", [3], False),
+    ], "one digest per recipient, the one with an urgent message first"
+    assert lines[0]["kind"] == "digest" and lines[0]["text"].startswith("【执行指挥中心】新增红灯1件、临期1件: ")
+    assert "N34 案款到账认领" in lines[1]["text"] and "2026-11-23" in lines[1]["text"], "one message: its own text"
+    rows = outbox(db)
+    assert {r.status for r in rows.values()} == {"sent"}
+    assert (rows["k0"].digest_id, rows["k1"].digest_id, rows["k2"].digest_id) == (1, 1, 3)
     assert dispatch(db, CATALOGUE, CALENDAR, LogSender(log), FRIDAY).sent == 0, "sent once"
 
 
@@ -153,7 +160,7 @@ class Recording:
 
 
 def test_a_message_being_sent_is_claimed_so_a_second_sender_skips_it(db):
-    queue(db, ("red_case", True), ("red_case", True))
+    queue(db, ("red_case", True), ("red_case", True, "li"))
     second = Recording()
     first = Recording(
         during=lambda message: dispatch(
@@ -174,7 +181,7 @@ def test_a_claim_gone_stale_is_given_back_unsent(db, caplog):
     sender = Recording()
     result = dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, claimer=Claimer("outbox@this:1:aaaaaa", fresh_seconds=0))
     assert (result.sent, sender.sent, outbox(db)["k0"].status, outbox(db)["k0"].attempts) == (0, [], "pending", 0)
-    assert "gave it back and stopped sending" in caplog.text
+    assert "gave them back and stopped sending" in caplog.text
 
 
 def test_a_claim_s_fence_stops_a_sender_that_lost_the_lease(db):

@@ -171,7 +171,7 @@ def backlog(db, count: int) -> set[int]:
         {
             "dedup_key": f"ha:{i}",
             "kind": "red_case",
-            "recipient": "chief",
+            "recipient": f"chief{i}",  # one recipient per message: one send each (a digest of one)
             "status": "pending",
             "urgent": True,
             "attempts": 0,
@@ -394,7 +394,7 @@ def test_status_names_the_active_scheduler_and_its_standby(pg_url, tmp_path, pro
         assert found["lease"]["holder"] == leader.holder and found["lease"]["token"] == 1
         assert found["lease"]["alive"] is True and found["lease"]["expired"] is False
         assert found["standbys"] == [standby.holder]
-        assert found["outbox"] == {"pending": 0, "sending": 0, "sent": 3, "failed": 0}
+        assert found["outbox"] == {"pending": 0, "sending": 0, "sent": 3, "failed": 0, "inhibited": 0}
         jobs = {job["id"]: job for job in found["jobs"]}
         assert list(jobs) == ["recompute", "dispatch", "snapshot", "fund_sample", "asset_inventory", "closed_review"]
         assert (
@@ -404,7 +404,7 @@ def test_status_names_the_active_scheduler_and_its_standby(pg_url, tmp_path, pro
         en = status("--lang", "en", "scheduler", "--status")
         assert f"active      {leader.holder} (token 1), alive" in en
         assert f"standing by {standby.holder}" in en
-        assert "Outbox: pending 0, sending 0, sent 3, failed 0" in en
+        assert "Outbox: pending 0, sending 0, sent 3, failed 0, inhibited 0" in en
         assert not re.search(r"[\u4e00-\u9fff]", en), "no Chinese label in English"
         zh = status("--lang", "zh", "scheduler", "--status")
         assert f"{leader.holder} (令牌 1), 在线" in zh and standby.holder in zh and "备用调度器" in zh

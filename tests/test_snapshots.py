@@ -77,3 +77,17 @@ def test_review_screen_snapshot(demo_runtime, size, snap_compare):
         await _settled(pilot)
 
     assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=open_reviews)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_my_queue_snapshot(demo_runtime, size, snap_compare):
+    """我的待办 of the demo's officer o001, as after their login."""
+    from command_center.data import access
+
+    async def as_o001(pilot) -> None:
+        await _settled(pilot)
+        pilot.app.actor = access.actor(demo_runtime.database(), "o001")
+        await pilot.press("m")
+        await _settled(pilot)
+
+    assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=as_o001)

@@ -27,7 +27,14 @@ STALE_AFTER_SECONDS = 180
 def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
     """Recompute every node, due date and alert now (one transaction), and print the counts."""
     runtime = runtime_of(ctx)
-    result = recompute(runtime.database(), runtime.catalogue, runtime.calendar, runtime.clock.now(), rebuild=rebuild)
+    result = recompute(
+        runtime.database(),
+        runtime.catalogue,
+        runtime.calendar,
+        runtime.clock.now(),
+        rebuild=rebuild,
+        escalate_after=runtime.settings.escalate_after_workdays,
+    )
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
         return
@@ -48,6 +55,7 @@ def recompute_command(ctx: click.Context, as_json: bool, rebuild: bool) -> None:
             dues_changed=result.dues_changed,
             messages=result.messages,
             locked=result.locked,
+            escalated=result.escalated,
         )
     )
     if result.calendar_changed:

@@ -4,6 +4,7 @@ notification ``outbox``."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import click
 
@@ -121,12 +122,27 @@ def scheduler_command(
     help="Send what is due now (the scheduler does this every dispatch_seconds, 30 s).",
 )
 @click.option("--retry-failed", is_flag=True, help="Put messages that gave up back in the queue.")
+@click.option(
+    "--digests",
+    "day",
+    metavar="YYYY-MM-DD",
+    help="The SMS sent that day, as each recipient read them (phones masked).",
+)
+@click.option("--to", "recipient", metavar="LOGIN", help="With --digests: only this recipient's.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: bool) -> None:
-    """The notification outbox: counts per status; optionally send or retry."""
-    from command_center.jobs.notify import dispatch, make_sender, outbox_counts
+def outbox_command(
+    ctx: click.Context, send: bool, retry_failed: bool, day: str | None, recipient: str | None, as_json: bool
+) -> None:
+    """The notification outbox: counts per status and where messages went; optionally send or retry."""
+    from command_center.jobs.notify import deliveries, dispatch, make_sender, outbox_counts
     from command_center.jobs.notify import retry_failed as requeue
+
+    if recipient and not day:
+        raise click.UsageError("--to goes with --digests DAY")
+    if day:
+        _digests(ctx, day, recipient, as_json)
+        return
 
     runtime = runtime_of(ctx)
     db, now = runtime.database(), runtime.clock.now()
@@ -134,17 +150,29 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
     if retry_failed:
         report["requeued"] = requeue(db, now)
     if send:
-        result = dispatch(db, runtime.catalogue, runtime.calendar, make_sender(runtime.settings), now)
+        result = dispatch(
+            db,
+            runtime.catalogue,
+            runtime.calendar,
+            make_sender(runtime.settings),
+            now,
+            quiet_hours=runtime.settings.quiet(),
+        )
         report |= {
             "sent": result.sent,
             "retried": result.retried,
             "failed": result.failed,
             "held_for_working_day": result.held,
             "in_doubt": result.in_doubt,
+            "digests": result.digests,
+            "inhibited": result.inhibited,
         }
     report["outbox"] = outbox_counts(db)
     report["sender"] = {"kind": runtime.settings.notify_sender, "target": make_sender(runtime.settings).target}
+    report["recipients"] = deliveries(db)
     if as_json:
+        for entry in report["recipients"]:
+            entry["last_sent_at"] = entry["last_sent_at"].isoformat() if entry["last_sent_at"] else None
         click.echo(json.dumps(report, ensure_ascii=False))
         return
     t = SCHEDULER[runtime.lang]
@@ -154,6 +182,51 @@ def outbox_command(ctx: click.Context, send: bool, retry_failed: bool, as_json: 
         click.echo(f"{t['this_dispatch']}: " + job_result("dispatch", result, runtime.lang))
     click.echo(f"{t['outbox']}: " + ", ".join(f"{t[key]} {value:,}" for key, value in report["outbox"].items()))
     click.echo(messages_go(runtime.settings, runtime.lang))
+    if report["recipients"]:
+        click.echo(t["recipients"])
+        for entry in report["recipients"]:
+            last = f"{entry['last_sent_at'].astimezone(TZ):%Y-%m-%d %H:%M}" if entry["last_sent_at"] else "—"
+            counts = ", ".join(f"{t[key]} {entry[key]:,}" for key in report["outbox"] if entry[key])
+            click.echo(
+                "  "
+                + t["recipient_line"].format(
+                    recipient=entry["recipient"],
+                    phone=entry["phone"] or t["no_phone"],
+                    counts=counts,
+                    digests=entry["digests"],
+                    last=last,
+                )
+            )
+
+
+def _digests(ctx: click.Context, day: str, recipient: str | None, as_json: bool) -> None:
+    from command_center.jobs.notify import digests_on
+
+    runtime = runtime_of(ctx)
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a date such as 2026-11-20", param_hint="--digests") from None
+    found = digests_on(runtime.database(), runtime.catalogue, on, recipient=recipient)
+    if as_json:
+        for entry in found:
+            entry["sent_at"] = entry["sent_at"].isoformat()
+        click.echo(json.dumps(found, ensure_ascii=False))
+        return
+    t = SCHEDULER[runtime.lang]
+    if not found:
+        click.echo(t["no_digests"].format(day=day))
+        return
+    for entry in found:
+        click.echo(
+            t["digest_line"].format(
+                at=f"{entry['sent_at'].astimezone(TZ):%H:%M}",
+                recipient=entry["recipient"],
+                phone=entry["phone"] or t["no_phone"],
+                count=entry["count"],
+            )
+        )
+        click.echo(f"  {entry['text']}")
 
 
 def job_result(job_id: str, result, lang: str) -> str:
@@ -164,7 +237,13 @@ def job_result(job_id: str, result, lang: str) -> str:
         return t["recompute_done"].format(seconds=result.seconds, counts=counts)
     if job_id == "dispatch":
         return t["dispatched"].format(
-            sent=result.sent, retried=result.retried, failed=result.failed, held=result.held, in_doubt=result.in_doubt
+            sent=result.sent,
+            digests=result.digests,
+            retried=result.retried,
+            failed=result.failed,
+            held=result.held,
+            inhibited=result.inhibited,
+            in_doubt=result.in_doubt,
         )
     if job_id == "snapshot":
         return t["snapshot_written"].format(count=result)

@@ -14,7 +14,16 @@ from command_center.data.audit import audit_trail
 from command_center.data.audit import verify as verify_chain
 from command_center.data.caseno import normalise_case_no
 from command_center.data.cases import case_id_by_no
-from command_center.data.users import ROLES, add_user, disable_user, enable_user, is_active, list_users, set_password
+from command_center.data.users import (
+    ROLES,
+    add_user,
+    disable_user,
+    edit_user,
+    enable_user,
+    is_active,
+    list_users,
+    set_password,
+)
 from command_center.data.workcal import TZ
 from command_center.labels import AUDIT_ACTIONS, ENTITIES, audit_action, audit_actor, audit_note, say
 
@@ -46,12 +55,74 @@ def user() -> None:
 @click.option("--name", default="", help="Full name (default: the login).")
 @click.option("--role", type=click.Choice(ROLES), default="officer", show_default=True)
 @click.option("--team", metavar="NAME", help="The officer's team, by name.")
+@click.option("--phone", default="", help="Where the user's messages go (SMS).")
+@click.option(
+    "--team-leader", is_flag=True, help="团队长 of the team: owns the nodes the catalogue gives the team leader."
+)
+@click.option("--group", "groups", multiple=True, metavar="NAME", help="A group the user belongs to (repeat for more).")
 @click.pass_context
-def user_add(ctx: click.Context, login: str, name: str, role: str, team: str | None) -> None:
+def user_add(
+    ctx: click.Context,
+    login: str,
+    name: str,
+    role: str,
+    team: str | None,
+    phone: str,
+    team_leader: bool,
+    groups: tuple[str, ...],
+) -> None:
     """Add a user with a password (at least 8 characters)."""
     runtime = runtime_of(ctx)
-    add_user(runtime.database(), login, name, role, _password(), runtime.clock.now(), team=team, by=_operator())
+    add_user(
+        runtime.database(),
+        login,
+        name,
+        role,
+        _password(),
+        runtime.clock.now(),
+        team=team,
+        phone=phone,
+        team_leader=team_leader,
+        groups=groups,
+        by=_operator(),
+    )
     click.echo(say(runtime.lang, "user_added", login=login, role=role))
+
+
+@user.command(name="edit")
+@click.argument("login")
+@click.option("--name", help="Full name.")
+@click.option("--phone", help="Where the user's messages go (SMS); an empty value removes it.")
+@click.option("--team", metavar="NAME", help="The user's team, by name (an empty value: none).")
+@click.option("--team-leader/--no-team-leader", default=None, help="团队长 of the team, or no longer.")
+@click.option("--group", "add_groups", multiple=True, metavar="NAME", help="Add the user to a group (repeatable).")
+@click.option("--leave", "remove_groups", multiple=True, metavar="NAME", help="Take the user out of a group.")
+@click.pass_context
+def user_edit(
+    ctx: click.Context,
+    login: str,
+    name: str | None,
+    phone: str | None,
+    team: str | None,
+    team_leader: bool | None,
+    add_groups: tuple[str, ...],
+    remove_groups: tuple[str, ...],
+) -> None:
+    """Change a user's name, phone, team, team-leader flag or groups (audited)."""
+    runtime = runtime_of(ctx)
+    edit_user(
+        runtime.database(),
+        login,
+        runtime.clock.now(),
+        name=name,
+        phone=phone,
+        team=team,
+        team_leader=team_leader,
+        add_groups=add_groups,
+        remove_groups=remove_groups,
+        by=_operator(),
+    )
+    click.echo(say(runtime.lang, "user_edited", login=login))
 
 
 @user.command(name="passwd")
@@ -91,14 +162,21 @@ def user_enable(ctx: click.Context, login: str) -> None:
 @click.pass_context
 def user_list(ctx: click.Context, as_json: bool) -> None:
     """List the users, their roles and teams (never the password hashes)."""
-    users = list_users(runtime_of(ctx).database())
+    runtime = runtime_of(ctx)
+    lang = runtime.lang
+    users = list_users(runtime.database())
     if as_json:
         click.echo(json.dumps(users, ensure_ascii=False))
         return
     for u in users:
         state = "" if u["active"] else " (disabled)"
         password = "" if u["has_password"] else " (no password)"
-        click.echo(f"{pad(u['login'], 10)}{pad(u['role'], 9)}{pad(u['team'] or '-', 12)}{u['name']}{state}{password}")
+        leader = f" {say(lang, 'team_leader_word')}" if u["team_leader"] else ""
+        groups = f" [{'、'.join(u['groups'])}]" if u["groups"] else ""
+        click.echo(
+            f"{pad(u['login'], 10)}{pad(u['role'], 9)}{pad(u['team'] or '-', 12)}{pad(u['phone'] or '-', 14)}"
+            f"{u['name']}{leader}{groups}{state}{password}"
+        )
 
 
 @cli.command(name="audit")

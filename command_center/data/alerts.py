@@ -277,9 +277,17 @@ def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: 
 def review_response(
     db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, accept: bool, note: str = ""
 ) -> None:
-    """A chief accepts or rejects a submitted response."""
+    """A chief accepts or rejects a submitted response (never one they submitted themselves)."""
     with db.engine.begin() as conn:
         require(conn, who, "review")
+        submitter = conn.execute(
+            select(ACTIONS.c.actor_id)
+            .where(ACTIONS.c.alert_id == alert_id, ACTIONS.c.kind == "response_submitted")
+            .order_by(ACTIONS.c.at.desc(), ACTIONS.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if submitter == who.id:
+            raise ActionRefused(f"{who.login} submitted this response and may not review it: another chief reviews it")
         _change(
             conn,
             alert_id,

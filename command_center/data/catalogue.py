@@ -44,6 +44,7 @@ COLUMNS = (
     "materials",
     "materials_en",
     "case_types",
+    "owner",
 )
 REQUIRED = ("code", "stage", "name", "trigger", "limit", "unit")
 
@@ -144,6 +145,9 @@ class NodeDef:
     case_types: tuple[str, ...] = ()
     #: the materials in English (empty: a court's file without the column; the Chinese is shown)
     materials_en: tuple[str, ...] = ()
+    #: who acts on it (DOMAIN.md §10): ``officer`` (承办人, the default), ``team_leader`` (团队长)
+    #: or ``group:NAME``, a named group of users (账户管理员, 款物管理组 …, the court's own words)
+    owner: str = "officer"
 
     def applies_to(self, case_type: str) -> bool:
         return not self.case_types or case_type in self.case_types
@@ -277,6 +281,7 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
             problem("case_types", f"unknown case type {unknown[0]!r} (one of {'、'.join(CASE_TYPES)}, or * for all)")
         elif set(case_types) == set(CASE_TYPES):
             case_types = ()
+    owner = parse_owner(values["owner"], problem)
     default_window = "6h" if unit is Unit.HOURS else "30d" if unit is Unit.EXPIRY else "2wd"
     try:
         window = Window.parse(values["due_soon"] or default_window)
@@ -309,7 +314,32 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         materials_en=tuple(m.strip() for m in values["materials_en"].split(";") if m.strip()),
         line=line,
         case_types=case_types,
+        owner=owner,
     )
+
+
+#: the ``owner`` words of a catalogue file for the case officer and the team leader (any other
+#: word names a group of users)
+OWNER_WORDS = {
+    "": "officer",
+    "承办人": "officer",
+    "officer": "officer",
+    "团队长": "team_leader",
+    "team_leader": "team_leader",
+}
+
+
+def parse_owner(text: str, problem=None) -> str:
+    """``officer``, ``team_leader`` or ``group:NAME`` for a catalogue's ``owner`` cell."""
+    text = text.strip()
+    if text in OWNER_WORDS:
+        return OWNER_WORDS[text]
+    name = text.removeprefix("group:").strip()
+    if not name or len(name) > 50 or ":" in name:
+        if problem is not None:
+            problem("owner", f"{text!r} is not 承办人, 团队长 or a group's name (at most 50 characters, no ':')")
+        return "officer"
+    return f"group:{name}"
 
 
 def parse_catalogue(text: str, path: str) -> Catalogue:

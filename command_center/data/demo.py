@@ -252,7 +252,7 @@ class _Court:
         # every demo user has the one password the README gives (one hash: scrypt is slow on purpose)
         password = hash_password(DEMO_PASSWORD, salt=b"cc-demo-password")
         for team in teams:
-            for _ in range(OFFICERS_PER_TEAM):
+            for place in range(OFFICERS_PER_TEAM):
                 number = len(officers) + 1
                 officers.append(
                     {
@@ -264,6 +264,7 @@ class _Court:
                         "phone": self.phone(),
                         "active": True,
                         "password_hash": password,
+                        "team_leader": place == 0,  # 团队长: each team's first officer
                     }
                 )
         for login, role in (("chief", "chief"), ("admin", "admin"), ("wall", "wall")):
@@ -277,6 +278,7 @@ class _Court:
                     "phone": self.phone() if role == "chief" else None,
                     "active": True,
                     "password_hash": password,
+                    "team_leader": False,
                 }
             )
         return courts, teams, officers

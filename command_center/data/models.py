@@ -56,8 +56,9 @@ def in_model(obj, name, type_, reflected, compare_to) -> bool:
 ALERT_RULES = ("due_soon", "overdue")
 ALERT_TIERS = ("overdue", "blue", "yellow", "red")
 ALERT_STATUSES = ("open", "acknowledged", "resolved", "silenced")
-#: ``sending``: claimed by one sender (``claimed_by``) that is sending it now
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+#: ``sending``: claimed by one sender (``claimed_by``) that is sending it now; ``inhibited``:
+#: held back for good, its case being red (the red case's own message says more)
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "inhibited")
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
@@ -108,6 +109,17 @@ class Officer(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: 团队长: the nodes the catalogue gives the team leader go to the team's leaders
+    team_leader: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class OfficerGroup(Base):
+    """A user's membership of a named group (账户管理员, 款物管理组, 网络查控组, 卷宗管理 …, the
+    court's own names): the nodes the catalogue gives the group go to its members."""
+
+    __tablename__ = "officer_groups"
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
 
 
 class Case(Base):
@@ -311,6 +323,10 @@ class Alert(Base):
     response_due_date: Mapped[date | None] = mapped_column(Date)
     response_status: Mapped[str | None] = mapped_column(String(12))  # missing / submitted / accepted / rejected
     version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic concurrency
+    #: how far up the chain it went unattended (jobs/escalate.py): 0 its owner, 1 the team
+    #: leader, 2 the bureau chief; and when it last climbed
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    escalated_at: Mapped[datetime | None]
 
 
 class AlertAction(Base):
@@ -414,6 +430,8 @@ class OutboxMessage(Base):
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(30))
     recipient: Mapped[str] = mapped_column(String(100))  # officer login or phone number
+    #: where the SMS goes: the officer's phone when it was queued, or the applicant's
+    phone: Mapped[str | None] = mapped_column(String(30))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(10), default="pending")
@@ -426,6 +444,9 @@ class OutboxMessage(Base):
     #: the sender (a scheduler's lease holder) that claimed it last, and when (database time)
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None]
+    #: the digest it went out in: the id of the first message of that digest (one send per
+    #: recipient and dispatch)
+    digest_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class IndicatorSnapshot(Base):

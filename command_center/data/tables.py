@@ -29,3 +29,4 @@ REVIEWS = m.ReviewList.__table__
 REVIEW_MARKS = m.ReviewMark.__table__
 DIRTY = m.DirtyCase.__table__
 LOGIN_FAILURES = m.LoginFailure.__table__
+GROUPS = m.OfficerGroup.__table__

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -21,7 +22,7 @@ from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
 from command_center.data.bulk import insert_for
 from command_center.data.engine import Database
-from command_center.data.tables import LOGIN_FAILURES, OFFICERS, TEAMS
+from command_center.data.tables import GROUPS, LOGIN_FAILURES, OFFICERS, TEAMS
 from command_center.data.workcal import TZ
 
 ROLES = m.ROLES
@@ -168,6 +169,40 @@ def _audit(conn, now: datetime, by: str, action: str, login: str, detail: dict |
     audit.record(conn, now, by, action, "officer", login, detail=detail)
 
 
+_PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+def check_phone(phone: str) -> str | None:
+    """A phone number as stored (spaces and hyphens dropped), None for an empty one; anything
+    else than digits with an optional leading + is refused, naming it."""
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if not phone:
+        return None
+    if not _PHONE.match(phone):
+        raise UserError(f"the phone {phone!r} is not a phone number (5 to 20 digits, an optional leading +)")
+    return phone
+
+
+def check_groups(groups: list[str] | tuple[str, ...]) -> list[str]:
+    """Group names as stored: trimmed, each once, in order; an empty or too long name is refused."""
+    names: list[str] = []
+    for raw in groups:
+        name = raw.strip()
+        if not name or len(name) > 50 or ":" in name:
+            raise UserError(f"the group {raw!r} is not a group's name (1 to 50 characters, no ':')")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _team_id(conn, team: str) -> int:
+    team_id = conn.execute(select(TEAMS.c.id).where(TEAMS.c.name == team)).scalar_one_or_none()
+    if team_id is None:
+        names = conn.execute(select(TEAMS.c.name).order_by(TEAMS.c.id)).scalars().all()
+        raise UserError(f"no team {team!r}" + (f"; teams: {', '.join(names)}" if names else ""))
+    return team_id
+
+
 def add_user(
     db: Database,
     login: str,
@@ -177,6 +212,9 @@ def add_user(
     now: datetime,
     *,
     team: str | None = None,
+    phone: str | None = None,
+    team_leader: bool = False,
+    groups: list[str] | tuple[str, ...] = (),
     by: str = "cli",
 ) -> int:
     login = login.strip()
@@ -184,25 +222,103 @@ def add_user(
         raise UserError("the login is empty")
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    phone = check_phone(phone or "")
+    groups = check_groups(groups)
     hashed = hash_password(check_password(password))
     with db.engine.begin() as conn:
         if conn.execute(select(OFFICERS.c.id).where(OFFICERS.c.login == login)).first() is not None:
             raise UserError(f"the login {login!r} exists already (use `user passwd` to change its password)")
-        team_id = None
-        if team:
-            team_id = conn.execute(select(TEAMS.c.id).where(TEAMS.c.name == team)).scalar_one_or_none()
-            if team_id is None:
-                names = conn.execute(select(TEAMS.c.name).order_by(TEAMS.c.id)).scalars().all()
-                raise UserError(f"no team {team!r}" + (f"; teams: {', '.join(names)}" if names else ""))
+        team_id = _team_id(conn, team) if team else None
+        if team_leader and team_id is None:
+            raise UserError("a team leader needs a team (--team)")
         user_id = conn.execute(
             insert(OFFICERS)
             .values(
-                login=login, name=name.strip() or login, role=role, team_id=team_id, password_hash=hashed, active=True
+                login=login,
+                name=name.strip() or login,
+                role=role,
+                team_id=team_id,
+                password_hash=hashed,
+                active=True,
+                phone=phone,
+                team_leader=team_leader,
             )
             .returning(OFFICERS.c.id)
         ).scalar_one()
-        _audit(conn, now, by, "user.added", login, {"role": role, "team": team})
+        if groups:
+            conn.execute(insert(GROUPS), [{"officer_id": user_id, "group_name": g} for g in groups])
+        detail = {"role": role, "team": team}
+        if team_leader:
+            detail["team_leader"] = True
+        if groups:
+            detail["groups"] = groups
+        if phone:
+            detail["phone"] = "set"  # the audit log never holds the number itself
+        _audit(conn, now, by, "user.added", login, detail)
     return user_id
+
+
+def edit_user(
+    db: Database,
+    login: str,
+    now: datetime,
+    *,
+    name: str | None = None,
+    phone: str | None = None,
+    team: str | None = None,
+    team_leader: bool | None = None,
+    add_groups: list[str] | tuple[str, ...] = (),
+    remove_groups: list[str] | tuple[str, ...] = (),
+    by: str = "cli",
+) -> dict:
+    """Change what is given (a phone of "" removes it); returns what changed (for the audit log)."""
+    values: dict = {}
+    changed: dict = {}
+    if name is not None:
+        if not name.strip():
+            raise UserError("the name is empty")
+        values["name"] = changed["name"] = name.strip()
+    if phone is not None:
+        values["phone"] = check_phone(phone)
+        changed["phone"] = "set" if values["phone"] else "removed"
+    add_groups, remove_groups = check_groups(add_groups), check_groups(remove_groups)
+    with db.engine.begin() as conn:
+        row = conn.execute(
+            select(OFFICERS.c.id, OFFICERS.c.team_id, OFFICERS.c.team_leader).where(OFFICERS.c.login == login)
+        ).one_or_none()
+        if row is None:
+            raise UserError(f"no user {login!r}")
+        team_id = row.team_id
+        if team is not None:
+            team_id = values["team_id"] = _team_id(conn, team) if team else None
+            changed["team"] = team or None
+        if team_leader is not None:
+            values["team_leader"] = changed["team_leader"] = team_leader
+        leads = row.team_leader if team_leader is None else team_leader
+        if leads and team_id is None:
+            raise UserError("a team leader needs a team (--team)")
+        if values:
+            conn.execute(update(OFFICERS).where(OFFICERS.c.id == row.id).values(**values))
+        mine = set(conn.execute(select(GROUPS.c.group_name).where(GROUPS.c.officer_id == row.id)).scalars())
+        new = [g for g in add_groups if g not in mine]
+        if new:
+            conn.execute(insert(GROUPS), [{"officer_id": row.id, "group_name": g} for g in new])
+            changed["groups_added"] = new
+        if remove_groups:
+            missing = [g for g in remove_groups if g not in mine]
+            if missing:
+                raise UserError(
+                    f"{login} is not in the group {missing[0]!r}"
+                    + (f"; groups: {'、'.join(sorted(mine))}" if mine else "")
+                )
+            conn.execute(delete(GROUPS).where(GROUPS.c.officer_id == row.id, GROUPS.c.group_name.in_(remove_groups)))
+            changed["groups_removed"] = remove_groups
+        if not changed:
+            raise UserError(
+                "nothing to change: give --name, --phone, --team, --team-leader/--no-team-leader or --group"
+            )
+        _audit(conn, now, by, "user.edited", login, changed)
+    return changed
 
 
 def _set(db: Database, login: str, now: datetime, by: str, action: str, values: dict) -> None:
@@ -241,14 +357,28 @@ def list_users(db: Database) -> list[dict]:
     with db.engine.connect() as conn:
         rows = conn.execute(
             select(
+                OFFICERS.c.id,
                 OFFICERS.c.login,
                 OFFICERS.c.name,
                 OFFICERS.c.role,
                 OFFICERS.c.active,
                 OFFICERS.c.password_hash.is_not(None).label("has_password"),
                 TEAMS.c.name.label("team"),
+                OFFICERS.c.team_leader,
+                OFFICERS.c.phone,
             )
             .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
             .order_by(OFFICERS.c.login)
         ).all()
-    return [dict(r._mapping) for r in rows]
+        groups: dict[int, list[str]] = {}
+        for officer_id, group in conn.execute(
+            select(GROUPS.c.officer_id, GROUPS.c.group_name).order_by(GROUPS.c.officer_id, GROUPS.c.group_name)
+        ):
+            groups.setdefault(officer_id, []).append(group)
+    users = []
+    for r in rows:
+        user = dict(r._mapping)
+        user["team_leader"] = bool(user["team_leader"])
+        user["groups"] = groups.get(user.pop("id"), [])
+        users.append(user)
+    return users

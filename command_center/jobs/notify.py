@@ -22,7 +22,14 @@ a timeout (retried), or its sender died, froze or lost the database between the 
 record.
 
 On statutory rest days only urgent messages (red) go out; the others wait for the next
-working day (a 调休 working Saturday is a working day).
+working day (a 调休 working Saturday is a working day).  In the court's quiet night hours
+(``quiet_hours``) only escalations go out.
+
+A recipient's due messages go out as one SMS per dispatch (a digest, :mod:`.digest`): they are
+claimed together, sent once and recorded together, each message keeping its own row, status
+and attempts (and the digest it went out in, ``digest_id``).  Before sending, the node-level
+messages (due soon, a tier change below red) of a case that is red now are inhibited: marked
+``inhibited`` and never sent, the red case's own messages saying more.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dtime
 from itertools import groupby
 from pathlib import Path
 from typing import Protocol
@@ -49,10 +57,11 @@ from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.tables import OUTBOX
-from command_center.data.workcal import WorkCalendar, local_date
+from command_center.data.parties import mask_phone
+from command_center.data.tables import ALERTS, OUTBOX
+from command_center.data.workcal import TZ, WorkCalendar, local_date
+from command_center.jobs.digest import digest_text
 from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
-from command_center.labels import MESSAGES, TIERS
 from command_center.private import private_file
 
 #: seconds to wait after the n-th failure (then the last value)
@@ -165,29 +174,32 @@ def make_sender(settings: Settings) -> Sender:
     return LogSender(settings.notify_log_path())
 
 
-def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
-    code = payload.get("node_code") or ""
-    node = f"{code} {catalogue[code].name}" if code in catalogue else code
-    subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
-    template = MESSAGES.get(kind, MESSAGES["other"])
-    return template.format(
-        case_no=payload.get("case_no", ""),
-        node=node,
-        subject=subject,
-        due_date=payload.get("due_date") or "",
-        tier=TIERS["zh"].get(payload.get("tier") or "", ""),
-        by=payload.get("by", ""),
-        note=payload.get("note", ""),
-    )
-
-
 @dataclass(frozen=True)
 class DispatchResult:
-    sent: int
+    sent: int  # messages recorded as sent
     retried: int
     failed: int
-    held: int  # not urgent, waiting for a working day
+    held: int  # waiting for a working day (not urgent) or for the morning (quiet hours)
     in_doubt: int = 0  # back in the queue: their sender died while sending them
+    digests: int = 0  # sends made: one per recipient
+    inhibited: int = 0  # held back for good: their case is red
+
+
+#: what a red case holds back: the node-level messages of the same case (its officer hears of
+#: the red tier itself, urgent, and the chiefs get the red case)
+INHIBITED_KINDS = ("due_soon", "tier_changed")
+#: what goes out in the quiet night hours
+NIGHT_KINDS = ("escalated", "auto_escalated")
+
+
+def in_quiet_hours(now: datetime, quiet: tuple[dtime, dtime] | None) -> bool:
+    """Whether local ``now`` falls in the quiet hours ``(start, end)`` (across midnight when
+    start > end; start == end is never)."""
+    if quiet is None:
+        return False
+    start, end = quiet
+    at = now.astimezone(TZ).time()
+    return start <= at < end if start <= end else at >= start or at < end
 
 
 @dataclass
@@ -216,9 +228,13 @@ def dispatch(
     *,
     batch: int = 500,
     claimer: Claimer | None = None,
+    quiet_hours: tuple[dtime, dtime] | None = None,
 ) -> DispatchResult:
-    """Send what is due, urgent first: each message claimed before its send and recorded after it.
+    """Send what is due as one digest per recipient, urgent recipients first: each recipient's
+    messages claimed together before the send and recorded together after it.
 
+    Before that, the node-level messages of a case that is red now are inhibited (never sent).
+    On statutory rest days only urgent messages go; in the ``quiet_hours`` only escalations.
     Without a ``claimer`` (``outbox --dispatch``), this call claims under a name of its own,
     shown alive while it runs, so that a running scheduler neither sends the same messages nor
     takes it for dead.  Raises :class:`~command_center.jobs.lease.LeaseLost` when the
@@ -233,108 +249,161 @@ def dispatch(
                 now,
                 batch=batch,
                 claimer=Claimer(identity.holder, fresh_seconds=identity.seconds / 2),
+                quiet_hours=quiet_hours,
             )
     _record_unrecorded(db, claimer)
     in_doubt = _take_back(db, claimer)
-    quiet = not calendar.is_workday(local_date(now))
+    inhibited = _inhibit(db, claimer, now)
     due = (OUTBOX.c.status == "pending") & (OUTBOX.c.next_attempt_at <= now)
+    restricted = True
+    if in_quiet_hours(now, quiet_hours):
+        allowed = OUTBOX.c.kind.in_(NIGHT_KINDS)
+    elif not calendar.is_workday(local_date(now)):
+        allowed = OUTBOX.c.urgent == true()
+    else:
+        allowed, restricted = true(), False
     with db.engine.connect() as conn:
-        query = (
-            select(OUTBOX)
-            .where(due, *([OUTBOX.c.urgent == true()] if quiet else []))
-            .order_by(OUTBOX.c.urgent.desc(), OUTBOX.c.id)
-            .limit(batch)
-        )
+        query = select(OUTBOX).where(due, allowed).order_by(OUTBOX.c.urgent.desc(), OUTBOX.c.id).limit(batch)
         rows = conn.execute(query).all()
-        held = conn.execute(select(func.count()).where(due, OUTBOX.c.urgent == false())).scalar_one() if quiet else 0
-    sent = retried = failed = 0
-    for row in rows:
+        held = conn.execute(select(func.count()).where(due, ~allowed)).scalar_one() if restricted else 0
+    by_recipient: dict[str, list] = {}
+    for row in rows:  # urgent first: a recipient with an urgent message is served first
+        by_recipient.setdefault(row.recipient, []).append(row)
+    sent = retried = failed = digests = 0
+    for recipient, group in by_recipient.items():
         began = time.monotonic()
-        previous_attempts = _claim(db, claimer, row.id, now)
-        if previous_attempts is None:
-            continue  # another sender has it, or it was sent meanwhile
+        claimed = _claim(db, claimer, [r.id for r in group], now)
+        if not claimed:
+            continue  # another sender has them, or they were sent meanwhile
         if (waited := time.monotonic() - began) > claimer.fresh_seconds:
-            _give_back(db, claimer, row.id)
+            _give_back(db, claimer, list(claimed))
             log.warning(
-                "%s: %.1f s passed while claiming message %s (was this process paused?): "
-                "gave it back and stopped sending",
+                "%s: %.1f s passed while claiming messages %s (was this process paused?): "
+                "gave them back and stopped sending",
                 claimer.holder,
                 waited,
-                row.id,
+                ", ".join(map(str, sorted(claimed))),
             )
             break
+        mine = [r for r in group if r.id in claimed]
+        first = mine[0]
         message = {
-            "id": row.id,
-            "kind": row.kind,
-            "recipient": row.recipient,
-            "urgent": row.urgent,
-            "text": render(row.kind, row.payload, catalogue),
-            "payload": row.payload,
-            "created_at": row.created_at.isoformat(),
+            "id": min(claimed),
+            "ids": sorted(claimed),
+            "kind": first.kind if len(mine) == 1 else "digest",
+            "recipient": recipient,
+            "phone": next((r.phone for r in reversed(mine) if r.phone), None),
+            "urgent": any(r.urgent for r in mine),
+            "text": digest_text([(r.kind, r.payload) for r in mine], catalogue),
+            "count": len(mine),
+            "payload": first.payload if len(mine) == 1 else None,
+            "created_at": first.created_at.isoformat(),
         }
-        attempts = previous_attempts + 1
+        digests += 1
         try:
             sender.send(message)
         except Exception as exc:  # noqa: BLE001 - SendError, or a sender's bug: an attempt without an answer, retried
-            gave_up = attempts >= MAX_ATTEMPTS
-            delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
-            values = {
-                "attempts": attempts,
-                "last_error": str(exc)[:1000],
-                "next_attempt_at": now + timedelta(seconds=delay),
-                "status": "failed" if gave_up else "pending",
-            }
-            failed += gave_up
-            retried += not gave_up
+            outcomes = {}
+            for message_id, previous in claimed.items():
+                attempts = previous + 1
+                gave_up = attempts >= MAX_ATTEMPTS
+                delay = BACKOFF[min(attempts, len(BACKOFF)) - 1]
+                outcomes[message_id] = {
+                    "attempts": attempts,
+                    "last_error": str(exc)[:1000],
+                    "next_attempt_at": now + timedelta(seconds=delay),
+                    "status": "failed" if gave_up else "pending",
+                }
+                failed += gave_up
+                retried += not gave_up
         else:
-            values = {"attempts": attempts, "status": "sent", "sent_at": now, "last_error": None}
-            sent += 1
-        _record(db, claimer, row.id, values)
-    return DispatchResult(sent, retried, failed, held, in_doubt)
+            outcomes = {
+                message_id: {
+                    "attempts": previous + 1,
+                    "status": "sent",
+                    "sent_at": now,
+                    "last_error": None,
+                    "digest_id": message["id"],
+                }
+                for message_id, previous in claimed.items()
+            }
+            sent += len(outcomes)
+        _record(db, claimer, outcomes)
+    return DispatchResult(sent, retried, failed, held, in_doubt, digests, inhibited)
 
 
-def _claim(db: Database, claimer: Claimer, message_id: int, now: datetime) -> int | None:
-    """``pending`` → ``sending`` under the claimer's name and fence; its attempts so far, or None."""
+def _inhibit(db: Database, claimer: Claimer, now: datetime) -> int:
+    """A red case holds back the node-level messages of the same case (inhibition, for good):
+    the officer hears of the red tier and the chiefs of the red case, not of each late node."""
+    red_now = select(ALERTS.c.case_id).where(ALERTS.c.tier == "red", ALERTS.c.status.in_(("open", "acknowledged")))
     with db.engine.begin() as conn:
-        attempts = conn.execute(
+        done = changed_rows(
+            conn,
             update(OUTBOX)
-            .where(OUTBOX.c.id == message_id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
-            .values(status="sending", claimed_by=claimer.holder, claimed_at=db_now(conn))
-            .returning(OUTBOX.c.attempts)
-        ).scalar_one_or_none()
-        if attempts is not None and claimer.fence is not None:
+            .where(
+                OUTBOX.c.status == "pending",
+                OUTBOX.c.urgent == false(),
+                OUTBOX.c.kind.in_(INHIBITED_KINDS),
+                OUTBOX.c.case_id.in_(red_now),
+            )
+            .values(status="inhibited", last_error="inhibited: its case is red"),
+        )
+        if done and claimer.fence is not None:
+            claimer.fence(conn)  # last: only while the lease is still ours
+    return done
+
+
+def _claim(db: Database, claimer: Claimer, message_ids: list[int], now: datetime) -> dict[int, int]:
+    """``pending`` → ``sending`` under the claimer's name and fence: {message id: its attempts so far}."""
+    with db.engine.begin() as conn:
+        claimed = dict(
+            conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_(message_ids), OUTBOX.c.status == "pending", OUTBOX.c.next_attempt_at <= now)
+                .values(status="sending", claimed_by=claimer.holder, claimed_at=db_now(conn))
+                .returning(OUTBOX.c.id, OUTBOX.c.attempts)
+            ).all()
+        )
+        if claimed and claimer.fence is not None:
             claimer.fence(conn)  # last: the claim commits only while the lease is still ours
-    return attempts
+    return claimed
 
 
 def _mine(claimer: Claimer, message_id: int):
     return (OUTBOX.c.id == message_id) & (OUTBOX.c.status == "sending") & (OUTBOX.c.claimed_by == claimer.holder)
 
 
-def _give_back(db: Database, claimer: Claimer, message_id: int) -> None:
-    """A claim not acted on: the message goes back to the queue as it was."""
+def _give_back(db: Database, claimer: Claimer, message_ids: list[int]) -> None:
+    """Claims not acted on: the messages go back to the queue as they were."""
     with db.engine.begin() as conn:
-        conn.execute(update(OUTBOX).where(_mine(claimer, message_id)).values(status="pending"))
+        for message_id in message_ids:
+            conn.execute(update(OUTBOX).where(_mine(claimer, message_id)).values(status="pending"))
 
 
-def _record(db: Database, claimer: Claimer, message_id: int, values: dict) -> None:
-    """What a send did, unless the claim was taken away meanwhile (this process was taken for dead)."""
+def _record(db: Database, claimer: Claimer, outcomes: dict[int, dict]) -> None:
+    """What a send did to each of its messages, unless a claim was taken away meanwhile (this
+    process was taken for dead)."""
     try:
         with db.engine.begin() as conn:
-            done = changed_rows(conn, update(OUTBOX).where(_mine(claimer, message_id)).values(**values))
+            lost = [
+                message_id
+                for message_id, values in outcomes.items()
+                if not changed_rows(conn, update(OUTBOX).where(_mine(claimer, message_id)).values(**values))
+            ]
     except DBAPIError:
-        claimer.unrecorded[message_id] = values
+        claimer.unrecorded.update(outcomes)
         log.error(
-            "%s: could not record that message %s was %s; trying again at the next dispatch "
+            "%s: could not record that messages %s were %s; trying again at the next dispatch "
             "(if this process ends first, "
-            "it may be delivered twice)",
+            "they may be delivered twice)",
             claimer.holder,
-            message_id,
-            values["status"],
+            ", ".join(map(str, sorted(outcomes))),
+            next(iter(outcomes.values()))["status"],
         )
         raise
-    claimer.unrecorded.pop(message_id, None)
-    if not done:
+    for message_id in outcomes:
+        claimer.unrecorded.pop(message_id, None)
+    for message_id in lost:
         log.warning(
             "message %s may be delivered twice: it was given to another sender while %s was sending it",
             message_id,
@@ -343,8 +412,8 @@ def _record(db: Database, claimer: Claimer, message_id: int, values: dict) -> No
 
 
 def _record_unrecorded(db: Database, claimer: Claimer) -> None:
-    for message_id, values in list(claimer.unrecorded.items()):
-        _record(db, claimer, message_id, values)
+    if claimer.unrecorded:
+        _record(db, claimer, dict(claimer.unrecorded))
 
 
 def _take_back(db: Database, claimer: Claimer) -> int:
@@ -404,3 +473,77 @@ def outbox_counts(db: Database) -> dict[str, int]:
     with db.engine.connect() as conn:
         counts = dict(conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all())
     return {status: counts.get(status, 0) for status in m.OUTBOX_STATUSES}
+
+
+def shown_recipient(recipient: str) -> str:
+    """A login as it is; an applicant's phone (their messages' recipient) masked."""
+    return mask_phone(recipient) if recipient.lstrip("+").isdigit() else recipient
+
+
+def deliveries(db: Database) -> list[dict]:
+    """Where the messages went: per recipient, the phone of their last message (masked), the
+    count per status and the last send."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            select(OUTBOX.c.recipient, OUTBOX.c.status, func.count(), func.max(OUTBOX.c.sent_at), func.max(OUTBOX.c.id))
+            .group_by(OUTBOX.c.recipient, OUTBOX.c.status)
+            .order_by(OUTBOX.c.recipient)
+        ).all()
+        last_ids = {}
+        for recipient, _, _, _, last_id in rows:
+            last_ids[recipient] = max(last_ids.get(recipient, 0), last_id)
+        phones = dict(
+            conn.execute(select(OUTBOX.c.id, OUTBOX.c.phone).where(OUTBOX.c.id.in_(list(last_ids.values())))).all()
+        )
+    found: dict[str, dict] = {}
+    for recipient, status, count, last_sent, _ in rows:
+        entry = found.setdefault(
+            recipient,
+            {
+                "recipient": shown_recipient(recipient),
+                "phone": mask_phone(phones.get(last_ids[recipient])),
+                **dict.fromkeys(m.OUTBOX_STATUSES, 0),
+                "digests": 0,
+                "last_sent_at": None,
+            },
+        )
+        entry[status] = count
+        if last_sent is not None and (entry["last_sent_at"] is None or last_sent > entry["last_sent_at"]):
+            entry["last_sent_at"] = last_sent
+    with db.engine.connect() as conn:
+        for recipient, digests in conn.execute(
+            select(OUTBOX.c.recipient, func.count(func.distinct(OUTBOX.c.digest_id)))
+            .where(OUTBOX.c.digest_id.is_not(None))
+            .group_by(OUTBOX.c.recipient)
+        ):
+            found[recipient]["digests"] = digests
+    return list(found.values())
+
+
+def digests_on(db: Database, catalogue: Catalogue, day, *, recipient: str | None = None) -> list[dict]:
+    """The digests sent on local ``day`` as their recipients read them (rebuilt from their
+    messages, in the order they were sent): time, recipient, masked phone, count, text."""
+    start = datetime.combine(day, dtime(0), tzinfo=TZ)
+    query = (
+        select(OUTBOX)
+        .where(OUTBOX.c.digest_id.is_not(None), OUTBOX.c.sent_at >= start, OUTBOX.c.sent_at < start + timedelta(days=1))
+        .order_by(OUTBOX.c.digest_id, OUTBOX.c.urgent.desc(), OUTBOX.c.id)
+    )
+    if recipient:
+        query = query.where(OUTBOX.c.recipient == recipient)
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    found = []
+    for digest_id, group in groupby(rows, key=lambda r: r.digest_id):
+        group = list(group)
+        found.append(
+            {
+                "digest_id": digest_id,
+                "sent_at": group[0].sent_at,
+                "recipient": shown_recipient(group[0].recipient),
+                "phone": mask_phone(next((r.phone for r in reversed(group) if r.phone), None)),
+                "count": len(group),
+                "text": digest_text([(r.kind, r.payload) for r in group], catalogue),
+            }
+        )
+    return sorted(found, key=lambda d: (d["sent_at"], d["digest_id"]))

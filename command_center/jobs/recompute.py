@@ -58,12 +58,14 @@ from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database, announce_change
 from command_center.data.locks import lock_red_cases
+from command_center.data.owners import owns
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
+from command_center.jobs.escalate import escalate
 from command_center.jobs.materialise import (
     materialise,
     materialise_repeats,
@@ -122,6 +124,7 @@ class RecomputeResult:
     #: active (not resolved) alerts after the run: ``due_soon`` and each overdue tier
     counts: dict[str, int] = field(default_factory=dict)
     locked: int = 0  # cases locked (程序锁死) because they turned red
+    escalated: int = 0  # alerts nobody acted on that climbed a step (jobs/escalate.py)
 
     def as_dict(self) -> dict:
         return {
@@ -138,6 +141,7 @@ class RecomputeResult:
             "seconds": round(self.seconds, 3),
             "counts": self.counts,
             "locked": self.locked,
+            "escalated": self.escalated,
         }
 
 
@@ -150,12 +154,14 @@ def recompute(
     cases: Sequence[int] | None = None,
     rebuild: bool = False,
     fence=None,
+    escalate_after: int | None = None,
 ) -> RecomputeResult:
     """Recompute the court (or only ``cases``) as of ``now``, in one transaction.
 
     ``rebuild`` re-derives every case, not only the marked ones (the cure for anything written
     past the triggers); ``fence`` is called with the connection last, just before the commit
-    (the scheduler's lease fence), and may raise to abandon the run.
+    (the scheduler's lease fence), and may raise to abandon the run; ``escalate_after``: alerts
+    nobody acted on for that many working days climb a step (:mod:`.escalate`; None: never).
     """
     started = time.perf_counter()
     rules = Rules.at(now, catalogue, calendar)
@@ -227,6 +233,9 @@ def recompute(
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
+        escalated = 0
+        if escalate_after is not None:
+            escalated = escalate(conn, calendar, now, rules.today, escalate_after, alert_scope)
         counts = _counts(conn)
         # PostgreSQL: a mark made by another writer meanwhile has a newer version and stays;
         # SQLite: nobody else could write during this transaction, every newer mark is ours
@@ -242,7 +251,17 @@ def recompute(
         if fence is not None:
             fence(conn)  # last: the run commits only while the lease is still ours
     return RecomputeResult(
-        now, calendar_changed, written, stopped, dues, *outcome, messages, time.perf_counter() - started, counts, locked
+        now,
+        calendar_changed,
+        written,
+        stopped,
+        dues,
+        *outcome,
+        messages,
+        time.perf_counter() - started,
+        counts,
+        locked,
+        escalated,
     )
 
 
@@ -511,6 +530,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             "dedup_key",
             "kind",
             "recipient",
+            "phone",
             "case_id",
             "payload",
             "status",
@@ -526,6 +546,8 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         )
         return changed_rows(conn, stmt)
 
+    # each alert's message to whoever owns its node (data/owners.py: the officer, the team
+    # leader, a group's members, a 督办 item's assignee)
     officer = OFFICERS.alias("officer")
     kind = case((v.c.rule == "due_soon", literal("due_soon")), else_=literal("tier_changed"))
     key = (
@@ -537,12 +559,15 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         + func.coalesce(v.c.tier, literal(""))
         + literal(":")
         + due
+        + literal(":")
+        + officer.c.login  # a group's node: one message to each member
     )
     sent += add(
         select(
             key,
             kind,
             officer.c.login,
+            officer.c.phone,
             v.c.case_id,
             payload(),
             literal("pending"),
@@ -551,7 +576,19 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             now,
             now,
         )
-        .select_from(v.join(c, c.c.id == v.c.case_id).join(officer, officer.c.id == c.c.officer_id))
+        .select_from(
+            v.join(c, c.c.id == v.c.case_id).join(
+                officer,
+                owns(
+                    rules.catalogue,
+                    officer,
+                    node_code=v.c.node_code,
+                    subject_id=v.c.subject_id,
+                    case_officer_id=c.c.officer_id,
+                    case_team_id=c.c.team_id,
+                ),
+            )
+        )
         .where(officer.c.active == true())
     )
     chief = OFFICERS.alias("chief")
@@ -561,6 +598,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             key,
             literal("red_case"),
             chief.c.login,
+            chief.c.phone,
             v.c.case_id,
             payload(),
             literal("pending"),
@@ -593,6 +631,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             select(
                 key,
                 literal("node_completed"),
+                applicant.c.phone,
                 applicant.c.phone,
                 NODES.c.case_id,
                 body,

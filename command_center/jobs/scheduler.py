@@ -100,8 +100,12 @@ class Scheduler:
         #: the outbox job's claims: under the lease's fence, fresh for half a lease time
         self.claimer = Claimer(self.lease.holder, self._dispatch_fence, self.lease.seconds / 2)
         runs: dict[str, Callable[[datetime, Callable], object]] = {
-            "recompute": lambda now, fence: recompute(db, rt.catalogue, rt.calendar, now, fence=fence),
-            "dispatch": lambda now, fence: dispatch(db, rt.catalogue, rt.calendar, sender, now, claimer=self.claimer),
+            "recompute": lambda now, fence: recompute(
+                db, rt.catalogue, rt.calendar, now, fence=fence, escalate_after=rt.settings.escalate_after_workdays
+            ),
+            "dispatch": lambda now, fence: dispatch(
+                db, rt.catalogue, rt.calendar, sender, now, claimer=self.claimer, quiet_hours=rt.settings.quiet()
+            ),
             "snapshot": lambda now, fence: reviews.snapshot(db, rt.catalogue, rt.calendar, now, fence),
             "fund_sample": lambda now, fence: reviews.fund_sample(db, now, fence),
             "asset_inventory": lambda now, fence: reviews.asset_inventory(db, now, fence),

@@ -78,6 +78,7 @@ class OverviewScreen(WithHelp, Screen[None]):
     CSS_PATH = "overview.tcss"
     BINDINGS = [
         HELP,
+        Binding("m", "app.open_queue", "my_queue"),
         Binding("v", "reviews", "reviews"),
         Binding("r", "refresh", "refresh"),
         Binding("l", "app.login", "login"),
