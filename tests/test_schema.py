@@ -157,3 +157,36 @@ def test_a_database_from_a_newer_version_is_a_clear_error(sqlite_url):
     database.dispose()
     with pytest.raises(DatabaseError, match=r"from revision 9999: .*newer command-center"):
         open_database(sqlite_url)
+
+
+def test_the_latest_migration_upgrades_a_database_holding_a_court(db):
+    """A court's database has rows that refer to officers and alerts: the latest migration goes
+    down and up again over a demo court, every row kept (SQLite cannot copy a table others
+    refer to, so a migration that would is refused here, not at a court's first upgrade)."""
+    from alembic import command
+
+    from command_center.data import demo
+    from command_center.data.catalogue import load_catalogue
+    from command_center.data.engine import _alembic_config
+    from command_center.data.workcal import WorkCalendar
+    from command_center.jobs.recompute import recompute
+
+    now = datetime(2026, 11, 20, 10, tzinfo=TZ)
+    catalogue, calendar = load_catalogue(), WorkCalendar()
+    demo.generate(db, catalogue, calendar, cases=40, seed=7, now=now, court_name="示范人民法院")
+    recompute(db, catalogue, calendar, now)
+    tables = ("cases", "officers", "alerts", "alert_actions", "notification_outbox", "node_instances")
+
+    def counts() -> dict[str, int]:
+        with db.engine.connect() as conn:
+            return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+    before = counts()
+    assert before["officers"] > 0 and before["alerts"] > 0 and before["notification_outbox"] > 0
+    with db.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "-1")
+    assert current_revision(db.engine) != head_revision()
+    with db.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    assert current_revision(db.engine) == head_revision()
+    assert counts() == before

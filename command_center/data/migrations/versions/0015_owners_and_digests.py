@@ -28,11 +28,11 @@ OLD_STATUSES = "status IN ('pending', 'sending', 'sent', 'failed')"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("officers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("team_leader", sa.Boolean(), server_default=sa.text("false"), nullable=False))
-    with op.batch_alter_table("alerts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("escalation_level", sa.Integer(), server_default=sa.text("0"), nullable=False))
-        batch_op.add_column(sa.Column("escalated_at", AwareDateTime(), nullable=True))
+    # plain ADD COLUMNs, not batches: SQLite would copy officers and alerts, which the rows of
+    # the tables referring to them forbid (a court's database with data could not upgrade)
+    op.add_column("officers", sa.Column("team_leader", sa.Boolean(), server_default=sa.text("false"), nullable=False))
+    op.add_column("alerts", sa.Column("escalation_level", sa.Integer(), server_default=sa.text("0"), nullable=False))
+    op.add_column("alerts", sa.Column("escalated_at", AwareDateTime(), nullable=True))
     op.create_table(
         "officer_groups",
         sa.Column("officer_id", sa.Integer(), nullable=False),
