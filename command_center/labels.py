@@ -250,6 +250,12 @@ CLI = {
         "problem_sheet": " 表",
         "problem_row": " 第 {row} 行",
         "file_rejected": "{problem}; 未导入任何数据 (数据库保持不变)",
+        "error_no_database": (
+            "数据库 {path} 不存在: 运行 `command-center db upgrade` 创建 (`demo` 写入演示法院, `import` 导入本院案件)"
+        ),
+        "error_no_schema": "{path} 不是 command-center 数据库 (没有数据表): 运行 `command-center db upgrade` 创建",
+        "error_unmigrated": "数据库 {url} 是空的, 本版本需要结构版本 {head}: 运行 `command-center db upgrade`",
+        "error_old_schema": "数据库 {url} 的结构版本是 {current}, 本版本需要 {head}: 运行 `command-center db upgrade`",
         "mapping_rejected": "导入映射文件 {path} 有 {count} 处问题 (见上), 未做任何操作",
         "sheet_hidden": " (隐藏)",
         "did_you_mean": " (是否应为 {name}?)",
@@ -342,6 +348,17 @@ CLI = {
         "serve_stopped": "The wall is no longer served",
         "serve_cannot_listen": "cannot serve the wall on {host}:{port}: {error}",
         "file_rejected": "{problem}; nothing was imported (the database is unchanged)",
+        "error_no_database": (
+            "there is no database {path}: `command-center db upgrade` creates one "
+            "(`demo` fills it with a demo court, `import` with the court's cases)"
+        ),
+        "error_no_schema": (
+            "{path} is not a command-center database (it has no schema): `command-center db upgrade` creates the schema"
+        ),
+        "error_unmigrated": "the database {url} is empty, this version needs {head}: run `command-center db upgrade`",
+        "error_old_schema": (
+            "the database {url} is at revision {current}, this version needs {head}: run `command-center db upgrade`"
+        ),
         "mapping_rejected": "the import mapping file {path} has {count} problem(s) (above); nothing was done",
         "sheet_hidden": " (hidden)",
         "did_you_mean": " (did you mean {name}?)",
@@ -1160,6 +1177,9 @@ QUEUE = {
 EXPLAIN = {
     "zh": {
         "head": "{node}{subject} · {case} 的期限如何计算:",
+        "no_case": "没有案件 {case_no}",
+        "no_node": "{case_no} 没有节点 {code}{subject}",
+        "no_node_for": "{case_no} 没有节点 {code}{subject} (其 {code} 节点对应: {subjects})",
         "given": "  期限 {due} 由案件系统导入 (期限列), 不由本院计算",
         "not_started": "  节点尚未开始: 尚无期限",
         "start": "  起算: {start} (起算日不计入)",
@@ -1198,6 +1218,9 @@ EXPLAIN = {
     },
     "en": {
         "head": "How {node}{subject} of {case} is due:",
+        "no_case": "no case {case_no}",
+        "no_node": "{case_no} has no node {code}{subject}",
+        "no_node_for": "{case_no} has no node {code}{subject} (its {code} nodes are for: {subjects})",
         "given": "  due {due}: given by the case system (its due column), not worked out here",
         "not_started": "  not started: nothing is due yet",
         "start": "  starts: {start} (the start day is not counted)",

@@ -288,15 +288,19 @@ def test_a_least_privileged_role_works_but_cannot_touch_the_audit_log(pg_url):
 def test_a_database_named_by_mistake_is_not_created(tmp_path):
     missing = tmp_path / "nonexistent" / "dir" / "x.db"
     for command in (["alerts"], ["indicators"], ["recompute"], ["user", "list"], ["audit"]):
-        result = cli_run("--db", f"sqlite:///{missing}", *command)
+        result = cli_run("--lang", "en", "--db", f"sqlite:///{missing}", *command)
         assert result.exit_code == 1 and "there is no database" in result.output and "db upgrade" in result.output, (
             command
         )
+        result = cli_run("--db", f"sqlite:///{missing}", *command)  # the same line in the UI's language
+        assert result.exit_code == 1 and f"数据库 {missing} 不存在" in result.output, command
     assert not (tmp_path / "nonexistent").exists(), "nothing was created"
     empty = tmp_path / "empty.db"
     empty.touch()
-    result = cli_run("--db", f"sqlite:///{empty}", "alerts")
+    result = cli_run("--lang", "en", "--db", f"sqlite:///{empty}", "alerts")
     assert result.exit_code == 1 and "not a command-center database" in result.output
+    result = cli_run("--db", f"sqlite:///{empty}", "alerts")
+    assert result.exit_code == 1 and "不是 command-center 数据库" in result.output
     assert cli_run("--db", f"sqlite:///{missing}", "db", "upgrade").exit_code == 0
     assert cli_run("--db", f"sqlite:///{missing}", "alerts").exit_code == 0, "created by db upgrade, then usable"
 

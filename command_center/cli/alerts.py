@@ -14,7 +14,7 @@ from command_center.data.indicators import indicators
 from command_center.data.rules import shown_code
 from command_center.jobs.recompute import recompute
 from command_center.labels import ALERT_STATUSES as STATUS_WORDS
-from command_center.labels import RESPONSE_STATES, RESPONSES, TIERS, columns, say
+from command_center.labels import EXPLAIN, RESPONSE_STATES, RESPONSES, TIERS, columns, say
 
 #: how far the last recompute may lag behind --now before `alerts` says so
 STALE_AFTER_SECONDS = 180
@@ -186,7 +186,7 @@ def explain_command(ctx: click.Context, case_no: str, node: str, subject: str, a
     try:
         found = explain(runtime.database(), runtime.rules(), normalise_case_no(case_no), node.upper(), subject)
     except NothingToExplain as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(EXPLAIN[runtime.lang][exc.key].format(**exc.values)) from None
     if as_json:
         click.echo(json.dumps(found.as_json(), ensure_ascii=False))
         return

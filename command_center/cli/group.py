@@ -22,6 +22,7 @@ from command_center.data import engine as db_engine
 from command_center.data.access import ActionRefused
 from command_center.data.catalogue import CatalogueError
 from command_center.data.workcal import CalendarError
+from command_center.labels import CLI
 from command_center.runtime import Runtime
 
 USER_ERRORS = (
@@ -45,11 +46,21 @@ class CommandCenterGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except USER_ERRORS as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(_in_words(ctx, exc)) from None
         except SQLAlchemyError as exc:
             runtime = ctx.obj
             url = runtime.settings.db if isinstance(runtime, Runtime) else "the database"
             raise click.ClickException(db_engine.describe_connection_error(url, exc)) from None
+
+
+def _in_words(ctx: click.Context, exc: Exception) -> str:
+    """An error's one line in the command line's language where it has words for it (its
+    ``key``), else its own (English) message."""
+    runtime = ctx.find_object(Runtime)
+    key = getattr(exc, "key", None)
+    lang = runtime.lang if isinstance(runtime, Runtime) else "zh"
+    template = CLI[lang].get(f"error_{key}") if key else None
+    return template.format(**exc.values) if template else str(exc)
 
 
 def runtime_of(ctx: click.Context) -> Runtime:

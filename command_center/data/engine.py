@@ -32,7 +32,13 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class DatabaseError(RuntimeError):
-    """A database problem worth one clear line to the user."""
+    """A database problem worth one clear line to the user (in English; where ``key`` is given,
+    the command line says it in its own language: ``labels.CLI[lang]["error_" + key]``)."""
+
+    def __init__(self, message: str, *, key: str | None = None, **values) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 class DatabaseUnreachable(DatabaseError):
@@ -351,7 +357,9 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
     if path is not None and not create and not path.is_file():
         raise DatabaseError(
             f"there is no database {path}: `command-center db upgrade` creates one "
-            "(`demo` fills it with a demo court, `import` with the court's cases)"
+            "(`demo` fills it with a demo court, `import` with the court's cases)",
+            key="no_database",
+            path=path,
         )
     engine = make_engine(url, create=create)
     if migrate is None:
@@ -361,7 +369,9 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
         if path is not None and not create and current is None:
             raise DatabaseError(
                 f"{path} is not a command-center database (it has no schema): "
-                "`command-center db upgrade` creates the schema"
+                "`command-center db upgrade` creates the schema",
+                key="no_schema",
+                path=path,
             )
         if migrate and current != head:
             upgrade(engine)
@@ -369,7 +379,11 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
             state = "empty" if current is None else f"at revision {current}"
             raise DatabaseError(
                 f"the database {display_url(url)} is {state}, this version needs {head}: "
-                "run `command-center db upgrade`"
+                "run `command-center db upgrade`",
+                key="old_schema" if current else "unmigrated",
+                url=display_url(url),
+                current=current,
+                head=head,
             )
     except DBAPIError as exc:
         engine.dispose()

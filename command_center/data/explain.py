@@ -34,7 +34,13 @@ from command_center.labels import EXPLAIN, UNITS
 
 
 class NothingToExplain(ValueError):
-    """No such case, or no such node of it (the message says which)."""
+    """No such case, or no such node of it (the message says which, in English; ``key`` and
+    ``values`` say it in another language: ``labels.EXPLAIN[lang][key]``)."""
+
+    def __init__(self, message: str, *, key: str, **values) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Explanation:
     stored_due: date | None = None  # as the recompute stored it
     given_by_case_system: bool = False  # an imported due_at: the case system's date
     provisional: bool = False
+    node_name_en: str = ""  # the catalogue's English name (the Chinese one where it has none)
 
     @property
     def agrees(self) -> bool:
@@ -95,7 +102,7 @@ def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str
     with db.engine.connect() as conn:
         case = conn.execute(select(CASES).where(CASES.c.case_no == case_no)).one_or_none()
         if case is None:
-            raise NothingToExplain(f"no case {case_no}")
+            raise NothingToExplain(f"no case {case_no}", key="no_case", case_no=case_no)
         instances = conn.execute(
             select(NODES).where(NODES.c.case_id == case.id, NODES.c.node_code == code).order_by(NODES.c.subject_id)
         ).all()
@@ -106,7 +113,9 @@ def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str
             subjects = ", ".join(n.subject_id or "—" for n in instances)
             raise NothingToExplain(
                 f"{case_no} has no node {code}" + (f" {subject_id}" if subject_id else "")
-                + (f" (its {code} nodes are for: {subjects})" if instances else "")
+                + (f" (its {code} nodes are for: {subjects})" if instances else ""),
+                key="no_node_for" if instances else "no_node",
+                case_no=case_no, code=code, subject=f" {subject_id}" if subject_id else "", subjects=subjects,
             )  # fmt: skip
         suspensions = conn.execute(
             select(SUSPENSIONS.c.from_date, SUSPENSIONS.c.to_date).where(SUSPENSIONS.c.case_id == case.id)
@@ -120,6 +129,7 @@ def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str
         "case_type": case.case_type,
         "node_code": code,
         "node_name": node.name if node else code,
+        "node_name_en": node.label("en") if node else code,
         "subject_id": node_row.subject_id,
         "limit": node.limit if node else 0,
         "unit": node.unit.value if node else "",
@@ -176,7 +186,9 @@ def lines(e: Explanation, lang: str) -> list[str]:
     reasons = w["reasons"]
     out = [
         w["head"].format(
-            node=f"{e.node_code} {e.node_name}", subject=f" [{e.subject_id}]" if e.subject_id else "", case=e.case_no
+            node=f"{e.node_code} {e.node_name_en if lang == 'en' and e.node_name_en else e.node_name}",
+            subject=f" [{e.subject_id}]" if e.subject_id else "",
+            case=e.case_no,
         )
     ]
     if e.given_by_case_system:
