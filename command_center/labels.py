@@ -199,6 +199,11 @@ CLI = {
         "open_all": "未结/全部案件",
         # demo and calendar
         "generating_demo": "生成演示数据",
+        "demo_done": (
+            "{cases} 件案件 ({open} 件未结), {nodes} 个节点, {funds} 笔案款, {assets} 项财产, {accounts} 个冻结账户, "
+            "{leads} 条线索, {teams} 个团队 {officers} 名用户, 截至 {now}, 写入 {url}, 用时 {seconds:.1f} 秒 "
+            "(每秒 {rate:,.0f} 件)"
+        ),
         "granted": "已授权 {role}: 可读写业务表, 审计日志只能追加和查询",
         "rest_day": "休",
         "work_day": "班",
@@ -290,6 +295,11 @@ CLI = {
         "seals": "Seals expiring",
         "open_all": "Open / all cases",
         "generating_demo": "Generating demo data",
+        "demo_done": (
+            "{cases} cases ({open} open), {nodes} nodes, {funds} funds, {assets} assets, {accounts} frozen accounts, "
+            "{leads} leads, {officers} officers in {teams} teams as of {now} into {url} in {seconds:.1f} s "
+            "({rate:,.0f} cases/s)"
+        ),
         "granted": "Granted {role} what the terminals and schedulers need; the audit log only INSERT and SELECT",
         "rest_day": "rest day",
         "work_day": "working day",

@@ -64,10 +64,23 @@ def demo(
             progress=bar.update,
         )
     click.echo(
-        f"{summary.cases} cases ({summary.open_cases} open), {summary.nodes} nodes, {summary.funds} funds, "
-        f"{summary.assets} assets, {summary.accounts} frozen accounts, {summary.leads} leads, "
-        f"{summary.officers} officers in {summary.teams} teams as of {now:%Y-%m-%d %H:%M} "
-        f"into {database.display_url} in {summary.seconds:.1f} s ({summary.cases / summary.seconds:,.0f} cases/s)"
+        say(
+            runtime.lang,
+            "demo_done",
+            cases=summary.cases,
+            open=summary.open_cases,
+            nodes=summary.nodes,
+            funds=summary.funds,
+            assets=summary.assets,
+            accounts=summary.accounts,
+            leads=summary.leads,
+            officers=summary.officers,
+            teams=summary.teams,
+            now=f"{now:%Y-%m-%d %H:%M}",
+            url=database.display_url,
+            seconds=summary.seconds,
+            rate=summary.cases / summary.seconds if summary.seconds else 0,
+        )
     )
 
 
