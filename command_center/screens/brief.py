@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from command_center.brief_export import shown
@@ -28,7 +28,7 @@ from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
 from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
@@ -89,7 +89,7 @@ class BriefScreen(WithHelp, Screen[None]):
                 yield DataTable(id="teams", cursor_type="row", zebra_stripes=True)
             with Vertical(id="decisions-box"):
                 yield DataTable(id="decisions", cursor_type="row")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         t = self.t

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 
 from command_center.clock import parse_instant
 from command_center.data import alerts as alert_actions
@@ -43,7 +43,7 @@ from command_center.labels import (
 from command_center.runtime import Runtime
 from command_center.screens.case_triage import bundle_text, triage_text
 from command_center.screens.forms import ConfirmScreen, Field, FormScreen
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.labels import (
     LIGHT_STYLE,
     STATE_STYLE,
@@ -104,7 +104,7 @@ class CaseScreen(WithHelp, Screen[None]):
             with VerticalScroll(id="case-side"):
                 yield Static("", id="card")
                 yield Static("", id="sections")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#timeline", Tree).focus()

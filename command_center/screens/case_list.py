@@ -15,14 +15,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
 from command_center.data.lights import TIERS
 from command_center.data.rules import shown_code
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
@@ -64,7 +64,7 @@ class CaseListScreen(WithHelp, Screen[None]):
         yield Input(placeholder=label(self.lang, "find_hint"), id="find", classes="hidden")
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield Static("", id="list-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#cases", DataTable)

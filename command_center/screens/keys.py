@@ -11,12 +11,13 @@ from dataclasses import replace
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from command_center.labels import KEY_GROUPS, KEYS
 
@@ -103,3 +104,15 @@ class WithHelp:
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(help_text(self, self.lang, self.help_extra), self.lang))
+
+
+#: below this width the footer drops the space around its keys (at 120 columns the case
+#: screen's keys then all fit, in English too)
+COMPACT_BELOW = 160
+
+
+class KeysFooter(Footer):
+    """Textual's footer, compact on a narrow terminal."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.compact = self.app.size.width < COMPACT_BELOW

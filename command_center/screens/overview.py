@@ -13,14 +13,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.work import in_thread
 
 #: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
@@ -113,7 +113,7 @@ class OverviewScreen(WithHelp, Screen[None]):
                 with Vertical(classes=f"pulse {key}"):
                     yield Static("", id=f"pulse-label-{key}", classes="pulse-label")
                     yield Sparkline([0.0], id=f"pulse-{key}", summary_function=max)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()

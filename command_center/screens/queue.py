@@ -13,13 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from command_center.data.queue import Queue, QueueRow, Section, my_queue
 from command_center.labels import QUEUE as LABELS
 from command_center.labels import RESPONSES, TIERS
 from command_center.runtime import Runtime
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.labels import LIGHT_STYLE
 from command_center.screens.work import in_thread
 
@@ -53,7 +53,7 @@ class QueueScreen(WithHelp, Screen[None]):
         yield Header()
         with VerticalScroll(id="queue"):
             yield Static(self.t["loading"], id="queue-status")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from command_center.clock import parse_instant
 from command_center.data.access import ActionRefused
@@ -26,7 +26,7 @@ from command_center.labels import REVIEWS as LABELS
 from command_center.labels import review_progress
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
-from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
 from command_center.screens.labels import refusal, refuse_unless
 from command_center.screens.work import in_thread
 
@@ -64,7 +64,7 @@ class ReviewsScreen(WithHelp, Screen[None]):
             for kind in KINDS:
                 yield Static("", classes="review-title", id=f"title-{kind}")
                 yield DataTable(id=f"list-{kind}", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for kind in KINDS:
