@@ -421,15 +421,16 @@ def _alerts(conn: Connection, rules: Rules, scope) -> tuple[int, int, int, int]:
             ).where(c.c.change == "new"),
         ),
     )
+    # their "opened" actions: the alerts just inserted are those of the new changes (the key is
+    # unique), found by a join of the few changes with the alerts; asking instead which alerts
+    # have no "opened" action yet anti-joined the actions with the rows being inserted, which
+    # PostgreSQL's planner did as a nested loop (1.2 s at 100,000 cases, over 100 s at 1,000,000)
     conn.execute(
         ACTIONS.insert().from_select(
             ["alert_id", "kind", "at", "note"],
-            select(a.c.id, literal("opened"), now, func.coalesce(a.c.tier, a.c.rule)).where(
-                a.c.opened_at == now,
-                a.c.version == 1,
-                a.c.status == "open",
-                ~select(ACTIONS.c.id).where(ACTIONS.c.alert_id == a.c.id, ACTIONS.c.kind == "opened").exists(),
-            ),
+            select(a.c.id, literal("opened"), now, func.coalesce(a.c.tier, a.c.rule))
+            .select_from(a.join(c, _key(a, c)))
+            .where(c.c.change == "new"),
         )
     )
 
