@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from command_center.data import importer
 from command_center.data import models as m
 from command_center.data.deadlines import REVIEW_NODE, TERM_NODE
 from command_center.data.engine import Database
@@ -95,7 +96,10 @@ def test_imported_nodes_carry_their_due_dates_and_the_recompute_agrees(db, secon
     assert any(written[key][2] is False and key in with_due for key in imported)
 
 
-def test_the_import_writes_nodes_with_due_dates_from_the_calendar_table_once_it_is_written(db, tmp_path: Path):
+def test_the_import_writes_nodes_with_due_dates_from_the_calendar_table_once_it_is_written(
+    db, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 7)  # the nodes staged in many chunks, moved once
     recompute(db, CATALOGUE, CALENDAR, NOW)  # calendar_days written: the import reads it
     folder = write_csv_folder(tmp_path / "court", court())
     import_file(db, CATALOGUE, folder, NOW, nodes=NodesWithDues(CATALOGUE, CALENDAR))
@@ -106,3 +110,4 @@ def test_the_import_writes_nodes_with_due_dates_from_the_calendar_table_once_it_
     assert len(imported) > 70
     assert {key[1] for key in imported if written[key] != settled[key]} <= OTHERS
     assert sum(written[key] == settled[key] for key in imported) > 60
+    assert len(written) == len(court()["nodes"])  # each node once

@@ -455,10 +455,10 @@ class NodesWithDues:
     them right and rewrites none (after a whole-court import it rewrote every node: 26 of 36 s
     at 100,000 cases, issue 22).
 
-    Each chunk is copied into a temporary table and moved into the node table by one
-    ``INSERT … SELECT`` that works the due date out as :func:`recompute_dues` does: an imported
-    ``due_at`` wins, ``hours`` add to the start, and ``days``, ``months`` and ``workdays`` come
-    from a lookup by (code, start day) filled with the chunk's pairs not yet in it.  What needs
+    Each chunk is copied into a temporary table; at the end they are all moved into the node
+    table by one ``INSERT … SELECT`` that works the due date out as :func:`recompute_dues` does:
+    an imported ``due_at`` wins, ``hours`` add to the start, and ``days``, ``months`` and
+    ``workdays`` come from a lookup by (code, start day) of the pairs the nodes have.  What needs
     more than the node (a renewal, a seal's renewal, a term moved by a suspension or an
     extension, a start day past the calendar) is written as the import gives it, and the
     recompute works it out as before.  The recompute still checks every node of the cases it
@@ -475,6 +475,7 @@ class NodesWithDues:
         self._prepared = False
         self._days: Table = CALENDAR
         self._tables: list[Table] = []
+        self._columns: set[str] = set()
 
     def _prepare(self, conn: Connection) -> None:
         from command_center.data import state
@@ -500,17 +501,22 @@ class NodesWithDues:
         self._prepared = True
 
     def insert(self, conn: Connection, rows: Sequence[dict]) -> None:
-        """Insert ``rows`` (new nodes, the same keys each) into the node table."""
+        """Stage ``rows`` (new nodes, the same keys each) for the node table (see :meth:`finish`)."""
         if not rows:
             return
-        columns = [name for name in rows[0] if name not in DUE_COLUMNS]
-        if len(columns) + 1 != len(rows[0]) or "provisional" not in rows[0]:
+        if any(name in DUE_COLUMNS[:2] for name in rows[0]):
             bulk_insert(conn, NODES, rows)  # rows that give a due date themselves: as they are
             return
         if not self._prepared:
             self._prepare(conn)
+        self._columns.update(name for name in rows[0] if name not in DUE_COLUMNS)
+        bulk_insert(conn, STAGED, rows)
+
+    def finish(self, conn: Connection) -> None:
+        """Move the staged nodes into the node table, with their due dates, in one statement."""
+        if not self._prepared:
+            return
         s, e = STAGED, STAGED_LOOKUP
-        bulk_insert(conn, s, rows)
         start_day = local_date(s.c.started_at)
         _look_up(
             conn,
@@ -539,6 +545,8 @@ class NodesWithDues:
             (e.c.code.is_not(None), e.c.due_date, e.c.due_at, e.c.provisional),
         ]
         due = [case(*[(kind[0], kind[i]) for kind in kinds], else_=given[i - 1]) for i in (1, 2, 3)]
+        # a column no row gave is left out, as a bulk insert leaves it (none has a server default)
+        columns = [col.name for col in s.c if col.name in self._columns]
         conn.execute(
             NODES.insert().from_select(
                 [*columns, *DUE_COLUMNS],
@@ -547,9 +555,7 @@ class NodesWithDues:
                 ),
             )
         )
-        conn.execute(s.delete())
-
-    def finish(self, conn: Connection) -> None:
-        for table in reversed(self._tables if self._prepared else []):
+        for table in reversed(self._tables):
             table.drop(conn)
         self._prepared = False
+        self._columns = set()
