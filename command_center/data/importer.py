@@ -530,7 +530,7 @@ class _Writer:
             if p.sheet.name == "cases":
                 self._refs(p)
             self._sheet(p)
-        if self.nodes is not None:
+        if self.nodes is not None and not self.problems:  # with problems, everything is rolled back
             self.nodes.finish(self.conn)
         self._write_audit()
 
