@@ -120,7 +120,7 @@ def prepare(url: str, cases: int) -> tuple[object, int]:
     return db, nodes
 
 
-def measure(url: str, cases: int) -> dict:
+def measure(url: str, cases: int, stale: bool = False) -> dict:
     db, nodes = prepare(url, cases)
     try:
         if db.dialect == "postgresql":  # fresh statistics, as autovacuum would have them (needs autocommit)
@@ -128,6 +128,11 @@ def measure(url: str, cases: int) -> dict:
             raw.execute("VACUUM ANALYZE")
             raw.close()
         reset_derived(db)
+        if stale and db.dialect == "postgresql":  # as right after a bulk load: the alerts analysed while empty
+            raw = psycopg.connect(url, autocommit=True)
+            raw.execute("VACUUM ANALYZE alerts")
+            raw.execute("VACUUM ANALYZE alert_actions")
+            raw.close()
         floor(db)  # warm the cache once, as the scheduler's database is warm
         figures = {"nodes": nodes, "floor": min(floor(db) for _ in range(3))}
         cold = recompute(db, CATALOGUE, CALENDAR, NOW)
@@ -170,6 +175,11 @@ def main() -> None:
     )
     parser.add_argument("--prefix", default="cc_bench", help="PostgreSQL databases are named PREFIX_<cases>")
     parser.add_argument("--json", action="store_true", help="also print one JSON object per measured row")
+    parser.add_argument(
+        "--stale-statistics",
+        action="store_true",
+        help="the cold run with the alerts' statistics of a bulk load (analysed while empty)",
+    )
     args = parser.parse_args()
 
     temp = None if args.keep else tempfile.TemporaryDirectory()
@@ -188,7 +198,7 @@ def main() -> None:
                     if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
                         admin.execute(f'CREATE DATABASE "{name}"')
                     url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
-                figures = measure(url, cases)
+                figures = measure(url, cases, args.stale_statistics)
                 rows.append((backend, cases, figures))
                 print(
                     f"    floor {figures['floor']:.2f} s, cold {figures['cold']:.1f} s ({figures['cold_detail']}), "
