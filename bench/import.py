@@ -2,24 +2,33 @@
 
     .venv/bin/python bench/import.py [--cases 100000] [--backend sqlite postgresql]
                                      [--big postgresql://postgres@127.0.0.1:5432/cc_bench_1000000 ...]
-                                     [--keep DIR] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+                                     [--keep DIR] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--json]
 
 1. **Whole court.**  A demo court of ``--cases`` cases (as of 2026-11-20 10:00) is exported to
    an interchange csv folder (cases, nodes, funds, assets, accounts, leads, suspensions),
    then imported into an empty database of each backend, as ``command-center import`` does:
    rows/second for reading, checking and writing, then the recompute of the imported cases,
-   then the same file again (nothing changes) and the peak memory.
+   then the same file again (nothing changes) and the peak memory; beside them the floor of
+   ``bench/recompute.py`` (one aggregate over the node table) on the imported database, so the
+   recompute right after the import is a ratio too (issue 22's target: within 3x).
 2. **100 changed cases** (target: under 1 s at 1,000,000 cases in the database, recompute
    included).  For each ``--big`` database (e.g. the 1,000,000-case databases that
    ``bench/recompute.py --keep`` leaves), 100 of its cases are exported with every sheet,
    one figure of each changed (the recovered amount and one node completed), and imported
    with the recompute of those 100 cases.  Three runs, each changing the cases again.
+
+``--json``: besides the text, one JSON object per measured row (a line starting with ``{``):
+for the whole court backend, cases, rows, import_s, rows_per_s, recompute_s, floor_s,
+recompute_x, reimport_s, reimport_rows_per_s and peak_rss_mb (of this process: with ``--keep``
+and the csv folder already written, the import's); for each changed-cases run its seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import random
 import resource
 import tempfile
@@ -30,7 +39,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+from recompute import floor  # bench/recompute.py's floor: one aggregate over the node table
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from command_center.clock import parse_instant
 from command_center.data import models as m
@@ -40,6 +51,7 @@ from command_center.data.engine import open_database
 from command_center.data.importer import import_file
 from command_center.data.interchange import SHEETS
 from command_center.data.workcal import TZ, WorkCalendar
+from command_center.jobs.dues import NodesWithDues
 from command_center.jobs.imports import import_and_recompute
 from command_center.jobs.recompute import recompute
 
@@ -129,36 +141,53 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def whole_court(url: str, folder: Path, label: str) -> None:
+def whole_court(url: str, folder: Path, label: str) -> dict:
     db = open_database(url, migrate=True)
     try:
         started = time.perf_counter()
-        summary = import_file(db, CATALOGUE, folder, NOW)
+        summary = import_file(db, CATALOGUE, folder, NOW, nodes=NodesWithDues(CATALOGUE, CALENDAR))  # as the CLI
         seconds = time.perf_counter() - started
         rows = summary.rows
         recompute_started = time.perf_counter()
         result = recompute(db, CATALOGUE, CALENDAR, NOW)
         recompute_seconds = time.perf_counter() - recompute_started
-        again = import_file(db, CATALOGUE, folder, NOW)
+        again = import_file(db, CATALOGUE, folder, NOW, nodes=NodesWithDues(CATALOGUE, CALENDAR))
+        floor(db)  # warm, as in bench/recompute.py
+        floor_s = min(floor(db) for _ in range(3))
         print(
             f"  {label}: {rows:,} rows imported in {seconds:.1f} s = {rows / seconds:,.0f} rows/s; recompute of the "
-            f"{summary.affected_cases:,} imported cases {recompute_seconds:.1f} s ({result.opened:,} alerts opened); "
+            f"{summary.affected_cases:,} imported cases {recompute_seconds:.1f} s = "
+            f"{recompute_seconds / floor_s:.1f}x the floor of {floor_s:.2f} s ({result.opened:,} alerts opened); "
             f"the same file again {again.seconds:.1f} s ({again.rows / again.seconds:,.0f} rows/s, "
             f"changed: {again.changed}); "
             f"peak RSS {peak_rss_mb():,.0f} MB",
             flush=True,
         )
+        return {
+            "rows": rows,
+            "import_s": round(seconds, 3),
+            "rows_per_s": round(rows / seconds),
+            "recompute_s": round(recompute_seconds, 3),
+            "floor_s": round(floor_s, 4),
+            "recompute_x": round(recompute_seconds / floor_s, 2),
+            "reimport_s": round(again.seconds, 3),
+            "reimport_rows_per_s": round(again.rows / again.seconds),
+            "reimport_changed": again.changed,
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+            "load_1min": round(os.getloadavg()[0], 2),
+        }
     finally:
         db.dispose()
 
 
-def changed_cases(url: str, folder: Path, runs: int = 3) -> None:
+def changed_cases(url: str, folder: Path, runs: int = 3) -> list[dict]:
     db = open_database(url)
     try:
         with db.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(m.Case.__table__)).scalar_one()
             ids = conn.execute(select(m.Case.id).where(m.Case.closed_on.is_(None)).order_by(m.Case.id)).scalars().all()
         rng = random.Random(7)
+        figures = []
         for run in range(1, runs + 1):
             chosen = sorted(rng.sample(ids, 100))
             completed: set[int] = set()
@@ -191,6 +220,10 @@ def changed_cases(url: str, folder: Path, runs: int = 3) -> None:
                 f"{r.get('resolved', 0)} alerts resolved, {r.get('opened', 0)} opened)",
                 flush=True,
             )
+            figures.append(
+                {"cases_in_database": total, "run": run, "seconds": round(seconds, 3), "recompute_s": r.get("seconds")}
+            )
+        return figures
     finally:
         db.dispose()
 
@@ -209,8 +242,15 @@ def main() -> None:
     parser.add_argument(
         "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL of the PostgreSQL server"
     )
+    parser.add_argument("--prefix", default="cc_bench", help="the PostgreSQL target is PREFIX_import")
+    parser.add_argument("--json", action="store_true", help="also print one JSON object per measured row")
     args = parser.parse_args()
     temp = tempfile.TemporaryDirectory()
+
+    def emit(row: dict) -> None:
+        if args.json:
+            print(json.dumps({"bench": "import"} | row), flush=True)
+
     work = Path(temp.name)
     keep = args.keep or work
     keep.mkdir(parents=True, exist_ok=True)
@@ -236,19 +276,26 @@ def main() -> None:
             print(f"  exported {rows:,} rows to {folder} in {time.perf_counter() - started:.0f} s", flush=True)
         for backend in args.backend:
             if backend == "sqlite":
-                whole_court(f"sqlite:///{work / 'import_target.sqlite3'}", folder, f"SQLite, {args.cases:,} cases")
+                figures = whole_court(
+                    f"sqlite:///{work / 'import_target.sqlite3'}", folder, f"SQLite, {args.cases:,} cases"
+                )
+                emit({"backend": backend, "cases": args.cases, "path": "whole_court"} | figures)
                 continue
-            name = "cc_bench_import"
+            name = f"{args.prefix}_import"
             with psycopg.connect(args.pg, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin.execute(f'CREATE DATABASE "{name}"')
             try:
-                whole_court(f"{args.pg.rsplit('/', 1)[0]}/{name}", folder, f"PostgreSQL, {args.cases:,} cases")
+                figures = whole_court(
+                    f"{args.pg.rsplit('/', 1)[0]}/{name}", folder, f"PostgreSQL, {args.cases:,} cases"
+                )
+                emit({"backend": backend, "cases": args.cases, "path": "whole_court"} | figures)
             finally:
                 with psycopg.connect(args.pg, autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     for url in args.big:
-        changed_cases(url, work)
+        for figures in changed_cases(url, work):
+            emit({"backend": make_url(url).get_backend_name(), "path": "changed_100"} | figures)
     temp.cleanup()
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/wall.py [--cases 100000 1000000] [--backend sqlite postgresql]
                                    [--refreshes 360] [--keep /tmp/cc-bench]
-                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+                                   [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--json]
 
 Runs ``command-center wall`` headless at 200x50 on a demo court of N cases as of
 2026-11-20 10:00 (the clock used here): the SQLite file ``DIR/wall_<cases>.sqlite3`` or the
@@ -20,13 +20,20 @@ generated and recomputed first when it is empty and kept for the next run, and m
   rendered every 10 steps) and the lists turn a page.  360 refreshes are an hour at the default 10 s.
 
 Targets (issue 5), at 100,000 cases: first paint under 2 s, each refresh under 200 ms of
-database time, memory flat.
+database time, memory flat.  Issue 22's, at 1,000,000 cases on PostgreSQL: a refresh's
+database time within 150 ms (median), first paint within 1 s.
+
+``--json``: besides the text, one JSON object per measured row (a line starting with ``{``):
+backend, cases, first_paint_s, the refreshes' database time and whole read (median, p95, max,
+in ms), the screen's RSS after the first and the last refresh, and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -107,7 +114,18 @@ def spread(values: list[float]) -> str:
     return f"median {median * 1000:6.0f} ms   p95 {p95 * 1000:6.0f} ms   max {ordered[-1] * 1000:6.0f} ms"
 
 
-async def measure(url: str, refreshes: int, reader: str) -> None:
+def _ms(values: list[float]) -> dict:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return {
+        "median": round(statistics.median(ordered) * 1000, 1),
+        "p95": round(p95 * 1000, 1),
+        "max": round(ordered[-1] * 1000, 1),
+    }
+
+
+async def measure(url: str, refreshes: int, reader: str) -> dict:
+    """Prints the figures; returns them (for ``--json``)."""
     db_times: list[float] = []  # inside the driver (WallData.database_seconds)
     read_times: list[float] = []  # the whole read (WallData.seconds)
     started = time.perf_counter()
@@ -172,6 +190,18 @@ async def measure(url: str, refreshes: int, reader: str) -> None:
             f"  (growth after the first refresh {memory[-1][1] - memory[0][1]:+.0f} MB;"
             f" {time.perf_counter() - loop_started:.0f} s for the loop)"
         )
+        return {
+            "first_paint_s": round(first_paint, 3),
+            "refreshes": len(db_times),
+            "refresh_db_median_ms": _ms(db_times)["median"],
+            "refresh_db_ms": _ms(db_times),
+            "refresh_read_ms": _ms(read_times),
+            "refresh_applied_ms": _ms(applied),
+            "rss_first_mb": round(memory[0][1], 1),
+            "rss_last_mb": round(memory[-1][1], 1),
+            "peak_rss_mb": round(max(mb for _, mb in memory), 1),
+            "load_1min": round(os.getloadavg()[0], 2),
+        }
     finally:
         runtime.close()
 
@@ -187,12 +217,18 @@ def parser_for(doc: str, cases: list[int]) -> argparse.ArgumentParser:
 
 def prepared(args: argparse.Namespace):
     """Each (cases, backend) of the command line: its demo database, ready, by URL."""
+    for _backend, _cases, url in prepared_rows(args):
+        yield url
+
+
+def prepared_rows(args: argparse.Namespace):
+    """Each (backend, cases, URL) of the command line, its demo database ready."""
     for cases in args.cases:
         for backend in args.backend:
             url = bench_url(backend, cases, args.keep, args.pg)
             print(f"{backend}, {cases:,} cases:", flush=True)
             prepare(url, cases)
-            yield url
+            yield backend, cases, url
 
 
 def main() -> None:
@@ -204,9 +240,12 @@ def main() -> None:
         default="process",
         help="where the wall reads (Settings.wall_reader); thread is the comparison",
     )
+    parser.add_argument("--json", action="store_true", help="also print one JSON object per measured row")
     args = parser.parse_args()
-    for url in prepared(args):
-        asyncio.run(measure(url, args.refreshes, args.reader))
+    for backend, cases, url in prepared_rows(args):
+        figures = asyncio.run(measure(url, args.refreshes, args.reader))
+        if args.json:
+            print(json.dumps({"bench": "wall", "backend": backend, "cases": cases, "reader": args.reader} | figures))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ class Block:
 sys.meta_path.insert(0, Block())
 for module in sys.argv[1:]:
     importlib.import_module(module)
-import command_center.cli
+from command_center.cli.index import COMMANDS
+for entry in COMMANDS.values():  # the command modules, imported only when used
+    importlib.import_module("command_center.cli." + entry.module)
 """
 
 

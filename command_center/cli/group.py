@@ -7,55 +7,101 @@ database…) is printed as one line and exits non-zero; no tracebacks unless
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from rich.cells import cell_len
-from sqlalchemy.exc import SQLAlchemyError
 
 from command_center import __version__
-from command_center.clock import Clock, TimeFormatError, parse_instant
-from command_center.config import ConfigError, load_settings
-from command_center.data import demo as demo_data
-from command_center.data import engine as db_engine
-from command_center.data.access import ActionRefused
-from command_center.data.catalogue import CatalogueError
-from command_center.data.workcal import CalendarError
-from command_center.labels import CLI
-from command_center.runtime import Runtime
+from command_center.cli.index import COMMANDS
 
-USER_ERRORS = (
-    ConfigError,
-    CatalogueError,
-    CalendarError,
-    TimeFormatError,
-    db_engine.DatabaseError,
-    demo_data.DemoError,
-    ActionRefused,
-)
+if TYPE_CHECKING:
+    from command_center.clock import Clock
+    from command_center.runtime import Runtime
+
 EXIT_INTERNAL = 70
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors a user can cause or meet, each shown as one line. Imported when one is raised,
+    not before: ``--help`` and ``--version`` import none of the modules they come from."""
+    from command_center.clock import TimeFormatError
+    from command_center.config import ConfigError
+    from command_center.data import demo as demo_data
+    from command_center.data import engine as db_engine
+    from command_center.data.access import ActionRefused
+    from command_center.data.catalogue import CatalogueError
+    from command_center.data.workcal import CalendarError
+
+    return (
+        ConfigError,
+        CatalogueError,
+        CalendarError,
+        TimeFormatError,
+        db_engine.DatabaseError,
+        demo_data.DemoError,
+        ActionRefused,
+    )
+
+
 class CommandCenterGroup(click.Group):
-    """Turns the errors a user can meet into one clear line."""
+    """Turns the errors a user can meet into one clear line, and imports each command's module
+    only when the command is used (:mod:`.index` lists them and their help for ``--help``)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except USER_ERRORS as exc:
-            raise click.ClickException(_in_words(ctx, exc)) from None
-        except SQLAlchemyError as exc:
-            runtime = ctx.obj
-            url = runtime.settings.db if isinstance(runtime, Runtime) else "the database"
-            raise click.ClickException(db_engine.describe_connection_error(url, exc)) from None
+        except Exception as exc:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from command_center.data import engine as db_engine
+            from command_center.runtime import Runtime
+
+            if isinstance(exc, _user_errors()):
+                raise click.ClickException(_in_words(ctx, exc)) from None
+            if isinstance(exc, SQLAlchemyError):
+                runtime = ctx.obj
+                url = runtime.settings.db if isinstance(runtime, Runtime) else "the database"
+                raise click.ClickException(db_engine.describe_connection_error(url, exc)) from None
+            raise
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            # the module registers its commands on this group as it is imported
+            importlib.import_module(f"command_center.cli.{COMMANDS[cmd_name].module}")
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """click's listing, with each command not yet imported stood in for by its index entry."""
+        commands = []
+        for name in self.list_commands(ctx):
+            command = self.commands.get(name)
+            if command is None:
+                entry = COMMANDS[name]
+                command = click.Command(name, help=entry.help, hidden=entry.hidden)
+            if not command.hidden:
+                commands.append((name, command))
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            rows = [(name, command.get_short_help_str(limit)) for name, command in commands]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 def _in_words(ctx: click.Context, exc: Exception) -> str:
     """An error's one line in the command line's language where it has words for it (its
     ``key``), else its own (English) message."""
+    from command_center.labels import CLI
+    from command_center.runtime import Runtime
+
     runtime = ctx.find_object(Runtime)
     key = getattr(exc, "key", None)
     lang = runtime.lang if isinstance(runtime, Runtime) else "zh"
@@ -64,10 +110,14 @@ def _in_words(ctx: click.Context, exc: Exception) -> str:
 
 
 def runtime_of(ctx: click.Context) -> Runtime:
+    from command_center.runtime import Runtime
+
     return ctx.find_object(Runtime)
 
 
 def _now_option(value: str | None) -> Clock | None:
+    from command_center.clock import Clock, parse_instant
+
     return Clock(parse_instant(value)) if value else None
 
 
@@ -91,6 +141,10 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
 
     Without a command, opens the dashboard.
     """
+    from command_center.config import load_settings
+    from command_center.data import engine as db_engine
+    from command_center.runtime import Runtime
+
     settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
     runtime = Runtime.start(settings, _now_option(now_text))
     runtime.creates_database = settings.db == db_engine.default_db_url()

@@ -158,6 +158,15 @@ def _problem_order(problem: Problem):
     return (order.get(problem.sheet, -1), problem.row, problem.column, problem.reason)
 
 
+class NodeWriter(Protocol):
+    """Writes the new rows of the nodes sheet (by default as they are; the import command's
+    writer adds their due dates: :class:`command_center.jobs.dues.NodesWithDues`)."""
+
+    def insert(self, conn: Connection, rows: Sequence[dict]) -> None: ...
+
+    def finish(self, conn: Connection) -> None: ...
+
+
 class Progress(Protocol):
     def phase(self, name: str, total: int) -> None: ...
 
@@ -490,6 +499,7 @@ def import_file(
     progress: Progress | None = None,
     court_name: str | None = None,
     mapping: ExportMapping = NO_MAPPING,
+    nodes: NodeWriter | None = None,
 ) -> ImportSummary:
     """Check and apply ``path`` in one transaction; raises :class:`ImportRejected`.
 
@@ -498,6 +508,7 @@ def import_file(
     :func:`command_center.jobs.imports.import_and_recompute` recomputes after the commit.
     ``court_name`` names a court the database does not have yet when the file has no
     ``court`` column.  ``mapping`` is the court's own words for its export (:mod:`.mapping`).
+    ``nodes`` writes the new nodes (default: as the file gives them, without due dates).
     """
     started = time.perf_counter()
     progress = progress or _Silent()
@@ -513,7 +524,7 @@ def import_file(
         try:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-            writer = _Writer(conn, now, path, summary, progress, court_name)
+            writer = _Writer(conn, now, path, summary, progress, court_name, nodes)
             writer.problems.extend(problems)  # the cells' problems; the references are checked too
             writer.check_references(parsed)
             writer.write(parsed)  # with problems already found, it only checks (and the transaction rolls back)
@@ -550,9 +561,11 @@ class _Writer:
         summary: ImportSummary,
         progress: Progress,
         court_name: str | None,
+        nodes: NodeWriter | None = None,
     ):
         self.conn, self.now, self.path, self.summary, self.progress = conn, now, path, summary, progress
         self.court_name = court_name
+        self.nodes = nodes
         self.problems: list[Problem] = []
         self.affected: set[int] = set()
         self.case_ids: dict[str, int] = {}
@@ -600,6 +613,8 @@ class _Writer:
             if p.sheet.name == "cases":
                 self._refs(p)
             self._sheet(p)
+        if self.nodes is not None and not self.problems:  # with problems, everything is rolled back
+            self.nodes.finish(self.conn)
         self._write_audit()
 
     def _sheet(self, parsed: Parsed) -> None:
@@ -616,7 +631,10 @@ class _Writer:
                 inserts.clear()
                 return
             for group in _same_columns(inserts):
-                bulk_insert(self.conn, table, group)
+                if name == "nodes" and self.nodes is not None:
+                    self.nodes.insert(self.conn, group)
+                else:
+                    bulk_insert(self.conn, table, group)
             if name == "cases":
                 new_cases.extend(v["case_no"] for v in inserts)
             else:

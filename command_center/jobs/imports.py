@@ -11,6 +11,7 @@ from command_center.data.engine import Database
 from command_center.data.importer import SCOPED_RECOMPUTE_LIMIT, ImportSummary, Progress, import_file
 from command_center.data.interchange import NO_MAPPING, ExportMapping
 from command_center.data.workcal import WorkCalendar
+from command_center.jobs.dues import NodesWithDues
 from command_center.jobs.recompute import recompute
 
 
@@ -33,7 +34,15 @@ def import_and_recompute(
     run recompute those cases."""
     started = time.perf_counter()
     summary = import_file(
-        db, catalogue, path, now, dry_run=dry_run, progress=progress, court_name=court_name, mapping=mapping
+        db,
+        catalogue,
+        path,
+        now,
+        dry_run=dry_run,
+        progress=progress,
+        court_name=court_name,
+        mapping=mapping,
+        nodes=NodesWithDues(catalogue, calendar),  # written once, with their due dates
     )
     if not dry_run and summary.affected_ids:
         if progress is not None:
