@@ -39,7 +39,9 @@ COMMANDS: dict[str, Entry] = {
     ),
     "import": Entry("imports", "Import a case-system export: an .xlsx workbook or a folder of .csv files (DOMAIN §5)."),
     "indicators": Entry("alerts", "The wall's figures as of now (the same function the wall uses)."),
-    "outbox": Entry("scheduler", "The notification outbox: counts per status; optionally send or retry."),
+    "outbox": Entry(
+        "scheduler", "The notification outbox: counts per status and where messages went; optionally send or retry."
+    ),
     "recompute": Entry(
         "alerts", "Recompute every node, due date and alert now (one transaction), and print the counts."
     ),
