@@ -859,8 +859,8 @@ BRIEF = {
         "week": "Week before",
         "teams": "Teams · by {key} (s: sort)",
         "team": "Team",
-        "decisions": "To decide: red, unlocks, turning",
-        "turns": "{light} on {day}",
+        "decisions": "Decide: red, unlocks, turning",
+        "turns": "{day} {light}",
         "unlock": "unlock asked",
         "locked": "locked",
         "none": "none",
@@ -879,8 +879,8 @@ BRIEF = {
 }
 # the teams table's narrow headers (the sorted column's full name is in the box's title)
 BRIEF_TEAM_HEADERS = {
-    "zh": ("首执结案", "执毕率", "期限内", "用时(天)", "红灯", "超期", "双零"),
-    "en": ("1st", "Full", "In term", "Days", "Red", "Overdue", "2-zero"),
+    "zh": ("首执结案率", "执毕率", "期限内", "用时", "红灯", "超期", "双零"),
+    "en": ("1st close", "Paid", "In term", "Days", "Red", "Late", "Held"),
 }
 BRIEF_CHANGES = {
     "zh": {
