@@ -623,6 +623,11 @@ async def test_a_form_keeps_what_was_typed_and_says_what_is_wrong_and_refusals_s
         await settle(pilot)
         assert app.screen is form  # still open, with what was typed
         assert form.query_one("#f-description", Input).value == "核实银行回执"
+        assert "2026-02-30 不是真实存在的日期" in str(form.query_one("#form-error", Static).render())
+        due.value = "12/04"  # not a date's shape at all
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert app.screen is form
         assert "日期格式应为 2026-11-20" in str(form.query_one("#form-error", Static).render())
         due.value = "2026-12-04"
         await pilot.click("#ok")

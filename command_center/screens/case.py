@@ -4,6 +4,7 @@ the selected node (each a modal form, written by the data layer with its checks)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 
@@ -409,8 +410,13 @@ class CaseScreen(WithHelp, Screen[None]):
         return parse_instant(text).date()
 
     def _date_problem(self, text: str) -> str | None:
-        """What is wrong with a form's date, said in the form, which keeps what was typed."""
-        return None if _is_date(text) else self.a["bad_date"]
+        """What is wrong with a form's date, said in the form, which keeps what was typed: its
+        shape, or a day the calendar does not have (2026-02-30)."""
+        if _is_date(text):
+            return None
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            return self.a["no_such_date"].format(text=text.strip())
+        return self.a["bad_date"]
 
     def action_acknowledge(self) -> None:
         if (target := self._acting_on_alert("acknowledge")) is None:
