@@ -158,3 +158,10 @@ async def test_names_in_the_bundle_are_masked_before_login(runtime):
         await settle(pilot)
         sections = str(app.screen.query_one("#sections", Static).render())
         assert "关联案件 (2)" in sections and "某科技有限公司" not in sections and "王申请" not in sections
+
+
+def test_the_n06_card_of_a_closed_case_says_it_is_closed_not_that_n05_is_awaited():
+    from command_center.screens.case_triage import triage_text
+
+    assert str(triage_text("zh", None, closed=True)).strip() == "已结案: 不再分流"
+    assert "N05" in str(triage_text("zh", None)) and "Closed" in str(triage_text("en", None, closed=True))

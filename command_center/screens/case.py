@@ -261,7 +261,12 @@ class CaseScreen(WithHelp, Screen[None]):
                 )
         if line.code == TRIAGE_NODE and self.related_read:
             t.append_text(
-                triage_text(lang, self.triage, may_apply=may(getattr(self.app, "actor", None), "apply_triage"))
+                triage_text(
+                    lang,
+                    self.triage,
+                    may_apply=may(getattr(self.app, "actor", None), "apply_triage"),
+                    closed=self.detail is not None and self.detail.closed_on is not None,
+                )
             )
         alert = self.alert_of(line)
         if alert is None:

@@ -16,13 +16,13 @@ def say_reason(lang: str, reason) -> str:
     return TRIAGE[lang][reason.code].format(**reason.values)
 
 
-def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False) -> Text:
+def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False, closed: bool = False) -> Text:
     """The suggestion and its reasons, the team it goes to, and whether the case agrees (with
     the key that applies it, for a chief: the footer has no room for it at 120 columns)."""
     t, words = TRIAGE[lang], TRACKS[lang]
     text = Text()
     if row is None:
-        text.append(t["not_due"] + "\n", style="dim")
+        text.append((t["closed"] if closed else t["not_due"]) + "\n", style="dim")
         return text
     text.append(t["suggestion"].format(track=words[row.track]), style="bold")
     agree = t["agrees"] if row.agrees else t["disagrees"]
