@@ -1774,6 +1774,34 @@ TRIAGE_REASON_WORDS = {
 }
 
 
+#: asset kinds (the catalogue's words) and case types in English; Chinese is the data's own word
+ASSET_KINDS_EN = {"车辆": "vehicle", "不动产": "real estate", "动产": "movables", "股权": "equity", "其他": "other"}
+CASE_TYPES_EN = {
+    "执": "enforcement",
+    "执恢": "resumed",
+    "执保": "preservation",
+    "执异": "objection",
+    "执复": "review",
+    "执监": "supervision",
+}
+
+
+def asset_kind(lang: str, kind: str) -> str:
+    return ASSET_KINDS_EN.get(kind, kind) if lang == "en" else kind
+
+
+def case_type_word(lang: str, case_type: str) -> str:
+    return CASE_TYPES_EN.get(case_type, case_type) if lang == "en" else case_type
+
+
+def triage_reason(lang: str, reason) -> str:
+    """A triage suggestion's reason in words (its asset kinds in the language too)."""
+    values = dict(reason.values)
+    if lang == "en" and isinstance(values.get("kinds"), str):
+        values["kinds"] = ", ".join(asset_kind(lang, k) for k in values["kinds"].split("、"))
+    return TRIAGE[lang][reason.code].format(**values)
+
+
 def audit_actor(lang: str, actor: str) -> str:
     """An audit entry's actor: a login as it is, the program's own names in words."""
     return SYSTEM_ACTORS[lang].get(actor, actor)

@@ -82,3 +82,13 @@ def test_the_audit_says_the_programs_own_actors_and_a_triage_in_words():
     assert labels.audit_note({"changes": {"x": 1}}, "zh", raw=False) == ""
     assert labels.audit_note({"changes": {"x": 1}}, "zh") == '{"changes":{"x":1}}'
     assert labels.ENTITIES["zh"]["supervision_item"] == "督办"
+
+
+def test_asset_kinds_and_case_types_are_words_in_english_and_the_datas_own_in_chinese():
+    from command_center.data.triage import Reason
+
+    assert labels.asset_kind("en", "不动产") == "real estate" and labels.asset_kind("zh", "不动产") == "不动产"
+    assert labels.case_type_word("en", "执恢") == "resumed" and labels.case_type_word("zh", "执恢") == "执恢"
+    reason = Reason("disposal", {"kinds": "车辆、股权"})
+    assert labels.triage_reason("en", reason) == "seized assets to dispose of: vehicle, equity"
+    assert labels.triage_reason("zh", reason).endswith("车辆、股权")

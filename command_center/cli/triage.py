@@ -8,13 +8,8 @@ import click
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.related import related_bundles
-from command_center.data.triage import Reason, triage_list
-from command_center.labels import RELATED, TRACKS, TRIAGE
-
-
-def say_reason(lang: str, reason: Reason) -> str:
-    """A triage reason in words."""
-    return TRIAGE[lang][reason.code].format(**reason.values)
+from command_center.data.triage import triage_list
+from command_center.labels import RELATED, TRACKS, TRIAGE, triage_reason
 
 
 @cli.command(name="triage")
@@ -37,7 +32,7 @@ def triage_command(ctx: click.Context, as_json: bool, disagreeing: bool) -> None
     if as_json:
         out = []
         for row in rows:
-            data = row.as_json(lambda r: say_reason(lang, r))
+            data = row.as_json(lambda r: triage_reason(lang, r))
             data["track_label"] = words[row.track]
             data["current_track_label"] = words[row.current] if row.current else None
             out.append(data)
@@ -56,7 +51,7 @@ def triage_command(ctx: click.Context, as_json: bool, disagreeing: bool) -> None
             + (t["agrees"] if row.agrees else t["disagrees"])
         )
         for reason in row.reasons:
-            click.echo("    " + say_reason(lang, reason))
+            click.echo("    " + triage_reason(lang, reason))
     click.echo(t["count"].format(count=len(rows), disagree=sum(not r.agrees for r in rows)))
 
 

@@ -40,6 +40,7 @@ from command_center.labels import (
     audit_action,
     audit_actor,
     audit_note,
+    case_type_word,
 )
 from command_center.runtime import Runtime
 from command_center.screens.case_triage import bundle_text, triage_text
@@ -167,7 +168,7 @@ class CaseScreen(WithHelp, Screen[None]):
         visible = names_visible(self.app)
         t = Text()
         t.append(d.case_no, style="bold")
-        t.append(f"  {d.case_type}")
+        t.append(f"  {case_type_word(self.lang, d.case_type)}")
         lock = d.lock
         if lock is not None:
             t.append(f"  🔒 {label(self.lang, 'locked')}", style="bold white on red")

@@ -6,14 +6,10 @@ from rich.text import Text
 
 from command_center.data.related import Bundle
 from command_center.data.triage import TriageRow
-from command_center.labels import RELATED, TRACKS, TRIAGE
+from command_center.labels import RELATED, TRACKS, TRIAGE, triage_reason
 from command_center.screens.labels import shown_name
 
 BUNDLE_ROWS = 20  # cases listed; the rest are counted
-
-
-def say_reason(lang: str, reason) -> str:
-    return TRIAGE[lang][reason.code].format(**reason.values)
 
 
 def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False, closed: bool = False) -> Text:
@@ -29,7 +25,7 @@ def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False, cl
     current = words[row.current] if row.current else (row.current_word or t["none"])
     text.append(f"  ({current} · {agree})\n", style="green" if row.agrees else "bold yellow")
     for reason in row.reasons:
-        text.append(f"  · {say_reason(lang, reason)}\n")
+        text.append(f"  · {triage_reason(lang, reason)}\n")
     if row.agrees:  # its team already handles the track: nowhere to go
         return text
     team = row.suggested_team or t["no_team"].format(track=words[row.track])
