@@ -5,6 +5,7 @@ from command_center.cli import (  # noqa: F401 - registers the commands
     alerts,
     brief,
     database,
+    duty,
     imports,
     scheduler,
     serve,
