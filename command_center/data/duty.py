@@ -167,7 +167,21 @@ def on_duty(db: Database, calendar: WorkCalendar, day: date) -> Duty | None:
 
 def on_duty_in(conn: Connection, calendar: WorkCalendar, day: date) -> Duty | None:
     """Who is on duty on ``day`` (None: nobody on the rota from that week on, or all disabled)."""
-    monday = monday_of(day)
+    found = _first_active(conn, day)
+    if found is None:
+        return None
+    row, swapped, passed = found
+    return Duty(day, row.login, row.name, row.id, not calendar.is_workday(day), calendar.reason(day), swapped, passed)
+
+
+def duty_officer_id(conn: Connection, day: date) -> int | None:
+    """The id of the officer on duty on ``day`` (the calendar does not change who it is)."""
+    found = _first_active(conn, day)
+    return found[0].id if found else None
+
+
+def _first_active(conn: Connection, day: date):
+    """(the first active candidate, whether a swap of the day, the disabled ones passed over)."""
     o = OFFICERS
     swap = conn.execute(
         select(o.c.id, o.c.login, o.c.name, o.c.active)
@@ -177,23 +191,13 @@ def on_duty_in(conn: Connection, calendar: WorkCalendar, day: date) -> Duty | No
     rota = conn.execute(
         select(o.c.id, o.c.login, o.c.name, o.c.active)
         .select_from(DUTY.join(o, o.c.id == DUTY.c.officer_id))
-        .where(DUTY.c.week_start >= monday)
+        .where(DUTY.c.week_start >= monday_of(day))
         .order_by(DUTY.c.week_start, DUTY.c.position)
     ).all()
     passed: list[str] = []
     for place, row in enumerate([*swap, *rota]):
         if row.active:
-            workday = calendar.is_workday(day)
-            return Duty(
-                day,
-                row.login,
-                row.name,
-                row.id,
-                not workday,
-                calendar.reason(day),
-                bool(swap) and place == 0,
-                tuple(passed),
-            )
+            return row, bool(swap) and place == 0, tuple(passed)
         if row.login not in passed:
             passed.append(row.login)
     return None

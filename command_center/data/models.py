@@ -468,6 +468,8 @@ class OutboxMessage(Base):
     #: the digest it went out in: the id of the first message of that digest (one send per
     #: recipient and dispatch)
     digest_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: 值班: the officer it was meant for, when a rest day sent it to the officer on duty instead
+    routed_from: Mapped[str | None] = mapped_column(String(100))
 
 
 class IndicatorSnapshot(Base):

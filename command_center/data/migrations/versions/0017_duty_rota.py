@@ -2,7 +2,9 @@
 
 - ``duty_rota``: (the week's Monday, position) → officer; the first active officer of the week
   is on duty every day of it, rest days and 调休 included, the others in turn take over;
-- ``duty_swaps``: a day covered by another officer than the week's (换班).
+- ``duty_swaps``: a day covered by another officer than the week's (换班);
+- ``notification_outbox.routed_from``: the officer an urgent message was meant for, when a rest
+  day sent it to the officer on duty.
 
 Revision ID: 0017
 Revises: 0015 (another branch may add 0016: the merge re-points this one)
@@ -37,9 +39,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("day", name=op.f("pk_duty_swaps")),
     )
     op.create_index(op.f("ix_duty_swaps_officer_id"), "duty_swaps", ["officer_id"], unique=False)
+    with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("routed_from", sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
+        batch_op.drop_column("routed_from")
     op.drop_index(op.f("ix_duty_swaps_officer_id"), table_name="duty_swaps")
     op.drop_table("duty_swaps")
     op.drop_index(op.f("ix_duty_rota_officer_id"), table_name="duty_rota")
