@@ -855,6 +855,41 @@ BRIEF_TEAM_HEADERS = {
     "zh": ("首执结案", "执毕率", "期限内", "用时(天)", "红灯", "超期", "双零"),
     "en": ("1st", "Full", "In term", "Days", "Red", "Overdue", "2-zero"),
 }
+# the officers' table (承办人, ``o`` on the brief): each figure's name and its narrow header
+BRIEF_OFFICERS = {
+    "zh": {
+        "closed": "结案数",
+        "closure_rate": "结案率",
+        "overdue_nodes": "超期节点",
+        "red": "红灯案件",
+        "late_responses": "逾期未回复",
+        "median_ack_hours": "认领用时中位数(小时)",
+        "median_response_hours": "回复用时中位数(小时)",
+        "officer": "承办人",
+        "login": "用户名",
+        "team": "团队",
+        "title": "承办人 · {count} 人 (o 切换团队)",
+        "sheet": "承办人",
+    },
+    "en": {
+        "closed": "Cases closed",
+        "closure_rate": "Closure rate",
+        "overdue_nodes": "Overdue nodes",
+        "red": "Red cases",
+        "late_responses": "Late responses",
+        "median_ack_hours": "Median hours to acknowledge",
+        "median_response_hours": "Median hours to respond",
+        "officer": "Officer",
+        "login": "Login",
+        "team": "Team",
+        "title": "Officers · {count} (o: teams)",
+        "sheet": "Officers",
+    },
+}
+BRIEF_OFFICER_HEADERS = {
+    "zh": ("结案", "结案率", "超期", "红灯", "逾期回复", "认领(时)", "回复(时)"),
+    "en": ("Closed", "Rate", "Overdue", "Red", "Late", "Ack h", "Resp h"),
+}
 BRIEF_CHANGES = {
     "zh": {
         "new_cases": "新收案件",
