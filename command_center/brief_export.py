@@ -14,13 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Spec
+from command_center.data.brief import CHANGES, OFFICER_KEYS, OFFICER_UNITS, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Spec
 from command_center.data.workcal import TZ
-from command_center.labels import BRIEF, BRIEF_CHANGES, RESPONSE_STATES, TIERS
+from command_center.labels import BRIEF, BRIEF_CHANGES, BRIEF_OFFICERS, RESPONSE_STATES, TIERS
 from command_center.labels import MEETS as MEETS_IN
 from command_center.private import private_file
 
-FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00"}
+FORMATS = {"rate": "0.00%", "days": "0.00", "count": "#,##0", "yuan": "#,##0.00", "hours": "0.0"}
+OFFICER_WORDS = BRIEF_OFFICERS["zh"]
 CHANGE_LABELS, MEETS, RESPONSE = BRIEF_CHANGES["zh"], MEETS_IN["zh"], RESPONSE_STATES["zh"]  # the export is in Chinese
 BRIEF_CHARTS = BRIEF["zh"]["charts"]
 LIGHTS = TIERS["zh"]
@@ -37,13 +38,18 @@ def safe_text(text: str) -> str:
 
 def shown(value, spec: Spec) -> str:
     """A value as the screen and the printable brief show it."""
+    return shown_unit(value, spec.unit)
+
+
+def shown_unit(value, unit: str) -> str:
+    """A value of that unit (rate, yuan, count, days, hours) as the screen and the brief show it."""
     if value is None:
         return "—"
-    if spec.unit == "rate":
+    if unit == "rate":
         return f"{value * 100:.2f}%"
-    if spec.unit == "yuan":
+    if unit == "yuan":
         return f"{value:,.2f}"
-    if spec.unit == "count":
+    if unit == "count":
         return f"{int(value):,}"
     return f"{value}"
 
@@ -125,6 +131,17 @@ def _xlsx(brief: Brief, path: Path, generated_at: datetime, trends: dict) -> Non
         ["团队", *[SPEC[k].zh for k in keys]],
         [[t.scope, *[t.values[k] for k in keys]] for t in brief.teams],
         [None, *[FORMATS[SPEC[k].unit] for k in keys]],
+    )
+    sheet(
+        OFFICER_WORDS["sheet"],
+        [
+            OFFICER_WORDS["login"],
+            OFFICER_WORDS["officer"],
+            OFFICER_WORDS["team"],
+            *[OFFICER_WORDS[k] for k in OFFICER_KEYS],
+        ],
+        [[o.login, o.name, o.team, *[o.values[k] for k in OFFICER_KEYS]] for o in brief.officers],
+        [None, None, None, *[FORMATS[OFFICER_UNITS[k]] for k in OFFICER_KEYS]],
     )
     sheet("昨日以来", ["变化", "数量"], [[CHANGE_LABELS[k], brief.changes[k]] for k in CHANGES])
     for title, _, header, rows in _waiting(brief):
@@ -238,6 +255,21 @@ def _markdown(brief: Brief, path: Path, generated_at: datetime) -> None:
     ]
     for t in brief.teams:
         lines.append(f"| {cell(t.scope)} | " + " | ".join(shown(t.values[k], SPEC[k]) for k in keys) + " |")
+    lines += [
+        "",
+        f"## {OFFICER_WORDS['sheet']}",
+        "",
+        f"| {OFFICER_WORDS['officer']} | {OFFICER_WORDS['team']} | "
+        + " | ".join(OFFICER_WORDS[k] for k in OFFICER_KEYS)
+        + " |",
+        "|---|---" + "|---:" * len(OFFICER_KEYS) + "|",
+    ]
+    for o in brief.officers:
+        lines.append(
+            f"| {cell(o.login)} {cell(o.name)} | {cell(o.team)} | "
+            + " | ".join(shown_unit(o.values[k], OFFICER_UNITS[k]) for k in OFFICER_KEYS)
+            + " |"
+        )
     lines += ["", "## 昨日以来", ""] + [f"- {CHANGE_LABELS[k]}: {brief.changes[k]:,}" for k in CHANGES]
     for _, title, header, rows in _waiting(brief):
         lines += ["", f"## {title}", ""]

@@ -882,6 +882,41 @@ BRIEF_TEAM_HEADERS = {
     "zh": ("首执结案率", "执毕率", "期限内", "用时", "红灯", "超期", "双零"),
     "en": ("1st close", "Paid", "In term", "Days", "Red", "Late", "Held"),
 }
+# the officers' table (承办人, ``o`` on the brief): each figure's name and its narrow header
+BRIEF_OFFICERS = {
+    "zh": {
+        "closed": "结案数",
+        "closure_rate": "结案率",
+        "overdue_nodes": "超期节点",
+        "red": "红灯案件",
+        "late_responses": "逾期未回复",
+        "median_ack_hours": "认领用时中位数(小时)",
+        "median_response_hours": "回复用时中位数(小时)",
+        "officer": "承办人",
+        "login": "用户名",
+        "team": "团队",
+        "title": "承办人 · {count} 人 (o 切换团队)",
+        "sheet": "承办人",
+    },
+    "en": {
+        "closed": "Cases closed",
+        "closure_rate": "Closure rate",
+        "overdue_nodes": "Overdue nodes",
+        "red": "Red cases",
+        "late_responses": "Late responses",
+        "median_ack_hours": "Median hours to acknowledge",
+        "median_response_hours": "Median hours to respond",
+        "officer": "Officer",
+        "login": "Login",
+        "team": "Team",
+        "title": "Officers · {count} (o: teams)",
+        "sheet": "Officers",
+    },
+}
+BRIEF_OFFICER_HEADERS = {
+    "zh": ("结案", "结案率", "超期", "红灯", "逾期回复", "认领(时)", "回复(时)"),
+    "en": ("Closed", "Rate", "Overdue", "Red", "Late", "Ack h", "Resp h"),
+}
 BRIEF_CHANGES = {
     "zh": {
         "new_cases": "新收案件",
@@ -944,6 +979,7 @@ KEYS = {
         "find": "查找",
         "filters": "筛选条件",
         "sort": "排序",
+        "officers": "承办人",
         "reverse": "倒序",
         "next": "下一页",
         "prev": "上一页",
@@ -1000,6 +1036,7 @@ KEYS = {
         "find": "Find",
         "filters": "Filters",
         "sort": "Sort",
+        "officers": "Officers",
         "reverse": "Reverse",
         "next": "Next page",
         "prev": "Prev page",
@@ -1297,6 +1334,8 @@ AUDIT_ACTIONS = {
         "user.disabled": "停用用户",
         "user.enabled": "启用用户",
         "user.password_changed": "修改密码",
+        "duty.set": "排定值班",
+        "duty.swapped": "值班换班",
         "header": ("时间", "操作人", "操作", "案号", "对象", "说明"),
     },
     "en": {
@@ -1325,6 +1364,8 @@ AUDIT_ACTIONS = {
         "user.disabled": "user disabled",
         "user.enabled": "user enabled",
         "user.password_changed": "password changed",
+        "duty.set": "duty rota set",
+        "duty.swapped": "duty swapped",
         "header": ("time", "by", "action", "case", "object", "detail"),
     },
 }
@@ -1337,6 +1378,7 @@ ENTITIES = {
         "file": "文件",
         "supervision": "督办",
         "supervision_item": "督办",
+        "duty": "值班",
     },
     "en": {
         "alert": "alert",
@@ -1346,6 +1388,7 @@ ENTITIES = {
         "file": "file",
         "supervision": "item",
         "supervision_item": "item",
+        "duty": "duty",
     },
 }
 
@@ -1832,3 +1875,61 @@ def review_progress(lang: str, found) -> str:
     return t["progress"].format(
         list=t[found.kind], period=found.period, marked=found.marked, total=len(found.items), failed=found.failed
     )
+
+
+#: 值班: the duty rota's words (``command-center duty``, the overview, the wall's header) and
+#: its refusals, each named by its key (data/duty.py :class:`DutyError`)
+DUTY = {
+    "zh": {
+        "on_duty": "值班",
+        "nobody": "未排班",
+        "rest_day": "休息日",
+        "workday": "工作日",
+        "adjusted_workday": "调休上班",
+        "swapped": "换班",
+        "handed_over": "{login} 已停用, 由 {to} 接班",
+        "week": "周",
+        "show_header": "周|日期|值班顺序|换班",
+        "today": "今天 {day} 值班: {who}",
+        "set_done": "{week} 值班: {logins}",
+        "cleared": "{week} 值班已清空",
+        "swapped_day": "{day} 由 {login} 值班 (原为 {was})",
+        "swapped_weeks": "{first} 与 {second} 的值班已互换",
+        "bad_week": "周 {value} 无法识别: 应为 2026-W49 这样的 ISO 周",
+        "bad_day": "日期 {value} 无法识别: 应为 2026-12-05",
+        "unknown_login": "没有用户 {login}",
+        "disabled": "用户 {login} 已停用, 不能排班",
+        "not_on_duty_role": "用户 {login} 是大屏账户, 不能值班",
+        "twice": "{login} 在同一周排了两次",
+        "week_not_set": "{week} 尚未排班",
+        "day_in_past": "{day} 已经过去, 不能换班",
+        "same_week": "两个周相同: {week}",
+        "swap_args": "换班: 给出 日期 和 用户名, 或 两个周",
+    },
+    "en": {
+        "on_duty": "On duty",
+        "nobody": "nobody on the rota",
+        "rest_day": "rest day",
+        "workday": "working day",
+        "adjusted_workday": "working weekend day",
+        "swapped": "swapped",
+        "handed_over": "{login} is disabled, {to} took over",
+        "week": "week",
+        "show_header": "week|days|rota order|swaps",
+        "today": "On duty today, {day}: {who}",
+        "set_done": "{week} on duty: {logins}",
+        "cleared": "{week}: rota cleared",
+        "swapped_day": "{day}: {login} on duty (instead of {was})",
+        "swapped_weeks": "{first} and {second} swapped",
+        "bad_week": "cannot read the week {value}: give an ISO week such as 2026-W49",
+        "bad_day": "cannot read the day {value}: give a date such as 2026-12-05",
+        "unknown_login": "no user {login}",
+        "disabled": "user {login} is disabled and cannot be on duty",
+        "not_on_duty_role": "user {login} is a wall account and cannot be on duty",
+        "twice": "{login} is on the same week twice",
+        "week_not_set": "nobody is on the rota for {week}",
+        "day_in_past": "{day} is past: no swap",
+        "same_week": "the two weeks are the same: {week}",
+        "swap_args": "swap: give a day and a login, or two weeks",
+    },
+}

@@ -488,3 +488,110 @@ def test_the_xlsx_export_has_the_trends_with_native_charts(runtime, tmp_path):
         assert len(charts) == len(TREND_CHARTS)
         drawn = archive.read(charts[0]).decode("utf-8")
     assert "<lineChart>" in drawn and "'趋势'!$B$2:$B$4" in drawn  # a spreadsheet chart of the cells
+
+
+def test_figures_per_officer_as_worked_out_by_hand(db, tmp_path):
+    """Two officers, each alone in a team (so the state figures can be checked against the team's).
+
+    zhang: A closed in the period (filed 2025, open on 1 January), B open, D closed in 2025 (not
+    in the base): closed 1, rate 1 / 2.  wang: C closed, E open since 2025, H filed in March:
+    closed 1, rate 1 / 3.  Alerts written here (after the last recompute): zhang acknowledged
+    after 2 h, 6 h and 4 h (median 4.0) and responded after 30 h; wang acknowledged after 1.5 h
+    and 2.5 h (median 2.0) and never responded.  Late responses: one of zhang's (missing, due
+    yesterday), one of wang's (rejected, due last week); one of wang's due today is not late yet,
+    an accepted one never is."""
+    from command_center.brief_export import export
+    from command_center.data.brief import officer_figures
+
+    court = Court(db)
+    court.add(m.Team, id=2, court_id=1, name="普执二组", track="普执")
+    court.add(m.Officer, id=4, login="wang", name="王承办", role="officer", team_id=2, active=True)
+    cases = m.Case.__table__
+    a = court.case(date(2025, 10, 1), closed_on=date(2026, 3, 10), closing_mode="执行完毕")
+    b = court.case(date(2026, 2, 2))
+    court.case(date(2024, 5, 1), closed_on=date(2025, 12, 31), closing_mode="执行完毕")
+    c = court.case(date(2026, 1, 10), closed_on=date(2026, 9, 1), closing_mode="执行完毕")
+    e = court.case(date(2025, 6, 1))
+    h = court.case(date(2026, 3, 1))
+    for case_id in (c, e, h):
+        court.update(m.Case, cases.c.id == case_id, officer_id=4, team_id=2)
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    assert a
+
+    def alert(case_id, code, response_status=None, due=None) -> int:
+        with db.engine.begin() as conn:
+            return conn.execute(
+                m.Alert.__table__.insert()
+                .values(
+                    case_id=case_id,
+                    node_code=code,
+                    subject_id="",
+                    rule="overdue",
+                    tier="blue",
+                    status="open",
+                    opened_at=at(date(2026, 11, 2), 8),
+                    updated_at=at(date(2026, 11, 2), 8),
+                    response_kind="电子说明" if response_status else None,
+                    response_status=response_status,
+                    response_due_date=due,
+                )
+                .returning(m.Alert.__table__.c.id)
+            ).scalar_one()
+
+    def act(alert_id, kind, when, actor=None) -> None:
+        court.add(m.AlertAction, alert_id=alert_id, kind=kind, actor_id=actor, at=when)
+
+    x, y = alert(b, "T1", "missing", date(2026, 11, 19)), alert(b, "T2")
+    act(x, "opened", at(date(2026, 11, 2), 8))
+    act(x, "acknowledged", at(date(2026, 11, 2), 10), 1)  # 2 h
+    act(x, "tier_changed", at(date(2026, 11, 3), 9))
+    act(x, "response_submitted", at(date(2026, 11, 4), 15), 1)  # 30 h after the tier changed
+    act(y, "opened", at(date(2026, 11, 5), 9))
+    act(y, "acknowledged", at(date(2026, 11, 5), 15), 1)  # 6 h
+    act(y, "reopened", at(date(2026, 11, 9), 9))
+    act(y, "acknowledged", at(date(2026, 11, 9), 13), 1)  # 4 h after it opened again
+    u, v = alert(e, "T3", "rejected", date(2026, 11, 13)), alert(e, "T4", "missing", date(2026, 11, 20))
+    alert(h, "T5", "accepted", date(2026, 11, 1))
+    act(
+        u,
+        "opened",
+        at(
+            date(
+                2026,
+                11,
+                10,
+            ),
+            9,
+        ),
+    )
+    act(u, "acknowledged", at(date(2026, 11, 10), 10, 30), 4)  # 1.5 h
+    act(v, "opened", at(date(2026, 11, 11), 9))
+    act(v, "acknowledged", at(date(2026, 11, 11), 11, 30), 4)  # 2.5 h
+    act(v, "acknowledged", at(date(2025, 12, 1), 11, 30), 4)  # before the period: not counted
+
+    rules = Rules.at(NOW, CATALOGUE, CALENDAR)
+    zhang, wang = officer_figures(db, rules, YEAR, NOW, present=True)
+    assert (zhang.login, zhang.team, wang.login, wang.team) == ("zhang", "普执一组", "wang", "普执二组")
+    assert zhang["closed"] == 1 and zhang["closure_rate"] == Decimal("0.5000")
+    assert wang["closed"] == 1 and wang["closure_rate"] == Decimal("0.3333")
+    assert (zhang["late_responses"], wang["late_responses"]) == (1, 1)
+    assert (zhang["median_ack_hours"], zhang["median_response_hours"]) == (Decimal("4.0"), Decimal("30.0"))
+    assert (wang["median_ack_hours"], wang["median_response_hours"]) == (Decimal("2.0"), None)
+    _, teams = figures_at(db, CATALOGUE, CALENDAR, YEAR, NOW)
+    for officer, team in ((zhang, teams[0]), (wang, teams[1])):
+        assert (officer["overdue_nodes"], officer["red"]) == (team["overdue_nodes"], team["red"])
+    assert wang["overdue_nodes"] > 0, "E, open since June 2025, has overdue nodes"
+    # the same figures in --json and the .xlsx
+    made = brief(db, rules, period=YEAR)
+    shown = {o["login"]: o for o in made.as_json()["officers"]}
+    assert shown["zhang"]["median_ack_hours"] == "4.0" and shown["wang"]["closure_rate"] == "0.3333"
+    assert shown["wang"]["median_response_hours"] is None and shown["zhang"]["late_responses"] == 1
+    from openpyxl import load_workbook
+
+    export(made, tmp_path / "brief.xlsx", NOW)
+    sheet = load_workbook(tmp_path / "brief.xlsx")["承办人"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert rows == [
+        ["zhang", "张承办", "普执一组", 1, 0.5, zhang["overdue_nodes"], zhang["red"], 1, 4, 30],
+        ["wang", "王承办", "普执二组", 1, 0.3333, wang["overdue_nodes"], wang["red"], 1, 2, None],
+    ]

@@ -377,7 +377,7 @@ def test_passwords_logins_and_the_user_commands(court, runtime):
     result = runner.invoke(cli, [*base, "audit", "--case", "(2026)内0425执2号"])
     lines = result.output.splitlines()
     assert result.exit_code == 0 and lines[0].split() == ["时间", "操作人", "操作", "案号", "对象", "说明"]
-    assert lines[1].split()[2:6] == ["system", "程序锁死", "（2026）内0425执2号", "锁"]  # in words, with its 案号
+    assert lines[1].split()[2:6] == ["系统", "程序锁死", "（2026）内0425执2号", "锁"]  # in words, with its 案号
     assert "lock.locked" not in result.output and "用户" not in result.output
 
 

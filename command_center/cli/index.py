@@ -28,6 +28,7 @@ COMMANDS: dict[str, Entry] = {
     "calendar": Entry("database", "Which years are official, provisional or overridden, and their special days."),
     "db": Entry("database", "Database schema commands."),
     "demo": Entry("database", "Fill the database with a realistic, deterministic demo court."),
+    "duty": Entry("duty", "The duty rota (值班): who is on duty each week, swaps, and who is on duty today."),
     "explain": Entry(
         "alerts",
         "Why NODE of a case is due when it is: start, limit, each rest day rolled over by name,"

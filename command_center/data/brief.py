@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from statistics import median
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
@@ -43,7 +44,7 @@ from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, seconds_between
 from command_center.data.sqlcal import local_date as sql_local_date
-from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.data.tables import ACTIONS, ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.workcal import Unit, WorkCalendar, end_of_day, local_date
 from command_center.labels import INDICATORS
 
@@ -367,6 +368,145 @@ def _light_query(rules: Rules, at: datetime, present: bool):
     return select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS]).group_by(tiers.c.team_id)
 
 
+# -- per officer (承办人) ------------------------------------------------------------------------
+
+#: the figures per officer, in the screen's, the export's and ``--json``'s order
+OFFICER_KEYS = (
+    "closed",
+    "closure_rate",
+    "overdue_nodes",
+    "red",
+    "late_responses",
+    "median_ack_hours",
+    "median_response_hours",
+)
+#: each officer figure's unit (the screen's and the export's format)
+OFFICER_UNITS = {
+    "closed": "count",
+    "closure_rate": "rate",
+    "overdue_nodes": "count",
+    "red": "count",
+    "late_responses": "count",
+    "median_ack_hours": "hours",
+    "median_response_hours": "hours",
+}
+HOURS = Decimal("0.1")
+#: what starts the clock of an acknowledgement or a response: the alert opening, opening
+#: again, or changing tier (a new tier demands a new response)
+CLOCK_STARTS = ("opened", "reopened", "tier_changed")
+
+
+@dataclass
+class OfficerFigures:
+    """One officer's figures (``None``: a ratio or median over nothing)."""
+
+    login: str
+    name: str
+    team: str
+    values: dict[str, Decimal | int | None] = field(default_factory=dict)
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+
+def officer_figures(db: Database, rules: Rules, period: Period, at: datetime, *, present: bool) -> list[OfficerFigures]:
+    """Per officer (role ``officer``, by team then login), over ``period`` and as of ``at``:
+
+    * ``closed``: their cases (``cases.officer_id``) closed in the period;
+    * ``closure_rate``: closed ÷ (their cases open at the period's start + filed in it), every
+      case type;
+    * ``overdue_nodes`` / ``red``: their cases' open overdue nodes and red cases at ``at`` (the
+      same rules as the court's figures);
+    * ``late_responses``: alerts of their cases whose tier response is missing or rejected past
+      its due date (as the alerts stand now);
+    * ``median_ack_hours`` / ``median_response_hours``: the median time, in hours, from an alert
+      opening (or changing tier) to their acknowledgement / their response submitted
+      (``alert_actions``, acted in the period), whoever's case it was."""
+    c, today = CASES, local_date(at)
+    closed = and_(c.c.closed_on >= period.start, c.c.closed_on <= period.end)
+    in_base = and_(
+        c.c.filed_on <= period.end,
+        or_(c.c.filed_on >= period.start, c.c.closed_on.is_(None), c.c.closed_on >= period.start),
+    )
+    raw: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    tiers = _case_tiers(rules, at, present)
+    n = NODES
+    queries = (
+        select(c.c.officer_id, _count(closed).label("closed"), _count(in_base).label("base")).group_by(c.c.officer_id),
+        select(c.c.officer_id, func.count().label("overdue_nodes"))
+        .select_from(n.join(c, c.c.id == n.c.case_id))
+        .where(_open_at(n, at, present), rules.overdue(n), c.c.filed_on <= rules.today)
+        .group_by(c.c.officer_id),
+        select(c.c.officer_id, _count(tiers.c.tier == "red").label("red"))
+        .select_from(tiers.join(c, c.c.id == tiers.c.case_id))
+        .group_by(c.c.officer_id),
+        select(c.c.officer_id, func.count().label("late_responses"))
+        .select_from(ALERTS.join(c, c.c.id == ALERTS.c.case_id))
+        .where(
+            ALERTS.c.status.in_(("open", "acknowledged")),
+            ALERTS.c.response_status.in_(("missing", "rejected")),
+            ALERTS.c.response_due_date < today,
+        )
+        .group_by(c.c.officer_id),
+    )
+    acted = ACTIONS.alias("acted")
+    start = ACTIONS.alias("start")
+    started = (
+        select(func.max(start.c.at))
+        .where(start.c.alert_id == acted.c.alert_id, start.c.kind.in_(CLOCK_STARTS), start.c.at <= acted.c.at)
+        .scalar_subquery()
+    )
+    acted_day = sql_local_date(acted.c.at)
+    times = (
+        select(acted.c.actor_id, acted.c.kind, acted.c.at, started.label("started"))
+        .where(
+            acted.c.kind.in_(("acknowledged", "response_submitted")),
+            acted.c.actor_id.is_not(None),
+            acted.c.at <= at,
+            acted_day >= period.start,
+            acted_day <= period.end,
+        )
+        .order_by(acted.c.id)
+    )
+    waits: dict[tuple[int, str], list[float]] = defaultdict(list)
+    with db.engine.connect() as conn:
+        officers = conn.execute(
+            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.name, TEAMS.c.name.label("team"))
+            .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
+            .where(OFFICERS.c.role == "officer")
+            .order_by(TEAMS.c.id, OFFICERS.c.login)
+        ).all()
+        for query in queries:
+            for row in conn.execute(query).mappings():
+                if row["officer_id"] is not None:
+                    for key, value in row.items():
+                        if key != "officer_id":
+                            raw[row["officer_id"]][key] += value or 0
+        for row in conn.execute(times):
+            if row.started is not None:
+                waits[(row.actor_id, row.kind)].append((row.at - row.started).total_seconds() / 3600)
+    result = []
+    for o in officers:
+        r = raw.get(o.id, defaultdict(int))
+        values = {
+            "closed": int(r["closed"]),
+            "closure_rate": _ratio(r["closed"], r["base"]),
+            "overdue_nodes": int(r["overdue_nodes"]),
+            "red": int(r["red"]),
+            "late_responses": int(r["late_responses"]),
+            "median_ack_hours": _median(waits.get((o.id, "acknowledged"))),
+            "median_response_hours": _median(waits.get((o.id, "response_submitted"))),
+        }
+        result.append(OfficerFigures(o.login, o.name, o.team or "", values))
+    return result
+
+
+def _median(hours: list[float] | None) -> Decimal | None:
+    if not hours:
+        return None
+    return Decimal(str(median(hours))).quantize(HOURS, rounding=ROUND_HALF_UP)
+
+
 # -- the brief: figures beside their targets and their values a day and a week earlier -----------
 
 
@@ -396,6 +536,8 @@ class Brief:
     turning: list[dict] = field(default_factory=list)
     #: 评查: the latest review lists' progress (kind, period, total, marked, failed)
     reviews: list[dict] = field(default_factory=list)
+    #: the figures per officer (承办人), beside the teams'
+    officers: list[OfficerFigures] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -415,6 +557,10 @@ class Brief:
                 for r in self.rows
             ],
             "teams": [{"team": t.scope, **{k: _json(v) for k, v in t.values.items()}} for t in self.teams],
+            "officers": [
+                {"login": o.login, "name": o.name, "team": o.team, **{k: _json(o.values[k]) for k in OFFICER_KEYS}}
+                for o in self.officers
+            ],
             "changes": self.changes,
             "decisions": self.decisions,
             "unlock_requests": self.unlock_requests,
@@ -460,7 +606,19 @@ def brief(
     with db.engine.connect() as conn:
         changes = _changes(conn, catalogue, calendar, at, at >= now)
         decisions = _decisions(conn, local_date(at))
-    return Brief(period, at, rows, teams, changes, decisions, _unlock_requests(db), turning(db, rules), _reviews(db))
+    officers = officer_figures(db, Rules.at(at, catalogue, calendar), period, at, present=at >= now)
+    return Brief(
+        period,
+        at,
+        rows,
+        teams,
+        changes,
+        decisions,
+        _unlock_requests(db),
+        turning(db, rules),
+        _reviews(db),
+        officers,
+    )
 
 
 def _reviews(db: Database) -> list[dict]:

@@ -122,6 +122,27 @@ class OfficerGroup(Base):
     group_name: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
 
 
+class DutyWeek(Base):
+    """值班: who is on duty in a week (Monday to Sunday, rest days and 调休 included), in order:
+    the first active one is on duty, the others (then the next weeks') take over when they are
+    disabled."""
+
+    __tablename__ = "duty_rota"
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)  # the week's Monday
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+
+
+class DutySwap(Base):
+    """A swap of one day: the officer on duty that day instead of the week's."""
+
+    __tablename__ = "duty_swaps"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    #: who the week had on duty that day when the swap was made (shown with the swap)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+
+
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -447,6 +468,8 @@ class OutboxMessage(Base):
     #: the digest it went out in: the id of the first message of that digest (one send per
     #: recipient and dispatch)
     digest_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: 值班: the officer it was meant for, when a rest day sent it to the officer on duty instead
+    routed_from: Mapped[str | None] = mapped_column(String(100))
 
 
 class IndicatorSnapshot(Base):

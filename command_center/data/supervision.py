@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 
 from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, require
+from command_center.data.duty import duty_officer_id
 from command_center.data.engine import Database
 from command_center.data.rules import AD_HOC_CODE
 from command_center.data.tables import CASES, ITEMS, NODES, OFFICERS
@@ -40,7 +41,7 @@ def subject_of(item_id: int) -> str:
 
 
 def create_item(
-    db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date
+    db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int | None, due: date
 ) -> int:
     with db.engine.begin() as conn:
         require(conn, who, "supervise")
@@ -48,16 +49,22 @@ def create_item(
 
 
 def create_item_in(
-    conn, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int, due: date
+    conn, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int | None, due: date
 ) -> int:
     """:func:`create_item` inside the caller's transaction (its checks of the user done): a
-    review's rectification is written with the mark that opens it, or not at all."""
+    review's rectification is written with the mark that opens it, or not at all.
+
+    Without an ``assignee_id`` the item goes to the officer on duty today (值班, DOMAIN.md §10:
+    ad-hoc supervision from a phone call), or the case's officer when nobody is on the rota."""
     if not description or not description.strip():
         raise ActionRefused("a supervision item needs a description")
     if due < local_date(now):
         raise ActionRefused(f"the due date {due} is in the past")
-    if conn.execute(select(CASES.c.id).where(CASES.c.id == case_id)).first() is None:
+    case_officer = conn.execute(select(CASES.c.officer_id).where(CASES.c.id == case_id)).first()
+    if case_officer is None:
         raise ActionRefused(f"no case with id {case_id}")
+    if assignee_id is None:
+        assignee_id = duty_officer_id(conn, local_date(now)) or case_officer.officer_id
     active = conn.execute(select(OFFICERS.c.active).where(OFFICERS.c.id == assignee_id)).scalar_one_or_none()
     if not active:
         raise ActionRefused("the assignee is not an active officer")

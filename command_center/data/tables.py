@@ -30,3 +30,5 @@ REVIEW_MARKS = m.ReviewMark.__table__
 DIRTY = m.DirtyCase.__table__
 LOGIN_FAILURES = m.LoginFailure.__table__
 GROUPS = m.OfficerGroup.__table__
+DUTY = m.DutyWeek.__table__
+DUTY_SWAPS = m.DutySwap.__table__

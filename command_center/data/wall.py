@@ -17,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
+from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
 from command_center.data.lights import TIERS, case_lights, worst_node_of
@@ -86,6 +87,8 @@ class WallData:
     offsets: dict[str, int] = field(default_factory=dict)
     #: figure → its daily snapshots over the last PULSE_DAYS days, oldest first (the pulses)
     pulses: dict[str, list[Decimal]] = field(default_factory=dict)
+    #: 值班: who is on duty today (the header shows the login and the masked name)
+    duty: Duty | None = None
 
 
 def wall_data(
@@ -118,9 +121,18 @@ def wall_data(
         late_funds = _late_funds(conn, rules.now, *window["funds"])
         teams = _teams(conn, by_team)
         pulses = _pulses(conn, rules.today)
+        duty = on_duty_in(conn, rules.calendar, rules.today)
     offsets = {name: offset for name, (offset, _) in window.items()}
     return WallData(
-        figures, lights, due_soon, late_funds, teams, time.perf_counter() - started, offsets=offsets, pulses=pulses
+        figures,
+        lights,
+        due_soon,
+        late_funds,
+        teams,
+        time.perf_counter() - started,
+        offsets=offsets,
+        pulses=pulses,
+        duty=duty,
     )
 
 

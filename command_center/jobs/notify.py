@@ -22,7 +22,10 @@ a timeout (retried), or its sender died, froze or lost the database between the 
 record.
 
 On statutory rest days only urgent messages (red) go out; the others wait for the next
-working day (a 调休 working Saturday is a working day).  In the court's quiet night hours
+working day (a 调休 working Saturday is a working day).  On a rest day the urgent messages meant
+for officers go to the officer on duty (值班, :mod:`command_center.data.duty`) instead, the
+escalations excepted (they are for the leader or chief they climbed to); ``routed_from`` keeps
+whom a message was meant for.  In the court's quiet night hours
 (``quiet_hours``) only escalations go out.
 
 A recipient's due messages go out as one SMS per dispatch (a digest, :mod:`.digest`): they are
@@ -56,9 +59,10 @@ from command_center.config import Settings
 from command_center.data import models as m
 from command_center.data.bulk import changed_rows
 from command_center.data.catalogue import Catalogue
+from command_center.data.duty import duty_officer_id
 from command_center.data.engine import Database
 from command_center.data.parties import mask_phone
-from command_center.data.tables import ALERTS, OUTBOX
+from command_center.data.tables import ALERTS, OFFICERS, OUTBOX
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.jobs.digest import digest_text
 from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
@@ -255,6 +259,8 @@ def dispatch(
     in_doubt = _take_back(db, claimer)
     inhibited = _inhibit(db, claimer, now)
     due = (OUTBOX.c.status == "pending") & (OUTBOX.c.next_attempt_at <= now)
+    if not calendar.is_workday(local_date(now)):
+        _route_to_duty(db, claimer, due, local_date(now))
     restricted = True
     if in_quiet_hours(now, quiet_hours):
         allowed = OUTBOX.c.kind.in_(NIGHT_KINDS)
@@ -347,6 +353,26 @@ def _inhibit(db: Database, claimer: Claimer, now: datetime) -> int:
                 OUTBOX.c.case_id.in_(red_now),
             )
             .values(status="inhibited", last_error="inhibited: its case is red"),
+        )
+        if done and claimer.fence is not None:
+            claimer.fence(conn)  # last: only while the lease is still ours
+    return done
+
+
+def _route_to_duty(db: Database, claimer: Claimer, due, day) -> int:
+    """A rest day: the urgent messages due to officers go to the officer on duty (one set-based
+    update; escalations stay with the leader or chief they climbed to)."""
+    with db.engine.begin() as conn:
+        duty = duty_officer_id(conn, day)
+        if duty is None:
+            return 0
+        on_duty = conn.execute(select(OFFICERS.c.login, OFFICERS.c.phone).where(OFFICERS.c.id == duty)).one()
+        officers = select(OFFICERS.c.login).where(OFFICERS.c.role == "officer", OFFICERS.c.login != on_duty.login)
+        done = changed_rows(
+            conn,
+            update(OUTBOX)
+            .where(due, OUTBOX.c.urgent == true(), OUTBOX.c.kind.not_in(NIGHT_KINDS), OUTBOX.c.recipient.in_(officers))
+            .values(routed_from=OUTBOX.c.recipient, recipient=on_duty.login, phone=on_duty.phone),
         )
         if done and claimer.fence is not None:
             claimer.fence(conn)  # last: only while the lease is still ours

@@ -19,11 +19,22 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from command_center.brief_export import shown
-from command_center.data.brief import CHANGES, SPEC, TEAM_KEYS, TREND_CHARTS, Brief, Period, brief, trend
+from command_center.brief_export import shown, shown_unit
+from command_center.data.brief import (
+    CHANGES,
+    OFFICER_KEYS,
+    OFFICER_UNITS,
+    SPEC,
+    TEAM_KEYS,
+    TREND_CHARTS,
+    Brief,
+    Period,
+    brief,
+    trend,
+)
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
-from command_center.labels import BRIEF_CHANGES, RESPONSE_STATES
+from command_center.labels import BRIEF_CHANGES, BRIEF_OFFICER_HEADERS, BRIEF_OFFICERS, RESPONSE_STATES
 from command_center.labels import BRIEF_TEAM_HEADERS as TEAM_HEADERS
 from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
@@ -59,6 +70,7 @@ class BriefScreen(WithHelp, Screen[None]):
         Binding("c", "chart", "chart"),
         Binding("d", "days", "days"),
         Binding("s", "sort", "sort"),
+        Binding("o", "officers", "officers"),
         Binding("r", "reload", "refresh"),
         Binding("q", "app.quit", "quit"),
     ]
@@ -74,6 +86,7 @@ class BriefScreen(WithHelp, Screen[None]):
         self.chart = CHARTS[0]
         self.days = 30
         self.sort_key = 0
+        self.officers = False  # the lower table: the teams, or the officers (o)
         self.loaded: Loaded | None = None
 
     def compose(self) -> ComposeResult:
@@ -202,6 +215,9 @@ class BriefScreen(WithHelp, Screen[None]):
     def show_teams(self) -> None:
         if self.loaded is None:
             return
+        if self.officers:
+            self.show_officers()
+            return
         table = self.query_one("#teams", DataTable)
         table.clear(columns=True)
         lang = self.runtime.lang
@@ -276,6 +292,25 @@ class BriefScreen(WithHelp, Screen[None]):
     def action_days(self) -> None:
         self.days = 90 if self.days == 30 else 30
         self.load()
+
+    def show_officers(self) -> None:
+        """The officers' figures (承办人), in the order of the teams, then logins."""
+        table = self.query_one("#teams", DataTable)
+        table.clear(columns=True)
+        lang, officers = self.runtime.lang, self.loaded.brief.officers
+        words = BRIEF_OFFICERS[lang]
+        self.query_one("#teams-box").border_title = words["title"].format(count=len(officers))
+        table.add_columns(words["officer"], words["team"], *BRIEF_OFFICER_HEADERS[lang])
+        for o in officers:
+            table.add_row(
+                f"{o.login} {o.name}",
+                o.team,
+                *[Text(shown_unit(o.values[k], OFFICER_UNITS[k]), justify="right") for k in OFFICER_KEYS],
+            )
+
+    def action_officers(self) -> None:
+        self.officers = not self.officers
+        self.show_teams()
 
     def action_sort(self) -> None:
         self.sort_key = (self.sort_key + 1) % len(TEAM_KEYS)

@@ -22,6 +22,7 @@ from command_center.data import locks as lock_actions
 from command_center.data.access import ActionRefused, may
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
+from command_center.data.duty import duty_officer_id
 from command_center.data.explain import NothingToExplain, explain
 from command_center.data.explain import lines as explain_lines
 from command_center.data.related import Bundle, bundle_of, hand_bundle
@@ -688,16 +689,29 @@ class CaseScreen(WithHelp, Screen[None]):
     def action_supervise(self) -> None:
         if self._who("supervise") is None:
             return
-        in_thread(self, lambda: teams_and_officers(self.runtime.database())[1], self._supervise, group="case-supervise")
 
-    def _supervise(self, officers) -> None:
+        def read():
+            db = self.runtime.database()
+            with db.engine.connect() as conn:
+                on_duty = duty_officer_id(conn, local_date(self._now()))
+            return teams_and_officers(db)[1], on_duty
+
+        in_thread(self, read, self._supervise, group="case-supervise")
+
+    def _supervise(self, read) -> None:
+        officers, on_duty = read  # a new 临时督办 goes to the officer on duty by default (值班)
         who, d = self._who("supervise"), self.detail
         if who is None or d is None:
             return
         a, db = self.a, self.runtime.database()
         fields = [
             Field("description", a["description"]),
-            Field("assignee", label(self.lang, "officer"), d.officer_id or "", choices=_officer_choices(officers)),
+            Field(
+                "assignee",
+                label(self.lang, "officer"),
+                on_duty or d.officer_id or "",
+                choices=_officer_choices(officers),
+            ),
             Field("due", a["due_date"], f"{local_date(self._now())}", check=self._date_problem),
         ]
 

@@ -56,3 +56,23 @@ def refusal(lang: str, exc: BaseException) -> str:
 def refuse_unless(lang: str, who: Actor, action: str) -> str | None:
     """The refusal to show before opening the form of ``action``, or None if ``who`` may."""
     return None if who.role in PERMISSIONS[action][0] else may_not(lang, who.login, who.role, action)
+
+
+def duty_line(lang: str, duty, visible: bool) -> str:
+    """``值班 o003 张** · 休息日 · 换班``: who is on duty today (login, and the name masked until a
+    login shows it; never a phone), the kind of day, a swap or a hand-over."""
+    from command_center.labels import DUTY
+
+    t = DUTY[lang]
+    if duty is None:
+        return f"{t['on_duty']} {t['nobody']}"
+    parts = [f"{t['on_duty']} {duty.login} {shown_name(duty.name, visible)}"]
+    if duty.rest_day:
+        parts.append(t["rest_day"])
+    elif duty.reason == "adjusted_workday":
+        parts.append(t["adjusted_workday"])
+    if duty.swapped:
+        parts.append(t["swapped"])
+    if duty.handed_over_from:
+        parts.append(t["handed_over"].format(login=duty.handed_over_from[0], to=duty.login))
+    return " · ".join(parts)

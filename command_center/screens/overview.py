@@ -17,10 +17,12 @@ from textual.widgets import Header, Sparkline, Static
 
 from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
+from command_center.data.duty import Duty, on_duty
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
+from command_center.screens.labels import duty_line, names_visible
 from command_center.screens.work import in_thread
 
 #: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
@@ -102,6 +104,7 @@ class OverviewScreen(WithHelp, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(self.t["loading"], id="status")
+        yield Static("", id="duty")
         with Grid(id="figures"):
             for place, (key, style, scope) in enumerate(BOXES, 1):
                 box = FigureBox("—", scope=scope, classes=f"figure {style}", id=f"box-{key}")
@@ -137,19 +140,21 @@ class OverviewScreen(WithHelp, Screen[None]):
     def load(self) -> None:
         rt = self.runtime
 
-        def read() -> tuple[Indicators, CasePage, dict]:
+        def read() -> tuple[Indicators, CasePage, dict, Duty | None]:
             db, rules = rt.database(), rt.rules()
             last = rules.today
             pulses = {
                 key: [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
                 for key in PULSES
             }
-            return indicators(db, rules), list_cases(db, rules, CaseFilter(scope="turning"), limit=1), pulses
+            turning = list_cases(db, rules, CaseFilter(scope="turning"), limit=1)
+            return indicators(db, rules), turning, pulses, on_duty(db, rules.calendar, rules.today)
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 
-    def show(self, read: tuple[Indicators, CasePage, dict]) -> None:
-        data, turning, pulses = read
+    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None]) -> None:
+        data, turning, pulses, duty = read
+        self.query_one("#duty", Static).update(duty_line(self.lang, duty, names_visible(self.app)))
         for key, values in pulses.items():
             line = self.query_one(f"#pulse-{key}", Sparkline)
             line.data = values or [0.0]

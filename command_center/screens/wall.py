@@ -33,6 +33,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
+from command_center.screens.labels import duty_line
 from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
@@ -218,6 +219,8 @@ class WallScreen(WithHelp, Screen[None]):
             f"   {t['refreshed']} {refreshed}   ",
             db_state,
         )
+        if self._shown is not None:  # 值班: the login and the masked name (the wall is public), never a phone
+            line.append(f"   {duty_line(self.lang, self._shown.duty, visible=False)}", style="bold")
         if self.paused:
             line.append(f"   ⏸ {t['paused']}", style="yellow")
         self.query_one("#titlebar", Static).update(line)
