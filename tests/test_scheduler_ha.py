@@ -545,3 +545,44 @@ def test_holders_fit_postgresql_s_application_name():
     assert holder.startswith("scheduler@") and len(holder.encode()) <= 63 and session_name(holder) == holder
     assert session_name("scheduler@主机:1:abcdef") == "scheduler@??:1:abcdef"
     assert len(session_name("x" * 100)) == 63
+
+
+def test_an_escalation_is_taken_once_when_the_leader_is_killed(pg_url, tmp_path, procs):
+    """Overdue alerts nobody acknowledged since 2026-11-20 climb one step (the escalation, issue
+    23) the first time a scheduler recomputes, whatever the real date: three schedulers race,
+    the leader is killed (kill -9) after its recompute, and the next leader's recomputes take
+    no step again: one ``escalated_auto`` row per alert, one message per alert and recipient."""
+    actions = m.AlertAction.__table__
+    db = open_database(pg_url)
+    Court(db).case(date(2026, 11, 2))
+    recompute(db, CATALOGUE, CALENDAR, NOW)  # the alerts open as of 2026-11-20; nobody acts on them
+
+    def taken() -> tuple[Counter, Counter]:
+        with db.engine.connect() as conn:
+            steps = Counter(
+                conn.execute(select(actions.c.alert_id).where(actions.c.kind == "escalated_auto")).scalars()
+            )
+            messages = Counter(
+                conn.execute(
+                    select(OUTBOX.c.dedup_key, OUTBOX.c.recipient).where(OUTBOX.c.kind == "auto_escalated")
+                ).all()
+            )
+        return steps, messages
+
+    sent_log = tmp_path / "sent.log"
+    try:
+        procs.extend(Proc(pg_url, sent_log, lease=4, recompute=5) for _ in range(3))
+        leader = leader_of(procs)
+        leader.wait_for(RECOMPUTED, 60)
+        leader.process.kill()
+        leader.process.wait(timeout=30)
+        by_the_leader = taken()
+        assert by_the_leader[0] and by_the_leader[1], "the leader's recompute took the steps due"
+        successor = leader_of([p for p in procs if p is not leader], 60)
+        since = len(successor.lines)
+        until(lambda: len(successor.said(RECOMPUTED, since)) >= 2, 90, "two recomputes of the next leader")
+        steps, messages = taken()
+        assert (steps, messages) == by_the_leader, "the next leader took no step again"
+        assert set(steps.values()) == {1} and set(messages.values()) == {1}
+    finally:
+        db.dispose()
