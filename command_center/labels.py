@@ -871,8 +871,7 @@ BRIEF = {
             "teams": "Overdue nodes per team",
         },
         "no_trend": "No snapshots yet: run command-center snapshot --backfill 90",
-        "few_points": "Snapshots of {count} day only, no trend yet: run command-center snapshot --backfill 90 "
-        "to fill in the last 90 days",
+        "few_points": "{count} day of snapshots, no trend yet: command-center snapshot --backfill 90",
         "days": "days",
         "error": "Cannot read the database",
     },
@@ -1829,6 +1828,20 @@ CASE_TYPES_EN = {
 }
 
 
+CLOSING_MODES_EN = {
+    "执行完毕": "fully enforced",
+    "终结本次执行程序": "terminated for now",
+    "终结执行": "terminated",
+    "不予执行": "not enforced",
+    "驳回申请": "application rejected",
+    "销案": "withdrawn",
+}
+
+
+def closing_mode(lang: str, mode: str) -> str:
+    return CLOSING_MODES_EN.get(mode, mode) if lang == "en" else mode
+
+
 def asset_kind(lang: str, kind: str) -> str:
     return ASSET_KINDS_EN.get(kind, kind) if lang == "en" else kind
 
@@ -1908,7 +1921,7 @@ DUTY = {
     },
     "en": {
         "on_duty": "On duty",
-        "nobody": "nobody on the rota",
+        "nobody": "none set",
         "rest_day": "rest day",
         "workday": "working day",
         "adjusted_workday": "working weekend day",

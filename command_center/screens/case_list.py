@@ -20,6 +20,7 @@ from textual.widgets import Header, Input, Static
 from command_center.data.cases import PAGE, SORTS, CaseFilter, CasePage, list_cases, teams_and_officers
 from command_center.data.lights import TIERS
 from command_center.data.rules import shown_code
+from command_center.labels import STAGES_EN
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
@@ -235,7 +236,9 @@ class CaseListScreen(WithHelp, Screen[None]):
                 "stage",
                 label(self.lang, "stage"),
                 f.stage or "",
-                choices=tuple((s, s) for s in self.runtime.catalogue.stages),
+                choices=tuple(
+                    (STAGES_EN.get(s, s) if self.lang == "en" else s, s) for s in self.runtime.catalogue.stages
+                ),
                 required=False,
             ),
             Field(

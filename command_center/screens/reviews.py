@@ -23,7 +23,7 @@ from command_center.data.access import ActionRefused
 from command_center.data.cases import case_id_by_no, teams_and_officers
 from command_center.data.reviews import KEYS, KINDS, ReviewList, latest_lists, mark
 from command_center.labels import REVIEWS as LABELS
-from command_center.labels import asset_kind, review_progress
+from command_center.labels import asset_kind, closing_mode, review_progress
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
@@ -102,7 +102,11 @@ class ReviewsScreen(WithHelp, Screen[None]):
                     )
                     note = f"{note} · {state}" if note else state
                 what = " ".join(
-                    asset_kind(self.lang, v) if k == "kind" else str(v)
+                    asset_kind(self.lang, v)
+                    if k == "kind"
+                    else closing_mode(self.lang, v)
+                    if k == "closing_mode"
+                    else str(v)
                     for k, v in item.detail.items()
                     if k not in ("case_no", KEYS[kind]) and v
                 )

@@ -213,8 +213,10 @@ class WallScreen(WithHelp, Screen[None]):
         now = rt.clock.now().astimezone(TZ)
         refreshed = f"{self.refreshed_at.astimezone(TZ):%H:%M:%S}" if self.refreshed_at else t["never"]
         db_state = Text(t["db_down"], style="bold red") if self.error else Text(t["db_ok"], style="green")
+        # on a narrow terminal the court's name alone: the product's name would push 值班 out
+        name = rt.settings.court_name if self.app.size.width < 160 else f"{rt.settings.court_name} · {t['title']}"
         line = Text.assemble(
-            (f" {rt.settings.court_name} · {t['title']}", "bold"),
+            (f" {name}", "bold"),
             f"   {now:%Y-%m-%d %H:%M:%S}",
             f"   {t['refreshed']} {refreshed}   ",
             db_state,
