@@ -255,6 +255,8 @@ CLI = {
         "problem_sheet": " 表",
         "problem_row": " 第 {row} 行",
         "file_rejected": "{problem}; 未导入任何数据 (数据库保持不变)",
+        "user_disabled_word": "已停用",
+        "user_no_password_word": "未设密码",
         "error_no_database": (
             "数据库 {path} 不存在: 运行 `command-center db upgrade` 创建 (`demo` 写入演示法院, `import` 导入本院案件)"
         ),
@@ -358,6 +360,8 @@ CLI = {
         "serve_stopped": "The wall is no longer served",
         "serve_cannot_listen": "cannot serve the wall on {host}:{port}: {error}",
         "file_rejected": "{problem}; nothing was imported (the database is unchanged)",
+        "user_disabled_word": "disabled",
+        "user_no_password_word": "no password",
         "error_no_database": (
             "there is no database {path}: `command-center db upgrade` creates one "
             "(`demo` fills it with a demo court, `import` with the court's cases)"

@@ -26,6 +26,7 @@ from command_center.data.users import (
 )
 from command_center.data.workcal import TZ
 from command_center.labels import AUDIT_ACTIONS, ENTITIES, audit_action, audit_actor, audit_note, say
+from command_center.labels import ROLES as ROLE_WORDS
 
 #: for scripts: the password is read from this variable instead of a prompt
 PASSWORD_ENV = "COMMAND_CENTER_PASSWORD"
@@ -169,12 +170,13 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(users, ensure_ascii=False))
         return
     for u in users:
-        state = "" if u["active"] else " (disabled)"
-        password = "" if u["has_password"] else " (no password)"
+        state = "" if u["active"] else f" ({say(lang, 'user_disabled_word')})"
+        password = "" if u["has_password"] else f" ({say(lang, 'user_no_password_word')})"
         leader = f" {say(lang, 'team_leader_word')}" if u["team_leader"] else ""
         groups = f" [{'、'.join(u['groups'])}]" if u["groups"] else ""
+        role = ROLE_WORDS[lang].get(u["role"], u["role"])
         click.echo(
-            f"{pad(u['login'], 10)}{pad(u['role'], 9)}{pad(u['team'] or '-', 12)}{pad(u['phone'] or '-', 14)}"
+            f"{pad(u['login'], 10)}{pad(role, 9)}{pad(u['team'] or '-', 12)}{pad(u['phone'] or '-', 14)}"
             f"{u['name']}{leader}{groups}{state}{password}"
         )
 
