@@ -35,7 +35,7 @@ def run_process(*args: str, env_extra: dict | None = None) -> subprocess.Complet
 def test_demo_then_calendar_on_each_backend(db_url):
     result = run("--db", db_url, "--now", "2026-11-20T10:00", "demo", "--cases", "300")
     assert result.exit_code == 0, result.output
-    assert "300 cases" in result.output
+    assert "300 件案件" in result.output
     database = open_database(db_url)
     assert indicators(database, Rules.at(NOW, load_catalogue(), WorkCalendar())).cases == 300
     database.dispose()
@@ -95,7 +95,10 @@ def test_db_upgrade_migrates_an_empty_postgresql(empty_pg_url):
 def test_postgresql_not_migrated_is_one_line(empty_pg_url):
     result = run("--db", empty_pg_url, "demo", "--cases", "5")
     assert result.exit_code == 1
-    assert "run `command-center db upgrade`" in result.output
+    assert "是空的" in result.output and "运行 `command-center db upgrade`" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    result = run("--lang", "en", "--db", empty_pg_url, "demo", "--cases", "5")
+    assert result.exit_code == 1 and "run `command-center db upgrade`" in result.output
 
 
 @pytest.mark.parametrize(
