@@ -554,7 +554,9 @@ def test_an_escalation_is_taken_once_when_the_leader_is_killed(pg_url, tmp_path,
     no step again: one ``escalated_auto`` row per alert, one message per alert and recipient."""
     actions = m.AlertAction.__table__
     db = open_database(pg_url)
-    Court(db).case(date(2026, 11, 2))
+    # filed long before: its overdue nodes are red as of 2026-11-20 and stay red (the top tier,
+    # no tier change to restart their wait) on any later real date, the schedulers' clock
+    Court(db).case(date(2025, 1, 6))
     recompute(db, CATALOGUE, CALENDAR, NOW)  # the alerts open as of 2026-11-20; nobody acts on them
 
     def taken() -> tuple[Counter, Counter]:
