@@ -21,6 +21,20 @@ LOCKS = m.CaseLock.__table__
 ITEMS = m.SupervisionItem.__table__
 AUDIT = m.AuditEntry.__table__
 OUTBOX = m.OutboxMessage.__table__
+#: the columns a job fills when it queues messages (INSERT … SELECT in this order)
+OUTBOX_QUEUED = (
+    "dedup_key",
+    "kind",
+    "recipient",
+    "phone",
+    "case_id",
+    "payload",
+    "status",
+    "urgent",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+)
 SNAPSHOTS = m.IndicatorSnapshot.__table__
 CALENDAR = m.CalendarDay.__table__
 STATE = m.SystemState.__table__

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_,
 
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.sqlcal import json_object
-from command_center.data.tables import ACTIONS, ALERTS, CASES, OFFICERS, OUTBOX
+from command_center.data.tables import ACTIONS, ALERTS, CASES, OFFICERS, OUTBOX, OUTBOX_QUEUED
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar, end_of_day
 from command_center.labels import ESCALATION_NOTES
@@ -122,19 +122,7 @@ def escalate(conn: Connection, calendar: WorkCalendar, now: datetime, today: dat
     conn.execute(
         insert_for(conn, OUTBOX)
         .from_select(
-            [
-                "dedup_key",
-                "kind",
-                "recipient",
-                "phone",
-                "case_id",
-                "payload",
-                "status",
-                "urgent",
-                "attempts",
-                "created_at",
-                "next_attempt_at",
-            ],
+            list(OUTBOX_QUEUED),
             select(
                 key,
                 literal("auto_escalated"),

@@ -61,7 +61,18 @@ from command_center.data.locks import lock_red_cases
 from command_center.data.owners import owns
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
-from command_center.data.tables import ACTIONS, ALERTS, CASES, DIRTY, NODES, OFFICERS, OUTBOX, PARTIES, SUSPENSIONS
+from command_center.data.tables import (
+    ACTIONS,
+    ALERTS,
+    CASES,
+    DIRTY,
+    NODES,
+    OFFICERS,
+    OUTBOX,
+    OUTBOX_QUEUED,
+    PARTIES,
+    SUSPENSIONS,
+)
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
 from command_center.jobs.dues import recompute_dues
@@ -536,22 +547,9 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         )
 
     def add(select_stmt) -> int:
-        columns = [
-            "dedup_key",
-            "kind",
-            "recipient",
-            "phone",
-            "case_id",
-            "payload",
-            "status",
-            "urgent",
-            "attempts",
-            "created_at",
-            "next_attempt_at",
-        ]
         stmt = (
             insert_for(conn, OUTBOX)
-            .from_select(columns, select_stmt)
+            .from_select(list(OUTBOX_QUEUED), select_stmt)
             .on_conflict_do_nothing(index_elements=["dedup_key"])
         )
         return changed_rows(conn, stmt)
