@@ -256,3 +256,17 @@ def test_user_add_and_edit_on_the_command_line(db, db_url):
     )
     listed = run("user", "list").output
     assert "team leader [网络查控组]" in listed and "团队长" not in listed, "one language at a time"
+
+
+def test_a_capped_section_counts_every_row_of_its_query(court, monkeypatch):
+    """Beyond the cap a section shows its first rows and counts all of them, as its own query
+    does (the same joins and conditions)."""
+    import command_center.data.queue as queue_module
+
+    red_and_due_soon(court)
+    recompute(court.db, OWNED, CALENDAR, NOW)
+    whole = my_queue(court.db, OWNED, Actor(1, "zhang", "officer"), NOW).alerts
+    assert whole.total == len(whole.rows) >= 3
+    monkeypatch.setattr(queue_module, "LIMIT", 2)
+    capped = my_queue(court.db, OWNED, Actor(1, "zhang", "officer"), NOW).alerts
+    assert capped.rows == whole.rows[:2] and capped.total == whole.total

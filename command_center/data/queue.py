@@ -64,9 +64,13 @@ class Queue:
     escalated: Section | None = None
 
 
-def _section(conn, query, count_query, make) -> Section:
+def _section(conn, query, make) -> Section:
+    """The first :data:`LIMIT` rows of ``query`` and how many it has in all (counted only
+    when the limit is reached)."""
     rows = [make(r) for r in conn.execute(query.limit(LIMIT))]
-    total = conn.execute(count_query).scalar_one() if len(rows) == LIMIT else len(rows)
+    if len(rows) < LIMIT:
+        return Section(rows, len(rows))
+    total = conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     return Section(rows, total)
 
 
@@ -96,7 +100,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
             .select_from(owned.outerjoin(NODES, NODES.c.id == ALERTS.c.node_instance_id))
             .where(live)
             .order_by(worst, due_date, CASES.c.case_no, ALERTS.c.node_code),
-            select(func.count()).select_from(owned).where(live),
             lambda r: QueueRow(
                 "alert", r.case_id, r.case_no, r.node_code, r.subject_id, r.what, r.due_date, r.what != "due_soon", r.id
             ),
@@ -112,7 +115,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
             .select_from(owned)
             .where(owing)
             .order_by(ALERTS.c.response_due_date, CASES.c.case_no),
-            select(func.count()).select_from(owned).where(owing),
             lambda r: QueueRow(
                 "response",
                 r.case_id,
@@ -133,7 +135,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
             .select_from(items_from)
             .where(open_item)
             .order_by(ITEMS.c.due_at, ITEMS.c.id),
-            select(func.count()).select_from(items_from).where(open_item),
             lambda r: QueueRow(
                 "item",
                 r.case_id,
@@ -156,7 +157,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
                 .select_from(from_cases)
                 .where(submitted)
                 .order_by(ALERTS.c.response_due_date, CASES.c.case_no),
-                select(func.count()).select_from(from_cases).where(submitted),
                 lambda r: QueueRow(
                     "accept",
                     r.case_id,
@@ -184,7 +184,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
                 .select_from(from_cases)
                 .where(climbed, live)
                 .order_by(worst, ALERTS.c.escalated_at, CASES.c.case_no),
-                select(func.count()).select_from(from_cases).where(climbed, live),
                 lambda r: QueueRow(
                     "alert",
                     r.case_id,
@@ -220,7 +219,6 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
                 .select_from(board)
                 .where(due)
                 .order_by(due_date, CASES.c.case_no, NODES.c.node_code),
-                select(func.count()).select_from(board).where(due),
                 lambda r, group=group: QueueRow(
                     "group",
                     r.case_id,
