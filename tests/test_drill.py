@@ -619,18 +619,20 @@ async def test_a_form_keeps_what_was_typed_and_says_what_is_wrong_and_refusals_s
         await pilot.press(*"核实银行回执", "enter", "enter")  # the description; the assignee as it is
         due = form.query_one("#f-due", Input)
         due.value = "2026-02-30"
-        await pilot.click("#ok")
+        await pilot.click("#ok")  # the mouse once; then Enter in the last field, as the keyboard does
+        # (a Button ignores a second click within its 0.2 s press effect: clicks would race it)
         await settle(pilot)
         assert app.screen is form  # still open, with what was typed
         assert form.query_one("#f-description", Input).value == "核实银行回执"
         assert "2026-02-30 不是真实存在的日期" in str(form.query_one("#form-error", Static).render())
         due.value = "12/04"  # not a date's shape at all
-        await pilot.click("#ok")
+        due.focus()
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen is form
         assert "日期格式应为 2026-11-20" in str(form.query_one("#form-error", Static).render())
         due.value = "2026-12-04"
-        await pilot.click("#ok")
+        await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, FormScreen)
     with db.engine.connect() as conn:
