@@ -195,7 +195,7 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
         (alert,) = al.list_alerts(db, NOW, tier="blue")
         al.acknowledge(db, alert.id, alert.version, access.actor(db, "chief"), NOW)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)  # an officer's right to act on the case is read first
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
@@ -205,6 +205,28 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
     assert [(a.actor, a.action) for a in court.rows(m.AuditEntry, AUDIT.c.entity == "alert")] == [
         ("chief", "alert.acknowledged")
     ]
+
+
+async def test_an_officer_of_another_team_is_told_before_any_dialog(court, runtime):
+    db = runtime.database()
+    court.add(m.Team, id=2, court_id=1, name="简执一组", track="简执")
+    court.add(m.Officer, id=7, login="wang", name="王承办", role="officer", team_id=2, active=True)
+    set_password(db, "wang", PASSWORD, NOW)
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "wang")
+        await pilot.press("3", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        for key in ("a", "e", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, CaseScreen), f"{key}: no dialog to fill in for nothing"
+        assert "wang 不能对 （2026）内0425执1号 认领预警: 不是本团队的案件, 也未分派给本人" in notes(app)
+        assert "wang 不能对 （2026）内0425执1号 提交说明或汇报: 不是本团队的案件, 也未分派给本人" in notes(app)
+        assert "wang 不能对 （2026）内0425执1号 创建督办事项: 不是本团队的案件, 也未分派给本人" in notes(app)
+    assert [a for a in court.rows(m.AlertAction) if a.actor_id == 7] == [] and court.rows(m.SupervisionItem) == []
 
 
 async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_layer(court, runtime):

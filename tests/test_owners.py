@@ -270,3 +270,44 @@ def test_a_capped_section_counts_every_row_of_its_query(court, monkeypatch):
     monkeypatch.setattr(queue_module, "LIMIT", 2)
     capped = my_queue(court.db, OWNED, Actor(1, "zhang", "officer"), NOW).alerts
     assert capped.rows == whole.rows[:2] and capped.total == whole.total
+
+
+def test_an_officer_acts_only_on_their_team_s_cases_and_what_is_theirs(court):
+    from command_center.data.access import NotAllowed
+    from command_center.data.alerts import acknowledge
+    from command_center.data.duty import monday_of, set_week
+    from command_center.data.supervision import complete_item
+    from command_center.screens.labels import refusal
+
+    court.add(m.Team, id=2, court_id=1, name="简执一组", track="简执")
+    court.add(m.Officer, id=7, login="wang", name="王承办", role="officer", team_id=2, active=True)
+    member(court, "kw1", "款物管理组")
+    case_id = red_and_due_soon(court)  # team 1's case, zhang's
+    recompute(court.db, OWNED, CALENDAR, NOW)
+    alerts = court.alerts(case_id)
+    wang, kw1, lead = Actor(7, "wang", "officer"), Actor(5, "kw1", "officer"), Actor(4, "lead", "officer")
+    chief = Actor(2, "chief", "chief")
+
+    red = alerts[("N09", "")]
+    with pytest.raises(NotAllowed) as refused:
+        acknowledge(court.db, red.id, red.version, wang, NOW, catalogue=OWNED)
+    assert refusal("zh", refused.value) == "wang 不能对 （2026）内0425执1号 认领预警: 不是本团队的案件, 也未分派给本人"
+    with pytest.raises(NotAllowed, match="not a case of their team"):
+        acknowledge(court.db, red.id, red.version, kw1, NOW, catalogue=OWNED)  # a group member, not the group's node
+    lock = list_locks(court.db)[0]
+    with pytest.raises(NotAllowed):
+        request_unlock(court.db, lock.id, lock.version, wang, NOW, "请解锁")
+    with pytest.raises(NotAllowed):
+        create_item(court.db, case_id, wang, NOW, description="回电", assignee_id=7, due=date(2026, 11, 27))
+    item = create_item(court.db, case_id, chief, NOW, description="回电", assignee_id=7, due=date(2026, 11, 27))
+    assert court.alerts(case_id)[("N09", "")].status == "open", "refused: nothing changed"
+
+    fund = alerts[("N34", "AK1")]
+    acknowledge(court.db, fund.id, fund.version, kw1, NOW, catalogue=OWNED)  # the group's node: kw1's to act on
+    n05 = alerts[("N05", "")]
+    acknowledge(court.db, n05.id, n05.version, lead, NOW, catalogue=OWNED)  # their team's case
+    complete_item(court.db, item, wang, NOW, "已回电")  # assigned to wang
+    set_week(court.db, monday_of(NOW.date()), ["wang"], NOW, by="chief")  # on duty: takes the phone calls
+    create_item(court.db, case_id, wang, NOW, description="来电催办", assignee_id=None, due=date(2026, 11, 27))
+    statuses = court.alerts(case_id)
+    assert (statuses[("N34", "AK1")].status, statuses[("N05", "")].status) == ("acknowledged", "acknowledged")

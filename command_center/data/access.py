@@ -7,12 +7,14 @@ text is meant for the user.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
+from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.engine import Database
-from command_center.data.tables import OFFICERS
+from command_center.data.tables import CASES, OFFICERS
 
 
 class ActionRefused(ValueError):
@@ -27,9 +29,11 @@ class NotAllowed(ActionRefused):
     """The actor's role does not allow the action (``action`` a key of :data:`PERMISSIONS`, for
     a screen to say it in its language; ``role`` None: the user is no longer active)."""
 
-    def __init__(self, message: str, *, login: str = "", role: str | None = None, action: str = ""):
+    def __init__(self, message: str, *, login: str = "", role: str | None = None, action: str = "", case_no: str = ""):
         super().__init__(message)
         self.login, self.role, self.action = login, role, action
+        #: set when the role may do the action but not on this case (another team's, not assigned)
+        self.case_no = case_no
 
 
 _ANY = ("officer", "chief", "admin")
@@ -103,3 +107,46 @@ def require(conn: Connection, who: Actor, action: str) -> None:
             role=row.role,
             action=action,
         )
+
+
+def require_case(
+    conn: Connection, who: Actor, action: str, case_id: int, *, assigned: ColumnElement[bool] | None = None
+) -> None:
+    """:func:`require`, and an officer acts only on their team's cases, their own, and what is
+    assigned to them (issue 23, DOMAIN.md §10): ``assigned`` is the condition, over the officers
+    table bound to ``who``, that the thing acted on is theirs (the node's owner, a 督办 item's
+    assignee).  Chiefs and admins act on every case."""
+    require(conn, who, action)
+    me = conn.execute(select(OFFICERS.c.role, OFFICERS.c.team_id).where(OFFICERS.c.id == who.id)).one()
+    if me.role != "officer":
+        return
+    case = conn.execute(
+        select(CASES.c.case_no, CASES.c.team_id, CASES.c.officer_id).where(CASES.c.id == case_id)
+    ).one_or_none()
+    if case is None:
+        raise ActionRefused(f"no case with id {case_id}")
+    if case.officer_id == who.id or (me.team_id is not None and case.team_id == me.team_id):
+        return
+    if assigned is not None and conn.execute(select(OFFICERS.c.id).where(OFFICERS.c.id == who.id, assigned)).first():
+        return
+    raise NotAllowed(
+        f"{who.login} may not {PERMISSIONS[action][1]} on {case.case_no}: "
+        "not a case of their team, nor assigned to them",
+        login=who.login,
+        role=me.role,
+        action=action,
+        case_no=case.case_no,
+    )
+
+
+def refusal_of(db: Database, check: Callable[[Connection], None]) -> NotAllowed | None:
+    """Why the user may not act (None: they may), as the action's own ``check`` would refuse it:
+    for a screen to say so before a form is filled in for nothing."""
+    with db.engine.connect() as conn:
+        try:
+            check(conn)
+        except NotAllowed as refused:
+            return refused
+        except ActionRefused:
+            return None  # not the user's doing (gone meanwhile, say): the action itself says so
+    return None

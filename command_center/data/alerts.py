@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Connection, and_, case, insert, select, update
+from sqlalchemy import Connection, and_, case, insert, literal, select, update
 
 from command_center.data import audit, state
 from command_center.data import models as m
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
+from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.engine import Database
+from command_center.data.owners import owns
 from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
 from command_center.data.workcal import local_date
 
@@ -217,10 +219,35 @@ def _change(
     )
 
 
-def acknowledge(db: Database, alert_id: int, version: int, who: Actor, now: datetime) -> None:
-    """认领 / 已知悉."""
+def require_on_alert(conn: Connection, who: Actor, action: str, alert_id: int, catalogue: Catalogue | None) -> None:
+    """:func:`require_case` for the alert's case: an officer of another team acts only on an
+    alert whose node they own (a group's node, their 督办 item; ``catalogue`` names the owners,
+    the reference catalogue when None)."""
+    alert = conn.execute(
+        select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, CASES.c.officer_id, CASES.c.team_id)
+        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
+        .where(ALERTS.c.id == alert_id)
+    ).one_or_none()
+    if alert is None:
+        require(conn, who, action)
+        raise ActionRefused(f"alert {alert_id} does not exist")
+    mine = owns(
+        catalogue if catalogue is not None else load_catalogue(),
+        OFFICERS,
+        node_code=literal(alert.node_code),
+        subject_id=literal(alert.subject_id),
+        case_officer_id=literal(alert.officer_id),
+        case_team_id=literal(alert.team_id),
+    )
+    require_case(conn, who, action, alert.case_id, assigned=mine)
+
+
+def acknowledge(
+    db: Database, alert_id: int, version: int, who: Actor, now: datetime, *, catalogue: Catalogue | None = None
+) -> None:
+    """认领 / 已知悉 (an officer: on their team's cases and the nodes they own)."""
     with db.engine.begin() as conn:
-        require(conn, who, "acknowledge")
+        require_on_alert(conn, who, "acknowledge", alert_id, catalogue)
         _change(
             conn,
             alert_id,
@@ -255,10 +282,19 @@ def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime
         )
 
 
-def submit_response(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> None:
+def submit_response(
+    db: Database,
+    alert_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    note: str,
+    *,
+    catalogue: Catalogue | None = None,
+) -> None:
     """Record the response the tier demands (the explanation, the report, the interview)."""
     with db.engine.begin() as conn:
-        require(conn, who, "respond")
+        require_on_alert(conn, who, "respond", alert_id, catalogue)
         if not note or not note.strip():
             raise ActionRefused("the response needs its text (what was explained, reported or agreed)")
         _change(
@@ -301,11 +337,20 @@ def review_response(
         )
 
 
-def escalate(db: Database, alert_id: int, version: int, who: Actor, now: datetime, note: str) -> int:
+def escalate(
+    db: Database,
+    alert_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    note: str,
+    *,
+    catalogue: Catalogue | None = None,
+) -> int:
     """Escalate to the chiefs (上报院领导): recorded on the alert, and an urgent message to each
     active chief in the same transaction; returns how many were queued."""
     with db.engine.begin() as conn:
-        require(conn, who, "escalate")
+        require_on_alert(conn, who, "escalate", alert_id, catalogue)
         if not note or not note.strip():
             raise ActionRefused("an escalation needs a note (what the chief should decide)")
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")

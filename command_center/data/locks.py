@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, literal, or_, select, true, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
 from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
 from command_center.data.tables import ALERTS, CASES, LOCKS, OFFICERS
@@ -199,10 +199,19 @@ def _reason(reason: str, what: str) -> str:
     return reason.strip()
 
 
+def require_request(conn: Connection, who: Actor, lock_id: int) -> None:
+    """An officer asks for the unlock of their team's case (or their own)."""
+    case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one_or_none()
+    if case_id is None:
+        require(conn, who, "request_unlock")
+        raise ActionRefused(f"lock {lock_id} does not exist")
+    require_case(conn, who, "request_unlock", case_id)
+
+
 def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
     """An officer asks the chief to unlock (申请解锁); one request at a time."""
     with db.engine.begin() as conn:
-        require(conn, who, "request_unlock")
+        require_request(conn, who, lock_id)
         reason = _reason(reason, "an unlock request")
         _change(
             conn,

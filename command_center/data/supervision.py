@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import insert, select, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, require
+from command_center.data.access import ActionRefused, Actor, require, require_case
 from command_center.data.duty import duty_officer_id
 from command_center.data.engine import Database
 from command_center.data.rules import AD_HOC_CODE
@@ -40,11 +40,27 @@ def subject_of(item_id: int) -> str:
     return f"{AD_HOC_CODE}{item_id}"
 
 
+def require_supervise(conn, who: Actor, case_id: int, now: datetime) -> None:
+    """An officer opens a 督办 item on their team's cases, or on any case while on duty (值班
+    takes the phone calls); chiefs on every case."""
+    on_duty = duty_officer_id(conn, local_date(now))
+    require_case(conn, who, "supervise", case_id, assigned=OFFICERS.c.id == on_duty if on_duty else None)
+
+
+def require_complete(conn, who: Actor, item_id: int) -> None:
+    """An officer completes an item of their team's case, or one assigned to them."""
+    item = conn.execute(select(ITEMS.c.case_id, ITEMS.c.assignee_id).where(ITEMS.c.id == item_id)).one_or_none()
+    if item is None:
+        require(conn, who, "complete_item")
+        raise ActionRefused(f"supervision item {item_id} does not exist or is completed already")
+    require_case(conn, who, "complete_item", item.case_id, assigned=OFFICERS.c.id == item.assignee_id)
+
+
 def create_item(
     db: Database, case_id: int, who: Actor, now: datetime, *, description: str, assignee_id: int | None, due: date
 ) -> int:
     with db.engine.begin() as conn:
-        require(conn, who, "supervise")
+        require_supervise(conn, who, case_id, now)
         return create_item_in(conn, case_id, who, now, description=description, assignee_id=assignee_id, due=due)
 
 
@@ -111,7 +127,7 @@ def create_item_in(
 def complete_item(db: Database, item_id: int, who: Actor, now: datetime, note: str) -> None:
     """Mark the item done; the next recompute resolves its alert."""
     with db.engine.begin() as conn:
-        require(conn, who, "complete_item")
+        require_complete(conn, who, item_id)
         if not note or not note.strip():
             raise ActionRefused("say what was done")
         case_id = conn.execute(

@@ -19,7 +19,7 @@ from textual.widgets import Header, Static, Tree
 from command_center.clock import parse_instant
 from command_center.data import alerts as alert_actions
 from command_center.data import locks as lock_actions
-from command_center.data.access import ActionRefused, may
+from command_center.data.access import ActionRefused, Actor, may, refusal_of
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
 from command_center.data.duty import duty_officer_id
@@ -27,7 +27,7 @@ from command_center.data.explain import NothingToExplain, explain
 from command_center.data.explain import lines as explain_lines
 from command_center.data.related import Bundle, bundle_of, hand_bundle
 from command_center.data.rules import AD_HOC_CODE, shown_code
-from command_center.data.supervision import complete_item, create_item
+from command_center.data.supervision import complete_item, create_item, require_complete, require_supervise
 from command_center.data.triage import TRIAGE_NODE, TriageRow, apply_suggestion, triage_list
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import CASE_ACTIONS as ACTION_TEXT
@@ -380,6 +380,34 @@ class CaseScreen(WithHelp, Screen[None]):
             return None
         return who, alert
 
+    def _on_alert(self, action: str, go: Callable[[Actor, object], None]) -> None:
+        """``go(user, alert)`` once the data layer would let the user act on the selected alert."""
+        if (target := self._acting_on_alert(action)) is None:
+            return
+        who, alert = target
+        catalogue = self.runtime.catalogue
+        self._checked(
+            who,
+            lambda conn: alert_actions.require_on_alert(conn, who, action, alert.id, catalogue),
+            lambda: go(who, alert),
+        )
+
+    def _checked(self, who: Actor, check: Callable[..., None], go: Callable[[], None]) -> None:
+        """``go()`` unless the action's own ``check`` refuses the user: an officer acts on their
+        team's cases and what is theirs, said before any form is filled in for nothing."""
+        if who.role != "officer":
+            go()
+            return
+        db = self.runtime.database()
+
+        def checked(refused: BaseException | None) -> None:
+            if refused is None:
+                go()
+            else:
+                self.notify(refusal(self.lang, refused), severity="error", timeout=8)
+
+        in_thread(self, lambda: refusal_of(db, check), checked, group="case-check")
+
     def run_action(self, what: str, write: Callable[[], object]) -> None:
         """Write in a thread; a refusal of the data layer (role, stale version, state) is shown as is."""
 
@@ -426,21 +454,26 @@ class CaseScreen(WithHelp, Screen[None]):
         return self.a["bad_date"]
 
     def action_acknowledge(self) -> None:
-        if (target := self._acting_on_alert("acknowledge")) is None:
-            return
-        who, alert = target
+        self._on_alert("acknowledge", self._acknowledge)
+
+    def _acknowledge(self, who: Actor, alert) -> None:
         db = self.runtime.database()
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_action("ack", lambda: alert_actions.acknowledge(db, alert.id, alert.version, who, self._now()))
+                self.run_action(
+                    "ack",
+                    lambda: alert_actions.acknowledge(
+                        db, alert.id, alert.version, who, self._now(), catalogue=self.runtime.catalogue
+                    ),
+                )
 
         self.app.push_screen(ConfirmScreen(self.a["ack"], lang=self.lang), answered)
 
     def action_respond(self) -> None:
-        if (target := self._acting_on_alert("respond")) is None:
-            return
-        who, alert = target
+        self._on_alert("respond", self._respond)
+
+    def _respond(self, who: Actor, alert) -> None:
         if not alert.response_kind or alert.response_status not in ("missing", "rejected"):
             self.notify(self.a["no_response"], severity="warning")
             return
@@ -470,7 +503,10 @@ class CaseScreen(WithHelp, Screen[None]):
                 else "; ".join(f"{f.label.split(' (')[0]}: {values[f.key]}" for f in fields)
             )  # without the format hint
             self.run_action(
-                "response", lambda: alert_actions.submit_response(db, alert.id, alert.version, who, self._now(), text)
+                "response",
+                lambda: alert_actions.submit_response(
+                    db, alert.id, alert.version, who, self._now(), text, catalogue=self.runtime.catalogue
+                ),
             )
 
         self._form(a[kind], fields, submit)
@@ -517,15 +553,18 @@ class CaseScreen(WithHelp, Screen[None]):
         )
 
     def action_escalate(self) -> None:
-        if (target := self._acting_on_alert("escalate")) is None:
-            return
-        who, alert = target
+        self._on_alert("escalate", self._escalate)
+
+    def _escalate(self, who: Actor, alert) -> None:
         db = self.runtime.database()
         self._form(
             self.a["escalate"],
             [Field("note", self.a["escalate_note"])],
             lambda v: self.run_action(
-                "escalate", lambda: alert_actions.escalate(db, alert.id, alert.version, who, self._now(), v["note"])
+                "escalate",
+                lambda: alert_actions.escalate(
+                    db, alert.id, alert.version, who, self._now(), v["note"], catalogue=self.runtime.catalogue
+                ),
             ),
         )
 
@@ -677,18 +716,27 @@ class CaseScreen(WithHelp, Screen[None]):
             )
         else:
             # the data layer refuses an officer's unlock; an officer asks for it instead
-            self._form(
-                a["request_unlock"],
-                [Field("reason", a["reason"])],
-                lambda v: self.run_action(
-                    "request_unlock",
-                    lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]),
+            self._checked(
+                who,
+                lambda conn: lock_actions.require_request(conn, who, lock.id),
+                lambda: self._form(
+                    a["request_unlock"],
+                    [Field("reason", a["reason"])],
+                    lambda v: self.run_action(
+                        "request_unlock",
+                        lambda: lock_actions.request_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]),
+                    ),
                 ),
             )
 
     def action_supervise(self) -> None:
-        if self._who("supervise") is None:
+        who, d = self._who("supervise"), self.detail
+        if who is None or d is None:
             return
+        now = self._now()
+        self._checked(who, lambda conn: require_supervise(conn, who, d.id, now), self._supervise_form)
+
+    def _supervise_form(self) -> None:
 
         def read():
             db = self.runtime.database()
@@ -735,10 +783,14 @@ class CaseScreen(WithHelp, Screen[None]):
             self.notify(self.a["not_item"], severity="warning")
             return
         db = self.runtime.database()
-        self._form(
-            self.a["complete"],
-            [Field("note", self.a["note"])],
-            lambda v: self.run_action("complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])),
+        self._checked(
+            who,
+            lambda conn: require_complete(conn, who, item.id),
+            lambda: self._form(
+                self.a["complete"],
+                [Field("note", self.a["note"])],
+                lambda v: self.run_action("complete", lambda: complete_item(db, item.id, who, self._now(), v["note"])),
+            ),
         )
 
 
