@@ -60,6 +60,10 @@ class Settings:
     #: where ``command-center serve`` serves the wall to browsers, ``host:port`` (``0.0.0.0:8000``
     #: for every interface; the default, this machine only)
     serve_address: str = "127.0.0.1:8000"
+    #: 提级解锁: the court codes whose unlock requests a chief of a higher court decides (a code
+    #: covers the courts whose codes begin with it: ``["内04"]`` sends every basic court of 赤峰
+    #: up to a chief whose court code is a shorter prefix, the 中院's ``内04`` or the province's)
+    unlock_by_parent: tuple[str, ...] = ()
     #: the morning brief's targets by indicator key (``[targets]`` in the config file)
     targets: Mapping[str, Decimal] = field(default_factory=dict)
     #: triage (繁简分流) thresholds and the team of each track (``[triage]`` in the config file)
@@ -119,6 +123,8 @@ def _read_file(path: Path) -> dict[str, object]:
         values["targets"] = _targets(path, doc.pop("targets"))
     if "triage" in doc:
         values["triage"] = _triage(path, doc.pop("triage"))
+    if "unlock_by_parent" in doc:
+        values["unlock_by_parent"] = _codes(f"{path}: unlock_by_parent", doc.pop("unlock_by_parent"))
     for key, value in doc.items():
         if key in _INT_KEYS and isinstance(value, int) and not isinstance(value, bool):
             values[key] = value
@@ -187,6 +193,14 @@ def _triage(path: Path, table: object) -> TriageRules:
     return TriageRules(**values)  # type: ignore[arg-type]
 
 
+def _codes(where: str, value: object) -> tuple[str, ...]:
+    """Court codes: a list of them in the file, comma-separated in the environment."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(c, str) and 0 < len(c.strip()) <= 16 for c in items):
+        raise ConfigError(f"{where} must be a list of court codes such as ['内04'], not {value!r}")
+    return tuple(c.strip() for c in items)
+
+
 def _unit(key: str) -> str:
     return "working days" if key.endswith("_workdays") else "seconds"
 
@@ -217,6 +231,9 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
                 f"unknown environment variable {name} "
                 f"(known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})"
             )
+        if key == "unlock_by_parent":
+            env[key] = _codes(name, value)
+            continue
         env[key] = Path(value).expanduser() if key in _PATH_KEYS else value
 
     config_option = options.get("config_path") or environ.get(ENV_PREFIX + "CONFIG")

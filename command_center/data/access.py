@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.engine import Database
-from command_center.data.tables import CASES, OFFICERS
+from command_center.data.tables import CASES, COURTS, OFFICERS
 
 
 class ActionRefused(ValueError):
@@ -29,11 +29,22 @@ class NotAllowed(ActionRefused):
     """The actor's role does not allow the action (``action`` a key of :data:`PERMISSIONS`, for
     a screen to say it in its language; ``role`` None: the user is no longer active)."""
 
-    def __init__(self, message: str, *, login: str = "", role: str | None = None, action: str = "", case_no: str = ""):
+    def __init__(
+        self,
+        message: str,
+        *,
+        login: str = "",
+        role: str | None = None,
+        action: str = "",
+        case_no: str = "",
+        why: str = "",
+    ):
         super().__init__(message)
         self.login, self.role, self.action = login, role, action
-        #: set when the role may do the action but not on this case (another team's, not assigned)
-        self.case_no = case_no
+        #: set when the role may do the action but not on this case, and ``why``: ``team`` (another
+        #: team's, not assigned to them), ``court`` (a court theirs does not cover) or ``higher``
+        #: (提级解锁: a higher court decides)
+        self.case_no, self.why = case_no, why
 
 
 _ANY = ("officer", "chief", "admin")
@@ -109,33 +120,70 @@ def require(conn: Connection, who: Actor, action: str) -> None:
         )
 
 
+def covers(code: str | None, court_code: str) -> bool:
+    """Whether a user's court code covers a court (内04 covers 内0425; None covers every court)."""
+    return code is None or court_code.startswith(code)
+
+
 def require_case(
     conn: Connection, who: Actor, action: str, case_id: int, *, assigned: ColumnElement[bool] | None = None
-) -> None:
-    """:func:`require`, and an officer acts only on their team's cases, their own, and what is
-    assigned to them (issue 23, DOMAIN.md §10): ``assigned`` is the condition, over the officers
-    table bound to ``who``, that the thing acted on is theirs (the node's owner, a 督办 item's
-    assignee).  Chiefs and admins act on every case."""
+) -> str:
+    """:func:`require`, and the case is one the user acts on: a court their court code covers
+    (两级法院), and for an officer their team's cases, their own, and what is assigned to them
+    (issue 23, DOMAIN.md §10): ``assigned`` is the condition, over the officers table bound to
+    ``who``, that the thing acted on is theirs (the node's owner, a 督办 item's assignee).
+    Returns the case's court code."""
     require(conn, who, action)
-    me = conn.execute(select(OFFICERS.c.role, OFFICERS.c.team_id).where(OFFICERS.c.id == who.id)).one()
-    if me.role != "officer":
-        return
+    me = conn.execute(
+        select(OFFICERS.c.role, OFFICERS.c.team_id, OFFICERS.c.court_code).where(OFFICERS.c.id == who.id)
+    ).one()
     case = conn.execute(
-        select(CASES.c.case_no, CASES.c.team_id, CASES.c.officer_id).where(CASES.c.id == case_id)
+        select(CASES.c.case_no, CASES.c.team_id, CASES.c.officer_id, COURTS.c.code)
+        .select_from(CASES.join(COURTS, COURTS.c.id == CASES.c.court_id))
+        .where(CASES.c.id == case_id)
     ).one_or_none()
     if case is None:
         raise ActionRefused(f"no case with id {case_id}")
+
+    def refuse(why: str, words: str) -> NotAllowed:
+        return NotAllowed(
+            f"{who.login} may not {PERMISSIONS[action][1]} on {case.case_no}: {words}",
+            login=who.login,
+            role=me.role,
+            action=action,
+            case_no=case.case_no,
+            why=why,
+        )
+
+    if not covers(me.court_code, case.code):
+        raise refuse("court", f"a case of {case.code}, which their court {me.court_code} does not cover")
+    if me.role != "officer":
+        return case.code
     if case.officer_id == who.id or (me.team_id is not None and case.team_id == me.team_id):
-        return
+        return case.code
     if assigned is not None and conn.execute(select(OFFICERS.c.id).where(OFFICERS.c.id == who.id, assigned)).first():
+        return case.code
+    raise refuse("team", "not a case of their team, nor assigned to them")
+
+
+def require_higher(conn: Connection, who: Actor, action: str, case_id: int, by_parent: tuple[str, ...]) -> None:
+    """:func:`require_case`, and 提级解锁: where the case's court is one of ``by_parent`` (the
+    setting ``unlock_by_parent``), only a user of a higher court decides (a court code shorter
+    than the case's court's and covering it, or none: every court)."""
+    code = require_case(conn, who, action, case_id)
+    if not any(code.startswith(prefix) for prefix in by_parent):
         return
+    mine = conn.execute(select(OFFICERS.c.court_code).where(OFFICERS.c.id == who.id)).scalar_one()
+    if mine is None or (len(mine) < len(code) and code.startswith(mine)):
+        return
+    case_no = conn.execute(select(CASES.c.case_no).where(CASES.c.id == case_id)).scalar_one()
     raise NotAllowed(
-        f"{who.login} may not {PERMISSIONS[action][1]} on {case.case_no}: "
-        "not a case of their team, nor assigned to them",
+        f"{who.login} may not {PERMISSIONS[action][1]} on {case_no}: a higher court decides (提级解锁)",
         login=who.login,
-        role=me.role,
+        role=who.role,
         action=action,
-        case_no=case.case_no,
+        case_no=case_no,
+        why="higher",
     )
 
 

@@ -264,7 +264,7 @@ def acknowledge(
 def silence(db: Database, alert_id: int, version: int, who: Actor, now: datetime, until: datetime, reason: str) -> None:
     """Silence until ``until`` (chief only); the reason is mandatory."""
     with db.engine.begin() as conn:
-        require(conn, who, "silence")
+        require_on_alert(conn, who, "silence", alert_id, None)  # a chief: a court theirs covers
         if not reason or not reason.strip():
             raise ActionRefused("a silence needs a reason")
         if until <= now:
@@ -315,7 +315,7 @@ def review_response(
 ) -> None:
     """A chief accepts or rejects a submitted response (never one they submitted themselves)."""
     with db.engine.begin() as conn:
-        require(conn, who, "review")
+        require_on_alert(conn, who, "review", alert_id, None)  # a chief: a court theirs covers
         submitter = conn.execute(
             select(ACTIONS.c.actor_id)
             .where(ACTIONS.c.alert_id == alert_id, ACTIONS.c.kind == "response_submitted")

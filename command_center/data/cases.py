@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, literal, or_, select, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require, sees_names
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require_case, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
 from command_center.data.caseno import normalise_case_no
@@ -541,7 +541,7 @@ def reassign(
     is still ``expected`` (what the chief saw): no lost update when two people reassign at once."""
     old_officer, old_team = expected
     with db.engine.begin() as conn:
-        require(conn, who, "reassign")
+        require_case(conn, who, "reassign", case_id)  # a chief: a court theirs covers
         if not reason or not reason.strip():
             raise ActionRefused("a reassignment needs a reason")
         if (officer_id, team_id) == expected:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, func, insert, literal, or_, select, true, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case, require_higher
 from command_center.data.bulk import changed_rows
 from command_center.data.engine import Database
 from command_center.data.tables import ALERTS, CASES, LOCKS, OFFICERS
@@ -226,10 +226,29 @@ def request_unlock(db: Database, lock_id: int, version: int, who: Actor, now: da
         )
 
 
-def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
+def require_decision(conn: Connection, who: Actor, action: str, lock_id: int, by_parent: tuple[str, ...]) -> None:
+    """A chief decides on the locks of the courts theirs covers; where the case's court is one of
+    ``by_parent`` (the setting ``unlock_by_parent``, 提级解锁), a chief of a higher court."""
+    case_id = conn.execute(select(LOCKS.c.case_id).where(LOCKS.c.id == lock_id)).scalar_one_or_none()
+    if case_id is None:
+        require(conn, who, action)
+        raise ActionRefused(f"lock {lock_id} does not exist")
+    require_higher(conn, who, action, case_id, by_parent)
+
+
+def unlock(
+    db: Database,
+    lock_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    reason: str,
+    *,
+    by_parent: tuple[str, ...] = (),
+) -> None:
     """A chief unlocks the case (granting a pending request, or on his own), with a reason."""
     with db.engine.begin() as conn:
-        require(conn, who, "unlock")
+        require_decision(conn, who, "unlock", lock_id, by_parent)
         reason = _reason(reason, "an unlock")
         _change(
             conn,
@@ -244,10 +263,19 @@ def unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, 
         )
 
 
-def reject_unlock(db: Database, lock_id: int, version: int, who: Actor, now: datetime, reason: str) -> None:
+def reject_unlock(
+    db: Database,
+    lock_id: int,
+    version: int,
+    who: Actor,
+    now: datetime,
+    reason: str,
+    *,
+    by_parent: tuple[str, ...] = (),
+) -> None:
     """A chief rejects a pending unlock request; the case stays locked."""
     with db.engine.begin() as conn:
-        require(conn, who, "reject_unlock")
+        require_decision(conn, who, "reject_unlock", lock_id, by_parent)
         reason = _reason(reason, "a rejection")
         _change(
             conn,

@@ -106,6 +106,9 @@ class Officer(Base):
     name: Mapped[str] = mapped_column(String(50))
     role: Mapped[str] = mapped_column(String(10), default="officer")
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    #: the court code whose courts the user acts on (内0425 one court, 内04 a 中院 and its basic
+    #: courts: a prefix of the courts' codes); None: every court
+    court_code: Mapped[str | None] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

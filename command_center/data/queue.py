@@ -15,13 +15,13 @@ from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, select
 
-from command_center.data.access import Actor
+from command_center.data.access import Actor, refusal_of
 from command_center.data.alerts import TIER_ORDER
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
-from command_center.data.locks import list_locks
+from command_center.data.locks import list_locks, require_decision
 from command_center.data.owners import owner_codes, owns
-from command_center.data.tables import ALERTS, CASES, GROUPS, ITEMS, NODES, OFFICERS
+from command_center.data.tables import ALERTS, CASES, COURTS, GROUPS, ITEMS, NODES, OFFICERS
 from command_center.data.workcal import local_date
 
 LIMIT = 50
@@ -74,7 +74,11 @@ def _section(conn, query, make) -> Section:
     return Section(rows, total)
 
 
-def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Queue:
+def my_queue(
+    db: Database, catalogue: Catalogue, who: Actor, now: datetime, *, unlock_by_parent: tuple[str, ...] = ()
+) -> Queue:
+    """``who``'s queue; a chief's decisions are those of the courts their court code covers, and
+    the unlocks of the courts in ``unlock_by_parent`` (提级解锁) only a higher court's chief's."""
     today = local_date(now)
     me = OFFICERS.alias("me")
     mine = and_(
@@ -151,6 +155,10 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
         if who.role in DECIDERS:
             submitted = and_(ALERTS.c.response_status == "submitted", ALERTS.c.status != "resolved")
             from_cases = ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
+            court_code = conn.execute(select(OFFICERS.c.court_code).where(OFFICERS.c.id == who.id)).scalar_one()
+            if court_code is not None:  # 两级法院: the courts theirs covers
+                covered = select(COURTS.c.id).where(COURTS.c.code.startswith(court_code, autoescape=True))
+                submitted = and_(submitted, CASES.c.court_id.in_(covered))
             accept = _section(
                 conn,
                 select(*cols, ALERTS.c.response_kind, ALERTS.c.response_due_date)
@@ -232,7 +240,12 @@ def my_queue(db: Database, catalogue: Catalogue, who: Actor, now: datetime) -> Q
                 ),
             )
     if who.role in DECIDERS:
-        locks = list_locks(db, pending_only=True)
+        locks = [
+            lk
+            for lk in list_locks(db, pending_only=True)
+            if refusal_of(db, lambda conn, lk=lk: require_decision(conn, who, "unlock", lk.id, unlock_by_parent))
+            is None
+        ]
         unlocks = Section(
             [
                 QueueRow("unlock", lk.case_id, lk.case_no, "", "", lk.requested_by, None, False, lk.id)

@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Integer, and_, bindparam, case, func, or_, se
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
 from command_center.data.bulk import pg_settings
 from command_center.data.engine import Database
 from command_center.data.tables import CASES, OFFICERS, PARTIES, TEAMS
@@ -500,6 +500,8 @@ def hand_bundle(
     moved = 0
     with db.engine.begin() as conn:
         require(conn, who, "reassign_bundle")
+        for c in bundle.cases:  # a chief: courts theirs covers
+            require_case(conn, who, "reassign_bundle", c.case_id)
         if conn.execute(select(TEAMS.c.id).where(TEAMS.c.id == team_id)).first() is None:
             raise ActionRefused(f"no team with id {team_id}")
         members = set(conn.execute(select(OFFICERS.c.id).where(OFFICERS.c.team_id == team_id)).scalars())

@@ -25,7 +25,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, StaleVersion, require
+from command_center.data.access import ActionRefused, Actor, StaleVersion, require_case
 from command_center.data.engine import Database
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, NODES, OFFICERS, PARTIES, TEAMS
 
@@ -274,13 +274,13 @@ def apply_suggestion(
     Audited as ``case.triage_applied`` with the reasons."""
     old_officer, old_team = expected
     with db.engine.begin() as conn:
-        require(conn, who, "apply_triage")
+        require_case(conn, who, "apply_triage", case_id)  # a chief: a court theirs covers
     found = triage_list(db, rules, now, today, case_id=case_id)
     if not found:
         raise ActionRefused("triage is not due for this case (open, online control complete)")
     row = found[0]
     with db.engine.begin() as conn:
-        require(conn, who, "apply_triage")
+        require_case(conn, who, "apply_triage", case_id)  # a chief: a court theirs covers
         teams = [tuple(r) for r in conn.execute(select(TEAMS.c.id, TEAMS.c.name, TEAMS.c.track).order_by(TEAMS.c.id))]
         target = team_for(rules, row.track, teams)  # type: ignore[arg-type]
         if target is None:

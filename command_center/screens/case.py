@@ -685,6 +685,7 @@ class CaseScreen(WithHelp, Screen[None]):
             self.notify(self.a["not_locked"], severity="warning")
             return
         a, db = self.a, self.runtime.database()
+        by_parent = self.runtime.settings.unlock_by_parent  # 提级解锁: a higher court decides
         if who.role in ("chief", "admin") and lock.request_status == "pending":
             fields = [
                 Field("decision", a["decision"], True, choices=((a["unlock"], True), (a["reject_unlock"], False))),
@@ -695,12 +696,17 @@ class CaseScreen(WithHelp, Screen[None]):
             def decide(v: dict) -> None:
                 if v["decision"]:
                     self.run_action(
-                        "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])
+                        "unlock",
+                        lambda: lock_actions.unlock(
+                            db, lock.id, lock.version, who, self._now(), v["reason"], by_parent=by_parent
+                        ),
                     )
                 else:
                     self.run_action(
                         "reject_unlock",
-                        lambda: lock_actions.reject_unlock(db, lock.id, lock.version, who, self._now(), v["reason"]),
+                        lambda: lock_actions.reject_unlock(
+                            db, lock.id, lock.version, who, self._now(), v["reason"], by_parent=by_parent
+                        ),
                     )
 
             self.app.push_screen(
@@ -711,7 +717,10 @@ class CaseScreen(WithHelp, Screen[None]):
                 a["unlock"],
                 [Field("reason", a["reason"])],
                 lambda v: self.run_action(
-                    "unlock", lambda: lock_actions.unlock(db, lock.id, lock.version, who, self._now(), v["reason"])
+                    "unlock",
+                    lambda: lock_actions.unlock(
+                        db, lock.id, lock.version, who, self._now(), v["reason"], by_parent=by_parent
+                    ),
                 ),
             )
         else:

@@ -50,7 +50,8 @@ def refusal(lang: str, exc: BaseException) -> str:
     """A refusal of the data layer as the user is shown it: a role's refusal in the screen's language."""
     if isinstance(exc, NotAllowed) and exc.action and exc.case_no:
         words = PERMISSION_WORDS[lang]
-        return words["not_theirs"].format(login=exc.login, what=words[exc.action], case_no=exc.case_no)
+        key = {"court": "not_their_court", "higher": "higher_court"}.get(exc.why, "not_theirs")
+        return words[key].format(login=exc.login, what=words[exc.action], case_no=exc.case_no)
     if isinstance(exc, NotAllowed) and exc.action:
         return may_not(lang, exc.login, exc.role, exc.action)
     return first_line(exc)

@@ -71,7 +71,9 @@ class QueueScreen(WithHelp, Screen[None]):
         rt = self.runtime
         in_thread(
             self,
-            lambda: my_queue(rt.database(), rt.catalogue, who, rt.clock.now()),
+            lambda: my_queue(
+                rt.database(), rt.catalogue, who, rt.clock.now(), unlock_by_parent=rt.settings.unlock_by_parent
+            ),
             self.show,
             group="queue",
             failed=lambda message: self.query_one("#queue-status", Static).update(f"{self.t['error']}: {message}"),
