@@ -201,7 +201,7 @@ CLI = {
         "court_scope": "法院: {code} ({count} 个法院)",
         "court_period": "比率期间 {period}",
         "courts_header": (
-            "代码|法院|案件|未结|超期节点|红灯|黄灯|蓝灯|3+7超期|双零|首执结案率|执行完毕率|期限内结案|到位率"
+            "代码|法院|案件|未结|超期节点|红灯|黄灯|蓝灯|3+7超期|双零|首执结案率|执行完毕率|期内结案率|到位率"
         ),
         "courts_total": "合计",
         "error_unknown_court": "没有代码以 “{code}” 开头的法院; 现有法院代码: {codes}",
@@ -311,8 +311,7 @@ CLI = {
         "court_scope": "courts: {code} ({count})",
         "court_period": "rates over {period}",
         "courts_header": (
-            "Code|Court|Cases|Open|Overdue nodes|Red|Yellow|Blue|3+7 late|Double zero|First closure|In full"
-            "|Within term|Recovered"
+            "Code|Court|Cases|Open|Overdue|Red|Yellow|Blue|3+7|30d+|Closure|In full|In term|Recovered"
         ),
         "courts_total": "Total",
         "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",

@@ -200,9 +200,8 @@ def _court_table(runtime, courts: frozenset[int] | None, as_json: bool) -> None:
         return f"{value:.2%}" if key in RATES else f"{value:,}"
 
     header = columns(lang, "courts_header")
-    total = say(lang, "courts_total") + (f" {code}" if code else "")
     body = [[r.code, r.name, *[shown(r, k) for k in COURT_KEYS]] for r in table.rows]
-    body.append([total, "", *[shown(table.total, k) for k in COURT_KEYS]])
+    body.append([say(lang, "courts_total"), code, *[shown(table.total, k) for k in COURT_KEYS]])
     widths = [max(cell_len(line[i]) for line in [header, *body]) + 2 for i in range(len(header))]
     click.echo(say(lang, "as_of", now=table.at) + "  " + say(lang, "court_period", period=table.period))
     for line in [header, *body]:
