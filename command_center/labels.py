@@ -310,9 +310,7 @@ CLI = {
         # courts (--court, indicators --by-court)
         "court_scope": "courts: {code} ({count})",
         "court_period": "rates over {period}",
-        "courts_header": (
-            "Code|Court|Cases|Open|Overdue|Red|Yellow|Blue|3+7|30d+|Closure|In full|In term|Recovered"
-        ),
+        "courts_header": "Code|Court|Cases|Open|Overdue|Red|Yellow|Blue|3+7|30d+|Closure|In full|In term|Recovered",
         "courts_total": "Total",
         "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",
         "error_court_not_here": (
