@@ -249,3 +249,19 @@ def test_alerts_of_a_court_are_that_courts_only(courts):
         key = ("case_no", "node_code", "tier", "rule", "due_date")
         assert [[r[k] for k in key] for r in scoped] == [[r[k] for k in key] for r in as_json(alone[code], "alerts")]
     assert len(as_json(db, "--court", "内04", "alerts")) == len(everything)
+
+
+def test_a_courts_export_is_the_courts_alone(courts, tmp_path):
+    from openpyxl import load_workbook
+
+    db, alone = courts
+    path = tmp_path / "brief.xlsx"
+    code, text = run(db, "--court", B, "brief", "--export", str(path))
+    assert code == 0, text
+    sheet = load_workbook(path)["指标"]
+    shown = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+    lone = {row["key"]: row["value"] for row in as_json(alone[B], "brief")["indicators"]}
+    assert shown[SPEC["completion_rate"].zh] == 1 and lone["completion_rate"] == "1.0000"
+    for key, value in lone.items():
+        cell = shown[SPEC[key].zh]
+        assert (cell is None) if value is None else Decimal(str(cell)) == Decimal(value), key
