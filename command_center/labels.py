@@ -197,6 +197,17 @@ CLI = {
         "freezes": "续冻临期账户",
         "seals": "续封临期财产",
         "open_all": "未结/全部案件",
+        # courts (--court, indicators --by-court)
+        "court_scope": "法院: {code} ({count} 个法院)",
+        "court_period": "比率期间 {period}",
+        "courts_header": (
+            "代码|法院|案件|未结|超期节点|红灯|黄灯|蓝灯|3+7超期|双零|首执结案率|执行完毕率|期内结案率|到位率"
+        ),
+        "courts_total": "合计",
+        "error_unknown_court": "没有代码以 “{code}” 开头的法院; 现有法院代码: {codes}",
+        "error_court_not_here": (
+            "--court 目前只适用于 indicators、alerts 和 brief --json / --export, 不适用于 {command}"
+        ),
         # demo and calendar
         "generating_demo": "生成演示数据",
         "demo_done": (
@@ -296,6 +307,15 @@ CLI = {
         "freezes": "Freezes expiring",
         "seals": "Seals expiring",
         "open_all": "Open / all cases",
+        # courts (--court, indicators --by-court)
+        "court_scope": "courts: {code} ({count})",
+        "court_period": "rates over {period}",
+        "courts_header": "Code|Court|Cases|Open|Overdue|Red|Yellow|Blue|3+7|30d+|Closure|In full|In term|Recovered",
+        "courts_total": "Total",
+        "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",
+        "error_court_not_here": (
+            "--court applies to indicators, alerts and brief --json / --export for now, not to {command}"
+        ),
         "generating_demo": "Generating demo data",
         "demo_done": (
             "{cases} cases ({open} open), {nodes} nodes, {funds} funds, {assets} assets, {accounts} frozen accounts, "

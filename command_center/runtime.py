@@ -27,7 +27,10 @@ class Runtime:
     #: the environment or the config file is created only by the commands that fill it
     #: (``demo``, ``import``, ``db upgrade``), so a mistyped name is an error, not a new database
     creates_database: bool = True
+    #: ``--court CODE``: the court code whose courts the reads are limited to (None: every court)
+    court: str | None = None
     _database: Database | None = field(default=None, repr=False)
+    _courts: frozenset[int] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -57,6 +60,17 @@ class Runtime:
         if self._database is None:
             self._database = open_database(self.settings.db, create=create or self.creates_database)
         return self._database
+
+    def courts(self) -> frozenset[int] | None:
+        """The ids of the courts ``--court`` covers (None: every court); an unknown code raises
+        :class:`~command_center.data.courts.UnknownCourt`, naming the codes there are."""
+        if self.court is None:
+            return None
+        if self._courts is None:
+            from command_center.data.courts import courts_under
+
+            self._courts = courts_under(self.database(), self.court)
+        return self._courts
 
     def close(self) -> None:
         if self._database is not None:

@@ -99,6 +99,7 @@ def alerts_command(
         case_no=normalise_case_no(case_no) if case_no else None,
         statuses=statuses,
         limit=limit,
+        courts=runtime.courts(),
     )
     last = last_recompute(db)
     lang = runtime.lang
@@ -134,15 +135,26 @@ def alerts_command(
 
 @cli.command(name="indicators")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--by-court",
+    is_flag=True,
+    help="One row per court (of --court's code, else every court), the worst first, and their total.",
+)
 @click.pass_context
-def indicators_command(ctx: click.Context, as_json: bool) -> None:
+def indicators_command(ctx: click.Context, as_json: bool, by_court: bool) -> None:
     """The wall's figures as of now (the same function the wall uses)."""
     runtime = runtime_of(ctx)
-    data = indicators(runtime.database(), runtime.rules())
+    courts = runtime.courts()
+    if by_court:
+        _court_table(runtime, courts, as_json)
+        return
+    data = indicators(runtime.database(), runtime.rules(), courts)
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
         return
     lang = runtime.lang
+    if courts is not None:
+        click.echo(say(lang, "court_scope", code=runtime.court, count=len(courts)))
     lines = [
         (say(lang, key), value)
         for key, value in (
@@ -167,6 +179,37 @@ def indicators_command(ctx: click.Context, as_json: bool) -> None:
     width = max(cell_len(label) for label, _ in lines) + 2
     for label, value in lines:
         click.echo(f"  {pad(label, width)}{value}")
+
+
+def _court_table(runtime, courts: frozenset[int] | None, as_json: bool) -> None:
+    """``indicators --by-court``: a row per court, worst first, and the scope's total."""
+    from command_center.data.courts import normalise_code
+    from command_center.data.rollup import COURT_KEYS, RATES, court_table
+
+    code = normalise_code(runtime.court) if runtime.court else ""
+    table = court_table(runtime.database(), runtime.rules(), courts, code=code)
+    if as_json:
+        click.echo(json.dumps(table.as_json(), ensure_ascii=False))
+        return
+    lang = runtime.lang
+
+    def shown(row, key: str) -> str:
+        value = row[key]
+        if value is None:
+            return "—"
+        return f"{value:.2%}" if key in RATES else f"{value:,}"
+
+    header = columns(lang, "courts_header")
+    body = [[r.code, r.name, *[shown(r, k) for k in COURT_KEYS]] for r in table.rows]
+    body.append([say(lang, "courts_total"), code, *[shown(table.total, k) for k in COURT_KEYS]])
+    widths = [max(cell_len(line[i]) for line in [header, *body]) + 2 for i in range(len(header))]
+    click.echo(say(lang, "as_of", now=table.at) + "  " + say(lang, "court_period", period=table.period))
+    for line in [header, *body]:
+        cells = [
+            pad(c, w) if i < 2 else " " * (w - 2 - cell_len(c)) + c + "  "
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
+        ]
+        click.echo("".join(cells).rstrip())
 
 
 @cli.command(name="explain")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from command_center.cli.group import cli, pad, runtime_of
+from command_center.cli.group import cli, court_not_here, pad, runtime_of
 from command_center.data.brief import Period, brief, trends, write_snapshots
 from command_center.data.workcal import local_date
 from command_center.labels import say
@@ -46,6 +46,9 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
     if not as_json and export_path is None:
         from command_center.app import make_app
 
+        if runtime.court is not None:  # the screens do not take a court yet
+            raise court_not_here(runtime.lang, "brief")
+
         make_app(runtime, start="brief", period=period if start or end else None).run()  # else p switches it
         return
     if export_path is not None:
@@ -55,11 +58,16 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
             raise click.ClickException(f"{export_path} exists (use --force to overwrite it)")
         if not export_path.parent.is_dir():
             raise click.ClickException(f"{export_path.parent} is not a folder")
-    data = brief(runtime.database(), runtime.rules(now), period=period, targets=dict(runtime.settings.targets))
+    courts = runtime.courts()
+    data = brief(
+        runtime.database(), runtime.rules(now), period=period, targets=dict(runtime.settings.targets), courts=courts
+    )
     if export_path is not None:
         from command_center.brief_export import export
 
-        export(data, export_path, now, trends(runtime.database(), local_date(now)))
+        # the daily snapshots are of every court together: a court's export has no trends yet
+        drawn = trends(runtime.database(), local_date(now)) if courts is None else {}
+        export(data, export_path, now, drawn)
         click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))

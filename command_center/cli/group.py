@@ -34,6 +34,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
     from command_center.data import engine as db_engine
     from command_center.data.access import ActionRefused
     from command_center.data.catalogue import CatalogueError
+    from command_center.data.courts import UnknownCourt
     from command_center.data.workcal import CalendarError
 
     return (
@@ -44,6 +45,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
         db_engine.DatabaseError,
         demo_data.DemoError,
         ActionRefused,
+        UnknownCourt,
     )
 
 
@@ -134,9 +136,22 @@ def _now_option(value: str | None) -> Clock | None:
     "--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai)."
 )
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of labels (default zh).")
+@click.option(
+    "--court",
+    metavar="CODE",
+    help="Only the courts whose code begins with CODE, e.g. 内0425 (one court) or 内04 (a 中院 and its courts);"
+    " for indicators, alerts and brief --json/--export.",
+)
 @click.version_option(__version__, prog_name="command-center")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: str | None, lang: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    db: str | None,
+    config_path: str | None,
+    now_text: str | None,
+    lang: str | None,
+    court: str | None,
+) -> None:
     """执行指挥中心 command centre: the dashboard, and the commands that feed it.
 
     Without a command, opens the dashboard.
@@ -148,6 +163,10 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
     settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
     runtime = Runtime.start(settings, _now_option(now_text))
     runtime.creates_database = settings.db == db_engine.default_db_url()
+    if court is not None:
+        if ctx.invoked_subcommand not in COURT_COMMANDS:
+            raise court_not_here(settings.lang, ctx.invoked_subcommand)
+        runtime.court = court
     ctx.obj = runtime
     ctx.call_on_close(runtime.close)
     if ctx.invoked_subcommand is None:
@@ -156,6 +175,17 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None, now_text: s
         database = runtime.database()  # fail with one line before the screen opens
         # embedded SQLite: the dashboard runs the scheduler itself, so one command is enough
         make_app(runtime, embedded_scheduler=database.dialect == "sqlite").run()
+
+
+#: the commands ``--court`` scopes (the screens and the other commands do not take it yet)
+COURT_COMMANDS = ("indicators", "alerts", "brief")
+
+
+def court_not_here(lang: str, command: str | None) -> click.UsageError:
+    """The refusal of ``--court`` where it does not apply (yet): a screen or another command."""
+    from command_center.labels import say
+
+    return click.UsageError(say(lang, "error_court_not_here", command=command or "command-center"))
 
 
 def pad(text: str, width: int) -> str:

@@ -22,6 +22,7 @@ from command_center.data import audit, state
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
 from command_center.data.catalogue import Catalogue, load_catalogue
+from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
 from command_center.data.owners import owns
 from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
@@ -105,8 +106,10 @@ def list_alerts(
     case_no: str | None = None,
     statuses: tuple[str, ...] = ACTIVE,
     limit: int | None = None,
+    courts: Scope = None,
 ) -> list[AlertRow]:
-    """Alerts, worst first (red … due soon), then by due date."""
+    """Alerts, worst first (red … due soon), then by due date; ``courts``: only those of these
+    courts' cases (:func:`~command_center.data.courts.courts_under`), default every court's."""
     today = local_date(now)
     officer = OFFICERS.alias("officer")
     query = (
@@ -140,6 +143,8 @@ def list_alerts(
         query = query.where(ALERTS.c.tier == tier)
     if case_no:
         query = query.where(CASES.c.case_no == case_no)
+    if courts is not None:
+        query = query.where(*of_cases(courts))
     if limit is not None:
         query = query.limit(limit)
     with db.engine.connect() as conn:

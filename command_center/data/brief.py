@@ -36,6 +36,7 @@ from statistics import median
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from command_center.data.catalogue import CASE_TYPES, Catalogue, TriggerKind
+from command_center.data.courts import Scope, list_courts, of_case_ids, of_cases
 from command_center.data.deadlines import CLOSED_BY_CLOSING
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
@@ -159,37 +160,71 @@ def figures_at(
     at: datetime,
     *,
     now: datetime | None = None,
+    courts: Scope = None,
 ) -> tuple[Figures, list[Figures]]:
     """The court's figures and each team's (in team order) over ``period``, state as of ``at``.
 
     ``now`` (default ``at``) tells whether ``at`` is the present: the present state is read
-    from the open-node index, a past one reconstructed from the history."""
+    from the open-node index, a past one reconstructed from the history.  ``courts``: the
+    figures of those courts' cases and teams (:mod:`.courts`; default every court)."""
+    raw = raw_figures(db, catalogue, calendar, period, at, now=now, courts=courts)
+    with db.engine.connect() as conn:
+        query = select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)
+        if courts is not None:
+            query = query.where(TEAMS.c.court_id.in_(sorted(courts)))
+        teams = conn.execute(query).all()
+    court = figures_of(COURT, summed(raw.values()))
+    return court, [figures_of(name, raw.get(team_id, defaultdict(int)), team_id) for team_id, name in teams]
+
+
+def raw_figures(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    period: Period,
+    at: datetime,
+    *,
+    now: datetime | None = None,
+    courts: Scope = None,
+    by: str = "team",
+) -> dict[int | None, dict[str, Decimal | int]]:
+    """The numerators and denominators of every figure (:func:`figures` makes them figures), per
+    team (``by="team"``, key the team id, None for cases without a team) or per court
+    (``by="court"``), over the cases of ``courts`` (default every court).  A scope's figures are
+    those of its groups' summed numerators and denominators (:func:`summed`), never averages."""
+    if by not in ("team", "court"):
+        raise ValueError(f"figures go by team or by court, not {by!r}")
     present = at >= (now or at)
     rules = Rules.at(at, catalogue, calendar)
+    key = CASES.c.team_id if by == "team" else CASES.c.court_id
     raw: dict[int | None, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:
-        teams = conn.execute(select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)).all()
         for query in (
-            _case_query(period, catalogue),
-            _fund_query(period, at),
-            _triage_query(period, at),
-            _node_query(rules, at, present),
-            _light_query(rules, at, present),
+            _case_query(period, catalogue, key, courts),
+            _fund_query(period, at, key, courts),
+            _triage_query(period, at, key, courts),
+            _node_query(rules, at, present, key, courts),
+            _light_query(rules, at, present, f"{by}_id", courts),
         ):
             for row in conn.execute(query).mappings():
-                bucket = raw[row["team_id"]]
-                for key, value in row.items():
-                    if key != "team_id" and value is not None:
-                        bucket[key] += Decimal(str(value)) if isinstance(value, float) else value  # SQLite's seconds
-    court_raw: dict[str, Decimal | int] = defaultdict(int)
-    for bucket in raw.values():
+                bucket = raw[row["key"]]
+                for name, value in row.items():
+                    if name != "key" and value is not None:
+                        bucket[name] += Decimal(str(value)) if isinstance(value, float) else value  # SQLite's seconds
+    return raw
+
+
+def summed(buckets) -> dict[str, Decimal | int]:
+    """Numerators and denominators of several groups added up: the figures of them together."""
+    total: dict[str, Decimal | int] = defaultdict(int)
+    for bucket in buckets:
         for key, value in bucket.items():
-            court_raw[key] += value
-    court = _figures(COURT, court_raw)
-    return court, [_figures(name, raw.get(team_id, defaultdict(int)), team_id) for team_id, name in teams]
+            total[key] += value
+    return total
 
 
-def _figures(scope: str, raw, team_id: int | None = None) -> Figures:
+def figures_of(scope: str, raw, team_id: int | None = None) -> Figures:
+    """The figures of numerators and denominators (:func:`raw_figures`): ratios recomputed."""
     closed = raw["closed"]
     values: dict[str, Decimal | int | None] = {
         "first_closure_rate": _ratio(raw["first_closed"], raw["first_base"]),
@@ -224,7 +259,7 @@ def _sum(value, condition):
     return func.coalesce(func.sum(case((condition, value))), 0)
 
 
-def _case_query(period: Period, catalogue: Catalogue):
+def _case_query(period: Period, catalogue: Catalogue, key, courts: Scope):
     c = CASES
     n42 = NODES.alias("n42")
     review = NODES.alias("review")
@@ -243,7 +278,7 @@ def _case_query(period: Period, catalogue: Catalogue):
     )
     return (
         select(
-            c.c.team_id,
+            key.label("key"),
             _count(and_(first, closed)).label("first_closed"),
             _count(in_base).label("first_base"),
             _count(closed).label("closed"),
@@ -261,12 +296,12 @@ def _case_query(period: Period, catalogue: Catalogue):
                 review, and_(review.c.case_id == c.c.id, review.c.node_code.in_(reviews), review.c.subject_id == "")
             )
         )
-        .where(c.c.filed_on <= period.end)
-        .group_by(c.c.team_id)
+        .where(c.c.filed_on <= period.end, *of_cases(courts))
+        .group_by(key)
     )
 
 
-def _fund_query(period: Period, at: datetime):
+def _fund_query(period: Period, at: datetime, key, courts: Scope):
     f = FUNDS
     paid_day = sql_local_date(f.c.disbursed_at)
     disbursed = and_(
@@ -276,7 +311,7 @@ def _fund_query(period: Period, at: datetime):
     double_zero = and_(waiting, f.c.arrived_at < at - timedelta(days=FUNDS_LIMIT_DAYS))
     return (
         select(
-            CASES.c.team_id,
+            key.label("key"),
             _count(disbursed).label("disbursed"),
             _sum(seconds_between(f.c.disbursed_at, f.c.arrived_at), disbursed).label("disbursed_seconds"),
             _count(double_zero).label("double_zero_count"),
@@ -284,17 +319,18 @@ def _fund_query(period: Period, at: datetime):
             _sum(f.c.amount, waiting).label("undisbursed_amount"),
         )
         .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
-        .group_by(CASES.c.team_id)
+        .where(*of_cases(courts))
+        .group_by(key)
     )
 
 
-def _triage_query(period: Period, at: datetime):
+def _triage_query(period: Period, at: datetime, key, courts: Scope):
     """分流用时: the cases handed over (N07 completed) in the period, and their days since filing."""
     n = NODES
     handed_on = sql_local_date(n.c.completed_at)
     return (
         select(
-            CASES.c.team_id,
+            key.label("key"),
             func.count().label("triaged"),
             func.coalesce(func.sum(day_diff(handed_on, CASES.c.filed_on)), 0).label("triage_days"),
         )
@@ -306,8 +342,9 @@ def _triage_query(period: Period, at: datetime):
             n.c.completed_at <= at,
             handed_on >= period.start,
             handed_on <= period.end,
+            *of_cases(courts),
         )
-        .group_by(CASES.c.team_id)
+        .group_by(key)
     )
 
 
@@ -324,7 +361,7 @@ def _open_at(n, at: datetime, present: bool):
     )
 
 
-def _node_query(rules: Rules, at: datetime, present: bool):
+def _node_query(rules: Rules, at: datetime, present: bool, key, courts: Scope):
     n = NODES
     expiring = {
         kind: [c.code for c in rules.catalogue if c.trigger.kind is kind and c.unit is Unit.EXPIRY]
@@ -338,13 +375,13 @@ def _node_query(rules: Rules, at: datetime, present: bool):
             _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ACCOUNT]))).label("freezes_expiring"),
             _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ASSET]))).label("seals_expiring"),
         )
-        .where(_open_at(n, at, present))
+        .where(_open_at(n, at, present), *of_case_ids(n.c.case_id, courts))
         .group_by(n.c.case_id)
         .subquery()
     )
     return (
         select(
-            CASES.c.team_id,
+            key.label("key"),
             func.sum(per_case.c.overdue_nodes).label("overdue_nodes"),
             func.sum(per_case.c.due_soon_nodes).label("due_soon_nodes"),
             func.sum(per_case.c.freezes_expiring).label("freezes_expiring"),
@@ -352,20 +389,24 @@ def _node_query(rules: Rules, at: datetime, present: bool):
         )
         .select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
         .where(CASES.c.filed_on <= rules.today)
-        .group_by(CASES.c.team_id)
+        .group_by(key)
     )
 
 
-def _case_tiers(rules: Rules, at: datetime, present: bool):
+def _case_tiers(rules: Rules, at: datetime, present: bool, courts: Scope = None):
     """The light of each case open at ``at`` with a node overdue then: :func:`case_lights`
     with the nodes and cases open at that instant."""
     open_then = and_(or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > rules.today), CASES.c.filed_on <= rules.today)
-    return case_lights(rules, nodes_open=_open_at(NODES, at, present), case_open=open_then, open_only=True)
+    return case_lights(
+        rules, nodes_open=_open_at(NODES, at, present), case_open=open_then, open_only=True, courts=courts
+    )
 
 
-def _light_query(rules: Rules, at: datetime, present: bool):
-    tiers = _case_tiers(rules, at, present)
-    return select(tiers.c.team_id, *[_count(tiers.c.tier == t).label(t) for t in TIERS]).group_by(tiers.c.team_id)
+def _light_query(rules: Rules, at: datetime, present: bool, key: str, courts: Scope):
+    tiers = _case_tiers(rules, at, present, courts)
+    return select(tiers.c[key].label("key"), *[_count(tiers.c.tier == t).label(t) for t in TIERS]).group_by(
+        tiers.c[key]
+    )
 
 
 # -- per officer (承办人) ------------------------------------------------------------------------
@@ -409,8 +450,11 @@ class OfficerFigures:
         return self.values[key]
 
 
-def officer_figures(db: Database, rules: Rules, period: Period, at: datetime, *, present: bool) -> list[OfficerFigures]:
-    """Per officer (role ``officer``, by team then login), over ``period`` and as of ``at``:
+def officer_figures(
+    db: Database, rules: Rules, period: Period, at: datetime, *, present: bool, courts: Scope = None
+) -> list[OfficerFigures]:
+    """Per officer (role ``officer``, by team then login), over ``period`` and as of ``at``
+    (``courts``: the officers of those courts' teams, over those courts' cases):
 
     * ``closed``: their cases (``cases.officer_id``) closed in the period;
     * ``closure_rate``: closed ÷ (their cases open at the period's start + filed in it), every
@@ -429,13 +473,16 @@ def officer_figures(db: Database, rules: Rules, period: Period, at: datetime, *,
         or_(c.c.filed_on >= period.start, c.c.closed_on.is_(None), c.c.closed_on >= period.start),
     )
     raw: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    tiers = _case_tiers(rules, at, present)
+    tiers = _case_tiers(rules, at, present, courts)
     n = NODES
+    mine = of_cases(courts)
     queries = (
-        select(c.c.officer_id, _count(closed).label("closed"), _count(in_base).label("base")).group_by(c.c.officer_id),
+        select(c.c.officer_id, _count(closed).label("closed"), _count(in_base).label("base"))
+        .where(*mine)
+        .group_by(c.c.officer_id),
         select(c.c.officer_id, func.count().label("overdue_nodes"))
         .select_from(n.join(c, c.c.id == n.c.case_id))
-        .where(_open_at(n, at, present), rules.overdue(n), c.c.filed_on <= rules.today)
+        .where(_open_at(n, at, present), rules.overdue(n), c.c.filed_on <= rules.today, *mine)
         .group_by(c.c.officer_id),
         select(c.c.officer_id, _count(tiers.c.tier == "red").label("red"))
         .select_from(tiers.join(c, c.c.id == tiers.c.case_id))
@@ -446,6 +493,7 @@ def officer_figures(db: Database, rules: Rules, period: Period, at: datetime, *,
             ALERTS.c.status.in_(("open", "acknowledged")),
             ALERTS.c.response_status.in_(("missing", "rejected")),
             ALERTS.c.response_due_date < today,
+            *mine,
         )
         .group_by(c.c.officer_id),
     )
@@ -473,7 +521,7 @@ def officer_figures(db: Database, rules: Rules, period: Period, at: datetime, *,
         officers = conn.execute(
             select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.name, TEAMS.c.name.label("team"))
             .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
-            .where(OFFICERS.c.role == "officer")
+            .where(OFFICERS.c.role == "officer", *([] if courts is None else [TEAMS.c.court_id.in_(sorted(courts))]))
             .order_by(TEAMS.c.id, OFFICERS.c.login)
         ).all()
         for query in queries:
@@ -577,18 +625,26 @@ CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
 
 
 def brief(
-    db: Database, rules: Rules, *, period: Period | None = None, targets: dict[str, Decimal] | None = None
+    db: Database,
+    rules: Rules,
+    *,
+    period: Period | None = None,
+    targets: dict[str, Decimal] | None = None,
+    courts: Scope = None,
 ) -> Brief:
-    """Everything the morning brief shows, as of ``rules.now`` (the period's last day at its end)."""
+    """Everything the morning brief shows, as of ``rules.now`` (the period's last day at its end);
+    ``courts``: of those courts' cases, teams and officers only (default every court)."""
     now, catalogue, calendar = rules.now, rules.catalogue, rules.calendar
     period = period or Period.year_to_date(local_date(now))
     at = instant_for(period.end, now)
-    court, teams = figures_at(db, catalogue, calendar, period, at, now=now)
+    court, teams = figures_at(db, catalogue, calendar, period, at, now=now, courts=courts)
     earlier = {}
     for days in (1, 7):
         end = period.end - timedelta(days=days)
         earlier[days] = (
-            figures_at(db, catalogue, calendar, Period(period.start, end), at - timedelta(days=days), now=now)[0]
+            figures_at(
+                db, catalogue, calendar, Period(period.start, end), at - timedelta(days=days), now=now, courts=courts
+            )[0]
             if end >= period.start
             else None
         )
@@ -604,9 +660,9 @@ def brief(
         for s in SPECS
     ]
     with db.engine.connect() as conn:
-        changes = _changes(conn, catalogue, calendar, at, at >= now)
-        decisions = _decisions(conn, local_date(at))
-    officers = officer_figures(db, Rules.at(at, catalogue, calendar), period, at, present=at >= now)
+        changes = _changes(conn, catalogue, calendar, at, at >= now, courts)
+        decisions = _decisions(conn, local_date(at), courts=courts)
+    officers = officer_figures(db, Rules.at(at, catalogue, calendar), period, at, present=at >= now, courts=courts)
     return Brief(
         period,
         at,
@@ -614,29 +670,36 @@ def brief(
         teams,
         changes,
         decisions,
-        _unlock_requests(db),
-        turning(db, rules),
-        _reviews(db),
+        _unlock_requests(db, courts=courts),
+        turning(db, rules, courts=courts),
+        _reviews(db, courts),
         officers,
     )
 
 
-def _reviews(db: Database) -> list[dict]:
+def _reviews(db: Database, courts: Scope = None) -> list[dict]:
+    """The latest review lists' progress; with ``courts``, over the items of their cases."""
+    from command_center.data.caseno import court_of
     from command_center.data.reviews import latest_lists
 
-    return [
-        {"kind": r.kind, "period": r.period, "total": len(r.items), "marked": r.marked, "failed": r.failed}
-        for r in latest_lists(db)
-    ]
+    codes = None if courts is None else {c.code for c in list_courts(db, courts)}
+    found = []
+    for r in latest_lists(db):
+        items = [i for i in r.items if codes is None or court_of(i.case_no) in codes]
+        marked = sum(1 for i in items if i.result)
+        failed = sum(1 for i in items if i.result == "fail")
+        found.append({"kind": r.kind, "period": r.period, "total": len(items), "marked": marked, "failed": failed})
+    return found
 
 
-def turning(db: Database, rules: Rules, limit: int = 50) -> list[dict]:
+def turning(db: Database, rules: Rules, limit: int = 50, *, courts: Scope = None) -> list[dict]:
     """即将转红 as of ``rules.now``: each case, its worst node, the light it turns to and the day,
     the earliest to turn first (the case list's ``turning`` scope, the overview's box)."""
     from command_center.data.cases import CaseFilter, list_cases
 
     found = []
-    for row in list_cases(db, rules, CaseFilter(scope="turning"), limit=limit).rows:
+    flt = CaseFilter(scope="turning", courts=None if courts is None else frozenset(courts))
+    for row in list_cases(db, rules, flt, limit=limit).rows:
         light, day = rules.turns(row.due_date, row.tier) or (None, None)
         found.append(
             {
@@ -651,14 +714,16 @@ def turning(db: Database, rules: Rules, limit: int = 50) -> list[dict]:
     return sorted(found, key=lambda t: (t["on"] or "", t["case_no"]))
 
 
-def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool) -> dict[str, int]:
+def _changes(
+    conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, present: bool, courts: Scope = None
+) -> dict[str, int]:
     """What changed in the day before ``at``: cases filed and closed that day, nodes whose due
     time passed in those 24 hours and are still open, alerts resolved, and the cases red at
     ``at`` that were not red 24 hours earlier (both states as the lights count them)."""
     since, today = at - timedelta(days=1), local_date(at)
     n, a = NODES, ALERTS
-    red_now = _case_tiers(Rules.at(at, catalogue, calendar), at, present)
-    red_before = _case_tiers(Rules.at(since, catalogue, calendar), since, False)
+    red_now = _case_tiers(Rules.at(at, catalogue, calendar), at, present, courts)
+    red_before = _case_tiers(Rules.at(since, catalogue, calendar), since, False, courts)
     new_red = (
         select(red_now.c.case_id)
         .where(red_now.c.tier == "red")
@@ -667,17 +732,19 @@ def _changes(conn, catalogue: Catalogue, calendar: WorkCalendar, at: datetime, p
     )
     row = conn.execute(
         select(
-            count_of(CASES, CASES.c.filed_on == today),
-            count_of(CASES, CASES.c.closed_on == today),
-            count_of(n, _open_at(n, at, present), n.c.due_at >= since, n.c.due_at < at),
-            count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at),
+            count_of(CASES, CASES.c.filed_on == today, *of_cases(courts)),
+            count_of(CASES, CASES.c.closed_on == today, *of_cases(courts)),
+            count_of(
+                n, _open_at(n, at, present), n.c.due_at >= since, n.c.due_at < at, *of_case_ids(n.c.case_id, courts)
+            ),
+            count_of(a, a.c.resolved_at > since, a.c.resolved_at <= at, *of_case_ids(a.c.case_id, courts)),
             select(func.count()).select_from(new_red).scalar_subquery(),
         )
     ).one()
     return dict(zip(CHANGES, row, strict=True))
 
 
-def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
+def _decisions(conn, today: date, limit: int = 50, *, courts: Scope = None) -> list[dict]:
     a = ALERTS
     rows = conn.execute(
         select(
@@ -691,6 +758,7 @@ def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
                 a.c.response_status == "submitted",
                 and_(a.c.response_status == "missing", a.c.response_due_date < today),
             ),
+            *of_cases(courts),
         )
         .order_by(a.c.response_due_date, CASES.c.case_no)
         .limit(limit)
@@ -707,7 +775,7 @@ def _decisions(conn, today: date, limit: int = 50) -> list[dict]:
     ]
 
 
-def _unlock_requests(db: Database, limit: int = 50) -> list[dict]:
+def _unlock_requests(db: Database, limit: int = 50, *, courts: Scope = None) -> list[dict]:
     """Locked cases whose officer asked for the unlock, oldest request first."""
     return [
         {
@@ -717,7 +785,7 @@ def _unlock_requests(db: Database, limit: int = 50) -> list[dict]:
             "requested_at": lock.requested_at.isoformat(),
             "reason": lock.request_reason or "",
         }
-        for lock in list_locks(db, pending_only=True, limit=limit)
+        for lock in list_locks(db, pending_only=True, limit=limit, courts=courts)
     ]
 
 

@@ -20,6 +20,7 @@ from command_center.data.access import ActionRefused, Actor, StaleVersion, requi
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
 from command_center.data.caseno import normalise_case_no
+from command_center.data.courts import of_cases
 from command_center.data.deadlines import seal_ended, seal_expiry
 from command_center.data.engine import Database
 from command_center.data.lights import TIERS, worst_nodes
@@ -45,6 +46,7 @@ class CaseFilter:
     tier: str | None = None
     text: str | None = None  # part of the 案号 or of a party's name
     triage_disagrees: bool = False  # only cases whose track is not the one triage suggests
+    courts: frozenset[int] | None = None  # only these courts' cases (data/courts.py); None: every court
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -141,8 +143,10 @@ def list_cases(
         conditions.append(node.c.tier == tier)
     if flt.scope == "turning":  # 即将转红: the earliest to turn first (sorted by days)
         conditions.append(rules.turning(node.c.due_date, node.c.tier))
-    if flt.team:
-        conditions.append(CASES.c.team_id == select(TEAMS.c.id).where(TEAMS.c.name == flt.team).scalar_subquery())
+    if flt.courts is not None:
+        conditions += of_cases(flt.courts)
+    if flt.team:  # a team's name is unique in its court, not across courts
+        conditions.append(CASES.c.team_id.in_(select(TEAMS.c.id).where(TEAMS.c.name == flt.team)))
     if flt.officer:
         conditions.append(
             CASES.c.officer_id.in_(

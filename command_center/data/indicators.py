@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import String, case, cast, func, literal, select
+from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.catalogue import TriggerKind
+from command_center.data.courts import Scope, of_case_ids, of_cases
 from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
@@ -71,26 +73,29 @@ class TeamLights:
     blue: int
 
 
-def indicators(db: Database, rules: Rules) -> Indicators:
-    """Every figure of the wall as of ``rules.now``, in a few set-based statements."""
+def indicators(db: Database, rules: Rules, courts: Scope = None) -> Indicators:
+    """Every figure of the wall as of ``rules.now``, in a few set-based statements; ``courts``:
+    those of these courts' cases (:func:`~command_center.data.courts.courts_under`), default all."""
     with db.engine.connect() as conn:
-        return read_indicators(conn, rules)[0]
+        return read_indicators(conn, rules, courts)[0]
 
 
-def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
-    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum."""
+def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicators, list[TeamLights]]:
+    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum.
+
+    With ``courts``, every figure is taken over those courts' cases (a semi-join on the case id
+    beside each index range), so the figures of a parent code are exactly its courts' summed."""
     quick_reads(conn)
     now, catalogue = rules.now, rules.catalogue
-    fund_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.FUND]
     renewal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
     seal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ASSET and n.unit is Unit.EXPIRY]
     n = NODES
     # each count on its own, so the open and today's ones use their index
     total, open_cases, new_today = conn.execute(
         select(
-            count_of(CASES),
-            count_of(CASES, CASES.c.closed_on.is_(None)),
-            count_of(CASES, CASES.c.filed_on == rules.today),
+            count_of(CASES, *of_cases(courts)),
+            count_of(CASES, CASES.c.closed_on.is_(None), *of_cases(courts)),
+            count_of(CASES, CASES.c.filed_on == rules.today, *of_cases(courts)),
         )
     ).one()
     amount, count, over_30 = conn.execute(
@@ -98,26 +103,29 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
             func.coalesce(func.sum(FUNDS.c.amount), Decimal("0.00")),
             func.count(),
             func.count(case((FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS), literal(1)))),
-        ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now)
+        ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now, *of_case_ids(FUNDS.c.case_id, courts))
     ).one()
     # the open nodes are counted from the index alone.  The overdue ones are a range of the
     # open-due index (a fund's 3+7 nodes share its subject); the due-soon ones are a range per
     # window of the open code-due index (one per distinct window end, each the codes sharing
     # it), which SQLite walks in a few hundred microseconds where the per-row CASE over every
     # node due before the longest window's end took 14 ms at 100,000 cases
-    open_nodes = conn.execute(select(func.count()).where(open_node(n), n.c.due_at.is_not(None))).scalar_one()
-    late_fund = case((n.c.node_code.in_(fund_codes), cast(n.c.case_id, String) + ":" + n.c.subject_id))
+    mine = of_case_ids(n.c.case_id, courts)
+    open_nodes = conn.execute(select(func.count()).where(open_node(n), n.c.due_at.is_not(None), *mine)).scalar_one()
+    late_fund = late_fund_of(n, catalogue)
     overdue_nodes, funds_3_7 = conn.execute(
-        select(func.count(), func.count(late_fund.distinct())).where(open_node(n), rules.overdue(n))
+        select(func.count(), func.count(late_fund.distinct())).where(open_node(n), rules.overdue(n), *mine)
     ).one()
     windows = rules.soon_windows(n)
     renewals = rules.soon_windows(n, codes=renewal_codes)
     seals = rules.soon_windows(n, codes=seal_codes)
-    soon = conn.execute(select(*[count_of(n, open_node(n), window) for window in windows + renewals + seals])).one()
+    soon = conn.execute(
+        select(*[count_of(n, open_node(n), window, *mine) for window in windows + renewals + seals])
+    ).one()
     due_soon = sum(soon[: len(windows)])
     expiring = sum(soon[len(windows) : len(windows) + len(renewals)])
     seals_expiring = sum(soon[len(windows) + len(renewals) :])
-    teams = lights_by_team(conn, rules)
+    teams = lights_by_team(conn, rules, courts)
     figures = Indicators(
         now=now,
         cases=total,
@@ -137,9 +145,16 @@ def read_indicators(conn, rules: Rules) -> tuple[Indicators, list[TeamLights]]:
     return figures, teams
 
 
-def lights_by_team(conn, rules: Rules) -> list[TeamLights]:
+def late_fund_of(n, catalogue) -> ColumnElement:
+    """A fund's key (``case_id:fund_id``) for a node of its 3+7 (claim or disbursement), NULL for
+    any other node: its distinct values among the overdue nodes are the funds 3+7 overdue."""
+    fund_codes = [d.code for d in catalogue if d.trigger.kind is TriggerKind.FUND]
+    return case((n.c.node_code.in_(fund_codes), cast(n.c.case_id, String) + ":" + n.c.subject_id))
+
+
+def lights_by_team(conn, rules: Rules, courts: Scope = None) -> list[TeamLights]:
     """Per team: its open overdue nodes, and its open cases per light (:func:`case_lights`)."""
-    lights = case_lights(rules)
+    lights = case_lights(rules, courts=courts)
     rows = conn.execute(
         select(
             lights.c.team_id,

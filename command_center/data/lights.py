@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.sql.expression import ColumnElement, Subquery
 
+from command_center.data.courts import Scope, of_case_ids
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, NODES
 
@@ -33,9 +34,10 @@ def case_lights(
     lit_only: bool = False,
     open_only: bool = False,
     with_node: bool = False,
+    courts: Scope = None,
 ) -> Subquery:
-    """Each case with an open overdue node: ``case_id``, ``team_id``, ``overdue`` (how many
-    such nodes), ``worst`` (the earliest due date among them) and ``tier`` (the case's light;
+    """Each case with an open overdue node: ``case_id``, ``team_id``, ``court_id``, ``overdue``
+    (how many such nodes), ``worst`` (the earliest due date among them) and ``tier`` (the case's light;
     NULL when the case is not open).
 
     ``nodes_open`` / ``case_open``: what counts as an open node and an open case (default:
@@ -47,9 +49,10 @@ def case_lights(
     NULL): the nodes are ranked per case by a window instead of grouped, which a list of every
     open case needs (looking each worst node up again after grouping took SQLite 26 s for
     a page of 100,000 cases, against 0.3 s ranked), and which costs the wall's counts twice
-    the grouping."""
+    the grouping.  ``courts``: only the cases of those courts (:mod:`.courts`; None: every court)."""
     n = NODES
     where = [nodes_open if nodes_open is not None else open_node(n), rules.overdue(n)]
+    where += of_case_ids(n.c.case_id, courts)
     if lit_only:
         where.append(rules.lit(n))
     if with_node:
@@ -84,7 +87,13 @@ def case_lights(
     is_open = case_open if case_open is not None else CASES.c.closed_on.is_(None)
     tier = rules.tier(worst) if open_only else case((is_open, rules.tier(worst)), else_=null())
     query = select(
-        per_case.c.case_id, CASES.c.team_id, overdue.label("overdue"), worst.label("worst"), tier.label("tier"), *node
+        per_case.c.case_id,
+        CASES.c.team_id,
+        CASES.c.court_id,
+        overdue.label("overdue"),
+        worst.label("worst"),
+        tier.label("tier"),
+        *node,
     ).select_from(per_case.join(CASES, CASES.c.id == per_case.c.case_id))
     if first is not None:
         query = query.where(first)

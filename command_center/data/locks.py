@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, insert, literal, or_, select, true, upd
 from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case, require_higher
 from command_center.data.bulk import changed_rows
+from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
 from command_center.data.tables import ALERTS, CASES, LOCKS, OFFICERS
 from command_center.data.types import AwareDateTime
@@ -115,8 +116,9 @@ def list_locks(
     pending_only: bool = False,
     active_only: bool = True,
     limit: int | None = None,
+    courts: Scope = None,
 ) -> list[LockRow]:
-    """Locks, oldest request (then oldest lock) first."""
+    """Locks, oldest request (then oldest lock) first (``courts``: of those courts' cases only)."""
     officer, requester = OFFICERS.alias("officer"), OFFICERS.alias("requester")
     query = (
         select(LOCKS, CASES.c.case_no, officer.c.name.label("officer_name"), requester.c.name.label("requester_name"))
@@ -133,6 +135,8 @@ def list_locks(
         query = query.where(LOCKS.c.request_status == "pending")
     if case_no:
         query = query.where(CASES.c.case_no == case_no)
+    if courts is not None:
+        query = query.where(*of_cases(courts))
     if limit is not None:
         query = query.limit(limit)
     with db.engine.connect() as conn:
