@@ -304,7 +304,7 @@ def test_notifications_officer_chief_and_applicant(court):
     run(court.db)
     outbox = m.OutboxMessage.__table__
     messages = {(r.kind, r.recipient, r.payload["node_code"]): r for r in court.rows(m.OutboxMessage)}
-    red = messages[("red_case", "chief", "N09")]
+    red = messages[("red_case", "chief", "N05")]  # named by the case's light: its earliest overdue node
     assert red.urgent and red.payload["tier"] == "red" and red.payload["case_no"] == "（2026）内0425执1号"
     assert messages[("tier_changed", "zhang", "N09")].urgent
     due_soon = messages[("due_soon", "zhang", "N34")]
