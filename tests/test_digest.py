@@ -198,7 +198,7 @@ def test_outbox_says_where_messages_went_and_shows_a_day_s_digests(db, db_url):
     nodes = m.NodeInstance.__table__
     court.update(  # the applicant hears of it (their phone is the recipient)
         m.NodeInstance,
-        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N03"),
         completed_at=FRIDAY + timedelta(seconds=30),
     )
     recompute(db, CATALOGUE, CALENDAR, FRIDAY + timedelta(minutes=1))

@@ -313,13 +313,13 @@ def test_notifications_officer_chief_and_applicant(court):
     nodes = m.NodeInstance.__table__
     court.update(
         m.NodeInstance,
-        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N03"),
         completed_at=NOW + timedelta(minutes=5),
     )
     run(court.db, NOW + timedelta(minutes=10))
     run(court.db, NOW + timedelta(minutes=11))
     done = court.rows(m.OutboxMessage, outbox.c.kind == "node_completed")
-    assert [(r.recipient, r.payload["node_code"]) for r in done] == [("13800000000", "N02")]
+    assert [(r.recipient, r.payload["node_code"]) for r in done] == [("13800000000", "N03")]
 
 
 def test_the_demo_agrees_with_the_sql_arithmetic(db):

@@ -648,12 +648,15 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         .where(lights.c.tier == "red", chief.c.role == "chief", chief.c.active == true())
     )
 
-    # 节点短信推送: the applicant hears of every node completed since the last run
+    # 节点短信推送: every applicant with a phone who did not opt out hears of each node the
+    # catalogue chooses (notify_applicant) completed since the last run; one message per
+    # applicant and node (the key holds the party), so two applicants both hear of it
     watermark = state.read(conn, COMPLETED_WATERMARK)
-    if watermark is not None:
+    notified = rules.catalogue.notified()
+    if watermark is not None and notified:
         since = literal(datetime.fromisoformat(watermark), AwareDateTime())
         applicant = PARTIES.alias("applicant")
-        key = literal("done:") + cast(NODES.c.id, String)
+        key = literal("done:") + cast(NODES.c.id, String) + literal(":") + cast(applicant.c.id, String)
         body = json_object(
             literal("case_no"),
             c.c.case_no,
@@ -681,18 +684,17 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             .select_from(
                 NODES.join(c, c.c.id == NODES.c.case_id).join(
                     applicant,
-                    and_(
-                        applicant.c.case_id == NODES.c.case_id,
-                        applicant.c.role == "applicant",
-                        applicant.c.position == 0,
-                    ),
+                    and_(applicant.c.case_id == NODES.c.case_id, applicant.c.role == "applicant"),
                 )
             )
             .where(
                 scope(NODES.c.case_id),
                 NODES.c.completed_at > since,
                 NODES.c.completed_at <= now,
+                NODES.c.node_code.in_(notified),
                 applicant.c.phone.is_not(None),
+                applicant.c.phone != "",
+                applicant.c.notify_opt_out == false(),
             )
         )
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
