@@ -120,6 +120,10 @@ def test_an_opt_out_is_refused_for_the_wall_or_an_unknown_applicant_and_changes_
         cli, ["--db", db_url, "--lang", "en", "party", "opt-out", "（2026）内0425执9号", "李", "--as", "zhang"]
     )
     assert run.exit_code == 1 and run.output.strip() == "Error: no case （2026）内0425执9号"
+    run = CliRunner().invoke(cli, ["--db", db_url, "party", "opt-out", CASE_NO, "李申请", "--as", "wall"])
+    assert run.exit_code == 1 and run.output.strip() == (
+        "Error: wall 无权更改申请执行人是否接收进度短信 (需为承办人、局长或管理员, 且账户有效)"
+    )
     opted = court.rows(m.Party, PARTIES.c.notify_opt_out)
     assert [p.name for p in opted] == ["钱申请"]
     assert court.rows(m.AuditEntry, m.AuditEntry.__table__.c.action.like("party.%")) == []

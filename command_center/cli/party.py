@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from command_center.cli.group import cli, runtime_of
-from command_center.data.access import actor
+from command_center.data.access import NotAllowed, actor
 from command_center.data.parties import PartyRefused, set_notify_opt_out
 from command_center.labels import PARTY
 
@@ -22,6 +22,9 @@ def _set(ctx: click.Context, case_no: str, name: str, login: str, opt_out: bool)
         done = set_notify_opt_out(db, actor(db, login), case_no, name, opt_out, runtime.clock.now())
     except PartyRefused as exc:
         raise click.ClickException(exc.say(runtime.lang)) from None
+    except NotAllowed as exc:
+        words = PARTY[runtime.lang]["not_allowed"]
+        raise click.ClickException(words.format(login=exc.login or login)) from None
     words = PARTY[runtime.lang]["opted_out" if opt_out else "opted_in"]
     click.echo(words.format(case_no=done.case_no, name=name, changed=done.changed, parties=done.parties))
 
