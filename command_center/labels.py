@@ -1976,3 +1976,22 @@ DUTY = {
         "swap_args": "swap: give a day and a login, or two weeks",
     },
 }
+
+#: ``command-center party``: an applicant's progress messages (节点短信推送) and their refusals
+PARTY = {
+    "zh": {
+        "opted_out": "{case_no} 申请执行人 {name}: 不再接收进度短信 ({changed}/{parties} 人有变化)",
+        "opted_in": "{case_no} 申请执行人 {name}: 恢复接收进度短信 ({changed}/{parties} 人有变化)",
+        "no_case": "没有案件 {case_no}",
+        "no_applicant": "案件 {case_no} 没有名为 {name} 的申请执行人",
+        "not_allowed": "{login} 无权更改申请执行人是否接收进度短信 (需为承办人、局长或管理员, 且账户有效)",
+    },
+    "en": {
+        "opted_out": "{case_no} applicant {name}: no more progress messages ({changed} of {parties} changed)",
+        "opted_in": "{case_no} applicant {name}: progress messages again ({changed} of {parties} changed)",
+        "no_case": "no case {case_no}",
+        "no_applicant": "case {case_no} has no applicant named {name}",
+        "not_allowed": "{login} may not change whether an applicant gets progress messages "
+        "(an active officer, chief or admin may)",
+    },
+}

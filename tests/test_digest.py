@@ -13,6 +13,8 @@ from sqlalchemy import insert, select
 from command_center.config import ConfigError, load_settings
 from command_center.data import models as m
 from command_center.data.demo import generate
+from command_center.data.indicators import indicators
+from command_center.data.rules import Rules
 from command_center.data.workcal import end_of_day
 from command_center.jobs.digest import SMS_CHARS, digest_text
 from command_center.jobs.notify import Claimer, dispatch, in_quiet_hours
@@ -127,6 +129,34 @@ def test_a_red_case_inhibits_its_node_messages_not_other_cases(db):
     assert Counter(s["recipient"] for s in sender.sent) == Counter({"zhang": 1, "chief": 1}), "one SMS each"
 
 
+def test_the_chiefs_hear_of_each_red_case_the_wall_shows_once_not_of_closed_cases(db):
+    """A red case is an open case whose light is red (data/lights.py): one message per case and
+    chief, whatever number of its nodes are red; a closed case's overdue archive node is not one."""
+    court = Court(db)
+    both = red_and_due_soon(court)  # N09 red, and its case term N42 (filed 2026-08-03) not yet
+    court.add(
+        m.NodeInstance,
+        case_id=both,
+        node_code="N10",
+        subject_id="",
+        started_at=at(date(2026, 8, 3), 9),
+        due_override=end_of_day(date(2026, 8, 10)),
+        source="imported",
+    )
+    closed = court.case(date(2026, 1, 5), closed_on=date(2026, 5, 6), closing_mode="执行完毕")  # N43 due 05-26
+    recompute(db, CATALOGUE, CALENDAR, FRIDAY)
+    red_alerts = {(r.case_id, r.node_code) for r in court.rows(m.Alert, m.Alert.__table__.c.tier == "red")}
+    assert {(both, "N09"), (both, "N10"), (closed, "N43")} <= red_alerts, "the alerts themselves stay per node"
+    messages = court.rows(m.OutboxMessage, OUTBOX.c.kind == "red_case")
+    # named by the case's light: its earliest overdue node (N05, due two days after filing)
+    assert [(r.case_id, r.recipient, r.payload["node_code"], r.payload["tier"]) for r in messages] == [
+        (both, "chief", "N05", "red")
+    ]
+    assert indicators(db, Rules.at(FRIDAY, CATALOGUE, CALENDAR)).lights.red == 1
+    recompute(db, CATALOGUE, CALENDAR, FRIDAY + timedelta(hours=1))
+    assert len(court.rows(m.OutboxMessage, OUTBOX.c.kind == "red_case")) == 1, "the same red case: no second message"
+
+
 def test_a_2000_case_demo_gives_each_recipient_one_digest_per_dispatch(db):
     generate(db, CATALOGUE, CALENDAR, cases=2000, seed=7, now=FRIDAY, court_name="示范人民法院")
     recompute(db, CATALOGUE, CALENDAR, FRIDAY)
@@ -139,6 +169,8 @@ def test_a_2000_case_demo_gives_each_recipient_one_digest_per_dispatch(db):
         queued = conn.execute(select(OUTBOX.c.recipient)).scalars().all()
     red_cases = {p["case_no"] for p in chief_rows}
     assert len(red_cases) > 10, "the demo has red cases for the chief"
+    wall = indicators(db, Rules.at(FRIDAY, CATALOGUE, CALENDAR)).lights.red
+    assert len(chief_rows) == len(red_cases) == wall, "one message per red case, the wall's red cases"
     sender = Recording()
     result = dispatch(db, CATALOGUE, CALENDAR, sender, FRIDAY, batch=100_000)
     recipients = Counter(s["recipient"] for s in sender.sent)
@@ -166,7 +198,7 @@ def test_outbox_says_where_messages_went_and_shows_a_day_s_digests(db, db_url):
     nodes = m.NodeInstance.__table__
     court.update(  # the applicant hears of it (their phone is the recipient)
         m.NodeInstance,
-        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N03"),
         completed_at=FRIDAY + timedelta(seconds=30),
     )
     recompute(db, CATALOGUE, CALENDAR, FRIDAY + timedelta(minutes=1))

@@ -304,7 +304,7 @@ def test_notifications_officer_chief_and_applicant(court):
     run(court.db)
     outbox = m.OutboxMessage.__table__
     messages = {(r.kind, r.recipient, r.payload["node_code"]): r for r in court.rows(m.OutboxMessage)}
-    red = messages[("red_case", "chief", "N09")]
+    red = messages[("red_case", "chief", "N05")]  # named by the case's light: its earliest overdue node
     assert red.urgent and red.payload["tier"] == "red" and red.payload["case_no"] == "（2026）内0425执1号"
     assert messages[("tier_changed", "zhang", "N09")].urgent
     due_soon = messages[("due_soon", "zhang", "N34")]
@@ -313,13 +313,13 @@ def test_notifications_officer_chief_and_applicant(court):
     nodes = m.NodeInstance.__table__
     court.update(
         m.NodeInstance,
-        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N02"),
+        (nodes.c.case_id == case_id) & (nodes.c.node_code == "N03"),
         completed_at=NOW + timedelta(minutes=5),
     )
     run(court.db, NOW + timedelta(minutes=10))
     run(court.db, NOW + timedelta(minutes=11))
     done = court.rows(m.OutboxMessage, outbox.c.kind == "node_completed")
-    assert [(r.recipient, r.payload["node_code"]) for r in done] == [("13800000000", "N02")]
+    assert [(r.recipient, r.payload["node_code"]) for r in done] == [("13800000000", "N03")]
 
 
 def test_the_demo_agrees_with_the_sql_arithmetic(db):

@@ -43,6 +43,7 @@ COMMANDS: dict[str, Entry] = {
     "outbox": Entry(
         "scheduler", "The notification outbox: counts per status and where messages went; optionally send or retry."
     ),
+    "party": Entry("party", "Parties of a case: whether an applicant gets progress messages (节点短信推送)."),
     "recompute": Entry(
         "alerts", "Recompute every node, due date and alert now (one transaction), and print the counts."
     ),

@@ -66,6 +66,8 @@ PERMISSIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "supervise": (_ANY, "create supervision items"),
     "complete_item": (_ANY, "complete supervision items"),
     "review_mark": (_CHIEF, "mark review items"),
+    # an applicant's wish, told to whoever they reach (an officer on the phone, at the window)
+    "notify_opt_out": (_ANY, "change whether an applicant gets progress messages"),
 }
 
 

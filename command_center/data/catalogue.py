@@ -43,6 +43,7 @@ COLUMNS = (
     "action_en",
     "materials",
     "materials_en",
+    "notify_applicant",
     "case_types",
     "owner",
 )
@@ -148,6 +149,9 @@ class NodeDef:
     #: who acts on it (DOMAIN.md §10): ``officer`` (承办人, the default), ``team_leader`` (团队长)
     #: or ``group:NAME``, a named group of users (账户管理员, 款物管理组 …, the court's own words)
     owner: str = "officer"
+    #: whether the applicants hear of it when it completes (节点短信推送, DOMAIN.md §10): the
+    #: reference says yes for the fund flow (N34–N38) and the main milestones
+    notify_applicant: bool = False
 
     def applies_to(self, case_type: str) -> bool:
         return not self.case_types or case_type in self.case_types
@@ -226,6 +230,10 @@ class Catalogue:
             groups.setdefault(node.case_types, []).append(node.code)
         return groups
 
+    def notified(self) -> list[str]:
+        """The codes of the nodes whose completion the applicants hear of (``notify_applicant``)."""
+        return [n.code for n in self.nodes if n.notify_applicant]
+
     def root_trigger(self, code: str) -> Trigger:
         """The trigger at the head of an ``after:`` chain (whose subject the chain inherits)."""
         node = self[code]
@@ -237,7 +245,24 @@ class Catalogue:
 DEFAULT_PATH = "command_center/data/catalogue.csv"
 
 
-def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef | None:
+#: the words of a ``notify_applicant`` cell (empty: the reference's choice for its codes, else no)
+YES_NO = {
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "是": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "否": False,
+}
+
+
+def _parse_row(row: dict[str, str], line: int, problems: list[str], unset: set[str] | None = None) -> NodeDef | None:
+    """One card; a code whose ``notify_applicant`` is empty is added to ``unset`` (its default
+    is the reference's, settled once the whole file is read)."""
     before = len(problems)
 
     def problem(field: str, reason: str) -> None:
@@ -282,6 +307,11 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         elif set(case_types) == set(CASE_TYPES):
             case_types = ()
     owner = parse_owner(values["owner"], problem)
+    notify = YES_NO.get(values["notify_applicant"].lower())
+    if values["notify_applicant"] and notify is None:
+        problem("notify_applicant", f"{values['notify_applicant']!r} is not yes or no (是 or 否)")
+    elif notify is None and unset is not None:
+        unset.add(values["code"])
     default_window = "6h" if unit is Unit.HOURS else "30d" if unit is Unit.EXPIRY else "2wd"
     try:
         window = Window.parse(values["due_soon"] or default_window)
@@ -315,6 +345,7 @@ def _parse_row(row: dict[str, str], line: int, problems: list[str]) -> NodeDef |
         line=line,
         case_types=case_types,
         owner=owner,
+        notify_applicant=bool(notify),
     )
 
 
@@ -353,6 +384,7 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
         raise CatalogueError(path, [f"line 1, field {m}: column missing from the header" for m in missing])
     nodes: list[NodeDef] = []
     lines: dict[str, int] = {}
+    unset: set[str] = set()
     for row in reader:
         line = reader.line_num
         if None in row:
@@ -366,7 +398,7 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
             continue
         if code:
             lines[code] = line
-        node = _parse_row(row, line, problems)
+        node = _parse_row(row, line, problems, unset)
         if node is not None:
             nodes.append(node)
     by_code = {n.code: n for n in nodes}
@@ -394,6 +426,8 @@ def parse_catalogue(text: str, path: str) -> Catalogue:
         problems.append("line 2: the catalogue has no nodes")
     if problems:
         raise CatalogueError(path, problems)
+    if unset and path != DEFAULT_PATH:
+        nodes = _assume_notify_applicant(nodes, unset)
     if "case_types" not in header:
         nodes, note = _assume_case_types(nodes, path)
         return Catalogue(tuple(nodes), path, (note,))
@@ -417,6 +451,18 @@ def _assume_case_types(nodes: list[NodeDef], path: str) -> tuple[list[NodeDef], 
         + (f" (its own codes {_code_ranges(own)} for 执/执恢)" if own else "")
         + f": {said}. Add the column to say otherwise."
     )
+
+
+def _assume_notify_applicant(nodes: list[NodeDef], unset: set[str]) -> list[NodeDef]:
+    """A node whose ``notify_applicant`` is not said (no column, or an empty cell): the
+    reference's choice for a reference code, no for the court's own codes."""
+    reference = load_catalogue()
+    return [
+        replace(n, notify_applicant=n.code in reference and reference[n.code].notify_applicant)
+        if n.code in unset
+        else n
+        for n in nodes
+    ]
 
 
 def _code_ranges(codes: list[str]) -> str:

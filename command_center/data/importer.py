@@ -845,7 +845,18 @@ class _Writer:
         if not parties:
             return
         replaced = [(case, _PARTY_ROLE[role]) for case, role, _, again in parties if again]
+        # an applicant who opted out of the progress messages stays out when the file rewrites
+        # the case's applicants (matched by name, as related cases match them)
+        opted_out = set()
         for case_id, role in replaced:
+            opted_out.update(
+                (case_id, role, key)
+                for key in self.conn.execute(
+                    select(PARTIES.c.name_key).where(
+                        PARTIES.c.case_id == case_id, PARTIES.c.role == role, PARTIES.c.notify_opt_out
+                    )
+                ).scalars()
+            )
             self.conn.execute(delete(PARTIES).where(PARTIES.c.case_id == case_id, PARTIES.c.role == role))
         rows = [
             {
@@ -857,6 +868,7 @@ class _Writer:
                 "id_number": id_key(person.get("id_number")),
                 "name_key": name_key(person["name"]),
                 "phone": person.get("phone"),
+                "notify_opt_out": (case, _PARTY_ROLE[role], name_key(person["name"])) in opted_out,
             }
             for case, role, people, _ in parties
             for position, person in enumerate(people)

@@ -189,6 +189,8 @@ class Party(Base):
     #: by default from ``name`` for a plain INSERT, and by migration 0013 for the rows before it
     name_key: Mapped[str | None] = mapped_column(String(100), index=True, default=_name_key_default)
     phone: Mapped[str | None] = mapped_column(String(30))
+    #: the party asked to get no progress messages (节点短信推送; ``command-center party opt-out``)
+    notify_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class NodeInstance(Base):

@@ -4,9 +4,18 @@ matched as one (related cases) is :mod:`.names`."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
 
-from command_center.data.tables import PARTIES
+from sqlalchemy import select, update
+
+from command_center.data import audit
+from command_center.data.access import ActionRefused, Actor, require
+from command_center.data.caseno import normalise_case_no
+from command_center.data.engine import Database
+from command_center.data.names import name_key
+from command_center.data.tables import CASES, PARTIES
+from command_center.labels import PARTY
 
 ORG_MARKS = (
     "公司",
@@ -64,3 +73,63 @@ def first_debtor(case_id):
         .limit(1)
         .scalar_subquery()
     )
+
+
+class PartyRefused(ActionRefused):
+    """A refusal of ``party opt-out`` / ``opt-in``: ``key`` names its words (labels.PARTY)."""
+
+    def __init__(self, key: str, message: str, **values):
+        super().__init__(message)
+        self.key, self.values = key, values
+
+    def say(self, lang: str) -> str:
+        return PARTY["en" if lang == "en" else "zh"][self.key].format(**self.values)
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """What ``party opt-out`` / ``opt-in`` did: the case, the applicants it matched, how many changed."""
+
+    case_no: str
+    parties: int
+    changed: int
+
+
+def set_notify_opt_out(db: Database, who: Actor, case_no: str, name: str, opt_out: bool, now: datetime) -> OptOut:
+    """The applicant ``name`` of case ``case_no`` gets no progress messages (``opt_out``) or gets
+    them again: every applicant of the case by that name (matched as related cases match names,
+    spaces and full-width forms aside), in one audited transaction.  Refused, changing nothing,
+    for an unknown case or applicant, or a user whose role may not."""
+    case_no = normalise_case_no(case_no.strip())
+    key = name_key(name.strip()) if name.strip() else ""
+    with db.engine.begin() as conn:
+        require(conn, who, "notify_opt_out")
+        case_id = conn.execute(select(CASES.c.id).where(CASES.c.case_no == case_no)).scalar_one_or_none()
+        if case_id is None:
+            raise PartyRefused("no_case", f"no case {case_no}", case_no=case_no)
+        found = conn.execute(
+            select(PARTIES.c.id, PARTIES.c.position, PARTIES.c.notify_opt_out)
+            .where(PARTIES.c.case_id == case_id, PARTIES.c.role == "applicant", PARTIES.c.name_key == key)
+            .order_by(PARTIES.c.position)
+        ).all()
+        if not found or not key:
+            raise PartyRefused(
+                "no_applicant", f"case {case_no} has no applicant named {name.strip()!r}", case_no=case_no, name=name
+            )
+        changed = [p for p in found if p.notify_opt_out != opt_out]
+        if changed:
+            conn.execute(
+                update(PARTIES).where(PARTIES.c.id.in_([p.id for p in changed])).values(notify_opt_out=opt_out)
+            )
+        for party in changed:
+            audit.record(
+                conn,
+                now,
+                who.login,
+                "party.opted_out" if opt_out else "party.opted_in",
+                "party",
+                str(party.id),
+                case_id,
+                {"role": "applicant", "position": party.position},
+            )
+    return OptOut(case_no, len(found), len(changed))

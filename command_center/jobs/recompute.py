@@ -57,6 +57,7 @@ from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database, announce_change
+from command_center.data.lights import case_lights
 from command_center.data.locks import lock_red_cases
 from command_center.data.owners import owns
 from command_center.data.rules import Rules, open_node
@@ -599,32 +600,63 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         )
         .where(officer.c.active == true())
     )
+    # the red cases to the chiefs: one message per case that is red now (an open case whose
+    # light, data/lights.py, is red: what the wall counts), when one of its alerts turned red
+    # in this run; not per red node, and never for a closed case (its archive nodes N43–N47
+    # may be overdue, but the wall shows no light for it). The key holds the date of the
+    # case's worst node, so a case red again later (its red nodes done, another late) is news.
+    turned_red = select(v.c.case_id).where(v.c.tier == "red")
+    lights = case_lights(
+        rules,
+        nodes_open=and_(open_node(NODES), NODES.c.case_id.in_(turned_red)),
+        lit_only=True,
+        open_only=True,
+        with_node=True,
+    )
     chief = OFFICERS.alias("chief")
-    key = literal("red:") + cast(v.c.id, String) + literal(":") + chief.c.login + literal(":") + due
+    worst = cast(lights.c.worst, String)
+    key = literal("red_case:") + cast(lights.c.case_id, String) + literal(":") + chief.c.login + literal(":") + worst
+    red_payload = json_object(
+        literal("case_no"),
+        c.c.case_no,
+        literal("node_code"),
+        lights.c.node_code,
+        literal("subject_id"),
+        lights.c.subject_id,
+        literal("rule"),
+        literal("overdue"),
+        literal("tier"),
+        lights.c.tier,
+        literal("due_date"),
+        lights.c.worst,
+    )
     sent += add(
         select(
             key,
             literal("red_case"),
             chief.c.login,
             chief.c.phone,
-            v.c.case_id,
-            payload(),
+            lights.c.case_id,
+            red_payload,
             literal("pending"),
             true(),
             literal(0),
             now,
             now,
         )
-        .select_from(v.join(c, c.c.id == v.c.case_id).join(chief, true()))
-        .where(v.c.tier == "red", chief.c.role == "chief", chief.c.active == true())
+        .select_from(lights.join(c, c.c.id == lights.c.case_id).join(chief, true()))
+        .where(lights.c.tier == "red", chief.c.role == "chief", chief.c.active == true())
     )
 
-    # 节点短信推送: the applicant hears of every node completed since the last run
+    # 节点短信推送: every applicant with a phone who did not opt out hears of each node the
+    # catalogue chooses (notify_applicant) completed since the last run; one message per
+    # applicant and node (the key holds the party), so two applicants both hear of it
     watermark = state.read(conn, COMPLETED_WATERMARK)
-    if watermark is not None:
+    notified = rules.catalogue.notified()
+    if watermark is not None and notified:
         since = literal(datetime.fromisoformat(watermark), AwareDateTime())
         applicant = PARTIES.alias("applicant")
-        key = literal("done:") + cast(NODES.c.id, String)
+        key = literal("done:") + cast(NODES.c.id, String) + literal(":") + cast(applicant.c.id, String)
         body = json_object(
             literal("case_no"),
             c.c.case_no,
@@ -652,18 +684,17 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             .select_from(
                 NODES.join(c, c.c.id == NODES.c.case_id).join(
                     applicant,
-                    and_(
-                        applicant.c.case_id == NODES.c.case_id,
-                        applicant.c.role == "applicant",
-                        applicant.c.position == 0,
-                    ),
+                    and_(applicant.c.case_id == NODES.c.case_id, applicant.c.role == "applicant"),
                 )
             )
             .where(
                 scope(NODES.c.case_id),
                 NODES.c.completed_at > since,
                 NODES.c.completed_at <= now,
+                NODES.c.node_code.in_(notified),
                 applicant.c.phone.is_not(None),
+                applicant.c.phone != "",
+                applicant.c.notify_opt_out == false(),
             )
         )
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
