@@ -61,6 +61,11 @@ def user() -> None:
     "--team-leader", is_flag=True, help="团队长 of the team: owns the nodes the catalogue gives the team leader."
 )
 @click.option("--group", "groups", multiple=True, metavar="NAME", help="A group the user belongs to (repeat for more).")
+@click.option(
+    "--court",
+    metavar="CODE",
+    help="The court code whose courts the user acts on (内0425 one court, 内04 a 中院 and the courts below).",
+)
 @click.pass_context
 def user_add(
     ctx: click.Context,
@@ -71,6 +76,7 @@ def user_add(
     phone: str,
     team_leader: bool,
     groups: tuple[str, ...],
+    court: str | None,
 ) -> None:
     """Add a user with a password (at least 8 characters)."""
     runtime = runtime_of(ctx)
@@ -85,6 +91,7 @@ def user_add(
         phone=phone,
         team_leader=team_leader,
         groups=groups,
+        court=court,
         by=_operator(),
     )
     click.echo(say(runtime.lang, "user_added", login=login, role=role))
@@ -98,6 +105,7 @@ def user_add(
 @click.option("--team-leader/--no-team-leader", default=None, help="团队长 of the team, or no longer.")
 @click.option("--group", "add_groups", multiple=True, metavar="NAME", help="Add the user to a group (repeatable).")
 @click.option("--leave", "remove_groups", multiple=True, metavar="NAME", help="Take the user out of a group.")
+@click.option("--court", metavar="CODE", help="The user's court code (an empty value: every court).")
 @click.pass_context
 def user_edit(
     ctx: click.Context,
@@ -108,8 +116,9 @@ def user_edit(
     team_leader: bool | None,
     add_groups: tuple[str, ...],
     remove_groups: tuple[str, ...],
+    court: str | None,
 ) -> None:
-    """Change a user's name, phone, team, team-leader flag or groups (audited)."""
+    """Change a user's name, phone, team, team-leader flag, groups or court (audited)."""
     runtime = runtime_of(ctx)
     edit_user(
         runtime.database(),
@@ -121,6 +130,7 @@ def user_edit(
         team_leader=team_leader,
         add_groups=add_groups,
         remove_groups=remove_groups,
+        court=court,
         by=_operator(),
     )
     click.echo(say(runtime.lang, "user_edited", login=login))
@@ -174,6 +184,7 @@ def user_list(ctx: click.Context, as_json: bool) -> None:
         password = "" if u["has_password"] else f" ({say(lang, 'user_no_password_word')})"
         leader = f" {say(lang, 'team_leader_word')}" if u["team_leader"] else ""
         groups = f" [{'、'.join(u['groups'])}]" if u["groups"] else ""
+        groups += f" {say(lang, 'court_word')} {u['court']}" if u["court"] else ""
         role = ROLE_WORDS[lang].get(u["role"], u["role"])
         click.echo(
             f"{pad(u['login'], 10)}{pad(role, 9)}{pad(u['team'] or '-', 12)}{pad(u['phone'] or '-', 14)}"

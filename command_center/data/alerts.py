@@ -24,7 +24,7 @@ from command_center.data.access import ActionRefused, Actor, StaleVersion, requi
 from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
-from command_center.data.owners import owns
+from command_center.data.owners import covers_court, owns
 from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
 from command_center.data.workcal import local_date
 
@@ -360,12 +360,25 @@ def escalate(
             raise ActionRefused("an escalation needs a note (what the chief should decide)")
         _change(conn, alert_id, version, who, now, "escalated", note.strip(), {}, where=ALERTS.c.status != "resolved")
         alert = conn.execute(
-            select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, ALERTS.c.tier, CASES.c.case_no)
+            select(
+                ALERTS.c.case_id,
+                ALERTS.c.node_code,
+                ALERTS.c.subject_id,
+                ALERTS.c.tier,
+                CASES.c.case_no,
+                CASES.c.court_id,
+            )
             .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
             .where(ALERTS.c.id == alert_id)
         ).one()
         chiefs = (
-            conn.execute(select(OFFICERS.c.login).where(OFFICERS.c.role == "chief", OFFICERS.c.active)).scalars().all()
+            conn.execute(
+                select(OFFICERS.c.login).where(
+                    OFFICERS.c.role == "chief", OFFICERS.c.active, covers_court(OFFICERS, literal(alert.court_id))
+                )
+            )
+            .scalars()
+            .all()
         )
         payload = {
             "case_no": alert.case_no,

@@ -16,9 +16,19 @@ from sqlalchemy import String, and_, case, cast, false, literal, not_, or_, sele
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.catalogue import Catalogue
-from command_center.data.tables import GROUPS, ITEMS, OFFICERS
+from command_center.data.tables import COURTS, GROUPS, ITEMS, OFFICERS
 
 AD_HOC = "DB"
+
+
+def covers_court(o, court_id) -> ColumnElement[bool]:
+    """Whether the officer row ``o``'s court code covers the court ``court_id`` (两级法院: 内04
+    covers 内0425; a user without a court code covers every court): messages and escalations
+    reach the chiefs and groups of the case's court and the courts above, not a neighbour's."""
+    return or_(
+        o.c.court_code.is_(None),
+        select(COURTS.c.id).where(COURTS.c.id == court_id, COURTS.c.code.startswith(o.c.court_code)).exists(),
+    )
 
 
 def owner_codes(catalogue: Catalogue) -> tuple[list[str], dict[str, str]]:

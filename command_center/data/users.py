@@ -22,7 +22,7 @@ from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
 from command_center.data.bulk import insert_for
 from command_center.data.engine import Database
-from command_center.data.tables import GROUPS, LOGIN_FAILURES, OFFICERS, TEAMS
+from command_center.data.tables import COURTS, GROUPS, LOGIN_FAILURES, OFFICERS, TEAMS
 from command_center.data.workcal import TZ
 
 ROLES = m.ROLES
@@ -203,6 +203,20 @@ def _team_id(conn, team: str) -> int:
     return team_id
 
 
+def _court_code(conn, code: str) -> str:
+    """A user's court code as stored; it must cover a court of the database (两级法院)."""
+    from command_center.data.courts import normalise_code
+
+    wanted = normalise_code(code)
+    codes = conn.execute(select(COURTS.c.code).order_by(COURTS.c.code)).scalars().all()
+    if not wanted or len(wanted) > 16 or not any(c.startswith(wanted) for c in codes):
+        raise UserError(
+            f"no court's code begins with {code!r}; "
+            + (f"the courts' codes: {', '.join(codes)}" if codes else "no court yet: import the court's cases first")
+        )
+    return wanted
+
+
 def add_user(
     db: Database,
     login: str,
@@ -215,6 +229,7 @@ def add_user(
     phone: str | None = None,
     team_leader: bool = False,
     groups: list[str] | tuple[str, ...] = (),
+    court: str | None = None,
     by: str = "cli",
 ) -> int:
     login = login.strip()
@@ -231,6 +246,7 @@ def add_user(
         team_id = _team_id(conn, team) if team else None
         if team_leader and team_id is None:
             raise UserError("a team leader needs a team (--team)")
+        court_code = _court_code(conn, court) if court else None
         user_id = conn.execute(
             insert(OFFICERS)
             .values(
@@ -242,6 +258,7 @@ def add_user(
                 active=True,
                 phone=phone,
                 team_leader=team_leader,
+                court_code=court_code,
             )
             .returning(OFFICERS.c.id)
         ).scalar_one()
@@ -252,6 +269,8 @@ def add_user(
             detail["team_leader"] = True
         if groups:
             detail["groups"] = groups
+        if court_code:
+            detail["court"] = court_code
         if phone:
             detail["phone"] = "set"  # the audit log never holds the number itself
         _audit(conn, now, by, "user.added", login, detail)
@@ -269,6 +288,7 @@ def edit_user(
     team_leader: bool | None = None,
     add_groups: list[str] | tuple[str, ...] = (),
     remove_groups: list[str] | tuple[str, ...] = (),
+    court: str | None = None,
     by: str = "cli",
 ) -> dict:
     """Change what is given (a phone of "" removes it); returns what changed (for the audit log)."""
@@ -294,6 +314,8 @@ def edit_user(
             changed["team"] = team or None
         if team_leader is not None:
             values["team_leader"] = changed["team_leader"] = team_leader
+        if court is not None:  # "": every court again
+            values["court_code"] = changed["court"] = _court_code(conn, court) if court.strip() else None
         leads = row.team_leader if team_leader is None else team_leader
         if leads and team_id is None:
             raise UserError("a team leader needs a team (--team)")
@@ -315,7 +337,7 @@ def edit_user(
             changed["groups_removed"] = remove_groups
         if not changed:
             raise UserError(
-                "nothing to change: give --name, --phone, --team, --team-leader/--no-team-leader or --group"
+                "nothing to change: give --name, --phone, --team, --team-leader/--no-team-leader, --group or --court"
             )
         _audit(conn, now, by, "user.edited", login, changed)
     return changed
@@ -366,6 +388,7 @@ def list_users(db: Database) -> list[dict]:
                 TEAMS.c.name.label("team"),
                 OFFICERS.c.team_leader,
                 OFFICERS.c.phone,
+                OFFICERS.c.court_code.label("court"),
             )
             .select_from(OFFICERS.outerjoin(TEAMS, TEAMS.c.id == OFFICERS.c.team_id))
             .order_by(OFFICERS.c.login)

@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, String, and_, case, cast, func, literal, or_, select, true, update
 
 from command_center.data.bulk import changed_rows, insert_for
+from command_center.data.owners import covers_court
 from command_center.data.sqlcal import json_object
 from command_center.data.tables import ACTIONS, ALERTS, CASES, OFFICERS, OUTBOX, OUTBOX_QUEUED
 from command_center.data.types import AwareDateTime
@@ -117,7 +118,7 @@ def escalate(conn: Connection, calendar: WorkCalendar, now: datetime, today: dat
     )
     recipient = or_(
         and_(a.c.escalation_level == 1, to.c.team_id == c.c.team_id, to.c.team_leader == true()),
-        and_(a.c.escalation_level == 2, to.c.role == "chief"),
+        and_(a.c.escalation_level == 2, to.c.role == "chief", covers_court(to, c.c.court_id)),
     )
     conn.execute(
         insert_for(conn, OUTBOX)

@@ -59,7 +59,7 @@ from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database, announce_change
 from command_center.data.lights import case_lights
 from command_center.data.locks import lock_red_cases
-from command_center.data.owners import owns
+from command_center.data.owners import covers_court, owns
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.tables import (
@@ -598,7 +598,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                 ),
             )
         )
-        .where(officer.c.active == true())
+        .where(officer.c.active == true(), covers_court(officer, c.c.court_id))
     )
     # the red cases to the chiefs: one message per case that is red now (an open case whose
     # light, data/lights.py, is red: what the wall counts), when one of its alerts turned red
@@ -645,7 +645,12 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             now,
         )
         .select_from(lights.join(c, c.c.id == lights.c.case_id).join(chief, true()))
-        .where(lights.c.tier == "red", chief.c.role == "chief", chief.c.active == true())
+        .where(
+            lights.c.tier == "red",
+            chief.c.role == "chief",
+            chief.c.active == true(),
+            covers_court(chief, c.c.court_id),
+        )
     )
 
     # 节点短信推送: every applicant with a phone who did not opt out hears of each node the

@@ -7,14 +7,14 @@ user without one (every user before this migration) acts on every court, as befo
 ADD COLUMN on both backends (the officers table is referenced: SQLite must not copy it).
 
 Revision ID: 0019
-Revises: 0017 (0016 and 0018 are other branches' numbers: a merge re-points this one)
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
