@@ -78,17 +78,21 @@ class Actor:
     id: int
     login: str
     role: str
+    #: the court code whose courts the user sees and acts on (两级法院); None: every court
+    court_code: str | None = None
 
 
 def actor(db: Database, login: str) -> Actor:
     """The active user ``login`` (for the CLI and the tests)."""
     with db.engine.connect() as conn:
         row = conn.execute(
-            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active).where(OFFICERS.c.login == login)
+            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.court_code).where(
+                OFFICERS.c.login == login
+            )
         ).one_or_none()
     if row is None or not row.active:
         raise NotAllowed(f"no active user {login!r}")
-    return Actor(row.id, row.login, row.role)
+    return Actor(row.id, row.login, row.role, row.court_code)
 
 
 def sees_names(who: Actor | None) -> bool:

@@ -106,9 +106,14 @@ def authenticate(db: Database, login: str, password: str, now: datetime) -> Acto
     login = login.strip()
     with db.engine.connect() as conn:
         row = conn.execute(
-            select(OFFICERS.c.id, OFFICERS.c.login, OFFICERS.c.role, OFFICERS.c.active, OFFICERS.c.password_hash).where(
-                OFFICERS.c.login == login
-            )
+            select(
+                OFFICERS.c.id,
+                OFFICERS.c.login,
+                OFFICERS.c.role,
+                OFFICERS.c.active,
+                OFFICERS.c.password_hash,
+                OFFICERS.c.court_code,
+            ).where(OFFICERS.c.login == login)
         ).one_or_none()
         key = login[:64] if row is not None else unknown_login(login)
         failed = conn.execute(select(LOGIN_FAILURES.c.locked_until).where(LOGIN_FAILURES.c.login == key)).one_or_none()
@@ -132,7 +137,7 @@ def authenticate(db: Database, login: str, password: str, now: datetime) -> Acto
     if failed is not None:  # the right password after wrong ones: counting starts again
         with db.engine.begin() as conn:
             conn.execute(delete(LOGIN_FAILURES).where(LOGIN_FAILURES.c.login == key))
-    return Actor(row.id, row.login, row.role)
+    return Actor(row.id, row.login, row.role, row.court_code)
 
 
 def _failed(db: Database, key: str, now: datetime) -> datetime | None:
