@@ -1463,7 +1463,7 @@ PERMISSION_WORDS = {
         "may_not": "{login} ({role}) may not {what}; needs {roles}",
         "not_theirs": "{login} may not {what} on {case_no}: not a case of their team, nor assigned to them",
         "not_their_court": "{login} may not {what} on {case_no}: not a case of their court or the courts below",
-        "higher_court": "{login} may not {what} on {case_no}: a higher court decides its unlocks (提级解锁)",
+        "higher_court": "{login} may not {what} on {case_no}: a higher court decides its unlocks",
         "inactive": "{login} is no longer an active user and may not {what}",
         "or": " or ",
     },

@@ -148,3 +148,16 @@ def test_a_user_s_court_code_must_cover_a_court(city, db_url):
     result = CliRunner().invoke(cli, ["--db", db_url, "user", "edit", "zhang", "--court", ""])
     assert result.exit_code == 0, result.output
     assert [u.court_code for u in city.rows(m.Officer) if u.login == "zhang"] == [None]
+
+
+def test_unlock_by_parent_is_read_from_the_file_and_the_environment(tmp_path):
+    from command_center.config import ConfigError, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('unlock_by_parent = ["内04", " 内05 "]\n', encoding="utf-8")
+    assert load_settings({"config_path": str(config)}, {}).unlock_by_parent == ("内04", "内05")
+    env = {"COMMAND_CENTER_UNLOCK_BY_PARENT": "内04,内05"}
+    assert load_settings({"config_path": None}, env).unlock_by_parent == ("内04", "内05")
+    config.write_text("unlock_by_parent = 4\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unlock_by_parent must be a list of court codes such as \['内04'\], not 4"):
+        load_settings({"config_path": str(config)}, {})
