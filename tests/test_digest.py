@@ -217,3 +217,18 @@ def test_outbox_says_where_messages_went_and_shows_a_day_s_digests(db, db_url):
     assert lines[0] == "10:01 → zhang (139****5678), 5 条合并:" and lines[1].startswith("  【执行指挥中心】新增红灯1件")
     run = CliRunner().invoke(cli, ["--db", db_url, "outbox", "--digests", "20.11.2026"])
     assert run.exit_code != 0 and "'20.11.2026' is not a date such as 2026-11-20" in run.output
+
+
+def test_a_closed_case_s_late_archive_nodes_hold_nothing_back(db):
+    """Inhibition speaks of red cases as the wall does: open ones.  A closed case's red archive
+    node (no red-case message speaks for it) does not hold back its other nodes' messages."""
+    court = Court(db)
+    closed = court.case(date(2026, 1, 5), closed_on=date(2026, 7, 20), closing_mode="执行完毕")
+    recompute(db, CATALOGUE, CALENDAR, FRIDAY)
+    dispatch(db, CATALOGUE, CALENDAR, Recording(), FRIDAY, claimer=Claimer("scheduler@t:1:aaaaaa"))
+    rows = court.rows(m.OutboxMessage, OUTBOX.c.case_id == closed)
+    assert sorted((r.payload["node_code"], r.payload["tier"], r.urgent, r.status) for r in rows) == [
+        ("N43", "red", True, "sent"),
+        ("N45", "blue", False, "sent"),  # held back as "inhibited" when a closed case counted as red
+        ("N46", "yellow", False, "sent"),
+    ]

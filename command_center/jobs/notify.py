@@ -62,7 +62,7 @@ from command_center.data.catalogue import Catalogue
 from command_center.data.duty import duty_officer_id
 from command_center.data.engine import Database
 from command_center.data.parties import mask_phone
-from command_center.data.tables import ALERTS, OFFICERS, OUTBOX
+from command_center.data.tables import ALERTS, CASES, OFFICERS, OUTBOX
 from command_center.data.workcal import TZ, WorkCalendar, local_date
 from command_center.jobs.digest import digest_text
 from command_center.jobs.lease import Lease, db_now, default_holder, holder_alive
@@ -340,8 +340,14 @@ def dispatch(
 
 def _inhibit(db: Database, claimer: Claimer, now: datetime) -> int:
     """A red case holds back the node-level messages of the same case (inhibition, for good):
-    the officer hears of the red tier and the chiefs of the red case, not of each late node."""
-    red_now = select(ALERTS.c.case_id).where(ALERTS.c.tier == "red", ALERTS.c.status.in_(("open", "acknowledged")))
+    the officer hears of the red tier and the chiefs of the red case, not of each late node.
+    A red case is an open one, as on the wall and in the chiefs' messages: a closed case's late
+    archive nodes hold nothing back (no red-case message speaks for them)."""
+    red_now = (
+        select(ALERTS.c.case_id)
+        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
+        .where(ALERTS.c.tier == "red", ALERTS.c.status.in_(("open", "acknowledged")), CASES.c.closed_on.is_(None))
+    )
     with db.engine.begin() as conn:
         done = changed_rows(
             conn,
