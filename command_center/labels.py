@@ -1209,7 +1209,7 @@ REVIEWS = {
 QUEUE = {
     "zh": {
         "loading": "正在读取我的待办…",
-        "status": "我的待办 · {login} · {today} · 共 {total} 项 · Enter 打开案件, Esc 总览",
+        "status": "我的待办 · {login} · {today} · 共 {total} · Enter 打开案件, Esc 总览",
         "escalated": "超时升级给我的 (期限: 升级日)",
         "alerts": "我的预警 (最严重在前)",
         "responses": "待提交的应对",
@@ -1218,6 +1218,7 @@ QUEUE = {
         "unlocks": "解锁申请",
         "group": "{group} · 今日应清零",
         "count": "{n} 项",
+        "count_one": "1 项",
         "capped": "前 {n} 项 (共 {total} 项)",
         "none": "无",
         "columns": "案号|节点|事项|期限",
@@ -1227,7 +1228,7 @@ QUEUE = {
     },
     "en": {
         "loading": "Reading my queue…",
-        "status": "My queue · {login} · {today} · {total} items · Enter opens the case, Esc the overview",
+        "status": "My queue · {login} · {today} · {total} · Enter opens the case, Esc the overview",
         "escalated": "Escalated to me (date: when it climbed)",
         "alerts": "My alerts (worst first)",
         "responses": "Responses I owe",
@@ -1236,6 +1237,7 @@ QUEUE = {
         "unlocks": "Unlock requests",
         "group": "{group} · due today",
         "count": "{n} items",
+        "count_one": "1 item",
         "capped": "first {n} of {total}",
         "none": "none",
         "columns": "Case|Node|What|Due",

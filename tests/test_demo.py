@@ -119,6 +119,9 @@ def test_demo_court_is_realistic(db):
     assert any(kind == "org" and name.endswith("公司") for name, kind in parties)
     assert all(re.fullmatch(r"[\u4e00-\u9fff（）]+", name) for name, _ in parties), "Chinese names only"
     assert expiring > 0, "frozen accounts near expiry"
+    from command_center.data.duty import on_duty
+
+    assert on_duty(db, CALENDAR, today) is not None, "a rota: the header shows who is on duty"
 
 
 def test_every_light_has_cases_and_funds_wait(db):

@@ -39,7 +39,7 @@ from command_center.data.deadlines import (
 )
 from command_center.data.engine import Database
 from command_center.data.names import name_key
-from command_center.data.tables import AUDIT, CASES, COURTS, OFFICERS, TEAMS
+from command_center.data.tables import AUDIT, CASES, COURTS, DUTY, OFFICERS, TEAMS
 from command_center.data.users import hash_password
 from command_center.data.workcal import TZ, WorkCalendar, add_months, local_date
 
@@ -350,6 +350,19 @@ def generate(
             totals["open"] += sum(1 for c in rows["cases"] if c["closed_on"] is None)
             if progress:
                 progress(len(rows["cases"]))
+        # 值班: a rota from four weeks back to eight ahead, three officers a week in turn (the
+        # first on duty, the others take over when one is disabled), so the header shows someone
+        on_rota = [o["id"] for o in officers if o["role"] == "officer"]
+        monday = court.today - timedelta(days=court.today.weekday())
+        conn.execute(
+            insert(DUTY),
+            [
+                {"week_start": monday + timedelta(weeks=week), "position": p, "officer_id": on_rota[(week + p) % n]}
+                for week in range(-4, 9)
+                for n in [len(on_rota)]
+                for p in range(min(3, n))
+            ],
+        )
         state.write(conn, DEMO_MARK, json.dumps({"cases": cases, "seed": seed, "as_of": now.isoformat()}))
         if conn.dialect.name == "postgresql":
             for table in ("courts", "teams", "officers", "cases"):

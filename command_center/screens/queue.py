@@ -58,6 +58,10 @@ class QueueScreen(WithHelp, Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
+    def _count(self, n: int) -> str:
+        """``3 items``, ``1 item``: in the screen's language."""
+        return self.t["count_one"] if n == 1 else self.t["count"].format(n=n)
+
     def action_refresh(self) -> None:
         self.load()
 
@@ -89,13 +93,13 @@ class QueueScreen(WithHelp, Screen[None]):
         ]
         total = sum(s.total for key, _, s in sections)
         self.query_one("#queue-status", Static).update(
-            self.t["status"].format(login=queue.login, today=f"{queue.today:%Y-%m-%d}", total=total)
+            self.t["status"].format(login=queue.login, today=f"{queue.today:%Y-%m-%d}", total=self._count(total))
         )
         self.rows = {}
         for key, title, section in sections:
             self.rows[key] = section.rows
             count = (
-                self.t["count"].format(n=section.total)
+                self._count(section.total)
                 if section.total == len(section.rows)
                 else self.t["capped"].format(n=len(section.rows), total=section.total)
             )
