@@ -318,3 +318,71 @@ def test_without_read_db_the_reads_use_the_database(db_url):
         assert runtime.read_database() is runtime.database() and not runtime.reads_replica
     finally:
         runtime.close()
+
+
+async def test_the_wall_on_a_standby_says_how_old_its_data_is_and_refreshes_on_its_interval(standby, pg_url):
+    from dataclasses import replace
+
+    from textual.widgets import Static
+
+    from command_center.app import make_app
+    from tests.test_wall import polled
+
+    runtime = _runtime(pg_url, standby(pg_url))
+    runtime.settings = replace(runtime.settings, lang="en")
+    try:
+        _until(time.monotonic() + 30, runtime.read_database, lambda db: True)
+        app = make_app(runtime, start="wall", wall_interval=3600)
+        async with app.run_test(size=(220, 50)) as pilot:
+            await polled(app)
+            await pilot.pause()
+            screen = app.screen
+            assert screen.error is None and screen._shown.replica is not None
+            title = str(screen.query_one("#titlebar", Static).render())
+            assert " s old (replica " in title  # caught up, or behind by its lag
+            # no NOTIFY reaches a standby: no listener, the interval refreshes it
+            assert not [worker for worker in app.workers if worker.group == "wall-listen"]
+            await pilot.press("q")
+    finally:
+        runtime.close()
+
+
+def test_the_age_of_a_standby_s_data_counts_its_lag():
+    from command_center.data.replica import ReplicaState
+
+    behind = ReplicaState(caught_up=False, lag_seconds=5.0, measured=100.0)
+    assert behind.age(103.0) == 8.0
+    assert ReplicaState(caught_up=True, lag_seconds=0.0, measured=100.0).age(112.5) == 12.5
+    assert ReplicaState(caught_up=False, lag_seconds=None, measured=100.0).age(101.0) is None
+
+
+def test_the_commands_read_the_standby_and_a_standby_refuses_db_upgrade(standby, pg_url):
+    import json
+
+    from click.testing import CliRunner
+
+    from command_center.cli.group import cli
+
+    standby_url = standby(pg_url)
+    runtime = Runtime.start(Settings(db=pg_url), Clock(NOW))
+    try:
+        primary = runtime.database()
+        generate(primary, runtime.catalogue, runtime.calendar, cases=60, seed=7, now=NOW, court_name="示范人民法院")
+        recompute(primary, runtime.catalogue, runtime.calendar, NOW)
+        written = wall_data(primary, Rules.at(NOW, runtime.catalogue, runtime.calendar)).indicators.as_json()
+    finally:
+        runtime.close()
+    # the primary unreachable by these commands' reads: the figures can only come from the standby
+    away = pg_url.rsplit("/", 1)[0] + "/no_such_primary"
+
+    def indicators_on_the_standby() -> dict:
+        result = CliRunner().invoke(
+            cli, ["--db", away, "--read-db", standby_url, "--now", NOW.isoformat(), "indicators", "--json"], env={}
+        )
+        return json.loads(result.output) if result.exit_code == 0 else {"error": result.output}
+
+    shown = _until(time.monotonic() + 10, indicators_on_the_standby, lambda figures: figures == written)
+    assert shown["cases"] == 60
+    refused = CliRunner().invoke(cli, ["--db", standby_url, "--lang", "en", "db", "upgrade"], env={})
+    assert refused.exit_code == 1
+    assert "it is read only (a standby, or the read database): run it on the primary" in refused.output
