@@ -16,7 +16,7 @@ from pathlib import Path
 
 import platformdirs
 
-from command_center.data.engine import default_db_url
+from command_center.data.engine import DatabaseError, backend_name, default_db_url, parse_url
 from command_center.data.triage import TRACKS, TriageRules
 
 ENV_PREFIX = "COMMAND_CENTER_"
@@ -30,6 +30,10 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     db: str
+    #: the read database: a PostgreSQL streaming standby of ``db`` that the read-only screens and
+    #: commands read (the wall, the overview's figures, the brief, ``indicators``, ``alerts``);
+    #: None: they read ``db``.  Actions, logins, the scheduler and the import always write ``db``
+    read_db: str | None = None
     lang: str = "zh"
     court_name: str = "示范人民法院"
     catalogue: Path | None = None
@@ -216,6 +220,23 @@ def parse_quiet_hours(text: str) -> tuple[time, time]:
     return start, end
 
 
+def _check_read_db(read_db: str, db: str) -> None:
+    """``read_db`` must be a PostgreSQL URL, beside a PostgreSQL ``db`` (its primary)."""
+    try:
+        parse_url(read_db)
+    except DatabaseError as exc:
+        raise ConfigError(f"read_db: {exc}") from None
+    if backend_name(read_db) != "postgresql":
+        raise ConfigError(
+            "read_db must be a PostgreSQL URL (a streaming standby of db, postgresql://user@standby/db), "
+            f"not {read_db.split(':', 1)[0]!r}"
+        )
+    if backend_name(db) != "postgresql":
+        raise ConfigError(
+            "read_db is a standby of a PostgreSQL db: db is not PostgreSQL (an SQLite file has no standby)"
+        )
+
+
 def load_settings(options: Mapping[str, object | None], environ: Mapping[str, str] | None = None) -> Settings:
     """Merge command-line ``options`` over the environment over the config file."""
     environ = os.environ if environ is None else environ
@@ -257,6 +278,10 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         raise ConfigError("notify_sender = http needs notify_url (the SMS gateway's URL)")
     if merged.get("notify_sender") == "command" and not merged.get("notify_command"):
         raise ConfigError("notify_sender = command needs notify_command (the program to pipe messages to)")
+    if not merged.get("read_db"):
+        merged.pop("read_db", None)  # an empty COMMAND_CENTER_READ_DB: no read database
+    else:
+        _check_read_db(str(merged["read_db"]), str(merged["db"]))
     if merged.get("wall_reader", "process") not in READERS:
         raise ConfigError(f"wall_reader must be one of {', '.join(READERS)}, not {merged['wall_reader']!r}")
     if merged.get("quiet_hours"):

@@ -275,6 +275,13 @@ CLI = {
         "error_no_schema": "{path} 不是 command-center 数据库 (没有数据表): 运行 `command-center db upgrade` 创建",
         "error_unmigrated": "数据库 {url} 是空的, 本版本需要结构版本 {head}: 运行 `command-center db upgrade`",
         "error_old_schema": "数据库 {url} 的结构版本是 {current}, 本版本需要 {head}: 运行 `command-center db upgrade`",
+        "error_read_old_schema": (
+            "只读库 {url} 的结构版本是 {current}, 本版本需要 {head}: 在主库 (db) 上运行 `command-center db upgrade`,"
+            " 备库会同步过来"
+        ),
+        "error_read_only": (
+            "数据库 {url} 是只读的 (备库或只读库 read_db), 不能修改: 请在主库 (db) 上运行, 备库会同步过来"
+        ),
         "mapping_rejected": "导入映射文件 {path} 有 {count} 处问题 (见上), 未做任何操作",
         "sheet_hidden": " (隐藏)",
         "did_you_mean": " (是否应为 {name}?)",
@@ -394,6 +401,14 @@ CLI = {
         "error_unmigrated": "the database {url} is empty, this version needs {head}: run `command-center db upgrade`",
         "error_old_schema": (
             "the database {url} is at revision {current}, this version needs {head}: run `command-center db upgrade`"
+        ),
+        "error_read_old_schema": (
+            "the read database {url} is at revision {current}, this version needs {head}: "
+            "run `command-center db upgrade` on the primary (db) and let the standby replay it"
+        ),
+        "error_read_only": (
+            "cannot {what} {url}: it is read only (a standby, or the read database): run it on the primary (db),"
+            " the standby replays it"
         ),
         "mapping_rejected": "the import mapping file {path} has {count} problem(s) (above); nothing was done",
         "sheet_hidden": " (hidden)",
@@ -724,6 +739,9 @@ WALL = {
         "help": "大屏无需操作, 自动刷新与翻页。",
         "feed_missing": "墙屏数据源尚未启动",
         "feed_stopped": "墙屏数据源已 {seconds} 秒未更新",
+        "replica_caught_up": "数据 {age} 秒前 (备库已同步)",
+        "replica_behind": "数据 {age} 秒前 (含备库延迟 {lag} 秒)",
+        "replica_unknown": "数据时间未知 (备库尚未回放任何事务)",
         "page_start": "开始",
         "page_ended": "连接已结束, 稍后自动重连。",
         "page_restart": "重新连接",
@@ -779,6 +797,9 @@ WALL = {
         "help": "The wall needs no keys: it refreshes and pages by itself.",
         "feed_missing": "the wall's feed has not started",
         "feed_stopped": "the wall's feed has not been updated for {seconds} s",
+        "replica_caught_up": "data {age} s old (replica caught up)",
+        "replica_behind": "data {age} s old (replica {lag} s behind)",
+        "replica_unknown": "data age unknown (the replica has replayed nothing yet)",
         "page_start": "Start",
         "page_ended": "Session ended; reconnecting shortly.",
         "page_restart": "Reconnect",

@@ -30,6 +30,7 @@ class Runtime:
     #: ``--court CODE``: the court code whose courts the reads are limited to (None: every court)
     court: str | None = None
     _database: Database | None = field(default=None, repr=False)
+    _read_database: Database | None = field(default=None, repr=False)
     _courts: frozenset[int] | None = field(default=None, repr=False)
 
     @classmethod
@@ -61,6 +62,22 @@ class Runtime:
             self._database = open_database(self.settings.db, create=create or self.creates_database)
         return self._database
 
+    def read_database(self) -> Database:
+        """The database the read-only screens and commands read: the streaming standby of
+        ``read_db`` (opened on first use, never migrated, read only; its schema revision must be
+        this version's), or :meth:`database` when ``read_db`` is not set.  Whatever writes, and
+        whatever reads right after a write (the case screen, the queue), uses :meth:`database`."""
+        if self.settings.read_db is None:
+            return self.database()
+        if self._read_database is None:
+            self._read_database = open_database(self.settings.read_db, read_only=True)
+        return self._read_database
+
+    @property
+    def reads_replica(self) -> bool:
+        """Whether the reads go to a read database of their own (no NOTIFY reaches it)."""
+        return self.settings.read_db is not None
+
     def courts(self) -> frozenset[int] | None:
         """The ids of the courts ``--court`` covers (None: every court); an unknown code raises
         :class:`~command_center.data.courts.UnknownCourt`, naming the codes there are."""
@@ -69,10 +86,11 @@ class Runtime:
         if self._courts is None:
             from command_center.data.courts import courts_under
 
-            self._courts = courts_under(self.database(), self.court)
+            self._courts = courts_under(self.read_database(), self.court)
         return self._courts
 
     def close(self) -> None:
-        if self._database is not None:
-            self._database.dispose()
-            self._database = None
+        for database in (self._database, self._read_database):
+            if database is not None:
+                database.dispose()
+        self._database = self._read_database = None

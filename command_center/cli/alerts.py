@@ -89,7 +89,7 @@ def alerts_command(
 ) -> None:
     """List alerts as of the last recompute, worst first."""
     runtime = runtime_of(ctx)
-    db, now = runtime.database(), runtime.clock.now()
+    db, now = runtime.read_database(), runtime.clock.now()
     statuses = ACTIVE if status == "active" else ALERT_STATUSES if status == "all" else (status,)
     rows = list_alerts(
         db,
@@ -148,7 +148,7 @@ def indicators_command(ctx: click.Context, as_json: bool, by_court: bool) -> Non
     if by_court:
         _court_table(runtime, courts, as_json)
         return
-    data = indicators(runtime.database(), runtime.rules(), courts)
+    data = indicators(runtime.read_database(), runtime.rules(), courts)
     if as_json:
         click.echo(json.dumps(data.as_json(), ensure_ascii=False))
         return
@@ -187,7 +187,7 @@ def _court_table(runtime, courts: frozenset[int] | None, as_json: bool) -> None:
     from command_center.data.rollup import COURT_KEYS, RATES, court_table
 
     code = normalise_code(runtime.court) if runtime.court else ""
-    table = court_table(runtime.database(), runtime.rules(), courts, code=code)
+    table = court_table(runtime.read_database(), runtime.rules(), courts, code=code)
     if as_json:
         click.echo(json.dumps(table.as_json(), ensure_ascii=False))
         return

@@ -60,13 +60,17 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
             raise click.ClickException(f"{export_path.parent} is not a folder")
     courts = runtime.courts()
     data = brief(
-        runtime.database(), runtime.rules(now), period=period, targets=dict(runtime.settings.targets), courts=courts
+        runtime.read_database(),
+        runtime.rules(now),
+        period=period,
+        targets=dict(runtime.settings.targets),
+        courts=courts,
     )
     if export_path is not None:
         from command_center.brief_export import export
 
         # the daily snapshots are of every court together: a court's export has no trends yet
-        drawn = trends(runtime.database(), local_date(now)) if courts is None else {}
+        drawn = trends(runtime.read_database(), local_date(now)) if courts is None else {}
         export(data, export_path, now, drawn)
         click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:

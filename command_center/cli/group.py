@@ -131,6 +131,12 @@ def _now_option(value: str | None) -> Clock | None:
     metavar="URL",
     help="Database URL (env COMMAND_CENTER_DB); default: an SQLite file in the user data directory.",
 )
+@click.option(
+    "--read-db",
+    metavar="URL",
+    help="A PostgreSQL streaming standby of --db that the read-only screens and commands read "
+    "(env COMMAND_CENTER_READ_DB); default: they read --db.",
+)
 @click.option("--config", "config_path", metavar="FILE", help="Config file (TOML; env COMMAND_CENTER_CONFIG).")
 @click.option(
     "--now", "now_text", metavar="ISO", help="Evaluate as of this instant, e.g. 2026-11-20T10:00 (Asia/Shanghai)."
@@ -147,6 +153,7 @@ def _now_option(value: str | None) -> Clock | None:
 def cli(
     ctx: click.Context,
     db: str | None,
+    read_db: str | None,
     config_path: str | None,
     now_text: str | None,
     lang: str | None,
@@ -160,7 +167,7 @@ def cli(
     from command_center.data import engine as db_engine
     from command_center.runtime import Runtime
 
-    settings = load_settings({"db": db, "config_path": config_path, "lang": lang})
+    settings = load_settings({"db": db, "read_db": read_db, "config_path": config_path, "lang": lang})
     runtime = Runtime.start(settings, _now_option(now_text))
     runtime.creates_database = settings.db == db_engine.default_db_url()
     if court is not None:

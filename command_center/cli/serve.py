@@ -144,7 +144,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        runtime.database()  # a wrong URL or schema fails with one line before anything is served
+        runtime.read_database()  # a wrong URL or schema fails with one line before anything is served
     except db_engine.DatabaseUnreachable:
         pass  # a PostgreSQL server not up yet: the tabs show the red banner until it is
     folder = Path(tempfile.mkdtemp(prefix="command-center-serve-"))  # 0700, this user's only
@@ -152,8 +152,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
     # the feed's own thread reads: this process renders nothing for the reads to wait on, and a
     # reader process would outlive a serve that is killed outright
     reader = WallReader(runtime, separate=False)
+    # a standby (read_db) gets no NOTIFY: the feed reads it on its interval only
     feed = WallFeed(
-        feed_path, lambda: reader.read(runtime.clock.now()), interval=settings.wall_seconds, db_url=settings.db
+        feed_path,
+        lambda: reader.read(runtime.clock.now()),
+        interval=settings.wall_seconds,
+        db_url=None if runtime.reads_replica else settings.db,
     )
     feed.start()
     host, port = host or default_host, port or default_port

@@ -24,7 +24,7 @@ def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> Non
     if wall_lang:
         runtime.settings = replace(runtime.settings, lang=wall_lang)
     try:
-        runtime.database()  # a wrong URL or schema fails with one line before the screen opens
+        runtime.read_database()  # a wrong URL or schema fails with one line before the screen opens
     except db_engine.DatabaseUnreachable:
         pass  # a PostgreSQL server not up yet: the wall opens under its red banner and keeps trying
     make_app(

@@ -161,9 +161,11 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database).expanduser()
 
 
-def make_engine(url: str, *, create: bool = True) -> Engine:
+def make_engine(url: str, *, create: bool = True, read_only: bool = False) -> Engine:
     """An engine for ``url``; an SQLite file is created (0600, its folder 0700: it holds
-    personal data) unless ``create`` is false."""
+    personal data) unless ``create`` is false.  ``read_only`` (PostgreSQL): every transaction
+    is read only (``default_transaction_read_only``), so a write through it is refused by the
+    server, on a standby and on a primary alike."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
@@ -174,7 +176,10 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseError(f"{display_url(url)}: only SQLite and PostgreSQL databases are supported")
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    connect_args: dict[str, object] = {"connect_timeout": 5}
+    if read_only:
+        connect_args["options"] = "-c default_transaction_read_only=on"
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 class DriverTime:
@@ -236,8 +241,27 @@ def engine_for(url: str) -> Iterator[Engine]:
         engine.dispose()
 
 
+def refuse_read_only(engine: Engine, what: str) -> None:
+    """Refuse to ``what`` a database that cannot be written: a PostgreSQL standby, or the read
+    database (``read_db``), whose schema and data come from the primary."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        read_only = conn.exec_driver_sql("SHOW transaction_read_only").scalar_one() == "on"
+    if read_only:
+        raise DatabaseError(
+            f"cannot {what} {engine.url.render_as_string(hide_password=True)}: it is read only (a standby, "
+            "or the read database): run it on the primary (db), the standby replays it",
+            key="read_only",
+            what=what,
+            url=engine.url.render_as_string(hide_password=True),
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
-    """Migrate to ``revision``; returns (revision before, revision after)."""
+    """Migrate to ``revision``; returns (revision before, revision after).  A read-only
+    database (a standby) is refused with :class:`DatabaseError`."""
+    refuse_read_only(engine, "migrate")
     before = current_revision(engine)
     try:
         with engine.begin() as connection:
@@ -281,6 +305,7 @@ def grant_app_role(engine: Engine, role: str) -> list[str]:
 
 def reset(engine: Engine) -> None:
     """Drop every table (back to an empty schema) and migrate again: for demo databases."""
+    refuse_read_only(engine, "reset")
     with engine.begin() as connection:
         command.downgrade(_alembic_config(connection), "base")
     upgrade(engine)
@@ -320,6 +345,8 @@ class Database:
 
     url: str
     engine: Engine
+    #: a read database (``read_db``, a streaming standby): never migrated, every transaction read only
+    read_only: bool = False
 
     @property
     def dialect(self) -> str:
@@ -345,14 +372,24 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool | None = None, create: bool = True) -> Database:
+def open_database(url: str, *, migrate: bool | None = None, create: bool = True, read_only: bool = False) -> Database:
     """Open ``url``; SQLite is migrated automatically (``migrate=None``), PostgreSQL is checked.
 
     ``create=False``: an SQLite file that does not exist, or holds no command-center schema,
     is refused rather than created (a database named by mistake stays a mistake).
+    ``read_only``: the read database (``read_db``, a PostgreSQL standby): never migrated (a
+    standby cannot be written; its schema comes from the primary), its revision checked,
+    every transaction read only.
     Raises :class:`DatabaseError` with one clear line when the database cannot be used.
     """
     url = normalise_url(url)
+    if read_only:
+        if backend_name(url) != "postgresql":
+            raise DatabaseError(
+                f"read_db {display_url(url)!r} is not a PostgreSQL database: the read database is a "
+                "streaming standby of the PostgreSQL primary (db)"
+            )
+        migrate, create = False, False
     path = sqlite_path(url)
     if path is not None and not create and not path.is_file():
         raise DatabaseError(
@@ -361,7 +398,7 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
             key="no_database",
             path=path,
         )
-    engine = make_engine(url, create=create)
+    engine = make_engine(url, create=create, read_only=read_only)
     if migrate is None:
         migrate = engine.dialect.name == "sqlite"
     try:
@@ -375,6 +412,16 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
             )
         if migrate and current != head:
             upgrade(engine)
+        elif current != head and read_only:
+            state = "empty" if current is None else f"at revision {current}"
+            raise DatabaseError(
+                f"the read database {display_url(url)} is {state}, this version needs {head}: "
+                "run `command-center db upgrade` on the primary (db) and let the standby replay it",
+                key="read_old_schema",
+                url=display_url(url),
+                current=current or "—",
+                head=head,
+            )
         elif current != head:
             state = "empty" if current is None else f"at revision {current}"
             raise DatabaseError(
@@ -392,4 +439,4 @@ def open_database(url: str, *, migrate: bool | None = None, create: bool = True)
     except DatabaseError:
         engine.dispose()
         raise
-    return Database(url, engine)
+    return Database(url, engine, read_only=read_only)

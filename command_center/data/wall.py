@@ -22,6 +22,7 @@ from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
+from command_center.data.replica import ReplicaState
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.workcal import local_date
@@ -89,6 +90,8 @@ class WallData:
     pulses: dict[str, list[Decimal]] = field(default_factory=dict)
     #: 值班: who is on duty today (the header shows the login and the masked name)
     duty: Duty | None = None
+    #: read from a standby (``read_db``): how far behind its primary it was (the header shows the data's age)
+    replica: ReplicaState | None = None
 
 
 def wall_data(

@@ -131,7 +131,7 @@ class BriefScreen(WithHelp, Screen[None]):
         period = self.period()
 
         def read() -> Loaded:
-            db = rt.database()
+            db = rt.read_database()
             data = brief(db, rt.rules(now), period=period, targets=dict(rt.settings.targets))
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)

@@ -141,7 +141,7 @@ class OverviewScreen(WithHelp, Screen[None]):
         rt = self.runtime
 
         def read() -> tuple[Indicators, CasePage, dict, Duty | None]:
-            db, rules = rt.database(), rt.rules()
+            db, rules = rt.read_database(), rt.rules()  # figures only: a standby (read_db) when there is one
             last = rules.today
             pulses = {
                 key: [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
@@ -171,7 +171,7 @@ class OverviewScreen(WithHelp, Screen[None]):
         status.remove_class("error")
         status.update(
             f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  "
-            f"{self.runtime.database().display_url}  ·  {self.t['keys']}"
+            f"{self.runtime.read_database().display_url}  ·  {self.t['keys']}"
         )
 
     def turning_text(self, page: CasePage) -> str:

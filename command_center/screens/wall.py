@@ -13,6 +13,7 @@ recovers by itself.
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from textual.worker import get_current_worker
 
 from command_center.data.caseno import court_of, short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
+from command_center.data.replica import ReplicaState
 from command_center.data.rules import shown_code
 from command_center.data.wall import LIST_LIMIT, LISTS, TIERS, WallData
 from command_center.data.workcal import TZ
@@ -163,7 +165,8 @@ class WallScreen(WithHelp, Screen[None]):
         self.set_interval(TICK_SECONDS, self.tick)
         self.set_interval(PAGE_SECONDS, self.turn_pages)
         self.load()
-        if self.listen and backend_name(self.runtime.settings.db) == "postgresql":  # without connecting: it may be down
+        # without connecting: it may be down; a standby (read_db) gets no NOTIFY: it refreshes on its interval
+        if self.listen and not self.runtime.reads_replica and backend_name(self.runtime.settings.db) == "postgresql":
             self.listen_for_recomputes()
 
     def on_resize(self) -> None:
@@ -221,11 +224,23 @@ class WallScreen(WithHelp, Screen[None]):
             f"   {t['refreshed']} {refreshed}   ",
             db_state,
         )
+        if self._shown is not None and self._shown.replica is not None and not self.error:
+            line.append_text(self.replica_age(self._shown.replica))
         if self._shown is not None:  # 值班: the login and the masked name (the wall is public), never a phone
             line.append(f"   {duty_line(self.lang, self._shown.duty, visible=False)}", style="bold")
         if self.paused:
             line.append(f"   ⏸ {t['paused']}", style="yellow")
         self.query_one("#titlebar", Static).update(line)
+
+    def replica_age(self, replica: ReplicaState) -> Text:
+        """Read from a standby: how old the figures are, its replication lag included."""
+        age = replica.age(time.monotonic())
+        if age is None:
+            return Text(f"   {self.t['replica_unknown']}", style="yellow")
+        if replica.caught_up:
+            return Text(f"   {self.t['replica_caught_up'].format(age=f'{age:,.0f}')}", style="green")
+        lag = f"{replica.lag_seconds or 0:,.0f}"
+        return Text(f"   {self.t['replica_behind'].format(age=f'{age:,.0f}', lag=lag)}", style="yellow")
 
     # -- data --------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:

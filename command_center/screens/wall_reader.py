@@ -35,6 +35,7 @@ from pathlib import Path
 
 from command_center.config import Settings
 from command_center.data.engine import Database, DriverTime
+from command_center.data.replica import replica_state
 from command_center.data.rules import Rules
 from command_center.data.wall import WallData, wall_data
 from command_center.data.wall_feed import FeedState
@@ -58,9 +59,11 @@ class ReadFailed(Exception):
 def timed_read(
     database: Database, clock: DriverTime, catalogue, calendar, now: datetime, windows: Windows = None
 ) -> WallData:
+    # a standby's lag is measured first: the figures read after it are at least that fresh
+    replica = replica_state(database) if database.read_only else None
     clock.take()
     data = wall_data(database, Rules.at(now, catalogue, calendar), windows=windows)
-    return replace(data, database_seconds=clock.take())
+    return replace(data, database_seconds=clock.take(), replica=replica)
 
 
 # -- in the reader process --------------------------------------------------------------------
@@ -75,7 +78,7 @@ _reader: tuple | None = None
 def _open(settings: Settings) -> None:
     global _reader
     runtime = Runtime.start(settings)
-    database = runtime.database()
+    database = runtime.read_database()  # the standby of read_db when there is one
     _reader = (database, DriverTime(database.engine), runtime.catalogue, runtime.calendar)
 
 
@@ -163,7 +166,7 @@ class WallReader:
 
     def _read_here(self, now: datetime, windows: Windows = None) -> WallData:
         rt = self.runtime
-        database = rt.database()
+        database = rt.read_database()
         if self._clock is None:
             self._clock = DriverTime(database.engine)
         return timed_read(database, self._clock, rt.catalogue, rt.calendar, now, windows)
