@@ -78,6 +78,25 @@ class Court:
             )
         return case_id
 
+    def red_case(self, *, fund_due_soon: bool = False) -> int:
+        """A case filed 2026-08-03 whose N09 was due 2026-08-07: red (and locked) as of 2026-11-20;
+        with ``fund_due_soon`` a fund arrived on 2026-11-19 (its N34 due soon)."""
+        case_id = self.case(date(2026, 8, 3))
+        self.add(
+            m.NodeInstance,
+            case_id=case_id,
+            node_code="N09",
+            subject_id="",
+            started_at=at(date(2026, 8, 3), 9),
+            due_override=datetime.combine(date(2026, 8, 7), time(23, 59, 59), tzinfo=TZ),
+            source="imported",
+        )
+        if fund_due_soon:
+            self.add(
+                m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 19), 10)
+            )
+        return case_id
+
     def add(self, model, **values) -> None:
         with self.db.engine.begin() as conn:
             conn.execute(insert(model.__table__).values(**values))

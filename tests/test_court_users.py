@@ -26,7 +26,7 @@ PASSWORD = "court-pass-1"
 
 def red_case(court: Court, *, court_id: int = 1) -> int:
     """An open case whose N09 was due 2026-08-07: red, and locked (程序锁死)."""
-    case_id = court.case(date(2026, 8, 3))
+    case_id = court.red_case()
     if court_id != 1:
         court.update(
             m.Case,
@@ -36,15 +36,6 @@ def red_case(court: Court, *, court_id: int = 1) -> int:
             officer_id=None,
             case_no=f"（2026）内0402执{case_id}号",
         )
-    court.add(
-        m.NodeInstance,
-        case_id=case_id,
-        node_code="N09",
-        subject_id="",
-        started_at=at(date(2026, 8, 3), 9),
-        due_override=end_of_day(date(2026, 8, 7)),
-        source="imported",
-    )
     return case_id
 
 

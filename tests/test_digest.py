@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, select
@@ -97,24 +96,9 @@ def test_in_the_quiet_hours_only_escalations_go_out(db):
     assert dispatch(db, CATALOGUE, CALENDAR, sender, morning, quiet_hours=NIGHT).sent == 2
 
 
-def red_and_due_soon(court) -> int:
-    case_id = court.case(date(2026, 8, 3))
-    court.add(
-        m.NodeInstance,
-        case_id=case_id,
-        node_code="N09",
-        subject_id="",
-        started_at=at(date(2026, 8, 3), 9),
-        due_override=end_of_day(date(2026, 8, 7)),
-        source="imported",
-    )
-    court.add(m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 19), 10))
-    return case_id
-
-
 def test_a_red_case_inhibits_its_node_messages_not_other_cases(db):
     court = Court(db)
-    red_and_due_soon(court)
+    court.red_case(fund_due_soon=True)
     calm = court.case(date(2026, 11, 18))  # nothing red: its due-soon messages go
     recompute(db, CATALOGUE, CALENDAR, FRIDAY)
     sender = Recording()
@@ -133,7 +117,7 @@ def test_the_chiefs_hear_of_each_red_case_the_wall_shows_once_not_of_closed_case
     """A red case is an open case whose light is red (data/lights.py): one message per case and
     chief, whatever number of its nodes are red; a closed case's overdue archive node is not one."""
     court = Court(db)
-    both = red_and_due_soon(court)  # N09 red, and its case term N42 (filed 2026-08-03) not yet
+    both = court.red_case(fund_due_soon=True)  # N09 red, and its case term N42 (filed 2026-08-03) not yet
     court.add(
         m.NodeInstance,
         case_id=both,
@@ -193,7 +177,7 @@ def test_outbox_says_where_messages_went_and_shows_a_day_s_digests(db, db_url):
         conn.execute(
             m.Officer.__table__.update().where(m.Officer.__table__.c.login == "zhang").values(phone="13912345678")
         )
-    case_id = red_and_due_soon(court)
+    case_id = court.red_case(fund_due_soon=True)
     recompute(db, CATALOGUE, CALENDAR, FRIDAY)
     nodes = m.NodeInstance.__table__
     court.update(  # the applicant hears of it (their phone is the recipient)

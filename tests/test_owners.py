@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 from importlib import resources
 
 import pytest
@@ -17,7 +16,6 @@ from command_center.data.locks import list_locks, request_unlock
 from command_center.data.queue import my_queue
 from command_center.data.supervision import create_item
 from command_center.data.users import UserError, add_user, edit_user, list_users
-from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, Court, at
 
@@ -87,22 +85,6 @@ def member(court, login: str, group: str) -> None:
         conn.execute(insert(m.OfficerGroup.__table__).values(officer_id=officer_id, group_name=group))
 
 
-def red_and_due_soon(court) -> int:
-    """A case whose N09 is red (due 2026-08-07) and whose N34 (a fund arrived) is due soon."""
-    case_id = court.case(date(2026, 8, 3))
-    court.add(
-        m.NodeInstance,
-        case_id=case_id,
-        node_code="N09",
-        subject_id="",
-        started_at=at(date(2026, 8, 3), 9),
-        due_override=end_of_day(date(2026, 8, 7)),
-        source="imported",
-    )
-    court.add(m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 19), 10))
-    return case_id
-
-
 def messages(court):
     return {(r.kind, r.recipient, r.payload["node_code"]): r for r in court.rows(m.OutboxMessage)}
 
@@ -120,7 +102,7 @@ def test_the_catalogue_s_owner_column_names_officer_leader_or_group():
 def test_messages_go_to_the_node_s_owner_with_their_phone(court):
     member(court, "kw1", "款物管理组")
     member(court, "kw2", "款物管理组")  # disabled: no message
-    red_and_due_soon(court)
+    court.red_case(fund_due_soon=True)
     recompute(court.db, OWNED, CALENDAR, NOW)
     sent = messages(court)
     assert ("tier_changed", "lead", "N09") in sent and ("tier_changed", "zhang", "N09") not in sent
@@ -134,7 +116,7 @@ def test_messages_go_to_the_node_s_owner_with_their_phone(court):
 
 def test_an_owner_with_nobody_active_falls_back_to_the_case_officer(court):
     edit_user(court.db, "lead", NOW, team_leader=False)  # the team has no leader now; the group is empty
-    red_and_due_soon(court)
+    court.red_case(fund_due_soon=True)
     recompute(court.db, OWNED, CALENDAR, NOW)
     sent = messages(court)
     assert ("tier_changed", "zhang", "N09") in sent and ("due_soon", "zhang", "N34") in sent
@@ -144,7 +126,7 @@ def test_an_owner_with_nobody_active_falls_back_to_the_case_officer(court):
 def test_a_group_s_node_reaches_every_active_member_once(court):
     member(court, "kw1", "款物管理组")
     member(court, "lead", "款物管理组")
-    red_and_due_soon(court)
+    court.red_case(fund_due_soon=True)
     recompute(court.db, OWNED, CALENDAR, NOW)
     recompute(court.db, OWNED, CALENDAR, NOW + timedelta(minutes=1))
     due_soon = [r.recipient for r in court.rows(m.OutboxMessage) if r.kind == "due_soon"]
@@ -182,7 +164,7 @@ def test_user_add_and_edit_check_phone_team_leader_and_groups(db):
 
 def test_the_queue_lists_my_alerts_worst_first_my_items_and_a_chief_s_decisions(court):
     member(court, "kw1", "款物管理组")
-    case_id = red_and_due_soon(court)
+    case_id = court.red_case(fund_due_soon=True)
     create_item(
         court.db, case_id, Actor(2, "chief", "chief"), NOW, description="回电", assignee_id=1, due=date(2026, 11, 27)
     )
@@ -220,7 +202,7 @@ def test_the_queue_lists_my_alerts_worst_first_my_items_and_a_chief_s_decisions(
 
 def test_a_leader_owns_only_their_own_team_s_nodes(court):
     court.add(m.Team, id=2, court_id=1, name="简执一组", track="简执")
-    case_id = red_and_due_soon(court)
+    case_id = court.red_case(fund_due_soon=True)
     court.update(m.Case, m.Case.__table__.c.id == case_id, team_id=2)  # a team without a leader
     recompute(court.db, OWNED, CALENDAR, NOW)
     sent = messages(court)
@@ -264,7 +246,7 @@ def test_a_capped_section_counts_every_row_of_its_query(court, monkeypatch):
     does (the same joins and conditions)."""
     import command_center.data.queue as queue_module
 
-    red_and_due_soon(court)
+    court.red_case(fund_due_soon=True)
     recompute(court.db, OWNED, CALENDAR, NOW)
     whole = my_queue(court.db, OWNED, Actor(1, "zhang", "officer"), NOW).alerts
     assert whole.total == len(whole.rows) >= 3
@@ -283,7 +265,7 @@ def test_an_officer_acts_only_on_their_team_s_cases_and_what_is_theirs(court):
     court.add(m.Team, id=2, court_id=1, name="简执一组", track="简执")
     court.add(m.Officer, id=7, login="wang", name="王承办", role="officer", team_id=2, active=True)
     member(court, "kw1", "款物管理组")
-    case_id = red_and_due_soon(court)  # team 1's case, zhang's
+    case_id = court.red_case(fund_due_soon=True)  # team 1's case, zhang's
     recompute(court.db, OWNED, CALENDAR, NOW)
     alerts = court.alerts(case_id)
     wang, kw1, lead = Actor(7, "wang", "officer"), Actor(5, "kw1", "officer"), Actor(4, "lead", "officer")

@@ -290,17 +290,7 @@ def test_scoped_recompute_touches_only_those_cases(court):
 
 
 def test_notifications_officer_chief_and_applicant(court):
-    case_id = court.case(date(2026, 8, 3))
-    court.add(
-        m.NodeInstance,
-        case_id=case_id,
-        node_code="N09",
-        subject_id="",
-        started_at=at(date(2026, 8, 3), 9),
-        due_override=end_of_day(date(2026, 8, 7)),
-        source="imported",
-    )
-    court.add(m.Fund, fund_id="AK1", case_id=case_id, amount=Decimal("1.00"), arrived_at=at(date(2026, 11, 19), 10))
+    case_id = court.red_case(fund_due_soon=True)
     run(court.db)
     outbox = m.OutboxMessage.__table__
     messages = {(r.kind, r.recipient, r.payload["node_code"]): r for r in court.rows(m.OutboxMessage)}
