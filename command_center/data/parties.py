@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from command_center.data import audit
-from command_center.data.access import ActionRefused, Actor, require
+from command_center.data.access import ActionRefused, Actor, require, require_case
 from command_center.data.caseno import normalise_case_no
 from command_center.data.engine import Database
 from command_center.data.names import name_key
@@ -107,6 +107,8 @@ def set_notify_opt_out(db: Database, who: Actor, case_no: str, name: str, opt_ou
         case_id = conn.execute(select(CASES.c.id).where(CASES.c.case_no == case_no)).scalar_one_or_none()
         if case_id is None:
             raise PartyRefused("no_case", f"no case {case_no}", case_no=case_no)
+        # whoever the applicant reaches records it, of any team, but of a court theirs covers
+        require_case(conn, who, "notify_opt_out", case_id, assigned=true())
         found = conn.execute(
             select(PARTIES.c.id, PARTIES.c.position, PARTIES.c.notify_opt_out)
             .where(PARTIES.c.case_id == case_id, PARTIES.c.role == "applicant", PARTIES.c.name_key == key)
