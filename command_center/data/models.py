@@ -154,6 +154,7 @@ class Case(Base):
         Index("ix_cases_filed_on", "filed_on"),
         Index("ix_cases_closed_on", "closed_on"),
         Index("ix_cases_team_open", "team_id", "closed_on"),
+        Index("ix_cases_court_open", "court_id", "closed_on"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
