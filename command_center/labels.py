@@ -206,7 +206,7 @@ CLI = {
         "courts_total": "合计",
         "error_unknown_court": "没有代码以 “{code}” 开头的法院; 现有法院代码: {codes}",
         "error_court_not_here": (
-            "--court 目前只适用于 indicators、alerts 和 brief --json / --export, 不适用于 {command}"
+            "--court 目前只适用于 indicators、alerts、brief、看板、wall 和 serve, 不适用于 {command}"
         ),
         # demo and calendar
         "generating_demo": "生成演示数据",
@@ -315,7 +315,7 @@ CLI = {
         "courts_total": "Total",
         "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",
         "error_court_not_here": (
-            "--court applies to indicators, alerts and brief --json / --export for now, not to {command}"
+            "--court applies to indicators, alerts, brief, the dashboard, wall and serve for now, not to {command}"
         ),
         "generating_demo": "Generating demo data",
         "demo_done": (
@@ -700,6 +700,10 @@ WALL = {
         "soon": "临期节点",
         "funds": "案款 (3+7 / 双零)",
         "teams": "团队看板",
+        "courts": "各院对比 · 红黄蓝从多到少",
+        "court_code": "代码",
+        "court_name": "法院",
+        "double_zero": "双零",
         "case_no": "案号",
         "debtor": "被执行人",
         "team": "团队",
@@ -755,6 +759,10 @@ WALL = {
         "soon": "Due soon",
         "funds": "Funds (3+7 / 30 days)",
         "teams": "Teams",
+        "courts": "Courts · worst first",
+        "court_code": "Code",
+        "court_name": "Court",
+        "double_zero": "30d+",
         "case_no": "Case",
         "debtor": "Debtor",
         "team": "Team",

@@ -145,6 +145,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
         raise click.ClickException(str(exc)) from None
     try:
         runtime.database()  # a wrong URL or schema fails with one line before anything is served
+        runtime.courts()  # and an unknown --court
     except db_engine.DatabaseUnreachable:
         pass  # a PostgreSQL server not up yet: the tabs show the red banner until it is
     folder = Path(tempfile.mkdtemp(prefix="command-center-serve-"))  # 0700, this user's only
@@ -153,7 +154,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
     # reader process would outlive a serve that is killed outright
     reader = WallReader(runtime, separate=False)
     feed = WallFeed(
-        feed_path, lambda: reader.read(runtime.clock.now()), interval=settings.wall_seconds, db_url=settings.db
+        feed_path,
+        lambda: reader.read(runtime.clock.now(), courts=runtime.courts()),  # --court's courts (None: all)
+        interval=settings.wall_seconds,
+        db_url=settings.db,
     )
     feed.start()
     host, port = host or default_host, port or default_port

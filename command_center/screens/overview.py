@@ -22,7 +22,7 @@ from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import duty_line, names_visible
+from command_center.screens.labels import courts_of, duty_line, names_visible
 from command_center.screens.work import in_thread
 
 #: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
@@ -142,13 +142,19 @@ class OverviewScreen(WithHelp, Screen[None]):
 
         def read() -> tuple[Indicators, CasePage, dict, Duty | None]:
             db, rules = rt.database(), rt.rules()
+            courts = courts_of(self.app)
             last = rules.today
+            # the daily snapshots are of every court together: a court's overview has no pulse yet
             pulses = {
-                key: [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
+                key: (
+                    [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
+                    if courts is None
+                    else []
+                )
                 for key in PULSES
             }
-            turning = list_cases(db, rules, CaseFilter(scope="turning"), limit=1)
-            return indicators(db, rules), turning, pulses, on_duty(db, rules.calendar, rules.today)
+            turning = list_cases(db, rules, CaseFilter(scope="turning", courts=courts), limit=1)
+            return indicators(db, rules, courts), turning, pulses, on_duty(db, rules.calendar, rules.today)
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 

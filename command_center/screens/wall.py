@@ -33,7 +33,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
-from command_center.screens.labels import duty_line
+from command_center.screens.labels import courts_of, duty_line
 from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
@@ -150,6 +150,22 @@ class WallScreen(WithHelp, Screen[None]):
                     empty=t["none"],
                     id="list-teams",
                 )
+            with Vertical(classes="panel courts", id="panel-courts"):  # the 中院 wall: a row per court
+                yield PagedTable(
+                    [
+                        Column(t["court_code"]),
+                        Column(t["court_name"], drop=3),
+                        Column(t["open"], "right", drop=2),
+                        Column(t["overdue"], "right"),
+                        Column(t["red_short"], "right"),
+                        Column(t["yellow_short"], "right"),
+                        Column(t["blue_short"], "right"),
+                        Column("3+7", "right", drop=1),
+                        Column(t["double_zero"], "right", drop=1),
+                    ],
+                    empty=t["none"],
+                    id="list-courts",
+                )
 
     def on_mount(self) -> None:
         for tier in TIERS:
@@ -157,6 +173,8 @@ class WallScreen(WithHelp, Screen[None]):
         self.query_one("#panel-soon").border_title = self.t["soon"]
         self.query_one("#panel-funds").border_title = self.t["funds"]
         self.query_one("#panel-teams").border_title = self.t["teams"]
+        self.query_one("#panel-courts").border_title = self.t["courts"]
+        self.query_one("#panel-courts").display = False
         self.query_one("#stale").display = False
         self.show_title()
         self.set_interval(1.0, self.show_title)
@@ -246,7 +264,7 @@ class WallScreen(WithHelp, Screen[None]):
         windows = self.windows()
         in_thread(
             self,
-            lambda: self.reader.read(self.runtime.clock.now(), windows),
+            lambda: self.reader.read(self.runtime.clock.now(), windows, courts_of(self.app)),
             self.show,
             group="wall-poll",
             failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]),
@@ -345,6 +363,24 @@ class WallScreen(WithHelp, Screen[None]):
             for r in data.teams
         ]
         self.query_one("#list-teams", PagedTable).set_rows(teams)
+        # a scope of several courts (a 中院's): a row per court, worst first, instead of the teams
+        courts = [
+            (
+                r.code,
+                r.name,
+                f"{r['open_cases']:,}",
+                f"{r['overdue_nodes']:,}",
+                Text(f"{r['red']:,}", style="bold red"),
+                Text(f"{r['yellow']:,}", style="bold yellow"),
+                Text(f"{r['blue']:,}", style="bold blue"),
+                f"{r['funds_3_7_overdue']:,}",
+                f"{r['double_zero_count']:,}",
+            )
+            for r in data.courts
+        ]
+        self.query_one("#list-courts", PagedTable).set_rows(courts)
+        self.query_one("#panel-courts").display = bool(courts)
+        self.query_one("#panel-teams").display = not courts
         self.query_one(Ticker).set_text(self.ticker_text(data))
         self.show_title()
         self._polled()
