@@ -809,7 +809,7 @@ OVERVIEW = {
         "unit_cases": "件",
         "unit_nodes": "个",
         "unit_yuan": "元",
-        "keys": "数字键或方向键+回车: 打开案件列表 · ctrl+p 查找案件 · l 登录",
+        "keys": "数字键或方向键+回车: 打开案件列表 · ctrl+p 查找案件 · c 选择法院 · l 登录",
         "turning": "即将转红 7天内",
         "pulse": "{what} · 近{days}天 · 最新 {latest}",
         "pulse_new_cases_today": "每日新收案件",
@@ -819,6 +819,10 @@ OVERVIEW = {
         "first_turn": "{day} 起{light}",
         "light_red": "转红",
         "light_yellow": "转黄",
+        "scope": "范围",
+        "every_court": "全部法院",
+        "courts_under": "{count} 个法院",
+        "pick_title": "选择法院 (回车选定, Esc 取消)",
     },
     "en": {
         "open_cases": "Open / all cases",
@@ -836,7 +840,7 @@ OVERVIEW = {
         "unit_cases": "cases",
         "unit_nodes": "nodes",
         "unit_yuan": "yuan",
-        "keys": "digit or arrows + Enter: open the case list · ctrl+p find a case · l log in",
+        "keys": "digit or arrows + Enter: open the case list · ctrl+p find a case · c court · l log in",
         "turning": "Red within 7 days",
         "pulse": "{what} · {days} days · now {latest}",
         "pulse_new_cases_today": "New cases a day",
@@ -846,6 +850,10 @@ OVERVIEW = {
         "first_turn": "first {day} {light}",
         "light_red": "red",
         "light_yellow": "yellow",
+        "scope": "Courts",
+        "every_court": "every court",
+        "courts_under": "{count} courts",
+        "pick_title": "Choose the court (Enter picks, Esc cancels)",
     },
 }
 BRIEF = {
@@ -1049,6 +1057,7 @@ KEYS = {
         "mark_fail": "不合格",
         "overview": "总览",
         "my_queue": "我的待办",
+        "court": "选择法院",
         # Textual's own keys
         "Focus Next": "下一项",
         "Focus Previous": "上一项",
@@ -1106,6 +1115,7 @@ KEYS = {
         "mark_fail": "Fail",
         "overview": "Overview",
         "my_queue": "My queue",
+        "court": "Choose the court",
         # Textual's own keys
         "Focus Next": "Next item",
         "Focus Previous": "Previous item",

@@ -82,6 +82,7 @@ class OverviewScreen(WithHelp, Screen[None]):
         HELP,
         Binding("m", "app.open_queue", "my_queue"),
         Binding("v", "reviews", "reviews"),
+        Binding("c", "pick_court", "court"),
         Binding("r", "refresh", "refresh"),
         Binding("l", "app.login", "login"),
         *[  # one line in the help for all of them
@@ -132,6 +133,29 @@ class OverviewScreen(WithHelp, Screen[None]):
 
         self.app.push_screen(ReviewsScreen(self.runtime))
 
+    def action_pick_court(self) -> None:
+        """The court picker: the courts the user may see and the levels above them."""
+        from command_center.data.courts import CourtChoice, court_choices
+        from command_center.screens.court_picker import CourtPicker
+
+        app = self.app
+        user_code = app.actor.court_code if getattr(app, "actor", None) is not None else None
+
+        def read() -> list[CourtChoice]:
+            choices = court_choices(self.runtime.database(), user_code)
+            # every court: offered to a user of every court (a code "" the app reads as no court code)
+            return ([CourtChoice("", "", 0)] if user_code is None else []) + choices
+
+        def ask(choices: list[CourtChoice]) -> None:
+            current = getattr(app, "court_code", None)
+            self.app.push_screen(CourtPicker(choices, current, self.lang), self._court_chosen)
+
+        in_thread(self, read, ask, group="court-picker", failed=self.show_error)
+
+    def _court_chosen(self, code: str | None) -> None:
+        if code is not None and callable(getattr(self.app, "choose_court", None)):
+            self.app.choose_court(code)
+
     def open_list(self, scope: str) -> None:
         from command_center.screens.case_list import CaseListScreen
 
@@ -175,9 +199,10 @@ class OverviewScreen(WithHelp, Screen[None]):
         self.query_one("#box-turning", Static).update(self.turning_text(turning))
         status = self.query_one("#status", Static)
         status.remove_class("error")
+        code = getattr(self.app, "court_code", None)
         status.update(
-            f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  "
-            f"{self.runtime.database().display_url}  ·  {self.t['keys']}"
+            f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  {self.t['scope']}: {code or self.t['every_court']}"
+            f"  ·  {self.runtime.database().display_url}  ·  {self.t['keys']}"
         )
 
     def turning_text(self, page: CasePage) -> str:
