@@ -682,7 +682,7 @@ def court_ranking(
         for cid, value in valued:
             better = sum(1 for _, v in valued if (v > value if spec.better == "higher" else v < value))
             ranks[cid][spec.key] = better + 1
-        for cid, f in figures.items():
+        for cid in figures:
             ranks[cid].setdefault(spec.key, None)
     rows = [CourtRank(c.code, c.name, figures[c.id], ranks[c.id], dict(targets)) for c in listed]
     rows.sort(key=lambda r: (*[-r.figures[k] for k in WORST_FIRST], r.code))
