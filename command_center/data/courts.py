@@ -128,4 +128,11 @@ def court_choices(db: Database, user_code: str | None = None) -> list[CourtChoic
         count = sum(1 for c in courts if c.code.startswith(code))
         if count and (code in names or count > 1 or code == wanted):
             choices.append(CourtChoice(code, names.get(code, ""), count))
-    return choices
+    # a level that covers no more than a level below it (内 of a city's courts alone) is that level
+    return [
+        c
+        for c in choices
+        if c.code in names
+        or c.code == wanted
+        or not any(d.code != c.code and d.code.startswith(c.code) and d.courts == c.courts for d in choices)
+    ]
