@@ -116,7 +116,11 @@ class CommandCenterApp(App[None]):
     def choose_court(self, code: str | None) -> None:
         """The court picker's choice ("": every court the user may see): the screens rescope."""
         self.chosen_court = code
-        self.data_changed()
+        rescoped = getattr(self.screen, "rescoped", None)
+        if callable(rescoped):
+            rescoped()
+        else:
+            self.data_changed()
 
     def on_unmount(self) -> None:
         if self.scheduler is not None:

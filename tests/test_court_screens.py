@@ -19,6 +19,7 @@ from command_center.screens.case_list import CaseListScreen
 from command_center.screens.court_picker import CourtPicker
 from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import CaseProvider
+from command_center.screens.wall import WallScreen
 from command_center.widgets.table import DataTable
 from command_center.widgets.wall_widgets import PagedTable
 from tests.conftest import NOW
@@ -96,8 +97,9 @@ async def test_the_court_picker_rescopes_the_overview(db, runtime, tmp_path):
         assert {court_of(no) for no in listed(app.screen)} == {B}
 
 
-async def test_the_wall_of_two_courts_has_a_row_per_court_worst_first(db, runtime, tmp_path):
+async def test_the_wall_of_two_courts_has_a_row_per_court_worst_first(db, runtime, tmp_path, monkeypatch):
     load(db, tmp_path, A, B)
+    monkeypatch.setattr(WallScreen, "listen_for_recomputes", lambda self: None)  # no NOTIFY listener here
     runtime.court = "内04"
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:
@@ -108,6 +110,13 @@ async def test_the_wall_of_two_courts_has_a_row_per_court_worst_first(db, runtim
         assert not app.screen.query_one("#panel-teams").display
         red = app.screen.query_one("#list-red", PagedTable)
         assert red.total == 5
+        await pilot.press("c")  # the picker on the wall: nobody logged in, every court and its levels
+        await settled(app, pilot)
+        assert [o.id for o in app.screen.query_one("#courts").options] == ["", "内04", B, A]
+        await pilot.press("down", "enter")  # from 内04 (the current scope) to 内0402
+        await settled(app, pilot)
+        assert app.screen.query_one("#list-red", PagedTable).total == 2
+        assert not app.screen.query_one("#panel-courts").display
     runtime.court = B
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:

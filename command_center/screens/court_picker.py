@@ -10,9 +10,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from command_center.data.courts import CourtChoice
+from command_center.data.courts import CourtChoice, court_choices
 from command_center.labels import OVERVIEW as LABELS
 from command_center.screens.keys import localise
+from command_center.screens.work import in_thread
 
 
 def choice_text(lang: str, choice: CourtChoice) -> str:
@@ -62,3 +63,25 @@ class CourtPicker(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def pick_court(screen, failed=None) -> None:
+    """Open the picker over ``screen`` with the courts the logged-in user may see (every court,
+    and "every court" itself, for a user without a court code, or nobody logged in); the
+    choice rescopes the app's screens (``app.choose_court``)."""
+    app = screen.app
+    who = getattr(app, "actor", None)
+    user_code = who.court_code if who is not None else None
+
+    def read() -> list[CourtChoice]:
+        choices = court_choices(app.runtime.database(), user_code)
+        return ([CourtChoice("", "", 0)] if user_code is None else []) + choices
+
+    def ask(choices: list[CourtChoice]) -> None:
+        app.push_screen(CourtPicker(choices, getattr(app, "court_code", None), screen.lang), chosen)
+
+    def chosen(code: str | None) -> None:
+        if code is not None and callable(getattr(app, "choose_court", None)):
+            app.choose_court(code)
+
+    in_thread(screen, read, ask, group="court-picker", failed=failed)

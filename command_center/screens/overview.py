@@ -135,26 +135,9 @@ class OverviewScreen(WithHelp, Screen[None]):
 
     def action_pick_court(self) -> None:
         """The court picker: the courts the user may see and the levels above them."""
-        from command_center.data.courts import CourtChoice, court_choices
-        from command_center.screens.court_picker import CourtPicker
+        from command_center.screens.court_picker import pick_court
 
-        app = self.app
-        user_code = app.actor.court_code if getattr(app, "actor", None) is not None else None
-
-        def read() -> list[CourtChoice]:
-            choices = court_choices(self.runtime.database(), user_code)
-            # every court: offered to a user of every court (a code "" the app reads as no court code)
-            return ([CourtChoice("", "", 0)] if user_code is None else []) + choices
-
-        def ask(choices: list[CourtChoice]) -> None:
-            current = getattr(app, "court_code", None)
-            self.app.push_screen(CourtPicker(choices, current, self.lang), self._court_chosen)
-
-        in_thread(self, read, ask, group="court-picker", failed=self.show_error)
-
-    def _court_chosen(self, code: str | None) -> None:
-        if code is not None and callable(getattr(self.app, "choose_court", None)):
-            self.app.choose_court(code)
+        pick_court(self, failed=self.show_error)
 
     def open_list(self, scope: str) -> None:
         from command_center.screens.case_list import CaseListScreen

@@ -65,6 +65,7 @@ class WallScreen(WithHelp, Screen[None]):
     BINDINGS = [
         Binding("p", "pause", "pause"),
         Binding("r", "refresh_now", "refresh"),
+        Binding("c", "pick_court", "court"),
         Binding("q", "app.quit", "quit"),
         HELP,
     ]
@@ -247,6 +248,11 @@ class WallScreen(WithHelp, Screen[None]):
 
     # -- data --------------------------------------------------------------------------------
     def action_refresh_now(self) -> None:
+        self.load()
+
+    def rescoped(self) -> None:
+        """Another court chosen: each list from its beginning, read now."""
+        self.offsets = dict.fromkeys(LISTS, 0)
         self.load()
 
     def load(self) -> None:
@@ -441,6 +447,15 @@ class WallScreen(WithHelp, Screen[None]):
         )
 
     # -- keys ----------------------------------------------------------------------------------
+    def action_pick_court(self) -> None:
+        """The court picker (a 中院's wall looks into one of its courts and back); a served tab
+        shows the courts of its serve process, and has none."""
+        if isinstance(self.reader, FeedReader):
+            return
+        from command_center.screens.court_picker import pick_court
+
+        pick_court(self)
+
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.show_title()
