@@ -903,7 +903,7 @@ BRIEF = {
         "day": "Day before",
         "week": "Week before",
         "teams": "Teams · by {key} (s: sort)",
-        "courts": "Courts ranked by {key} (s: next) · (rank)",
+        "courts": "Courts by {key} (s: sort) · (rank)",
         "court": "Court",
         "target_row": "Target",
         "team": "Team",

@@ -45,6 +45,8 @@ from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
+#: from this width the courts' ranking names each court beside its code
+WIDE = 160
 CHARTS = ("overdue", "funds", "disbursement", "teams")
 SERIES = TREND_CHARTS
 COLOURS = {
@@ -343,7 +345,7 @@ class BriefScreen(WithHelp, Screen[None]):
                 rank = f" ({c.ranks[k]})" if c.ranks[k] is not None else ""
                 style = {True: "green", False: "red", None: ""}[meets]
                 cells.append(Text(shown(c.figures[k], SPEC[k]) + rank, style=style, justify="right"))
-            table.add_row(f"{c.code} {c.name}", *cells)
+            table.add_row(f"{c.code} {c.name}" if self.app.size.width >= WIDE else c.code, *cells)
 
     def action_courts(self) -> None:
         self.courts = not self.courts
