@@ -152,6 +152,7 @@ class BriefScreen(WithHelp, Screen[None]):
 
     def show(self, loaded: Loaded) -> None:
         self.loaded = loaded
+        self.refresh_bindings()  # k: the courts' ranking, where there is one
         t, b = self.t, loaded.brief
         period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
         self.query_one("#brief-title", Static).update(
@@ -346,6 +347,10 @@ class BriefScreen(WithHelp, Screen[None]):
                 style = {True: "green", False: "red", None: ""}[meets]
                 cells.append(Text(shown(c.figures[k], SPEC[k]) + rank, style=style, justify="right"))
             table.add_row(f"{c.code} {c.name}" if self.app.size.width >= WIDE else c.code, *cells)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The courts' ranking where the brief has one (a scope of several courts)."""
+        return bool(self.loaded and self.loaded.brief.courts) if action == "courts" else True
 
     def action_courts(self) -> None:
         self.courts = not self.courts
