@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from command_center.data.access import Actor
 from command_center.data.brief import Period
+from command_center.data.courts import courts_under, scope_code
 from command_center.jobs.scheduler import Scheduler
 from command_center.labels import APP_LOGGED_IN as LOGGED_IN
 from command_center.labels import APP_TITLES as TITLES
@@ -58,6 +59,10 @@ class CommandCenterApp(App[None]):
         self.start = start
         self.wall_interval = wall_interval
         self.period = period
+        #: the court code chosen with the court picker ("": every court the user may see; None:
+        #: ``--court``'s, else the user's)
+        self.chosen_court: str | None = None
+        self._scope: tuple[str | None, frozenset[int] | None] | None = None
         self.title = f"{TITLES[runtime.lang]} · {runtime.settings.court_name}"
         localise(self, runtime.lang)
 
@@ -88,6 +93,34 @@ class CommandCenterApp(App[None]):
 
     def wall_screen(self) -> WallScreen:
         return WallScreen(self.runtime, interval=self.wall_interval)
+
+    @property
+    def court_code(self) -> str | None:
+        """The court code the screens show: the picker's choice, else ``--court``'s, within the
+        logged-in user's court code (a basic court's officer sees their court only), else the
+        user's code; None: every court."""
+        user_code = self.actor.court_code if self.actor is not None else None
+        requested = self.runtime.court if self.chosen_court is None else self.chosen_court
+        return scope_code(requested, user_code)
+
+    def courts(self) -> frozenset[int] | None:
+        """The ids of the courts :attr:`court_code` covers (None: every court); read once per code."""
+        code = self.court_code
+        cached = self._scope
+        if cached is not None and cached[0] == code:
+            return cached[1]
+        found = None if code is None else courts_under(self.runtime.database(), code)
+        self._scope = (code, found)
+        return found
+
+    def choose_court(self, code: str | None) -> None:
+        """The court picker's choice ("": every court the user may see): the screens rescope."""
+        self.chosen_court = code
+        rescoped = getattr(self.screen, "rescoped", None)
+        if callable(rescoped):
+            rescoped()
+        else:
+            self.data_changed()
 
     def on_unmount(self) -> None:
         if self.scheduler is not None:

@@ -206,7 +206,7 @@ CLI = {
         "courts_total": "合计",
         "error_unknown_court": "没有代码以 “{code}” 开头的法院; 现有法院代码: {codes}",
         "error_court_not_here": (
-            "--court 目前只适用于 indicators、alerts 和 brief --json / --export, 不适用于 {command}"
+            "--court 目前只适用于 indicators、alerts、brief、看板、wall 和 serve, 不适用于 {command}"
         ),
         # demo and calendar
         "generating_demo": "生成演示数据",
@@ -322,7 +322,7 @@ CLI = {
         "courts_total": "Total",
         "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",
         "error_court_not_here": (
-            "--court applies to indicators, alerts and brief --json / --export for now, not to {command}"
+            "--court applies to indicators, alerts, brief, the dashboard, wall and serve for now, not to {command}"
         ),
         "generating_demo": "Generating demo data",
         "demo_done": (
@@ -715,6 +715,10 @@ WALL = {
         "soon": "临期节点",
         "funds": "案款 (3+7 / 双零)",
         "teams": "团队看板",
+        "courts": "各院对比 · 红黄蓝从多到少",
+        "court_code": "代码",
+        "court_name": "法院",
+        "double_zero": "双零",
         "case_no": "案号",
         "debtor": "被执行人",
         "team": "团队",
@@ -773,6 +777,10 @@ WALL = {
         "soon": "Due soon",
         "funds": "Funds (3+7 / 30 days)",
         "teams": "Teams",
+        "courts": "Courts · worst first",
+        "court_code": "Code",
+        "court_name": "Court",
+        "double_zero": "30d+",
         "case_no": "Case",
         "debtor": "Debtor",
         "team": "Team",
@@ -823,6 +831,7 @@ OVERVIEW = {
         "unit_nodes": "个",
         "unit_yuan": "元",
         "keys": "数字键或方向键+回车: 打开案件列表 · ctrl+p 查找案件 · l 登录",
+        "keys_court": "c 选择法院",
         "turning": "即将转红 7天内",
         "pulse": "{what} · 近{days}天 · 最新 {latest}",
         "pulse_new_cases_today": "每日新收案件",
@@ -832,6 +841,10 @@ OVERVIEW = {
         "first_turn": "{day} 起{light}",
         "light_red": "转红",
         "light_yellow": "转黄",
+        "scope": "范围",
+        "every_court": "全部法院",
+        "courts_under": "{count} 个法院",
+        "pick_title": "选择法院 (回车选定, Esc 取消)",
     },
     "en": {
         "open_cases": "Open / all cases",
@@ -850,6 +863,7 @@ OVERVIEW = {
         "unit_nodes": "nodes",
         "unit_yuan": "yuan",
         "keys": "digit or arrows + Enter: open the case list · ctrl+p find a case · l log in",
+        "keys_court": "c court",
         "turning": "Red within 7 days",
         "pulse": "{what} · {days} days · now {latest}",
         "pulse_new_cases_today": "New cases a day",
@@ -859,6 +873,10 @@ OVERVIEW = {
         "first_turn": "first {day} {light}",
         "light_red": "red",
         "light_yellow": "yellow",
+        "scope": "Courts",
+        "every_court": "every court",
+        "courts_under": "{count} courts",
+        "pick_title": "Choose the court (Enter picks, Esc cancels)",
     },
 }
 BRIEF = {
@@ -876,6 +894,9 @@ BRIEF = {
         "week": "前一周",
         "teams": "团队对比 · 按{key}排序 (s 切换)",
         "team": "团队",
+        "courts": "各院排名 · 按{key}排序 (s 切换) · (名次)",
+        "court": "法院",
+        "target_row": "目标",
         "decisions": "待决定: 红灯应对、解锁申请、即将转红",
         "turns": "{day} 转{light}",
         "unlock": "申请解锁",
@@ -905,6 +926,9 @@ BRIEF = {
         "day": "Day before",
         "week": "Week before",
         "teams": "Teams · by {key} (s: sort)",
+        "courts": "Courts by {key} (s: sort) · (rank)",
+        "court": "Court",
+        "target_row": "Target",
         "team": "Team",
         "decisions": "Decide: red, unlocks, turning",
         "turns": "{day} {light}",
@@ -1026,6 +1050,7 @@ KEYS = {
         "filters": "筛选条件",
         "sort": "排序",
         "officers": "承办人",
+        "court_ranking": "各院排名",
         "reverse": "倒序",
         "next": "下一页",
         "prev": "上一页",
@@ -1062,6 +1087,7 @@ KEYS = {
         "mark_fail": "不合格",
         "overview": "总览",
         "my_queue": "我的待办",
+        "court": "选择法院",
         # Textual's own keys
         "Focus Next": "下一项",
         "Focus Previous": "上一项",
@@ -1083,6 +1109,7 @@ KEYS = {
         "filters": "Filters",
         "sort": "Sort",
         "officers": "Officers",
+        "court_ranking": "Courts ranked",
         "reverse": "Reverse",
         "next": "Next page",
         "prev": "Prev page",
@@ -1119,6 +1146,7 @@ KEYS = {
         "mark_fail": "Fail",
         "overview": "Overview",
         "my_queue": "My queue",
+        "court": "Choose the court",
         # Textual's own keys
         "Focus Next": "Next item",
         "Focus Previous": "Previous item",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from command_center.cli.group import cli, court_not_here, pad, runtime_of
+from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.brief import Period, brief, trends, write_snapshots
 from command_center.data.workcal import local_date
 from command_center.labels import say
@@ -46,9 +46,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
     if not as_json and export_path is None:
         from command_center.app import make_app
 
-        if runtime.court is not None:  # the screens do not take a court yet
-            raise court_not_here(runtime.lang, "brief")
-
+        runtime.courts()  # an unknown --court fails with one line before the screen opens
         make_app(runtime, start="brief", period=period if start or end else None).run()  # else p switches it
         return
     if export_path is not None:

@@ -146,7 +146,7 @@ def _now_option(value: str | None) -> Clock | None:
     "--court",
     metavar="CODE",
     help="Only the courts whose code begins with CODE, e.g. 内0425 (one court) or 内04 (a 中院 and its courts);"
-    " for indicators, alerts and brief --json/--export.",
+    " for indicators, alerts, brief, the dashboard, wall and serve.",
 )
 @click.version_option(__version__, prog_name="command-center")
 @click.pass_context
@@ -179,13 +179,14 @@ def cli(
     if ctx.invoked_subcommand is None:
         from command_center.app import make_app  # textual is imported only for the screens
 
-        database = runtime.database()  # fail with one line before the screen opens
+        runtime.database()  # fail with one line before the screen opens
+        runtime.courts()  # and with an unknown --court
         # embedded SQLite: the dashboard runs the scheduler itself, so one command is enough
-        make_app(runtime, embedded_scheduler=database.dialect == "sqlite").run()
+        make_app(runtime, embedded_scheduler=runtime.database().dialect == "sqlite").run()
 
 
-#: the commands ``--court`` scopes (the screens and the other commands do not take it yet)
-COURT_COMMANDS = ("indicators", "alerts", "brief")
+#: the commands ``--court`` scopes (None: the dashboard; the other commands do not take it yet)
+COURT_COMMANDS = (None, "indicators", "alerts", "brief", "wall", "serve")
 
 
 def court_not_here(lang: str, command: str | None) -> click.UsageError:

@@ -145,6 +145,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
         raise click.ClickException(str(exc)) from None
     try:
         runtime.read_database()  # a wrong URL or schema fails with one line before anything is served
+        runtime.courts()  # and an unknown --court
     except db_engine.DatabaseUnreachable:
         pass  # a PostgreSQL server not up yet: the tabs show the red banner until it is
     folder = Path(tempfile.mkdtemp(prefix="command-center-serve-"))  # 0700, this user's only
@@ -155,7 +156,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, wall_lang: str
     # a standby (read_db) gets no NOTIFY: the feed reads it on its interval only
     feed = WallFeed(
         feed_path,
-        lambda: reader.read(runtime.clock.now()),
+        lambda: reader.read(runtime.clock.now(), courts=runtime.courts()),  # --court's courts (None: all)
         interval=settings.wall_seconds,
         db_url=None if runtime.reads_replica else settings.db,
     )

@@ -25,6 +25,7 @@ def wall(ctx: click.Context, interval: int | None, wall_lang: str | None) -> Non
         runtime.settings = replace(runtime.settings, lang=wall_lang)
     try:
         runtime.read_database()  # a wrong URL or schema fails with one line before the screen opens
+        runtime.courts()  # and an unknown --court
     except db_engine.DatabaseUnreachable:
         pass  # a PostgreSQL server not up yet: the wall opens under its red banner and keeps trying
     make_app(

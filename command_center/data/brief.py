@@ -586,6 +586,8 @@ class Brief:
     reviews: list[dict] = field(default_factory=list)
     #: the figures per officer (承办人), beside the teams'
     officers: list[OfficerFigures] = field(default_factory=list)
+    #: a scope of several courts: each court's figures beside the targets, ranked (:func:`court_ranking`)
+    courts: list[CourtRank] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -614,11 +616,77 @@ class Brief:
             "unlock_requests": self.unlock_requests,
             "turning": self.turning,
             "reviews": self.reviews,
+            **({"courts": [c.as_json() for c in self.courts]} if self.courts else {}),
         }
 
 
 def _json(value):
     return str(value) if isinstance(value, Decimal) else value
+
+
+#: the courts' order in the ranking: worst first, as on the 中院 wall
+WORST_FIRST = ("red", "yellow", "blue", "overdue_nodes", "double_zero_count")
+
+
+@dataclass(frozen=True)
+class CourtRank:
+    """One court of the brief's ranking: its figures (recomputed from its own numerators and
+    denominators), each with its target and its place among the courts (1: the best)."""
+
+    code: str
+    name: str
+    figures: Figures
+    ranks: dict[str, int | None]  # None: no value to rank
+    targets: dict[str, Decimal | None]
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "indicators": [
+                {
+                    "key": key,
+                    "value": _json(self.figures[key]),
+                    "target": _json(target),
+                    "meets": SPEC[key].meets(self.figures[key], target),
+                    "rank": self.ranks[key],
+                }
+                for key, target in ((s.key, self.targets.get(s.key)) for s in SPECS)
+            ],
+        }
+
+
+def court_ranking(
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    period: Period,
+    at: datetime,
+    *,
+    now: datetime,
+    courts: Scope,
+    targets: dict[str, Decimal | None],
+) -> list[CourtRank]:
+    """Each court of a scope of several (none for one court) with its figures over ``period``
+    as of ``at``, ranked on each indicator (1: the best; equal values share a place), the worst
+    court first.  A court's figures come from its own numerators and denominators, grouped by
+    court in the brief's statements, so they are exactly the court's brief alone."""
+    listed = list_courts(db, courts)
+    if len(listed) < 2:
+        return []
+    raw = raw_figures(db, catalogue, calendar, period, at, now=now, courts=courts, by="court")
+    figures = {c.id: figures_of(c.code, defaultdict(int, raw.get(c.id, {}))) for c in listed}
+    ranks: dict[int, dict[str, int | None]] = {c.id: {} for c in listed}
+    for spec in SPECS:
+        valued = [(cid, f[spec.key]) for cid, f in figures.items() if f[spec.key] is not None]
+        for cid, value in valued:
+            better = sum(1 for _, v in valued if (v > value if spec.better == "higher" else v < value))
+            ranks[cid][spec.key] = better + 1
+        for cid in figures:
+            ranks[cid].setdefault(spec.key, None)
+    rows = [CourtRank(c.code, c.name, figures[c.id], ranks[c.id], dict(targets)) for c in listed]
+    rows.sort(key=lambda r: (*[-r.figures[k] for k in WORST_FIRST], r.code))
+    return rows
 
 
 CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
@@ -663,6 +731,7 @@ def brief(
         changes = _changes(conn, catalogue, calendar, at, at >= now, courts)
         decisions = _decisions(conn, local_date(at), courts=courts)
     officers = officer_figures(db, Rules.at(at, catalogue, calendar), period, at, present=at >= now, courts=courts)
+    ranking = court_ranking(db, catalogue, calendar, period, at, now=now, courts=courts, targets=chosen)
     return Brief(
         period,
         at,
@@ -674,6 +743,7 @@ def brief(
         turning(db, rules, courts=courts),
         _reviews(db, courts),
         officers,
+        ranking,
     )
 
 

@@ -20,7 +20,7 @@ from command_center.data.access import ActionRefused, Actor, StaleVersion, requi
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
 from command_center.data.caseno import normalise_case_no
-from command_center.data.courts import of_cases
+from command_center.data.courts import Scope, of_cases
 from command_center.data.deadlines import seal_ended, seal_expiry
 from command_center.data.engine import Database
 from command_center.data.lights import TIERS, worst_nodes
@@ -254,9 +254,12 @@ def _case_no_pattern(text: str) -> str:
     return f"%{_escape_like(normalise_case_no(text))}%"
 
 
-def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: int = 20) -> list[tuple[int, str, str]]:
+def find_cases(
+    db: Database, text: str, *, viewer: Actor | None = None, limit: int = 20, courts: Scope = None
+) -> list[tuple[int, str, str]]:
     """(case id, 案号, matching party or first debtor) for the command palette: 案号 first.  A party's
-    name is matched only for a ``viewer`` who may see names: a masked name must not be searchable."""
+    name is matched only for a ``viewer`` who may see names: a masked name must not be searchable.
+    ``courts``: only those courts' cases (:mod:`.courts`; None: every court)."""
     text = text.strip()
     if not text:
         return []
@@ -264,7 +267,7 @@ def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: i
     with db.engine.connect() as conn:
         by_no = conn.execute(
             select(CASES.c.id, CASES.c.case_no, first_debtor(CASES.c.id))
-            .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\"))
+            .where(CASES.c.case_no.like(_case_no_pattern(text), escape="\\"), *of_cases(courts))
             .order_by(CASES.c.case_no)
             .limit(limit)
         ).all()
@@ -274,7 +277,7 @@ def find_cases(db: Database, text: str, *, viewer: Actor | None = None, limit: i
             else conn.execute(
                 select(CASES.c.id, CASES.c.case_no, PARTIES.c.name)
                 .select_from(PARTIES.join(CASES, CASES.c.id == PARTIES.c.case_id))
-                .where(PARTIES.c.name.like(pattern, escape="\\"))
+                .where(PARTIES.c.name.like(pattern, escape="\\"), *of_cases(courts))
                 .order_by(PARTIES.c.name, CASES.c.case_no)
                 .limit(limit)
             ).all()

@@ -82,3 +82,57 @@ def of_case_ids(case_id: ColumnElement, courts: Scope) -> list[ColumnElement[boo
     ``case_id`` is one of the scope's cases: a semi-join, so the table's own indexes still
     pick its rows (none for every court)."""
     return [] if courts is None else [case_id.in_(select(CASES.c.id).where(*of_cases(courts)))]
+
+
+def scope_code(requested: str | None, user_code: str | None) -> str | None:
+    """The court code a screen shows: ``requested`` (``--court``, the court picker) within what
+    the user may see (their ``court_code``; None: every court).  A request outside the user's
+    courts, or wider than them, falls back to the user's own code: a basic court's officer
+    never sees another court's cases, whatever the command line asked for."""
+    if requested is not None:
+        requested = normalise_code(requested)
+    if user_code is None:
+        return requested or None
+    if requested and requested.startswith(user_code):
+        return requested
+    return user_code
+
+
+@dataclass(frozen=True)
+class CourtChoice:
+    """A code the court picker offers: a court, or a level above several (内04: a 中院 and its courts)."""
+
+    code: str
+    name: str  # the court's name, or "" for a level that is no court of its own
+    courts: int  # how many courts it covers
+
+
+#: the lengths of a court code's levels: the province (内), the city (内04), the county (内0425)
+LEVELS = (1, 3)
+
+
+def court_choices(db: Database, user_code: str | None = None) -> list[CourtChoice]:
+    """The codes a user whose code is ``user_code`` (None: every court) may choose on the
+    screens, by code: each court they may see, and each level above them (the province, the
+    city) that covers more than one of those courts, the user's own code first among equals."""
+    wanted = normalise_code(user_code) if user_code else ""
+    courts = [c for c in list_courts(db) if c.code.startswith(wanted)]
+    names = {c.code: c.name for c in courts}
+    codes = {c.code for c in courts}
+    for court in courts:
+        codes.update(court.code[:n] for n in LEVELS if len(court.code) > n and court.code[:n].startswith(wanted))
+    if wanted:
+        codes.add(wanted)
+    choices = []
+    for code in sorted(codes):
+        count = sum(1 for c in courts if c.code.startswith(code))
+        if count and (code in names or count > 1 or code == wanted):
+            choices.append(CourtChoice(code, names.get(code, ""), count))
+    # a level that covers no more than a level below it (内 of a city's courts alone) is that level
+    return [
+        c
+        for c in choices
+        if c.code in names
+        or c.code == wanted
+        or not any(d.code != c.code and d.code.startswith(c.code) and d.courts == c.courts for d in choices)
+    ]

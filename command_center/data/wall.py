@@ -17,12 +17,14 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
+from command_center.data.courts import Scope, list_courts, of_cases
 from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.replica import ReplicaState
+from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.workcal import local_date
@@ -92,6 +94,8 @@ class WallData:
     duty: Duty | None = None
     #: read from a standby (``read_db``): how far behind its primary it was (the header shows the data's age)
     replica: ReplicaState | None = None
+    #: the 中院 wall: one row per court of a scope of several courts, the worst first (else empty)
+    courts: list[CourtRow] = field(default_factory=list)
 
 
 def wall_data(
@@ -100,15 +104,18 @@ def wall_data(
     *,
     limit: int = LIST_LIMIT,
     windows: Mapping[str, tuple[int, int]] | None = None,
+    courts: Scope = None,
 ) -> WallData:
     """Everything the wall shows, read on one connection (the figures are those of
     :func:`~command_center.data.indicators.indicators`, the team board sums the same rows).
 
     ``windows``: list (:data:`LISTS`) → (offset, limit), the part of each list to read; a list
-    not named, or an offset past the list's end (it shrank), reads from its beginning."""
+    not named, or an offset past the list's end (it shrank), reads from its beginning.
+    ``courts``: the cases of those courts only (:mod:`.courts`; None: every court); when the
+    scope holds several courts, :attr:`WallData.courts` has a row per court (the 中院 wall)."""
     started = time.perf_counter()
     with db.engine.connect() as conn:
-        figures, by_team = read_indicators(conn, rules)
+        figures, by_team = read_indicators(conn, rules, courts)
         totals = {
             **{tier: getattr(figures.lights, tier) for tier in TIERS},
             "soon": figures.due_soon_nodes,
@@ -119,12 +126,15 @@ def wall_data(
         for name in LISTS:
             offset, size = asked.get(name, (0, limit))
             window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
-        lights = _lights(conn, rules, window)
-        due_soon = _due_soon(conn, rules, *window["soon"])
-        late_funds = _late_funds(conn, rules.now, *window["funds"])
-        teams = _teams(conn, by_team)
-        pulses = _pulses(conn, rules.today)
+        lights = _lights(conn, rules, window, courts)
+        due_soon = _due_soon(conn, rules, *window["soon"], courts)
+        late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
+        teams = _teams(conn, by_team, courts)
+        # the daily snapshots are of every court together: a court's wall has no pulse yet
+        pulses = _pulses(conn, rules.today) if courts is None else {}
         duty = on_duty_in(conn, rules.calendar, rules.today)
+    several = len(list_courts(db, courts)) > 1
+    by_court = court_table(db, rules, courts).rows if several else []
     offsets = {name: offset for name, (offset, _) in window.items()}
     return WallData(
         figures,
@@ -136,6 +146,7 @@ def wall_data(
         offsets=offsets,
         pulses=pulses,
         duty=duty,
+        courts=by_court,
     )
 
 
@@ -164,14 +175,16 @@ def _pulses(conn, today: date) -> dict[str, list[Decimal]]:
     return pulses
 
 
-def _lights(conn, rules: Rules, windows: Mapping[str, tuple[int, int]]) -> dict[str, list[LightCase]]:
+def _lights(
+    conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None
+) -> dict[str, list[LightCase]]:
     """A window (offset, limit) of the cases of each light, by their worst node's due date.
 
     The cases are ranked from their earliest lit due date (a group per case over the lit
     range of the open-due index), and only the listed ones look up which node that is: on
     SQLite, ranking every lit node per case with a window took twice as long (25 ms at
     100,000 cases)."""
-    lights = case_lights(rules, lit_only=True, open_only=True)
+    lights = case_lights(rules, lit_only=True, open_only=True, courts=courts)
     ranked = select(
         lights.c.case_id,
         lights.c.worst,
@@ -237,7 +250,7 @@ def _lights(conn, rules: Rules, windows: Mapping[str, tuple[int, int]]) -> dict[
     return lights
 
 
-def _due_soon(conn, rules: Rules, offset: int, limit: int) -> list[DueSoon]:
+def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None) -> list[DueSoon]:
     n = NODES
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
@@ -254,7 +267,7 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int) -> list[DueSoon]:
             .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
             .outerjoin(officer, officer.c.id == CASES.c.officer_id)
         )
-        .where(open_node(n), rules.due_soon(n))
+        .where(open_node(n), rules.due_soon(n), *of_cases(courts))
         .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code, n.c.subject_id)
         .offset(offset)
         .limit(limit)
@@ -262,12 +275,16 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int) -> list[DueSoon]:
     return [DueSoon(r.case_no, r.team or "", r.officer or "", r.node_code, r.due_at, bool(r.provisional)) for r in rows]
 
 
-def _late_funds(conn, now: datetime, offset: int, limit: int) -> list[LateFund]:
+def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = None) -> list[LateFund]:
     """双零: funds still undisbursed more than 30 days after arrival, longest waiting first."""
     rows = conn.execute(
         select(CASES.c.case_no, FUNDS.c.amount, FUNDS.c.arrived_at)
         .select_from(FUNDS.join(CASES, CASES.c.id == FUNDS.c.case_id))
-        .where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS))
+        .where(
+            FUNDS.c.disbursed_at.is_(None),
+            FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS),
+            *of_cases(courts),
+        )
         .order_by(FUNDS.c.arrived_at, CASES.c.case_no, FUNDS.c.fund_id)
         .offset(offset)
         .limit(limit)
@@ -276,14 +293,16 @@ def _late_funds(conn, now: datetime, offset: int, limit: int) -> list[LateFund]:
     return [LateFund(r.case_no, r.amount, r.arrived_at, (today - local_date(r.arrived_at)).days) for r in rows]
 
 
-def _teams(conn, by_team: list[TeamLights]) -> list[TeamRow]:
+def _teams(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
     """Per team: open cases (a range of the team-open index per team, where grouping the whole
     index took 7 ms at 100,000 cases), and the overdue figures the indicators summed (one
     statement serves both)."""
     open_cases = count_of(CASES, CASES.c.team_id == TEAMS.c.id, CASES.c.closed_on.is_(None))
     lights = {t.team_id: t for t in by_team}
     rows = []
-    for team_id, name, count in conn.execute(select(TEAMS.c.id, TEAMS.c.name, open_cases).order_by(TEAMS.c.id)):
+    mine = [] if courts is None else [TEAMS.c.court_id.in_(sorted(courts))]
+    query = select(TEAMS.c.id, TEAMS.c.name, open_cases).where(*mine).order_by(TEAMS.c.id)
+    for team_id, name, count in conn.execute(query):
         t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
         rows.append(TeamRow(name, count, t.overdue_nodes, t.red, t.yellow, t.blue))
     return rows

@@ -40,10 +40,13 @@ from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
+from command_center.screens.labels import courts_of
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
 PERIODS = ("year", "month", "days30")
+#: from this width the courts' ranking names each court beside its code
+WIDE = 160
 CHARTS = ("overdue", "funds", "disbursement", "teams")
 SERIES = TREND_CHARTS
 COLOURS = {
@@ -71,6 +74,7 @@ class BriefScreen(WithHelp, Screen[None]):
         Binding("d", "days", "days"),
         Binding("s", "sort", "sort"),
         Binding("o", "officers", "officers"),
+        Binding("k", "courts", "court_ranking"),
         Binding("r", "reload", "refresh"),
         Binding("q", "app.quit", "quit"),
     ]
@@ -87,6 +91,7 @@ class BriefScreen(WithHelp, Screen[None]):
         self.days = 30
         self.sort_key = 0
         self.officers = False  # the lower table: the teams, or the officers (o)
+        self.courts = True  # with several courts, the lower table ranks them (k: the teams instead)
         self.loaded: Loaded | None = None
 
     def compose(self) -> ComposeResult:
@@ -132,11 +137,13 @@ class BriefScreen(WithHelp, Screen[None]):
 
         def read() -> Loaded:
             db = rt.read_database()
-            data = brief(db, rt.rules(now), period=period, targets=dict(rt.settings.targets))
+            courts = courts_of(self.app)
+            data = brief(db, rt.rules(now), period=period, targets=dict(rt.settings.targets), courts=courts)
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
-            return Loaded(data, {key: trend(db, key, first, last) for key in keys})
+            # the daily snapshots are of every court together: a court's brief has no trend yet
+            return Loaded(data, {key: trend(db, key, first, last) if courts is None else [] for key in keys})
 
         def failed(message: str) -> None:  # shown on the screen, the brief stays open
             self.query_one("#brief-title", Static).update(Text(f"{self.t['error']}: {message}", style="bold red"))
@@ -145,6 +152,7 @@ class BriefScreen(WithHelp, Screen[None]):
 
     def show(self, loaded: Loaded) -> None:
         self.loaded = loaded
+        self.refresh_bindings()  # k: the courts' ranking, where there is one
         t, b = self.t, loaded.brief
         period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
         self.query_one("#brief-title", Static).update(
@@ -217,6 +225,9 @@ class BriefScreen(WithHelp, Screen[None]):
             return
         if self.officers:
             self.show_officers()
+            return
+        if self.courts and self.loaded.brief.courts:
+            self.show_courts()
             return
         table = self.query_one("#teams", DataTable)
         table.clear(columns=True)
@@ -307,6 +318,44 @@ class BriefScreen(WithHelp, Screen[None]):
                 o.team,
                 *[Text(shown_unit(o.values[k], OFFICER_UNITS[k]), justify="right") for k in OFFICER_KEYS],
             )
+
+    def show_courts(self) -> None:
+        """The courts of a scope of several, ranked on the chosen figure (s), each figure with the
+        court's place among them, under the targets (exact: each court's own figures)."""
+        table = self.query_one("#teams", DataTable)
+        table.clear(columns=True)
+        lang, courts = self.runtime.lang, self.loaded.brief.courts
+        key = TEAM_KEYS[self.sort_key]
+        self.query_one("#teams-box").border_title = self.t["courts"].format(key=SPEC[key].label(lang))
+        marker = "▼" if SPEC[key].better == "lower" else "▲"
+        table.add_columns(
+            self.t["court"],
+            *[(marker if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)],
+        )
+        targets = courts[0].targets
+        table.add_row(
+            Text(self.t["target_row"], style="dim"),
+            *[Text("" if targets.get(k) is None else shown(targets[k], SPEC[k]), justify="right") for k in TEAM_KEYS],
+        )
+        # who is behind comes first, as in the teams table
+        ranked = sorted(courts, key=lambda c: (c.ranks[key] is None, -(c.ranks[key] or 0), c.code))
+        for c in ranked:
+            cells = []
+            for k in TEAM_KEYS:
+                meets = SPEC[k].meets(c.figures[k], targets.get(k))
+                rank = f" ({c.ranks[k]})" if c.ranks[k] is not None else ""
+                style = {True: "green", False: "red", None: ""}[meets]
+                cells.append(Text(shown(c.figures[k], SPEC[k]) + rank, style=style, justify="right"))
+            table.add_row(f"{c.code} {c.name}" if self.app.size.width >= WIDE else c.code, *cells)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The courts' ranking where the brief has one (a scope of several courts)."""
+        return bool(self.loaded and self.loaded.brief.courts) if action == "courts" else True
+
+    def action_courts(self) -> None:
+        self.courts = not self.courts
+        self.officers = False
+        self.show_teams()
 
     def action_officers(self) -> None:
         self.officers = not self.officers

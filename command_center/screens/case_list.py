@@ -24,7 +24,7 @@ from command_center.labels import STAGES_EN
 from command_center.runtime import Runtime
 from command_center.screens.forms import Field, FormScreen
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import LIGHT_STYLE, label, names_visible, shown_name
+from command_center.screens.labels import LIGHT_STYLE, courts_of, label, names_visible, shown_name
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
@@ -81,10 +81,14 @@ class CaseListScreen(WithHelp, Screen[None]):
         rt = self.runtime
 
         def read() -> CasePage:
+            # the screens' courts (--court, the picker, the user's court code), within the list's own
+            courts, own = courts_of(self.app), self.filter.courts
+            if courts is not None and own is not None:
+                courts = frozenset(courts) & own
             return list_cases(
                 rt.database(),
                 rt.rules(),
-                self.filter,
+                replace(self.filter, courts=own if courts is None else frozenset(courts)),
                 self.sort,
                 viewer=self.app.actor,
                 descending=self.descending,

@@ -33,6 +33,13 @@ def names_visible(app) -> bool:
     return sees_names(getattr(app, "actor", None))
 
 
+def courts_of(app) -> frozenset[int] | None:
+    """The ids of the courts the screens show (``--court``, the court picker, the user's court
+    code; None: every court).  Call it from a worker thread: it may read the courts table."""
+    courts = getattr(app, "courts", None)
+    return courts() if callable(courts) else None
+
+
 def shown_name(name: str, visible: bool) -> str:
     return name if visible else mask_name(name)
 

@@ -17,12 +17,13 @@ from textual.widgets import Header, Sparkline, Static
 
 from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
+from command_center.data.courts import list_courts
 from command_center.data.duty import Duty, on_duty
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import duty_line, names_visible
+from command_center.screens.labels import courts_of, duty_line, names_visible
 from command_center.screens.work import in_thread
 
 #: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
@@ -82,6 +83,7 @@ class OverviewScreen(WithHelp, Screen[None]):
         HELP,
         Binding("m", "app.open_queue", "my_queue"),
         Binding("v", "reviews", "reviews"),
+        Binding("c", "pick_court", "court"),
         Binding("r", "refresh", "refresh"),
         Binding("l", "app.login", "login"),
         *[  # one line in the help for all of them
@@ -99,6 +101,8 @@ class OverviewScreen(WithHelp, Screen[None]):
         self.runtime = runtime
         self.t = LABELS[runtime.lang]
         self.lang = runtime.lang
+        #: whether the database holds several courts (the picker is offered then)
+        self.several_courts = False
         localise(self, self.lang)
 
     def compose(self) -> ComposeResult:
@@ -132,6 +136,16 @@ class OverviewScreen(WithHelp, Screen[None]):
 
         self.app.push_screen(ReviewsScreen(self.runtime))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The court picker where there are courts to pick (not in the footer of one court's)."""
+        return self.several_courts if action == "pick_court" else True
+
+    def action_pick_court(self) -> None:
+        """The court picker: the courts the user may see and the levels above them."""
+        from command_center.screens.court_picker import pick_court
+
+        pick_court(self, failed=self.show_error)
+
     def open_list(self, scope: str) -> None:
         from command_center.screens.case_list import CaseListScreen
 
@@ -140,20 +154,27 @@ class OverviewScreen(WithHelp, Screen[None]):
     def load(self) -> None:
         rt = self.runtime
 
-        def read() -> tuple[Indicators, CasePage, dict, Duty | None]:
+        def read() -> tuple[Indicators, CasePage, dict, Duty | None, bool]:
             db, rules = rt.read_database(), rt.rules()  # figures only: a standby (read_db) when there is one
+            courts = courts_of(self.app)
             last = rules.today
+            # the daily snapshots are of every court together: a court's overview has no pulse yet
             pulses = {
-                key: [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
+                key: (
+                    [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
+                    if courts is None
+                    else []
+                )
                 for key in PULSES
             }
-            turning = list_cases(db, rules, CaseFilter(scope="turning"), limit=1)
-            return indicators(db, rules), turning, pulses, on_duty(db, rules.calendar, rules.today)
+            turning = list_cases(db, rules, CaseFilter(scope="turning", courts=courts), limit=1)
+            several = len(list_courts(db)) > 1
+            return indicators(db, rules, courts), turning, pulses, on_duty(db, rules.calendar, rules.today), several
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 
-    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None]) -> None:
-        data, turning, pulses, duty = read
+    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None, bool]) -> None:
+        data, turning, pulses, duty, self.several_courts = read
         self.query_one("#duty", Static).update(duty_line(self.lang, duty, names_visible(self.app)))
         for key, values in pulses.items():
             line = self.query_one(f"#pulse-{key}", Sparkline)
@@ -169,10 +190,13 @@ class OverviewScreen(WithHelp, Screen[None]):
         self.query_one("#box-turning", Static).update(self.turning_text(turning))
         status = self.query_one("#status", Static)
         status.remove_class("error")
-        status.update(
-            f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}  ·  "
-            f"{self.runtime.read_database().display_url}  ·  {self.t['keys']}"
-        )
+        # the courts shown, and the picker's key, where the database holds several courts
+        code = getattr(self.app, "court_code", None)
+        scope = f"  ·  {self.t['scope']}: {code or self.t['every_court']}" if self.several_courts else ""
+        keys = self.t["keys"] + (f" · {self.t['keys_court']}" if self.several_courts else "")
+        url = self.runtime.read_database().display_url
+        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}{scope}  ·  {url}  ·  {keys}")
+        self.refresh_bindings()
 
     def turning_text(self, page: CasePage) -> str:
         """即将转红: how many cases turn red or yellow within 7 days, and the first day one does."""

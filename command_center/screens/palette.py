@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from command_center.data.cases import find_cases
 from command_center.labels import SYSTEM_COMMANDS
-from command_center.screens.labels import names_visible, shown_name
+from command_center.screens.labels import courts_of, names_visible, shown_name
 
 
 class CaseProvider(Provider):
@@ -22,7 +22,10 @@ class CaseProvider(Provider):
             return
         runtime = app.runtime
         visible = names_visible(app)
-        found = await asyncio.to_thread(find_cases, runtime.database(), query, viewer=app.actor, limit=20)
+        # only the cases of the screens' courts: a basic court's officer finds their court's alone
+        found = await asyncio.to_thread(
+            lambda: find_cases(runtime.database(), query, viewer=app.actor, limit=20, courts=courts_of(app))
+        )
         matcher = self.matcher(query)
         for case_id, case_no, party in found:
             text = f"{case_no}  {shown_name(party, visible)}"

@@ -35,7 +35,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
-from command_center.screens.labels import duty_line
+from command_center.screens.labels import courts_of, duty_line
 from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
@@ -67,6 +67,7 @@ class WallScreen(WithHelp, Screen[None]):
     BINDINGS = [
         Binding("p", "pause", "pause"),
         Binding("r", "refresh_now", "refresh"),
+        Binding("c", "pick_court", "court"),
         Binding("q", "app.quit", "quit"),
         HELP,
     ]
@@ -152,6 +153,22 @@ class WallScreen(WithHelp, Screen[None]):
                     empty=t["none"],
                     id="list-teams",
                 )
+            with Vertical(classes="panel courts", id="panel-courts"):  # the 中院 wall: a row per court
+                yield PagedTable(
+                    [
+                        Column(t["court_code"]),
+                        Column(t["court_name"], drop=3),
+                        Column(t["open"], "right", drop=2),
+                        Column(t["overdue"], "right"),
+                        Column(t["red_short"], "right"),
+                        Column(t["yellow_short"], "right"),
+                        Column(t["blue_short"], "right"),
+                        Column("3+7", "right", drop=1),
+                        Column(t["double_zero"], "right", drop=1),
+                    ],
+                    empty=t["none"],
+                    id="list-courts",
+                )
 
     def on_mount(self) -> None:
         for tier in TIERS:
@@ -159,6 +176,8 @@ class WallScreen(WithHelp, Screen[None]):
         self.query_one("#panel-soon").border_title = self.t["soon"]
         self.query_one("#panel-funds").border_title = self.t["funds"]
         self.query_one("#panel-teams").border_title = self.t["teams"]
+        self.query_one("#panel-courts").border_title = self.t["courts"]
+        self.query_one("#panel-courts").display = False
         self.query_one("#stale").display = False
         self.show_title()
         self.set_interval(1.0, self.show_title)
@@ -246,6 +265,11 @@ class WallScreen(WithHelp, Screen[None]):
     def action_refresh_now(self) -> None:
         self.load()
 
+    def rescoped(self) -> None:
+        """Another court chosen: each list from its beginning, read now."""
+        self.offsets = dict.fromkeys(LISTS, 0)
+        self.load()
+
     def load(self) -> None:
         """Poll now, unless a poll is running (polls never overlap); the next is scheduled after it."""
         if self._loading:
@@ -261,7 +285,7 @@ class WallScreen(WithHelp, Screen[None]):
         windows = self.windows()
         in_thread(
             self,
-            lambda: self.reader.read(self.runtime.clock.now(), windows),
+            lambda: self.reader.read(self.runtime.clock.now(), windows, courts_of(self.app)),
             self.show,
             group="wall-poll",
             failed=lambda message: self.show_stale(message[:MESSAGE_CHARS]),
@@ -360,6 +384,24 @@ class WallScreen(WithHelp, Screen[None]):
             for r in data.teams
         ]
         self.query_one("#list-teams", PagedTable).set_rows(teams)
+        # a scope of several courts (a 中院's): a row per court, worst first, instead of the teams
+        courts = [
+            (
+                r.code,
+                r.name,
+                f"{r['open_cases']:,}",
+                f"{r['overdue_nodes']:,}",
+                Text(f"{r['red']:,}", style="bold red"),
+                Text(f"{r['yellow']:,}", style="bold yellow"),
+                Text(f"{r['blue']:,}", style="bold blue"),
+                f"{r['funds_3_7_overdue']:,}",
+                f"{r['double_zero_count']:,}",
+            )
+            for r in data.courts
+        ]
+        self.query_one("#list-courts", PagedTable).set_rows(courts)
+        self.query_one("#panel-courts").display = bool(courts)
+        self.query_one("#panel-teams").display = not courts
         self.query_one(Ticker).set_text(self.ticker_text(data))
         self.show_title()
         self._polled()
@@ -420,6 +462,15 @@ class WallScreen(WithHelp, Screen[None]):
         )
 
     # -- keys ----------------------------------------------------------------------------------
+    def action_pick_court(self) -> None:
+        """The court picker (a 中院's wall looks into one of its courts and back); a served tab
+        shows the courts of its serve process, and has none."""
+        if isinstance(self.reader, FeedReader):
+            return
+        from command_center.screens.court_picker import pick_court
+
+        pick_court(self)
+
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.show_title()

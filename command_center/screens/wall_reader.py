@@ -34,6 +34,7 @@ from multiprocessing import resource_tracker
 from pathlib import Path
 
 from command_center.config import Settings
+from command_center.data.courts import Scope
 from command_center.data.engine import Database, DriverTime
 from command_center.data.replica import replica_state
 from command_center.data.rules import Rules
@@ -57,12 +58,18 @@ class ReadFailed(Exception):
 
 
 def timed_read(
-    database: Database, clock: DriverTime, catalogue, calendar, now: datetime, windows: Windows = None
+    database: Database,
+    clock: DriverTime,
+    catalogue,
+    calendar,
+    now: datetime,
+    windows: Windows = None,
+    courts: Scope = None,
 ) -> WallData:
     # a standby's lag is measured first: the figures read after it are at least that fresh
     replica = replica_state(database) if database.read_only else None
     clock.take()
-    data = wall_data(database, Rules.at(now, catalogue, calendar), windows=windows)
+    data = wall_data(database, Rules.at(now, catalogue, calendar), windows=windows, courts=courts)
     return replace(data, database_seconds=clock.take(), replica=replica)
 
 
@@ -86,11 +93,11 @@ def _ping() -> bool:
     return True
 
 
-def _read(now: datetime, windows: Windows = None) -> WallData | _Failure:
+def _read(now: datetime, windows: Windows = None, courts: Scope = None) -> WallData | _Failure:
     assert _reader is not None
     database, clock, catalogue, calendar = _reader
     try:
-        return timed_read(database, clock, catalogue, calendar, now, windows)
+        return timed_read(database, clock, catalogue, calendar, now, windows, courts)
     except Exception as exc:  # noqa: BLE001 - sent back as text: a driver's exception may not unpickle
         return _Failure(str(exc).strip() or type(exc).__name__)  # the screen shows its first line
 
@@ -132,15 +139,16 @@ class WallReader:
         ready = self._ready
         return ready is not None and ready.done() and ready.exception() is None
 
-    def read(self, now: datetime, windows: Windows = None) -> WallData:
-        """The wall's figures as of ``now``, each list's window of ``windows`` (see
-        :func:`~command_center.data.wall.wall_data`); blocks (call it from a worker thread)."""
+    def read(self, now: datetime, windows: Windows = None, courts: Scope = None) -> WallData:
+        """The wall's figures as of ``now``, each list's window of ``windows``, of the cases of
+        ``courts`` (None: every court; see :func:`~command_center.data.wall.wall_data`);
+        blocks (call it from a worker thread)."""
         with self._lock:  # one read at a time, whichever thread asks
             self._drop_failed_start()
             if self.in_process:
                 assert self._pool is not None
                 try:
-                    outcome = self._pool.submit(_read, now, windows).result()
+                    outcome = self._pool.submit(_read, now, windows, courts).result()
                 except BrokenProcessPool:  # the reader died: read here, start another for the next read
                     self._stop()
                 else:
@@ -148,7 +156,7 @@ class WallReader:
                     if isinstance(outcome, _Failure):
                         raise ReadFailed(outcome.message)
                     return outcome
-            data = self._read_here(now, windows)
+            data = self._read_here(now, windows, courts)
             if self.separate and self._pool is None:
                 self._start()
             return data
@@ -164,12 +172,12 @@ class WallReader:
         if self._failed_starts >= MAX_FAILED_STARTS:
             self.separate = False
 
-    def _read_here(self, now: datetime, windows: Windows = None) -> WallData:
+    def _read_here(self, now: datetime, windows: Windows = None, courts: Scope = None) -> WallData:
         rt = self.runtime
         database = rt.read_database()
         if self._clock is None:
             self._clock = DriverTime(database.engine)
-        return timed_read(database, self._clock, rt.catalogue, rt.calendar, now, windows)
+        return timed_read(database, self._clock, rt.catalogue, rt.calendar, now, windows, courts)
 
     def _start(self) -> None:
         settings = self.runtime.settings
@@ -213,9 +221,10 @@ class FeedReader:
     #: the feed publishes the first window of each list for every tab: a tab pages within it
     reads_windows = False
 
-    def read(self, now: datetime, windows: Windows = None) -> WallData:
+    def read(self, now: datetime, windows: Windows = None, courts: Scope = None) -> WallData:
         """The feed's figures (read as of the serve process's clock: ``now`` is not used, nor
-        ``windows``: every tab shows the same first window of each list)."""
+        ``windows``: every tab shows the same first window of each list, nor ``courts``: the
+        serve process reads the courts of its ``--court``)."""
         words = WALL[self.lang]
         try:
             stat = os.stat(self.path)
