@@ -275,6 +275,12 @@ CLI = {
         "error_no_schema": "{path} 不是 command-center 数据库 (没有数据表): 运行 `command-center db upgrade` 创建",
         "error_unmigrated": "数据库 {url} 是空的, 本版本需要结构版本 {head}: 运行 `command-center db upgrade`",
         "error_old_schema": "数据库 {url} 的结构版本是 {current}, 本版本需要 {head}: 运行 `command-center db upgrade`",
+        "db_current": "{url} 已是结构版本 {after}.",
+        "db_migrated": "{url} 已从结构版本 {before} 升级到 {after}.",
+        "db_empty": "空库",
+        "db_status": "{url}: 结构版本 {current}, 本版本需要 {head}: {state}",
+        "db_up_to_date": "已是最新",
+        "db_needs_upgrade": "需要运行 `command-center db upgrade`",
         "error_read_old_schema": (
             "只读库 {url} 的结构版本是 {current}, 本版本需要 {head}: 在主库 (db) 上运行 `command-center db upgrade`,"
             " 备库会同步过来"
@@ -399,6 +405,12 @@ CLI = {
             "{path} is not a command-center database (it has no schema): `command-center db upgrade` creates the schema"
         ),
         "error_unmigrated": "the database {url} is empty, this version needs {head}: run `command-center db upgrade`",
+        "db_current": "{url} is already at revision {after}.",
+        "db_migrated": "{url} migrated from {before} to {after}.",
+        "db_empty": "none (empty)",
+        "db_status": "{url}: revision {current}, this version needs {head}: {state}",
+        "db_up_to_date": "up to date",
+        "db_needs_upgrade": "needs `command-center db upgrade`",
         "error_old_schema": (
             "the database {url} is at revision {current}, this version needs {head}: run `command-center db upgrade`"
         ),

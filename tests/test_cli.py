@@ -85,11 +85,12 @@ def test_calendar_shows_court_overrides(tmp_path):
 
 def test_db_upgrade_migrates_an_empty_postgresql(empty_pg_url):
     first = run("--db", empty_pg_url, "db", "upgrade")
-    assert first.exit_code == 0 and "migrated from empty to" in first.output
-    second = run("--db", empty_pg_url, "db", "upgrade")
+    assert first.exit_code == 0 and "已从结构版本 空库 升级到" in first.output
+    second = run("--db", empty_pg_url, "--lang", "en", "db", "upgrade")
     assert "already at revision" in second.output
-    status = run("--db", empty_pg_url, "db", "status")
+    status = run("--db", empty_pg_url, "--lang", "en", "db", "status")
     assert "up to date" in status.output
+    assert "已是最新" in run("--db", empty_pg_url, "db", "status").output
 
 
 def test_postgresql_not_migrated_is_one_line(empty_pg_url):

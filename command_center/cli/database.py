@@ -98,9 +98,10 @@ def upgrade(ctx: click.Context) -> None:
         before, after = db_engine.upgrade(engine)
     url = db_engine.display_url(runtime.settings.db)
     if before == after:
-        click.echo(f"{url} is already at revision {after}.")
+        click.echo(say(runtime.lang, "db_current", url=url, after=after))
     else:
-        click.echo(f"{url} migrated from {before or 'empty'} to {after}.")
+        before = before or say(runtime.lang, "db_empty")
+        click.echo(say(runtime.lang, "db_migrated", url=url, before=before, after=after))
 
 
 @db.command()
@@ -125,10 +126,16 @@ def status(ctx: click.Context) -> None:
     with db_engine.engine_for(runtime.settings.db) as engine:
         current = db_engine.current_revision(engine)
     head = db_engine.head_revision()
-    state = "up to date" if current == head else "needs `command-center db upgrade`"
+    lang = runtime.lang
     click.echo(
-        f"{db_engine.display_url(runtime.settings.db)}: revision {current or 'none (empty)'}, "
-        f"this version needs {head}: {state}"
+        say(
+            lang,
+            "db_status",
+            url=db_engine.display_url(runtime.settings.db),
+            current=current or say(lang, "db_empty"),
+            head=head,
+            state=say(lang, "db_up_to_date" if current == head else "db_needs_upgrade"),
+        )
     )
 
 
