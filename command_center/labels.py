@@ -702,6 +702,8 @@ DRILL = {
 WALL = {
     "zh": {
         "title": "执行指挥中心",
+        "scope_title": "{code} 辖区 {n} 个法院",
+        "every_court_title": "全部 {n} 个法院",
         "refreshed": "数据刷新",
         "never": "尚未读取",
         "db_ok": "数据库已连接",
@@ -764,6 +766,8 @@ WALL = {
     },
     "en": {
         "title": "Enforcement Command Centre",
+        "scope_title": "{code}: {n} courts",
+        "every_court_title": "all {n} courts",
         "refreshed": "refreshed",
         "never": "not yet",
         "db_ok": "database connected",

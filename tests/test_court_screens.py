@@ -110,6 +110,9 @@ async def test_the_wall_of_two_courts_has_a_row_per_court_worst_first(db, runtim
         assert not app.screen.query_one("#panel-teams").display
         red = app.screen.query_one("#list-red", PagedTable)
         assert red.total == 5
+        # every 案号 keeps its court's code on a 中院's wall, even on a page of one court's cases
+        assert red.several and red.layout_for(red.rows)[1] is False, "no short 案号 at 200 columns"
+        assert str(app.screen.query_one("#titlebar").render()).startswith(" 内04 辖区 2 个法院")
         await pilot.press("c")  # the picker on the wall: nobody logged in, every court and its levels
         await settled(app, pilot)
         assert [o.id for o in app.screen.query_one("#courts").options] == ["", "内04", B, A]

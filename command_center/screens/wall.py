@@ -236,7 +236,11 @@ class WallScreen(WithHelp, Screen[None]):
         refreshed = f"{self.refreshed_at.astimezone(TZ):%H:%M:%S}" if self.refreshed_at else t["never"]
         db_state = Text(t["db_down"], style="bold red") if self.error else Text(t["db_ok"], style="green")
         # on a narrow terminal the court's name alone: the product's name would push 值班 out
-        name = rt.settings.court_name if self.app.size.width < 160 else f"{rt.settings.court_name} · {t['title']}"
+        court = rt.settings.court_name
+        if self._shown is not None and self._shown.courts:  # a 中院's wall: the courts it shows, not one name
+            code, n = getattr(self.app, "court_code", None), len(self._shown.courts)
+            court = t["scope_title"].format(code=code, n=n) if code else t["every_court_title"].format(n=n)
+        name = court if self.app.size.width < 160 else f"{court} · {t['title']}"
         line = Text.assemble(
             (f" {name}", "bold"),
             f"   {now:%Y-%m-%d %H:%M:%S}",
@@ -328,6 +332,8 @@ class WallScreen(WithHelp, Screen[None]):
         self.query_one("#stale", Static).display = False
         t, lang = self.t, self.runtime.lang
         figures = data.indicators
+        for table in self.query(PagedTable):  # a 中院's wall: every 案号 keeps its court's code
+            table.several = bool(data.courts)
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)

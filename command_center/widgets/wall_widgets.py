@@ -90,6 +90,9 @@ class PagedTable(Widget):
         self.empty = empty
         self.total: int | None = None  # the full count when ``rows`` is only a window of the list
         self.first = 0  # the place of ``rows[0]`` in the whole list
+        #: the list is of several sources (a 中院's courts): a short form that leaves out what
+        #: tells them apart loses something even where the rows of a page agree on it
+        self.several = False
 
     def set_rows(self, rows: list[tuple], total: int | None = None, first: int = 0) -> None:
         if first != self.first or self.page >= -(-len(rows) // self.page_size):
@@ -194,6 +197,8 @@ class PagedTable(Widget):
         return columns(True), True  # the short forms may leave room for optional columns again
 
     def _shortening_loses_nothing(self, rows: list[tuple]) -> bool:
+        if self.several:
+            return False
         for index, column in enumerate(self.columns):
             if column.short is not None:
                 if column.dropped is None:
