@@ -152,3 +152,12 @@ def test_unlock_by_parent_is_read_from_the_file_and_the_environment(tmp_path):
     config.write_text("unlock_by_parent = 4\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"unlock_by_parent must be a list of court codes such as \['内04'\], not 4"):
         load_settings({"config_path": str(config)}, {})
+
+
+def test_a_scope_of_every_court_keeps_the_snapshots_trends(db):
+    from command_center.data.courts import every_court
+
+    court = Court(db)
+    assert every_court(db, None) and every_court(db, frozenset({1})), "one court's user of a one-court database"
+    court.add(m.Court, id=2, code="内0402", name="红山区人民法院")
+    assert not every_court(db, frozenset({1})) and every_court(db, frozenset({1, 2}))

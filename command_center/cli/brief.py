@@ -66,9 +66,11 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
     )
     if export_path is not None:
         from command_center.brief_export import export
+        from command_center.data.courts import every_court
 
-        # the daily snapshots are of every court together: a court's export has no trends yet
-        drawn = trends(runtime.read_database(), local_date(now)) if courts is None else {}
+        # the daily snapshots are of every court together: a part of the courts has no trends yet
+        db = runtime.read_database()
+        drawn = trends(db, local_date(now)) if every_court(db, courts) else {}
         export(data, export_path, now, drawn)
         click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:

@@ -72,6 +72,12 @@ def courts_under(db: Database, code: str) -> frozenset[int]:
     return found
 
 
+def every_court(db: Database, courts: Scope) -> bool:
+    """Whether a scope holds every court of the database (the daily snapshots, which are of
+    every court together, then speak for it: a one-court database's user of that court)."""
+    return courts is None or set(courts) >= {c.id for c in list_courts(db)}
+
+
 def of_cases(courts: Scope) -> list[ColumnElement[bool]]:
     """The condition on ``cases`` that keeps the scope's cases (none for every court)."""
     return [] if courts is None else [CASES.c.court_id.in_(sorted(courts))]

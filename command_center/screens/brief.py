@@ -32,6 +32,7 @@ from command_center.data.brief import (
     brief,
     trend,
 )
+from command_center.data.courts import every_court
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, BRIEF_OFFICER_HEADERS, BRIEF_OFFICERS, RESPONSE_STATES
@@ -63,6 +64,8 @@ COLOURS = {
 class Loaded:
     brief: Brief
     trends: dict[str, list[tuple[date, object]]]
+    #: the scope holds every court: the daily snapshots (of every court together) are its trends
+    whole: bool = True
 
 
 class BriefScreen(WithHelp, Screen[None]):
@@ -142,8 +145,9 @@ class BriefScreen(WithHelp, Screen[None]):
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
-            # the daily snapshots are of every court together: a court's brief has no trend yet
-            return Loaded(data, {key: trend(db, key, first, last) if courts is None else [] for key in keys})
+            # the daily snapshots are of every court together: a part of the courts has no trend yet
+            whole = every_court(db, courts)
+            return Loaded(data, {key: trend(db, key, first, last) if whole else [] for key in keys}, whole)
 
         def failed(message: str) -> None:  # shown on the screen, the brief stays open
             self.query_one("#brief-title", Static).update(Text(f"{self.t['error']}: {message}", style="bold red"))
@@ -286,7 +290,7 @@ class BriefScreen(WithHelp, Screen[None]):
                 if len(days) < 2:  # a fresh database: one point is no trend
                     legend.append("\n" + t["few_points"].format(count=len(days)), style="dim")
             else:
-                legend.append(t["no_trend"], style="dim")
+                legend.append(t["no_trend" if self.loaded.whole else "no_trend_court"], style="dim")
         self.query_one("#legend", Static).update(legend)
         widget.refresh()
 

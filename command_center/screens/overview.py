@@ -17,7 +17,7 @@ from textual.widgets import Header, Sparkline, Static
 
 from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
-from command_center.data.courts import list_courts
+from command_center.data.courts import every_court, list_courts
 from command_center.data.duty import Duty, on_duty
 from command_center.data.indicators import Indicators, indicators
 from command_center.labels import OVERVIEW as LABELS
@@ -154,27 +154,27 @@ class OverviewScreen(WithHelp, Screen[None]):
     def load(self) -> None:
         rt = self.runtime
 
-        def read() -> tuple[Indicators, CasePage, dict, Duty | None, bool]:
+        def read() -> tuple[Indicators, CasePage, dict, Duty | None, bool, bool]:
             db, rules = rt.read_database(), rt.rules()  # figures only: a standby (read_db) when there is one
             courts = courts_of(self.app)
             last = rules.today
-            # the daily snapshots are of every court together: a court's overview has no pulse yet
+            # the daily snapshots are of every court together: a part of the courts has no pulse yet
+            whole = every_court(db, courts)
             pulses = {
                 key: (
-                    [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)]
-                    if courts is None
-                    else []
+                    [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)] if whole else []
                 )
                 for key in PULSES
             }
             turning = list_cases(db, rules, CaseFilter(scope="turning", courts=courts), limit=1)
             several = len(list_courts(db)) > 1
-            return indicators(db, rules, courts), turning, pulses, on_duty(db, rules.calendar, rules.today), several
+            duty = on_duty(db, rules.calendar, rules.today)
+            return indicators(db, rules, courts), turning, pulses, duty, several, whole
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 
-    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None, bool]) -> None:
-        data, turning, pulses, duty, self.several_courts = read
+    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None, bool, bool]) -> None:
+        data, turning, pulses, duty, self.several_courts, whole = read
         self.query_one("#duty", Static).update(duty_line(self.lang, duty, names_visible(self.app)))
         for key, values in pulses.items():
             line = self.query_one(f"#pulse-{key}", Sparkline)
@@ -182,8 +182,8 @@ class OverviewScreen(WithHelp, Screen[None]):
             line.display = len(values) > 1  # one day is no pulse: the label says how to fill it in
             latest = f"{values[-1]:,.0f}" if values else "—"
             label = self.t["pulse"].format(what=self.t[f"pulse_{key}"], days=PULSE_DAYS, latest=latest)
-            if len(values) < 2:
-                label += "\n" + self.t["no_pulse"]
+            if len(values) < 2:  # a part of the courts: the snapshots are of every court, a backfill would not help
+                label += "\n" + self.t["no_pulse" if whole else "no_pulse_court"]
             self.query_one(f"#pulse-label-{key}", Static).update(label)
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
