@@ -42,7 +42,7 @@ def subject_of(item_id: int) -> str:
 
 def require_supervise(conn, who: Actor, case_id: int, now: datetime) -> None:
     """An officer opens a 督办 item on their team's cases, or on any case while on duty (值班
-    takes the phone calls); chiefs on every case."""
+    takes the phone calls); chiefs on every case of the courts their code covers."""
     on_duty = duty_officer_id(conn, local_date(now))
     require_case(conn, who, "supervise", case_id, assigned=OFFICERS.c.id == on_duty if on_duty else None)
 
