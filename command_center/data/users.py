@@ -21,8 +21,9 @@ from command_center.data import audit
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor
 from command_center.data.bulk import insert_for
+from command_center.data.courts import UnknownCourt, courts_under, normalise_code
 from command_center.data.engine import Database
-from command_center.data.tables import COURTS, GROUPS, LOGIN_FAILURES, OFFICERS, TEAMS
+from command_center.data.tables import GROUPS, LOGIN_FAILURES, OFFICERS, TEAMS
 from command_center.data.workcal import TZ
 
 ROLES = m.ROLES
@@ -208,18 +209,14 @@ def _team_id(conn, team: str) -> int:
     return team_id
 
 
-def _court_code(conn, code: str) -> str:
-    """A user's court code as stored; it must cover a court of the database (两级法院)."""
-    from command_center.data.courts import normalise_code
-
-    wanted = normalise_code(code)
-    codes = conn.execute(select(COURTS.c.code).order_by(COURTS.c.code)).scalars().all()
-    if not wanted or len(wanted) > 16 or not any(c.startswith(wanted) for c in codes):
-        raise UserError(
-            f"no court's code begins with {code!r}; "
-            + (f"the courts' codes: {', '.join(codes)}" if codes else "no court yet: import the court's cases first")
-        )
-    return wanted
+def _court_code(db: Database, code: str) -> str:
+    """A user's court code as stored; it must cover a court of the database (两级法院), said as
+    ``--court`` says it (:func:`~command_center.data.courts.courts_under`)."""
+    try:
+        courts_under(db, code)
+    except UnknownCourt as exc:
+        raise UserError(str(exc)) from None
+    return normalise_code(code)
 
 
 def add_user(
@@ -245,13 +242,13 @@ def add_user(
     phone = check_phone(phone or "")
     groups = check_groups(groups)
     hashed = hash_password(check_password(password))
+    court_code = _court_code(db, court) if court else None
     with db.engine.begin() as conn:
         if conn.execute(select(OFFICERS.c.id).where(OFFICERS.c.login == login)).first() is not None:
             raise UserError(f"the login {login!r} exists already (use `user passwd` to change its password)")
         team_id = _team_id(conn, team) if team else None
         if team_leader and team_id is None:
             raise UserError("a team leader needs a team (--team)")
-        court_code = _court_code(conn, court) if court else None
         user_id = conn.execute(
             insert(OFFICERS)
             .values(
@@ -307,6 +304,7 @@ def edit_user(
         values["phone"] = check_phone(phone)
         changed["phone"] = "set" if values["phone"] else "removed"
     add_groups, remove_groups = check_groups(add_groups), check_groups(remove_groups)
+    court_code = _court_code(db, court) if court and court.strip() else None
     with db.engine.begin() as conn:
         row = conn.execute(
             select(OFFICERS.c.id, OFFICERS.c.team_id, OFFICERS.c.team_leader).where(OFFICERS.c.login == login)
@@ -320,7 +318,7 @@ def edit_user(
         if team_leader is not None:
             values["team_leader"] = changed["team_leader"] = team_leader
         if court is not None:  # "": every court again
-            values["court_code"] = changed["court"] = _court_code(conn, court) if court.strip() else None
+            values["court_code"] = changed["court"] = court_code
         leads = row.team_leader if team_leader is None else team_leader
         if leads and team_id is None:
             raise UserError("a team leader needs a team (--team)")
