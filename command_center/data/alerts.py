@@ -374,7 +374,9 @@ def escalate(
         chiefs = (
             conn.execute(
                 select(OFFICERS.c.login).where(
-                    OFFICERS.c.role == "chief", OFFICERS.c.active, covers_court(OFFICERS, literal(alert.court_id))
+                    OFFICERS.c.role == "chief",
+                    OFFICERS.c.active,
+                    covers_court(OFFICERS.c.court_code, literal(alert.court_id)),
                 )
             )
             .scalars()

@@ -21,13 +21,14 @@ from command_center.data.tables import COURTS, GROUPS, ITEMS, OFFICERS
 AD_HOC = "DB"
 
 
-def covers_court(o, court_id) -> ColumnElement[bool]:
-    """Whether the officer row ``o``'s court code covers the court ``court_id`` (两级法院: 内04
-    covers 内0425; a user without a court code covers every court): messages and escalations
-    reach the chiefs and groups of the case's court and the courts above, not a neighbour's."""
+def covers_court(court_code, court_id) -> ColumnElement[bool]:
+    """Whether a user's ``court_code`` (a column of the officers table, or a value) covers the
+    court ``court_id`` (两级法院: 内04 covers 内0425; no court code covers every court):
+    messages, escalations and a chief's decisions are of the case's court and the courts above,
+    not a neighbour's."""
     return or_(
-        o.c.court_code.is_(None),
-        select(COURTS.c.id).where(COURTS.c.id == court_id, COURTS.c.code.startswith(o.c.court_code)).exists(),
+        court_code.is_(None),
+        select(COURTS.c.id).where(COURTS.c.id == court_id, COURTS.c.code.startswith(court_code)).exists(),
     )
 
 

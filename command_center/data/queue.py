@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, func, literal, select
 
 from command_center.data.access import Actor, refusal_of
 from command_center.data.alerts import TIER_ORDER
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.locks import list_locks, require_decision
-from command_center.data.owners import owner_codes, owns
-from command_center.data.tables import ALERTS, CASES, COURTS, GROUPS, ITEMS, NODES, OFFICERS
+from command_center.data.owners import covers_court, owner_codes, owns
+from command_center.data.tables import ALERTS, CASES, GROUPS, ITEMS, NODES, OFFICERS
 from command_center.data.workcal import local_date
 
 LIMIT = 50
@@ -157,8 +157,7 @@ def my_queue(
             from_cases = ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id)
             court_code = conn.execute(select(OFFICERS.c.court_code).where(OFFICERS.c.id == who.id)).scalar_one()
             if court_code is not None:  # 两级法院: the courts theirs covers
-                covered = select(COURTS.c.id).where(COURTS.c.code.startswith(court_code, autoescape=True))
-                submitted = and_(submitted, CASES.c.court_id.in_(covered))
+                submitted = and_(submitted, covers_court(literal(court_code, String), CASES.c.court_id))
             accept = _section(
                 conn,
                 select(*cols, ALERTS.c.response_kind, ALERTS.c.response_due_date)

@@ -118,7 +118,7 @@ def escalate(conn: Connection, calendar: WorkCalendar, now: datetime, today: dat
     )
     recipient = or_(
         and_(a.c.escalation_level == 1, to.c.team_id == c.c.team_id, to.c.team_leader == true()),
-        and_(a.c.escalation_level == 2, to.c.role == "chief", covers_court(to, c.c.court_id)),
+        and_(a.c.escalation_level == 2, to.c.role == "chief", covers_court(to.c.court_code, c.c.court_id)),
     )
     conn.execute(
         insert_for(conn, OUTBOX)

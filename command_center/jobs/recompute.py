@@ -598,7 +598,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                 ),
             )
         )
-        .where(officer.c.active == true(), covers_court(officer, c.c.court_id))
+        .where(officer.c.active == true(), covers_court(officer.c.court_code, c.c.court_id))
     )
     # the red cases to the chiefs: one message per case that is red now (an open case whose
     # light, data/lights.py, is red: what the wall counts), when one of its alerts turned red
@@ -649,7 +649,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
             lights.c.tier == "red",
             chief.c.role == "chief",
             chief.c.active == true(),
-            covers_court(chief, c.c.court_id),
+            covers_court(chief.c.court_code, c.c.court_id),
         )
     )
 
