@@ -383,9 +383,7 @@ class WallScreen(WithHelp, Screen[None]):
                 r.team,
                 f"{r.open_cases:,}",
                 f"{r.overdue_nodes:,}",
-                Text(f"{r.red:,}", style="bold red"),
-                Text(f"{r.yellow:,}", style="bold yellow"),
-                Text(f"{r.blue:,}", style="bold blue"),
+                *_tier_cells(r.red, r.yellow, r.blue),
             )
             for r in data.teams
         ]
@@ -397,9 +395,7 @@ class WallScreen(WithHelp, Screen[None]):
                 r.name,
                 f"{r['open_cases']:,}",
                 f"{r['overdue_nodes']:,}",
-                Text(f"{r['red']:,}", style="bold red"),
-                Text(f"{r['yellow']:,}", style="bold yellow"),
-                Text(f"{r['blue']:,}", style="bold blue"),
+                *_tier_cells(r["red"], r["yellow"], r["blue"]),
                 f"{r['funds_3_7_overdue']:,}",
                 f"{r['double_zero_count']:,}",
             )
@@ -480,3 +476,12 @@ class WallScreen(WithHelp, Screen[None]):
     def action_pause(self) -> None:
         self.paused = not self.paused
         self.show_title()
+
+
+def _tier_cells(red: int, yellow: int, blue: int) -> tuple[Text, Text, Text]:
+    """A team's or a court's red / yellow / blue counts, each in its colour."""
+    return (
+        Text(f"{red:,}", style="bold red"),
+        Text(f"{yellow:,}", style="bold yellow"),
+        Text(f"{blue:,}", style="bold blue"),
+    )
