@@ -72,7 +72,33 @@ class Settings:
     targets: Mapping[str, Decimal] = field(default_factory=dict)
     #: triage (繁简分流) thresholds and the team of each track (``[triage]`` in the config file)
     triage: TriageRules = field(default_factory=TriageRules)
+    #: a court's own settings by court code (``[courts."内0425"]``): its catalogue and targets,
+    #: each falling back to the nearest covering code's, then to the settings above
+    courts: Mapping[str, CourtSettings] = field(default_factory=dict)
     config_path: Path | None = None
+
+    def court_targets(self, code: str | None) -> dict[str, Decimal]:
+        """The targets of the courts of ``code`` (None: every court, ``[targets]``): key by key,
+        the longest configured code that covers it and sets the key, else ``[targets]``.  So
+        ``[courts."内04".targets]`` is the 中院's and every court below that sets none itself."""
+        targets = dict(self.targets)
+        for own in self._covering(code):
+            targets.update(own.targets)
+        return targets
+
+    def court_catalogue(self, code: str | None) -> Path | None:
+        """The catalogue file of the courts of ``code``: the longest configured code covering it
+        that names one, else ``catalogue`` (None: the reference catalogue)."""
+        path = self.catalogue
+        for own in self._covering(code):
+            path = own.catalogue or path
+        return path
+
+    def _covering(self, code: str | None) -> list[CourtSettings]:
+        """The ``[courts]`` tables whose code covers ``code`` (is a prefix of it), shortest first."""
+        if not code:
+            return []
+        return [self.courts[c] for c in sorted(self.courts, key=len) if code.startswith(c)]
 
     def quiet(self) -> tuple[time, time] | None:
         """The quiet hours as (start, end), or None."""
@@ -82,6 +108,14 @@ class Settings:
         return (
             self.notify_log or Path(platformdirs.user_data_dir("command-center", appauthor=False)) / "notifications.log"
         )
+
+
+@dataclass(frozen=True)
+class CourtSettings:
+    """``[courts."CODE"]``: what a court (and the courts its code covers) sets for itself."""
+
+    catalogue: Path | None = None
+    targets: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"config_path"}
@@ -127,6 +161,8 @@ def _read_file(path: Path) -> dict[str, object]:
         values["targets"] = _targets(path, doc.pop("targets"))
     if "triage" in doc:
         values["triage"] = _triage(path, doc.pop("triage"))
+    if "courts" in doc:
+        values["courts"] = _courts(path, doc.pop("courts"))
     if "unlock_by_parent" in doc:
         values["unlock_by_parent"] = _codes(f"{path}: unlock_by_parent", doc.pop("unlock_by_parent"))
     for key, value in doc.items():
@@ -139,19 +175,47 @@ def _read_file(path: Path) -> dict[str, object]:
     return values
 
 
-def _targets(path: Path, table: object) -> dict[str, Decimal]:
+def _targets(path: Path, table: object, where: str = "[targets]") -> dict[str, Decimal]:
     from command_center.data.brief import SPEC
 
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: targets must be a table ([targets] with one number per indicator)")
+        raise ConfigError(f"{path}: {where} must be a table (one number per indicator)")
     targets = {}
     for key, value in table.items():
         if key not in SPEC:
-            raise ConfigError(f"{path}: [targets] {key!r} is not an indicator (known: {', '.join(SPEC)})")
+            raise ConfigError(f"{path}: {where} {key!r} is not an indicator (known: {', '.join(SPEC)})")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{path}: [targets] {key} must be a number, not {value!r}")
+            raise ConfigError(f"{path}: {where} {key} must be a number, not {value!r}")
         targets[key] = Decimal(str(value))
     return targets
+
+
+_COURT_KEYS = ("catalogue", "targets")
+
+
+def _courts(path: Path, table: object) -> dict[str, CourtSettings]:
+    """``[courts."内0425"]`` tables: a court code (as in its 案号, or a shorter code that covers
+    several courts) and its ``catalogue`` (a file, relative to the config file) and ``targets``."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{path}: courts must be tables of court codes ([courts."内0425"] …)')
+    courts = {}
+    for code, own in table.items():
+        where = f'[courts."{code}"]'
+        if not code.strip() or len(code) > 16 or code != code.strip():
+            raise ConfigError(f"{path}: {where} is not a court code such as 内0425 or 内04")
+        if not isinstance(own, dict):
+            raise ConfigError(f"{path}: {where} must be a table with {' and/or '.join(_COURT_KEYS)}")
+        unknown = sorted(set(own) - set(_COURT_KEYS))
+        if unknown:
+            raise ConfigError(f"{path}: {where} unknown key {unknown[0]!r} (known: {', '.join(_COURT_KEYS)})")
+        catalogue = own.get("catalogue")
+        if catalogue is not None and (not isinstance(catalogue, str) or not catalogue.strip()):
+            raise ConfigError(f"{path}: {where} catalogue must be a file name, not {catalogue!r}")
+        courts[code] = CourtSettings(
+            catalogue=(path.parent / catalogue).expanduser() if catalogue else None,
+            targets=_targets(path, own["targets"], f"{where[:-1]}.targets]") if "targets" in own else {},
+        )
+    return courts
 
 
 _TRIAGE_KEYS = ("simple_max_amount", "many_debtors", "disposal_kinds", "teams")
@@ -247,7 +311,7 @@ def load_settings(options: Mapping[str, object | None], environ: Mapping[str, st
         key = name[len(ENV_PREFIX) :].lower()
         if key.upper() in _OTHER_ENV:
             continue
-        if key not in _FILE_KEYS or key in ("targets", "triage"):
+        if key not in _FILE_KEYS or key in ("targets", "triage", "courts"):
             raise ConfigError(
                 f"unknown environment variable {name} "
                 f"(known: {', '.join(ENV_PREFIX + k.upper() for k in sorted(_FILE_KEYS))})"
