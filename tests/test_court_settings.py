@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from command_center.config import ConfigError, load_settings
+from command_center.data.engine import Database
+from tests.test_courts import A, B, as_json, fresh, load  # noqa: F401 (fresh: a fixture)
 
 CONFIG = """\
 catalogue = "city.csv"
@@ -62,3 +64,38 @@ def test_a_courts_settings_are_checked_and_the_error_names_the_table(tmp_path, t
     with pytest.raises(ConfigError) as caught:
         settings(tmp_path, text)
     assert message in str(caught.value) and str(tmp_path / "config.toml") in str(caught.value)
+
+
+def targets_of(rows: list[dict]) -> dict[str, str | None]:
+    return {row["key"]: row["target"] for row in rows}
+
+
+@pytest.mark.db
+def test_the_brief_judges_each_court_by_its_own_targets_and_a_scope_by_its_covering_codes(db, tmp_path):
+    """内04's red target is 3 and 内0402 sets its own 1: the ranking judges 内0425 (which sets
+    none) by 3 and 内0402 by 1; the scope of both, asked as 内04 or as every court, by 内04's."""
+    load(db, tmp_path, A, B)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[targets]\nred = 0\n[courts."内04".targets]\nred = 3\n[courts."内0402".targets]\nred = 1\n',
+        encoding="utf-8",
+    )
+    for scope in (["--court", "内04"], []):
+        data = as_json(db, "--config", str(config), *scope, "brief")
+        assert targets_of(data["indicators"])["red"] == "3"
+        ranking = {c["code"]: c["indicators"] for c in data["courts"]}
+        assert (targets_of(ranking[A])["red"], targets_of(ranking[B])["red"]) == ("3", "1")
+        reds = {code: next(r for r in rows if r["key"] == "red") for code, rows in ranking.items()}
+        assert reds[A]["meets"] is (int(reds[A]["value"]) <= 3)
+        assert reds[B]["meets"] is (int(reds[B]["value"]) <= 1)
+    alone = as_json(db, "--config", str(config), "--court", B, "brief")
+    assert targets_of(alone["indicators"])["red"] == "1"
+    assert targets_of(alone["indicators"])["completion_rate"] == targets_of(data["indicators"])["completion_rate"]
+
+
+def test_a_one_court_database_takes_its_courts_targets_without_court(fresh, tmp_path):  # noqa: F811
+    database: Database = fresh("one")
+    load(database, tmp_path, B)
+    config = tmp_path / "config.toml"
+    config.write_text('[courts."内0402".targets]\nred = 4\n', encoding="utf-8")
+    assert targets_of(as_json(database, "--config", str(config), "brief")["indicators"])["red"] == "4"

@@ -10,6 +10,7 @@ import click
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.brief import Period, brief, trends, write_snapshots
+from command_center.data.courts import covering_code, every_court
 from command_center.data.workcal import local_date
 from command_center.labels import say
 
@@ -57,19 +58,20 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
         if not export_path.parent.is_dir():
             raise click.ClickException(f"{export_path.parent} is not a folder")
     courts = runtime.courts()
+    db = runtime.read_database()
+    settings = runtime.settings
     data = brief(
-        runtime.read_database(),
+        db,
         runtime.rules(now),
         period=period,
-        targets=dict(runtime.settings.targets),
+        targets=settings.court_targets(covering_code(db, courts)),
         courts=courts,
+        targets_of=settings.court_targets,
     )
     if export_path is not None:
         from command_center.brief_export import export
-        from command_center.data.courts import every_court
 
         # the daily snapshots are of every court together: a part of the courts has no trends yet
-        db = runtime.read_database()
         drawn = trends(db, local_date(now)) if every_court(db, courts) else {}
         export(data, export_path, now, drawn)
         click.echo(say(runtime.lang, "wrote", path=export_path))

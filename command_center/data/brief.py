@@ -28,6 +28,7 @@ was neither completed nor stopped yet).  A ratio whose denominator is zero is ``
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -666,11 +667,13 @@ def court_ranking(
     now: datetime,
     courts: Scope,
     targets: dict[str, Decimal | None],
+    targets_of: Callable[[str], Mapping[str, Decimal]] | None = None,
 ) -> list[CourtRank]:
     """Each court of a scope of several (none for one court) with its figures over ``period``
     as of ``at``, ranked on each indicator (1: the best; equal values share a place), the worst
     court first.  A court's figures come from its own numerators and denominators, grouped by
-    court in the brief's statements, so they are exactly the court's brief alone."""
+    court in the brief's statements, so they are exactly the court's brief alone; each is judged
+    by its own targets (``targets_of(code)``, the court's ``[courts]`` settings), else ``targets``."""
     listed = list_courts(db, courts)
     if len(listed) < 2:
         return []
@@ -684,7 +687,16 @@ def court_ranking(
             ranks[cid][spec.key] = better + 1
         for cid in figures:
             ranks[cid].setdefault(spec.key, None)
-    rows = [CourtRank(c.code, c.name, figures[c.id], ranks[c.id], dict(targets)) for c in listed]
+    rows = [
+        CourtRank(
+            c.code,
+            c.name,
+            figures[c.id],
+            ranks[c.id],
+            _with_defaults(targets_of(c.code)) if targets_of else dict(targets),
+        )
+        for c in listed
+    ]
     rows.sort(key=lambda r: (*[-r.figures[k] for k in WORST_FIRST], r.code))
     return rows
 
@@ -692,16 +704,24 @@ def court_ranking(
 CHANGES = ("new_cases", "closed", "newly_overdue", "resolved", "new_red")
 
 
+def _with_defaults(targets: Mapping[str, Decimal]) -> dict[str, Decimal | None]:
+    """The targets given over the indicators' own defaults."""
+    return {s.key: s.target for s in SPECS} | dict(targets)
+
+
 def brief(
     db: Database,
     rules: Rules,
     *,
     period: Period | None = None,
-    targets: dict[str, Decimal] | None = None,
+    targets: Mapping[str, Decimal] | None = None,
     courts: Scope = None,
+    targets_of: Callable[[str], Mapping[str, Decimal]] | None = None,
 ) -> Brief:
     """Everything the morning brief shows, as of ``rules.now`` (the period's last day at its end);
-    ``courts``: of those courts' cases, teams and officers only (default every court)."""
+    ``courts``: of those courts' cases, teams and officers only (default every court).
+    ``targets``: the scope's, over the defaults; ``targets_of``: each court's in the ranking of
+    several courts (default: the scope's)."""
     now, catalogue, calendar = rules.now, rules.catalogue, rules.calendar
     period = period or Period.year_to_date(local_date(now))
     at = instant_for(period.end, now)
@@ -716,7 +736,7 @@ def brief(
             if end >= period.start
             else None
         )
-    chosen = {s.key: s.target for s in SPECS} | dict(targets or {})
+    chosen = _with_defaults(targets or {})
     rows = [
         Row(
             s,
@@ -731,7 +751,9 @@ def brief(
         changes = _changes(conn, catalogue, calendar, at, at >= now, courts)
         decisions = _decisions(conn, local_date(at), courts=courts)
     officers = officer_figures(db, Rules.at(at, catalogue, calendar), period, at, present=at >= now, courts=courts)
-    ranking = court_ranking(db, catalogue, calendar, period, at, now=now, courts=courts, targets=chosen)
+    ranking = court_ranking(
+        db, catalogue, calendar, period, at, now=now, courts=courts, targets=chosen, targets_of=targets_of
+    )
     return Brief(
         period,
         at,

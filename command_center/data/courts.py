@@ -10,6 +10,7 @@ the summed numerators and denominators, never averaged.
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -76,6 +77,17 @@ def every_court(db: Database, courts: Scope) -> bool:
     """Whether a scope holds every court of the database (the daily snapshots, which are of
     every court together, then speak for it: a one-court database's user of that court)."""
     return courts is None or set(courts) >= {c.id for c in list_courts(db)}
+
+
+def covering_code(db: Database, courts: Scope) -> str | None:
+    """The narrowest code that covers every court of a scope (the common beginning of their
+    codes: ``内04`` for 内0425 and 内0402, the court's own for one court; None when they share
+    none, or the database has no court): whose ``[courts]`` settings speak for the scope."""
+    codes = [c.code for c in list_courts(db, courts)]
+    if not codes:
+        return None
+    common = os.path.commonprefix(codes)
+    return common or None
 
 
 def of_cases(courts: Scope) -> list[ColumnElement[bool]]:

@@ -32,7 +32,7 @@ from command_center.data.brief import (
     brief,
     trend,
 )
-from command_center.data.courts import every_court
+from command_center.data.courts import covering_code, every_court
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, BRIEF_OFFICER_HEADERS, BRIEF_OFFICERS, RESPONSE_STATES
@@ -141,7 +141,14 @@ class BriefScreen(WithHelp, Screen[None]):
         def read() -> Loaded:
             db = rt.read_database()
             courts = courts_of(self.app)
-            data = brief(db, rt.rules(now), period=period, targets=dict(rt.settings.targets), courts=courts)
+            data = brief(
+                db,
+                rt.rules(now),
+                period=period,
+                targets=rt.settings.court_targets(covering_code(db, courts)),
+                courts=courts,
+                targets_of=rt.settings.court_targets,
+            )
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
@@ -336,7 +343,8 @@ class BriefScreen(WithHelp, Screen[None]):
             self.t["court"],
             *[(marker if k == key else "") + h for k, h in zip(TEAM_KEYS, TEAM_HEADERS[lang], strict=True)],
         )
-        targets = courts[0].targets
+        # the scope's targets; a court with its own ([courts] settings) is judged by them
+        targets = {row.spec.key: row.target for row in self.loaded.brief.rows}
         table.add_row(
             Text(self.t["target_row"], style="dim"),
             *[Text("" if targets.get(k) is None else shown(targets[k], SPEC[k]), justify="right") for k in TEAM_KEYS],
@@ -346,7 +354,7 @@ class BriefScreen(WithHelp, Screen[None]):
         for c in ranked:
             cells = []
             for k in TEAM_KEYS:
-                meets = SPEC[k].meets(c.figures[k], targets.get(k))
+                meets = SPEC[k].meets(c.figures[k], c.targets.get(k))
                 rank = f" ({c.ranks[k]})" if c.ranks[k] is not None else ""
                 style = {True: "green", False: "red", None: ""}[meets]
                 cells.append(Text(shown(c.figures[k], SPEC[k]) + rank, style=style, justify="right"))
