@@ -23,6 +23,13 @@ Targets (issue 5), at 100,000 cases: first paint under 2 s, each refresh under 2
 database time, memory flat.  Issue 22's, at 1,000,000 cases on PostgreSQL: a refresh's
 database time within 150 ms (median), first paint within 1 s.
 
+``--courts K`` (issue 25): the same court spread over K courts of one database (a city of 10
+courts, a province of 100: ``内0401``…, ten to a city ``内01``…``内10``), each case and team
+given to court ``case id mod K`` with its 案号's code, in a copy of the N-case database
+(``cc_bench_<N>_courts<K>``, ``wall_<N>_courts<K>.sqlite3``); then the wall is measured for one
+court (``--court 内0401``), its city (``--court 内04`` when there are several cities) and every
+court (the 中院's or the province's wall, with a row per court), ``--refreshes`` each.
+
 ``--json``: besides the text, one JSON object per measured row (a line starting with ``{``):
 backend, cases, first_paint_s, the refreshes' database time and whole read (median, p95, max,
 in ms), the screen's RSS after the first and the last refresh, and the load average.
@@ -39,7 +46,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from command_center.app import make_app
@@ -124,12 +131,14 @@ def _ms(values: list[float]) -> dict:
     }
 
 
-async def measure(url: str, refreshes: int, reader: str) -> dict:
-    """Prints the figures; returns them (for ``--json``)."""
+async def measure(url: str, refreshes: int, reader: str, court: str | None = None) -> dict:
+    """Prints the figures; returns them (for ``--json``).  ``court``: the wall of that code's
+    courts (``--court``), else of every court."""
     db_times: list[float] = []  # inside the driver (WallData.database_seconds)
     read_times: list[float] = []  # the whole read (WallData.seconds)
     started = time.perf_counter()
     runtime = Runtime.start(Settings(db=url, wall_reader=reader), Clock(NOW))
+    runtime.court = court
     try:
         app = make_app(runtime, start="wall", wall_interval=3600)  # only this script refreshes
         async with app.run_test(size=(200, 50)) as pilot:
@@ -206,6 +215,76 @@ async def measure(url: str, refreshes: int, reader: str) -> dict:
         runtime.close()
 
 
+def court_codes(k: int) -> list[str]:
+    """K court codes: 内0401… for a city of up to 99 courts; ten to a city (内0101…内1010) for more."""
+    if k < 100:
+        return [f"内04{n:02d}" for n in range(1, k + 1)]
+    return [f"内{1 + n // 10:02d}{1 + n % 10:02d}" for n in range(k)]
+
+
+def spread_courts(base_url: str, backend: str, cases: int, k: int, keep: Path, pg: str) -> str:
+    """A copy of the N-case database whose cases and teams are spread over ``k`` courts (the
+    copy is kept; made again only when missing)."""
+    codes = court_codes(k)
+    if backend == "sqlite":
+        target = keep / f"wall_{cases}_courts{k}.sqlite3"
+        url = f"sqlite:///{target}"
+        if target.exists():
+            return url
+        import shutil
+
+        shutil.copyfile(make_url(base_url).database, target)
+    else:
+        name = f"cc_bench_{cases}_courts{k}"
+        url = make_url(pg).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
+        with psycopg.connect(pg, autocommit=True) as admin:
+            if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+                return url
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(base_url).database}"')
+    started = time.perf_counter()
+    db = open_database(url)
+    try:
+        with db.engine.begin() as conn:
+            first = conn.execute(text("SELECT id, code FROM courts")).one()
+            teams = conn.execute(text("SELECT max(id) FROM teams")).scalar_one()
+            conn.execute(text("UPDATE courts SET code = :code WHERE id = :id"), {"code": codes[0], "id": first.id})
+            conn.execute(
+                text("INSERT INTO courts (id, code, name) VALUES (:id, :code, :name)"),
+                [{"id": 1000 + i, "code": code, "name": f"{code} 法院"} for i, code in enumerate(codes) if i],
+            )
+            conn.execute(text("CREATE TEMPORARY TABLE k (i INTEGER PRIMARY KEY, court_id INTEGER, code VARCHAR(16))"))
+            conn.execute(
+                text("INSERT INTO k VALUES (:i, :court_id, :code)"),
+                [{"i": i, "court_id": first.id if i == 0 else 1000 + i, "code": c} for i, c in enumerate(codes)],
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO teams (id, court_id, name, track) SELECT t.id + k.i * :teams, k.court_id, t.name,"
+                    " t.track FROM teams t, k WHERE k.i > 0 ORDER BY 1"
+                ),
+                {"teams": teams},
+            )
+            conn.execute(
+                text(
+                    "UPDATE cases SET court_id = (SELECT court_id FROM k WHERE k.i = cases.id % :k),"
+                    " team_id = team_id + (cases.id % :k) * :teams,"
+                    " case_no = replace(case_no, :old, (SELECT code FROM k WHERE k.i = cases.id % :k))"
+                ),
+                {"k": k, "teams": teams, "old": first.code},
+            )
+        if backend == "postgresql":
+            with psycopg.connect(
+                make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+            ) as raw:
+                raw.execute("VACUUM ANALYZE")
+        else:
+            db.refresh_statistics()
+    finally:
+        db.dispose()
+    print(f"  spread over {k} courts in {time.perf_counter() - started:.0f} s", flush=True)
+    return url
+
+
 def parser_for(doc: str, cases: list[int]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=cases)
@@ -241,11 +320,23 @@ def main() -> None:
         help="where the wall reads (Settings.wall_reader); thread is the comparison",
     )
     parser.add_argument("--json", action="store_true", help="also print one JSON object per measured row")
+    parser.add_argument("--courts", type=int, default=1, help="spread the court over this many courts (issue 25)")
     args = parser.parse_args()
     for backend, cases, url in prepared_rows(args):
-        figures = asyncio.run(measure(url, args.refreshes, args.reader))
-        if args.json:
-            print(json.dumps({"bench": "wall", "backend": backend, "cases": cases, "reader": args.reader} | figures))
+        scopes: list[str | None] = [None]
+        if args.courts > 1:
+            url = spread_courts(url, backend, cases, args.courts, args.keep, args.pg)
+            codes = court_codes(args.courts)
+            scopes = [codes[0], *([codes[0][:3]] if args.courts >= 100 else []), None]
+        for court in scopes:
+            if args.courts > 1:
+                print(f"  the wall of {court or 'every court'} ({args.courts} courts):", flush=True)
+            figures = asyncio.run(measure(url, args.refreshes, args.reader, court))
+            if args.json:
+                row = {"bench": "wall", "backend": backend, "cases": cases, "reader": args.reader}
+                if args.courts > 1:
+                    row |= {"courts": args.courts, "court": court or "every court"}
+                print(json.dumps(row | figures))
 
 
 if __name__ == "__main__":

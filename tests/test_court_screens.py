@@ -155,3 +155,54 @@ def test_the_screens_take_court_and_refuse_an_unknown_code(db, tmp_path):
     for command in (["wall"], [], ["brief"], ["serve"]):
         code, text = run(db, "--court", "内09", *command)
         assert code != 0 and "内09" in text and A in text and "不适用" not in text, command
+
+
+def test_each_court_and_each_level_has_its_own_daily_snapshots_equal_to_its_brief(db, tmp_path):
+    """A third court under another city (内0502): the nightly snapshot writes every court
+    (``court``), each court (``court:内0425``…) and the city level of two (``court:内04``), each
+    equal to the brief of that scope; a screen's scope reads its own."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from command_center.data.brief import trend, trends, write_snapshots
+    from command_center.data.courts import courts_under, snapshot_scope
+    from command_center.jobs.imports import import_and_recompute
+    from command_center.jobs.reviews import snapshot
+    from tests.builders import CALENDAR, CATALOGUE
+    from tests.interchange_files import write_workbook
+    from tests.test_courts import court_export
+
+    load(db, tmp_path, A, B)
+    other = {
+        sheet: [{k: v.replace(B, "内0502") if isinstance(v, str) else v for k, v in row.items()} for row in rows]
+        for sheet, rows in court_export(B).items()
+    }
+    import_and_recompute(db, CATALOGUE, CALENDAR, write_workbook(tmp_path / "c.xlsx", other), NOW)
+    today = date(2026, 11, 20)
+    for back in (1, 2):
+        write_snapshots(db, CATALOGUE, CALENDAR, today - timedelta(days=back), NOW)
+    snapshot(db, CATALOGUE, CALENDAR, NOW)  # the nightly job: today's, with the wall's figures
+    scopes = {code: snapshot_scope(db, courts_under(db, code)) for code in ("内", "内04", A, B, "内0502", "内05")}
+    assert scopes == {
+        "内": "court",
+        "内04": "court:内04",
+        A: f"court:{A}",
+        B: f"court:{B}",
+        "内0502": "court:内0502",
+        "内05": "court:内0502",  # the city of one court: that court's
+    }
+    for code, scope in scopes.items():
+        figures = {r["key"]: r["value"] for r in as_json(db, "--court", code, "brief")["indicators"]}
+        for key in ("red", "overdue_nodes", "completion_rate", "undisbursed_amount"):
+            drawn = trend(db, key, today - timedelta(days=2), today, scope)
+            assert len(drawn) == 3, (code, key)
+            if figures[key] is not None:
+                assert drawn[-1][1] == Decimal(figures[key]), (code, key)
+        opened = as_json(db, "--court", code, "indicators")["open_cases"]
+        assert trend(db, "open_cases", today, today, scope)[-1][1] == opened, code
+    assert trends(db, today, days=3, scope="court:内04")["red"][-1][1] == 5  # A's three and B's two
+    from command_center.data.rules import Rules
+    from command_center.data.wall import wall_data
+
+    shown = wall_data(db, Rules.at(NOW, CATALOGUE, CALENDAR), courts=courts_under(db, A))
+    assert shown.pulses["red"] == [Decimal(3)] * 3  # the wall of 内0425 draws its own pulse

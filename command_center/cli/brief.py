@@ -10,7 +10,7 @@ import click
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.brief import Period, brief, trends, write_snapshots
-from command_center.data.courts import covering_code, every_court
+from command_center.data.courts import covering_code, snapshot_scope
 from command_center.data.workcal import local_date
 from command_center.labels import say
 
@@ -71,8 +71,7 @@ def brief_command(ctx: click.Context, start, end, as_json: bool, export_path: Pa
     if export_path is not None:
         from command_center.brief_export import export
 
-        # the daily snapshots are of every court together: a part of the courts has no trends yet
-        drawn = trends(db, local_date(now)) if every_court(db, courts) else {}
+        drawn = trends(db, local_date(now), scope=snapshot_scope(db, courts))
         export(data, export_path, now, drawn)
         click.echo(say(runtime.lang, "wrote", path=export_path))
     if as_json:

@@ -27,6 +27,7 @@ was neither completed nor stopped yet).  A ratio whose denominator is zero is ``
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,15 @@ from statistics import median
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from command_center.data.catalogue import CASE_TYPES, Catalogue, TriggerKind
-from command_center.data.courts import Scope, list_courts, of_case_ids, of_cases
+from command_center.data.courts import (
+    EVERY_COURT_SCOPE,
+    SCOPE_LENGTH,
+    Scope,
+    court_choices,
+    list_courts,
+    of_case_ids,
+    of_cases,
+)
 from command_center.data.deadlines import CLOSED_BY_CLOSING
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, count_of
@@ -53,7 +62,7 @@ from command_center.labels import INDICATORS
 FIRST_ENFORCEMENT = "执"
 DONE, TERMINATED = "执行完毕", "终结本次执行程序"
 TERM_NODE = "N42"
-COURT = "court"
+COURT = EVERY_COURT_SCOPE
 
 
 @dataclass(frozen=True)
@@ -895,11 +904,15 @@ def write_snapshots(
     extra: dict[str, Decimal | int] | None = None,
 ) -> int:
     """``day``'s figures (year to date, state at the day's end or now) for the court and each
-    team, with ``extra`` figures of the court (the nightly job adds the wall's)."""
+    team, with ``extra`` figures of the court (the nightly job adds the wall's); in a database
+    of several courts, also for each court and each level the court picker offers
+    (:func:`snapshot_scope`)."""
     from command_center.data.bulk import insert_for
 
-    court, teams = figures_at(db, catalogue, calendar, Period.year_to_date(day), instant_for(day, now), now=now)
+    period, at = Period.year_to_date(day), instant_for(day, now)
+    court, teams = figures_at(db, catalogue, calendar, period, at, now=now)
     scopes = [(COURT, court.values | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
+    scopes += _court_scopes(db, catalogue, calendar, period, at, now, day)
     rows = [
         {"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
         for scope, values in scopes
@@ -920,6 +933,39 @@ def write_snapshots(
     return len(rows)
 
 
+def _court_scopes(
+    db: Database, catalogue: Catalogue, calendar: WorkCalendar, period: Period, at: datetime, now: datetime, day: date
+) -> list[tuple[str, dict]]:
+    """Each court's figures and each picker level's (内04: a 中院 and its courts), from one pass
+    grouped by court: a level's are its courts' summed numerators and denominators, exact like
+    the roll-ups.  With its new and open cases (the overview's pulse).  None for one court."""
+    listed = list_courts(db)
+    if len(listed) < 2:
+        return []
+    raw = raw_figures(db, catalogue, calendar, period, at, now=now, by="court")
+    with db.engine.connect() as conn:
+        counted = conn.execute(
+            select(
+                CASES.c.court_id,
+                func.count(case((CASES.c.filed_on == day, literal(1)))).label("new_cases_today"),
+                func.count(case((CASES.c.closed_on.is_(None), literal(1)))).label("open_cases"),
+            ).group_by(CASES.c.court_id)
+        )
+        counts = {r.court_id: {"new_cases_today": r.new_cases_today, "open_cases": r.open_cases} for r in counted}
+    groups = {frozenset([c.id]) for c in listed}
+    groups |= {frozenset(c.id for c in listed if c.code.startswith(choice.code)) for choice in court_choices(db)}
+    groups.discard(frozenset(c.id for c in listed))  # every court: the ``court`` scope
+    scopes = []
+    for ids in groups:
+        code = os.path.commonprefix([c.code for c in listed if c.id in ids])
+        if len(COURT) + 1 + len(code) > SCOPE_LENGTH:  # no court's code is so long (内0425: 6)
+            continue
+        values = figures_of(code, summed(raw.get(i, {}) for i in ids)).values
+        values |= {key: sum(counts.get(i, {}).get(key, 0) for i in ids) for key in ("new_cases_today", "open_cases")}
+        scopes.append((f"{COURT}:{code}", values))
+    return scopes
+
+
 #: the trend charts (the screen's and the export's): chart → the figures drawn together
 TREND_CHARTS = {
     "overdue": ("overdue_nodes", "red", "yellow", "blue"),
@@ -929,10 +975,13 @@ TREND_CHARTS = {
 TREND_DAYS = 90  # the export's trends: the last 90 days
 
 
-def trends(db: Database, last: date, days: int = TREND_DAYS) -> dict[str, list[tuple[date, Decimal]]]:
-    """Every charted figure's snapshots over the ``days`` days up to ``last``."""
+def trends(
+    db: Database, last: date, days: int = TREND_DAYS, scope: str = COURT
+) -> dict[str, list[tuple[date, Decimal]]]:
+    """Every charted figure's snapshots over the ``days`` days up to ``last`` (of ``scope``:
+    :func:`snapshot_scope`)."""
     first = last - timedelta(days=days - 1)
-    return {key: trend(db, key, first, last) for keys in TREND_CHARTS.values() for key in keys}
+    return {key: trend(db, key, first, last, scope) for keys in TREND_CHARTS.values() for key in keys}
 
 
 def trend(db: Database, key: str, first: date, last: date, scope: str = COURT) -> list[tuple[date, Decimal]]:

@@ -90,6 +90,21 @@ def covering_code(db: Database, courts: Scope) -> str | None:
     return common or None
 
 
+#: the daily snapshots' scope of every court together (``court:<code>``: of the courts of a code)
+EVERY_COURT_SCOPE = "court"
+SCOPE_LENGTH = 20  # indicator_snapshots.scope
+
+
+def snapshot_scope(db: Database, courts: Scope) -> str:
+    """The daily snapshots' scope of a screen's or a command's courts: ``court`` for every court
+    of the database, else ``court:<code>`` of the narrowest code that covers them (``court:内04``,
+    ``court:内0425``); a code covers every court whose code begins with it, so that code's
+    courts are exactly the scope's."""
+    if every_court(db, courts):
+        return EVERY_COURT_SCOPE
+    return f"{EVERY_COURT_SCOPE}:{covering_code(db, courts)}"
+
+
 def of_cases(courts: Scope) -> list[ColumnElement[bool]]:
     """The condition on ``cases`` that keeps the scope's cases (none for every court)."""
     return [] if courts is None else [CASES.c.court_id.in_(sorted(courts))]

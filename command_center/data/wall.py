@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
-from command_center.data.courts import Scope, list_courts, of_cases
+from command_center.data.courts import Scope, list_courts, of_cases, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
@@ -96,6 +96,8 @@ class WallData:
     replica: ReplicaState | None = None
     #: the 中院 wall: one row per court of a scope of several courts, the worst first (else empty)
     courts: list[CourtRow] = field(default_factory=list)
+    #: the court's name when the scope holds one court (the title names it), else None
+    court_name: str | None = None
 
 
 def wall_data(
@@ -130,11 +132,10 @@ def wall_data(
         due_soon = _due_soon(conn, rules, *window["soon"], courts)
         late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
         teams = _teams(conn, by_team, courts)
-        # the daily snapshots are of every court together: a court's wall has no pulse yet
-        pulses = _pulses(conn, rules.today) if courts is None else {}
+        pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
-    several = len(list_courts(db, courts)) > 1
-    by_court = court_table(db, rules, courts).rows if several else []
+    listed = list_courts(db, courts)
+    by_court = court_table(db, rules, courts).rows if len(listed) > 1 else []
     offsets = {name: offset for name, (offset, _) in window.items()}
     return WallData(
         figures,
@@ -147,6 +148,7 @@ def wall_data(
         pulses=pulses,
         duty=duty,
         courts=by_court,
+        court_name=listed[0].name if len(listed) == 1 else None,
     )
 
 
@@ -155,14 +157,14 @@ PULSES = ("new_cases_today", "overdue_nodes", "red")
 PULSE_DAYS = 14
 
 
-def _pulses(conn, today: date) -> dict[str, list[Decimal]]:
-    """The court's daily snapshots of :data:`PULSES` over the last :data:`PULSE_DAYS` days (one
-    range of the snapshots' key)."""
+def _pulses(conn, today: date, scope: str) -> dict[str, list[Decimal]]:
+    """The daily snapshots of :data:`PULSES` of ``scope`` (:func:`~.courts.snapshot_scope`) over
+    the last :data:`PULSE_DAYS` days (one range of the snapshots' key)."""
     s = SNAPSHOTS
     rows = conn.execute(
         select(s.c.indicator, s.c.value)
         .where(
-            s.c.scope == "court",
+            s.c.scope == scope,
             s.c.indicator.in_(PULSES),
             s.c.day > today - timedelta(days=PULSE_DAYS),
             s.c.day <= today,

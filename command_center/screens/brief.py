@@ -8,7 +8,7 @@ period, ``c`` the chart, ``d`` 30/90 days of trend, ``s`` the teams' sort column
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from rich.text import Text
@@ -32,7 +32,7 @@ from command_center.data.brief import (
     brief,
     trend,
 )
-from command_center.data.courts import covering_code, every_court
+from command_center.data.courts import covering_code, list_courts, snapshot_scope
 from command_center.data.workcal import TZ, local_date
 from command_center.labels import BRIEF as LABELS
 from command_center.labels import BRIEF_CHANGES, BRIEF_OFFICER_HEADERS, BRIEF_OFFICERS, RESPONSE_STATES
@@ -41,7 +41,7 @@ from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import courts_of
+from command_center.screens.labels import courts_of, scope_title
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
@@ -64,8 +64,8 @@ COLOURS = {
 class Loaded:
     brief: Brief
     trends: dict[str, list[tuple[date, object]]]
-    #: the scope holds every court: the daily snapshots (of every court together) are its trends
-    whole: bool = True
+    #: the names of the courts shown (the title names one, or counts several)
+    names: list[str] = field(default_factory=list)
 
 
 class BriefScreen(WithHelp, Screen[None]):
@@ -152,14 +152,18 @@ class BriefScreen(WithHelp, Screen[None]):
             last = local_date(now)
             first = last - timedelta(days=self.days - 1)
             keys = ("overdue_nodes", "red", "yellow", "blue", "undisbursed_amount", "mean_disbursement_days")
-            # the daily snapshots are of every court together: a part of the courts has no trend yet
-            whole = every_court(db, courts)
-            return Loaded(data, {key: trend(db, key, first, last) if whole else [] for key in keys}, whole)
+            scope = snapshot_scope(db, courts)  # the daily snapshots of these courts
+            names = [c.name for c in list_courts(db, courts)]
+            return Loaded(data, {key: trend(db, key, first, last, scope) for key in keys}, names)
 
         def failed(message: str) -> None:  # shown on the screen, the brief stays open
             self.query_one("#brief-title", Static).update(Text(f"{self.t['error']}: {message}", style="bold red"))
 
         in_thread(self, read, self.show, group="brief", failed=failed)
+
+    def court_title(self, names: list[str]) -> str:
+        code = getattr(self.app, "court_code", None)
+        return scope_title(self.runtime.lang, code, names, self.runtime.settings.court_name)
 
     def show(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -168,7 +172,7 @@ class BriefScreen(WithHelp, Screen[None]):
         period_name = f"{t['period'][self.period_kind]} " if self.custom is None else ""
         self.query_one("#brief-title", Static).update(
             Text.assemble(
-                (f" {self.runtime.settings.court_name} · {t['title']}", "bold"),
+                (f" {self.court_title(loaded.names)} · {t['title']}", "bold"),
                 f"   {period_name}{b.period}",
                 f"   {t['at']} {b.at.astimezone(TZ):%Y-%m-%d %H:%M}",
             )
@@ -297,7 +301,7 @@ class BriefScreen(WithHelp, Screen[None]):
                 if len(days) < 2:  # a fresh database: one point is no trend
                     legend.append("\n" + t["few_points"].format(count=len(days)), style="dim")
             else:
-                legend.append(t["no_trend" if self.loaded.whole else "no_trend_court"], style="dim")
+                legend.append(t["no_trend"], style="dim")
         self.query_one("#legend", Static).update(legend)
         widget.refresh()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from command_center.data.access import PERMISSIONS, Actor, NotAllowed, sees_names
 from command_center.data.parties import mask_name
 from command_center.labels import DRILL as LABELS
-from command_center.labels import PERMISSION_WORDS, ROLES
+from command_center.labels import PERMISSION_WORDS, ROLES, WALL
 from command_center.screens.work import first_line
 
 LIGHT_STYLE = {
@@ -38,6 +38,20 @@ def courts_of(app) -> frozenset[int] | None:
     code; None: every court).  Call it from a worker thread: it may read the courts table."""
     courts = getattr(app, "courts", None)
     return courts() if callable(courts) else None
+
+
+def scope_title(lang: str, code: str | None, names: list[str], fallback: str) -> str:
+    """What the titles call the courts a screen shows (``names``: theirs): the court's name for
+    one court, ``内04 辖区 2 个法院`` for a code of several, ``全部 3 个法院`` for every court of
+    several, ``fallback`` (the setting ``court_name``) for none."""
+    if len(names) == 1 and names[0]:
+        return names[0]
+    if not names:
+        return fallback
+    words = WALL[lang]
+    if code:
+        return words["scope_title"].format(code=code, n=len(names))
+    return words["every_court_title"].format(n=len(names))
 
 
 def shown_name(name: str, visible: bool) -> str:

@@ -17,13 +17,14 @@ from textual.widgets import Header, Sparkline, Static
 
 from command_center.data.brief import trend
 from command_center.data.cases import CaseFilter, CasePage, list_cases
-from command_center.data.courts import every_court, list_courts
+from command_center.data.courts import list_courts, snapshot_scope
 from command_center.data.duty import Duty, on_duty
 from command_center.data.indicators import Indicators, indicators
+from command_center.labels import APP_TITLES
 from command_center.labels import OVERVIEW as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import courts_of, duty_line, names_visible
+from command_center.screens.labels import courts_of, duty_line, names_visible, scope_title
 from command_center.screens.work import in_thread
 
 #: the pulses under the boxes: figures of the daily snapshots over the last PULSE_DAYS days
@@ -154,27 +155,26 @@ class OverviewScreen(WithHelp, Screen[None]):
     def load(self) -> None:
         rt = self.runtime
 
-        def read() -> tuple[Indicators, CasePage, dict, Duty | None, bool, bool]:
+        def read() -> tuple[Indicators, CasePage, dict, Duty | None, bool, list[str]]:
             db, rules = rt.read_database(), rt.rules()  # figures only: a standby (read_db) when there is one
             courts = courts_of(self.app)
             last = rules.today
-            # the daily snapshots are of every court together: a part of the courts has no pulse yet
-            whole = every_court(db, courts)
-            pulses = {
-                key: (
-                    [float(v) for _, v in trend(db, key, last - timedelta(days=PULSE_DAYS - 1), last)] if whole else []
-                )
-                for key in PULSES
-            }
+            scope = snapshot_scope(db, courts)  # the daily snapshots of these courts
+            first = last - timedelta(days=PULSE_DAYS - 1)
+            pulses = {key: [float(v) for _, v in trend(db, key, first, last, scope)] for key in PULSES}
             turning = list_cases(db, rules, CaseFilter(scope="turning", courts=courts), limit=1)
             several = len(list_courts(db)) > 1
+            names = [c.name for c in list_courts(db, courts)]  # the title names the courts shown
             duty = on_duty(db, rules.calendar, rules.today)
-            return indicators(db, rules, courts), turning, pulses, duty, several, whole
+            return indicators(db, rules, courts), turning, pulses, duty, several, names
 
         in_thread(self, read, self.show, group="overview", failed=self.show_error)
 
-    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None, bool, bool]) -> None:
-        data, turning, pulses, duty, self.several_courts, whole = read
+    def show(self, read: tuple[Indicators, CasePage, dict, Duty | None, bool, list[str]]) -> None:
+        data, turning, pulses, duty, self.several_courts, names = read
+        code = getattr(self.app, "court_code", None)
+        court = scope_title(self.lang, code, names, self.runtime.settings.court_name)
+        self.app.title = f"{APP_TITLES[self.lang]} · {court}"
         self.query_one("#duty", Static).update(duty_line(self.lang, duty, names_visible(self.app)))
         for key, values in pulses.items():
             line = self.query_one(f"#pulse-{key}", Sparkline)
@@ -182,8 +182,8 @@ class OverviewScreen(WithHelp, Screen[None]):
             line.display = len(values) > 1  # one day is no pulse: the label says how to fill it in
             latest = f"{values[-1]:,.0f}" if values else "—"
             label = self.t["pulse"].format(what=self.t[f"pulse_{key}"], days=PULSE_DAYS, latest=latest)
-            if len(values) < 2:  # a part of the courts: the snapshots are of every court, a backfill would not help
-                label += "\n" + self.t["no_pulse" if whole else "no_pulse_court"]
+            if len(values) < 2:
+                label += "\n" + self.t["no_pulse"]
             self.query_one(f"#pulse-label-{key}", Static).update(label)
         for key, text in figures(data, self.runtime.lang).items():
             self.query_one(f"#box-{key}", Static).update(text)
@@ -191,7 +191,6 @@ class OverviewScreen(WithHelp, Screen[None]):
         status = self.query_one("#status", Static)
         status.remove_class("error")
         # the courts shown, and the picker's key, where the database holds several courts
-        code = getattr(self.app, "court_code", None)
         scope = f"  ·  {self.t['scope']}: {code or self.t['every_court']}" if self.several_courts else ""
         keys = self.t["keys"] + (f" · {self.t['keys_court']}" if self.several_courts else "")
         url = self.runtime.read_database().display_url

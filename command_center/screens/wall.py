@@ -35,7 +35,7 @@ from command_center.labels import RESPONSE_STATES
 from command_center.labels import WALL as LABELS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, WithHelp, localise
-from command_center.screens.labels import courts_of, duty_line
+from command_center.screens.labels import courts_of, duty_line, scope_title
 from command_center.screens.wall_reader import FeedReader, WallReader
 from command_center.screens.work import in_thread
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
@@ -237,9 +237,10 @@ class WallScreen(WithHelp, Screen[None]):
         db_state = Text(t["db_down"], style="bold red") if self.error else Text(t["db_ok"], style="green")
         # on a narrow terminal the court's name alone: the product's name would push 值班 out
         court = rt.settings.court_name
-        if self._shown is not None and self._shown.courts:  # a 中院's wall: the courts it shows, not one name
-            code, n = getattr(self.app, "court_code", None), len(self._shown.courts)
-            court = t["scope_title"].format(code=code, n=n) if code else t["every_court_title"].format(n=n)
+        if self._shown is not None:  # the courts it shows: one court's name, or a 中院's scope
+            shown = self._shown
+            names = [shown.court_name] if shown.court_name else [""] * len(shown.courts)
+            court = scope_title(rt.lang, getattr(self.app, "court_code", None), names, court)
         name = court if self.app.size.width < 160 else f"{court} · {t['title']}"
         line = Text.assemble(
             (f" {name}", "bold"),
