@@ -120,6 +120,15 @@ async def test_the_wall_of_two_courts_has_a_row_per_court_worst_first(db, runtim
         await settled(app, pilot)
         assert app.screen.query_one("#list-red", PagedTable).total == 2
         assert not app.screen.query_one("#panel-courts").display
+    app = make_app(runtime, start="wall")
+    async with app.run_test(size=(120, 35)) as pilot:  # three panels side by side: a compact 案号
+        await settled(app, pilot)
+        red = app.screen.query_one("#list-red", PagedTable)
+        keep, shorten = red.layout_for(red.rows)
+        assert shorten and keep[0] == 0
+        assert [red._cell(row[0], 0, shorten) for row in red.rows] == [
+            f"{no[1:5]}{court_of(no)}{no[len(court_of(no)) + 6 : -1]}" for no, *_ in red.rows
+        ]  # （2026）内0425执1号 → 2026内0425执1: the court code kept, as narrow as （2026）执1号
     runtime.court = B
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:

@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from command_center.data.caseno import court_of, short_case_no
+from command_center.data.caseno import compact_case_no, court_of, short_case_no
 from command_center.data.engine import backend_name, listen_for_changes
 from command_center.data.replica import ReplicaState
 from command_center.data.rules import shown_code
@@ -106,7 +106,7 @@ class WallScreen(WithHelp, Screen[None]):
         yield Static(id="titlebar")
         yield Static(id="stale")
         yield Ticker(id="ticker")
-        case_no = Column(t["case_no"], short=short_case_no, dropped=court_of)
+        case_no = Column(t["case_no"], short=short_case_no, dropped=court_of, several_short=compact_case_no)
         light_columns = [
             case_no,
             Column(t["debtor"], drop=4),

@@ -66,6 +66,9 @@ class Column(NamedTuple):
     #: what the short form leaves out of a cell (a 案号's court code): short forms that would
     #: hide a difference between the rows (two courts) are used only when nothing else fits
     dropped: Callable[[str], str] | None = None
+    #: the short form in a list of several sources (a 中院's courts), keeping what tells them
+    #: apart (the court code of a 案号, narrower); default ``short``
+    several_short: Callable[[str], str] | None = None
 
 
 def _cell_text(cell) -> str:
@@ -164,7 +167,8 @@ class PagedTable(Widget):
         return grid
 
     def _cell(self, cell, index: int, shorten: bool):
-        short = self.columns[index].short
+        column = self.columns[index]
+        short = column.several_short if self.several and column.several_short else column.short
         if shorten and short is not None:
             return short(cell) if isinstance(cell, str) else Text(short(cell.plain), style=cell.style)
         return cell
