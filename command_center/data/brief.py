@@ -197,11 +197,14 @@ def raw_figures(
     now: datetime | None = None,
     courts: Scope = None,
     by: str = "team",
+    rates: bool = True,
 ) -> dict[int | None, dict[str, Decimal | int]]:
     """The numerators and denominators of every figure (:func:`figures` makes them figures), per
     team (``by="team"``, key the team id, None for cases without a team) or per court
     (``by="court"``), over the cases of ``courts`` (default every court).  A scope's figures are
-    those of its groups' summed numerators and denominators (:func:`summed`), never averages."""
+    those of its groups' summed numerators and denominators (:func:`summed`), never averages.
+    ``rates=False``: the state as of ``at`` only (funds, nodes, lights), without the period's
+    closed cases and hand-overs (the rates that need them come out None): the 中院 wall's rows."""
     if by not in ("team", "court"):
         raise ValueError(f"figures go by team or by court, not {by!r}")
     present = at >= (now or at)
@@ -210,9 +213,9 @@ def raw_figures(
     raw: dict[int | None, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:
         for query in (
-            _case_query(period, catalogue, key, courts),
+            *([_case_query(period, catalogue, key, courts)] if rates else []),
             _fund_query(period, at, key, courts),
-            _triage_query(period, at, key, courts),
+            *([_triage_query(period, at, key, courts)] if rates else []),
             _node_query(rules, at, present, key, courts),
             _light_query(rules, at, present, f"{by}_id", courts),
         ):

@@ -79,14 +79,21 @@ class CourtTable:
 
 
 def court_table(
-    db: Database, rules: Rules, courts: Scope = None, *, period: Period | None = None, code: str = ""
+    db: Database,
+    rules: Rules,
+    courts: Scope = None,
+    *,
+    period: Period | None = None,
+    code: str = "",
+    rates: bool = True,
 ) -> CourtTable:
     """Each court of ``courts`` (default every court) with its figures as of ``rules.now`` (the
     rates over ``period``, default the year to date), worst first, and their total (named
-    ``code``, the scope's code)."""
+    ``code``, the scope's code).  ``rates=False``: without the year's rates (None), which need
+    every case closed in the period read: the 中院 wall, refreshed every few seconds, shows none."""
     now = rules.now
     period = period or Period.year_to_date(local_date(now))
-    raw = raw_figures(db, rules.catalogue, rules.calendar, period, now, now=now, courts=courts, by="court")
+    raw = raw_figures(db, rules.catalogue, rules.calendar, period, now, now=now, courts=courts, by="court", rates=rates)
     n = NODES
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:

@@ -135,7 +135,7 @@ def wall_data(
         pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
     listed = list_courts(db, courts)
-    by_court = court_table(db, rules, courts).rows if len(listed) > 1 else []
+    by_court = court_table(db, rules, courts, rates=False).rows if len(listed) > 1 else []
     offsets = {name: offset for name, (offset, _) in window.items()}
     return WallData(
         figures,
