@@ -23,7 +23,7 @@ from command_center.data.brief import SPEC, Period, figures_of, raw_figures, sum
 from command_center.data.caseno import court_of
 from command_center.data.courts import UnknownCourt, courts_under
 from command_center.data.engine import Database, open_database
-from command_center.data.rollup import COURT_KEYS, court_table
+from command_center.data.rollup import COURT_KEYS, RATES, court_table
 from command_center.data.rules import Rules
 from command_center.jobs.imports import import_and_recompute
 from tests.builders import CALENDAR, CATALOGUE
@@ -210,6 +210,14 @@ def test_the_court_table_rows_sum_to_their_total(courts):
     data = as_json(db, "--court", "内04", "indicators", "--by-court")
     assert [c["code"] for c in data["courts"]] == [A, B] and data["total"]["code"] == "内04"
     assert data["total"]["completion_rate"] == "0.7500"
+    # the 中院 wall's rows: the same state, without the year's rates it does not show
+    state = court_table(db, rules, courts_under(db, "内04"), code="内04", rates=False)
+    for lean, full in zip([*state.rows, state.total], [*table.rows, table.total], strict=True):
+        assert lean.code == full.code
+        assert {k: v for k, v in lean.values.items() if k not in RATES} == {
+            k: v for k, v in full.values.items() if k not in RATES
+        }
+        assert all(lean[k] is None for k in RATES)
 
 
 def test_the_court_table_in_words(courts):

@@ -212,13 +212,17 @@ def raw_figures(
     key = CASES.c.team_id if by == "team" else CASES.c.court_id
     raw: dict[int | None, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:
-        for query in (
-            *([_case_query(period, catalogue, key, courts)] if rates else []),
-            _fund_query(period, at, key, courts),
-            *([_triage_query(period, at, key, courts)] if rates else []),
-            _node_query(rules, at, present, key, courts),
-            _light_query(rules, at, present, f"{by}_id", courts),
-        ):
+        queries = (
+            [
+                _case_query(period, catalogue, key, courts),
+                _fund_query(period, at, key, courts),
+                _triage_query(period, at, key, courts),
+                _node_query(rules, at, present, key, courts),
+            ]
+            if rates
+            else _state_queries(rules, at, present, key, courts)
+        )
+        for query in (*queries, _light_query(rules, at, present, f"{by}_id", courts)):
             for row in conn.execute(query).mappings():
                 bucket = raw[row["key"]]
                 for name, value in row.items():
@@ -335,6 +339,28 @@ def _fund_query(period: Period, at: datetime, key, courts: Scope):
         .where(*of_cases(courts))
         .group_by(key)
     )
+
+
+def _state_queries(rules: Rules, at: datetime, present: bool, key, courts: Scope) -> list:
+    """The overdue nodes and the 双零 funds (waiting over 30 days) only, each counted from its own
+    index range: what a row of the 中院 wall shows besides the lights (``rates=False``)."""
+    n, f = NODES, FUNDS
+    waiting = and_(f.c.arrived_at <= at, or_(f.c.disbursed_at.is_(None), f.c.disbursed_at > at))
+    double_zero = and_(waiting, f.c.arrived_at < at - timedelta(days=FUNDS_LIMIT_DAYS))
+    return [
+        select(key.label("key"), func.count().label("overdue_nodes"))
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+        .where(_open_at(n, at, present), rules.overdue(n), CASES.c.filed_on <= rules.today, *of_cases(courts))
+        .group_by(key),
+        select(
+            key.label("key"),
+            func.count().label("double_zero_count"),
+            func.sum(f.c.amount).label("double_zero_amount"),
+        )
+        .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
+        .where(double_zero, *of_cases(courts))
+        .group_by(key),
+    ]
 
 
 def _triage_query(period: Period, at: datetime, key, courts: Scope):
