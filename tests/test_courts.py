@@ -184,7 +184,8 @@ def test_the_parent_codes_rates_are_recomputed_not_averaged(courts):
         scoped, lone = as_json(db, "--court", code, "brief"), as_json(alone[code], "brief")
         for part in ("indicators", "teams", "officers", "changes", "decisions", "turning"):
             assert scoped[part] == lone[part], (code, part)
-    assert [t["team"] for t in as_json(db, "brief")["teams"]] == ["普执一组", "普执一组"]
+    # two teams of the same name in two courts: each named with its court's code
+    assert [t["team"] for t in as_json(db, "brief")["teams"]] == [f"{A} 普执一组", f"{B} 普执一组"]
 
 
 def test_the_court_table_rows_sum_to_their_total(courts):

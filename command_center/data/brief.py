@@ -55,7 +55,7 @@ from command_center.data.locks import list_locks
 from command_center.data.rules import Rules
 from command_center.data.sqlcal import day_diff, seconds_between
 from command_center.data.sqlcal import local_date as sql_local_date
-from command_center.data.tables import ACTIONS, ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.data.tables import ACTIONS, ALERTS, CASES, COURTS, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.workcal import Unit, WorkCalendar, end_of_day, local_date
 from command_center.labels import INDICATORS
 
@@ -179,12 +179,20 @@ def figures_at(
     figures of those courts' cases and teams (:mod:`.courts`; default every court)."""
     raw = raw_figures(db, catalogue, calendar, period, at, now=now, courts=courts)
     with db.engine.connect() as conn:
-        query = select(TEAMS.c.id, TEAMS.c.name).order_by(TEAMS.c.id)
+        query = (
+            select(TEAMS.c.id, TEAMS.c.name, COURTS.c.code)
+            .join(COURTS, COURTS.c.id == TEAMS.c.court_id)
+            .order_by(TEAMS.c.id)
+        )
         if courts is not None:
             query = query.where(TEAMS.c.court_id.in_(sorted(courts)))
         teams = conn.execute(query).all()
     court = figures_of(COURT, summed(raw.values()))
-    return court, [figures_of(name, raw.get(team_id, defaultdict(int)), team_id) for team_id, name in teams]
+    # the teams of several courts carry their court's code: two courts may each have a 普执一组
+    several = len({t.code for t in teams}) > 1
+    return court, [
+        figures_of(f"{t.code} {t.name}" if several else t.name, raw.get(t.id, defaultdict(int)), t.id) for t in teams
+    ]
 
 
 def raw_figures(

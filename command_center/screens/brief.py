@@ -355,14 +355,16 @@ class BriefScreen(WithHelp, Screen[None]):
         )
         # who is behind comes first, as in the teams table
         ranked = sorted(courts, key=lambda c: (c.ranks[key] is None, -(c.ranks[key] or 0), c.code))
+        wide = self.app.size.width >= WIDE
         for c in ranked:
             cells = []
             for k in TEAM_KEYS:
                 meets = SPEC[k].meets(c.figures[k], c.targets.get(k))
-                rank = f" ({c.ranks[k]})" if c.ranks[k] is not None else ""
+                # narrower, the place on the chosen figure only: every column then fits the panel
+                rank = f" ({c.ranks[k]})" if c.ranks[k] is not None and (wide or k == key) else ""
                 style = {True: "green", False: "red", None: ""}[meets]
                 cells.append(Text(shown(c.figures[k], SPEC[k]) + rank, style=style, justify="right"))
-            table.add_row(f"{c.code} {c.name}" if self.app.size.width >= WIDE else c.code, *cells)
+            table.add_row(f"{c.code} {c.name}" if wide else c.code, *cells)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The courts' ranking where the brief has one (a scope of several courts)."""
