@@ -25,7 +25,7 @@ from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
 from command_center.data.owners import covers_court, owns
-from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
+from command_center.data.tables import ACTIONS, ALERTS, CASES, COURTS, NODES, OFFICERS, OUTBOX, TEAMS
 from command_center.data.workcal import local_date
 
 ALERT_STATUSES = m.ALERT_STATUSES
@@ -227,17 +227,24 @@ def _change(
 def require_on_alert(conn: Connection, who: Actor, action: str, alert_id: int, catalogue: Catalogue | None) -> None:
     """:func:`require_case` for the alert's case: an officer of another team acts only on an
     alert whose node they own (a group's node, their 督办 item; ``catalogue`` names the owners,
-    the reference catalogue when None)."""
+    the case's court's own where it has one, the reference catalogue when None)."""
     alert = conn.execute(
-        select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, CASES.c.officer_id, CASES.c.team_id)
-        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
+        select(
+            ALERTS.c.case_id,
+            ALERTS.c.node_code,
+            ALERTS.c.subject_id,
+            CASES.c.officer_id,
+            CASES.c.team_id,
+            COURTS.c.code.label("court_code"),
+        )
+        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id).join(COURTS, COURTS.c.id == CASES.c.court_id))
         .where(ALERTS.c.id == alert_id)
     ).one_or_none()
     if alert is None:
         require(conn, who, action)
         raise ActionRefused(f"alert {alert_id} does not exist")
-    mine = owns(
-        catalogue if catalogue is not None else load_catalogue(),
+    mine = owns(  # the owners of the case's court's catalogue
+        (catalogue if catalogue is not None else load_catalogue()).for_court(alert.court_code),
         OFFICERS,
         node_code=literal(alert.node_code),
         subject_id=literal(alert.subject_id),

@@ -28,7 +28,7 @@ from command_center.data.deadlines import (
 )
 from command_center.data.engine import Database
 from command_center.data.rules import Rules
-from command_center.data.tables import ACCOUNTS, ASSETS, CASES, NODES, SUSPENSIONS
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, COURTS, NODES, SUSPENSIONS
 from command_center.data.workcal import TZ, Unit, local_date
 from command_center.labels import EXPLAIN, UNITS
 
@@ -97,12 +97,18 @@ def _json(value):
 
 
 def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str = "") -> Explanation:
-    """The explanation of the due date of node ``code`` (and ``subject_id``) of case ``case_no``."""
-    catalogue, calendar = rules.catalogue, rules.calendar
+    """The explanation of the due date of node ``code`` (and ``subject_id``) of case ``case_no``,
+    by the card of the case's court's catalogue."""
+    calendar = rules.calendar
     with db.engine.connect() as conn:
-        case = conn.execute(select(CASES).where(CASES.c.case_no == case_no)).one_or_none()
+        case = conn.execute(
+            select(CASES, COURTS.c.code.label("court_code"))
+            .select_from(CASES.join(COURTS, COURTS.c.id == CASES.c.court_id))
+            .where(CASES.c.case_no == case_no)
+        ).one_or_none()
         if case is None:
             raise NothingToExplain(f"no case {case_no}", key="no_case", case_no=case_no)
+        catalogue = rules.catalogue.for_court(case.court_code)
         instances = conn.execute(
             select(NODES).where(NODES.c.case_id == case.id, NODES.c.node_code == code).order_by(NODES.c.subject_id)
         ).all()
