@@ -21,11 +21,12 @@ from sqlalchemy import Connection, and_, case, insert, literal, select, update
 from command_center.data import audit, state
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
+from command_center.data.caseno import court_of
 from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
 from command_center.data.owners import covers_court, owns
-from command_center.data.tables import ACTIONS, ALERTS, CASES, COURTS, NODES, OFFICERS, OUTBOX, TEAMS
+from command_center.data.tables import ACTIONS, ALERTS, CASES, NODES, OFFICERS, OUTBOX, TEAMS
 from command_center.data.workcal import local_date
 
 ALERT_STATUSES = m.ALERT_STATUSES
@@ -235,16 +236,16 @@ def require_on_alert(conn: Connection, who: Actor, action: str, alert_id: int, c
             ALERTS.c.subject_id,
             CASES.c.officer_id,
             CASES.c.team_id,
-            COURTS.c.code.label("court_code"),
+            CASES.c.case_no,
         )
-        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id).join(COURTS, COURTS.c.id == CASES.c.court_id))
+        .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
         .where(ALERTS.c.id == alert_id)
     ).one_or_none()
     if alert is None:
         require(conn, who, action)
         raise ActionRefused(f"alert {alert_id} does not exist")
     mine = owns(  # the owners of the case's court's catalogue
-        (catalogue if catalogue is not None else load_catalogue()).for_court(alert.court_code),
+        (catalogue if catalogue is not None else load_catalogue()).for_court(court_of(alert.case_no)),
         OFFICERS,
         node_code=literal(alert.node_code),
         subject_id=literal(alert.subject_id),

@@ -19,7 +19,7 @@ from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require_case, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
-from command_center.data.caseno import normalise_case_no
+from command_center.data.caseno import court_of, normalise_case_no
 from command_center.data.court_catalogues import codes_where
 from command_center.data.courts import Scope, of_cases
 from command_center.data.deadlines import seal_ended, seal_expiry
@@ -29,19 +29,7 @@ from command_center.data.locks import LockRow, list_locks
 from command_center.data.parties import first_debtor
 from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
-from command_center.data.tables import (
-    ACCOUNTS,
-    ASSETS,
-    CASES,
-    COURTS,
-    FUNDS,
-    LEADS,
-    LOCKS,
-    NODES,
-    OFFICERS,
-    PARTIES,
-    TEAMS,
-)
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
 from command_center.data.triage import TriageRules, disagrees
 from command_center.data.workcal import Tier, tier_for
 
@@ -360,7 +348,8 @@ class CaseDetail:
     locks: list[LockRow] = field(default_factory=list)
     history: list[AuditLine] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)  # 临时督办
-    #: the case's court's code (内0425): its catalogue is that court's (``Catalogue.for_court``)
+    #: the case's court's code (内0425, its 案号's: the import keys the court by it); the case
+    #: follows that court's catalogue (``Catalogue.for_court``)
     court_code: str = ""
 
     def item(self, subject_id: str) -> ItemRow | None:
@@ -400,18 +389,17 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
                 TEAMS.c.name.label("team_name"),
                 officer.c.name.label("officer_name"),
                 officer.c.login.label("officer_login"),
-                COURTS.c.code.label("court_code"),
             )
             .select_from(
-                CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
-                .outerjoin(officer, officer.c.id == CASES.c.officer_id)
-                .join(COURTS, COURTS.c.id == CASES.c.court_id)
+                CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(
+                    officer, officer.c.id == CASES.c.officer_id
+                )
             )
             .where(CASES.c.id == case_id)
         ).one_or_none()
         if head is None:
             raise CaseNotFound(f"no case with id {case_id}")
-        own = rules.for_court(head.court_code)
+        own = rules.for_court(court_of(head.case_no))
         catalogue = own.catalogue
         soon_until = {code: at for at, codes in own.soon_until.items() for code in codes}
         parties = [
@@ -527,7 +515,7 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
         locks=list_locks(db, case_no=head.case_no, active_only=False),
         history=audit_trail(db, case_id=case_id),
         items=items_of(db, case_id),
-        court_code=head.court_code,
+        court_code=court_of(head.case_no),
     )
 
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select
 
+from command_center.data.caseno import court_of
 from command_center.data.catalogue import TriggerKind
 from command_center.data.deadlines import (
     REVIEW_NODE,
@@ -28,7 +29,7 @@ from command_center.data.deadlines import (
 )
 from command_center.data.engine import Database
 from command_center.data.rules import Rules
-from command_center.data.tables import ACCOUNTS, ASSETS, CASES, COURTS, NODES, SUSPENSIONS
+from command_center.data.tables import ACCOUNTS, ASSETS, CASES, NODES, SUSPENSIONS
 from command_center.data.workcal import TZ, Unit, local_date
 from command_center.labels import EXPLAIN, UNITS
 
@@ -101,14 +102,10 @@ def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str
     by the card of the case's court's catalogue."""
     calendar = rules.calendar
     with db.engine.connect() as conn:
-        case = conn.execute(
-            select(CASES, COURTS.c.code.label("court_code"))
-            .select_from(CASES.join(COURTS, COURTS.c.id == CASES.c.court_id))
-            .where(CASES.c.case_no == case_no)
-        ).one_or_none()
+        case = conn.execute(select(CASES).where(CASES.c.case_no == case_no)).one_or_none()
         if case is None:
             raise NothingToExplain(f"no case {case_no}", key="no_case", case_no=case_no)
-        catalogue = rules.catalogue.for_court(case.court_code)
+        catalogue = rules.catalogue.for_court(court_of(case.case_no))
         instances = conn.execute(
             select(NODES).where(NODES.c.case_id == case.id, NODES.c.node_code == code).order_by(NODES.c.subject_id)
         ).all()
