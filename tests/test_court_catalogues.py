@@ -35,6 +35,7 @@ from command_center.data.access import Actor
 from command_center.data.caseno import court_of
 from command_center.data.cases import case_detail
 from command_center.data.catalogue import CatalogueError
+from command_center.data.court_catalogues import court_groups
 from command_center.data.courts import courts_under
 from command_center.data.explain import explain
 from command_center.data.importer import ImportRejected, import_file
@@ -346,6 +347,21 @@ def test_a_code_level_covers_the_courts_below_it_unless_one_names_its_own(tmp_pa
         ("due_soon", None),
         None,
     ]
+    rt.close()
+
+
+def test_a_level_that_covers_every_court_is_one_group(tmp_path: Path, db_url: str):
+    level = catalogue_file(tmp_path / "level.csv", {"N05": {"limit": "4"}})
+    rt = start(tmp_path, db_url, '[courts."内04"]\ncatalogue = "level.csv"\n')
+    for code in (A, B):
+        load(rt, tmp_path, code)
+    with rt.database().engine.connect() as conn:
+        assert [g.catalogue.path for g in court_groups(conn, rt.catalogue)] == [str(level)], "no pass for the default"
+    assert [node(rt, code).due_date for code in (A, B)] == [date(2026, 11, 20)] * 2
+    load(rt, tmp_path, "内0501")  # a court the level does not cover: the default's group again
+    with rt.database().engine.connect() as conn:
+        assert [g.catalogue.path for g in court_groups(conn, rt.catalogue)] == [rt.catalogue.path, str(level)]
+    assert [node(rt, code).due_date for code in (A, B, "内0501")] == [date(2026, 11, 20)] * 2 + [date(2026, 11, 18)]
     rt.close()
 
 

@@ -13,7 +13,9 @@ by each statement itself (the reads: a court imported later is in its group at o
 :func:`court_groups` by the ids the ``courts`` table has now (the recompute and the import:
 plain id lists for the planner, and a group without a court is left out, so a configured court
 not in the database costs nothing).  In both the default's group is every court in no other
-group, so a court created later without a catalogue of its own follows the default.
+group, so a court created later without a catalogue of its own follows the default; the
+recompute leaves it out when no court is in it (a city whose courts all follow their 中院's
+file: one pass, over their courts).
 """
 
 from __future__ import annotations
@@ -113,7 +115,9 @@ def catalogue_groups(catalogue: Catalogue) -> tuple[CatalogueGroup, ...]:
 
 def court_groups(conn: Connection, catalogue: Catalogue) -> tuple[CatalogueGroup, ...]:
     """The courts of each catalogue by the ids the ``courts`` table has now, the default's first;
-    a catalogue no court of the database follows is left out (one group: every court)."""
+    a catalogue no court of the database follows is left out (one group, every court, when only
+    the default is followed), the default's too when every court has another (a city whose
+    catalogue is its 中院's, ``[courts."内04"]``: one group, its courts)."""
     groups: list[CatalogueGroup] = []
     taken: list[int] = []
     for own, where in _code_conditions(catalogue):
@@ -123,6 +127,8 @@ def court_groups(conn: Connection, catalogue: Catalogue) -> tuple[CatalogueGroup
             taken += ids
     if not groups:
         return (CatalogueGroup(catalogue.alone),)
+    if conn.execute(select(COURTS.c.id).where(COURTS.c.id.not_in(taken)).limit(1)).first() is None:
+        return tuple(groups)
     return (CatalogueGroup(catalogue.alone, _not_in(sorted(taken))), *groups)
 
 
@@ -135,7 +141,7 @@ def _not_in(ids: Collection[int]) -> Callable[[ColumnElement], ColumnElement[boo
 
 
 def differing(groups: Sequence[CatalogueGroup], key: Callable[[Catalogue], Hashable]) -> Sequence[CatalogueGroup]:
-    """``groups``, or one group of every court with the default's catalogue when every group's
+    """``groups``, or one group of every court with the first's catalogue when every group's
     catalogue gives the same ``key`` (the owners, the applicants' nodes …): what depends on
     that alone is then one statement, as with one catalogue."""
     if len({key(group.catalogue) for group in groups}) <= 1:

@@ -82,14 +82,16 @@ class Rules:
     red_from: date
     yellow_from: date
     blue_from: date
-    #: window end → node codes with that window (of the default catalogue, :attr:`catalogue`)
+    #: window end → node codes with that window (of the first group's catalogue: the default,
+    #: :attr:`catalogue`, unless the recompute found that no court follows it)
     soon_until: dict[datetime, tuple[str, ...]]
     response_due: date
     #: what the rules were worked out from (for the same rules at another instant: :meth:`moved_to`)
     catalogue: Catalogue = field(compare=False, repr=False)
     calendar: WorkCalendar = field(compare=False, repr=False)
     #: the courts grouped by catalogue, the default's first (one group, every court, when no
-    #: court has a catalogue of its own), and the windows of the groups after the first
+    #: court has a catalogue of its own; :mod:`.court_catalogues`), and the windows of the
+    #: groups after the first
     groups: tuple[CatalogueGroup, ...] = field(default=(), compare=False, repr=False)
     court_windows: tuple[dict[datetime, tuple[str, ...]], ...] = field(default=(), compare=False, repr=False)
 

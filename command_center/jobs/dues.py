@@ -528,12 +528,14 @@ class NodesWithDues:
         (one per catalogue where courts have their own: each case's nodes by its court's)."""
         if not self._prepared:
             return
-        for number, group in enumerate(court_groups(conn, self.catalogue)):
-            if number:  # the limits of this group's catalogue, and the days looked up with them
+        limits_of = self.catalogue.path  # the catalogue whose limits the table holds (_prepare's)
+        for group in court_groups(conn, self.catalogue):
+            if group.catalogue.path != limits_of:  # this group's limits, and the days looked up with them
                 conn.execute(delete(STAGED_LIMITS))
                 conn.execute(delete(STAGED_LOOKUP))
                 if by_day := _by_day(group.catalogue):
                     conn.execute(STAGED_LIMITS.insert(), by_day)
+                limits_of = group.catalogue.path
             self._move(conn, group.catalogue, group.cases(STAGED.c.case_id))
         for table in reversed(self._tables):
             table.drop(conn)
