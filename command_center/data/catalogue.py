@@ -2,7 +2,9 @@
 
 The reference catalogue of shared/DOMAIN.md §4 ships as ``catalogue.csv`` beside this
 module.  A court may point the config at its own file with the same columns; a broken file
-is rejected with every line and field at fault.
+is rejected with every line and field at fault.  In a database of several courts each may have
+its own (``[courts."CODE"] catalogue``): the default catalogue carries them
+(:attr:`Catalogue.courts`, :meth:`Catalogue.for_court`).
 """
 
 from __future__ import annotations
