@@ -1,14 +1,15 @@
-"""What every command and screen shares: settings, clock, catalogue, calendar, database."""
+"""What every command and screen shares: settings, clock, catalogues, calendar, database."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from command_center.clock import Clock
 from command_center.config import Settings
-from command_center.data.catalogue import Catalogue, load_catalogue
+from command_center.data.catalogue import Catalogue, CatalogueError, load_catalogue
 from command_center.data.engine import Database, open_database
 from command_center.data.rules import Rules
 from command_center.data.workcal import WorkCalendar, load_calendar
@@ -16,10 +17,38 @@ from command_center.data.workcal import WorkCalendar, load_calendar
 log = logging.getLogger("command_center.catalogue")
 
 
+def load_catalogues(settings: Settings) -> Catalogue:
+    """The default catalogue (``catalogue``, else the reference) carrying each court's own: the
+    file of every ``[courts."CODE"]`` that names one, resolved as ``Settings.court_catalogue``
+    does.  Each file is loaded (and its notes logged) once, however many codes name it; a
+    broken one is refused naming the file, its lines and fields, and the table that named it."""
+    loaded: dict[Path | None, Catalogue] = {}
+
+    def load(path: Path | None, where: str = "") -> Catalogue:
+        key = path.resolve() if path is not None else None
+        if key not in loaded:
+            try:
+                loaded[key] = load_catalogue(path)
+            except CatalogueError as exc:
+                raise exc.named_by(where) if where else exc from None
+            for note in loaded[key].notes:
+                log.warning("%s", note)
+        return loaded[key]
+
+    default = load(settings.catalogue)
+    own = {
+        code: load(settings.court_catalogue(code), f'[courts."{code}"]')
+        for code, court in settings.courts.items()
+        if court.catalogue is not None
+    }
+    return default.with_courts(own)
+
+
 @dataclass
 class Runtime:
     settings: Settings
     clock: Clock
+    #: the default catalogue, carrying the courts' own (:meth:`court_catalogue`)
     catalogue: Catalogue
     calendar: WorkCalendar
     #: whether opening a missing SQLite database creates it.  The command line creates only
@@ -35,17 +64,24 @@ class Runtime:
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
-        """Load and validate the catalogue and calendar overrides (errors name file, line, field);
-        what loading the catalogue assumed (an older file) is logged once, as a warning."""
-        catalogue = load_catalogue(settings.catalogue)
-        for note in catalogue.notes:
-            log.warning("%s", note)
+        """Load and validate the catalogue, every court's own (``[courts."CODE"] catalogue``)
+        and the calendar overrides (errors name file, line, field); what loading a catalogue
+        assumed (an older file) is logged once, as a warning."""
         return cls(
             settings=settings,
             clock=clock or Clock(),
-            catalogue=catalogue,
+            catalogue=load_catalogues(settings),
             calendar=load_calendar(settings.calendar_overrides),
         )
+
+    def court_catalogue(self, court: str | int | None) -> Catalogue:
+        """The catalogue of a court, by its code (内0425; a shorter code: that level's) or its id
+        in the database: the court's own file, the nearest covering code's, else the default."""
+        if isinstance(court, int):
+            from command_center.data.courts import list_courts
+
+            court = next((c.code for c in list_courts(self.database(), {court})), None)
+        return self.catalogue.for_court(court)
 
     def rules(self, now: datetime | None = None) -> Rules:
         """The alert rules as of ``now`` (default: the runtime's clock), which every read takes."""

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, and_, case, insert, literal, select, update
 from command_center.data import audit, state
 from command_center.data import models as m
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
+from command_center.data.caseno import court_of
 from command_center.data.catalogue import Catalogue, load_catalogue
 from command_center.data.courts import Scope, of_cases
 from command_center.data.engine import Database
@@ -227,17 +228,24 @@ def _change(
 def require_on_alert(conn: Connection, who: Actor, action: str, alert_id: int, catalogue: Catalogue | None) -> None:
     """:func:`require_case` for the alert's case: an officer of another team acts only on an
     alert whose node they own (a group's node, their 督办 item; ``catalogue`` names the owners,
-    the reference catalogue when None)."""
+    the case's court's own where it has one, the reference catalogue when None)."""
     alert = conn.execute(
-        select(ALERTS.c.case_id, ALERTS.c.node_code, ALERTS.c.subject_id, CASES.c.officer_id, CASES.c.team_id)
+        select(
+            ALERTS.c.case_id,
+            ALERTS.c.node_code,
+            ALERTS.c.subject_id,
+            CASES.c.officer_id,
+            CASES.c.team_id,
+            CASES.c.case_no,
+        )
         .select_from(ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id))
         .where(ALERTS.c.id == alert_id)
     ).one_or_none()
     if alert is None:
         require(conn, who, action)
         raise ActionRefused(f"alert {alert_id} does not exist")
-    mine = owns(
-        catalogue if catalogue is not None else load_catalogue(),
+    mine = owns(  # the owners of the case's court's catalogue
+        (catalogue if catalogue is not None else load_catalogue()).for_court(court_of(alert.case_no)),
         OFFICERS,
         node_code=literal(alert.node_code),
         subject_id=literal(alert.subject_id),

@@ -38,6 +38,7 @@ from statistics import median
 from sqlalchemy import and_, case, func, literal, or_, select
 
 from command_center.data.catalogue import CASE_TYPES, Catalogue, TriggerKind
+from command_center.data.court_catalogues import catalogue_groups, per_court
 from command_center.data.courts import (
     EVERY_COURT_SCOPE,
     SCOPE_LENGTH,
@@ -289,10 +290,18 @@ def _case_query(period: Period, catalogue: Catalogue, key, courts: Scope):
     n42 = NODES.alias("n42")
     review = NODES.alias("review")
     reviews = sorted(CLOSED_BY_CLOSING - {TERM_NODE})
-    # the case types with no deadline of their own that closing completes (执保): never late
-    free = [t for t in CASE_TYPES if not any(n.applies_to(t) for n in catalogue if n.code in CLOSED_BY_CLOSING)]
+
+    # the case types with no deadline of their own that closing completes (执保), in the case's
+    # court's catalogue: never late
+    def free(catalogue: Catalogue) -> tuple[str, ...]:
+        closing = [n for n in catalogue if n.code in CLOSED_BY_CLOSING]
+        return tuple(t for t in CASE_TYPES if not any(n.applies_to(t) for n in closing))
+
+    never_late = per_court(
+        catalogue_groups(catalogue), lambda own: c.c.case_type.in_(free(own)), key=free, court_id=c.c.court_id
+    )
     deadline = func.coalesce(n42.c.due_date, review.c.due_date)
-    on_time = or_(c.c.closed_on <= deadline, and_(deadline.is_(None), c.c.case_type.in_(free)))
+    on_time = or_(c.c.closed_on <= deadline, and_(deadline.is_(None), never_late))
     closed = and_(c.c.closed_on >= period.start, c.c.closed_on <= period.end)
     first = c.c.case_type == FIRST_ENFORCEMENT
     # open at the period's start (filed before it, not closed before it) or filed in it
@@ -410,8 +419,8 @@ def _open_at(n, at: datetime, present: bool):
 
 def _node_query(rules: Rules, at: datetime, present: bool, key, courts: Scope):
     n = NODES
-    expiring = {
-        kind: [c.code for c in rules.catalogue if c.trigger.kind is kind and c.unit is Unit.EXPIRY]
+    expiring = {  # in each case's court's catalogue
+        kind: rules.codes(n, lambda d, kind=kind: d.trigger.kind is kind and d.unit is Unit.EXPIRY)
         for kind in (TriggerKind.ACCOUNT, TriggerKind.ASSET)
     }
     per_case = (
@@ -419,8 +428,8 @@ def _node_query(rules: Rules, at: datetime, present: bool, key, courts: Scope):
             n.c.case_id,
             _count(rules.overdue(n)).label("overdue_nodes"),
             _count(rules.due_soon(n)).label("due_soon_nodes"),
-            _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ACCOUNT]))).label("freezes_expiring"),
-            _count(and_(rules.due_soon(n), n.c.node_code.in_(expiring[TriggerKind.ASSET]))).label("seals_expiring"),
+            _count(and_(rules.due_soon(n), expiring[TriggerKind.ACCOUNT])).label("freezes_expiring"),
+            _count(and_(rules.due_soon(n), expiring[TriggerKind.ASSET])).label("seals_expiring"),
         )
         .where(_open_at(n, at, present), *of_case_ids(n.c.case_id, courts))
         .group_by(n.c.case_id)

@@ -19,7 +19,8 @@ from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require_case, sees_names
 from command_center.data.alerts import ALERT_STATUSES, AlertRow, list_alerts
 from command_center.data.audit import AuditLine, audit_trail
-from command_center.data.caseno import normalise_case_no
+from command_center.data.caseno import court_of, normalise_case_no
+from command_center.data.court_catalogues import codes_where
 from command_center.data.courts import Scope, of_cases
 from command_center.data.deadlines import seal_ended, seal_expiry
 from command_center.data.engine import Database
@@ -155,8 +156,10 @@ def list_cases(
         )
     if flt.triage_disagrees:
         conditions.append(disagrees(triage or TriageRules(), rules.now, rules.today))
-    if flt.stage:
-        conditions.append(node.c.node_code.in_([d.code for d in rules.catalogue if d.stage == flt.stage]))
+    if flt.stage:  # a node of that stage in its case's court's catalogue
+        conditions.append(
+            codes_where(rules.groups, node.c.node_code, lambda d: d.stage == flt.stage, court_id=CASES.c.court_id)
+        )
     # a text search scans names: its page carries the total (a window count) rather than scan twice;
     # without one the separate count is cheaper than counting inside the page's sort
     searching = bool(flt.text and flt.text.strip())
@@ -345,6 +348,9 @@ class CaseDetail:
     locks: list[LockRow] = field(default_factory=list)
     history: list[AuditLine] = field(default_factory=list)
     items: list[ItemRow] = field(default_factory=list)  # 临时督办
+    #: the case's court's code (内0425, its 案号's: the import keys the court by it); the case
+    #: follows that court's catalogue (``Catalogue.for_court``)
+    court_code: str = ""
 
     def item(self, subject_id: str) -> ItemRow | None:
         return next((i for i in self.items if i.subject_id == subject_id), None)
@@ -373,10 +379,9 @@ def node_state(completed_at, stopped_at, due_at, due_soon_until: datetime | None
 def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
     """Everything the case screen shows, as of ``rules.now``; the timeline lists every catalogue
     node of the case's type (DOMAIN.md §8), those the case never reached as ``not_started``
-    (a node it has although its type does not take it, one the case system reported, is shown too)."""
+    (a node it has although its type does not take it, one the case system reported, is shown too).
+    The catalogue is the case's court's (its own where it has one), and so are the windows."""
     officer = OFFICERS.alias("officer")
-    catalogue = rules.catalogue
-    soon_until = {code: at for at, codes in rules.soon_until.items() for code in codes}
     with db.engine.connect() as conn:
         head = conn.execute(
             select(
@@ -394,6 +399,9 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
         ).one_or_none()
         if head is None:
             raise CaseNotFound(f"no case with id {case_id}")
+        own = rules.for_court(court_of(head.case_no))
+        catalogue = own.catalogue
+        soon_until = {code: at for at, codes in own.soon_until.items() for code in codes}
         parties = [
             Party(r.role, r.name, r.kind, r.phone)
             for r in conn.execute(
@@ -507,6 +515,7 @@ def case_detail(db: Database, rules: Rules, case_id: int) -> CaseDetail:
         locks=list_locks(db, case_no=head.case_no, active_only=False),
         history=audit_trail(db, case_id=case_id),
         items=items_of(db, case_id),
+        court_code=court_of(head.case_no),
     )
 
 

@@ -2,7 +2,9 @@
 
 The reference catalogue of shared/DOMAIN.md §4 ships as ``catalogue.csv`` beside this
 module.  A court may point the config at its own file with the same columns; a broken file
-is rejected with every line and field at fault.
+is rejected with every line and field at fault.  In a database of several courts each may have
+its own (``[courts."CODE"] catalogue``): the default catalogue carries them
+(:attr:`Catalogue.courts`, :meth:`Catalogue.for_court`).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -56,11 +59,15 @@ _LIST_SEPARATORS = re.compile(r"[、,，;；|]")
 class CatalogueError(ValueError):
     """A catalogue file that cannot be used; ``problems`` lists each line and field."""
 
-    def __init__(self, path: Path | str, problems: list[str]):
+    def __init__(self, path: Path | str, problems: list[str], where: str = ""):
         self.path = str(path)
         self.problems = problems
         shown = "; ".join(problems[:5]) + (f"; … {len(problems) - 5} more" if len(problems) > 5 else "")
-        super().__init__(f"node catalogue {path}: {shown}")
+        super().__init__(f"node catalogue {path}{f' ({where})' if where else ''}: {shown}")
+
+    def named_by(self, where: str) -> CatalogueError:
+        """The same error, saying which setting named the file (``[courts."内0425"]``)."""
+        return CatalogueError(self.path, self.problems, where)
 
 
 class TriggerKind(StrEnum):
@@ -195,9 +202,48 @@ class Catalogue:
     path: str
     #: what loading the file assumed (an older file without ``case_types``): said once at start
     notes: tuple[str, ...] = ()
+    #: the courts' own catalogues (``[courts."内0425"] catalogue = …``): (court code, its
+    #: catalogue), the longest code first.  The default catalogue (the runtime's) carries them,
+    #: so whatever is handed the catalogue finds each court's (:meth:`for_court`); empty when
+    #: every court follows this one
+    courts: tuple[tuple[str, Catalogue], ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_code", {node.code: node for node in self.nodes})
+        object.__setattr__(self, "_alone", replace(self, courts=()) if self.courts else self)
+
+    @property
+    def alone(self) -> Catalogue:
+        """This catalogue without the courts' own: what a court that has none follows."""
+        return self._alone  # type: ignore[attr-defined]
+
+    def with_courts(self, own: Mapping[str, Catalogue]) -> Catalogue:
+        """This catalogue (the default) carrying ``own``, the catalogue of each court code that
+        names one; a code whose file is this one's follows :attr:`alone`.  Itself, alone, when
+        no court's catalogue differs from it."""
+        if all(catalogue.path == self.path for catalogue in own.values()):
+            return self.alone
+        courts = tuple(
+            (code, self.alone if catalogue.path == self.path else catalogue.alone)
+            for code, catalogue in sorted(own.items(), key=lambda item: (-len(item[0]), item[0]))
+        )
+        return replace(self, courts=courts)
+
+    def for_court(self, code: str | None) -> Catalogue:
+        """The catalogue of the court of ``code`` (its 案号's code, 内0425): that of the longest
+        code of :attr:`courts` it begins with, else the default (:attr:`alone`), as
+        ``Settings.court_catalogue`` resolves the files."""
+        for prefix, catalogue in self.courts:
+            if code and code.startswith(prefix):
+                return catalogue
+        return self.alone
+
+    def distinct(self) -> list[Catalogue]:
+        """Every catalogue a court may follow, the default first, each once."""
+        found = {self.path: self.alone}
+        for _, catalogue in self.courts:
+            found.setdefault(catalogue.path, catalogue)
+        return list(found.values())
 
     def __getitem__(self, code: str) -> NodeDef:
         return self._by_code[code]  # type: ignore[attr-defined]
@@ -213,7 +259,8 @@ class Catalogue:
 
     @property
     def stages(self) -> list[str]:
-        return list(dict.fromkeys(node.stage for node in self.nodes))
+        """The stages in order: this catalogue's, then any the courts' own add."""
+        return list(dict.fromkeys(node.stage for catalogue in self.distinct() for node in catalogue.nodes))
 
     def followers(self, code: str) -> list[NodeDef]:
         """The nodes whose clock starts when ``code`` completes."""

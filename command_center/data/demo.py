@@ -315,7 +315,7 @@ def generate(
     if cases < 1:
         raise DemoError("--cases must be at least 1")
     started_clock = _time.perf_counter()
-    court = _Court(catalogue, calendar, seed, now)
+    court = _Court(catalogue.for_court(COURT_CODE), calendar, seed, now)  # the court's own, where it has one
     with db.engine.connect() as probe:
         existing = probe.execute(select(func.count()).select_from(CASES)).scalar_one()
     if existing:

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, select
 
+from command_center.data.caseno import court_of
 from command_center.data.catalogue import TriggerKind
 from command_center.data.deadlines import (
     REVIEW_NODE,
@@ -97,12 +98,14 @@ def _json(value):
 
 
 def explain(db: Database, rules: Rules, case_no: str, code: str, subject_id: str = "") -> Explanation:
-    """The explanation of the due date of node ``code`` (and ``subject_id``) of case ``case_no``."""
-    catalogue, calendar = rules.catalogue, rules.calendar
+    """The explanation of the due date of node ``code`` (and ``subject_id``) of case ``case_no``,
+    by the card of the case's court's catalogue."""
+    calendar = rules.calendar
     with db.engine.connect() as conn:
         case = conn.execute(select(CASES).where(CASES.c.case_no == case_no)).one_or_none()
         if case is None:
             raise NothingToExplain(f"no case {case_no}", key="no_case", case_no=case_no)
+        catalogue = rules.catalogue.for_court(court_of(case.case_no))
         instances = conn.execute(
             select(NODES).where(NODES.c.case_id == case.id, NODES.c.node_code == code).order_by(NODES.c.subject_id)
         ).all()

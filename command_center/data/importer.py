@@ -29,6 +29,7 @@ from sqlalchemy import Connection, String, bindparam, delete, insert, select, te
 
 from command_center.data import audit
 from command_center.data.bulk import bulk_insert
+from command_center.data.caseno import court_of
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
 from command_center.data.interchange import (
@@ -314,21 +315,24 @@ def _read_sheet(
                         bad = True
                 values.append(value)
             record = dict(zip(columns, values, strict=True))
-            if sheet.name == "nodes" and record.get("node_code") is not None and record["node_code"] not in catalogue:
-                problems.append(
-                    Problem(
-                        sheet.name,
-                        number,
-                        "node_code",
-                        Reason(
-                            "not_a_node",
-                            "{code!r} is not a node of the catalogue (N01…{last})",
-                            code=record["node_code"],
-                            last=f"N{len(catalogue):02d}",
-                        ),
+            if sheet.name == "nodes" and record.get("node_code") is not None:
+                # a node of the case's court's catalogue (a court may have its own)
+                own = catalogue.for_court(court_of(record["case_no"])) if record.get("case_no") else catalogue
+                if record["node_code"] not in own:
+                    problems.append(
+                        Problem(
+                            sheet.name,
+                            number,
+                            "node_code",
+                            Reason(
+                                "not_a_node",
+                                "{code!r} is not a node of the catalogue (N01…{last})",
+                                code=record["node_code"],
+                                last=f"N{len(own):02d}",
+                            ),
+                        )
                     )
-                )
-                bad = True
+                    bad = True
             if sheet.name == "cases":
                 problems.extend(_case_row_problems(sheet.name, number, record))
             if record.get("case_no"):

@@ -13,7 +13,8 @@ from decimal import Decimal
 from sqlalchemy import String, case, cast, func, literal, select
 from sqlalchemy.sql.expression import ColumnElement
 
-from command_center.data.catalogue import TriggerKind
+from command_center.data.catalogue import Catalogue, NodeDef, TriggerKind
+from command_center.data.court_catalogues import catalogue_groups, codes_where
 from command_center.data.courts import Scope, of_case_ids, of_cases
 from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
@@ -86,9 +87,7 @@ def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicator
     With ``courts``, every figure is taken over those courts' cases (a semi-join on the case id
     beside each index range), so the figures of a parent code are exactly its courts' summed."""
     quick_reads(conn)
-    now, catalogue = rules.now, rules.catalogue
-    renewal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ACCOUNT]
-    seal_codes = [n.code for n in catalogue if n.trigger.kind is TriggerKind.ASSET and n.unit is Unit.EXPIRY]
+    now = rules.now
     n = NODES
     # each count on its own, so the open and today's ones use their index
     total, open_cases, new_today = conn.execute(
@@ -112,13 +111,13 @@ def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicator
     # node due before the longest window's end took 14 ms at 100,000 cases
     mine = of_case_ids(n.c.case_id, courts)
     open_nodes = conn.execute(select(func.count()).where(open_node(n), n.c.due_at.is_not(None), *mine)).scalar_one()
-    late_fund = late_fund_of(n, catalogue)
+    late_fund = late_fund_of(n, rules.catalogue)
     overdue_nodes, funds_3_7 = conn.execute(
         select(func.count(), func.count(late_fund.distinct())).where(open_node(n), rules.overdue(n), *mine)
     ).one()
     windows = rules.soon_windows(n)
-    renewals = rules.soon_windows(n, codes=renewal_codes)
-    seals = rules.soon_windows(n, codes=seal_codes)
+    renewals = rules.soon_windows(n, renewal)
+    seals = rules.soon_windows(n, seal)
     soon = conn.execute(
         select(*[count_of(n, open_node(n), window, *mine) for window in windows + renewals + seals])
     ).one()
@@ -145,11 +144,24 @@ def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicator
     return figures, teams
 
 
-def late_fund_of(n, catalogue) -> ColumnElement:
-    """A fund's key (``case_id:fund_id``) for a node of its 3+7 (claim or disbursement), NULL for
-    any other node: its distinct values among the overdue nodes are the funds 3+7 overdue."""
-    fund_codes = [d.code for d in catalogue if d.trigger.kind is TriggerKind.FUND]
-    return case((n.c.node_code.in_(fund_codes), cast(n.c.case_id, String) + ":" + n.c.subject_id))
+def renewal(node: NodeDef) -> bool:
+    """A freeze's renewal (续冻, N20): the node of a frozen account."""
+    return node.trigger.kind is TriggerKind.ACCOUNT
+
+
+def seal(node: NodeDef) -> bool:
+    """A seal's renewal (续封, N48): due on the seized asset's expiry."""
+    return node.trigger.kind is TriggerKind.ASSET and node.unit is Unit.EXPIRY
+
+
+def late_fund_of(n, catalogue: Catalogue) -> ColumnElement:
+    """A fund's key (``case_id:fund_id``) for a node of its 3+7 (claim or disbursement, in its
+    court's catalogue), NULL for any other node: its distinct values among the overdue nodes
+    are the funds 3+7 overdue."""
+    fund = codes_where(
+        catalogue_groups(catalogue), n.c.node_code, lambda d: d.trigger.kind is TriggerKind.FUND, case_id=n.c.case_id
+    )
+    return case((fund, cast(n.c.case_id, String) + ":" + n.c.subject_id))
 
 
 def lights_by_team(conn, rules: Rules, courts: Scope = None) -> list[TeamLights]:

@@ -16,6 +16,7 @@ from sqlalchemy import String, and_, case, cast, false, literal, not_, or_, sele
 from sqlalchemy.sql.expression import ColumnElement
 
 from command_center.data.catalogue import Catalogue
+from command_center.data.court_catalogues import catalogue_groups, per_court
 from command_center.data.tables import COURTS, GROUPS, ITEMS, OFFICERS
 
 AD_HOC = "DB"
@@ -39,6 +40,12 @@ def owner_codes(catalogue: Catalogue) -> tuple[list[str], dict[str, str]]:
     return leader, groups
 
 
+def owner_key(catalogue: Catalogue) -> tuple[tuple[str, str], ...]:
+    """Who acts on which node, where not the case officer: two catalogues with the same key
+    route every alert alike."""
+    return tuple((n.code, n.owner) for n in catalogue if n.owner != "officer")
+
+
 def owns(
     catalogue: Catalogue,
     o,
@@ -47,9 +54,28 @@ def owns(
     subject_id: ColumnElement,
     case_officer_id: ColumnElement,
     case_team_id: ColumnElement,
+    case_court_id: ColumnElement | None = None,
 ) -> ColumnElement[bool]:
     """Whether the officer row ``o`` (an alias of the officers table) owns the node ``node_code``
-    (``subject_id``) of a case with that officer and team: one SQL expression, set-based."""
+    (``subject_id``) of a case with that officer and team: one SQL expression, set-based.
+
+    With ``case_court_id``, the owners are those of the case's court's catalogue (the courts
+    with a catalogue of their own: one condition per group of courts whose owners differ);
+    without it, those of ``catalogue`` itself."""
+    if case_court_id is not None:
+        return per_court(
+            catalogue_groups(catalogue),
+            lambda own: owns(
+                own,
+                o,
+                node_code=node_code,
+                subject_id=subject_id,
+                case_officer_id=case_officer_id,
+                case_team_id=case_team_id,
+            ),
+            key=owner_key,
+            court_id=case_court_id,
+        )
     leader_codes, group_of = owner_codes(catalogue)
     is_leader = node_code.in_(leader_codes) if leader_codes else false()
     is_group = node_code.in_(list(group_of)) if group_of else false()

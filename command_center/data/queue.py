@@ -18,6 +18,7 @@ from sqlalchemy import String, and_, case, func, literal, select
 from command_center.data.access import Actor, refusal_of
 from command_center.data.alerts import TIER_ORDER
 from command_center.data.catalogue import Catalogue
+from command_center.data.court_catalogues import catalogue_groups, codes_where
 from command_center.data.engine import Database
 from command_center.data.locks import list_locks, require_decision
 from command_center.data.owners import covers_court, owner_codes, owns
@@ -90,6 +91,7 @@ def my_queue(
             subject_id=ALERTS.c.subject_id,
             case_officer_id=CASES.c.officer_id,
             case_team_id=CASES.c.team_id,
+            case_court_id=CASES.c.court_id,
         ),
     )
     owned = ALERTS.join(CASES, CASES.c.id == ALERTS.c.case_id).join(me, mine)
@@ -207,14 +209,20 @@ def my_queue(
         my_groups = conn.execute(
             select(GROUPS.c.group_name).where(GROUPS.c.officer_id == who.id).order_by(GROUPS.c.group_name)
         ).scalars()
-        _, group_of = owner_codes(catalogue)
+        groups_of = [owner_codes(own)[1] for own in catalogue.distinct()]
         for group in my_groups:
-            codes = [code for code, name in group_of.items() if name == group]
-            if not codes:
+            if not any(name == group for group_of in groups_of for name in group_of.values()):
                 groups[group] = Section([], 0)
                 continue
+            # the group's nodes in each case's court's catalogue
+            owned_by_group = codes_where(
+                catalogue_groups(catalogue),
+                NODES.c.node_code,
+                lambda node, group=group: node.owner == f"group:{group}",
+                court_id=CASES.c.court_id,
+            )
             due = and_(
-                NODES.c.node_code.in_(codes),
+                owned_by_group,
                 NODES.c.completed_at.is_(None),
                 NODES.c.stopped_at.is_(None),
                 NODES.c.due_date <= today,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from command_center.data.caseno import short_case_no
+from command_center.data.caseno import court_of, short_case_no
 from command_center.data.catalogue import Catalogue
 from command_center.labels import DIGEST, MESSAGES, TIERS
 
@@ -35,10 +35,18 @@ def category(kind: str, payload: dict) -> str:
     return "other"
 
 
+def node_name(payload: dict, catalogue: Catalogue) -> str | None:
+    """The name of the message's node in its case's court's catalogue (None: not a node of it)."""
+    code = payload.get("node_code") or ""
+    own = catalogue.for_court(court_of(payload.get("case_no") or ""))
+    return own[code].name if code in own else None
+
+
 def render(kind: str, payload: dict, catalogue: Catalogue) -> str:
     """One message's own text."""
     code = payload.get("node_code") or ""
-    node = f"{code} {catalogue[code].name}" if code in catalogue else code
+    name = node_name(payload, catalogue)
+    node = f"{code} {name}" if name is not None else code
     subject = f" ({payload['subject_id']})" if payload.get("subject_id") else ""
     template = MESSAGES.get(kind, MESSAGES["other"])
     return template.format(
@@ -75,7 +83,8 @@ def digest_text(messages: Sequence[tuple[str, dict]], catalogue: Catalogue) -> s
     examples: list[str] = []
     for i, (case_no, code) in enumerate(distinct):
         # an applicant knows the node by its name, an officer by its code
-        node = catalogue[code].name if applicant and code in catalogue else code
+        name = node_name({"case_no": case_no, "node_code": code}, catalogue) if applicant else None
+        node = name if name is not None else code
         example = f"{short_case_no(case_no)} {node}".strip()
         more = DIGEST["more"] if i + 1 < len(distinct) else ""
         if len(text + DIGEST["colon"] + DIGEST["sep"].join([*examples, example]) + more) > SMS_CHARS:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
     false,
     func,
     literal,
@@ -53,6 +54,7 @@ from sqlalchemy.sql.expression import ColumnElement, Select
 
 from command_center.data.bulk import bulk_insert, changed_rows, create_as, pg_settings
 from command_center.data.catalogue import Catalogue, TriggerKind
+from command_center.data.court_catalogues import court_groups
 from command_center.data.deadlines import DEFAULT_SEAL_YEARS, REVIEW_EXTENSION_DAYS, REVIEW_NODE, SEAL_YEARS, TERM_NODE
 from command_center.data.sqlcal import (
     add_days,
@@ -123,21 +125,27 @@ FIXES = Table(
 
 
 def recompute_dues(
-    conn: Connection, catalogue: Catalogue, today: date, rows: Callable[[object], ColumnElement[bool]] | None = None
+    conn: Connection,
+    catalogue: Catalogue,
+    today: date,
+    rows: Callable[[object], ColumnElement[bool]] | None = None,
+    *,
+    within: Callable[[ColumnElement], list[ColumnElement[bool]]] | None = None,
 ) -> int:
     """Recompute the due dates of the node rows ``rows(node_instances)`` selects (every node of
     the court without ``rows``: the start days are then taken from the calendar, not gathered
-    from the nodes); returns rows changed."""
+    from the nodes); returns rows changed.  ``within``: the conditions on a case id that keep
+    the cases of the courts following ``catalogue`` (a group of courts, :mod:`~command_center.
+    data.court_catalogues`; none, every court, by default)."""
     n = NODES
     whole_court = rows is None
-    if rows is None:
+    given = rows
 
-        def rows(_nodes) -> ColumnElement[bool]:
-            return true()
+    def rows(nodes) -> ColumnElement[bool]:
+        parts = [*([given(nodes)] if given is not None else []), *(within(nodes.c.case_id) if within else [])]
+        return parts[0] if len(parts) == 1 else and_(*parts) if parts else true()
 
-    by_day = [
-        {"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY
-    ]
+    by_day = _by_day(catalogue)
     hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
     expiry = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ACCOUNT]
     seals = [node.code for node in catalogue if node.unit is Unit.EXPIRY and node.trigger.kind is TriggerKind.ASSET]
@@ -288,6 +296,13 @@ def recompute_dues(
     for table in (TERMS, LOOKUP, LIMITS):
         table.drop(conn)
     return changed
+
+
+def _by_day(catalogue: Catalogue) -> list[dict]:
+    """The rows of the limits table: the by-day limits of ``catalogue`` (the term's included)."""
+    return [
+        {"code": node.code, "unit": node.unit.value, "limit": node.limit} for node in catalogue if node.unit in BY_DAY
+    ]
 
 
 def _differs(due_date, due_at, provisional, nodes=NODES) -> ColumnElement[bool]:
@@ -486,11 +501,7 @@ class NodesWithDues:
         if state.read(conn, INPUTS_KEY) != inputs_fingerprint(self.calendar):
             self._days = STAGED_CALENDAR
             self._tables.append(STAGED_CALENDAR)
-        by_day = [
-            {"code": node.code, "unit": node.unit.value, "limit": node.limit}
-            for node in self.catalogue
-            if node.unit in BY_DAY
-        ]
+        by_day = _by_day(self.catalogue)
         for table in self._tables:
             table.drop(conn, checkfirst=True)
             table.create(conn)
@@ -513,20 +524,37 @@ class NodesWithDues:
         bulk_insert(conn, STAGED, rows)
 
     def finish(self, conn: Connection) -> None:
-        """Move the staged nodes into the node table, with their due dates, in one statement."""
+        """Move the staged nodes into the node table, with their due dates, in one statement
+        (one per catalogue where courts have their own: each case's nodes by its court's)."""
         if not self._prepared:
             return
+        limits_of = self.catalogue.path  # the catalogue whose limits the table holds (_prepare's)
+        for group in court_groups(conn, self.catalogue):
+            if group.catalogue.path != limits_of:  # this group's limits, and the days looked up with them
+                conn.execute(delete(STAGED_LIMITS))
+                conn.execute(delete(STAGED_LOOKUP))
+                if by_day := _by_day(group.catalogue):
+                    conn.execute(STAGED_LIMITS.insert(), by_day)
+                limits_of = group.catalogue.path
+            self._move(conn, group.catalogue, group.cases(STAGED.c.case_id))
+        for table in reversed(self._tables):
+            table.drop(conn)
+        self._prepared = False
+        self._columns = set()
+
+    def _move(self, conn: Connection, catalogue: Catalogue, where: list[ColumnElement[bool]]) -> None:
+        """The staged nodes ``where`` keeps into the node table, with ``catalogue``'s due dates."""
         s, e = STAGED, STAGED_LOOKUP
         start_day = local_date(s.c.started_at)
         _look_up(
             conn,
-            select(s.c.node_code, start_day).where(s.c.started_at.is_not(None)).distinct(),
+            select(s.c.node_code, start_day).where(s.c.started_at.is_not(None), *where).distinct(),
             STAGED_LIMITS,
             STAGED_LOOKUP,
             self._days,
         )
-        hours = {node.code: node.limit for node in self.catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
-        renewals = [node.code for node in self.catalogue if node.unit is Unit.EXPIRY]
+        hours = {node.code: node.limit for node in catalogue if node.unit is Unit.HOURS and node.code != TERM_NODE}
+        renewals = [node.code for node in catalogue if node.unit is Unit.EXPIRY]
         hours_due = (
             add_hours(s.c.started_at, case(*[(s.c.node_code == code, limit) for code, limit in hours.items()]))
             if hours
@@ -550,12 +578,8 @@ class NodesWithDues:
         conn.execute(
             NODES.insert().from_select(
                 [*columns, *DUE_COLUMNS],
-                select(*[s.c[name] for name in columns], *due).select_from(
-                    s.outerjoin(e, and_(e.c.code == s.c.node_code, e.c.start_day == start_day))
-                ),
+                select(*[s.c[name] for name in columns], *due)
+                .select_from(s.outerjoin(e, and_(e.c.code == s.c.node_code, e.c.start_day == start_day)))
+                .where(*where),
             )
         )
-        for table in reversed(self._tables):
-            table.drop(conn)
-        self._prepared = False
-        self._columns = set()

@@ -296,14 +296,15 @@ def materialise(conn: Connection, catalogue: Catalogue, today, scope: Scope) -> 
     return written
 
 
-def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since) -> int:
-    """Repetitions whose period began after ``since`` (a day), in every case: time alone starts them."""
+def materialise_repeats(conn: Connection, catalogue: Catalogue, today, since, scope: Scope | None = None) -> int:
+    """Repetitions whose period began after ``since`` (a day), in every case (of ``scope``): time
+    alone starts them."""
     repeating = [n for n in catalogue if n.trigger.kind is TriggerKind.CLOSING and n.repeat > 1]
     if not repeating:
         return 0
     return _upsert(
         conn,
-        _closing_candidates(catalogue, repeating, today, lambda column: true(), since=since),
+        _closing_candidates(catalogue, repeating, today, scope or (lambda column: true()), since=since),
         [n.code for n in repeating],
     )
 

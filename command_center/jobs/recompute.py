@@ -17,6 +17,12 @@
    as an action and resets the response the new tier demands.
 5. Notifications go into the outbox in the same transaction (deduplicated by key).
 
+Courts with a catalogue of their own (``[courts."CODE"]``) are grouped by catalogue
+(:mod:`command_center.data.court_catalogues`): the phases that read the catalogue (the nodes,
+their stops, their due dates, the due-soon windows, who a message goes to and which
+completions the applicants hear of) take each case by its court's; with one catalogue there is
+one group, every court, and the statements are the one-catalogue ones.
+
 Everything runs in one transaction: a failure anywhere leaves the previous state intact.
 On PostgreSQL the run takes a transaction-level advisory lock, so two recomputes never
 interleave, and sends ``NOTIFY command_center`` for the screens when it commits.
@@ -56,10 +62,11 @@ from command_center.data import state
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
+from command_center.data.court_catalogues import CatalogueGroup, court_groups, differing
 from command_center.data.engine import Database, announce_change
 from command_center.data.lights import case_lights
 from command_center.data.locks import lock_red_cases
-from command_center.data.owners import covers_court, owns
+from command_center.data.owners import covers_court, owner_key, owns
 from command_center.data.rules import Rules, open_node
 from command_center.data.sqlcal import json_object, sync_calendar
 from command_center.data.tables import (
@@ -176,7 +183,6 @@ def recompute(
     nobody acted on for that many working days climb a step (:mod:`.escalate`; None: never).
     """
     started = time.perf_counter()
-    rules = Rules.at(now, catalogue, calendar)
     case_ids = list(cases) if cases is not None else None
 
     def alert_scope(column) -> ColumnElement[bool]:
@@ -232,16 +238,21 @@ def recompute(
         def facts_scope(column) -> ColumnElement[bool]:
             return scope(column, facts_changed=True)
 
+        # the courts of each catalogue, read after the marks: a marked case's court is there
+        groups = court_groups(conn, catalogue)
+        rules = Rules.at(now, catalogue, calendar, groups)
         # the nodes follow the facts alone (the repetitions whose period began are added below)
-        written = materialise(conn, catalogue, rules.today, facts_scope)
+        written = sum(materialise(conn, g.catalogue, rules.today, g.scope(facts_scope)) for g in groups)
         if case_ids is None:
-            written += _periods_begun(conn, catalogue, rules.today)
-        stopped = stop_and_resume(conn, catalogue, facts_scope, rules.today)
+            written += _periods_begun(conn, groups, rules.today)
+        stopped = sum(stop_and_resume(conn, g.catalogue, g.scope(facts_scope), rules.today) for g in groups)
 
-        if all_dues:
-            dues = recompute_dues(conn, catalogue, rules.today)
-        else:
-            dues = recompute_dues(conn, catalogue, rules.today, lambda n: scope(n.c.case_id))
+        dues = 0
+        for g in groups:
+            if all_dues:
+                dues += recompute_dues(conn, g.catalogue, rules.today, within=g.cases)
+            else:
+                dues += recompute_dues(conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases)
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
@@ -277,14 +288,19 @@ def recompute(
     )
 
 
-def _periods_begun(conn: Connection, catalogue: Catalogue, today) -> int:
+def _periods_begun(conn: Connection, groups: Sequence[CatalogueGroup], today) -> int:
     """Once a day: repetitions (N47 R02…) whose period began since the last day this ran."""
     last = state.read(conn, REPEATS_THROUGH)
     if last is not None and date.fromisoformat(last) >= today:
         return 0
-    written = materialise_repeats(conn, catalogue, today, date.fromisoformat(last) if last else None)
+    since = date.fromisoformat(last) if last else None
+    written = sum(materialise_repeats(conn, g.catalogue, today, since, g.scope(_everywhere)) for g in groups)
     state.write(conn, REPEATS_THROUGH, today.isoformat())
     return written
+
+
+def _everywhere(column) -> ColumnElement[bool]:
+    return true()
 
 
 def _key(a, d) -> ColumnElement[bool]:
@@ -556,7 +572,8 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         return changed_rows(conn, stmt)
 
     # each alert's message to whoever owns its node (data/owners.py: the officer, the team
-    # leader, a group's members, a 督办 item's assignee)
+    # leader, a group's members, a 督办 item's assignee) in its court's catalogue: once per
+    # group of courts when the owners differ between the catalogues
     officer = OFFICERS.alias("officer")
     kind = case((v.c.rule == "due_soon", literal("due_soon")), else_=literal("tier_changed"))
     key = (
@@ -571,35 +588,40 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
         + literal(":")
         + officer.c.login  # a group's node: one message to each member
     )
-    sent += add(
-        select(
-            key,
-            kind,
-            officer.c.login,
-            officer.c.phone,
-            v.c.case_id,
-            payload(),
-            literal("pending"),
-            case((v.c.tier == "red", true()), else_=false()),
-            literal(0),
-            now,
-            now,
-        )
-        .select_from(
-            v.join(c, c.c.id == v.c.case_id).join(
-                officer,
-                owns(
-                    rules.catalogue,
+    for group in differing(rules.groups, owner_key):
+        sent += add(
+            select(
+                key,
+                kind,
+                officer.c.login,
+                officer.c.phone,
+                v.c.case_id,
+                payload(),
+                literal("pending"),
+                case((v.c.tier == "red", true()), else_=false()),
+                literal(0),
+                now,
+                now,
+            )
+            .select_from(
+                v.join(c, c.c.id == v.c.case_id).join(
                     officer,
-                    node_code=v.c.node_code,
-                    subject_id=v.c.subject_id,
-                    case_officer_id=c.c.officer_id,
-                    case_team_id=c.c.team_id,
-                ),
+                    owns(
+                        group.catalogue,
+                        officer,
+                        node_code=v.c.node_code,
+                        subject_id=v.c.subject_id,
+                        case_officer_id=c.c.officer_id,
+                        case_team_id=c.c.team_id,
+                    ),
+                )
+            )
+            .where(
+                officer.c.active == true(),
+                covers_court(officer.c.court_code, c.c.court_id),
+                *group.courts(c.c.court_id),
             )
         )
-        .where(officer.c.active == true(), covers_court(officer.c.court_code, c.c.court_id))
-    )
     # the red cases to the chiefs: one message per case that is red now (an open case whose
     # light, data/lights.py, is red: what the wall counts), when one of its alerts turned red
     # in this run; not per red node, and never for a closed case (its archive nodes N43–N47
@@ -657,8 +679,10 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
     # catalogue chooses (notify_applicant) completed since the last run; one message per
     # applicant and node (the key holds the party), so two applicants both hear of it
     watermark = state.read(conn, COMPLETED_WATERMARK)
-    notified = rules.catalogue.notified()
-    if watermark is not None and notified:
+    for group in differing(rules.groups, notified_key) if watermark else ():
+        notified = group.catalogue.notified()
+        if not notified:
+            continue
         since = literal(datetime.fromisoformat(watermark), AwareDateTime())
         applicant = PARTIES.alias("applicant")
         key = literal("done:") + cast(NODES.c.id, String) + literal(":") + cast(applicant.c.id, String)
@@ -697,6 +721,7 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
                 NODES.c.completed_at > since,
                 NODES.c.completed_at <= now,
                 NODES.c.node_code.in_(notified),
+                *group.courts(c.c.court_id),
                 applicant.c.phone.is_not(None),
                 applicant.c.phone != "",
                 applicant.c.notify_opt_out == false(),
@@ -705,6 +730,10 @@ def _enqueue(conn: Connection, rules: Rules, scope, *, advance_watermark: bool) 
     if advance_watermark and (watermark is None or datetime.fromisoformat(watermark) < rules.now):
         state.write(conn, COMPLETED_WATERMARK, rules.now.isoformat())
     return sent
+
+
+def notified_key(catalogue: Catalogue) -> tuple[str, ...]:
+    return tuple(catalogue.notified())
 
 
 def _counts(conn: Connection) -> dict[str, int]:

@@ -22,6 +22,7 @@ from command_center.data import locks as lock_actions
 from command_center.data.access import ActionRefused, Actor, may, refusal_of
 from command_center.data.alerts import AlertRow
 from command_center.data.cases import CaseDetail, NodeLine, case_detail, reassign, teams_and_officers
+from command_center.data.catalogue import Catalogue
 from command_center.data.duty import duty_officer_id
 from command_center.data.explain import NothingToExplain, explain
 from command_center.data.explain import lines as explain_lines
@@ -187,8 +188,13 @@ class CaseScreen(WithHelp, Screen[None]):
         )
         return t
 
+    @property
+    def catalogue(self) -> Catalogue:
+        """The case's court's catalogue (the court's own file where it has one): its cards."""
+        return self.runtime.catalogue.for_court(self.detail.court_code if self.detail else None)
+
     def node_text(self, line: NodeLine) -> Text:
-        cat = self.runtime.catalogue
+        cat = self.catalogue
         item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
         name = cat[line.code].label(self.lang) if line.code in cat else item.description[:24] if item else line.code
         t = Text(f"{shown_code(line.code, self.lang)} {name}")
@@ -212,7 +218,7 @@ class CaseScreen(WithHelp, Screen[None]):
         self.selected = line
         self.query_one("#card", Static).update(self.card_text(line))
         detail, rt = self.detail, self.runtime
-        if detail is None or line.code not in rt.catalogue:
+        if detail is None or line.code not in self.catalogue:
             return
 
         def explained(found) -> None:
@@ -233,7 +239,7 @@ class CaseScreen(WithHelp, Screen[None]):
         )
 
     def card_text(self, line: NodeLine) -> Text:
-        cat, lang = self.runtime.catalogue, self.lang
+        cat, lang = self.catalogue, self.lang
         t = Text()
         if line.code in cat:
             d = cat[line.code]
