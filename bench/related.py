@@ -27,10 +27,15 @@ the median of ``--runs``, and its ratio to the floor:
 Target (issue 24): ``related --json`` at 1,000,000 cases on PostgreSQL within seconds (5 s);
 the last line says whether it was met.
 
+Beside each time, the CPU it took: the Python process's (``cli``: the command's own, imports
+included) and the PostgreSQL backend's (read from /proc, where the server runs on this machine):
+the wall time of a loaded machine divided among its processes, the CPU what the work costs.
+
 ``--json``: besides the text, one JSON object per measured row (a line starting with ``{``):
-cases, companies, open cases, parties, tie rows, bundles (listed, cases, the largest), the 孟州
-bundle and its net, each figure's seconds (``*_s``) and ratio to the floor (``*_x``), the JSON's
-size, the process's peak RSS and the load average.
+cases, companies, open cases, parties, ties, bundles (listed, cases, the largest), the 孟州
+bundle and its net, each figure's seconds (``*_s``), ratio to the floor (``*_x``) and CPU
+seconds (``*_client_cpu_s``, ``*_server_cpu_s``), the JSON's size, the process's peak RSS and
+the load average.
 """
 
 from __future__ import annotations
@@ -227,6 +232,41 @@ def median_time(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds the server process ``pid`` has used, where /proc shows it (the server on this
+    machine): what a statement costs whatever else the machine runs."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def median_cpu(fn, runs: int, pid: int | None = None, *, child: bool = False) -> dict:
+    """Medians of ``runs`` of ``fn``: its wall time, the CPU of this process (``child``: of the
+    processes it ran) and of the server process ``pid``; and the last result."""
+
+    def client() -> float:
+        if not child:
+            return time.process_time()
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return used.ru_utime + used.ru_stime
+
+    wall, mine, server, result = [], [], [], None
+    for _ in range(runs):
+        before = (time.perf_counter(), client(), backend_cpu(pid) if pid else None)
+        result = fn()
+        after = (time.perf_counter(), client(), backend_cpu(pid) if pid else None)
+        wall.append(after[0] - before[0])
+        mine.append(after[1] - before[1])
+        if before[2] is not None and after[2] is not None:
+            server.append(after[2] - before[2])
+    figures = {"s": statistics.median(wall), "client_cpu_s": statistics.median(mine)}
+    if server:
+        figures["server_cpu_s"] = statistics.median(server)
+    return figures | {"result": result}
+
+
 def measure(url: str, cases: int, companies: int, runs: int) -> dict:
     """Every figure of one database (medians of ``runs``), as the ``--json`` row has them."""
     db = open_database(url)
@@ -251,10 +291,15 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
         with db.engine.connect() as conn:
             return conn.execute(text(FLOOR)).scalar_one()
 
-    t_floor, _ = median_time(floor, runs)
-    t_ties, found = median_time(ties, runs)
-    t_related, bundles = median_time(lambda: related_bundles(db, LIST_LIMIT), runs)
-    t_bundle, planted = median_time(lambda: bundle_of(db, mengzhou), runs)
+    with db.engine.connect() as conn:  # the pool's one connection, which every figure below uses
+        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    t_floor, _ = median_time(floor, runs)  # with the parallel workers the server gives it
+    figures = {
+        "ties": median_cpu(ties, runs, pid),
+        "related": median_cpu(lambda: related_bundles(db, LIST_LIMIT), runs, pid),
+        "bundle_of": median_cpu(lambda: bundle_of(db, mengzhou), runs, pid),
+    }
+    found, bundles, planted = (figures[name].pop("result") for name in ("ties", "related", "bundle_of"))
     db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {"PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "command_center", "--db", url, "related", "--json"]
@@ -265,12 +310,12 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
             subprocess.run(command, stdout=sink, check=True, env=env)
 
     try:
-        t_cli, _ = median_time(cli, runs)
+        figures["cli"] = median_cpu(cli, runs, child=True)
+        figures["cli"].pop("result")
         size = output.stat().st_size
     finally:
         output.unlink(missing_ok=True)
     sizes = sorted((b.size for b in bundles), reverse=True)
-    seconds = {"floor": t_floor, "ties": t_ties, "related": t_related, "bundle_of": t_bundle, "cli": t_cli}
     row = {
         "bench": "related",
         "backend": "postgresql",
@@ -287,10 +332,13 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
         "mengzhou_net_total": str(planted.net_total) if planted else None,
         "json_mb": round(size / 1e6, 1),
     }
-    for name, value in seconds.items():
-        row[f"{name}_s"] = round(value, 3)
-        if name != "floor":
-            row[f"{name}_x"] = round(value / t_floor, 1)
+    row["floor_s"] = round(t_floor, 3)
+    for name, measured in figures.items():
+        row[f"{name}_s"] = round(measured["s"], 3)
+        row[f"{name}_x"] = round(measured["s"] / t_floor, 1)
+        for cpu in ("client_cpu_s", "server_cpu_s"):
+            if cpu in measured:
+                row[f"{name}_{cpu}"] = round(measured[cpu], 2)
     row["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     row["load_1min"] = round(os.getloadavg()[0], 2)
     return row
@@ -299,7 +347,11 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
 def report(row: dict) -> None:
     def line(label: str, name: str, tail: str = "") -> None:
         ratio = f"{row[f'{name}_x']:5.1f}x" if f"{name}_x" in row else " " * 6
-        print(f"  {label:<24}{row[f'{name}_s']:6.2f} s {ratio}  {tail}".rstrip())
+        cpu = [
+            f"{who} {row[f'{name}_{who}_cpu_s']:.2f}" for who in ("client", "server") if f"{name}_{who}_cpu_s" in row
+        ]
+        cpu_text = f"  (CPU s: {', '.join(cpu)})" if cpu else ""
+        print(f"  {label:<24}{row[f'{name}_s']:6.2f} s {ratio}{cpu_text}  {tail}".rstrip())
 
     print(
         f"{row['cases']:,} cases ({row['open_cases']:,} open), {row['parties']:,} parties, "
