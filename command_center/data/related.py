@@ -35,7 +35,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
-from operator import itemgetter
 
 from sqlalchemy import (
     BigInteger,
@@ -369,19 +368,23 @@ def _identities(handles: set[Handle]) -> dict[Handle, Handle]:
     """Who is who among ``handles`` (the rule of the ties): each → the one that stands for its
     person, the least by ``repr`` of those it is one with: equal ID numbers; every party of a
     name whose group holds a party without an ID number."""
-    ordered = sorted(handles, key=repr)  # so that a set's least number is its least handle
-    number = {handle: i for i, handle in enumerate(ordered)}
+    listed = list(handles)
     by_id: dict[str, set[int]] = defaultdict(set)
     by_name: dict[str, set[int]] = defaultdict(set)
     unnumbered: set[str] = set()  # names with a party without an ID number
-    for handle, i in number.items():
-        if handle[1]:
-            by_id[handle[1]].add(i)
-        elif handle[1] is None:
-            unnumbered.add(handle[0])
-        by_name[handle[0]].add(i)
-    roots = _components([*by_id.values(), *(by_name[name] for name in unnumbered)])
-    return {handle: ordered[roots.get(i, i)] for handle, i in number.items()}
+    for i, (name, number) in enumerate(listed):
+        if number:
+            by_id[number].add(i)
+        elif number is None:
+            unnumbered.add(name)
+        by_name[name].add(i)
+    groups = [g for g in (*by_id.values(), *(by_name[name] for name in unnumbered)) if len(g) > 1]
+    roots = _components(groups)
+    members: dict[int, list[Handle]] = defaultdict(list)
+    for i, root in roots.items():
+        members[root].append(listed[i])
+    chosen = {root: min(people, key=repr) for root, people in members.items()}
+    return {handle: chosen[roots[i]] if i in roots else handle for i, handle in enumerate(listed)}
 
 
 def _mutual_ties(found: _Found, pairs: Iterable[_Pair]) -> None:
@@ -550,14 +553,11 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
         PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
     ).where(PARTIES.c.case_id.in_(theirs.where(near)))
     members = bundle.numbers
-    rows = sorted((tuple(r) for r in conn.execute(party_query).all() if r[0] in members), key=itemgetter(0, 1, 2))
-    same = _identities({(name_key, id_number) for *_, name_key, id_number in rows})
-    shown: dict[Handle, str] = {}  # each party by its name in the first of its cases (case id, role, position)
+    rows = [r for r in conn.execute(party_query).all() if r[0] in members]
+    same = _identities({(r[4], r[5]) for r in rows})
     roles: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
-    for case_id, role, _, name, name_key, id_number in rows:
-        who = same[(name_key, id_number)]
-        shown.setdefault(who, name)
-        roles[case_id][role != "applicant"].append(who)
+    for case_id, role, _, _, name_key, id_number in rows:
+        roles[case_id][role != "applicant"].append(same[(name_key, id_number)])
     single = sorted(i for i, (applicants, debtors) in roles.items() if len(applicants) == 1 and len(debtors) == 1)
     unpaid = type_coerce(CASES.c.amount - CASES.c.amount_recovered, Money())  # exact on both (fen on SQLite)
     owed = {i: max(v, ZERO) for i, v in _select_by_ids(conn, single, CASES.c.id, select(CASES.c.id, unpaid))}
@@ -572,6 +572,7 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
     offsets = []
     gross = ZERO
     pairs = {tuple(sorted(k, key=repr)) for k in owes if offsetting & set(k)}
+    shown = _first_names(rows, same, {who for pair in pairs for who in pair})
     for one, other in sorted(pairs, key=lambda p: (shown[p[0]], shown[p[1]], repr(p))):  # namesakes: still one order
         a_owes, b_owes = owes.get((one, other), ZERO), owes.get((other, one), ZERO)
         payer, payee = (one, other) if a_owes >= b_owes else (other, one)
@@ -581,6 +582,17 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
     net = sum((o.balance for o in offsets), ZERO)
     not_offset = tuple(sorted(case_id for case_id, who in joint if offsetting & who))
     return replace(bundle, offsets=tuple(offsets), gross_total=gross, net_total=net, not_offset=not_offset)
+
+
+def _first_names(rows, same: dict[Handle, Handle], wanted: set[Handle]) -> dict[Handle, str]:
+    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (by case id, role,
+    position), however else it is spelt in the others."""
+    first: dict[Handle, tuple] = {}
+    for case_id, role, position, name, name_key, id_number in rows:
+        who = same[(name_key, id_number)]
+        if who in wanted and (who not in first or (case_id, role, position) < first[who][:3]):
+            first[who] = (case_id, role, position, name)
+    return {who: at[3] for who, at in first.items()}
 
 
 @contextmanager
