@@ -63,7 +63,7 @@ from command_center.data.catalogue import load_catalogue
 from command_center.data.demo import _Court
 from command_center.data.engine import open_database
 from command_center.data.names import name_key
-from command_center.data.related import LIST_LIMIT, _Found, _ties, bundle_of, related_bundles
+from command_center.data.related import LIST_LIMIT, _Found, _ties, bundle_of, related_bundles, uncollected
 from command_center.data.workcal import WorkCalendar
 
 NOW = parse_instant("2026-11-20T10:00")
@@ -281,9 +281,9 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
             text("SELECT min(id) FROM cases WHERE case_no LIKE :p"), {"p": MENGZHOU_PREFIX + "%"}
         ).scalar_one()
 
-    def ties():
+    def ties():  # as related_bundles reads them
         found = _Found()
-        with db.engine.connect() as conn:
+        with uncollected(), db.engine.connect() as conn:
             _ties(conn, None, found)
         return found
 
