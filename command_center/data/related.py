@@ -599,7 +599,7 @@ def _first_names(rows, same: dict[Handle, Handle], wanted: set[Handle]) -> dict[
 def uncollected() -> Iterator[None]:
     """The cyclic garbage collector paused while a whole court's ties and bundles are built (and
     written out): it would walk the hundreds of thousands of rows, sets and tuples made here
-    again and again, a fifth of the time at a million cases, and nothing here makes a cycle."""
+    again and again (0.6 to 0.9 s at a million cases), and nothing here makes a cycle."""
     paused = gc.isenabled()
     gc.disable()
     try:
