@@ -1723,6 +1723,7 @@ RELATED = {
         "offset": "抵销 {payer} → {payee}: 应付 {payer_owes} 元, 应收 {payee_owes} 元, 抵销后应付 {balance} 元",
         "totals": "抵销前合计 {gross} 元, 抵销后仍需支付 {net} 元",
         "not_offset": "多名当事人的案件不参与抵销: {cases}",
+        "unlisted": "超过 {limit} 件, 不逐案列出; 以下为关联关系, 案件多的在前 (--json 列出每一关系的全部案号)",
         "none": "没有关联案件",
         "count": "共 {bundles} 组关联案件, {cases} 件",
         "title": "关联案件",
@@ -1744,6 +1745,8 @@ RELATED = {
         "offset": "offset {payer} -> {payee}: owes {payer_owes}, is owed {payee_owes}, pays {balance} after offsetting",
         "totals": "owed before offsetting {gross}, still to pay after offsetting {net}",
         "not_offset": "cases with several parties on a side are not offset: {cases}",
+        "unlisted": "more than {limit} cases, not listed one by one; what ties them, most cases first"
+        " (--json gives every tie's case numbers)",
         "none": "no related cases",
         "count": "{bundles} bundles of related cases, {cases} cases",
         "title": "Related cases",

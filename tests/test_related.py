@@ -11,11 +11,12 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete
+from sqlalchemy import Integer, delete, func
 
 from command_center.cli import cli
 from command_center.data import models as m
-from command_center.data.access import Actor, NotAllowed, StaleVersion
+from command_center.data import related
+from command_center.data.access import ActionRefused, Actor, NotAllowed, StaleVersion
 from command_center.data.engine import open_database
 from command_center.data.names import name_key
 from command_center.data.related import bundle_of, hand_bundle, related_bundles
@@ -174,6 +175,22 @@ def test_the_related_command(db_url):
     text = runner.invoke(cli, ["--db", db_url, "--lang", "en", "related"], env={})
     assert text.exit_code == 0, text.output
     assert "Bundle 1: 2 cases" in text.output and "still to pay after offsetting 599.50" in text.output
+    assert bundle["size"] == 2 and bundle["listed"] is True
+    # above --list-limit: the same bundle by what ties it, its offset whole
+    short = runner.invoke(cli, ["--db", db_url, "related", "--json", "--list-limit", "1"], env={})
+    assert short.exit_code == 0, short.output
+    (unlisted,) = json.loads(short.output)
+    assert unlisted == bundle | {"cases": None, "listed": False}
+    text = runner.invoke(cli, ["--db", db_url, "--lang", "en", "related", "--list-limit", "1"], env={})
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[:2] == [
+        "Bundle 1: 2 cases",
+        "  more than 1 cases, not listed one by one; what ties them, most cases first"
+        " (--json gives every tie's case numbers)",
+    ]
+    assert lines[2] == "  applicant and debtor of each other 乙 公司 ⇄ 乙公司 ⇄ 甲公司: 2 cases"
+    assert "still to pay after offsetting 599.50" in text.output
 
 
 def test_an_import_stores_the_match_keys_and_the_frozen_amount(db, tmp_path):
@@ -206,3 +223,55 @@ def test_an_import_stores_the_match_keys_and_the_frozen_amount(db, tmp_path):
     assert keys["李四"] == ("李四", "15042519800101111X")
     (bundle,) = related_bundles(db)
     assert [c.case_no for c in bundle.cases] == ["（2026）内0425执1号", "（2026）内0425执2号"]
+
+
+def test_a_bundle_too_large_to_list_is_listed_by_its_ties_with_the_same_offset(db):
+    """Above ``list_limit`` cases a bundle's cases are not read back one by one: its ties name
+    every case, and its offset is the one the listed bundle has, to the fen."""
+    court = Court(db)
+    chain = [case_of(court, [name], [("李四", "150425198001011111")], "1000.00") for name in ("甲", "乙", "丙")]
+    mutual = [
+        case_of(court, ["甲公司"], ["乙公司"], "1000.00", "100.25"),
+        case_of(court, ["乙公司"], ["甲公司"], "400.50"),
+        case_of(court, ["甲公司"], ["乙公司", "丁"], "50.00"),
+    ]
+    listed = related_bundles(db)
+    short = related_bundles(db, list_limit=2)
+    assert [b.size for b in short] == [3, 3] and not any(b.listed for b in short)
+    for whole, part in zip(listed, short, strict=True):
+        assert whole.listed and part.cases == ()
+        assert part.case_ids == whole.case_ids and part.numbers == whole.numbers
+        assert (part.ties, part.offsets, part.not_offset) == (whole.ties, whole.offsets, whole.not_offset)
+        assert (part.gross_total, part.net_total) == (whole.gross_total, whole.net_total)
+        assert {i for t in part.ties for i in t.case_ids} == set(part.numbers)
+    by_size = {frozenset(b.case_ids): b for b in short}
+    offset = by_size[frozenset(mutual)]
+    assert offset.net_total == Decimal("499.25") and offset.not_offset == (mutual[2],)
+    assert set(by_size) == {frozenset(chain), frozenset(mutual)}
+    data = offset.as_json()
+    assert data["cases"] is None and data["size"] == 3 and data["listed"] is False
+    assert {c for t in data["ties"] for c in t["cases"]} == {offset.numbers[i] for i in mutual}
+    assert data["net_total"] == "499.25" and data["not_offset"] == [offset.numbers[mutual[2]]]
+    assert listed[0].as_json() | {"cases": None, "listed": False} == short[0].as_json()
+    with pytest.raises(ActionRefused):  # who the cases are with was not read
+        hand_bundle(db, offset, 1, CHIEF, NOW, reason="打包执行")
+
+
+def test_the_keys_hashes_only_narrow_the_search(db, monkeypatch):
+    """On PostgreSQL the ties are looked for by the keys' hashes and checked on the text: with a
+    hash that collides all the time (the key's length), the bundles are the same."""
+    court = Court(db)
+    case_of(court, ["甲"], ["AB公司"], "100.00")  # AB公司 and CD公司: one length, two debtors
+    case_of(court, ["乙"], ["CD公司"], "200.00")
+    case_of(court, ["AB"], ["CDE"], "300.00")  # lengths 2 → 3 and 3 → 2: met both ways only by length
+    case_of(court, ["FGH"], ["IJ"], "400.00")
+    ids = [case_of(court, ["丙"], [("王五", "150425198001012222")], "500.00") for _ in range(2)]
+    ids += [case_of(court, ["丁"], [("王六", "150425198001013333")], "600.00")]  # one ID number's length
+    ids += [case_of(court, ["戊公司"], ["己公司"], "700.00"), case_of(court, ["己公司"], ["戊公司"], "800.00")]
+    expected = [b.as_json() for b in related_bundles(db)]
+    assert [sorted(c["case_no"] for c in b["cases"]) for b in expected] == [
+        sorted(court.rows(m.Case, CASE.c.id == i)[0].case_no for i in pair) for pair in (ids[:2], ids[3:])
+    ]
+    monkeypatch.setattr(related, "_hashed", lambda conn, column: func.length(column, type_=Integer))
+    assert [b.as_json() for b in related_bundles(db)] == expected
+    assert bundle_of(db, ids[0]).as_json() == expected[0]

@@ -7,7 +7,7 @@ import json
 import click
 
 from command_center.cli.group import cli, pad, runtime_of
-from command_center.data.related import related_bundles
+from command_center.data.related import LIST_LIMIT, related_bundles, uncollected
 from command_center.data.triage import triage_list
 from command_center.labels import RELATED, TRACKS, TRIAGE, triage_reason
 
@@ -57,15 +57,26 @@ def triage_command(ctx: click.Context, as_json: bool, disagreeing: bool) -> None
 
 @cli.command(name="related")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (one JSON array of bundles).")
+@click.option(
+    "--list-limit",
+    type=click.IntRange(min=0),
+    default=LIST_LIMIT,
+    show_default=True,
+    help="List a bundle case by case up to this many cases; a larger one by what ties it (0: list every bundle).",
+)
 @click.pass_context
-def related_command(ctx: click.Context, as_json: bool) -> None:
+def related_command(ctx: click.Context, as_json: bool, list_limit: int) -> None:
     """Bundles of related open cases (a shared debtor; parties applicant and debtor of each other)
     and, for mutual money debts, the offset.  Prints parties' names: like `import`, it is run by
     someone with access to the database itself."""
     runtime = runtime_of(ctx)
-    bundles = related_bundles(runtime.database())
-    if as_json:
-        click.echo(json.dumps([b.as_json() for b in bundles], ensure_ascii=False))
+    bundles = related_bundles(runtime.database(), list_limit or None)
+    if as_json:  # one bundle at a time: the array of a whole court is megabytes
+        with uncollected():
+            click.echo("[", nl=False)
+            for number, bundle in enumerate(bundles):
+                click.echo((", " if number else "") + json.dumps(bundle.as_json(), ensure_ascii=False), nl=False)
+            click.echo("]")
         return
     lang = runtime.lang
     r = RELATED[lang]
@@ -73,7 +84,7 @@ def related_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(r["none"])
         return
     for number, bundle in enumerate(bundles, start=1):
-        click.echo(r["bundle"].format(number=number, count=len(bundle.cases)))
+        click.echo(r["bundle"].format(number=number, count=bundle.size))
         for c in bundle.cases:
             line = r["case"].format(
                 case_no=c.case_no,
@@ -83,13 +94,17 @@ def related_command(ctx: click.Context, as_json: bool) -> None:
                 owed=c.owed,
             )
             click.echo("  " + line)
-        for tie in bundle.ties:
+        ties = bundle.ties
+        if not bundle.listed:  # what ties it, the ties of most cases first
+            click.echo("  " + r["unlisted"].format(limit=list_limit))
+            ties = sorted(ties, key=lambda t: -len(t.case_ids))
+        for tie in ties:
             click.echo("  " + r[tie.kind].format(parties=" ⇄ ".join(tie.parties), count=len(tie.case_ids)))
         for o in bundle.offsets:
             click.echo("  " + r["offset"].format(**vars(o)))
         if bundle.net_total is not None:
             click.echo("  " + r["totals"].format(gross=bundle.gross_total, net=bundle.net_total))
         if bundle.not_offset:
-            numbers = {c.case_id: c.case_no for c in bundle.cases}
+            numbers = bundle.numbers
             click.echo("  " + r["not_offset"].format(cases=r["and"].join(numbers[i] for i in bundle.not_offset)))
-    click.echo(r["count"].format(bundles=len(bundles), cases=sum(len(b.cases) for b in bundles)))
+    click.echo(r["count"].format(bundles=len(bundles), cases=sum(b.size for b in bundles)))

@@ -8,10 +8,15 @@ both carry an ID number and the numbers are equal, else when their names match a
 its name, so a name group with such a party is tied as a whole).  A bundle is a connected set
 of such ties.
 
-The ties are found in set-based SQL over the indexed ``parties.name_key`` / ``id_number``, one
-windowed pass each (see below); only the tied rows come back, and Python joins them into
-bundles (union-find).  The same queries, restricted to the cases found so far, give one case's
-bundle (:func:`bundle_of`).
+The ties are found in one set-based SQL statement (:func:`_tie_statement`): the open cases'
+parties are read once, and hash aggregates over that read find the shared debtors and the
+applicant-debtor pairs met the other way round; only the ties come back, each with its cases'
+ids and 案号, and Python joins them into bundles (union-find).  The same statement, restricted
+to the keys of the cases found so far, gives one case's bundle (:func:`bundle_of`).
+
+A bundle is listed case by case (team, applicants, debtors, what is owed) up to ``list_limit``
+cases; a larger one, a chain of repeat debtors that no team takes as one, is listed by its ties,
+which name every case of it by 案号 (:attr:`Bundle.listed`).
 
 The offset (抵销) of a bundle with mutual debts: per pair of parties of which one is a party of
 a mutual tie, what each still owes the other (``amount - amount_recovered`` of the bundle's
@@ -22,22 +27,47 @@ be paid after offsetting.  Exact decimals throughout.
 
 from __future__ import annotations
 
+import gc
+import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Connection, Integer, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require, require_case
 from command_center.data.bulk import pg_settings
 from command_center.data.engine import Database
 from command_center.data.tables import CASES, OFFICERS, PARTIES, TEAMS
+from command_center.data.types import Money
 
 CHUNK = 900
 ZERO = Decimal("0.00")
+#: ``related``'s default: a bundle of more cases than this is listed by its ties
+LIST_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,11 @@ class Offset:
 
 @dataclass(frozen=True)
 class Bundle:
+    """``numbers``: the 案号 of every case of the bundle, by case id.  ``cases``: each of them
+    with its team, parties and what it owes, by 案号; empty when the bundle was too large to list
+    (``listed`` is then False, and the ties name its cases)."""
+
+    numbers: Mapping[int, str]
     cases: tuple[BundleCase, ...]
     ties: tuple[Tie, ...]
     offsets: tuple[Offset, ...] = ()
@@ -85,11 +120,20 @@ class Bundle:
     not_offset: tuple[int, ...] = field(default=())  # case ids of joint debts left out of the offset
 
     @property
+    def size(self) -> int:
+        return len(self.numbers)
+
+    @property
+    def listed(self) -> bool:
+        return len(self.cases) == len(self.numbers)
+
+    @property
     def case_ids(self) -> tuple[int, ...]:
-        return tuple(c.case_id for c in self.cases)
+        """Every case of the bundle, by 案号."""
+        return tuple(sorted(self.numbers, key=self.numbers.__getitem__))
 
     def as_json(self) -> dict:
-        number = {c.case_id: c.case_no for c in self.cases}
+        number = self.numbers
         return {
             "cases": [
                 {
@@ -101,7 +145,9 @@ class Bundle:
                     "debtors": list(c.debtors),
                 }
                 for c in self.cases
-            ],
+            ]
+            if self.listed
+            else None,
             "ties": [
                 {"kind": t.kind, "parties": list(t.parties), "cases": [number[i] for i in t.case_ids]}
                 for t in self.ties
@@ -119,15 +165,23 @@ class Bundle:
             "gross_total": None if self.gross_total is None else str(self.gross_total),
             "net_total": None if self.net_total is None else str(self.net_total),
             "not_offset": [number[i] for i in self.not_offset],
+            "size": self.size,
+            "listed": self.listed,
         }
 
 
 # -- the ties, in SQL ---------------------------------------------------------------------------
 #
-# Each tie is one pass over the open cases' parties with a window per key: a key shared by two
-# cases has min(case) <> max(case) over its partition, so no GROUP BY and join back, and no
-# count(DISTINCT) (which PostgreSQL cannot hash).  ``scope`` (a case's bundle, step by step)
-# keeps the rows whose key is one of the scope's parties', through the keys' indexes.
+# One statement.  The open cases' parties are read once, into a CTE the rest refers to; a hash
+# aggregate per key finds the keys shared by two open cases (min(case) <> max(case), no
+# count(DISTINCT)) and the unordered pairs of names, and of ID numbers, met both ways round; a
+# hash join gives them back their rows.  On PostgreSQL the aggregates work on each key's 64-bit
+# hash, which hashes and compares faster than its text, and what they find is checked on the
+# text (so two keys of one hash cost a row, never a wrong tie); SQLite works on the text.  Text
+# is compared byte by byte (PostgreSQL's "C", the order Python's min() and sorted() use;
+# SQLite's own), not by the database's collation, which costs a strcoll() a comparison.
+# ``restrict`` (a case's bundle, step by step) reads only the parties of the scope's keys,
+# through the keys' indexes.
 
 Handle = tuple[str, str | None]  # (name_key, id_number): a party as the matching rule sees it
 
@@ -136,7 +190,10 @@ Handle = tuple[str, str | None]  # (name_key, id_number): a party as the matchin
 class _Pair:
     """An (applicant, debtor) pair of an open case, as the mutual ties read it."""
 
+    a_id: int
+    d_id: int
     case_id: int
+    case_no: str
     an: str
     ai: str | None
     aname: str
@@ -145,193 +202,247 @@ class _Pair:
     dname: str
 
 
+@dataclass
+class _Found:
+    """The ties found so far: (kind, key) → (case ids, names shown); each tied case's 案号; the
+    parties (handles) of each mutual tie."""
+
+    ties: dict[tuple[str, str], tuple[set[int], set[str]]] = field(default_factory=dict)
+    numbers: dict[int, str] = field(default_factory=dict)
+    handles: dict[str, set[Handle]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str, case_ids: Iterable[int], names: Iterable[str]) -> None:
+        cases_, shown = self.ties.setdefault((kind, key), (set(), set()))
+        cases_.update(case_ids)
+        shown.update(names)
+
+
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _bytewise(conn: Connection, column):
+    return column.collate("C") if _pg(conn) else column  # SQLite's BINARY already
+
+
+def _hashed(conn: Connection, column):
+    return func.hashtextextended(column, 0, type_=BigInteger) if _pg(conn) else column
+
+
+def _gathered(conn: Connection, column):
+    return func.array_agg(column, type_=NullType()) if _pg(conn) else func.json_group_array(column)
+
+
+def _ungathered(conn: Connection, value) -> list:
+    return value if _pg(conn) else json.loads(value)
+
+
 def _scope_keys(column: str, scope: list[int], roles: tuple[str, ...]):
     f = PARTIES.alias("f")
     return select(f.c[column]).where(f.c.case_id.in_(scope), f.c.role.in_(roles), f.c[column].is_not(None))
 
 
-def _shared_debtor_rows(conn: Connection, scope: list[int] | None) -> list:
-    """(kind, key, case id, name) of every open case's debtor shared with another open case:
-    by ID number, and by name where the name's group holds a party without one (one pass, a
-    window per key; for a ``scope``, one statement per key, each through its index)."""
-    if scope is None:
-        return _debtors_shared(conn, None, ("id_number", "name_key"))
-    return _debtors_shared(conn, scope, ("id_number",)) + _debtors_shared(conn, scope, ("name_key",))
-
-
-def _debtors_shared(conn: Connection, scope: list[int] | None, columns: tuple[str, ...]) -> list:
+def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable | None = None, debtor_keys=None):
+    """The ties among the open cases' parties (``restrict(p)``: only those parties), one row
+    each: a debtor shared by ID number (``id``) or by name where the name's group holds a
+    party without one (``name``), of ``kinds``, and of ``debtor_keys`` if given: its key, the
+    least of its names, its cases' ids and 案号; and every (applicant, debtor) pair of an open
+    case whose two parties' keys meet the other way round in another pair, by name or by ID
+    number (``pair``: the parties' ids and keys as hashed, a candidate for mutual debts that
+    :func:`_mirrored` checks on the text)."""
     p, c = PARTIES.alias("p"), CASES.alias("c")
-    by_id, by_name = {"partition_by": p.c.id_number}, {"partition_by": p.c.name_key}
-    inner = (
-        select(
-            p.c.case_id,
-            p.c.id_number,
-            p.c.name_key,
-            p.c.name,
-            func.min(p.c.case_id).over(**by_id).label("lo_id"),
-            func.max(p.c.case_id).over(**by_id).label("hi_id"),
-            func.min(p.c.case_id).over(**by_name).label("lo_name"),
-            func.max(p.c.case_id).over(**by_name).label("hi_name"),
-            func.max(case((p.c.id_number.is_(None), 1), else_=0)).over(**by_name).label("no_id"),
-        )
-        .select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
-        .where(p.c.role == "debtor")
-    )
-    if scope is not None:  # the rows of the scope's keys: their windows are whole
-        (column,) = columns
-        inner = inner.where(p.c[column].in_(_scope_keys(column, scope, ("debtor",))))
-    inner = inner.subquery()
-    shared_id = and_(inner.c.id_number.is_not(None), inner.c.lo_id != inner.c.hi_id)
-    shared_name = and_(inner.c.lo_name != inner.c.hi_name, inner.c.no_id == 1)
-    wanted = or_(*([shared_id] if "id_number" in columns else []), *([shared_name] if "name_key" in columns else []))
-    rows = []
-    for r in conn.execute(
-        select(inner.c.case_id, inner.c.id_number, inner.c.name_key, inner.c.name, shared_id.label("by_id"))
-        .add_columns(shared_name.label("by_name"))
-        .where(wanted)
-    ).all():
-        if r.by_id and "id_number" in columns:
-            rows.append(("debtor", f"id:{r.id_number}", r.case_id, r.name))
-        if r.by_name and "name_key" in columns:
-            rows.append(("debtor", f"name:{r.name_key}", r.case_id, r.name))
-    return rows
-
-
-def _pair_rows(conn: Connection, scope: list[int] | None) -> list:
-    if scope is None:
-        return _pairs_mirrored(conn, None, None)
-    # two statements, not an OR of them: each filter then reads its key's index
-    found = {tuple(r): r for column in ("name_key", "id_number") for r in _pairs_mirrored(conn, scope, column)}
-    return list(found.values())
-
-
-def _pairs_mirrored(conn: Connection, scope: list[int] | None, column: str | None) -> list:
-    """The (applicant, debtor) pairs of open cases whose two parties meet the other way round in
-    another pair, by name or by ID number (a candidate for mutual debts): one pass, a window per
-    unordered pair of names and of ID numbers; the names of the few found are read after."""
-    a, d, c = PARTIES.alias("a"), PARTIES.alias("d"), CASES.alias("c")
+    read = select(
+        p.c.id,
+        p.c.case_id,
+        c.c.case_no,
+        (p.c.role == "debtor").label("debtor"),
+        _bytewise(conn, p.c.name_key).label("nk"),
+        _bytewise(conn, p.c.id_number).label("idn"),
+        p.c.name,
+        _hashed(conn, p.c.name_key).label("nh"),
+        _hashed(conn, p.c.id_number).label("ih"),
+    ).select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
+    o = (read if restrict is None else read.where(restrict(p))).cte("o")
+    a, d = o.alias("a"), o.alias("d")
     pairs = (
         select(
-            a.c.case_id,
             a.c.id.label("a_id"),
             d.c.id.label("d_id"),
-            a.c.name_key.label("an"),
-            a.c.id_number.label("ai"),
-            d.c.name_key.label("dn"),
-            d.c.id_number.label("di"),
+            a.c.case_id,
+            a.c.nh.label("an"),
+            a.c.ih.label("ai"),
+            d.c.nh.label("dn"),
+            d.c.ih.label("di"),
         )
-        .select_from(
-            a.join(d, and_(d.c.case_id == a.c.case_id, d.c.role == "debtor")).join(
-                c, and_(c.c.id == a.c.case_id, c.c.closed_on.is_(None))
-            )
-        )
-        .where(a.c.role == "applicant")
+        .select_from(a.join(d, and_(d.c.case_id == a.c.case_id, d.c.debtor)))
+        .where(not_(a.c.debtor))
+        .cte("pairs")
     )
-    if scope is not None and column is not None:  # a pair mirroring one of the scope's is of the scope's parties
-        keys = _scope_keys(column, scope, ("applicant", "debtor"))
-        pairs = pairs.where(a.c[column].in_(keys), d.c[column].in_(keys))
-    pairs = pairs.subquery("pairs")
-    windows = []
-    for one, other in ((pairs.c.an, pairs.c.dn), (pairs.c.ai, pairs.c.di)):
-        window = {"partition_by": (case((one < other, one), else_=other), case((one < other, other), else_=one))}
-        forward = case((one < other, 1), else_=0)
-        windows += [func.min(forward).over(**window), func.max(forward).over(**window)]
-    inner = select(
-        pairs,
-        windows[0].label("lo_name"),
-        windows[1].label("hi_name"),
-        windows[2].label("lo_id"),
-        windows[3].label("hi_id"),
-    ).subquery()
-    found = conn.execute(
-        select(inner.c.case_id, inner.c.a_id, inner.c.d_id, inner.c.an, inner.c.ai, inner.c.dn, inner.c.di).where(
-            or_(
-                inner.c.lo_name != inner.c.hi_name,
-                and_(inner.c.ai.is_not(None), inner.c.di.is_not(None), inner.c.lo_id != inner.c.hi_id),
+    parts = []
+    for kind in kinds:
+        key, hashed = (o.c.idn, o.c.ih) if kind == "id" else (o.c.nk, o.c.nh)
+        shared = [func.min(o.c.case_id) != func.max(o.c.case_id)]
+        if kind == "name":  # a name ties its group only if a party of it has no ID number
+            shared.append(func.max(case((o.c.idn.is_(None), 1), else_=0)) == 1)
+        keys = select(hashed.label("h")).where(o.c.debtor, hashed.is_not(None)).group_by(hashed).having(and_(*shared))
+        if debtor_keys is not None:
+            keys = keys.where(key.in_(debtor_keys))
+        keys = keys.subquery()
+        parts.append(
+            select(
+                literal_column(f"'{kind}'").label("kind"),
+                key.label("key"),
+                func.min(_bytewise(conn, o.c.name)).label("shown"),
+                _gathered(conn, o.c.case_id).label("ids"),
+                _gathered(conn, o.c.case_no).label("numbers"),
+                *(cast(null(), column.type).label(column.name) for column in pairs.c),
             )
+            .select_from(o.join(keys, keys.c.h == hashed))
+            .where(o.c.debtor)
+            .group_by(key)
+            .having(and_(*shared))  # on the text: a key that only shares its hash is no tie
         )
-    ).all()
-    ids = sorted({i for r in found for i in (r.a_id, r.d_id)})
-    names = dict(_select_by_ids(conn, ids, PARTIES.c.id, select(PARTIES.c.id, PARTIES.c.name))) if ids else {}
-    return [(r.case_id, r.an, r.ai, names[r.a_id], r.dn, r.di, names[r.d_id]) for r in found]
+    joined, met = pairs, []
+    for one, other in ((pairs.c.an, pairs.c.dn), (pairs.c.ai, pairs.c.di)):
+        forward = one < other
+        low, high = case((forward, one), else_=other), case((forward, other), else_=one)
+        way = case((forward, 1), else_=0)
+        both_ways = (  # an unordered pair of two different keys, seen both ways round
+            select(low.label("low"), high.label("high"))
+            .where(one != other)
+            .group_by(low, high)
+            .having(func.min(way) != func.max(way))
+            .subquery()
+        )
+        joined = joined.outerjoin(both_ways, and_(both_ways.c.low == low, both_ways.c.high == high))
+        # a pair whose two keys share a hash has no way round: the text will tell
+        met += [both_ways.c.low.is_not(None), one == other]
+    parts.append(
+        select(
+            literal_column("'pair'").label("kind"),
+            null().label("key"),
+            null().label("shown"),
+            null().label("ids"),
+            null().label("numbers"),
+            *pairs.c,
+        )
+        .select_from(joined)
+        .where(or_(*met))
+    )
+    return union_all(*parts)
 
 
-def _identities(handles: set[Handle]) -> _Sets:
-    """Who is who among ``handles`` (the rule of the ties): equal ID numbers; every party of a
+def _read_ties(conn: Connection, statement, found: _Found) -> list[tuple[int, int, int]]:
+    """The shared debtors of ``statement`` into ``found``; its candidate pairs returned, for
+    :func:`_mirrored`."""
+    candidates = []
+    for r in conn.execute(statement).all():
+        if r.kind == "pair":
+            candidates.append((r.a_id, r.d_id, r.case_id))
+            continue
+        ids, numbers = _ungathered(conn, r.ids), _ungathered(conn, r.numbers)
+        found.numbers.update(zip(ids, numbers, strict=True))
+        found.add("debtor", f"{r.kind}:{r.key}", ids, (r.shown,))
+    return candidates
+
+
+def _mirrored(conn: Connection, candidates: list[tuple[int, int, int]]) -> list[_Pair]:
+    """The (applicant id, debtor id, case id) ``candidates`` with their parties' keys and names,
+    those whose names, or ID numbers, some other candidate has the other way round (the
+    statement's test on the hashes, on the text)."""
+    ids = sorted({i for a_id, d_id, _ in candidates for i in (a_id, d_id)})
+    query = select(PARTIES.c.id, PARTIES.c.name_key, PARTIES.c.id_number, PARTIES.c.name)
+    party = {r.id: r for r in _select_by_ids(conn, ids, PARTIES.c.id, query)} if ids else {}
+    cases = sorted({case_id for *_, case_id in candidates})
+    number = dict(_select_by_ids(conn, cases, CASES.c.id, select(CASES.c.id, CASES.c.case_no))) if cases else {}
+    pairs = [
+        _Pair(a, d, i, number[i], *(v for p in (party[a], party[d]) for v in (p.name_key, p.id_number, p.name)))
+        for a, d, i in candidates
+    ]
+    names = {(r.an, r.dn) for r in pairs if r.an != r.dn}
+    numbers = {(r.ai, r.di) for r in pairs if r.ai is not None and r.di is not None and r.ai != r.di}
+    return [r for r in pairs if (r.dn, r.an) in names or (r.di, r.ai) in numbers]
+
+
+def _identities(handles: set[Handle]) -> dict[Handle, Handle]:
+    """Who is who among ``handles`` (the rule of the ties): each → the one that stands for its
+    person, the least by ``repr`` of those it is one with: equal ID numbers; every party of a
     name whose group holds a party without an ID number."""
-    same = _Sets()
-    by_id: dict[str, list[Handle]] = defaultdict(list)
-    by_name: dict[str, list[Handle]] = defaultdict(list)
-    for handle in handles:
-        same.find(handle)
-        if handle[1]:
-            by_id[handle[1]].append(handle)
-        by_name[handle[0]].append(handle)
-    for group in (*by_id.values(), *(g for g in by_name.values() if any(h[1] is None for h in g))):
-        for other in group[1:]:
-            same.union(group[0], other)
-    return same
+    listed = list(handles)
+    by_id: dict[str, set[int]] = defaultdict(set)
+    by_name: dict[str, set[int]] = defaultdict(set)
+    unnumbered: set[str] = set()  # names with a party without an ID number
+    for i, (name, number) in enumerate(listed):
+        if number:
+            by_id[number].add(i)
+        elif number is None:
+            unnumbered.add(name)
+        by_name[name].add(i)
+    groups = [g for g in (*by_id.values(), *(by_name[name] for name in unnumbered)) if len(g) > 1]
+    roots = _components(groups)
+    members: dict[int, list[Handle]] = defaultdict(list)
+    for i, root in roots.items():
+        members[root].append(listed[i])
+    chosen = {root: min(people, key=repr) for root, people in members.items()}
+    return {handle: chosen[roots[i]] if i in roots else handle for i, handle in enumerate(listed)}
 
 
-def _mutual_rows(conn: Connection, scope: list[int] | None) -> tuple[list, dict[str, set[Handle]]]:
-    """(kind, key, case id, names) of open cases in which two parties are applicant and debtor of
-    each other, and the parties of each such tie (its key → their handles)."""
-    found = [_Pair(*r) for r in _pair_rows(conn, scope)]
-    same = _identities({h for r in found for h in ((r.an, r.ai), (r.dn, r.di))})
+def _mutual_ties(found: _Found, pairs: Iterable[_Pair]) -> None:
+    """Into ``found``: the mutual ties among ``pairs`` (two parties applicant and debtor of each
+    other, by the matching rule) and the parties of each."""
+    pairs = list(pairs)
+    same = _identities({h for r in pairs for h in ((r.an, r.ai), (r.dn, r.di))})
     directions: dict[tuple, dict[bool, list]] = defaultdict(lambda: {True: [], False: []})
-    for r in found:
-        creditor, debtor = same.find((r.an, r.ai)), same.find((r.dn, r.di))
+    for r in pairs:
+        creditor, debtor = same[(r.an, r.ai)], same[(r.dn, r.di)]
         if creditor != debtor:
             directions[tuple(sorted((creditor, debtor), key=repr))][repr(creditor) < repr(debtor)].append(r)
-    rows, handles = [], {}
     for pair, sides in directions.items():
         if not (sides[True] and sides[False]):
             continue
         key = "mutual:" + "|".join(f"{h[0]}#{h[1] or ''}" for h in pair)
-        handles[key] = {h for r in sides[True] + sides[False] for h in ((r.an, r.ai), (r.dn, r.di))}
-        rows += [("mutual", key, r.case_id, tuple(sorted((r.aname, r.dname)))) for r in sides[True] + sides[False]]
-    return rows, handles
+        rows = sides[True] + sides[False]
+        found.handles.setdefault(key, set()).update(h for r in rows for h in ((r.an, r.ai), (r.dn, r.di)))
+        found.add("mutual", key, (r.case_id for r in rows), (n for r in rows for n in (r.aname, r.dname)))
+        found.numbers.update((r.case_id, r.case_no) for r in rows)
 
 
-#: the windows, and the bundled cases' parties read back in order, sort a few hundred thousand
-#: rows: in memory; and no JIT, whose compiling costs more than it saves in one run
+#: the aggregates and the bundled cases' parties read back in order work on a few hundred
+#: thousand rows: in memory; and no JIT, whose compiling costs more than it saves in one run
 SORTS = {"work_mem": "256MB", "jit": "off"}
 
 
-def _ties(conn: Connection, scope: list[int] | None) -> tuple[list, dict[str, set[Handle]]]:
+def _ties(conn: Connection, scope: list[int] | None, found: _Found) -> None:
+    """Into ``found``: every tie among the open cases (``scope`` None), or every tie of a key of
+    the ``scope`` cases' parties (one statement per key column, each through its index)."""
+    if scope is None:
+        # every join here is over the whole read: hashed, never a nested loop over a CTE whose
+        # size the planner does not know
+        with pg_settings(conn, **SORTS, enable_nestloop="off"):
+            candidates = _read_ties(conn, _tie_statement(conn, ("id", "name")), found)
+        _mutual_ties(found, _mirrored(conn, candidates))
+        return
+    pairs: dict[_Pair, None] = {}  # each statement's, once
     with pg_settings(conn, **SORTS):
-        mutual, handles = _mutual_rows(conn, scope)
-        return _shared_debtor_rows(conn, scope) + mutual, handles
+        for column, kind in (("name_key", "name"), ("id_number", "id")):
+            keys = _scope_keys(column, scope, ("applicant", "debtor"))
+            statement = _tie_statement(
+                conn,
+                (kind,),
+                lambda p, column=column, keys=keys: p.c[column].in_(keys),
+                _scope_keys(column, scope, ("debtor",)),
+            )
+            pairs.update(dict.fromkeys(_mirrored(conn, _read_ties(conn, statement, found))))
+    _mutual_ties(found, pairs)
 
 
 # -- bundles ------------------------------------------------------------------------------------
 
 
-class _Sets:
-    """Union-find over comparable items."""
-
-    def __init__(self) -> None:
-        self.parent: dict = {}
-
-    def find(self, item):
-        parent = self.parent.setdefault(item, item)
-        while parent != item:
-            grand = self.parent[parent]
-            self.parent[item] = grand
-            item, parent = parent, self.parent.setdefault(grand, grand)
-        return item
-
-    def union(self, one, other) -> None:
-        a, b = self.find(one), self.find(other)
-        if a != b:
-            low, high = sorted((a, b), key=repr)
-            self.parent[high] = low
-
-
 def _select_by_ids(conn: Connection, ids: list[int], column, query):
     """The rows of ``query`` whose ``column`` is one of ``ids``: on PostgreSQL in one statement
     (an array), on SQLite in chunks of its variable limit."""
-    if conn.dialect.name == "postgresql":
+    if _pg(conn):
         listed = func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).table_valued("id").render_derived()
         yield from conn.execute(query.where(column.in_(select(listed.c.id)))).all()  # .all(): one fetch, not one a row
         return
@@ -339,40 +450,54 @@ def _select_by_ids(conn: Connection, ids: list[int], column, query):
         yield from conn.execute(query.where(column.in_(ids[start : start + CHUNK]))).all()
 
 
-def _bundles_from(conn: Connection, tie_rows: list, handles: dict[str, set[Handle]]) -> list[Bundle]:
-    sets = _Sets()
-    ties: dict[tuple[str, str], tuple[set[int], set]] = {}
-    for kind, key, case_id, names in tie_rows:
-        cases_, shown = ties.setdefault((kind, key), (set(), set()))
-        cases_.add(case_id)
-        shown.update(names if isinstance(names, tuple) else (names,))
-    for cases_, _ in ties.values():
-        first = min(cases_)
-        for other in cases_:
-            sets.union(first, other)
+def _components(sets: Iterable[set[int]]) -> dict[int, int]:
+    """Each number of ``sets`` → the least number it is joined to through them (union-find,
+    each root the least of its set): case ids tied into bundles, parties one person."""
+    parent: dict[int, int] = {}
+    get = parent.get
+
+    def root(number: int) -> int:
+        while (up := get(number, number)) != number:
+            parent[number] = get(up, up)  # halve the path
+            number = up
+        return number
+
+    for numbers in sets:
+        roots = {root(i) for i in numbers}
+        low = min(roots)
+        for r in roots:
+            parent[r] = low
+    return {i: root(i) for i in parent}
+
+
+def _bundles_from(conn: Connection, found: _Found, list_limit: int | None) -> list[Bundle]:
+    """The bundles of ``found``'s ties, the largest first; those of at most ``list_limit`` cases
+    (None: all) listed case by case."""
+    roots = _components(cases_ for cases_, _ in found.ties.values())
     members: dict[int, list[int]] = defaultdict(list)
-    for case_id in sets.parent:
-        members[sets.find(case_id)].append(case_id)
-    groups = [sorted(ids) for ids in members.values() if len(ids) > 1]
+    for case_id, root in roots.items():
+        members[root].append(case_id)
+    groups = [ids for ids in members.values() if len(ids) > 1]
     if not groups:
         return []
-    info = _cases(conn, [i for ids in groups for i in ids])
+    listed = [i for ids in groups if list_limit is None or len(ids) <= list_limit for i in ids]
+    info = _cases(conn, listed) if listed else {}
     by_root: dict[int, list[tuple[Tie, str]]] = defaultdict(list)
-    for (kind, key), (cases_, shown) in sorted(ties.items()):
+    for (kind, key), (cases_, shown) in sorted(found.ties.items()):
         if len(cases_) > 1:
-            names = tuple(sorted(shown))[:1] if kind == "debtor" else tuple(sorted(shown))
-            by_root[sets.find(min(cases_))].append((Tie(kind, names, tuple(sorted(cases_))), key))
+            names = (min(shown),) if kind == "debtor" else tuple(sorted(shown))
+            by_root[roots[min(cases_)]].append((Tie(kind, names, tuple(sorted(cases_))), key))
     bundles = []
     for ids in groups:
-        root = sets.find(ids[0])
-        cases_ = tuple(sorted((info[i] for i in ids), key=lambda c: c.case_no))
-        mine = sorted(by_root[root], key=lambda t: (t[0].kind, t[0].parties))
-        bundle = Bundle(cases_, tuple(t for t, _ in mine))
-        mutual = set().union(*(handles.get(key, set()) for t, key in mine if t.kind == "mutual"))
+        numbers = {i: found.numbers[i] for i in ids}
+        cases_ = () if list_limit is not None and len(ids) > list_limit else (info[i] for i in ids)
+        mine = sorted(by_root[roots[ids[0]]], key=lambda t: (t[0].kind, t[0].parties))
+        bundle = Bundle(numbers, tuple(sorted(cases_, key=lambda c: c.case_no)), tuple(t for t, _ in mine))
+        mutual = set().union(*(found.handles.get(key, set()) for t, key in mine if t.kind == "mutual"))
         if mutual:
             bundle = _offset(conn, bundle, mutual)
         bundles.append(bundle)
-    bundles.sort(key=lambda b: (-len(b.cases), b.cases[0].case_no))
+    bundles.sort(key=lambda b: (-b.size, min(b.numbers.values())))
     return bundles
 
 
@@ -403,7 +528,7 @@ def _cases(conn: Connection, ids: list[int]) -> dict[int, BundleCase]:
             h.name or "",
             h.officer_id,
             h.amount,
-            max(h.amount - h.amount_recovered, ZERO),
+            _owed(h),
             tuple(parties[i][0]),
             tuple(parties[i][1]),
         )
@@ -411,40 +536,44 @@ def _cases(conn: Connection, ids: list[int]) -> dict[int, BundleCase]:
     }
 
 
+def _owed(row) -> Decimal:
+    return max(row.amount - row.amount_recovered, ZERO)
+
+
 def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
     """The offset among the parties with mutual debts (``mutual``: their handles) and whoever
     they owe or are owed by in the bundle: per pair, what each owes the other over the bundle's
-    one-applicant-one-debtor cases, the balance, and the totals."""
-    in_bundle = set(bundle.case_ids)
+    one-applicant-one-debtor cases, the balance, and the totals.  Reads only the cases of those
+    parties, listed or not."""
     names = sorted({h[0] for h in mutual})
     numbers = sorted({h[1] for h in mutual if h[1]})
     near = or_(PARTIES.c.name_key.in_(names), PARTIES.c.id_number.in_(numbers or [""]))
-    candidates = sorted(set(conn.execute(select(PARTIES.c.case_id).where(near)).scalars()) & in_bundle)
+    theirs = select(PARTIES.c.case_id).join(CASES, and_(CASES.c.id == PARTIES.c.case_id, CASES.c.closed_on.is_(None)))
     party_query = select(
         PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
-    )
-    rows = sorted(_select_by_ids(conn, candidates, PARTIES.c.case_id, party_query), key=lambda r: (r[0], r[1], r[2]))
-    same = _identities({(r.name_key, r.id_number) for r in rows})
-    shown: dict[Handle, str] = {}
-    for r in rows:
-        shown.setdefault(same.find((r.name_key, r.id_number)), r.name)
+    ).where(PARTIES.c.case_id.in_(theirs.where(near)))
+    members = bundle.numbers
+    rows = [r for r in conn.execute(party_query).all() if r[0] in members]
+    same = _identities({(r[4], r[5]) for r in rows})
     roles: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
-    for r in rows:
-        roles[r.case_id][0 if r.role == "applicant" else 1].append(same.find((r.name_key, r.id_number)))
-    owed = {c.case_id: c.owed for c in bundle.cases}
+    for case_id, role, _, _, name_key, id_number in rows:
+        roles[case_id][role != "applicant"].append(same[(name_key, id_number)])
+    single = sorted(i for i, (applicants, debtors) in roles.items() if len(applicants) == 1 and len(debtors) == 1)
+    unpaid = type_coerce(CASES.c.amount - CASES.c.amount_recovered, Money())  # exact on both (fen on SQLite)
+    owed = {i: max(v, ZERO) for i, v in _select_by_ids(conn, single, CASES.c.id, select(CASES.c.id, unpaid))}
     owes: dict[tuple, Decimal] = defaultdict(lambda: ZERO)  # (debtor, creditor) → amount
     joint = []
-    for case_id in candidates:
-        applicants, debtors = roles[case_id]
-        if len(applicants) == 1 and len(debtors) == 1:
+    for case_id, (applicants, debtors) in roles.items():
+        if case_id in owed:
             owes[(debtors[0], applicants[0])] += owed[case_id]
         else:
             joint.append((case_id, {*applicants, *debtors}))
-    offsetting = {same.find(h) for h in mutual if h in same.parent}  # the parties of the mutual ties
+    offsetting = {same[h] for h in mutual if h in same}  # the parties of the mutual ties
     offsets = []
     gross = ZERO
     pairs = {tuple(sorted(k, key=repr)) for k in owes if offsetting & set(k)}
-    for one, other in sorted(pairs, key=lambda p: (shown[p[0]], shown[p[1]])):
+    shown = _first_names(rows, same, {who for pair in pairs for who in pair})
+    for one, other in sorted(pairs, key=lambda p: (shown[p[0]], shown[p[1]], repr(p))):  # namesakes: still one order
         a_owes, b_owes = owes.get((one, other), ZERO), owes.get((other, one), ZERO)
         payer, payee = (one, other) if a_owes >= b_owes else (other, one)
         payer_owes, payee_owes = max(a_owes, b_owes), min(a_owes, b_owes)
@@ -452,33 +581,57 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
         offsets.append(Offset(shown[payer], shown[payee], payer_owes, payee_owes, payer_owes - payee_owes))
     net = sum((o.balance for o in offsets), ZERO)
     not_offset = tuple(sorted(case_id for case_id, who in joint if offsetting & who))
-    return Bundle(bundle.cases, bundle.ties, tuple(offsets), gross, net, not_offset)
+    return replace(bundle, offsets=tuple(offsets), gross_total=gross, net_total=net, not_offset=not_offset)
 
 
-def related_bundles(db: Database) -> list[Bundle]:
-    """Every bundle of related open cases, the largest first."""
-    with db.engine.connect() as conn:
-        rows, handles = _ties(conn, None)
+def _first_names(rows, same: dict[Handle, Handle], wanted: set[Handle]) -> dict[Handle, str]:
+    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (by case id, role,
+    position), however else it is spelt in the others."""
+    first: dict[Handle, tuple] = {}
+    for case_id, role, position, name, name_key, id_number in rows:
+        who = same[(name_key, id_number)]
+        if who in wanted and (who not in first or (case_id, role, position) < first[who][:3]):
+            first[who] = (case_id, role, position, name)
+    return {who: at[3] for who, at in first.items()}
+
+
+@contextmanager
+def uncollected() -> Iterator[None]:
+    """The cyclic garbage collector paused while a whole court's ties and bundles are built (and
+    written out): it would walk the hundreds of thousands of rows, sets and tuples made here
+    again and again (0.6 to 0.9 s at a million cases), and nothing here makes a cycle."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def related_bundles(db: Database, list_limit: int | None = None) -> list[Bundle]:
+    """Every bundle of related open cases, the largest first; each listed case by case, or
+    only those of at most ``list_limit`` cases (the others by their ties)."""
+    with uncollected(), db.engine.connect() as conn:
+        found = _Found()
+        _ties(conn, None, found)
         with pg_settings(conn, **SORTS):
-            return _bundles_from(conn, rows, handles)
+            return _bundles_from(conn, found, list_limit)
 
 
 def bundle_of(db: Database, case_id: int) -> Bundle | None:
-    """The bundle of one case (None if it has no related open case): the same ties, followed
-    from the case outwards until no new case turns up."""
+    """The bundle of one case (None if it has no related open case), listed case by case: the
+    same ties, followed from the case outwards until no new case turns up."""
     with db.engine.connect() as conn:
-        found, frontier, rows, handles = {case_id}, [case_id], [], {}
+        found, seen, frontier = _Found(), {case_id}, [case_id]
         while frontier:
-            new: set[int] = set()
             for start in range(0, len(frontier), CHUNK):
-                step, more = _ties(conn, frontier[start : start + CHUNK])
-                rows += step
-                handles.update(more)
-                new |= {r[2] for r in step} - found
-            found |= new
+                _ties(conn, frontier[start : start + CHUNK], found)
+            new = found.numbers.keys() - seen
+            seen |= new
             frontier = sorted(new)
-        bundles = _bundles_from(conn, rows, handles)
-    return next((b for b in bundles if case_id in b.case_ids), None)
+        bundles = _bundles_from(conn, found, None)
+    return next((b for b in bundles if case_id in b.numbers), None)
 
 
 def hand_bundle(
@@ -496,6 +649,8 @@ def hand_bundle(
     bundle's 案号).  Returns how many cases moved."""
     if not reason or not reason.strip():
         raise ActionRefused("handing a bundle to a team needs a reason")
+    if not bundle.listed:  # its cases' teams and officers were not read: nothing to check them against
+        raise ActionRefused("a bundle too large to list cannot be handed to a team in one step")
     numbers = [c.case_no for c in bundle.cases]
     moved = 0
     with db.engine.begin() as conn:
