@@ -29,8 +29,8 @@ NOW = parse_instant("2026-11-20T10:00")
 _counter = itertools.count()
 
 
-def _pg_connect(dbname: str | None = None) -> psycopg.Connection:
-    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+def _pg_connect(dbname: str | None = None, admin_url: str = PG_ADMIN_URL) -> psycopg.Connection:
+    conninfo = psycopg.conninfo.conninfo_to_dict(admin_url)
     if dbname:
         conninfo["dbname"] = dbname
     return psycopg.connect(**conninfo, autocommit=True, connect_timeout=5)
@@ -46,8 +46,8 @@ def allow_connections(url: str, allowed: bool, *, cut: bool = False) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
-def _pg_url(dbname: str) -> str:
-    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+def _pg_url(dbname: str, admin_url: str = PG_ADMIN_URL) -> str:
+    conninfo = psycopg.conninfo.conninfo_to_dict(admin_url)
     user = conninfo.get("user", "postgres")
     password = f":{conninfo['password']}" if conninfo.get("password") else ""
     host = conninfo.get("host", "127.0.0.1")
@@ -55,8 +55,8 @@ def _pg_url(dbname: str) -> str:
     return f"postgresql://{user}{password}@{host}:{port}/{dbname}"
 
 
-def _drop(dbname: str) -> None:
-    with _pg_connect() as admin:
+def _drop(dbname: str, admin_url: str = PG_ADMIN_URL) -> None:
+    with _pg_connect(admin_url=admin_url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
@@ -64,31 +64,37 @@ def _drop(dbname: str) -> None:
 def pg_template() -> Iterator[str]:
     """A migrated throw-away database used as the template of each test's database."""
     try:
-        admin = _pg_connect()
+        _pg_connect().close()
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {str(exc).strip().splitlines()[0]}"
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(message)
-    name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(_pg_url(name))
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    name = _create_migrated()
     yield name
     _drop(name)
 
 
-def _throwaway(pg_template: str, *, migrated: bool) -> Iterator[str]:
+def _create_migrated(admin_url: str = PG_ADMIN_URL) -> str:
+    """A new database on the server of ``admin_url``, migrated: its name."""
+    name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with _pg_connect(admin_url=admin_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(_pg_url(name, admin_url))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return name
+
+
+def _throwaway(pg_template: str, *, migrated: bool, admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
     name = f"{pg_template}_{next(_counter)}"
     template = f' TEMPLATE "{pg_template}"' if migrated else ""
-    with _pg_connect() as admin:
+    with _pg_connect(admin_url=admin_url) as admin:
         admin.execute(f'CREATE DATABASE "{name}"{template}')
-    yield _pg_url(name)
-    _drop(name)
+    yield _pg_url(name, admin_url)
+    _drop(name, admin_url)
 
 
 @pytest.fixture
