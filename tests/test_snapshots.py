@@ -4,6 +4,10 @@ have theirs beside their tests)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
 from command_center.app import make_app
@@ -18,13 +22,24 @@ SIZES = [(120, 35), (200, 50)]
 IDS = ["120x35", "200x50"]
 
 
-@pytest.fixture
-def demo_runtime(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the screens show the database's URL: the same in every run
-    rt = Runtime.start(Settings(db="sqlite:///demo.sqlite3"), Clock(NOW))
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    """The demo court, made once for the module: each test gets a copy of this file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    rt = Runtime.start(Settings(db=f"sqlite:///{path}"), Clock(NOW))
     db = rt.database()
     generate(db, rt.catalogue, rt.calendar, cases=600, seed=5, now=NOW, court_name="示范人民法院")
     recompute(db, rt.catalogue, rt.calendar, NOW)
+    rt.close()
+    return path
+
+
+@pytest.fixture
+def demo_runtime(demo_file, tmp_path, monkeypatch):
+    with closing(sqlite3.connect(demo_file)) as built, closing(sqlite3.connect(tmp_path / "demo.sqlite3")) as copy:
+        built.backup(copy)
+    monkeypatch.chdir(tmp_path)  # the screens show the database's URL: the same in every run
+    rt = Runtime.start(Settings(db="sqlite:///demo.sqlite3"), Clock(NOW))
     yield rt
     rt.close()
 
