@@ -106,3 +106,23 @@ def test_my_queue_snapshot(demo_runtime, size, snap_compare):
         await _settled(pilot)
 
     assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=as_o001)
+
+
+def test_every_snapshot_file_belongs_to_a_test():
+    """syrupy fails a run that leaves a snapshot unused, but not under pytest-xdist (scripts/test's
+    workers): a snapshot whose test was renamed, removed or lost a parameter is found here."""
+    import importlib
+    import itertools
+
+    folder = Path(__file__).parent / "__snapshots__"
+    tests = set()  # module/test[ids], as syrupy names the files
+    for module_folder in folder.iterdir():
+        module = importlib.import_module(f"tests.{module_folder.name}")
+        for name, function in vars(module).items():
+            if name.startswith("test_") and callable(function):
+                marks = [m for m in getattr(function, "pytestmark", []) if m.name == "parametrize"]
+                ids = [m.kwargs.get("ids") or [str(v) for v in m.args[1]] for m in marks]
+                for combination in itertools.product(*ids):
+                    tests.add(f"{module_folder.name}/{name}" + (f"[{'-'.join(combination)}]" if combination else ""))
+    files = [path.relative_to(folder) for path in folder.glob("*/*.svg")]
+    assert files and not [str(f) for f in files if str(f.with_suffix("")) not in tests]
