@@ -1,15 +1,18 @@
 """Shared fixtures: every database test runs on SQLite and on a real PostgreSQL.
 
-PostgreSQL: one throw-away database per run is migrated once and used as a template; each
-test gets its own copy (``CREATE DATABASE … TEMPLATE``), and everything is dropped at the
-end.  The server is ``COMMAND_CENTER_TEST_PG_URL`` (default: the local server, user
-postgres).  With ``CI=true`` an unreachable server fails the run instead of skipping.
+PostgreSQL: one throw-away database per run (per test process) is migrated once and used as a
+template; each test gets its own copy (``CREATE DATABASE … TEMPLATE``), made ahead and dropped
+afterwards in a thread of their own (:class:`Copies`), and everything is dropped at the end.
+The server is ``COMMAND_CENTER_TEST_PG_URL`` (default: the local server, user postgres).
+With ``CI=true`` an unreachable server fails the run instead of skipping.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +32,8 @@ NOW = parse_instant("2026-11-20T10:00")
 _counter = itertools.count()
 
 
-def _pg_connect(dbname: str | None = None) -> psycopg.Connection:
-    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+def _pg_connect(dbname: str | None = None, admin_url: str = PG_ADMIN_URL) -> psycopg.Connection:
+    conninfo = psycopg.conninfo.conninfo_to_dict(admin_url)
     if dbname:
         conninfo["dbname"] = dbname
     return psycopg.connect(**conninfo, autocommit=True, connect_timeout=5)
@@ -46,8 +49,8 @@ def allow_connections(url: str, allowed: bool, *, cut: bool = False) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
-def _pg_url(dbname: str) -> str:
-    conninfo = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
+def _pg_url(dbname: str, admin_url: str = PG_ADMIN_URL) -> str:
+    conninfo = psycopg.conninfo.conninfo_to_dict(admin_url)
     user = conninfo.get("user", "postgres")
     password = f":{conninfo['password']}" if conninfo.get("password") else ""
     host = conninfo.get("host", "127.0.0.1")
@@ -55,8 +58,8 @@ def _pg_url(dbname: str) -> str:
     return f"postgresql://{user}{password}@{host}:{port}/{dbname}"
 
 
-def _drop(dbname: str) -> None:
-    with _pg_connect() as admin:
+def _drop(dbname: str, admin_url: str = PG_ADMIN_URL) -> None:
+    with _pg_connect(admin_url=admin_url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
@@ -64,37 +67,107 @@ def _drop(dbname: str) -> None:
 def pg_template() -> Iterator[str]:
     """A migrated throw-away database used as the template of each test's database."""
     try:
-        admin = _pg_connect()
+        _pg_connect().close()
     except psycopg.OperationalError as exc:
         message = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {str(exc).strip().splitlines()[0]}"
         if IN_CI:
             pytest.fail(message + " (CI=true: PostgreSQL tests must run)", pytrace=False)
         pytest.skip(message)
-    name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    engine = make_engine(_pg_url(name))
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    name = _create_migrated()
     yield name
     _drop(name)
 
 
-def _throwaway(pg_template: str, *, migrated: bool) -> Iterator[str]:
+def _create_migrated(admin_url: str = PG_ADMIN_URL) -> str:
+    """A new database on the server of ``admin_url``, migrated: its name."""
+    name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with _pg_connect(admin_url=admin_url) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(_pg_url(name, admin_url))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return name
+
+
+def _throwaway(pg_template: str, *, migrated: bool, admin_url: str = PG_ADMIN_URL) -> Iterator[str]:
     name = f"{pg_template}_{next(_counter)}"
     template = f' TEMPLATE "{pg_template}"' if migrated else ""
-    with _pg_connect() as admin:
+    with _pg_connect(admin_url=admin_url) as admin:
         admin.execute(f'CREATE DATABASE "{name}"{template}')
-    yield _pg_url(name)
-    _drop(name)
+    yield _pg_url(name, admin_url)
+    _drop(name, admin_url)
+
+
+class Copies:
+    """Copies of the migrated template, made one ahead and dropped behind in a thread of their own.
+
+    On PostgreSQL 15 a CREATE DATABASE writes the whole template (13 MB) to the WAL and a DROP
+    DATABASE waits for a checkpoint: together about a second a test on a busy server, which the
+    test need not wait for.  A copy made ahead is what a copy made at the start of the test would
+    be: nothing connects to the template.  A failed copy fails the test that takes it; a failed
+    drop fails the session's end (:meth:`close`)."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self._jobs: queue.Queue[str | None] = queue.Queue()  # "" makes a copy, a name drops it
+        self._made: queue.Queue[str | BaseException] = queue.Queue()
+        self._failed: list[str] = []
+        self._worker = threading.Thread(target=self._work, name="pg-copies", daemon=True)
+        self._worker.start()
+        self._jobs.put("")
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                if job:
+                    _drop(job)
+                else:
+                    name = f"{self.template}_{next(_counter)}"
+                    with _pg_connect() as admin:
+                        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+                    self._made.put(name)
+            except Exception as exc:  # noqa: BLE001 - handed to the test, or to close()
+                if job:
+                    self._failed.append(f"{job}: {exc}")
+                else:
+                    self._made.put(exc)
+
+    def take(self) -> str:
+        """A fresh copy (the name of its database); the next is made meanwhile."""
+        made = self._made.get(timeout=120)
+        self._jobs.put("")
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def drop(self, name: str) -> None:
+        self._jobs.put(name)
+
+    def close(self) -> None:
+        """Drop the copy made ahead and wait for every drop."""
+        self._jobs.put(None)
+        self._worker.join()
+        while not self._made.empty():
+            if isinstance(spare := self._made.get(), str):
+                _drop(spare)
+        assert not self._failed, f"databases not dropped: {self._failed}"
+
+
+@pytest.fixture(scope="session")
+def pg_copies(pg_template: str) -> Iterator[Copies]:
+    copies = Copies(pg_template)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
+def pg_url(pg_copies: Copies) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for one test."""
-    yield from _throwaway(pg_template, migrated=True)
+    name = pg_copies.take()
+    yield _pg_url(name)
+    pg_copies.drop(name)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from command_center.screens.wall import WallScreen
 from command_center.widgets.table import DataTable
 from command_center.widgets.wall_widgets import PagedTable
 from tests.conftest import NOW
-from tests.test_courts import A, B, as_json, courts, fresh, load, run  # noqa: F401 - fixtures
+from tests.test_courts import A, B, as_json, courts, load, run  # noqa: F401 - fixtures
 
 PASSWORD = "secret-pass"
 

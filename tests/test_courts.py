@@ -9,7 +9,6 @@ database are those of the court alone, and the figures of their parent code 内0
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from decimal import Decimal
@@ -27,7 +26,7 @@ from command_center.data.rollup import COURT_KEYS, RATES, court_table
 from command_center.data.rules import Rules
 from command_center.jobs.imports import import_and_recompute
 from tests.builders import CALENDAR, CATALOGUE
-from tests.conftest import NOW, _drop, _pg_connect, _pg_url
+from tests.conftest import NOW, _pg_url
 from tests.interchange_files import write_workbook
 
 A, B = "内0425", "内0402"
@@ -85,37 +84,27 @@ def load(db: Database, tmp_path: Path, *codes: str) -> None:
         import_and_recompute(db, CATALOGUE, CALENDAR, path, NOW)
 
 
-@pytest.fixture
-def fresh(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> Iterator:
-    """Makes more fresh databases on the test's backend: ``fresh(name)`` → an open database."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def courts(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The two courts in one database, and each alone in a database of its own: made once per
+    backend for the module (four imports), as its tests only read them."""
+    folder = tmp_path_factory.mktemp("courts")
     with ExitStack() as stack:
 
-        def make(name: str) -> Database:
-            if db_url.startswith("sqlite"):
-                url = f"sqlite:///{tmp_path / name}.sqlite3"
+        def loaded(name: str, *codes: str) -> Database:
+            if request.param == "sqlite":
+                url = f"sqlite:///{folder / name}.sqlite3"
             else:
-                template = request.getfixturevalue("pg_template")
-                dbname = f"{template}_courts_{uuid.uuid4().hex[:8]}"
-                with _pg_connect() as admin:
-                    admin.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}"')
-                stack.callback(_drop, dbname)
+                copies = request.getfixturevalue("pg_copies")
+                dbname = copies.take()
+                stack.callback(copies.drop, dbname)
                 url = _pg_url(dbname)
             database = open_database(url, migrate=True, create=True)
             stack.callback(database.dispose)
+            load(database, folder, *codes)
             return database
 
-        yield make
-
-
-@pytest.fixture
-def courts(db: Database, fresh, tmp_path: Path) -> tuple[Database, dict[str, Database]]:
-    """The two courts in ``db``, and each alone in a database of its own."""
-    load(db, tmp_path, A, B)
-    alone = {}
-    for code in (A, B):
-        alone[code] = fresh(f"alone-{code}")
-        load(alone[code], tmp_path, code)
-    return db, alone
+        yield loaded("both", A, B), {code: loaded(f"alone-{code}", code) for code in (A, B)}
 
 
 def run(database: Database, *args: str) -> tuple[int, str]:

@@ -10,7 +10,6 @@ import csv
 import io
 import subprocess
 import sys
-import uuid
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ from command_center.data.mapping import MappingError, load_mapping
 from command_center.data.rules import Rules
 from command_center.jobs.imports import import_and_recompute
 from tests.builders import CALENDAR, CATALOGUE
-from tests.conftest import NOW, _drop, _pg_connect, _pg_url
+from tests.conftest import NOW, _pg_url
 from tests.interchange_files import sample, write_workbook
 
 SHEET = {s.name: s for s in SHEETS}
@@ -280,14 +279,12 @@ def second_db(db_url: str, request: pytest.FixtureRequest, tmp_path: Path):
         yield database
         database.dispose()
         return
-    template = request.getfixturevalue("pg_template")
-    name = f"{template}_second_{uuid.uuid4().hex[:8]}"
-    with _pg_connect() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    copies = request.getfixturevalue("pg_copies")
+    name = copies.take()
     database = open_database(_pg_url(name), migrate=True)
     yield database
     database.dispose()
-    _drop(name)
+    copies.drop(name)
 
 
 def test_an_export_in_its_own_words_gives_what_the_template_gives(db, second_db, tmp_path):

@@ -1,12 +1,13 @@
-"""Reading from a replica (``read_db``): a real streaming standby of the test server.
+"""Reading from a replica (``read_db``): a real streaming standby of a real PostgreSQL primary.
 
-The standby is made once per module: ``pg_basebackup -R`` of the test server into a temporary
-folder, started on a free port as the ``postgres`` OS user (PostgreSQL refuses to run as root).
-A physical standby replicates the whole cluster, so the throw-away database a test writes on the
-primary appears on the standby by itself.  The server must accept replication connections from
-127.0.0.1: where its ``pg_hba.conf`` has no ``replication`` line and is a file of this machine
-we may write (the local test server, in CI too), the fixture adds one (``host replication all
-127.0.0.1/32 trust``, like the server's own ``host all all 127.0.0.1/32 trust``) and reloads it.
+The primary and its standby are made once per module, servers of the module's own on free
+ports of 127.0.0.1, in temporary folders, run as the ``postgres`` OS user (PostgreSQL refuses to
+run as root): ``initdb`` of the primary, ``pg_basebackup -R`` of it for the standby.  Not a copy
+of the shared test server: a base backup copies a whole cluster, whatever other databases it
+holds (gigabytes of benchmarks on a developer's machine), and the other test processes of
+``scripts/test`` would create and drop databases on it meanwhile.  A physical standby replays
+the whole cluster, so the throw-away database a test writes on the primary appears on the
+standby by itself.  Only the server's programs are needed (``COMMAND_CENTER_TEST_PG_BIN``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -43,41 +45,18 @@ from command_center.data.wall import wall_data
 from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens.wall_reader import WallReader
-from tests.conftest import IN_CI, NOW, PG_ADMIN_URL, _pg_connect
+from tests.conftest import IN_CI, NOW, _create_migrated, _throwaway
 
+#: ``scripts/test`` runs the suite in several workers (pytest-xdist): this module's tests stay in
+#: one of them, so that one primary and its standby serve them all
+pytestmark = pytest.mark.xdist_group("standby")
 PG_BIN = Path(os.environ.get("COMMAND_CENTER_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
-REPLICATION_RULE = "host replication all 127.0.0.1/32 trust  # command-center tests: pg_basebackup of a standby"
-#: the servers' settings a hot standby needs at least as high as its primary's
-STANDBY_MINIMUMS = (
-    "max_connections",
-    "max_worker_processes",
-    "max_wal_senders",
-    "max_prepared_transactions",
-    "max_locks_per_transaction",
-)
 
 
 def _unavailable(message: str) -> None:
     if IN_CI:
         pytest.fail(message + " (CI=true: the replica tests must run)", pytrace=False)
     pytest.skip(message)
-
-
-def _allow_replication(admin: psycopg.Connection) -> None:
-    """Make sure the primary takes replication connections from 127.0.0.1 (see the module)."""
-    if admin.execute("SHOW wal_level").fetchone()[0] == "minimal":
-        _unavailable("the test server has wal_level = minimal: no standby can follow it")
-    ruled = admin.execute(
-        "SELECT count(*) FROM pg_hba_file_rules WHERE 'replication' = ANY(database) AND error IS NULL"
-    ).fetchone()[0]
-    if ruled:
-        return
-    hba = Path(admin.execute("SHOW hba_file").fetchone()[0])
-    if not os.access(hba, os.W_OK):
-        _unavailable(f"the test server's {hba} allows no replication connection: add the line {REPLICATION_RULE!r}")
-    with hba.open("a", encoding="utf-8") as rules:
-        rules.write(f"\n{REPLICATION_RULE}\n")
-    admin.execute("SELECT pg_reload_conf()")
 
 
 def _free_port() -> int:
@@ -88,113 +67,176 @@ def _free_port() -> int:
 
 #: how the tools run: as the ``postgres`` OS user when we are root (PostgreSQL will not run as
 #: root), without this process's environment: no libfaketime (CI's second pass runs the suite a
-#: year ahead; a standby a year ahead of its primary would report a year of lag); stdin is
-#: opened here (/dev/null may be root's only on the test machines, and pg_ctl's shell opens it)
+#: year ahead; servers a year ahead would report a year of lag, as the shared test server, a
+#: service of the machine, does not); stdin is opened here (/dev/null may be root's only on the
+#: test machines, and pg_ctl's shell opens it); in / (this folder may be closed to that user)
 AS_POSTGRES: dict[str, object] = (
     {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
 )
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
 
-def _run(*command: str | Path, timeout: float = 60) -> None:
+def _run(*command: str | Path, timeout: float = 60, as_postgres: bool = True) -> None:
     done = subprocess.run(
         [str(word) for word in command],
         env=CLEAN_ENV,
         stdin=subprocess.DEVNULL,
+        cwd="/",
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
-        **AS_POSTGRES,
+        **(AS_POSTGRES if as_postgres else {}),
     )
     if done.returncode:
         raise AssertionError(f"{Path(str(command[0])).name} failed ({done.returncode}): {done.stderr.strip()}")
 
 
-def _started(server: subprocess.Popen, port: int, log: Path, deadline: float) -> None:
-    """Wait (until ``deadline``) for the standby to accept connections as a hot standby."""
+def _initdb(data: Path) -> None:
+    """A new cluster in ``data``.  initdb sends its server's output to /dev/null, which some test
+    machines let only root write: there, as root, it runs in a mount namespace of its own, where a
+    null device that the ``postgres`` user may write is bound over /dev/null."""
+    command: list[str | Path] = [PG_BIN / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "-N"]
+    command += ["-E", "UTF8", "--locale=C.UTF-8"]  # as Debian's clusters
+    if not AS_POSTGRES or os.stat("/dev/null").st_mode & 0o006 == 0o006:
+        _run(*command)
+        return
+    null = data.parent / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    null.chmod(0o666)  # past the umask
+    as_postgres = 'mount --bind "$0" /dev/null && exec setpriv --reuid=postgres --regid=postgres --clear-groups "$@"'
+    _run("unshare", "--mount", "sh", "-c", as_postgres, null, *command, as_postgres=False)
+
+
+def _folder(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    return folder
+
+
+def _start(data: Path, port: int, *, standby: bool) -> subprocess.Popen:
+    """Configure the server in ``data`` (the same settings for both: a hot standby needs some at
+    least as high as its primary's) and start it; returns once it takes connections."""
+    folder = data.parent
+    conf = [
+        f"port = {port}",
+        "listen_addresses = '127.0.0.1'",
+        f"unix_socket_directories = '{folder}'",
+        "shared_buffers = '32MB'",
+        "fsync = off",
+    ]
+    files = {
+        "postgresql.conf": "\n".join(conf) + "\n",
+        "pg_hba.conf": "local all all trust\n"
+        "host all all 127.0.0.1/32 trust\n"
+        "host replication all 127.0.0.1/32 trust\n",
+        "pg_ident.conf": "",
+    }
+    for name, text in files.items():
+        (data / name).write_text(text, encoding="utf-8")
+        if os.geteuid() == 0:
+            shutil.chown(data / name, "postgres", "postgres")
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(PG_BIN / "postgres"), "-D", str(data)],
+            env=CLEAN_ENV,
+            stdin=subprocess.DEVNULL,
+            cwd="/",
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            **AS_POSTGRES,
+        )
+    try:
+        _started(server, port, log, standby, time.monotonic() + 40)
+    except BaseException:
+        _stop(server)
+        raise
+    return server
+
+
+def _started(server: subprocess.Popen, port: int, log: Path, standby: bool, deadline: float) -> None:
+    """Wait (until ``deadline``) for the server to accept connections, as a hot standby if ``standby``."""
+    what = "the standby" if standby else "the primary"
     while True:
         if server.poll() is not None:
-            raise AssertionError(
-                f"the standby stopped ({server.returncode}): {log.read_text(errors='replace')[-2000:]}"
-            )
+            raise AssertionError(f"{what} stopped ({server.returncode}): {log.read_text(errors='replace')[-2000:]}")
         try:
             with psycopg.connect(
                 host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=2
             ) as c:
-                if c.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                if c.execute("SELECT pg_is_in_recovery()").fetchone()[0] == standby:
                     return
         except psycopg.OperationalError:
             pass  # starting up
-        assert time.monotonic() < deadline, f"the standby did not start: {log.read_text(errors='replace')[-2000:]}"
+        assert time.monotonic() < deadline, f"{what} did not start: {log.read_text(errors='replace')[-2000:]}"
         time.sleep(0.2)
 
 
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGQUIT)  # immediate shutdown: a throw-away server
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
-def standby() -> Iterator[Callable[[str], str]]:
-    """A streaming hot standby of the test server; yields primary URL → the same database's URL on it."""
-    if not (PG_BIN / "pg_basebackup").is_file():
-        _unavailable(f"no pg_basebackup in {PG_BIN} (COMMAND_CENTER_TEST_PG_BIN names another folder)")
+def primary() -> Iterator[tuple[str, str]]:
+    """The standby's primary, a server of its own: yields its admin URL and a migrated template
+    database on it (the template of :func:`primary_url`, as ``pg_template`` is of ``pg_url``)."""
+    for program in ("initdb", "postgres", "pg_basebackup"):
+        if not (PG_BIN / program).is_file():
+            _unavailable(f"no {program} in {PG_BIN} (COMMAND_CENTER_TEST_PG_BIN names another folder)")
+    folder = _folder("cc-primary-")
+    data, port = folder / "data", _free_port()
+    server: subprocess.Popen | None = None
     try:
-        admin = _pg_connect()
-    except psycopg.OperationalError as exc:
-        _unavailable(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {str(exc).strip().splitlines()[0]}")
-    with admin:
-        _allow_replication(admin)
-        minimums = {name: admin.execute(f"SHOW {name}").fetchone()[0] for name in STANDBY_MINIMUMS}
-    primary = psycopg.conninfo.conninfo_to_dict(PG_ADMIN_URL)
-    host, port, user = primary.get("host", "127.0.0.1"), str(primary.get("port", 5432)), primary.get("user", "postgres")
-    folder = Path(tempfile.mkdtemp(prefix="cc-standby-"))
-    data = folder / "data"
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    standby_port = _free_port()
+        _initdb(data)
+        server = _start(data, port, standby=False)
+        admin_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield admin_url, _create_migrated(admin_url)
+    finally:
+        if server is not None:
+            _stop(server)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def primary_url(primary: tuple[str, str]) -> Iterator[str]:
+    """A fresh, migrated database on the primary, for one test."""
+    admin_url, template = primary
+    yield from _throwaway(template, migrated=True, admin_url=admin_url)
+
+
+@pytest.fixture
+def empty_primary_url(primary: tuple[str, str]) -> Iterator[str]:
+    """A fresh database with no schema at all on the primary."""
+    admin_url, template = primary
+    yield from _throwaway(template, migrated=False, admin_url=admin_url)
+
+
+@pytest.fixture(scope="module")
+def standby(primary: tuple[str, str]) -> Iterator[Callable[[str], str]]:
+    """A streaming hot standby of the primary; yields primary URL → the same database's URL on it."""
+    primary_port = psycopg.conninfo.conninfo_to_dict(primary[0])["port"]
+    folder = _folder("cc-standby-")
+    data, port = folder / "data", _free_port()
     server: subprocess.Popen | None = None
     try:
         _run(
             PG_BIN / "pg_basebackup",
-            *("-h", host, "-p", port, "-U", user, "-D", data),
+            *("-h", "127.0.0.1", "-p", primary_port, "-U", "postgres", "-D", data),
             *("-R", "-X", "stream", "--checkpoint=fast", "--no-sync", "-w"),
         )
-        # the cluster's own configuration (Debian keeps it in /etc) is not in its data folder: write a small one
-        conf = [
-            f"port = {standby_port}",
-            "listen_addresses = '127.0.0.1'",
-            f"unix_socket_directories = '{folder}'",
-            "hot_standby = on",
-            "shared_buffers = '32MB'",
-            "fsync = off",
-            *(f"{name} = {value}" for name, value in minimums.items()),
-        ]
-        files = {
-            "postgresql.conf": "\n".join(conf) + "\n",
-            "pg_hba.conf": "local all all trust\nhost all all 127.0.0.1/32 trust\n",
-            "pg_ident.conf": "",
-        }
-        for name, text in files.items():
-            (data / name).write_text(text, encoding="utf-8")
-            if os.geteuid() == 0:
-                shutil.chown(data / name, "postgres", "postgres")
-        log = folder / "standby.log"
-        with log.open("wb") as output:
-            server = subprocess.Popen(
-                [str(PG_BIN / "postgres"), "-D", str(data)],
-                env=CLEAN_ENV,
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                **AS_POSTGRES,
-            )
-        _started(server, standby_port, log, time.monotonic() + 40)
-        yield lambda url: url.replace(f"@{host}:{port}/", f"@127.0.0.1:{standby_port}/", 1)
+        server = _start(data, port, standby=True)
+        yield lambda url: url.replace(f"@127.0.0.1:{primary_port}/", f"@127.0.0.1:{port}/", 1)
     finally:
-        if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGQUIT)  # immediate shutdown: a throw-away copy
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+        if server is not None:
+            _stop(server)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -219,8 +261,8 @@ def _runtime(primary_url: str, standby_url: str) -> Runtime:
     return Runtime.start(settings, Clock(NOW))
 
 
-def test_a_wall_on_the_standby_shows_what_the_primary_wrote_within_its_interval(standby, pg_url):
-    runtime = _runtime(pg_url, standby(pg_url))
+def test_a_wall_on_the_standby_shows_what_the_primary_wrote_within_its_interval(standby, primary_url):
+    runtime = _runtime(primary_url, standby(primary_url))
     reader = WallReader(runtime, separate=False)  # the wall's own reader, in this thread
     try:
         # the throw-away database (created on the primary from the migrated template) reaches the standby
@@ -250,8 +292,8 @@ def test_a_wall_on_the_standby_shows_what_the_primary_wrote_within_its_interval(
         runtime.close()
 
 
-def test_the_read_database_is_never_written_nor_migrated(standby, pg_url, empty_pg_url):
-    runtime = _runtime(pg_url, standby(pg_url))
+def test_the_read_database_is_never_written_nor_migrated(standby, primary_url, empty_primary_url):
+    runtime = _runtime(primary_url, standby(primary_url))
     try:
         read_db = _until(time.monotonic() + 30, runtime.read_database, lambda db: True)
         # a write through the read database is refused by the server, and nothing changes
@@ -262,7 +304,7 @@ def test_the_read_database_is_never_written_nor_migrated(standby, pg_url, empty_
             upgrade(read_db.engine)
         assert refused.value.key == "read_only"
         # `db upgrade --db <the standby>`: a standby refuses it as cleanly
-        plain = make_engine(standby(pg_url))
+        plain = make_engine(standby(primary_url))
         try:
             with pytest.raises(DatabaseError, match="run it on the primary"):
                 upgrade(plain, "base")
@@ -274,7 +316,7 @@ def test_the_read_database_is_never_written_nor_migrated(standby, pg_url, empty_
             assert conn.execute(select(m.Court.__table__.c.code)).all() == []
 
         # a read database without this version's schema is an error naming it, not a migration
-        standby_of_empty = standby(empty_pg_url)
+        standby_of_empty = standby(empty_primary_url)
 
         def refusal() -> DatabaseError:
             try:
@@ -285,7 +327,7 @@ def test_the_read_database_is_never_written_nor_migrated(standby, pg_url, empty_
 
         old = _until(time.monotonic() + 30, refusal, lambda exc: exc.key == "read_old_schema")
         assert "db upgrade` on the primary" in str(old) and head_revision() in str(old) and "is empty" in str(old)
-        primary_engine = make_engine(empty_pg_url)
+        primary_engine = make_engine(empty_primary_url)
         try:
             assert current_revision(primary_engine) is None
         finally:
@@ -320,7 +362,7 @@ def test_without_read_db_the_reads_use_the_database(db_url):
         runtime.close()
 
 
-async def test_the_wall_on_a_standby_says_how_old_its_data_is_and_refreshes_on_its_interval(standby, pg_url):
+async def test_the_wall_on_a_standby_says_how_old_its_data_is_and_refreshes_on_its_interval(standby, primary_url):
     from dataclasses import replace
 
     from textual.widgets import Static
@@ -328,7 +370,7 @@ async def test_the_wall_on_a_standby_says_how_old_its_data_is_and_refreshes_on_i
     from command_center.app import make_app
     from tests.test_wall import polled
 
-    runtime = _runtime(pg_url, standby(pg_url))
+    runtime = _runtime(primary_url, standby(primary_url))
     runtime.settings = replace(runtime.settings, lang="en")
     try:
         _until(time.monotonic() + 30, runtime.read_database, lambda db: True)
@@ -356,15 +398,15 @@ def test_the_age_of_a_standby_s_data_counts_its_lag():
     assert ReplicaState(caught_up=False, lag_seconds=None, measured=100.0).age(101.0) is None
 
 
-def test_the_commands_read_the_standby_and_a_standby_refuses_db_upgrade(standby, pg_url):
+def test_the_commands_read_the_standby_and_a_standby_refuses_db_upgrade(standby, primary_url):
     import json
 
     from click.testing import CliRunner
 
     from command_center.cli.group import cli
 
-    standby_url = standby(pg_url)
-    runtime = Runtime.start(Settings(db=pg_url), Clock(NOW))
+    standby_url = standby(primary_url)
+    runtime = Runtime.start(Settings(db=primary_url), Clock(NOW))
     try:
         primary = runtime.database()
         generate(primary, runtime.catalogue, runtime.calendar, cases=60, seed=7, now=NOW, court_name="示范人民法院")
@@ -373,7 +415,7 @@ def test_the_commands_read_the_standby_and_a_standby_refuses_db_upgrade(standby,
     finally:
         runtime.close()
     # the primary unreachable by these commands' reads: the figures can only come from the standby
-    away = pg_url.rsplit("/", 1)[0] + "/no_such_primary"
+    away = primary_url.rsplit("/", 1)[0] + "/no_such_primary"
 
     def indicators_on_the_standby() -> dict:
         result = CliRunner().invoke(

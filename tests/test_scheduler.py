@@ -120,6 +120,7 @@ def _wait_for(lines: queue.Queue, text: str, seconds: float) -> str:
         raise AssertionError(f"no {text!r} within {seconds} s; got: {''.join(seen)}") from None
 
 
+@pytest.mark.xdist_group("schedulers")  # in the worker of tests/test_scheduler_ha.py's processes: see there
 def test_two_schedulers_on_postgresql_one_works_the_other_takes_over(pg_url):
     db = open_database(pg_url)
     Court(db).case(date(2026, 11, 2))

@@ -38,6 +38,11 @@ from command_center.jobs.lease import Lease, LeaseLost, default_holder, holder_a
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE, Court, at
 
+#: ``scripts/test`` runs the suite in several workers (pytest-xdist): these tests, and the other
+#: one that runs scheduler processes (tests/test_scheduler.py), run one at a time in one worker,
+#: as in a run in one process, so that their timings (a takeover within a lease time) measure one
+#: set of schedulers, not two sets competing for the cores
+pytestmark = pytest.mark.xdist_group("schedulers")
 OUTBOX = m.OutboxMessage.__table__
 LEASE = m.SchedulerLease.__table__
 #: the scheduler's report of a recompute it committed (not a log line about one)

@@ -4,6 +4,10 @@ have theirs beside their tests)."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 
 from command_center.app import make_app
@@ -18,13 +22,24 @@ SIZES = [(120, 35), (200, 50)]
 IDS = ["120x35", "200x50"]
 
 
-@pytest.fixture
-def demo_runtime(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the screens show the database's URL: the same in every run
-    rt = Runtime.start(Settings(db="sqlite:///demo.sqlite3"), Clock(NOW))
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    """The demo court, made once for the module: each test gets a copy of this file."""
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    rt = Runtime.start(Settings(db=f"sqlite:///{path}"), Clock(NOW))
     db = rt.database()
     generate(db, rt.catalogue, rt.calendar, cases=600, seed=5, now=NOW, court_name="示范人民法院")
     recompute(db, rt.catalogue, rt.calendar, NOW)
+    rt.close()
+    return path
+
+
+@pytest.fixture
+def demo_runtime(demo_file, tmp_path, monkeypatch):
+    with closing(sqlite3.connect(demo_file)) as built, closing(sqlite3.connect(tmp_path / "demo.sqlite3")) as copy:
+        built.backup(copy)
+    monkeypatch.chdir(tmp_path)  # the screens show the database's URL: the same in every run
+    rt = Runtime.start(Settings(db="sqlite:///demo.sqlite3"), Clock(NOW))
     yield rt
     rt.close()
 
@@ -91,3 +106,23 @@ def test_my_queue_snapshot(demo_runtime, size, snap_compare):
         await _settled(pilot)
 
     assert snap_compare(make_app(demo_runtime, ask_login=False), terminal_size=size, run_before=as_o001)
+
+
+def test_every_snapshot_file_belongs_to_a_test():
+    """syrupy fails a run that leaves a snapshot unused, but not under pytest-xdist (scripts/test's
+    workers): a snapshot whose test was renamed, removed or lost a parameter is found here."""
+    import importlib
+    import itertools
+
+    folder = Path(__file__).parent / "__snapshots__"
+    tests = set()  # module/test[ids], as syrupy names the files
+    for module_folder in folder.iterdir():
+        module = importlib.import_module(f"tests.{module_folder.name}")
+        for name, function in vars(module).items():
+            if name.startswith("test_") and callable(function):
+                marks = [m for m in getattr(function, "pytestmark", []) if m.name == "parametrize"]
+                ids = [m.kwargs.get("ids") or [str(v) for v in m.args[1]] for m in marks]
+                for combination in itertools.product(*ids):
+                    tests.add(f"{module_folder.name}/{name}" + (f"[{'-'.join(combination)}]" if combination else ""))
+    files = [path.relative_to(folder) for path in folder.glob("*/*.svg")]
+    assert files and not [str(f) for f in files if str(f.with_suffix("")) not in tests]
