@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from command_center.config import ConfigError, load_settings
-from command_center.data.engine import Database
-from tests.test_courts import A, B, as_json, fresh, load  # noqa: F401 (fresh: a fixture)
+from tests.test_courts import A, B, as_json, courts, load  # noqa: F401 (courts: a fixture)
 
 CONFIG = """\
 catalogue = "city.csv"
@@ -93,9 +92,8 @@ def test_the_brief_judges_each_court_by_its_own_targets_and_a_scope_by_its_cover
     assert targets_of(alone["indicators"])["completion_rate"] == targets_of(data["indicators"])["completion_rate"]
 
 
-def test_a_one_court_database_takes_its_courts_targets_without_court(fresh, tmp_path):  # noqa: F811
-    database: Database = fresh("one")
-    load(database, tmp_path, B)
+def test_a_one_court_database_takes_its_courts_targets_without_court(courts, tmp_path):  # noqa: F811
+    _, alone = courts
     config = tmp_path / "config.toml"
     config.write_text('[courts."内0402".targets]\nred = 4\n', encoding="utf-8")
-    assert targets_of(as_json(database, "--config", str(config), "brief")["indicators"])["red"] == "4"
+    assert targets_of(as_json(alone[B], "--config", str(config), "brief")["indicators"])["red"] == "4"
