@@ -20,7 +20,9 @@ the median of ``--runs``, and its ratio to the floor:
 * ``ties``: the ties alone (the one SQL statement, and the mutual ones told apart in Python);
 * ``related``: :func:`related_bundles` as ``related`` calls it (the ties, the bundles, the
   bundles of up to ``LIST_LIMIT`` cases read back case by case, the offsets);
-* ``bundle_of``: one case's bundle, the 孟州 one, as the case screen reads it;
+* ``bundle_of``: one case's bundle, the 孟州 one, as the case screen reads it; and
+  ``bundle_of_chain``: a case of the largest bundle (past ``LIST_LIMIT`` cases, the whole
+  court's ties are read at once);
 * ``cli``: ``command-center related --json`` end to end (a process of the code beside this
   file, output to a file whose size is reported).
 
@@ -300,6 +302,9 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
         "bundle_of": median_cpu(lambda: bundle_of(db, mengzhou), runs, pid),
     }
     found, bundles, planted = (figures[name].pop("result") for name in ("ties", "related", "bundle_of"))
+    chained = min(bundles[0].numbers)  # a case of the largest bundle, as the case screen asks for it
+    figures["bundle_of_chain"] = median_cpu(lambda: bundle_of(db, chained), runs, pid)
+    chain = figures["bundle_of_chain"].pop("result")
     db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {"PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "command_center", "--db", url, "related", "--json"]
@@ -330,6 +335,7 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
         "largest_bundles": sizes[:5],
         "mengzhou_bundle": planted.size if planted else 0,
         "mengzhou_net_total": str(planted.net_total) if planted else None,
+        "chain_bundle": chain.size,
         "json_mb": round(size / 1e6, 1),
     }
     row["floor_s"] = round(t_floor, 3)
@@ -366,6 +372,7 @@ def report(row: dict) -> None:
         f"largest {row['largest_bundles']}; {row['listed_bundles']:,} listed case by case",
     )
     line("bundle_of (孟州 case)", "bundle_of", f"{row['mengzhou_bundle']} cases, net {row['mengzhou_net_total']}")
+    line("bundle_of (largest's)", "bundle_of_chain", f"{row['chain_bundle']:,} cases, listed")
     line("related --json (CLI)", "cli", f"{row['json_mb']} MB")
 
 

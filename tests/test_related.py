@@ -275,3 +275,20 @@ def test_the_keys_hashes_only_narrow_the_search(db, monkeypatch):
     monkeypatch.setattr(related, "_hashed", lambda conn, column: func.length(column, type_=Integer))
     assert [b.as_json() for b in related_bundles(db)] == expected
     assert bundle_of(db, ids[0]).as_json() == expected[0]
+
+
+def test_a_case_of_a_long_chain_gets_its_bundle_from_the_whole_courts_ties(db, monkeypatch):
+    """Followed case by case a chain of repeat debtors takes minutes at a million cases: past
+    ``LIST_LIMIT`` cases the case screen's bundle comes from one pass over the court, the same."""
+    court = Court(db)
+    chain = [case_of(court, [name], ["甲银行", debtor], "1000.00") for name, debtor in (("甲", "乙"), ("丙", "丁"))]
+    chain += [case_of(court, ["戊"], ["丁", "己公司"], "2000.00"), case_of(court, ["己公司"], ["戊"], "500.00")]
+    other = [case_of(court, ["庚"], ["辛公司"], "300.00"), case_of(court, ["壬"], ["辛公司"], "400.00")]
+    alone = case_of(court, ["癸"], ["子"], "100.00")
+    stepwise = bundle_of(db, chain[0]).as_json()
+    monkeypatch.setattr(related, "LIST_LIMIT", 2)
+    whole = {frozenset(b.case_ids): b.as_json() for b in related_bundles(db)}
+    assert bundle_of(db, chain[0]).as_json() == whole[frozenset(chain)] == stepwise
+    assert stepwise["net_total"] == "500.00" and len(stepwise["cases"]) == 4
+    assert bundle_of(db, other[1]).as_json() == whole[frozenset(other)]
+    assert bundle_of(db, alone) is None

@@ -470,13 +470,14 @@ def _components(sets: Iterable[set[int]]) -> dict[int, int]:
     return {i: root(i) for i in parent}
 
 
-def _bundles_from(conn: Connection, found: _Found, list_limit: int | None) -> list[Bundle]:
-    """The bundles of ``found``'s ties, the largest first; those of at most ``list_limit`` cases
-    (None: all) listed case by case."""
+def _bundles_from(conn: Connection, found: _Found, list_limit: int | None, only: int | None = None) -> list[Bundle]:
+    """The bundles of ``found``'s ties (``only``: the one of that case), the largest first;
+    those of at most ``list_limit`` cases (None: all) listed case by case."""
     roots = _components(cases_ for cases_, _ in found.ties.values())
     members: dict[int, list[int]] = defaultdict(list)
     for case_id, root in roots.items():
-        members[root].append(case_id)
+        if only is None or root == roots.get(only):
+            members[root].append(case_id)
     groups = [ids for ids in members.values() if len(ids) > 1]
     if not groups:
         return []
@@ -621,17 +622,24 @@ def related_bundles(db: Database, list_limit: int | None = None) -> list[Bundle]
 
 def bundle_of(db: Database, case_id: int) -> Bundle | None:
     """The bundle of one case (None if it has no related open case), listed case by case: the
-    same ties, followed from the case outwards until no new case turns up."""
+    same ties, followed from the case outwards until no new case turns up; past ``LIST_LIMIT``
+    cases (a chain of repeat debtors, which step by step takes minutes) the whole court's ties
+    at once, in seconds."""
     with db.engine.connect() as conn:
         found, seen, frontier = _Found(), {case_id}, [case_id]
-        while frontier:
+        while frontier and len(seen) <= LIST_LIMIT:
             for start in range(0, len(frontier), CHUNK):
                 _ties(conn, frontier[start : start + CHUNK], found)
             new = found.numbers.keys() - seen
             seen |= new
             frontier = sorted(new)
-        bundles = _bundles_from(conn, found, None)
-    return next((b for b in bundles if case_id in b.numbers), None)
+        with uncollected():
+            if frontier:
+                found = _Found()
+                _ties(conn, None, found)
+            with pg_settings(conn, **SORTS):
+                bundles = _bundles_from(conn, found, None, only=case_id)
+    return bundles[0] if bundles else None
 
 
 def hand_bundle(
