@@ -242,7 +242,7 @@ def _lights(
                 case_no=r.case_no,
                 debtor=mask_name(r.debtor),
                 team=r.team or "",
-                officer=r.officer or "",
+                officer=mask_name(r.officer),
                 overdue_days=(rules.today - r.due_date).days,
                 node_code=r.node_code,
                 due_date=r.due_date,
@@ -274,7 +274,9 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None)
         .offset(offset)
         .limit(limit)
     ).all()
-    return [DueSoon(r.case_no, r.team or "", r.officer or "", r.node_code, r.due_at, bool(r.provisional)) for r in rows]
+    return [
+        DueSoon(r.case_no, r.team or "", mask_name(r.officer), r.node_code, r.due_at, bool(r.provisional)) for r in rows
+    ]
 
 
 def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = None) -> list[LateFund]:
