@@ -1865,6 +1865,23 @@ IMPORT_REASONS = {
     "duplicate_key": "重复的键 {values} (另见第 {row} 行)",
     "unknown_case": "{case_no} 既不在案件表中, 也不在数据库中",
     "court_name_too_long": "该案未写明法院, 而配置的 court_name 长 {length} 个字符; 数据库最多保存 {limit} 个",
+    # a court's import mapping file (data/mapping.py)
+    "mapping_no_file": "文件不存在",
+    "mapping_unreadable": "无法读取 ({why})",
+    "mapping_not_utf8": "不是 UTF-8 文本: 请另存为 UTF-8",
+    "mapping_not_toml": "不是有效的 TOML: {why}",
+    "mapping_known_close": "是否应为 {close}? 可用: {known}",
+    "mapping_known": "可用: {known}",
+    "mapping_not_section": "[{key}]: 不是映射文件的节 ({known})",
+    "mapping_not_names": "{where}: 须为加引号的名称, 或名称的列表 (而不是 {value})",
+    "mapping_not_table": "{where}: 须为一个表 ([{where}] 之后若干行 键 = 值)",
+    "mapping_also_given": "{where}: {name} 已给了 {other}",
+    "mapping_not_sheet": "{where}: 不是工作表 ({known})",
+    "mapping_not_column": "{where}: 不是 {sheet} 的列 ({known})",
+    "mapping_hides_column": "{where}: {header} 是本系统 {other} 列的表头; 请在文件中同时写明 {other} 自己的表头",
+    "mapping_no_words": "{where}: 只有 {columns} 的用词可以映射",
+    "mapping_not_word_close": "{where}: 不是 {words} 之一 (是否应为 {close}?)",
+    "mapping_not_word": "{where}: 不是 {words} 之一",
 }
 
 

@@ -489,6 +489,31 @@ def test_cli_export_template_in_the_courts_words_imports_as_it_is(tmp_path):
     )
 
 
+def test_cli_says_what_is_wrong_with_a_mapping_file_in_the_language_of_the_ui(tmp_path):
+    """The mapping file's problems are the admin's to mend: said in Chinese under zh (the key
+    paths and the names it could have used as they are written in the file)."""
+    (tmp_path / "bad.toml").write_text(
+        '[sheet]\n[columns.cases]\nfild_on = "收案日期"\n[values.case_type]\n"执行实施" = "执X"\n', encoding="utf-8"
+    )
+    url = f"sqlite:///{tmp_path / 'cc.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", "--mapping", str(tmp_path / "bad.toml"), "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    bad = tmp_path / "bad.toml"
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{bad}: [sheet]: 不是映射文件的节 (是否应为 sheets? 可用: sheets, columns, values)",
+        f"{bad}: [columns.cases] fild_on: 不是 cases 的列 (是否应为 filed_on? 可用: "
+        + ", ".join(c.name for c in SHEET["cases"].columns)
+        + ")",
+        f"{bad}: [values.case_type] '执行实施' = '执X': 不是 执、执恢、执保、执异、执复、执监 之一 (是否应为 执?)",
+        f"Error: 导入映射文件 {bad} 有 3 处问题 (见上), 未做任何操作",
+    ]
+
+
 # -- one language at a time ------------------------------------------------------------------------------------------
 
 
@@ -498,9 +523,10 @@ def _reasons_in_source() -> dict[str, set[str]]:
 
     import command_center.data.importer as importer_module
     import command_center.data.interchange as interchange_module
+    import command_center.data.mapping as mapping_module
 
     found: dict[str, set[str]] = {}
-    for module in (interchange_module, importer_module):
+    for module in (interchange_module, importer_module, mapping_module):
         for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reason":
                 found[node.args[0].value] = {k.arg for k in node.keywords}

@@ -190,7 +190,7 @@ def court_mapping(path: Path | None, lang: str) -> ExportMapping:
         return load_mapping(path)
     except MappingError as exc:
         for problem in exc.problems:
-            click.echo(f"{exc.path}: {problem}", err=True)
+            click.echo(f"{exc.path}: {import_reason(lang, problem)}", err=True)
         raise click.ClickException(say(lang, "mapping_rejected", path=exc.path, count=len(exc.problems))) from None
 
 

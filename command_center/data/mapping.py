@@ -26,6 +26,7 @@ from command_center.data.interchange import (
     CASE_TYPES,
     SHEETS,
     ExportMapping,
+    Reason,
     header_names,
     plain,
 )
@@ -40,25 +41,35 @@ _SHEETS = {s.name: s for s in SHEETS}
 
 
 class MappingError(ValueError):
-    """A mapping file that cannot be used: ``problems`` names each key at fault."""
+    """A mapping file that cannot be used: ``problems`` names each key at fault (each a
+    :class:`~.interchange.Reason`, said in the command line's language by ``labels.import_reason``)."""
 
-    def __init__(self, path: Path, problems: list[str]):
+    def __init__(self, path: Path, problems: list[Reason]):
         self.path = path
         self.problems = problems
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-def _known(name: str, known) -> str:
-    known = list(known)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    return (f"did you mean {close[0]}? " if close else "") + f"known: {', '.join(known)}"
+def _known(name: str, known) -> Reason:
+    known = ", ".join(known)
+    close = difflib.get_close_matches(name, known.split(", "), n=1, cutoff=0.5)
+    if close:
+        return Reason("mapping_known_close", "did you mean {close}? known: {known}", close=close[0], known=known)
+    return Reason("mapping_known", "known: {known}", known=known)
 
 
-def _names(value, where: str, problems: list[str]) -> tuple[str, ...]:
+def _names(value, where: str, problems: list[Reason]) -> tuple[str, ...]:
     """A string or a list of strings, each non-empty."""
     items = [value] if isinstance(value, str) else value if isinstance(value, list) else None
     if items is None or not items or not all(isinstance(i, str) and i.strip() for i in items):
-        problems.append(f"{where}: must be a name in quotes, or a list of them (not {value!r})")
+        problems.append(
+            Reason(
+                "mapping_not_names",
+                "{where}: must be a name in quotes, or a list of them (not {value})",
+                where=where,
+                value=repr(value),
+            )
+        )
         return ()
     return tuple(i.strip() for i in items)
 
@@ -69,18 +80,25 @@ def load_mapping(path: Path) -> ExportMapping:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise MappingError(path, ["no such file"]) from None
+        raise MappingError(path, [Reason("mapping_no_file", "no such file")]) from None
     except OSError as exc:
-        raise MappingError(path, [f"cannot be read ({exc.strerror or exc})"]) from None
+        raise MappingError(
+            path, [Reason("mapping_unreadable", "cannot be read ({why})", why=exc.strerror or exc)]
+        ) from None
     except UnicodeDecodeError:
-        raise MappingError(path, ["is not UTF-8 text: save it as UTF-8"]) from None
+        raise MappingError(path, [Reason("mapping_not_utf8", "is not UTF-8 text: save it as UTF-8")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise MappingError(path, [f"is not valid TOML: {exc}"]) from None
-    problems: list[str] = []
+        raise MappingError(path, [Reason("mapping_not_toml", "is not valid TOML: {why}", why=str(exc))]) from None
+    problems: list[Reason] = []
     for key in doc:
         if key not in ("sheets", "columns", "values"):
             problems.append(
-                f"[{key}]: not a section of a mapping file ({_known(key, ('sheets', 'columns', 'values'))})"
+                Reason(
+                    "mapping_not_section",
+                    "[{key}]: not a section of a mapping file ({known})",
+                    key=key,
+                    known=_known(key, ("sheets", "columns", "values")),
+                )
             )
     sheets = _sheets(doc.get("sheets", {}), problems)
     columns = _columns(doc.get("columns", {}), problems)
@@ -90,41 +108,71 @@ def load_mapping(path: Path) -> ExportMapping:
     return ExportMapping(str(path), sheets, columns, values)
 
 
-def _table(value, where: str, problems: list[str]) -> dict:
+def _table(value, where: str, problems: list[Reason]) -> dict:
     if not isinstance(value, dict):
-        problems.append(f"{where}: must be a table ([{where}] followed by key = value lines)")
+        problems.append(
+            Reason(
+                "mapping_not_table", "{where}: must be a table ([{where}] followed by key = value lines)", where=where
+            )
+        )
         return {}
     return value
 
 
-def _sheets(table, problems: list[str]) -> dict[str, tuple[str, ...]]:
+def _also_given(where: str, name: str, other: str) -> Reason:
+    return Reason(
+        "mapping_also_given", "{where}: {name} is also given for {other}", where=where, name=repr(name), other=other
+    )
+
+
+def _sheets(table, problems: list[Reason]) -> dict[str, tuple[str, ...]]:
     sheets: dict[str, tuple[str, ...]] = {}
     owner: dict[str, str] = {}
     for name, value in _table(table, "sheets", problems).items():
         if name not in _SHEETS:
-            problems.append(f"[sheets] {name}: not a sheet ({_known(name, _SHEETS)})")
+            problems.append(
+                Reason(
+                    "mapping_not_sheet",
+                    "{where}: not a sheet ({known})",
+                    where=f"[sheets] {name}",
+                    known=_known(name, _SHEETS),
+                )
+            )
             continue
         sheets[name] = _names(value, f"[sheets] {name}", problems)
         for title in sheets[name]:
             other = owner.setdefault(plain(title), name)
             if other != name:
-                problems.append(f"[sheets] {name}: {title!r} is also given for {other}")
+                problems.append(_also_given(f"[sheets] {name}", title, other))
     return sheets
 
 
-def _columns(table, problems: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+def _columns(table, problems: list[Reason]) -> dict[tuple[str, str], tuple[str, ...]]:
     columns: dict[tuple[str, str], tuple[str, ...]] = {}
     for sheet_name, entries in _table(table, "columns", problems).items():
         sheet = _SHEETS.get(sheet_name)
         if sheet is None:
-            problems.append(f"[columns.{sheet_name}]: not a sheet ({_known(sheet_name, _SHEETS)})")
+            problems.append(
+                Reason(
+                    "mapping_not_sheet",
+                    "{where}: not a sheet ({known})",
+                    where=f"[columns.{sheet_name}]",
+                    known=_known(sheet_name, _SHEETS),
+                )
+            )
             continue
         known = [c.name for c in sheet.columns]
         owner: dict[str, str] = {}
         for column, value in _table(entries, f"columns.{sheet_name}", problems).items():
             if column not in known:
                 problems.append(
-                    f"[columns.{sheet_name}] {column}: not a column of {sheet_name} ({_known(column, known)})"
+                    Reason(
+                        "mapping_not_column",
+                        "{where}: not a column of {sheet} ({known})",
+                        where=f"[columns.{sheet_name}] {column}",
+                        sheet=sheet_name,
+                        known=_known(column, known),
+                    )
                 )
                 continue
             headers = _names(value, f"[columns.{sheet_name}] {column}", problems)
@@ -132,7 +180,7 @@ def _columns(table, problems: list[str]) -> dict[tuple[str, str], tuple[str, ...
             for header in headers:
                 other = owner.setdefault(plain(header), column)
                 if other != column:
-                    problems.append(f"[columns.{sheet_name}] {column}: {header!r} is also given for {other}")
+                    problems.append(_also_given(f"[columns.{sheet_name}] {column}", header, other))
         # a court's header that is the product's name for another column would hide that column
         builtin = header_names(sheet)
         for (name, column), headers in columns.items():
@@ -140,25 +188,49 @@ def _columns(table, problems: list[str]) -> dict[tuple[str, str], tuple[str, ...
                 stands_for = builtin.get(plain(header))
                 if stands_for not in (None, column) and (sheet_name, stands_for) not in columns:
                     problems.append(
-                        f"[columns.{sheet_name}] {column}: {header!r} is the product's header for {stands_for}; "
-                        f"name {stands_for}'s own header in the file too"
+                        Reason(
+                            "mapping_hides_column",
+                            "{where}: {header} is the product's header for {other}; "
+                            "name {other}'s own header in the file too",
+                            where=f"[columns.{sheet_name}] {column}",
+                            header=repr(header),
+                            other=stands_for,
+                        )
                     )
     return columns
 
 
-def _values(table, problems: list[str]) -> dict[str, dict[str, str]]:
+def _values(table, problems: list[Reason]) -> dict[str, dict[str, str]]:
     values: dict[str, dict[str, str]] = {}
     for column, words in _table(table, "values", problems).items():
         allowed = VOCABULARIES.get(column)
         if allowed is None:
-            problems.append(f"[values.{column}]: words can be mapped for {', '.join(VOCABULARIES)} only")
+            problems.append(
+                Reason(
+                    "mapping_no_words",
+                    "{where}: words can be mapped for {columns} only",
+                    where=f"[values.{column}]",
+                    columns=", ".join(VOCABULARIES),
+                )
+            )
             continue
         mapped: dict[str, str] = {}
         for word, value in _table(words, f"values.{column}", problems).items():
             if not isinstance(value, str) or value.strip() not in allowed:
                 close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.5)
-                hint = f" (did you mean {close[0]}?)" if close else ""
-                problems.append(f"[values.{column}] {word!r} = {value!r}: not one of {'、'.join(allowed)}{hint}")
+                where, words = f"[values.{column}] {word!r} = {value!r}", "、".join(allowed)
+                if close:
+                    problems.append(
+                        Reason(
+                            "mapping_not_word_close",
+                            "{where}: not one of {words} (did you mean {close}?)",
+                            where=where,
+                            words=words,
+                            close=close[0],
+                        )
+                    )
+                else:
+                    problems.append(Reason("mapping_not_word", "{where}: not one of {words}", where=where, words=words))
                 continue
             mapped[word] = value.strip()
         values[column] = mapped
