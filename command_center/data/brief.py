@@ -27,7 +27,6 @@ was neither completed nor stopped yet).  A ratio whose denominator is zero is ``
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from command_center.data.courts import (
     EVERY_COURT_SCOPE,
     SCOPE_LENGTH,
     Scope,
+    common_code,
     court_choices,
     list_courts,
     of_case_ids,
@@ -1003,7 +1003,7 @@ def _court_scopes(
     groups.discard(frozenset(c.id for c in listed))  # every court: the ``court`` scope
     scopes = []
     for ids in groups:
-        code = os.path.commonprefix([c.code for c in listed if c.id in ids])
+        code = common_code(c.code for c in listed if c.id in ids)
         if len(COURT) + 1 + len(code) > SCOPE_LENGTH:  # no court's code is so long (内0425: 6)
             continue
         values = figures_of(code, summed(raw.get(i, {}) for i in ids)).values

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -83,11 +83,12 @@ def covering_code(db: Database, courts: Scope) -> str | None:
     """The narrowest code that covers every court of a scope (the common beginning of their
     codes: ``内04`` for 内0425 and 内0402, the court's own for one court; None when they share
     none, or the database has no court): whose ``[courts]`` settings speak for the scope."""
-    codes = [c.code for c in list_courts(db, courts)]
-    if not codes:
-        return None
-    common = os.path.commonprefix(codes)
-    return common or None
+    return common_code(c.code for c in list_courts(db, courts)) or None
+
+
+def common_code(codes: Iterable[str]) -> str:
+    """The common beginning of court codes (``内04`` of 内0425 and 内0402; "" for none)."""
+    return os.path.commonprefix(list(codes))
 
 
 #: the daily snapshots' scope of every court together (``court:<code>``: of the courts of a code)
