@@ -12,6 +12,7 @@ import subprocess
 import sys
 from dataclasses import asdict
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -336,6 +337,40 @@ def test_dates_as_excel_serials_numbers_and_text_with_a_time():
     for bad in ("0", "20261302", "3000000"):
         with pytest.raises(ValueError):
             parse_date(bad)
+
+
+def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):
+    """Statistics exports give 标的 in 万元 (``执行标的（万元）``): a bare 12.5 there is 125,000.00
+    yuan, not 12.50; a cell that names its own unit (``8万``, ``3,000元``) is read in it."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,执行标的（万元）,执行到位金额(元)\n"
+        "（2026）内0425执1号,2026-01-05,12.5,3000\n"
+        "（2026）内0425执2号,2026-01-05,8万,\n"
+        '（2026）内0425执3号,2026-01-05,"3,000元",0.2万\n',
+        encoding="utf-8",
+    )
+    (folder / "案款明细.csv").write_text(
+        "款项编号,案号,到账金额（万元）,到账时间\nK1,（2026）内0425执1号,0.25,2026-11-02\n", encoding="utf-8"
+    )
+    import_file(db, CATALOGUE, folder, NOW)
+    with db.engine.connect() as conn:
+        cases = conn.execute(select(m.Case.case_no, m.Case.amount, m.Case.amount_recovered).order_by(m.Case.id)).all()
+        funds = conn.execute(select(m.Fund.amount)).scalars().all()
+    assert [tuple(c[1:]) for c in cases] == [
+        (Decimal("125000.00"), Decimal("3000.00")),
+        (Decimal("80000.00"), Decimal("0.00")),
+        (Decimal("3000.00"), Decimal("2000.00")),
+    ]
+    assert funds == [Decimal("2500.00")]
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,执行标的（万元）\n（2026）内0425执1号,2026-01-05,1.2345678\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRejected) as rejected:  # a fraction of a fen in 万元 is refused, not rounded
+        import_file(db, CATALOGUE, folder, NOW)
+    assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("cases", 2, "amount")]
+    assert "more than two decimals" in rejected.value.problems[0].reason
 
 
 def test_id_numbers_and_phones_keep_their_positions():

@@ -47,6 +47,7 @@ from command_center.data.interchange import (
     Sheet,
     case_type_of,
     court_code_of,
+    in_header_unit,
     map_headers,
     open_interchange,
     plain,
@@ -278,7 +279,12 @@ def _read_sheet(
     positions, problems = map_headers(sheet, raw.headers, mapping, raw.header_row)
     columns = tuple(c.name for c in sheet.columns if c.name in positions)
     parsers = [
-        (sheet.column(name), positions[name], LIMITS.get((sheet.name, name)), mapping.words(name) or None)
+        (
+            in_header_unit(sheet.column(name), raw.headers[positions[name]]),
+            positions[name],
+            LIMITS.get((sheet.name, name)),
+            mapping.words(name) or None,
+        )
         for name in columns
     ]
     # a key column missing is one problem on the header row, not a duplicate key on every row

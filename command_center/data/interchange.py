@@ -19,10 +19,10 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
@@ -388,8 +388,29 @@ def _is_iso(text: str) -> bool:
     return len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit()
 
 
-def parse_money(value) -> Decimal | None:
-    """Yuan, at most two decimals, not negative; ``1,234.50`` and ``¥1234.5`` are fine."""
+#: the units a money column's header or cell may name (``执行标的（万元）``, ``12.5万``): yuan each
+MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
+
+
+def header_unit(header) -> int | None:
+    """The unit a header names in brackets (``执行标的（万元）`` → 10000), or None."""
+    parts = [p.strip() for p in re.split(r"[()]", plain(header).replace("*", "")) if p.strip()]
+    return next((MONEY_UNITS[p] for p in parts[1:] if p in MONEY_UNITS), None)
+
+
+def in_header_unit(column: Column, header) -> Column:
+    """``column`` as read under ``header``: a money column whose header names its unit
+    (``执行标的（万元）``, as statistics exports write it) reads a bare number in that unit, so
+    ``12.5`` there is 125,000.00 yuan, not 12.50."""
+    unit = header_unit(header) if column.parse is parse_money else None
+    if unit is None or unit == 1:
+        return column
+    return replace(column, parse=partial(parse_money, unit=unit))
+
+
+def parse_money(value, unit: int = 1) -> Decimal | None:
+    """Yuan, at most two decimals, not negative; ``1,234.50``, ``¥1234.5`` and ``12.5万`` are
+    fine; a bare number is in ``unit`` yuan (its column's header's: :func:`in_header_unit`)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -399,9 +420,13 @@ def parse_money(value) -> Decimal | None:
     text = parse_text(value)
     if text is None:
         return None
-    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
+    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    for word in sorted(MONEY_UNITS, key=len, reverse=True):  # the cell's own unit wins over its header's
+        if cleaned.endswith(word):
+            cleaned, unit = cleaned[: -len(word)].strip(), MONEY_UNITS[word]
+            break
     try:
-        amount = Decimal(cleaned)
+        amount = Decimal(cleaned) * unit
     except InvalidOperation:
         raise CellError(_not_yuan(text)) from None
     if not amount.is_finite():
