@@ -23,7 +23,14 @@ from command_center.data import models as m
 from command_center.data.engine import Database, open_database
 from command_center.data.importer import ImportRejected, import_file
 from command_center.data.indicators import indicators
-from command_center.data.interchange import SHEETS, parse_date, parse_datetime, parse_id_numbers, parse_phones
+from command_center.data.interchange import (
+    SHEETS,
+    parse_date,
+    parse_datetime,
+    parse_id_numbers,
+    parse_names,
+    parse_phones,
+)
 from command_center.data.mapping import MappingError, load_mapping
 from command_center.data.rules import Rules
 from command_center.jobs.imports import import_and_recompute
@@ -371,6 +378,19 @@ def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):
         import_file(db, CATALOGUE, folder, NOW)
     assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("cases", 2, "amount")]
     assert "more than two decimals" in rejected.value.problems[0].reason
+
+
+def test_names_separated_as_case_systems_export_them():
+    """Parties typed one per line in the cell (Alt+Enter) or listed with 、 are several parties,
+    not one name holding a line break; their numbers follow them the same way."""
+    assert parse_names("张三；李四") == parse_names("张三、李四") == parse_names("张三\n李四") == ("张三", "李四")
+    assert parse_names("赤峰鑫源商贸有限公司\r\n张三;李四") == ("赤峰鑫源商贸有限公司", "张三", "李四")
+    assert parse_id_numbers("150425198001011234\r\n；91150425ma0n00000x") == (
+        "150425198001011234",
+        None,
+        "91150425MA0N00000X",
+    )
+    assert parse_id_numbers("150425198001011234、91150425ma0n00000x") == ("150425198001011234", "91150425MA0N00000X")
 
 
 def test_id_numbers_and_phones_keep_their_positions():
