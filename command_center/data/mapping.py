@@ -125,19 +125,16 @@ def _also_given(where: str, name: str, other: str) -> Reason:
     )
 
 
+def _not_a_sheet(where: str, name: str) -> Reason:
+    return Reason("mapping_not_sheet", "{where}: not a sheet ({known})", where=where, known=_known(name, _SHEETS))
+
+
 def _sheets(table, problems: list[Reason]) -> dict[str, tuple[str, ...]]:
     sheets: dict[str, tuple[str, ...]] = {}
     owner: dict[str, str] = {}
     for name, value in _table(table, "sheets", problems).items():
         if name not in _SHEETS:
-            problems.append(
-                Reason(
-                    "mapping_not_sheet",
-                    "{where}: not a sheet ({known})",
-                    where=f"[sheets] {name}",
-                    known=_known(name, _SHEETS),
-                )
-            )
+            problems.append(_not_a_sheet(f"[sheets] {name}", name))
             continue
         sheets[name] = _names(value, f"[sheets] {name}", problems)
         for title in sheets[name]:
@@ -152,14 +149,7 @@ def _columns(table, problems: list[Reason]) -> dict[tuple[str, str], tuple[str, 
     for sheet_name, entries in _table(table, "columns", problems).items():
         sheet = _SHEETS.get(sheet_name)
         if sheet is None:
-            problems.append(
-                Reason(
-                    "mapping_not_sheet",
-                    "{where}: not a sheet ({known})",
-                    where=f"[columns.{sheet_name}]",
-                    known=_known(sheet_name, _SHEETS),
-                )
-            )
+            problems.append(_not_a_sheet(f"[columns.{sheet_name}]", sheet_name))
             continue
         known = [c.name for c in sheet.columns]
         owner: dict[str, str] = {}
