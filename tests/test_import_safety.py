@@ -18,6 +18,7 @@ from command_center.data.cases import CaseFilter, find_cases, list_cases
 from command_center.data.importer import ImportRejected
 from command_center.data.interchange import parse_case_no
 from command_center.data.rules import Rules
+from command_center.labels import import_reason
 from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
 from tests.interchange_files import sample, save_formula_results, write_workbook
@@ -286,6 +287,19 @@ def test_a_file_that_is_no_workbook_is_named_in_one_line_and_changes_nothing(db,
         f"Error: {path}: {problem[3]}; nothing was imported (the database is unchanged)"
     ]
     assert counts(db) == before
+
+
+@pytest.mark.parametrize(("name", "kind"), [("导出.xls", "Excel/WPS"), ("导出.et", "WPS"), ("导出.ods", "LibreOffice")])
+def test_a_spreadsheet_of_another_format_says_how_to_save_it(db, tmp_path, name, kind):
+    """An office's .xls or WPS .et export is refused by its name with what to do about it."""
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    (problem,) = _rejected(db, path)
+    assert problem[3] == (
+        f"not an .xlsx workbook, a .csv file or a folder of .csv files; open it in {kind} and save it as an "
+        "Excel workbook (.xlsx)"
+    )
+    assert import_reason("zh", problem[3]).endswith(f"请用 {kind} 打开并另存为 Excel 工作簿 (.xlsx)")
 
 
 def test_a_damaged_sheet_is_named(db, tmp_path):

@@ -1010,6 +1010,10 @@ class FileProblem(Exception):
         self.problem = problem
 
 
+#: the files a court's office may export that the product does not read, by suffix: what wrote them
+SAVE_AS = {".xls": "Excel/WPS", ".et": "WPS", ".ett": "WPS", ".ods": "LibreOffice", ".numbers": "Numbers"}
+
+
 def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
     """The known sheets of a workbook or a csv folder, the problems of the sheets or files that
     cannot be read (a csv folder's other files are still read), and the sheets it ignores.
@@ -1025,12 +1029,22 @@ def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
     elif path.suffix.lower() == ".csv":
         sheets = _csv_folder(path.parent, problems, ignored, mapping, only=path)
     else:
+        kind = SAVE_AS.get(path.suffix.lower())
+        save_as = (
+            Reason("save_as_xlsx", "; open it in {kind} and save it as an Excel workbook (.xlsx)", kind=kind)
+            if kind
+            else ""
+        )
         raise FileProblem(
             Problem(
                 str(path),
                 0,
                 "",
-                Reason("not_interchange", "not an .xlsx workbook, a .csv file or a folder of .csv files"),
+                Reason(
+                    "not_interchange",
+                    "not an .xlsx workbook, a .csv file or a folder of .csv files{save_as}",
+                    save_as=save_as,
+                ),
             )
         )
     if not sheets and not problems:
