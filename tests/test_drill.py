@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -37,9 +37,9 @@ from command_center.data.users import (
     verify_password,
 )
 from command_center.data.wall import wall_data
-from command_center.data.workcal import end_of_day, local_date
+from command_center.data.workcal import TZ, end_of_day, local_date
 from command_center.jobs.recompute import recompute
-from command_center.screens.case import CaseScreen
+from command_center.screens.case import CaseScreen, _then
 from command_center.screens.case_list import CaseListScreen
 from command_center.screens.forms import ConfirmScreen, FormScreen, LoginScreen
 from command_center.screens.palette import LocalPalette
@@ -765,3 +765,14 @@ def alerts_case(db, case_no: str) -> int:
     from command_center.data.cases import case_id_by_no
 
     return case_id_by_no(db, case_no)
+
+
+def test_a_fund_s_later_moment_drops_what_it_shares_with_its_arrival():
+    """The case screen's fund line fits its panel at 120 columns: the disbursement leaves out the
+    year (and the day) it shares with the arrival."""
+
+    arrived = datetime(2024, 12, 20, 11, 8, tzinfo=TZ)
+    assert _then(arrived, datetime(2024, 12, 21, 20, 22, tzinfo=TZ)) == "12-21 20:22"
+    assert _then(arrived, datetime(2024, 12, 20, 15, 0, tzinfo=TZ)) == "15:00"
+    assert _then(arrived, datetime(2025, 1, 3, 9, 0, tzinfo=TZ)) == "2025-01-03 09:00"
+    assert _then(arrived, None) == "—"

@@ -325,7 +325,7 @@ class CaseScreen(WithHelp, Screen[None]):
             hand = may(getattr(self.app, "actor", None), "reassign_bundle")
             t.append_text(bundle_text(lang, self.bundle, d.id, names_visible(self.app), may_hand=hand))
         section("alerts", d.alerts, alert_line)
-        section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_when(f[4]) if f[4] else '—'}")
+        section("funds", d.funds, lambda f: f"{f[0]}  {f[1]:,.2f}  {_when(f[2])} → {_then(f[2], f[4])}")
         section(
             "assets",
             d.assets,
@@ -821,6 +821,17 @@ def _leaves(tree: Tree):
 
 def _when(moment: datetime | None) -> str:
     return f"{moment.astimezone(TZ):%Y-%m-%d %H:%M}" if moment else "—"
+
+
+def _then(start: datetime | None, moment: datetime | None) -> str:
+    """A later moment without what it shares with ``start`` (``12-21 20:22`` in the same year,
+    ``20:22`` on the same day), so a fund's line fits the panel at 120 columns."""
+    if moment is None or start is None:
+        return _when(moment)
+    start, moment = start.astimezone(TZ), moment.astimezone(TZ)
+    if moment.date() == start.date():
+        return f"{moment:%H:%M}"
+    return f"{moment:%m-%d %H:%M}" if moment.year == start.year else _when(moment)
 
 
 def _is_date(text: str | None) -> bool:
