@@ -1833,6 +1833,7 @@ IMPORT_REASONS = {
     "needs_names": "需要旁边有 {zh} ({names_column}) 列: 其各项按位置对应那些姓名",
     "no_such_file": "文件或文件夹不存在",
     "not_interchange": "不是 .xlsx 工作簿、.csv 文件或 .csv 文件夹{save_as}",
+    "amount_huge": "{text} 作为以元计的金额大得离谱",
     "save_as_xlsx": "; 请用 {kind} 打开并另存为 Excel 工作簿 (.xlsx)",
     "no_known_sheet": "不含以下任何一张表: {names}{others}",
     "its_sheets": "; 其中的表 {sheets} 都不是",

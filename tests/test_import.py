@@ -141,6 +141,8 @@ def test_cell_parsers_accept_the_documented_forms():
         (parse_money, "-5", "is negative"),
         (parse_money, "10.005", "more than two decimals"),
         (parse_money, "abc", "is not an amount"),
+        (parse_money, "1e30", "far too large"),  # an ID number or a typo, not a traceback
+        (parse_money, "9" * 40, "far too large"),
     ],
 )
 def test_cell_parsers_reject_with_a_reason(parse, text, reason):

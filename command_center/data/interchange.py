@@ -435,6 +435,8 @@ def parse_money(value, unit: int = 1) -> Decimal | None:
         raise CellError(_not_yuan(text))
     if amount < 0:
         raise CellError(Reason("negative", "{text} is negative", text=text))
+    if amount.adjusted() >= 20:  # no court's amount; and too many digits to be counted in fen exactly
+        raise CellError(Reason("amount_huge", "{text} is far too large for an amount in yuan", text=text))
     if amount != amount.quantize(_MONEY_QUANTUM):
         raise CellError(
             Reason("two_decimals", "{text} has more than two decimals (amounts are in yuan, to the fen)", text=text)
