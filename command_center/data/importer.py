@@ -1,15 +1,24 @@
 """Import the interchange workbook into the shared database (``command-center import``).
 
-1. **Read and check every cell** (:mod:`.interchange`): kinds, required cells, duplicate keys,
-   known node codes, order of dates (completed before started…).  Nothing is written yet.
-2. **Plan**, inside one transaction: references to cases must exist in the file or the
-   database; each row is matched by its natural key (案号, fund_id, asset_id, account_id,
-   lead_id, case+node+subject, case+from_date) and becomes an insert, an update of the
-   columns that differ, or nothing.  Columns a sheet does not have are left as they are;
-   an empty cell in a column it has clears the value.
-3. **Apply** the plan in that same transaction (unless ``dry_run``): inserts in bulk, each
-   update recorded in the append-only audit log with what changed.  Any problem found in 1
-   or 2 raises :class:`ImportRejected` listing all of them, and the database is as before.
+The whole import is one transaction; the sheets are read a chunk of :data:`ROWS_PER_CHUNK`
+rows at a time (cases first), and each chunk goes through 1–3 before the next is read, so
+memory follows the chunk, not the file (a csv file is read a line at a time, a workbook in
+openpyxl's read-only mode).
+
+1. **Read and check every cell** (:mod:`.interchange`): kinds, required cells, known node
+   codes, order of dates (completed before started…); duplicate keys against every row
+   before (kept in a temporary SQLite file, not in memory).
+2. **Plan**: references to cases must exist in the database, where the file's valid cases
+   are written before any other sheet is read, or be rows of the cases sheet that have a
+   problem (the only keys kept in memory from one sheet to the next); each row is matched by
+   its natural key (案号, fund_id, asset_id, account_id, lead_id, case+node+subject,
+   case+from_date) and becomes an insert, an update of the columns that differ, or nothing.
+   Columns a sheet does not have are left as they are; an empty cell in a column it has
+   clears the value.
+3. **Apply** the chunk (unless a problem was found: then only the checks go on): inserts in
+   bulk, each update recorded in the append-only audit log with what changed.  Any problem
+   raises :class:`ImportRejected` listing all of them at the end, and the transaction is
+   rolled back: the database is as before (``dry_run`` rolls back a clean one too).
 4. The affected cases are then recomputed (the database triggers marked them too, so if
    this step is interrupted the scheduler's next run picks them up).
 """
