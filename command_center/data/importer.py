@@ -284,9 +284,9 @@ class _SeenKeys:
         self._db.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
 
     def first_rows(self, keys: list[tuple[str, int]]) -> dict[str, int]:
-        """For ``keys`` (key, row) in the order of the rows, the first row each key was on, for
-        the keys seen on an earlier row (of an earlier chunk or of this one); the others are
-        remembered as first seen on their row."""
+        """For ``keys`` (key, row), in the order of the rows, the first row of the sheet each key
+        is on: an earlier chunk's, an earlier row of this chunk's, or (a new key) its own row,
+        which is then remembered."""
         local: dict[str, int] = {}
         for key, row in keys:
             local.setdefault(key, row)
