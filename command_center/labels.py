@@ -242,6 +242,7 @@ CLI = {
         "snapshot_values": "个数值",
         # import and template
         "phase_read": "读取校验",
+        "phase_import": "读取、校验、比对写入",
         "phase_write": "比对写入",
         "phase_recompute": "重算受影响案件 …",
         "import_rejected": "{path}: {count} 处问题, 未导入任何数据 (数据库保持不变)",
@@ -364,6 +365,7 @@ CLI = {
         "snapshots": "Snapshots",
         "snapshot_values": "values",
         "phase_read": "Reading and checking",
+        "phase_import": "Reading, checking, matching and writing",
         "phase_write": "Matching and writing",
         "phase_recompute": "Recomputing the affected cases …",
         "import_rejected": "{path}: {count} problem(s); nothing was imported (the database is unchanged)",

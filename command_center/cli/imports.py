@@ -40,7 +40,7 @@ class _Bars:
         self.close()
         self.current = name
         label = say(self.lang, f"phase_{name}")
-        if name == "read":
+        if name in ("read", "import"):
             self.large = total >= PROGRESS_FROM_ROWS
         if not self.large:
             return

@@ -1,21 +1,32 @@
 """Import the interchange workbook into the shared database (``command-center import``).
 
-1. **Read and check every cell** (:mod:`.interchange`): kinds, required cells, duplicate keys,
-   known node codes, order of dates (completed before started…).  Nothing is written yet.
-2. **Plan**, inside one transaction: references to cases must exist in the file or the
-   database; each row is matched by its natural key (案号, fund_id, asset_id, account_id,
-   lead_id, case+node+subject, case+from_date) and becomes an insert, an update of the
-   columns that differ, or nothing.  Columns a sheet does not have are left as they are;
-   an empty cell in a column it has clears the value.
-3. **Apply** the plan in that same transaction (unless ``dry_run``): inserts in bulk, each
-   update recorded in the append-only audit log with what changed.  Any problem found in 1
-   or 2 raises :class:`ImportRejected` listing all of them, and the database is as before.
+The whole import is one transaction; the sheets are read a chunk of :data:`ROWS_PER_CHUNK`
+rows at a time (cases first), and each chunk goes through 1–3 before the next is read, so
+memory follows the chunk, not the file (a csv file is read a line at a time, a workbook in
+openpyxl's read-only mode).
+
+1. **Read and check every cell** (:mod:`.interchange`): kinds, required cells, known node
+   codes, order of dates (completed before started…); duplicate keys against every row
+   before (kept in a temporary SQLite file, not in memory).
+2. **Plan**: references to cases must exist in the database, where the file's valid cases
+   are written before any other sheet is read, or be rows of the cases sheet that have a
+   problem (the only keys kept in memory from one sheet to the next); each row is matched by
+   its natural key (案号, fund_id, asset_id, account_id, lead_id, case+node+subject,
+   case+from_date) and becomes an insert, an update of the columns that differ, or nothing.
+   Columns a sheet does not have are left as they are; an empty cell in a column it has
+   clears the value.
+3. **Apply** the chunk (unless a problem was found: then only the checks go on): inserts in
+   bulk, each update recorded in the append-only audit log with what changed.  Any problem
+   raises :class:`ImportRejected` listing all of them at the end, and the transaction is
+   rolled back: the database is as before (``dry_run`` rolls back a clean one too).
 4. The affected cases are then recomputed (the database triggers marked them too, so if
    this step is interrupted the scheduler's next run picks them up).
 """
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +39,7 @@ from typing import Protocol
 from sqlalchemy import Connection, String, bindparam, delete, insert, select, text, update
 
 from command_center.data import audit
-from command_center.data.bulk import bulk_insert
+from command_center.data.bulk import bulk_insert, pg_settings
 from command_center.data.caseno import court_of
 from command_center.data.catalogue import Catalogue
 from command_center.data.engine import Database
@@ -83,6 +94,8 @@ TABLES = {
 LOCK_KEY = 0x43430002
 CHUNK = 900  # keys per IN (...) lookup; SQLite allows 32,766 variables, PostgreSQL 65,535
 WRITE_CHUNK = 5_000
+#: rows read, checked and written at a time: memory follows this, not the file
+ROWS_PER_CHUNK = 20_000
 #: recompute the affected cases by id up to this many; beyond, the triggers' marks drive it
 SCOPED_RECOMPUTE_LIMIT = 5_000
 
@@ -254,100 +267,169 @@ class Parsed:
             yield number, dict(zip(columns, values, strict=True))
 
 
-def read_file(
-    path: Path, catalogue: Catalogue, progress: Progress, mapping: ExportMapping = NO_MAPPING
-) -> tuple[list[Parsed], list[Problem], list[IgnoredSheet]]:
-    """Every cell of every known sheet parsed and checked on its own (no database needed), and
-    the sheets the file has that are none of :data:`SHEETS`; ``mapping`` is the court's words."""
-    try:
-        raws, problems, ignored = open_interchange(path, mapping)
-    except FileProblem as exc:
-        return [], [exc.problem], []
-    progress.phase("read", sum(r.estimated_rows for r in raws))
-    parsed = []
-    for raw in raws:
-        sheet_parsed, sheet_problems = _read_sheet(raw, catalogue, progress, mapping)
-        parsed.append(sheet_parsed)
-        problems.extend(sheet_problems)
-    return parsed, problems, ignored
+class _SeenKeys:
+    """The natural keys of a sheet's rows read so far, each with the row it was first on, for
+    the duplicate check: in a temporary SQLite file, not in memory (a 1,000,000-case court's
+    nodes sheet has some 20 million keys).  Exact: the keys are stored as they are, not hashed."""
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="cc-import-")
+        self._db = sqlite3.connect(Path(self._folder.name) / "keys.sqlite3", isolation_level=None)
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=FILE", "cache_size=-32000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._db.execute("BEGIN")
+
+    def start(self) -> None:
+        """A new sheet: no keys seen."""
+        self._db.execute("DROP TABLE IF EXISTS seen")
+        self._db.execute("CREATE TABLE seen (k TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
+
+    def first_rows(self, keys: list[tuple[str, int]]) -> dict[str, int]:
+        """For ``keys`` (key, row), in the order of the rows, the first row of the sheet each key
+        is on: an earlier chunk's, an earlier row of this chunk's, or (a new key) its own row,
+        which is then remembered."""
+        local: dict[str, int] = {}
+        for key, row in keys:
+            local.setdefault(key, row)
+        before = self._db.total_changes
+        self._db.executemany("INSERT OR IGNORE INTO seen (k, row) VALUES (?, ?)", local.items())
+        if self._db.total_changes - before == len(local):  # none was seen in an earlier chunk
+            return local
+        earlier = {}
+        items = list(local)
+        for start in range(0, len(items), 900):
+            part = items[start : start + 900]
+            earlier.update(
+                self._db.execute(f"SELECT k, row FROM seen WHERE k IN ({', '.join('?' * len(part))})", part).fetchall()
+            )
+        return local | earlier  # an earlier chunk's row comes first
+
+    def close(self) -> None:
+        self._db.close()
+        self._folder.cleanup()
 
 
-def _read_sheet(
-    raw: RawSheet, catalogue: Catalogue, progress: Progress, mapping: ExportMapping = NO_MAPPING
-) -> tuple[Parsed, list[Problem]]:
-    sheet = raw.sheet
-    positions, problems = map_headers(sheet, raw.headers, mapping, raw.header_row)
-    columns = tuple(c.name for c in sheet.columns if c.name in positions)
-    parsers = [
-        (
-            in_header_unit(sheet.column(name), raw.headers[positions[name]]),
-            positions[name],
-            LIMITS.get((sheet.name, name)),
-            mapping.words(name) or None,
+def _key_code(key: tuple) -> str:
+    return "\x00".join(str(value) for value in key)  # no cell holds NUL (refused as a control character)
+
+
+class _SheetReader:
+    """One sheet's rows read, parsed and checked on their own (no database needed), a chunk
+    of :data:`ROWS_PER_CHUNK` rows at a time; the problems go to ``problems`` as they are found."""
+
+    def __init__(
+        self,
+        raw: RawSheet,
+        catalogue: Catalogue,
+        mapping: ExportMapping,
+        problems: list[Problem],
+        seen: _SeenKeys,
+    ) -> None:
+        sheet = raw.sheet
+        self.raw, self.sheet, self.catalogue, self.problems, self.seen = raw, sheet, catalogue, problems, seen
+        positions, header_problems = map_headers(sheet, raw.headers, mapping, raw.header_row)
+        problems.extend(header_problems)
+        self.columns = tuple(c.name for c in sheet.columns if c.name in positions)
+        self.parsers = [
+            (
+                in_header_unit(sheet.column(name), raw.headers[positions[name]]),
+                positions[name],
+                LIMITS.get((sheet.name, name)),
+                mapping.words(name) or None,
+            )
+            for name in self.columns
+        ]
+        # a key column missing is one problem on the header row, not a duplicate key on every row
+        self.key_at = [self.columns.index(k) if k in self.columns else None for k in sheet.key]
+        self.check_keys = all(
+            i is not None or not sheet.column(k).required for i, k in zip(self.key_at, sheet.key, strict=True)
         )
-        for name in columns
-    ]
-    # a key column missing is one problem on the header row, not a duplicate key on every row
-    key_at = [columns.index(k) if k in columns else None for k in sheet.key]
-    check_keys = all(i is not None or not sheet.column(k).required for i, k in zip(key_at, sheet.key, strict=True))
-    usable = not problems  # a sheet without a required column is only checked
-    seen_keys: dict[tuple, int] = {}
-    rows: list[tuple[int, tuple]] = []
-    case_nos: list[tuple[int, str]] = []
-    pending = 0
-    try:
-        for number, cells in raw.rows:
-            pending += 1
-            if pending == 2_000:
-                progress.advance(pending)
-                pending = 0
-            values = []
-            bad = False
-            before = len(problems)
-            for column, position, limit, words in parsers:
-                cell = cells[position] if position < len(cells) else None
-                if words is not None and type(cell) is str:  # the export's word for a value: the product's
-                    cell = words.get(plain(cell), cell)
-                try:
-                    value = column.parse(cell)
-                    if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
-                        _check_size(value, limit)
-                except CellError as exc:
-                    problems.append(Problem(sheet.name, number, column.name, exc.reason))
-                    value, bad = None, True
-                else:
-                    if value is None and column.required:
-                        problems.append(Problem(sheet.name, number, column.name, REQUIRED_MISSING))
-                        bad = True
-                values.append(value)
-            record = dict(zip(columns, values, strict=True))
-            if sheet.name == "nodes" and record.get("node_code") is not None:
-                # a node of the case's court's catalogue (a court may have its own)
-                own = catalogue.for_court(court_of(record["case_no"])) if record.get("case_no") else catalogue
-                if record["node_code"] not in own:
-                    problems.append(
-                        Problem(
-                            sheet.name,
-                            number,
-                            "node_code",
-                            Reason(
-                                "not_a_node",
-                                "{code!r} is not a node of the catalogue (N01…{last})",
-                                code=record["node_code"],
-                                last=f"N{len(own):02d}",
-                            ),
+        self.usable = not header_problems  # a sheet without a required column is only checked
+
+    def chunks(self, progress: Progress) -> Iterator[Parsed]:
+        """The sheet's rows without problems, by chunk, with the 案号 of every row that has one."""
+        sheet, problems, columns, parsers, key_at = self.sheet, self.problems, self.columns, self.parsers, self.key_at
+        self.seen.start()
+        #: (row number, values, no problem of its own, its key if it takes part in the duplicate check)
+        pending: list[tuple[int, tuple, bool, tuple | None]] = []
+        case_nos: list[tuple[int, str]] = []
+        advanced = 0
+        try:
+            for number, cells in self.raw.rows:
+                advanced += 1
+                if advanced == 2_000:
+                    progress.advance(advanced)
+                    advanced = 0
+                values = []
+                bad = False
+                before = len(problems)
+                for column, position, limit, words in parsers:
+                    cell = cells[position] if position < len(cells) else None
+                    if words is not None and type(cell) is str:  # the export's word for a value: the product's
+                        cell = words.get(plain(cell), cell)
+                    try:
+                        value = column.parse(cell)
+                        if limit is not None and value is not None and (type(value) is not str or len(value) > limit):
+                            _check_size(value, limit)
+                    except CellError as exc:
+                        problems.append(Problem(sheet.name, number, column.name, exc.reason))
+                        value, bad = None, True
+                    else:
+                        if value is None and column.required:
+                            problems.append(Problem(sheet.name, number, column.name, REQUIRED_MISSING))
+                            bad = True
+                    values.append(value)
+                record = dict(zip(columns, values, strict=True))
+                if sheet.name == "nodes" and record.get("node_code") is not None:
+                    # a node of the case's court's catalogue (a court may have its own)
+                    catalogue = self.catalogue
+                    own = catalogue.for_court(court_of(record["case_no"])) if record.get("case_no") else catalogue
+                    if record["node_code"] not in own:
+                        problems.append(
+                            Problem(
+                                sheet.name,
+                                number,
+                                "node_code",
+                                Reason(
+                                    "not_a_node",
+                                    "{code!r} is not a node of the catalogue (N01…{last})",
+                                    code=record["node_code"],
+                                    last=f"N{len(own):02d}",
+                                ),
+                            )
                         )
-                    )
-                    bad = True
-            if sheet.name == "cases":
-                problems.extend(_case_row_problems(sheet.name, number, record))
-            if record.get("case_no"):
-                case_nos.append((number, record["case_no"]))
-            problems.extend(_order_problems(sheet.name, number, record))  # between the cells that could be read
-            if not bad and check_keys:
-                key = tuple((values[i] if i is not None else None) or "" for i in key_at)
-                if key in seen_keys:
-                    problems.append(
+                        bad = True
+                if sheet.name == "cases":
+                    problems.extend(_case_row_problems(sheet.name, number, record))
+                if record.get("case_no"):
+                    case_nos.append((number, record["case_no"]))
+                problems.extend(_order_problems(sheet.name, number, record))  # between the cells that could be read
+                key = (
+                    tuple((values[i] if i is not None else None) or "" for i in key_at)
+                    if not bad and self.check_keys
+                    else None
+                )
+                pending.append((number, tuple(values), len(problems) == before, key))
+                if len(pending) == ROWS_PER_CHUNK:
+                    yield self._chunk(pending, case_nos)
+                    pending, case_nos = [], []
+        except FileProblem as exc:  # a csv line the reader could not split
+            problems.append(exc.problem)
+        progress.advance(advanced)
+        if pending or case_nos:
+            yield self._chunk(pending, case_nos)
+
+    def _chunk(self, pending: list, case_nos: list[tuple[int, str]]) -> Parsed:
+        """The chunk's rows that have no problem, after the duplicate check against every row before."""
+        sheet = self.sheet
+        keyed = [(_key_code(key), number) for number, _, _, key in pending if key is not None]
+        first = self.seen.first_rows(keyed) if keyed else {}
+        rows = []
+        for number, values, clean, key in pending:
+            if key is not None:
+                earlier = first[_key_code(key)]
+                if earlier != number:
+                    self.problems.append(
                         Problem(
                             sheet.name,
                             number,
@@ -356,18 +438,14 @@ def _read_sheet(
                                 "duplicate_key",
                                 "duplicate key {values} (also row {row})",
                                 values=_key_text(key),
-                                row=seen_keys[key],
+                                row=earlier,
                             ),
                         )
                     )
-                else:
-                    seen_keys[key] = number
-            if len(problems) == before and usable:  # a row with a problem is reported, and not compared or written
-                rows.append((number, tuple(values)))
-    except FileProblem as exc:  # a csv line the reader could not split
-        problems.append(exc.problem)
-    progress.advance(pending)
-    return Parsed(sheet, raw.source, columns, rows, case_nos), problems
+                    continue
+            if clean and self.usable:  # a row with a problem is reported, and not compared or written
+                rows.append((number, values))
+        return Parsed(sheet, self.raw.source, self.columns, rows, case_nos)
 
 
 def _check_size(value, limit: int | Decimal) -> None:
@@ -513,8 +591,11 @@ def import_file(
 ) -> ImportSummary:
     """Check and apply ``path`` in one transaction; raises :class:`ImportRejected`.
 
-    ``dry_run`` does all the work and rolls it back, so what it reports is exactly what an
-    import would do.  The summary names the affected cases, which
+    The sheets are read a chunk of rows at a time (the cases sheet first), and each chunk is
+    checked and written before the next is read, so memory follows a chunk, not the file.  A
+    problem anywhere rolls the whole transaction back: nothing is written.  ``dry_run`` does
+    all the work and rolls it back, so what it reports is exactly what an import would do.
+    The summary names the affected cases, which
     :func:`command_center.jobs.imports.import_and_recompute` recomputes after the commit.
     ``court_name`` names a court the database does not have yet when the file has no
     ``court`` column.  ``mapping`` is the court's own words for its export (:mod:`.mapping`).
@@ -523,32 +604,44 @@ def import_file(
     started = time.perf_counter()
     progress = progress or _Silent()
     path = Path(path)
-    parsed, problems, ignored = read_file(path, catalogue, progress, mapping)
-    if problems and not parsed:  # the file itself could not be read
+    try:
+        raws, problems, ignored = open_interchange(path, mapping)
+    except FileProblem as exc:
+        raise ImportRejected(path, [exc.problem]) from None
+    if problems and not raws:  # no sheet of the file could be read
         raise ImportRejected(path, problems, ignored)
-    summary = ImportSummary(
-        str(path), dry_run, {p.sheet.name: SheetCounts(read=len(p.rows)) for p in parsed}, ignored=ignored
-    )
-    with db.engine.connect() as conn:
-        transaction = conn.begin()
-        try:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-            writer = _Writer(conn, now, path, summary, progress, court_name, nodes)
-            writer.problems.extend(problems)  # the cells' problems; the references are checked too
-            writer.check_references(parsed)
-            writer.write(parsed)  # with problems already found, it only checks (and the transaction rolls back)
-            if writer.problems:
-                raise ImportRejected(path, writer.problems, ignored)
-            summary.affected_cases = len(writer.affected)
-            summary.affected_ids = sorted(writer.affected)
-            if dry_run:
-                transaction.rollback()
-            else:
-                transaction.commit()
-        finally:
-            if transaction.is_active:
-                transaction.rollback()
+    summary = ImportSummary(str(path), dry_run, {raw.sheet.name: SheetCounts() for raw in raws}, ignored=ignored)
+    progress.phase("import", sum(raw.estimated_rows for raw in raws))
+    seen = _SeenKeys()
+    try:
+        with db.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+                    # a chunk's lookups by key are small; on a table loaded in this transaction the planner
+                    # has no statistics, and took the 案号's trigram index (GIN: bitmap scans only) for
+                    # them, 3.7 s for 500 keys of 5,000 cases; nor should it compile them
+                    conn.execute(text("SET LOCAL jit = off"))
+                    conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+                writer = _Writer(conn, now, path, summary, progress, court_name, nodes)
+                writer.problems.extend(problems)  # the files or sheets that cannot be read
+                for raw in raws:
+                    writer.sheet(_SheetReader(raw, catalogue, mapping, writer.problems, seen))
+                writer.finish()  # with problems found, it only checked (and the transaction rolls back)
+                if writer.problems:
+                    raise ImportRejected(path, writer.problems, ignored)
+                summary.affected_cases = len(writer.affected)
+                summary.affected_ids = sorted(writer.affected)
+                if dry_run:
+                    transaction.rollback()
+                else:
+                    transaction.commit()
+            finally:
+                if transaction.is_active:
+                    transaction.rollback()
+    finally:
+        seen.close()
     if not dry_run and len(writer.affected) > SCOPED_RECOMPUTE_LIMIT:
         db.refresh_statistics()  # a bulk load: the planner should know the new sizes before the recompute
     summary.seconds = time.perf_counter() - started
@@ -561,7 +654,7 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterator[Sequence]:
 
 
 class _Writer:
-    """Matches each row to the database by its natural key and writes what differs."""
+    """Matches each row to the database by its natural key and writes what differs, a chunk at a time."""
 
     def __init__(
         self,
@@ -578,7 +671,10 @@ class _Writer:
         self.nodes = nodes
         self.problems: list[Problem] = []
         self.affected: set[int] = set()
-        self.case_ids: dict[str, int] = {}
+        self.case_ids: dict[str, int] = {}  # the current chunk's cases
+        #: the 案号 of the cases sheet's rows that have a problem (and were not written): the
+        #: other sheets may name them (the valid cases are in the database by then, written)
+        self.unwritten_cases: set[str] = set()
         self.audit: list[dict] = []
 
     def lookup(self, stmt_for: Callable[[Sequence], object], keys: Iterable) -> list:
@@ -588,43 +684,53 @@ class _Writer:
             found.extend(self.conn.execute(stmt_for(chunk)).mappings().all())
         return found
 
+    def sheet(self, reader: _SheetReader) -> None:
+        counts = self.summary.sheets[reader.sheet.name]
+        cases = reader.sheet.name == "cases"
+        if cases:
+            self._load_refs()
+        for chunk in reader.chunks(self.progress):
+            counts.read += len(chunk.rows)
+            if cases:
+                self.case_ids = {}  # the chunk's new cases, for their parties
+                written = {number for number, _ in chunk.rows}
+                self.unwritten_cases.update(case_no for number, case_no in chunk.case_nos if number not in written)
+                self._refs(chunk)
+            else:
+                self._check_references(chunk)
+            self._sheet(chunk)
+
     # -- references ----------------------------------------------------------------------------
-    def check_references(self, parsed: list[Parsed]) -> None:
-        file_cases = {case_no for p in parsed if p.sheet.name == "cases" for _, case_no in p.case_nos}
-        referenced = {case_no for p in parsed for _, case_no in p.case_nos}
+    def _check_references(self, parsed: Parsed) -> None:
+        """The chunk's cases by 案号: in the database (the file's valid cases were written before
+        any other sheet was read), or in the file's cases sheet with a problem; else a problem."""
         self.case_ids = {
             row["case_no"]: row["id"]
             for row in self.lookup(
-                lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)), referenced
+                lambda chunk: select(CASES.c.case_no, CASES.c.id).where(CASES.c.case_no.in_(chunk)),
+                (case_no for _, case_no in parsed.case_nos),
             )
         }
-        for p in parsed:
-            if p.sheet.name == "cases":
-                continue
-            for number, case_no in p.case_nos:
-                if case_no not in file_cases and case_no not in self.case_ids:
-                    self.problems.append(
-                        Problem(
-                            p.sheet.name,
-                            number,
-                            "case_no",
-                            Reason(
-                                "unknown_case",
-                                "{case_no} is neither in the cases sheet nor in the database",
-                                case_no=case_no,
-                            ),
-                        )
+        for number, case_no in parsed.case_nos:
+            if case_no not in self.case_ids and case_no not in self.unwritten_cases:
+                self.problems.append(
+                    Problem(
+                        parsed.sheet.name,
+                        number,
+                        "case_no",
+                        Reason(
+                            "unknown_case",
+                            "{case_no} is neither in the cases sheet nor in the database",
+                            case_no=case_no,
+                        ),
                     )
+                )
 
     # -- writing ---------------------------------------------------------------------------------
-    def write(self, parsed: list[Parsed]) -> None:
-        self.progress.phase("write", sum(len(p.rows) for p in parsed))
-        for p in parsed:
-            if p.sheet.name == "cases":
-                self._refs(p)
-            self._sheet(p)
+    def finish(self) -> None:
         if self.nodes is not None and not self.problems:  # with problems, everything is rolled back
-            self.nodes.finish(self.conn)
+            with pg_settings(self.conn, enable_bitmapscan="on", jit="on"):  # one statement over the whole import
+                self.nodes.finish(self.conn)
         self._write_audit()
 
     def _sheet(self, parsed: Parsed) -> None:
@@ -637,7 +743,9 @@ class _Writer:
         new_cases: list[str] = []
 
         def flush() -> None:
-            if self.problems:  # everything will be rolled back: stop writing, keep checking
+            # with a problem, everything will be rolled back: stop writing, keep checking; but for
+            # the new cases, which the other sheets' rows are checked against in the database
+            if self.problems and name != "cases":
                 inserts.clear()
                 return
             for group in _same_columns(inserts):
@@ -651,9 +759,7 @@ class _Writer:
                 self.affected.update(v["case_id"] for v in inserts)
             inserts.clear()
 
-        for seen, (number, record) in enumerate(parsed.records(), start=1):
-            if seen % 2_000 == 0:
-                self.progress.advance(2_000)
+        for number, record in parsed.records():
             if len(inserts) >= WRITE_CHUNK:
                 flush()
             values = self._values(parsed, record)
@@ -688,7 +794,6 @@ class _Writer:
             if name == "cases":
                 changes["updated_at"] = self.now
             updates[tuple(sorted(changes))].append({"_id": old["id"], **changes})
-        self.progress.advance(len(parsed.rows) % 2_000)
         flush()
         if new_cases:
             new = self.lookup(
@@ -697,11 +802,14 @@ class _Writer:
             self.case_ids.update((row["case_no"], row["id"]) for row in new)
             self.affected.update(row["id"] for row in new)
         if self.problems:
+            self.audit.clear()
             return
         for columns, rows in updates.items():
             stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
             self.conn.execute(stmt, rows)
         self._write_parties(parties)
+        audit.record_many(self.conn, self.audit)  # each updated row's entry, in the order of the rows
+        self.audit.clear()
 
     def _values(self, parsed: Parsed, record: dict) -> dict:
         """The database values a row sets: only for the columns its sheet has, references resolved."""
@@ -785,8 +893,8 @@ class _Writer:
             )
         return {self._key(name, row): dict(row) for row in rows}
 
-    def _refs(self, parsed: Parsed) -> None:
-        """Courts, teams and officers the cases name: matched, or created (and reported)."""
+    def _load_refs(self) -> None:
+        """The courts, teams and officers the database has."""
         conn = self.conn
         self.courts = {row.code: row.id for row in conn.execute(select(COURTS.c.code, COURTS.c.id))}
         self.teams = {
@@ -799,7 +907,11 @@ class _Writer:
         for row in staff:  # an officer is named by login or by name; a login wins, then an active officer
             self.officers.setdefault(row.name, row.id)
         self.officers.update((row.login, row.id) for row in staff)
-        logins = {row.login for row in staff}
+        self.logins = {row.login for row in staff}
+
+    def _refs(self, parsed: Parsed) -> None:
+        """Courts, teams and officers the chunk's cases name: matched, or created (and reported)."""
+        conn, logins = self.conn, self.logins
         for number, record in parsed.records():
             code = court_code_of(record["case_no"])
             if code not in self.courts:

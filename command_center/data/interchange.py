@@ -11,9 +11,9 @@ references and writes.  Every problem is a :class:`Problem` naming sheet, row an
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
-import io
 import re
 import unicodedata
 import zipfile
@@ -1306,15 +1306,20 @@ def _csv_folder(
             )
         seen[sheet.name] = file
         try:
-            text = decode_csv(file, sheet)
+            encoding, lines = csv_encoding(file, sheet)
         except FileProblem as exc:
             problems.append(exc.problem)
             continue
-        # not text.splitlines(): it also breaks lines at \x0c, \x1c-\x1e, \x85 and U+2028, inside a cell too
-        reader = csv.reader(io.StringIO(text, newline=""))
-        headers = next(reader, [])
+        # read as it goes, a line at a time; newline="": a line break inside a quoted cell is the
+        # cell's, and lines break at \n and \r only (not at \x0c, \x1c-\x1e, \x85 or U+2028)
+        stream = file.open(encoding=encoding, newline="")
+        reader = csv.reader(stream)
+        try:
+            headers = next(reader, [])
+        except csv.Error:
+            headers = []
 
-        def rows(reader=reader, name=file.name) -> Iterator[tuple[int, list]]:
+        def rows(reader=reader, stream=stream, name=file.name) -> Iterator[tuple[int, list]]:
             try:
                 for row in reader:
                     if not any(cell.strip() for cell in row):
@@ -1329,8 +1334,10 @@ def _csv_folder(
                         Reason("bad_csv_line", "not a valid CSV line ({error})", error=str(exc)),
                     )
                 ) from None
+            finally:
+                stream.close()
 
-        found.append(RawSheet(sheet, file.name, headers, rows(), max(text.count("\n") - 1, 0)))
+        found.append(RawSheet(sheet, file.name, headers, rows(), max(lines - 1, 0)))
     return found
 
 
@@ -1342,6 +1349,45 @@ _NOT_UTF8 = "\udc80-\udcff"
 _UTF8_LINE = re.compile(f"^[^\\n{_NOT_UTF8}]*[\u3000-\u9fff\uff00-\uffef][^\\n{_NOT_UTF8}]*$", re.M)
 #: a line with a byte that is not UTF-8
 _NOT_UTF8_LINE = re.compile(f"^[^\\n]*[{_NOT_UTF8}][^\\n]*$", re.M)
+
+
+#: bytes read at a time while a csv file's encoding is checked
+_BLOCK = 1 << 20
+
+
+def csv_encoding(file: Path, sheet: Sheet | None = None) -> tuple[str, int]:
+    """The encoding to read a csv file in (``utf-8-sig`` or ``gb18030``, as :func:`decode_csv`
+    decides it) and its number of line breaks, from a pass over its bytes a block at a time:
+    the file is not held in memory.  A file :func:`decode_csv` refuses is refused with its words."""
+    newlines = 0
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with file.open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                newlines += block.count(b"\n")
+                utf8.decode(block)
+            utf8.decode(b"", final=True)
+        return "utf-8-sig", newlines  # a BOM is dropped, as decode_csv drops it
+    except UnicodeDecodeError:
+        pass
+    except OSError as exc:
+        raise FileProblem(Problem(file.name, 0, "", _unreadable(exc.strerror or exc))) from None
+    with file.open("rb") as stream:  # GBK if no line is UTF-8 with Chinese in it and there is no BOM
+        first = True
+        for line in stream:
+            if first and line.startswith(_UTF8_BOM) or _UTF8_LINE.search(line.decode("utf-8", "surrogateescape")):
+                decode_csv(file, sheet)  # raises: two encodings in one file
+            first = False
+    gbk = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with file.open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                gbk.decode(block)
+            gbk.decode(b"", final=True)
+    except UnicodeDecodeError:
+        decode_csv(file, sheet)  # raises: neither UTF-8 nor GBK, naming the line
+        raise
+    return "gb18030", newlines
 
 
 def decode_csv(file: Path, sheet: Sheet | None = None) -> str:
