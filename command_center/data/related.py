@@ -466,7 +466,9 @@ def beside(conn: Connection) -> Iterator[Beside]:
 def _candidates(conn: Connection) -> list[_Pair]:
     """Every pair of the open cases' (applicant, debtor) pairs met the other way round."""
     with pg_settings(conn, **WHOLE):
-        return _mirrored(conn, _read_ties(conn, _tie_statement(conn, ("pair",)), _Found()))
+        candidates = _read_ties(conn, _tie_statement(conn, ("pair",)), _Found())
+    with pg_settings(conn, **SORTS):  # a few thousand rows by id: through the index
+        return _mirrored(conn, candidates)
 
 
 def _ties(conn: Connection, scope: list[int] | None, found: _Found, run: Beside | None = None) -> None:
