@@ -43,6 +43,7 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    Text,
     and_,
     bindparam,
     case,
@@ -500,9 +501,12 @@ def _ties(conn: Connection, scope: list[int] | None, found: _Found, run: Beside 
 
 def _select_by_ids(conn: Connection, ids: list[int], column, query):
     """The rows of ``query`` whose ``column`` is one of ``ids``: on PostgreSQL in one statement
-    (an array), on SQLite in chunks of its variable limit."""
+    (an array, sent as one text: the driver dumps a list of a hundred thousand numbers one by
+    one in Python), on SQLite in chunks of its variable limit."""
     if _pg(conn):
-        listed = func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).table_valued("id").render_derived()
+        sent = bindparam("ids", ",".join(map(str, ids)), type_=Text)
+        array = cast(func.string_to_array(sent, ",", type_=ARRAY(Text)), ARRAY(Integer))
+        listed = func.unnest(array).table_valued("id").render_derived()
         yield from conn.execute(query.where(column.in_(select(listed.c.id)))).all()  # .all(): one fetch, not one a row
         return
     for start in range(0, len(ids), CHUNK):
