@@ -8,11 +8,13 @@ both carry an ID number and the numbers are equal, else when their names match a
 its name, so a name group with such a party is tied as a whole).  A bundle is a connected set
 of such ties.
 
-The ties are found in one set-based SQL statement (:func:`_tie_statement`): the open cases'
-parties are read once, and hash aggregates over that read find the shared debtors and the
-applicant-debtor pairs met the other way round; only the ties come back, each with its cases'
-ids and 案号, and Python joins them into bundles (union-find).  The same statement, restricted
-to the keys of the cases found so far, gives one case's bundle (:func:`bundle_of`).
+The ties are found in set-based SQL (:func:`_tie_statement`): the open cases' parties are
+read, and hash aggregates over that read find the shared debtors and the applicant-debtor pairs
+met the other way round; only the ties come back, each with its cases' ids and 案号, and Python
+joins them into bundles (union-find).  For the whole court the shared debtors and the pairs are
+two statements, run at once on two connections that share one snapshot (:func:`beside`); the
+same statement, both parts, restricted to the keys of the cases found so far, gives one case's
+bundle (:func:`bundle_of`).
 
 A bundle is listed case by case (team, applicants, debtors, what is owed) up to ``list_limit``
 cases; a larger one, a chain of repeat debtors that no team takes as one, is listed by its ties,
@@ -177,7 +179,9 @@ class Bundle:
 
 # -- the ties, in SQL ---------------------------------------------------------------------------
 #
-# One statement.  The open cases' parties are read once, into a CTE the rest refers to; a hash
+# One statement for each part (the whole court: the shared debtors, and the pairs beside them on
+# another connection; a case's bundle: both in one).  The open cases' parties (for the shared
+# debtors alone, their debtors) are read once, into a CTE the rest refers to; a hash
 # aggregate per key finds the keys shared by two open cases (min(case) <> max(case), no
 # count(DISTINCT)) and the unordered pairs of names, and of ID numbers, met both ways round; a
 # hash join gives them back their rows.  On PostgreSQL the aggregates work on each key's 64-bit
@@ -251,10 +255,11 @@ def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable 
     """The ties among the open cases' parties (``restrict(p)``: only those parties), one row
     each: a debtor shared by ID number (``id``) or by name where the name's group holds a
     party without one (``name``), of ``kinds``, and of ``debtor_keys`` if given: its key, the
-    least of its names, its cases' ids and 案号; and every (applicant, debtor) pair of an open
-    case whose two parties' keys meet the other way round in another pair, by name or by ID
-    number (``pair``: the parties' ids and keys as hashed, a candidate for mutual debts that
-    :func:`_mirrored` checks on the text)."""
+    least of its names, its cases' ids and 案号; and, if ``kinds`` holds ``pair``, every
+    (applicant, debtor) pair of an open case whose two parties' keys meet the other way round
+    in another pair, by name or by ID number (the parties' ids and keys as hashed, a candidate
+    for mutual debts that :func:`_mirrored` checks on the text).  Without ``pair`` only the
+    debtors are read; without the others, only the parties' ids and hashed keys."""
     p, c = PARTIES.alias("p"), CASES.alias("c")
     shared_keys = [kind for kind in kinds if kind != "pair"]
     columns = [p.c.id, p.c.case_id, (p.c.role == "debtor").label("debtor")]
