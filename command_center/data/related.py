@@ -35,7 +35,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -722,7 +722,8 @@ def bundle_of(db: Database, case_id: int) -> Bundle | None:
             new = found.numbers.keys() - seen
             seen |= new
             frontier = sorted(new)
-        with uncollected(), beside(conn) as run:
+        # a second connection only for the whole court's ties: a bundle of a few cases reads in order
+        with uncollected(), beside(conn) if frontier else nullcontext(None) as run:
             if frontier:
                 found = _Found()
                 _ties(conn, None, found, run)
