@@ -633,9 +633,19 @@ def _offset(conn: Connection, members: set[int], mutual: set[Handle]) -> dict:
     numbers = sorted({h[1] for h in mutual if h[1]})
     near = or_(PARTIES.c.name_key.in_(names), PARTIES.c.id_number.in_(numbers or [""]))
     theirs = select(PARTIES.c.case_id).join(CASES, and_(CASES.c.id == PARTIES.c.case_id, CASES.c.closed_on.is_(None)))
-    party_query = select(
-        PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
-    ).where(PARTIES.c.case_id.in_(theirs.where(near)))
+    party_query = (
+        select(
+            PARTIES.c.case_id,
+            PARTIES.c.role,
+            PARTIES.c.position,
+            PARTIES.c.name,
+            PARTIES.c.name_key,
+            PARTIES.c.id_number,
+        )
+        .where(PARTIES.c.case_id.in_(theirs.where(near)))
+        # the server sorts (on the other backend, beside): each party's first spelling is its first row
+        .order_by(PARTIES.c.case_id, _bytewise(conn, PARTIES.c.role), PARTIES.c.position)
+    )
     rows = [r for r in conn.execute(party_query).all() if r[0] in members]
     same = _identities({(r[4], r[5]) for r in rows})
     roles: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
@@ -668,14 +678,14 @@ def _offset(conn: Connection, members: set[int], mutual: set[Handle]) -> dict:
 
 
 def _first_names(rows, same: dict[Handle, Handle], wanted: set[Handle]) -> dict[Handle, str]:
-    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (by case id, role,
-    position), however else it is spelt in the others."""
-    first: dict[Handle, tuple] = {}
-    for case_id, role, position, name, name_key, id_number in rows:
+    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (which come by
+    case id, role, position), however else it is spelt in the others."""
+    first: dict[Handle, str] = {}
+    for _, _, _, name, name_key, id_number in rows:
         who = same[(name_key, id_number)]
-        if who in wanted and (who not in first or (case_id, role, position) < first[who][:3]):
-            first[who] = (case_id, role, position, name)
-    return {who: at[3] for who, at in first.items()}
+        if who in wanted and who not in first:
+            first[who] = name
+    return first
 
 
 @contextmanager
