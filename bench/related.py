@@ -17,7 +17,8 @@ the median of ``--runs``, and its ratio to the floor:
 
 * ``floor``: a plain read of the open cases' parties (the join every tie starts from), the
   figure the others are set beside;
-* ``ties``: the ties alone (the one SQL statement, and the mutual ones told apart in Python);
+* ``ties``: the ties alone (the two SQL statements, at once on two connections, and the mutual ones
+  told apart in Python);
 * ``related``: :func:`related_bundles` as ``related`` calls it (the ties, the bundles, the
   bundles of up to ``LIST_LIMIT`` cases read back case by case, the offsets);
 * ``bundle_of``: one case's bundle, the 孟州 one, as the case screen reads it; and
@@ -381,7 +382,7 @@ def report(row: dict) -> None:
         f"{row['companies']:,} company names on PostgreSQL (load {row['load_1min']:.1f})"
     )
     line("floor (open parties)", "floor")
-    line("ties (one statement)", "ties", f"{row['ties']:,} ties")
+    line("ties (two statements)", "ties", f"{row['ties']:,} ties")
     line(
         "related (whole court)",
         "related",
