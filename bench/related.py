@@ -17,7 +17,8 @@ the median of ``--runs``, and its ratio to the floor:
 
 * ``floor``: a plain read of the open cases' parties (the join every tie starts from), the
   figure the others are set beside;
-* ``ties``: the ties alone (the one SQL statement, and the mutual ones told apart in Python);
+* ``ties``: the ties alone (the two SQL statements, at once on two connections, and the mutual ones
+  told apart in Python);
 * ``related``: :func:`related_bundles` as ``related`` calls it (the ties, the bundles, the
   bundles of up to ``LIST_LIMIT`` cases read back case by case, the offsets);
 * ``bundle_of``: one case's bundle, the 孟州 one, as the case screen reads it; and
@@ -30,7 +31,7 @@ Target (issue 24): ``related --json`` at 1,000,000 cases on PostgreSQL within se
 the last line says whether it was met.
 
 Beside each time, the CPU it took: the Python process's (``cli``: the command's own, imports
-included) and the PostgreSQL backend's (read from /proc, where the server runs on this machine):
+included) and the PostgreSQL backends' (both connections'; read from /proc, where the server runs here):
 the wall time of a loaded machine divided among its processes, the CPU what the work costs.
 
 ``--json``: besides the text, one JSON object per measured row (a line starting with ``{``):
@@ -56,7 +57,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from command_center.clock import parse_instant
 from command_center.data import models as m
@@ -65,7 +66,16 @@ from command_center.data.catalogue import load_catalogue
 from command_center.data.demo import _Court
 from command_center.data.engine import open_database
 from command_center.data.names import name_key
-from command_center.data.related import LIST_LIMIT, _Found, _ties, bundle_of, related_bundles, uncollected
+from command_center.data.related import (
+    LIST_LIMIT,
+    _connected,
+    _Found,
+    _ties,
+    beside,
+    bundle_of,
+    related_bundles,
+    uncollected,
+)
 from command_center.data.workcal import WorkCalendar
 
 NOW = parse_instant("2026-11-20T10:00")
@@ -244,9 +254,16 @@ def backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def median_cpu(fn, runs: int, pid: int | None = None, *, child: bool = False) -> dict:
+def backends_cpu(pids: set[int]) -> dict[int, float]:
+    """:func:`backend_cpu` of each of ``pids`` that /proc shows."""
+    return {pid: cpu for pid in pids if (cpu := backend_cpu(pid)) is not None}
+
+
+def median_cpu(fn, runs: int, pids: set[int] | None = None, *, child: bool = False) -> dict:
     """Medians of ``runs`` of ``fn``: its wall time, the CPU of this process (``child``: of the
-    processes it ran) and of the server process ``pid``; and the last result."""
+    processes it ran) and of the server processes ``pids`` (the pool's connections: a set that
+    grows as the pool connects, a backend new during the run counted from nothing); and the
+    last result."""
 
     def client() -> float:
         if not child:
@@ -256,13 +273,13 @@ def median_cpu(fn, runs: int, pid: int | None = None, *, child: bool = False) ->
 
     wall, mine, server, result = [], [], [], None
     for _ in range(runs):
-        before = (time.perf_counter(), client(), backend_cpu(pid) if pid else None)
+        before = (time.perf_counter(), client(), backends_cpu(pids) if pids is not None else None)
         result = fn()
-        after = (time.perf_counter(), client(), backend_cpu(pid) if pid else None)
+        after = (time.perf_counter(), client(), backends_cpu(pids) if pids is not None else None)
         wall.append(after[0] - before[0])
         mine.append(after[1] - before[1])
-        if before[2] is not None and after[2] is not None:
-            server.append(after[2] - before[2])
+        if before[2] is not None and after[2]:
+            server.append(sum(cpu - before[2].get(pid, 0.0) for pid, cpu in after[2].items()))
     figures = {"s": statistics.median(wall), "client_cpu_s": statistics.median(mine)}
     if server:
         figures["server_cpu_s"] = statistics.median(server)
@@ -283,27 +300,28 @@ def measure(url: str, cases: int, companies: int, runs: int) -> dict:
             text("SELECT min(id) FROM cases WHERE case_no LIKE :p"), {"p": MENGZHOU_PREFIX + "%"}
         ).scalar_one()
 
-    def ties():  # as related_bundles reads them
+    def ties():  # as related_bundles reads them: the shared debtors here, the mutual pairs beside
         found = _Found()
-        with uncollected(), db.engine.connect() as conn:
-            _ties(conn, None, found)
+        with uncollected(), _connected(db) as conn, beside(conn) as run:
+            _ties(conn, None, found, run)
         return found
 
     def floor():
         with db.engine.connect() as conn:
             return conn.execute(text(FLOOR)).scalar_one()
 
-    with db.engine.connect() as conn:  # the pool's one connection, which every figure below uses
-        pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    pids: set[int] = set()  # the pool's connections (two: related reads on two at once), which every figure uses
+    event.listen(db.engine, "connect", lambda dbapi, _: pids.add(dbapi.info.backend_pid))
+    db.engine.dispose()  # the connection that read the counts above: connected again, seen
     t_floor, _ = median_time(floor, runs)  # with the parallel workers the server gives it
     figures = {
-        "ties": median_cpu(ties, runs, pid),
-        "related": median_cpu(lambda: related_bundles(db, LIST_LIMIT), runs, pid),
-        "bundle_of": median_cpu(lambda: bundle_of(db, mengzhou), runs, pid),
+        "ties": median_cpu(ties, runs, pids),
+        "related": median_cpu(lambda: related_bundles(db, LIST_LIMIT), runs, pids),
+        "bundle_of": median_cpu(lambda: bundle_of(db, mengzhou), runs, pids),
     }
     found, bundles, planted = (figures[name].pop("result") for name in ("ties", "related", "bundle_of"))
     chained = min(bundles[0].numbers)  # a case of the largest bundle, as the case screen asks for it
-    figures["bundle_of_chain"] = median_cpu(lambda: bundle_of(db, chained), runs, pid)
+    figures["bundle_of_chain"] = median_cpu(lambda: bundle_of(db, chained), runs, pids)
     chain = figures["bundle_of_chain"].pop("result")
     db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMMAND_CENTER_")} | {"PYTHONPATH": str(ROOT)}
@@ -364,7 +382,7 @@ def report(row: dict) -> None:
         f"{row['companies']:,} company names on PostgreSQL (load {row['load_1min']:.1f})"
     )
     line("floor (open parties)", "floor")
-    line("ties (one statement)", "ties", f"{row['ties']:,} ties")
+    line("ties (two statements)", "ties", f"{row['ties']:,} ties")
     line(
         "related (whole court)",
         "related",

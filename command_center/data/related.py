@@ -8,11 +8,13 @@ both carry an ID number and the numbers are equal, else when their names match a
 its name, so a name group with such a party is tied as a whole).  A bundle is a connected set
 of such ties.
 
-The ties are found in one set-based SQL statement (:func:`_tie_statement`): the open cases'
-parties are read once, and hash aggregates over that read find the shared debtors and the
-applicant-debtor pairs met the other way round; only the ties come back, each with its cases'
-ids and 案号, and Python joins them into bundles (union-find).  The same statement, restricted
-to the keys of the cases found so far, gives one case's bundle (:func:`bundle_of`).
+The ties are found in set-based SQL (:func:`_tie_statement`): the open cases' parties are
+read, and hash aggregates over that read find the shared debtors and the applicant-debtor pairs
+met the other way round; only the ties come back, each with its cases' ids and 案号, and Python
+joins them into bundles (union-find).  For the whole court the shared debtors and the pairs are
+two statements, run at once on two connections that share one snapshot (:func:`beside`); the
+same statement, both parts, restricted to the keys of the cases found so far, gives one case's
+bundle (:func:`bundle_of`).
 
 A bundle is listed case by case (team, applicants, debtors, what is owed) up to ``list_limit``
 cases; a larger one, a chain of repeat debtors that no team takes as one, is listed by its ties,
@@ -29,17 +31,21 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
     Connection,
     Integer,
+    Text,
     and_,
     bindparam,
     case,
@@ -50,6 +56,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     type_coerce,
     union_all,
     update,
@@ -172,7 +179,9 @@ class Bundle:
 
 # -- the ties, in SQL ---------------------------------------------------------------------------
 #
-# One statement.  The open cases' parties are read once, into a CTE the rest refers to; a hash
+# One statement for each part (the whole court: the shared debtors, and the pairs beside them on
+# another connection; a case's bundle: both in one).  The open cases' parties (for the shared
+# debtors alone, their debtors) are read once, into a CTE the rest refers to; a hash
 # aggregate per key finds the keys shared by two open cases (min(case) <> max(case), no
 # count(DISTINCT)) and the unordered pairs of names, and of ID numbers, met both ways round; a
 # hash join gives them back their rows.  On PostgreSQL the aggregates work on each key's 64-bit
@@ -246,22 +255,25 @@ def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable 
     """The ties among the open cases' parties (``restrict(p)``: only those parties), one row
     each: a debtor shared by ID number (``id``) or by name where the name's group holds a
     party without one (``name``), of ``kinds``, and of ``debtor_keys`` if given: its key, the
-    least of its names, its cases' ids and 案号; and every (applicant, debtor) pair of an open
-    case whose two parties' keys meet the other way round in another pair, by name or by ID
-    number (``pair``: the parties' ids and keys as hashed, a candidate for mutual debts that
-    :func:`_mirrored` checks on the text)."""
+    least of its names, its cases' ids and 案号; and, if ``kinds`` holds ``pair``, every
+    (applicant, debtor) pair of an open case whose two parties' keys meet the other way round
+    in another pair, by name or by ID number (the parties' ids and keys as hashed, a candidate
+    for mutual debts that :func:`_mirrored` checks on the text).  Without ``pair`` only the
+    debtors are read; without the others, only the parties' ids and hashed keys."""
     p, c = PARTIES.alias("p"), CASES.alias("c")
-    read = select(
-        p.c.id,
-        p.c.case_id,
-        c.c.case_no,
-        (p.c.role == "debtor").label("debtor"),
-        _bytewise(conn, p.c.name_key).label("nk"),
-        _bytewise(conn, p.c.id_number).label("idn"),
-        p.c.name,
-        _hashed(conn, p.c.name_key).label("nh"),
-        _hashed(conn, p.c.id_number).label("ih"),
-    ).select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
+    shared_keys = [kind for kind in kinds if kind != "pair"]
+    columns = [p.c.id, p.c.case_id, (p.c.role == "debtor").label("debtor")]
+    if shared_keys:  # what a shared debtor is shown with and checked on
+        columns += [
+            c.c.case_no,
+            _bytewise(conn, p.c.name_key).label("nk"),
+            _bytewise(conn, p.c.id_number).label("idn"),
+            p.c.name,
+        ]
+    columns += [_hashed(conn, p.c.name_key).label("nh"), _hashed(conn, p.c.id_number).label("ih")]
+    read = select(*columns).select_from(p.join(c, and_(c.c.id == p.c.case_id, c.c.closed_on.is_(None))))
+    if "pair" not in kinds:  # the shared debtors alone: only the debtors are read
+        read = read.where(p.c.role == "debtor")
     o = (read if restrict is None else read.where(restrict(p))).cte("o")
     a, d = o.alias("a"), o.alias("d")
     pairs = (
@@ -279,7 +291,7 @@ def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable 
         .cte("pairs")
     )
     parts = []
-    for kind in kinds:
+    for kind in shared_keys:
         key, hashed = (o.c.idn, o.c.ih) if kind == "id" else (o.c.nk, o.c.nh)
         shared = [func.min(o.c.case_id) != func.max(o.c.case_id)]
         if kind == "name":  # a name ties its group only if a party of it has no ID number
@@ -302,6 +314,8 @@ def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable 
             .group_by(key)
             .having(and_(*shared))  # on the text: a key that only shares its hash is no tie
         )
+    if "pair" not in kinds:
+        return union_all(*parts) if len(parts) > 1 else parts[0]
     joined, met = pairs, []
     for one, other in ((pairs.c.an, pairs.c.dn), (pairs.c.ai, pairs.c.di)):
         forward = one < other
@@ -329,7 +343,7 @@ def _tie_statement(conn: Connection, kinds: tuple[str, ...], restrict: Callable 
         .select_from(joined)
         .where(or_(*met))
     )
-    return union_all(*parts)
+    return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def _read_ties(conn: Connection, statement, found: _Found) -> list[tuple[int, int, int]]:
@@ -412,15 +426,66 @@ def _mutual_ties(found: _Found, pairs: Iterable[_Pair]) -> None:
 SORTS = {"work_mem": "256MB", "jit": "off"}
 
 
-def _ties(conn: Connection, scope: list[int] | None, found: _Found) -> None:
-    """Into ``found``: every tie among the open cases (``scope`` None), or every tie of a key of
-    the ``scope`` cases' parties (one statement per key column, each through its index)."""
+#: every join of the whole court's ties is over the whole read: hashed, never a nested loop over
+#: a CTE whose size the planner does not know
+WHOLE = SORTS | {"enable_nestloop": "off"}
+
+T = TypeVar("T")
+Beside = Callable[[Callable[[Connection], T]], "Future[T] | _Later"]
+
+
+class _Later:
+    """``work(conn)`` run when its result is asked for (once): :func:`beside` where there is no
+    second connection, in the order the results are taken."""
+
+    def __init__(self, work: Callable[[Connection], T], conn: Connection) -> None:
+        self._work, self._conn = work, conn
+
+    def result(self) -> T:
+        return self._work(self._conn)
+
+
+@contextmanager
+def beside(conn: Connection) -> Iterator[Beside]:
+    """``run(work)``: ``work(other)`` started at once in a thread, on a second connection that
+    sees what ``conn`` sees (PostgreSQL: ``conn``'s snapshot, exported; ``conn`` must be in a
+    REPEATABLE READ transaction), so that two statements of one whole-court read run on the two
+    backends at once and Python takes the first's rows while the second runs.  On SQLite the
+    work runs on ``conn`` itself when its result is asked for."""
+    if not _pg(conn):
+        yield lambda work: _Later(work, conn)
+        return
+    snapshot = conn.execute(select(func.pg_export_snapshot())).scalar_one()
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise ValueError(f"unexpected snapshot id {snapshot!r}")
+    with ExitStack() as stack, ThreadPoolExecutor(1, thread_name_prefix="related") as pool:  # the pool ends first
+
+        def opened() -> Connection:
+            other = stack.enter_context(conn.engine.connect().execution_options(isolation_level="REPEATABLE READ"))
+            other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))  # no parameter here; the server's own id
+            return other
+
+        other = pool.submit(opened)  # connecting is work done beside too
+        yield lambda work: pool.submit(lambda: work(other.result()))
+
+
+def _candidates(conn: Connection) -> list[_Pair]:
+    """Every pair of the open cases' (applicant, debtor) pairs met the other way round."""
+    with pg_settings(conn, **WHOLE):
+        candidates = _read_ties(conn, _tie_statement(conn, ("pair",)), _Found())
+    with pg_settings(conn, **SORTS):  # a few thousand rows by id: through the index
+        return _mirrored(conn, candidates)
+
+
+def _ties(conn: Connection, scope: list[int] | None, found: _Found, run: Beside | None = None) -> None:
+    """Into ``found``: every tie among the open cases (``scope`` None; the shared debtors on
+    ``conn`` while ``run`` finds the mutual ties beside), or every tie of a key of the ``scope``
+    cases' parties (one statement per key column, each through its index)."""
     if scope is None:
-        # every join here is over the whole read: hashed, never a nested loop over a CTE whose
-        # size the planner does not know
-        with pg_settings(conn, **SORTS, enable_nestloop="off"):
-            candidates = _read_ties(conn, _tie_statement(conn, ("id", "name")), found)
-        _mutual_ties(found, _mirrored(conn, candidates))
+        pairs = (run or (lambda work: _Later(work, conn)))(_candidates)
+        with pg_settings(conn, **WHOLE):
+            _read_ties(conn, _tie_statement(conn, ("id", "name")), found)
+        _mutual_ties(found, pairs.result())
         return
     pairs: dict[_Pair, None] = {}  # each statement's, once
     with pg_settings(conn, **SORTS):
@@ -428,7 +493,7 @@ def _ties(conn: Connection, scope: list[int] | None, found: _Found) -> None:
             keys = _scope_keys(column, scope, ("applicant", "debtor"))
             statement = _tie_statement(
                 conn,
-                (kind,),
+                (kind, "pair"),
                 lambda p, column=column, keys=keys: p.c[column].in_(keys),
                 _scope_keys(column, scope, ("debtor",)),
             )
@@ -441,9 +506,12 @@ def _ties(conn: Connection, scope: list[int] | None, found: _Found) -> None:
 
 def _select_by_ids(conn: Connection, ids: list[int], column, query):
     """The rows of ``query`` whose ``column`` is one of ``ids``: on PostgreSQL in one statement
-    (an array), on SQLite in chunks of its variable limit."""
+    (an array, sent as one text: the driver dumps a list of a hundred thousand numbers one by
+    one in Python), on SQLite in chunks of its variable limit."""
     if _pg(conn):
-        listed = func.unnest(bindparam("ids", ids, type_=ARRAY(Integer))).table_valued("id").render_derived()
+        sent = bindparam("ids", ",".join(map(str, ids)), type_=Text)
+        array = cast(func.string_to_array(sent, ",", type_=ARRAY(Text)), ARRAY(Integer))
+        listed = func.unnest(array).table_valued("id").render_derived()
         yield from conn.execute(query.where(column.in_(select(listed.c.id)))).all()  # .all(): one fetch, not one a row
         return
     for start in range(0, len(ids), CHUNK):
@@ -470,9 +538,13 @@ def _components(sets: Iterable[set[int]]) -> dict[int, int]:
     return {i: root(i) for i in parent}
 
 
-def _bundles_from(conn: Connection, found: _Found, list_limit: int | None, only: int | None = None) -> list[Bundle]:
+def _bundles_from(
+    conn: Connection, found: _Found, list_limit: int | None, only: int | None = None, run: Beside | None = None
+) -> list[Bundle]:
     """The bundles of ``found``'s ties (``only``: the one of that case), the largest first;
-    those of at most ``list_limit`` cases (None: all) listed case by case."""
+    those of at most ``list_limit`` cases (None: all) listed case by case.  The offsets are
+    computed by ``run`` (beside, where there is a second connection) while the listed cases are
+    read here."""
     roots = _components(cases_ for cases_, _ in found.ties.values())
     members: dict[int, list[int]] = defaultdict(list)
     for case_id, root in roots.items():
@@ -481,23 +553,34 @@ def _bundles_from(conn: Connection, found: _Found, list_limit: int | None, only:
     groups = [ids for ids in members.values() if len(ids) > 1]
     if not groups:
         return []
-    listed = [i for ids in groups if list_limit is None or len(ids) <= list_limit for i in ids]
-    info = _cases(conn, listed) if listed else {}
     by_root: dict[int, list[tuple[Tie, str]]] = defaultdict(list)
     for (kind, key), (cases_, shown) in sorted(found.ties.items()):
         if len(cases_) > 1:
             names = (min(shown),) if kind == "debtor" else tuple(sorted(shown))
             by_root[roots[min(cases_)]].append((Tie(kind, names, tuple(sorted(cases_))), key))
+    ties, mutual = [], {}
+    for number, ids in enumerate(groups):
+        mine = sorted(by_root[roots[ids[0]]], key=lambda t: (t[0].kind, t[0].parties))
+        ties.append(tuple(t for t, _ in mine))
+        handles = set().union(*(found.handles.get(key, set()) for t, key in mine if t.kind == "mutual"))
+        if handles:
+            mutual[number] = handles
+
+    def offsets(other: Connection) -> dict[int, dict]:
+        with pg_settings(other, **SORTS):
+            return {number: _offset(other, set(groups[number]), handles) for number, handles in mutual.items()}
+
+    offset = (run or (lambda work: _Later(work, conn)))(offsets)
+    listed = [i for ids in groups if list_limit is None or len(ids) <= list_limit for i in ids]
+    info = _cases(conn, listed) if listed else {}
+    offset = offset.result()
     bundles = []
-    for ids in groups:
+    for number, ids in enumerate(groups):
         numbers = {i: found.numbers[i] for i in ids}
         cases_ = () if list_limit is not None and len(ids) > list_limit else (info[i] for i in ids)
-        mine = sorted(by_root[roots[ids[0]]], key=lambda t: (t[0].kind, t[0].parties))
-        bundle = Bundle(numbers, tuple(sorted(cases_, key=lambda c: c.case_no)), tuple(t for t, _ in mine))
-        mutual = set().union(*(found.handles.get(key, set()) for t, key in mine if t.kind == "mutual"))
-        if mutual:
-            bundle = _offset(conn, bundle, mutual)
-        bundles.append(bundle)
+        bundles.append(
+            Bundle(numbers, tuple(sorted(cases_, key=lambda c: c.case_no)), ties[number], **offset.get(number, {}))
+        )
     bundles.sort(key=lambda b: (-b.size, min(b.numbers.values())))
     return bundles
 
@@ -541,7 +624,7 @@ def _owed(row) -> Decimal:
     return max(row.amount - row.amount_recovered, ZERO)
 
 
-def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
+def _offset(conn: Connection, members: set[int], mutual: set[Handle]) -> dict:
     """The offset among the parties with mutual debts (``mutual``: their handles) and whoever
     they owe or are owed by in the bundle: per pair, what each owes the other over the bundle's
     one-applicant-one-debtor cases, the balance, and the totals.  Reads only the cases of those
@@ -550,10 +633,19 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
     numbers = sorted({h[1] for h in mutual if h[1]})
     near = or_(PARTIES.c.name_key.in_(names), PARTIES.c.id_number.in_(numbers or [""]))
     theirs = select(PARTIES.c.case_id).join(CASES, and_(CASES.c.id == PARTIES.c.case_id, CASES.c.closed_on.is_(None)))
-    party_query = select(
-        PARTIES.c.case_id, PARTIES.c.role, PARTIES.c.position, PARTIES.c.name, PARTIES.c.name_key, PARTIES.c.id_number
-    ).where(PARTIES.c.case_id.in_(theirs.where(near)))
-    members = bundle.numbers
+    party_query = (
+        select(
+            PARTIES.c.case_id,
+            PARTIES.c.role,
+            PARTIES.c.position,
+            PARTIES.c.name,
+            PARTIES.c.name_key,
+            PARTIES.c.id_number,
+        )
+        .where(PARTIES.c.case_id.in_(theirs.where(near)))
+        # the server sorts (on the other backend, beside): each party's first spelling is its first row
+        .order_by(PARTIES.c.case_id, _bytewise(conn, PARTIES.c.role), PARTIES.c.position)
+    )
     rows = [r for r in conn.execute(party_query).all() if r[0] in members]
     same = _identities({(r[4], r[5]) for r in rows})
     roles: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
@@ -582,18 +674,18 @@ def _offset(conn: Connection, bundle: Bundle, mutual: set[Handle]) -> Bundle:
         offsets.append(Offset(shown[payer], shown[payee], payer_owes, payee_owes, payer_owes - payee_owes))
     net = sum((o.balance for o in offsets), ZERO)
     not_offset = tuple(sorted(case_id for case_id, who in joint if offsetting & who))
-    return replace(bundle, offsets=tuple(offsets), gross_total=gross, net_total=net, not_offset=not_offset)
+    return {"offsets": tuple(offsets), "gross_total": gross, "net_total": net, "not_offset": not_offset}
 
 
 def _first_names(rows, same: dict[Handle, Handle], wanted: set[Handle]) -> dict[Handle, str]:
-    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (by case id, role,
-    position), however else it is spelt in the others."""
-    first: dict[Handle, tuple] = {}
-    for case_id, role, position, name, name_key, id_number in rows:
+    """Each of the ``wanted`` parties by its name in the first of its ``rows`` (which come by
+    case id, role, position), however else it is spelt in the others."""
+    first: dict[Handle, str] = {}
+    for _, _, _, name, name_key, id_number in rows:
         who = same[(name_key, id_number)]
-        if who in wanted and (who not in first or (case_id, role, position) < first[who][:3]):
-            first[who] = (case_id, role, position, name)
-    return {who: at[3] for who, at in first.items()}
+        if who in wanted and who not in first:
+            first[who] = name
+    return first
 
 
 @contextmanager
@@ -613,11 +705,18 @@ def uncollected() -> Iterator[None]:
 def related_bundles(db: Database, list_limit: int | None = None) -> list[Bundle]:
     """Every bundle of related open cases, the largest first; each listed case by case, or
     only those of at most ``list_limit`` cases (the others by their ties)."""
-    with uncollected(), db.engine.connect() as conn:
+    with uncollected(), _connected(db) as conn, beside(conn) as run:
         found = _Found()
-        _ties(conn, None, found)
+        _ties(conn, None, found, run)
         with pg_settings(conn, **SORTS):
-            return _bundles_from(conn, found, list_limit)
+            return _bundles_from(conn, found, list_limit, run=run)
+
+
+def _connected(db: Database) -> Connection:
+    """A connection whose reads all see one snapshot (PostgreSQL: REPEATABLE READ), which
+    :func:`beside` shares with a second."""
+    conn = db.engine.connect()
+    return conn.execution_options(isolation_level="REPEATABLE READ") if _pg(conn) else conn
 
 
 def bundle_of(db: Database, case_id: int) -> Bundle | None:
@@ -625,7 +724,7 @@ def bundle_of(db: Database, case_id: int) -> Bundle | None:
     same ties, followed from the case outwards until no new case turns up; past ``LIST_LIMIT``
     cases (a chain of repeat debtors, which step by step takes minutes) the whole court's ties
     at once, in seconds."""
-    with db.engine.connect() as conn:
+    with _connected(db) as conn:
         found, seen, frontier = _Found(), {case_id}, [case_id]
         while frontier and len(seen) <= LIST_LIMIT:
             for start in range(0, len(frontier), CHUNK):
@@ -633,12 +732,13 @@ def bundle_of(db: Database, case_id: int) -> Bundle | None:
             new = found.numbers.keys() - seen
             seen |= new
             frontier = sorted(new)
-        with uncollected():
+        # a second connection only for the whole court's ties: a bundle of a few cases reads in order
+        with uncollected(), beside(conn) if frontier else nullcontext(None) as run:
             if frontier:
                 found = _Found()
-                _ties(conn, None, found)
+                _ties(conn, None, found, run)
             with pg_settings(conn, **SORTS):
-                bundles = _bundles_from(conn, found, None, only=case_id)
+                bundles = _bundles_from(conn, found, None, only=case_id, run=run)
     return bundles[0] if bundles else None
 
 
