@@ -1812,6 +1812,7 @@ IMPORT_REASONS = {
     "two_encodings": "文件混用两种编码: {utf8}, 但第 {line} 行不是{count}: {where}; 请重新另存为 CSV UTF-8",
     "not_utf8_gbk": "既不是 UTF-8 也不是 GBK 文本: {where}; 请另存为 CSV UTF-8 或 CSV (GBK)",
     "bad_csv_line": "不是有效的 CSV 行 ({error})",
+    "csv_open_quote": "本行开始的带引号单元格没有结束引号: 文件余下的部分都会被读成一个单元格",
     "excel_error": "含 Excel 错误值 {text} (公式计算失败), 不是数值",
     "formula": "含公式 ={shown} 但没有其计算结果 (导入不计算公式): 请将公式替换为数值 (复制后选择性粘贴为数值)",
     "fifteen_digits": "{number} 是超过 15 位的数字, Excel 无法精确保存: 请将该列设为文本格式并重新输入",

@@ -414,6 +414,27 @@ def _mixed(folder, *, bom: bool = False):
     return folder
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        # a quote never closed in the header swallowed the file: every header matched, no row read
+        ('案号,"立案日期\n（2026）内0425执1号,2026-01-05\n', 1, "its closing quote never comes"),
+        ('案号,立案日期\n（2026）内0425执1号,"2026-01-05\n（2026）内0425执2号,2026-01-05\n', 2, "never comes"),
+        ('案号,立案日期\n（2026）内0425执1号,"2026"-01-05\n', 2, "not a valid CSV line (',' expected after '\"')"),
+    ],
+)
+def test_a_csv_quote_left_open_is_named_by_its_line_not_read_as_the_rest_of_the_file(db, tmp_path, text, line, reason):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(text, encoding="utf-8")
+    (problem,) = _rejected(db, folder)
+    assert problem[:3] == ("cases.csv", line, "") and reason in problem[3]
+    (folder / "cases.csv").write_text(  # a quoted cell over two lines is still one cell
+        '案号,立案日期,被执行人\n（2026）内0425执1号,2026-01-05,"张三\n李四"\n', encoding="utf-8"
+    )
+    assert run_import(db, folder).sheets["cases"].inserted == 1
+
+
 def test_a_csv_file_in_two_encodings_is_named_with_its_line_column_and_bytes(db, tmp_path):
     problems = _rejected(db, _mixed(tmp_path / "export"))
     assert problems == [

@@ -1313,32 +1313,49 @@ def _csv_folder(
         # read as it goes, a line at a time; newline="": a line break inside a quoted cell is the
         # cell's, and lines break at \n and \r only (not at \x0c, \x1c-\x1e, \x85 or U+2028)
         stream = file.open(encoding=encoding, newline="")
-        reader = csv.reader(stream)
+        # strict: a quote never closed is a problem, not the rest of the file read as one cell
+        reader = csv.reader(stream, strict=True)
         try:
             headers = next(reader, [])
-        except csv.Error:
-            headers = []
+        except csv.Error as exc:
+            stream.close()
+            problems.append(_csv_problem(file.name, 1, exc))
+            continue
 
         def rows(reader=reader, stream=stream, name=file.name) -> Iterator[tuple[int, list]]:
             try:
-                for row in reader:
+                while True:
+                    begins = reader.line_num + 1
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        raise FileProblem(_csv_problem(name, begins, exc)) from None
                     if not any(cell.strip() for cell in row):
                         continue
                     yield reader.line_num, [cell if cell.strip() else None for cell in row]
-            except csv.Error as exc:
-                raise FileProblem(
-                    Problem(
-                        name,
-                        reader.line_num,
-                        "",
-                        Reason("bad_csv_line", "not a valid CSV line ({error})", error=str(exc)),
-                    )
-                ) from None
             finally:
                 stream.close()
 
         found.append(RawSheet(sheet, file.name, headers, rows(), max(lines - 1, 0)))
     return found
+
+
+def _csv_problem(name: str, line: int, exc: csv.Error) -> Problem:
+    """A csv line the reader cannot split, named by the line it begins on."""
+    if "unexpected end of data" in str(exc):  # a quote opened and never closed
+        return Problem(
+            name,
+            line,
+            "",
+            Reason(
+                "csv_open_quote",
+                "a quoted cell begins on this line and its closing quote never comes: "
+                "the rest of the file would be read as one cell",
+            ),
+        )
+    return Problem(name, line, "", Reason("bad_csv_line", "not a valid CSV line ({error})", error=str(exc)))
 
 
 _UTF8_BOM = b"\xef\xbb\xbf"
