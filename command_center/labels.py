@@ -294,6 +294,7 @@ CLI = {
         "did_you_mean": " (是否应为 {name}?)",
         "list_sep": "、",
         "ignored_sheets": "  未导入 (不是可识别的表名): {sheets}",
+        "ignored_columns": "  {sheet} 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): {columns}",
         "recognised_sheets": "  可识别的表名: {names}",
     },
     "en": {
@@ -429,6 +430,9 @@ CLI = {
         "did_you_mean": " (did you mean {name}?)",
         "list_sep": ", ",
         "ignored_sheets": "  ignored (not an interchange sheet): {sheets}",
+        "ignored_columns": (
+            "  {sheet}: columns not imported (no known header; a court's own is named in the mapping file): {columns}"
+        ),
         "recognised_sheets": "  recognised sheet names: {names}",
     },
 }

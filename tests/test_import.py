@@ -449,7 +449,13 @@ def test_cli_import_lists_problems_and_exits_non_zero(db_url, tmp_path):
     result = _cli("import", str(good), "--json", db_url=db_url)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["sheets"]["cases"] == {"read": 3, "inserted": 3, "updated": 0, "unchanged": 0}
+    assert summary["sheets"]["cases"] == {
+        "read": 3,
+        "inserted": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "ignored_columns": [{"header": "备注 (ignored)", "did_you_mean": None}],  # the sample's column of notes
+    }
     assert summary["recompute"]["opened"] > 0  # the affected cases were recomputed
     result = _cli("--lang", "en", "import", str(good), db_url=db_url)
     assert "nothing changed: the database already matches the file" in result.stdout

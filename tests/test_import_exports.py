@@ -380,6 +380,37 @@ def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):
     assert "more than two decimals" in rejected.value.problems[0].reason
 
 
+def test_headers_that_stand_for_no_column_are_said_with_the_column_they_may_be(db, tmp_path):
+    """A court's header the import does not know is not read: the summary names it (with the
+    column it may be), so a column the court meant is mapped instead of silently missing."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "执行案号,收案日期,被执行人姓名,被执行人名字,备注\n（2026）内0425执1号,2026-01-05,张三,张三,x\n",
+        encoding="utf-8",
+    )
+    summary = import_file(db, CATALOGUE, folder, NOW)
+    assert summary.sheets["cases"].ignored_columns == [("被执行人名字", None), ("备注", None)]  # 被执行人 is there
+    (folder / "cases.csv").write_text(
+        "执行案号,收案日期,被执行人名字,备注\n（2026）内0425执1号,2026-01-05,张三,x\n", encoding="utf-8"
+    )
+    summary = import_file(db, CATALOGUE, folder, NOW)
+    assert summary.sheets["cases"].ignored_columns == [("被执行人名字", "debtors"), ("备注", None)]
+    assert summary.as_json()["sheets"]["cases"]["ignored_columns"][0] == {
+        "header": "被执行人名字",
+        "did_you_mean": "debtors",
+    }
+    url = db.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    line = "  cases 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): "
+    assert line + "被执行人名字 (是否应为 被执行人 (debtors)?)、备注" in done.stdout.splitlines()
+
+
 def test_names_separated_as_case_systems_export_them():
     """Parties typed one per line in the cell (Alt+Enter) or listed with 、 are several parties,
     not one name holding a line break; their numbers follow them the same way."""

@@ -171,6 +171,9 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
             click.echo(say(lang, "created", what=say(lang, what), items=shown))
     if summary.ignored:
         click.echo(_ignored_lines(summary.ignored, lang))
+    for name, counts in summary.sheets.items():
+        if counts.ignored_columns:
+            click.echo(_ignored_columns(name, counts.ignored_columns, lang))
     if not summary.changed:
         click.echo(say(lang, "unchanged"))
         return
@@ -192,6 +195,25 @@ def court_mapping(path: Path | None, lang: str) -> ExportMapping:
         for problem in exc.problems:
             click.echo(f"{exc.path}: {import_reason(lang, problem)}", err=True)
         raise click.ClickException(say(lang, "mapping_rejected", path=exc.path, count=len(exc.problems))) from None
+
+
+#: the ignored headers named in a sheet's line at most
+IGNORED_COLUMNS_SHOWN = 12
+
+
+def _ignored_columns(sheet: str, ignored: list[tuple[str, str | None]], lang: str) -> str:
+    """``  cases: 未导入的列 …: 被执行人姓名 (是否应为 debtors?)、备注``: a court's header the import
+    does not know is said, so a column it meant is mapped once instead of silently missing."""
+    zh = {c.name: c.zh for c in SHEET_BY_NAME[sheet].columns}
+
+    def guess(column: str) -> str:
+        return f"{zh[column]} ({column})" if lang == "zh" else f"{column} ({zh[column]})"
+
+    shown = [header + (say(lang, "did_you_mean", name=guess(column)) if column else "") for header, column in ignored]
+    more = say(lang, "and_more", count=len(shown) - IGNORED_COLUMNS_SHOWN) if len(shown) > IGNORED_COLUMNS_SHOWN else ""
+    return say(
+        lang, "ignored_columns", sheet=sheet, columns=say(lang, "list_sep").join(shown[:IGNORED_COLUMNS_SHOWN]) + more
+    )
 
 
 def _ignored_lines(ignored: list, lang: str) -> str:

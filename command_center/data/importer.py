@@ -62,6 +62,7 @@ from command_center.data.interchange import (
     map_headers,
     open_interchange,
     plain,
+    unknown_headers,
 )
 from command_center.data.names import id_key, name_key
 from command_center.data.parties import is_organisation, mask_id_number, mask_phone
@@ -202,9 +203,17 @@ class SheetCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: the sheet's headers that stand for no column, each with the column it may be
+    ignored_columns: list[tuple[str, str | None]] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"read": self.read, "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged}
+        return {
+            "read": self.read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "ignored_columns": [{"header": h, "did_you_mean": c} for h, c in self.ignored_columns],
+        }
 
 
 @dataclass
@@ -345,6 +354,8 @@ class _SheetReader:
             i is not None or not sheet.column(k).required for i, k in zip(self.key_at, sheet.key, strict=True)
         )
         self.usable = not header_problems  # a sheet without a required column is only checked
+        #: the headers that stand for no column (their cells are not read), said in the summary
+        self.unknown = unknown_headers(sheet, raw.headers, mapping)
 
     def chunks(self, progress: Progress) -> Iterator[Parsed]:
         """The sheet's rows without problems, by chunk, with the 案号 of every row that has one."""
@@ -686,6 +697,7 @@ class _Writer:
 
     def sheet(self, reader: _SheetReader) -> None:
         counts = self.summary.sheets[reader.sheet.name]
+        counts.ignored_columns = reader.unknown
         cases = reader.sheet.name == "cases"
         if cases:
             self._load_refs()

@@ -644,13 +644,19 @@ SHEETS: tuple[Sheet, ...] = (
                 example="30000.00",
                 aliases=("执行到位金额", "到位金额", "实际执行到位金额", "已执行到位金额"),
             ),
-            _c("applicants", "申请执行人", parse_names, example="王某某", aliases=("申请执行人名称", "申请人")),
+            _c(
+                "applicants",
+                "申请执行人",
+                parse_names,
+                example="王某某",
+                aliases=("申请执行人名称", "申请执行人姓名", "申请人"),
+            ),
             _c(
                 "debtors",
                 "被执行人",
                 parse_names,
                 example="赤峰某某商贸有限公司；李某某",
-                aliases=("被执行人名称", "被申请执行人"),
+                aliases=("被执行人名称", "被执行人姓名", "被申请执行人"),
             ),
             _c(
                 "applicant_ids",
@@ -943,6 +949,22 @@ def map_headers(
                 )
             )
     return found, problems
+
+
+def unknown_headers(sheet: Sheet, headers: list, mapping: ExportMapping = NO_MAPPING) -> list[tuple[str, str | None]]:
+    """The headers of a sheet that stand for none of its columns (their cells are not read), each
+    with the column it may be (``被执行人姓名`` → ``debtors``) when that column has no header here."""
+    names = header_names(sheet, mapping)
+    found = {names[k] for h in headers if h is not None for k in _header_key(h) if k in names}
+    unknown = []
+    for header in headers:
+        text = str(header).strip() if header is not None else ""
+        if not text or any(k in names for k in _header_key(header)):
+            continue
+        missing = {plain(n): c.name for c in sheet.columns if c.name not in found for n in (c.zh, *c.aliases)}
+        close = difflib.get_close_matches(plain(text), list(missing), n=1, cutoff=0.7)
+        unknown.append((text, missing[close[0]] if close else None))
+    return unknown
 
 
 def _missing(sheet: Sheet, column: Column, headers: list, mapping: ExportMapping) -> Reason:
