@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
-from command_center.data.courts import Scope, list_courts, of_cases, snapshot_scope
+from command_center.data.courts import Scope, every_court, list_courts, of_cases, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
@@ -27,6 +27,7 @@ from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.data.wall_counts import LitCase, lit_window
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -128,7 +129,7 @@ def wall_data(
         for name in LISTS:
             offset, size = asked.get(name, (0, limit))
             window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
-        lights = _lights(conn, rules, window, courts)
+        lights = _lights(conn, rules, window, None if every_court(db, courts) else courts)
         due_soon = _due_soon(conn, rules, *window["soon"], courts)
         late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
         teams = _teams(conn, by_team, courts)
@@ -180,7 +181,77 @@ def _pulses(conn, today: date, scope: str) -> dict[str, list[Decimal]]:
 def _lights(
     conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None
 ) -> dict[str, list[LightCase]]:
-    """A window (offset, limit) of the cases of each light, by their worst node's due date.
+    """A window (offset, limit) of the cases of each light, by their worst node's due date, then
+    case id: a range of the kept lit cases read as far as the window (:func:`.wall_counts.lit_window`),
+    then the listed cases' details by key."""
+    listed = [c for tier in TIERS for c in lit_window(conn, rules, tier, *windows[tier], courts)]
+    return _light_cases(conn, rules, listed)
+
+
+def _light_cases(conn, rules: Rules, listed: list[LitCase]) -> dict[str, list[LightCase]]:
+    """The listed cases with their 案号, team, officer, debtor and their worst node's alert."""
+    lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
+    if not listed:
+        return lights
+    ids = sorted({c.case_id for c in listed})
+    officer = OFFICERS.alias("officer")
+    cases = {
+        r.id: r
+        for r in conn.execute(
+            select(
+                CASES.c.id,
+                CASES.c.case_no,
+                TEAMS.c.name.label("team"),
+                officer.c.name.label("officer"),
+                first_debtor(CASES.c.id).label("debtor"),
+            )
+            .select_from(
+                CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(
+                    officer, officer.c.id == CASES.c.officer_id
+                )
+            )
+            .where(CASES.c.id.in_(ids))
+        )
+    }
+    alerts = {
+        (r.case_id, r.node_code, r.subject_id): r
+        for r in conn.execute(
+            select(
+                ALERTS.c.case_id,
+                ALERTS.c.node_code,
+                ALERTS.c.subject_id,
+                ALERTS.c.response_kind,
+                ALERTS.c.response_status,
+                ALERTS.c.response_due_date,
+            ).where(ALERTS.c.case_id.in_(ids))
+        )
+    }
+    for c in listed:
+        r = cases.get(c.case_id)
+        if r is None:  # removed meanwhile
+            continue
+        alert = alerts.get((c.case_id, c.node_code, c.subject_id))
+        lights[c.tier].append(
+            LightCase(
+                case_no=r.case_no,
+                debtor=mask_name(r.debtor),
+                team=r.team or "",
+                officer=r.officer or "",
+                overdue_days=(rules.today - c.due_date).days,
+                node_code=c.node_code,
+                due_date=c.due_date,
+                response=None
+                if alert is None
+                else response_state(alert.response_kind, alert.response_status, alert.response_due_date, rules.today),
+            )
+        )
+    return lights
+
+
+def lights_from_facts(
+    conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None
+) -> dict[str, list[LightCase]]:
+    """:func:`_lights` from the facts alone (what the tests hold it to).
 
     The cases are ranked from their earliest lit due date (a group per case over the lit
     range of the open-due index), and only the listed ones look up which node that is: on

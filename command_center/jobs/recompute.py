@@ -58,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from command_center.data import state
+from command_center.data import state, wall_counts
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
@@ -243,8 +243,12 @@ def recompute(
         rules = Rules.at(now, catalogue, calendar, groups)
         # the nodes follow the facts alone (the repetitions whose period began are added below)
         written = sum(materialise(conn, g.catalogue, rules.today, g.scope(facts_scope)) for g in groups)
+        # the nodes written past this id are the repetitions begun today, in any case
+        last_node = conn.execute(select(func.max(NODES.c.id))).scalar_one() or 0
+        begun = 0
         if case_ids is None:
-            written += _periods_begun(conn, groups, rules.today)
+            begun = _periods_begun(conn, groups, rules.today)
+            written += begun
         stopped = sum(stop_and_resume(conn, g.catalogue, g.scope(facts_scope), rules.today) for g in groups)
 
         dues = 0
@@ -253,6 +257,16 @@ def recompute(
                 dues += recompute_dues(conn, g.catalogue, rules.today, within=g.cases)
             else:
                 dues += recompute_dues(conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases)
+        # the wall's counts (data/wall_counts.py) of every case whose nodes this run may have written
+        if all_dues:
+            wall_counts.refresh(conn)
+        else:
+            repeated = select(NODES.c.case_id).where(NODES.c.id > last_node) if begun else None
+            if case_ids is not None:
+                wall_counts.refresh(conn, case_ids)
+            else:
+                seen = select(SEEN.c.case_id)
+                wall_counts.refresh(conn, seen if repeated is None else seen.union(repeated))
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
