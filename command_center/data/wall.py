@@ -236,7 +236,7 @@ def _light_cases(conn, rules: Rules, listed: list[LitCase]) -> dict[str, list[Li
                 case_no=r.case_no,
                 debtor=mask_name(r.debtor),
                 team=r.team or "",
-                officer=r.officer or "",
+                officer=mask_name(r.officer),
                 overdue_days=(rules.today - c.due_date).days,
                 node_code=c.node_code,
                 due_date=c.due_date,
