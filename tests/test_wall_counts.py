@@ -33,7 +33,7 @@ from command_center.data.tables import (
     WALL_DAYS,
     WALL_TEAMS,
 )
-from command_center.data.wall import LISTS, _lights, lights_from_facts
+from command_center.data.wall import LISTS, _lights, lights_from_facts, teams_from_facts, wall_data
 from command_center.data.wall_counts import refresh
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
@@ -77,6 +77,9 @@ def _agree(db, label: str) -> None:
                 assert figures == expected, where
                 key = lambda t: (t.team_id is None, t.team_id or 0)  # noqa: E731
                 assert sorted(teams, key=key) == sorted(expected_teams, key=key), where
+                data = wall_data(db, rules, courts=courts, limit=1000)
+                assert data.indicators == expected, where
+                assert data.teams == teams_from_facts(conn, expected_teams, courts), where
                 totals = {"red": figures.lights.red, "yellow": figures.lights.yellow, "blue": figures.lights.blue}
                 for offset, size in ((0, 1000), (0, 3), (2, 5), (7, 4)):
                     windows = {name: (offset, size) for name in LISTS}
@@ -140,10 +143,10 @@ def _change(db, rng: random.Random) -> None:
             conn.execute(
                 update(CASES).where(CASES.c.id == case_id).values(closed_on=NOW.date(), closing_mode="执行完毕")
             )
-        for case_id in rng.sample(ids, 4):
-            conn.execute(update(CASES).where(CASES.c.id == case_id).values(team_id=rng.choice([1, 2, 900, None])))
-        for case_id in rng.sample(ids, 3):
-            conn.execute(update(CASES).where(CASES.c.id == case_id).values(court_id=rng.choice([1, 2])))
+        places = [(1, 1), (1, 2), (1, None), (2, 900), (2, None)]  # a team is of its case's court
+        for case_id in rng.sample(ids, 7):  # another team, or another court
+            court, team = rng.choice(places)
+            conn.execute(update(CASES).where(CASES.c.id == case_id).values(court_id=court, team_id=team))
         gone = rng.choice(ids)
         conn.execute(delete(m.Party.__table__).where(m.Party.__table__.c.case_id == gone))
         for table in (m.Fund, m.SeizedAsset, m.FrozenAccount, m.Lead, m.Suspension, m.Alert, m.CaseLock):

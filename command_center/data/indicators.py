@@ -20,7 +20,7 @@ from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, FUNDS, NODES
-from command_center.data.wall_counts import FIGURES, NO_TEAM, read_counts
+from command_center.data.wall_counts import FIGURES, NO_TEAM, Marked, read_counts
 from command_center.data.workcal import Unit
 
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
@@ -83,7 +83,17 @@ def indicators(db: Database, rules: Rules, courts: Scope = None) -> Indicators:
 
 
 def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicators, list[TeamLights]]:
-    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum.
+    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum
+    (:func:`read_figures`)."""
+    figures, teams, _ = read_figures(conn, rules, courts)
+    return figures, teams
+
+
+def read_figures(
+    conn, rules: Rules, courts: Scope = None, marked: Marked | None = None
+) -> tuple[Indicators, list[TeamLights], dict[tuple[int, int], dict[str, int]]]:
+    """The wall's figures on ``conn``, with the overdue nodes and lights per team they sum, and
+    the kept counts per court and team they come from (:func:`.wall_counts.read_counts`).
 
     With ``courts``, every figure is taken over those courts' cases, so the figures of a parent
     code are exactly its courts' summed.  The cases, open cases, open and overdue nodes and the
@@ -92,7 +102,7 @@ def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicator
     quick_reads(conn)
     now = rules.now
     n = NODES
-    counts = read_counts(conn, rules, courts)
+    counts = read_counts(conn, rules, courts, marked)
     new_today = conn.execute(
         select(func.count()).where(CASES.c.filed_on == rules.today, *of_cases(courts))
     ).scalar_one()
@@ -126,7 +136,7 @@ def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicator
         freezes_expiring=expiring,
         seals_expiring=seals_expiring,
     )
-    return figures, teams
+    return figures, teams, counts
 
 
 def _funds(conn, now: datetime, courts: Scope) -> tuple[Decimal, int, int]:

@@ -19,15 +19,15 @@ from sqlalchemy import and_, func, or_, select
 from command_center.data.alerts import response_state
 from command_center.data.courts import Scope, every_court, list_courts, of_cases, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
-from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
+from command_center.data.engine import Database, quick_reads
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_figures
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
-from command_center.data.wall_counts import LitCase, lit_window
+from command_center.data.wall_counts import LitCase, Marked, lit_window, read_marked
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -118,7 +118,10 @@ def wall_data(
     scope holds several courts, :attr:`WallData.courts` has a row per court (the 中院 wall)."""
     started = time.perf_counter()
     with db.engine.connect() as conn:
-        figures, by_team = read_indicators(conn, rules, courts)
+        quick_reads(conn)
+        mine = None if every_court(db, courts) else courts
+        marked = read_marked(conn, mine)
+        figures, by_team, counts = read_figures(conn, rules, mine, marked)
         totals = {
             **{tier: getattr(figures.lights, tier) for tier in TIERS},
             "soon": figures.due_soon_nodes,
@@ -129,10 +132,10 @@ def wall_data(
         for name in LISTS:
             offset, size = asked.get(name, (0, limit))
             window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
-        lights = _lights(conn, rules, window, None if every_court(db, courts) else courts)
+        lights = _lights(conn, rules, window, mine, marked)
         due_soon = _due_soon(conn, rules, *window["soon"], courts)
         late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
-        teams = _teams(conn, by_team, courts)
+        teams = _teams(conn, by_team, counts, courts)
         pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
     listed = list_courts(db, courts)
@@ -179,12 +182,13 @@ def _pulses(conn, today: date, scope: str) -> dict[str, list[Decimal]]:
 
 
 def _lights(
-    conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None
+    conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None, marked: Marked | None = None
 ) -> dict[str, list[LightCase]]:
     """A window (offset, limit) of the cases of each light, by their worst node's due date, then
-    case id: a range of the kept lit cases read as far as the window (:func:`.wall_counts.lit_window`),
-    then the listed cases' details by key."""
-    listed = [c for tier in TIERS for c in lit_window(conn, rules, tier, *windows[tier], courts)]
+    case id: a range of the kept lit cases read as far as the window
+    (:func:`.wall_counts.lit_window`), then the listed cases' details by key."""
+    marked = marked if marked is not None else read_marked(conn, courts)
+    listed = [c for tier in TIERS for c in lit_window(conn, rules, tier, *windows[tier], courts, marked)]
     return _light_cases(conn, rules, listed)
 
 
@@ -368,10 +372,24 @@ def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = No
     return [LateFund(r.case_no, r.amount, r.arrived_at, (today - local_date(r.arrived_at)).days) for r in rows]
 
 
-def _teams(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
-    """Per team: open cases (a range of the team-open index per team, where grouping the whole
-    index took 7 ms at 100,000 cases), and the overdue figures the indicators summed (one
-    statement serves both)."""
+def _teams(conn, by_team: list[TeamLights], counts, courts: Scope = None) -> list[TeamRow]:
+    """Per team: open cases (from the kept counts, :mod:`.wall_counts`), and the overdue
+    figures the indicators summed."""
+    lights = {t.team_id: t for t in by_team}
+    open_cases: dict[int, int] = {}
+    for (_court, key), figures in counts.items():
+        open_cases[key] = open_cases.get(key, 0) + figures["open_cases"]
+    rows = []
+    mine = [] if courts is None else [TEAMS.c.court_id.in_(sorted(courts))]
+    for team_id, name in conn.execute(select(TEAMS.c.id, TEAMS.c.name).where(*mine).order_by(TEAMS.c.id)):
+        t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
+        rows.append(TeamRow(name, open_cases.get(team_id, 0), t.overdue_nodes, t.red, t.yellow, t.blue))
+    return rows
+
+
+def teams_from_facts(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
+    """:func:`_teams` from the facts (the tests hold it to this): per team a range of the
+    team-open index."""
     open_cases = count_of(CASES, CASES.c.team_id == TEAMS.c.id, CASES.c.closed_on.is_(None))
     lights = {t.team_id: t for t in by_team}
     rows = []

@@ -287,19 +287,41 @@ def _in_courts(column, courts) -> list[ColumnElement[bool]]:
     return [] if courts is None else [column.in_(sorted(courts))]
 
 
-def dirty_cases() -> Select:
-    return select(DIRTY.c.case_id)
+#: up to this many marked cases are named in the statements; more (a whole court just
+#: imported) are read through ``dirty_cases`` itself
+NAMED_MARKS = 2_000
 
 
-def _live_dirty(conn, courts) -> list:
-    return conn.execute(
-        live_cases(lambda column: column.in_(dirty_cases())).where(*_in_courts(CASES.c.court_id, courts))
-    ).all()
+@dataclass(frozen=True)
+class Marked:
+    """The cases marked in ``dirty_cases`` (written since the recompute saw them), read once per
+    refresh: ``live`` their ``wall_cases`` rows from the facts (of the scope's courts)."""
+
+    ids: tuple[int, ...]
+    live: tuple = ()
+
+    def of(self, column) -> ColumnElement[bool]:
+        """``column`` is a marked case's id."""
+        return column.in_(self.ids if len(self.ids) <= NAMED_MARKS else select(DIRTY.c.case_id))
+
+    def besides(self, column) -> list[ColumnElement[bool]]:
+        """The conditions that leave the marked cases out."""
+        return [~self.of(column)] if self.ids else []
 
 
-def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[str, int]]:
+def read_marked(conn, courts=None) -> Marked:
+    ids = tuple(conn.execute(select(DIRTY.c.case_id).order_by(DIRTY.c.case_id)).scalars())
+    if not ids:
+        return Marked(ids)
+    marked = Marked(ids)
+    live = conn.execute(live_cases(marked.of).where(*_in_courts(CASES.c.court_id, courts))).all()
+    return Marked(ids, tuple(live))
+
+
+def read_counts(conn, rules: Rules, courts=None, marked: Marked | None = None) -> dict[tuple[int, int], dict[str, int]]:
     """(court id, team key) → :data:`FIGURES` as of ``rules.now``, of ``courts`` (None: every
     court): the kept sums, the cases marked since the recompute taken out and read from the facts."""
+    marked = marked if marked is not None else read_marked(conn, courts)
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
 
     def add(rows, sign: int = 1) -> None:
@@ -337,7 +359,7 @@ def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[s
                 open_node(n),
                 n.c.due_at > since,
                 rules.overdue(n),
-                w.c.case_id.not_in(dirty_cases()),
+                *marked.besides(w.c.case_id),
                 *_in_courts(w.c.court_id, courts),
             )
             .group_by(w.c.court_id, team_key(w.c.team_id))
@@ -355,13 +377,15 @@ def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[s
             .where(
                 lit,
                 w.c.first_due <= rules.blue_from,
-                w.c.case_id.not_in(dirty_cases()),
+                *marked.besides(w.c.case_id),
                 *_in_courts(w.c.court_id, courts),
             )
             .group_by(w.c.court_id, team_key(w.c.team_id))
         )
     )
     # the cases written since the recompute: their stored rows out, their facts in
+    if not marked.ids:
+        return dict(counts)
     stored = conn.execute(
         select(
             w.c.court_id,
@@ -370,7 +394,7 @@ def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[s
             func.count(case((w.c.is_open, 1))).label("open_cases"),
             func.sum(w.c.open_nodes).label("open_nodes"),
         )
-        .where(w.c.case_id.in_(dirty_cases()), *_in_courts(w.c.court_id, courts))
+        .where(marked.of(w.c.case_id), *_in_courts(w.c.court_id, courts))
         .group_by(w.c.court_id, team_key(w.c.team_id))
     ).all()
     add(stored, -1)
@@ -378,12 +402,12 @@ def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[s
         conn.execute(
             select(w.c.court_id, team_key(w.c.team_id).label("team_key"), func.sum(d.c.nodes).label("overdue"))
             .select_from(d.join(w, w.c.case_id == d.c.case_id))
-            .where(d.c.case_id.in_(dirty_cases()), d.c.due_date < today, *_in_courts(w.c.court_id, courts))
+            .where(marked.of(d.c.case_id), d.c.due_date < today, *_in_courts(w.c.court_id, courts))
             .group_by(w.c.court_id, team_key(w.c.team_id))
         ),
         -1,
     )
-    for row in _live_dirty(conn, courts):
+    for row in marked.live:
         figures = counts[(row.court_id, row.team_id if row.team_id is not None else NO_TEAM)]
         figures["cases"] += 1
         figures["open_cases"] += 1 if row.is_open else 0
@@ -395,19 +419,20 @@ def read_counts(conn, rules: Rules, courts=None) -> dict[tuple[int, int], dict[s
         conn.execute(
             select(CASES.c.court_id, team_key(CASES.c.team_id).label("team_key"), func.count().label("overdue"))
             .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-            .where(
-                open_node(n), rules.overdue(n), n.c.case_id.in_(dirty_cases()), *_in_courts(CASES.c.court_id, courts)
-            )
+            .where(open_node(n), rules.overdue(n), marked.of(n.c.case_id), *_in_courts(CASES.c.court_id, courts))
             .group_by(CASES.c.court_id, team_key(CASES.c.team_id))
         )
     )
     return dict(counts)
 
 
-def lit_window(conn, rules: Rules, tier: str, offset: int, size: int, courts=None) -> list[LitCase]:
+def lit_window(
+    conn, rules: Rules, tier: str, offset: int, size: int, courts=None, marked: Marked | None = None
+) -> list[LitCase]:
     """The cases of one light ranked by their worst node's due date, then case id: rows
     ``offset`` to ``offset + size`` (a range of the lit index read that far, and the cases
     marked since the recompute, from the facts)."""
+    marked = marked if marked is not None else read_marked(conn, courts)
     w = WALL_CASES
     low, high = {
         "red": (None, rules.red_from),
@@ -421,7 +446,7 @@ def lit_window(conn, rules: Rules, tier: str, offset: int, size: int, courts=Non
             w.c.first_due.is_not(None),
             *([w.c.first_due > low] if low is not None else []),
             w.c.first_due <= high,
-            w.c.case_id.not_in(dirty_cases()),
+            *marked.besides(w.c.case_id),
             *_in_courts(w.c.court_id, courts),
         )
         .order_by(w.c.first_due, w.c.case_id)
@@ -430,7 +455,7 @@ def lit_window(conn, rules: Rules, tier: str, offset: int, size: int, courts=Non
     found = [LitCase(r.case_id, tier, r.first_due, r.first_code, r.first_subject) for r in rows]
     found += [
         LitCase(r.case_id, tier, r.first_due, r.first_code, r.first_subject)
-        for r in _live_dirty(conn, courts)
+        for r in marked.live
         if r.is_open and _tier(rules, r.first_due) == tier
     ]
     found.sort(key=lambda c: (c.due_date, c.case_id))
