@@ -35,7 +35,7 @@ from command_center.data.tables import (
 )
 from command_center.data.wall import LISTS, _lights, lights_from_facts, teams_from_facts, wall_data
 from command_center.data.wall_counts import refresh
-from command_center.data.workcal import end_of_day
+from command_center.data.workcal import Overrides, WorkCalendar, end_of_day
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE
 from tests.conftest import NOW
@@ -224,4 +224,18 @@ def test_a_rebuild_and_a_run_of_a_few_cases_keep_the_counts(db):
     _sums_are_the_rows(kept)
     recompute(db, CATALOGUE, CALENDAR, NOW, rebuild=True)
     _agree(db, "rebuilt")
+    assert _kept(db) == _rewritten(db)
+
+
+def test_a_new_calendar_moves_the_kept_counts_of_the_cases_it_moves(db):
+    """A new working-day calendar moves due dates all over the court, in a run asked for one
+    case: the counts follow for every case whose due dates moved."""
+    _court(db, 7)
+    days = [date(2026, 8, 20), date(2026, 9, 2), date(2026, 10, 12), date(2026, 11, 23), date(2026, 11, 24)]
+    closed = WorkCalendar(Overrides(rest_days=frozenset(days)))
+    with db.engine.connect() as conn:
+        one = conn.execute(select(func.min(CASES.c.id))).scalar_one()
+    result = recompute(db, CATALOGUE, closed, NOW, cases=[one])
+    assert result.calendar_changed and result.dues_changed > 0
+    _agree(db, "a new calendar")
     assert _kept(db) == _rewritten(db)

@@ -131,12 +131,14 @@ def recompute_dues(
     rows: Callable[[object], ColumnElement[bool]] | None = None,
     *,
     within: Callable[[ColumnElement], list[ColumnElement[bool]]] | None = None,
+    touched: Callable[[Select], object] | None = None,
 ) -> int:
     """Recompute the due dates of the node rows ``rows(node_instances)`` selects (every node of
     the court without ``rows``: the start days are then taken from the calendar, not gathered
     from the nodes); returns rows changed.  ``within``: the conditions on a case id that keep
     the cases of the courts following ``catalogue`` (a group of courts, :mod:`~command_center.
-    data.court_catalogues`; none, every court, by default)."""
+    data.court_catalogues`; none, every court, by default).  ``touched`` is given a SELECT of
+    the ids of the cases whose nodes' due dates may have been written (a few more at most)."""
     n = NODES
     whole_court = rows is None
     given = rows
@@ -292,6 +294,13 @@ def recompute_dues(
         t.c.due_at,
         t.c.provisional,
     )
+    if touched is not None:
+        touched(
+            union_all(
+                select(f.c.case_id).where(f.c.kind.in_(("fix", "term", "stray"))),
+                select(t.c.case_id),
+            )
+        )
     conn.execute(text(f"DROP TABLE {f.name}"))
     for table in (TERMS, LOOKUP, LIMITS):
         table.drop(conn)
