@@ -108,9 +108,15 @@ def read_figures(
     ).scalar_one()
     funds = _funds(conn, now, courts)
     mine = of_case_ids(n.c.case_id, courts)
+    # the funds' nodes of every catalogue by code first: a range per code of the open code-due index
+    fund_codes = sorted(
+        {d.code for g in catalogue_groups(rules.catalogue) for d in g.catalogue if d.trigger.kind is TriggerKind.FUND}
+    )
     late_fund = late_fund_of(n, rules.catalogue)
     funds_3_7 = conn.execute(
-        select(func.count(late_fund.distinct())).where(open_node(n), rules.overdue(n), late_fund.is_not(None), *mine)
+        select(func.count(late_fund.distinct())).where(
+            open_node(n), n.c.node_code.in_(fund_codes), rules.overdue(n), late_fund.is_not(None), *mine
+        )
     ).scalar_one()
     due_soon, expiring, seals_expiring = _soon(conn, rules, mine)
     by_team: dict[int | None, list[int]] = {}

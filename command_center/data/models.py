@@ -579,7 +579,15 @@ class WallCase(Base):
     __tablename__ = "wall_cases"
     __table_args__ = (
         # the lights: a range per tier, in the order the lists show (and per court)
-        Index("ix_wall_cases_lit", "first_due", "case_id", "team_id", sqlite_where=LIT_CASE, postgresql_where=LIT_CASE),
+        Index(
+            "ix_wall_cases_lit",
+            "first_due",
+            "case_id",
+            "team_id",
+            "court_id",
+            sqlite_where=LIT_CASE,
+            postgresql_where=LIT_CASE,
+        ),
         Index(
             "ix_wall_cases_court_lit",
             "court_id",

@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_wall_cases_lit",
         "wall_cases",
-        ["first_due", "case_id", "team_id"],
+        ["first_due", "case_id", "team_id", "court_id"],
         unique=False,
         sqlite_where=LIT_CASE,
         postgresql_where=LIT_CASE,
