@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
-from command_center.data import demo
+from command_center.data import demo, wall_counts
 from command_center.data import models as m
 from command_center.data.courts import courts_under
 from command_center.data.indicators import read_indicators, read_indicators_from_facts
@@ -239,3 +239,12 @@ def test_a_new_calendar_moves_the_kept_counts_of_the_cases_it_moves(db):
     assert result.calendar_changed and result.dues_changed > 0
     _agree(db, "a new calendar")
     assert _kept(db) == _rewritten(db)
+
+
+def test_many_marked_cases_are_read_through_the_marks_table(db, monkeypatch):
+    """Past NAMED_MARKS marked cases (a court just imported), the statements read the marks
+    table itself instead of naming the cases: the same figures."""
+    _court(db, 13)
+    _change(db, random.Random(13))
+    monkeypatch.setattr(wall_counts, "NAMED_MARKS", 0)
+    _agree(db, "the marks read through dirty_cases")
