@@ -20,7 +20,7 @@ from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, FUNDS, NODES
-from command_center.data.wall_counts import FIGURES, NO_TEAM, Marked, read_counts
+from command_center.data.wall_counts import FIGURES, NO_TEAM, Marked, in_scope, read_counts, read_marked
 from command_center.data.workcal import Unit
 
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
@@ -102,12 +102,13 @@ def read_figures(
     quick_reads(conn)
     now = rules.now
     n = NODES
+    marked = marked if marked is not None else read_marked(conn, courts)
     counts = read_counts(conn, rules, courts, marked)
     new_today = conn.execute(
         select(func.count()).where(CASES.c.filed_on == rules.today, *of_cases(courts))
     ).scalar_one()
-    funds = _funds(conn, now, courts)
-    mine = of_case_ids(n.c.case_id, courts)
+    funds = _funds(conn, now, in_scope(FUNDS.c.case_id, courts, marked))
+    mine = in_scope(n.c.case_id, courts, marked)
     # the funds' nodes of every catalogue by code first: a range per code of the open code-due index
     fund_codes = sorted(
         {d.code for g in catalogue_groups(rules.catalogue) for d in g.catalogue if d.trigger.kind is TriggerKind.FUND}
@@ -145,14 +146,15 @@ def read_figures(
     return figures, teams, counts
 
 
-def _funds(conn, now: datetime, courts: Scope) -> tuple[Decimal, int, int]:
-    """The undisbursed funds' amount and count, and how many wait over 30 days."""
+def _funds(conn, now: datetime, mine: list) -> tuple[Decimal, int, int]:
+    """The undisbursed funds' amount and count, and how many wait over 30 days (``mine``: the
+    conditions that keep the scope's funds)."""
     amount, count, over_30 = conn.execute(
         select(
             func.coalesce(func.sum(FUNDS.c.amount), Decimal("0.00")),
             func.count(),
             func.count(case((FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS), literal(1)))),
-        ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now, *of_case_ids(FUNDS.c.case_id, courts))
+        ).where(FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= now, *mine)
     ).one()
     return Decimal(amount), count, over_30
 

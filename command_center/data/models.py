@@ -578,6 +578,8 @@ class WallCase(Base):
 
     __tablename__ = "wall_cases"
     __table_args__ = (
+        # a court's cases, wherever the case table holds them (a province's are interleaved)
+        Index("ix_wall_cases_court", "court_id", "case_id"),
         # the lights: a range per tier, in the order the lists show (and per court)
         Index(
             "ix_wall_cases_lit",

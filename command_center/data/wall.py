@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
-from command_center.data.courts import Scope, every_court, list_courts, of_cases, snapshot_scope
+from command_center.data.courts import Scope, every_court, list_courts, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database, quick_reads
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_figures
@@ -27,7 +27,7 @@ from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
-from command_center.data.wall_counts import LitCase, Marked, lit_window, read_marked
+from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, read_marked
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -133,8 +133,8 @@ def wall_data(
             offset, size = asked.get(name, (0, limit))
             window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
         lights = _lights(conn, rules, window, mine, marked)
-        due_soon = _due_soon(conn, rules, *window["soon"], courts)
-        late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
+        due_soon = _due_soon(conn, rules, *window["soon"], in_scope(NODES.c.case_id, mine, marked))
+        late_funds = _late_funds(conn, rules.now, *window["funds"], in_scope(FUNDS.c.case_id, mine, marked))
         teams = _teams(conn, by_team, counts, courts)
         pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
@@ -327,7 +327,8 @@ def lights_from_facts(
     return lights
 
 
-def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None) -> list[DueSoon]:
+def _due_soon(conn, rules: Rules, offset: int, limit: int, mine=()) -> list[DueSoon]:
+    """A window of the due-soon nodes (``mine``: the conditions that keep the scope's)."""
     n = NODES
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
@@ -344,7 +345,7 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None)
             .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
             .outerjoin(officer, officer.c.id == CASES.c.officer_id)
         )
-        .where(open_node(n), rules.due_soon(n), *of_cases(courts))
+        .where(open_node(n), rules.due_soon(n), *mine)
         # the open-due index's order: the window is read from it and only its rows are joined
         .order_by(n.c.due_at, n.c.case_id, n.c.node_code, n.c.subject_id)
         .offset(offset)
@@ -355,15 +356,16 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None)
     ]
 
 
-def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = None) -> list[LateFund]:
-    """双零: funds still undisbursed more than 30 days after arrival, longest waiting first."""
+def _late_funds(conn, now: datetime, offset: int, limit: int, mine=()) -> list[LateFund]:
+    """双零: funds still undisbursed more than 30 days after arrival, longest waiting first
+    (``mine``: the conditions that keep the scope's)."""
     rows = conn.execute(
         select(CASES.c.case_no, FUNDS.c.amount, FUNDS.c.arrived_at)
         .select_from(FUNDS.join(CASES, CASES.c.id == FUNDS.c.case_id))
         .where(
             FUNDS.c.disbursed_at.is_(None),
             FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS),
-            *of_cases(courts),
+            *mine,
         )
         .order_by(FUNDS.c.arrived_at, CASES.c.case_no, FUNDS.c.fund_id)
         .offset(offset)

@@ -309,6 +309,18 @@ class Marked:
         return [~self.of(column)] if self.ids else []
 
 
+def in_scope(column, courts, marked: Marked) -> list[ColumnElement[bool]]:
+    """The condition that keeps the rows (nodes, funds) of the cases of ``courts`` (none for
+    every court): the kept cases of those courts (a range of the court-case index, which holds
+    a court's cases wherever the case table has them), the marked ones by their facts."""
+    if courts is None:
+        return []
+    w = WALL_CASES
+    kept = column.in_(select(w.c.case_id).where(w.c.court_id.in_(sorted(courts)), *marked.besides(w.c.case_id)))
+    live = [r.case_id for r in marked.live]  # the marked cases of those courts, by their facts
+    return [or_(kept, column.in_(live)) if live else kept]
+
+
 def read_marked(conn, courts=None) -> Marked:
     ids = tuple(conn.execute(select(DIRTY.c.case_id).order_by(DIRTY.c.case_id)).scalars())
     if not ids:

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("court_id", "team_key", name=op.f("pk_wall_teams")),
     )
     refresh(op.get_bind())
+    op.create_index("ix_wall_cases_court", "wall_cases", ["court_id", "case_id"], unique=False)
     op.create_index(
         "ix_wall_cases_lit",
         "wall_cases",
@@ -78,5 +79,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_wall_cases_court_lit", table_name="wall_cases")
     op.drop_index("ix_wall_cases_lit", table_name="wall_cases")
+    op.drop_index("ix_wall_cases_court", table_name="wall_cases")
     for table in ("wall_teams", "wall_days", "wall_case_days", "wall_cases"):
         op.drop_table(table)
