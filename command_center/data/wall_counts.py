@@ -138,6 +138,10 @@ def refresh(conn: Connection, cases: ReturnsRows | Sequence[int] | None = None) 
 
     if isinstance(cases, Sequence | set | frozenset):
         cases = sorted(cases)
+        if not cases:
+            return
+    elif conn.execute(select(literal(1)).select_from(cases.subquery()).limit(1)).first() is None:
+        return  # the scheduler's run with nothing marked: nothing to do
 
     def within(column) -> ColumnElement[bool]:
         return column.in_(cases)

@@ -266,6 +266,18 @@ def recompute_dues(
     plain_term = and_(
         f.c.kind == "term", ~select(t.c.case_id).where(t.c.case_id == f.c.case_id, t.c.code == f.c.code).exists()
     )
+    if touched is not None:  # the cases whose nodes the writes below change (before they are made)
+        moved_term = (
+            select(t.c.case_id)
+            .select_from(t.join(n, and_(n.c.case_id == t.c.case_id, n.c.node_code == t.c.code)))
+            .where(
+                ~override,
+                n.c.subject_id == "",
+                t.c.due_date.is_not(None),
+                _differs(t.c.due_date, t.c.due_at, t.c.provisional),
+            )
+        )
+        touched(union_all(select(f.c.case_id).where(or_(f.c.kind.in_(("fix", "stray")), plain_term)), moved_term))
     changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, or_(f.c.kind == "fix", plain_term)).values(**values))
 
     # nodes that started outside the range looked up (whole court): their days, then them
@@ -294,13 +306,6 @@ def recompute_dues(
         t.c.due_at,
         t.c.provisional,
     )
-    if touched is not None:
-        touched(
-            union_all(
-                select(f.c.case_id).where(f.c.kind.in_(("fix", "term", "stray"))),
-                select(t.c.case_id),
-            )
-        )
     conn.execute(text(f"DROP TABLE {f.name}"))
     for table in (TERMS, LOOKUP, LIMITS):
         table.drop(conn)

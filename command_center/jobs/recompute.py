@@ -256,7 +256,7 @@ def recompute(
         stopped = sum(stop_and_resume(conn, g.catalogue, g.scope(facts_scope), rules.today) for g in groups)
 
         dues = 0
-        # the cases whose due dates a whole-court pass wrote (their wall counts follow below)
+        # the cases whose due dates were written (their wall counts follow below)
         TOUCHED.drop(conn, checkfirst=True)
         TOUCHED.create(conn)
 
@@ -267,7 +267,9 @@ def recompute(
             if all_dues:
                 dues += recompute_dues(conn, g.catalogue, rules.today, within=g.cases, touched=touched)
             else:
-                dues += recompute_dues(conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases)
+                dues += recompute_dues(
+                    conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases, touched=touched
+                )
         # the wall's counts (data/wall_counts.py) of every case whose nodes this run may have
         # written: those it re-derived, those a whole-court due-date pass changed, those given a
         # repetition; a rebuild may have written any case's nodes, and writes them all again
@@ -280,10 +282,9 @@ def recompute(
                     select(WALL_CASES.c.case_id).where(WALL_CASES.c.case_id.in_(case_ids)),  # removed ones too
                 ]
                 if case_ids is not None
-                else [select(SEEN.c.case_id)]
+                else [select(SEEN.c.case_id).where(SEEN.c.version != 0)]  # not those only for a suspension
             )
-            if all_dues:
-                parts.append(select(TOUCHED.c.case_id))
+            parts.append(select(TOUCHED.c.case_id))  # whose due dates moved (a suspension's term, a new calendar)
             if begun:
                 parts.append(select(NODES.c.case_id).where(NODES.c.id > last_node))
             wall_counts.refresh(conn, parts[0] if len(parts) == 1 else union(*parts))
