@@ -20,7 +20,7 @@ from command_center.data.engine import Database, quick_reads
 from command_center.data.lights import TIERS, case_lights
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import CASES, FUNDS, NODES
-from command_center.data.wall_counts import FIGURES, NO_TEAM, Marked, in_scope, read_counts, read_marked
+from command_center.data.wall_counts import FIGURES, NO_TEAM, Marked, in_scope, one_snapshot, read_counts, read_marked
 from command_center.data.workcal import Unit
 
 #: 法发〔2017〕6号: case funds are paid out within 30 days of arrival (登封's 双零).
@@ -79,7 +79,7 @@ def indicators(db: Database, rules: Rules, courts: Scope = None) -> Indicators:
     """Every figure of the wall as of ``rules.now``, in a few set-based statements; ``courts``:
     those of these courts' cases (:func:`~command_center.data.courts.courts_under`), default all."""
     with db.engine.connect() as conn:
-        return read_indicators(conn, rules, courts)[0]
+        return read_indicators(one_snapshot(conn), rules, courts)[0]
 
 
 def read_indicators(conn, rules: Rules, courts: Scope = None) -> tuple[Indicators, list[TeamLights]]:

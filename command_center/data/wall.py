@@ -27,7 +27,7 @@ from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
-from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, read_marked
+from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, one_snapshot, read_marked
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -117,7 +117,8 @@ def wall_data(
     ``courts``: the cases of those courts only (:mod:`.courts`; None: every court); when the
     scope holds several courts, :attr:`WallData.courts` has a row per court (the 中院 wall)."""
     started = time.perf_counter()
-    with db.engine.connect() as conn:
+    with db.engine.connect() as connection:
+        conn = one_snapshot(connection)
         quick_reads(conn)
         mine = None if every_court(db, courts) else courts
         marked = read_marked(conn, mine)

@@ -291,6 +291,15 @@ def _in_courts(column, courts) -> list[ColumnElement[bool]]:
     return [] if courts is None else [column.in_(sorted(courts))]
 
 
+def one_snapshot(conn: Connection) -> Connection:
+    """``conn`` reading every statement of its transaction from one snapshot (PostgreSQL's
+    REPEATABLE READ; SQLite's transaction is one already): the kept sums, the marks and the
+    marked cases' facts are then of one instant, whatever a recompute commits meanwhile."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
 #: up to this many marked cases are named in the statements; more (a whole court just
 #: imported) are read through ``dirty_cases`` itself
 NAMED_MARKS = 2_000
