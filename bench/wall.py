@@ -48,6 +48,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from textual.worker import WorkerCancelled
 
 from command_center.app import make_app
 from command_center.clock import Clock, parse_instant
@@ -111,7 +112,13 @@ def rss_mb() -> float:
 
 
 async def polled(app) -> None:
-    await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+    """Until the wall's reads are done.  A poll is exclusive: the next one may cancel the last
+    one after it handed its figures over (at its very end), which is not a failure here."""
+    for worker in [w for w in app.workers if w.group == "wall-poll"]:
+        try:
+            await worker.wait()
+        except WorkerCancelled:
+            pass
 
 
 def spread(values: list[float]) -> str:
@@ -230,7 +237,7 @@ def spread_courts(base_url: str, backend: str, cases: int, k: int, keep: Path, p
         target = keep / f"wall_{cases}_courts{k}.sqlite3"
         url = f"sqlite:///{target}"
         if target.exists():
-            return url
+            return recomputed(url)
         import shutil
 
         shutil.copyfile(make_url(base_url).database, target)
@@ -239,7 +246,7 @@ def spread_courts(base_url: str, backend: str, cases: int, k: int, keep: Path, p
         url = make_url(pg).set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
         with psycopg.connect(pg, autocommit=True) as admin:
             if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-                return url
+                return recomputed(url)
             admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(base_url).database}"')
     started = time.perf_counter()
     db = open_database(url)
@@ -282,6 +289,29 @@ def spread_courts(base_url: str, backend: str, cases: int, k: int, keep: Path, p
     finally:
         db.dispose()
     print(f"  spread over {k} courts in {time.perf_counter() - started:.0f} s", flush=True)
+    return recomputed(url)
+
+
+def recomputed(url: str) -> str:
+    """The copy upgraded, and recomputed when cases are marked (moving them to their courts
+    marks every one; the scheduler would recompute them within a minute)."""
+    db = open_database(url, migrate=True)
+    try:
+        with db.engine.connect() as conn:
+            marked = conn.execute(select(func.count()).select_from(m.DirtyCase.__table__)).scalar_one()
+        if marked:
+            started = time.perf_counter()
+            recompute(db, load_catalogue(), WorkCalendar(), NOW)
+            if db.dialect == "postgresql":
+                with psycopg.connect(
+                    make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+                ) as raw:
+                    raw.execute("VACUUM ANALYZE")
+            else:
+                db.refresh_statistics()
+            print(f"  recomputed {marked:,} marked cases in {time.perf_counter() - started:.0f} s", flush=True)
+    finally:
+        db.dispose()
     return url
 
 

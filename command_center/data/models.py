@@ -562,6 +562,85 @@ class DirtyCase(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
+#: the wall's lit cases in order: an open case whose first open deadline has passed
+LIT_CASE = text("is_open AND first_due IS NOT NULL")
+
+
+class WallCase(Base):
+    """One case as the wall counts it (:mod:`command_center.data.wall_counts`): its court and
+    team, whether it is open, how many open nodes with a due date it has, and the first of them
+    (by due date, code and subject), whose due date gives the case's light at any instant.
+
+    Kept by the recompute, in its transaction, for the cases it re-derives; a case changed
+    since (marked in ``dirty_cases``) is read from the facts instead, so the wall is exact
+    between two recomputes.  No foreign key: a case's removal marks it, the next recompute
+    drops its row."""
+
+    __tablename__ = "wall_cases"
+    __table_args__ = (
+        # a court's cases, wherever the case table holds them (a province's are interleaved)
+        Index("ix_wall_cases_court", "court_id", "case_id"),
+        # the lights: a range per tier, in the order the lists show (and per court)
+        Index(
+            "ix_wall_cases_lit",
+            "first_due",
+            "case_id",
+            "team_id",
+            "court_id",
+            sqlite_where=LIT_CASE,
+            postgresql_where=LIT_CASE,
+        ),
+        Index(
+            "ix_wall_cases_court_lit",
+            "court_id",
+            "first_due",
+            "case_id",
+            "team_id",
+            sqlite_where=LIT_CASE,
+            postgresql_where=LIT_CASE,
+        ),
+    )
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    court_id: Mapped[int] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    open_nodes: Mapped[int] = mapped_column(Integer)
+    first_due: Mapped[date | None] = mapped_column(Date)
+    first_code: Mapped[str | None] = mapped_column(String(8))
+    first_subject: Mapped[str | None] = mapped_column(String(64))
+
+
+class WallCaseDay(Base):
+    """A case's open nodes with a due date, counted per due date (what it adds to ``wall_days``)."""
+
+    __tablename__ = "wall_case_days"
+    case_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    nodes: Mapped[int] = mapped_column(Integer)
+
+
+class WallDay(Base):
+    """Open nodes with a due date per court, team (0: none) and due date: the overdue nodes at
+    any instant are the rows before its day plus that day's nodes already past."""
+
+    __tablename__ = "wall_days"
+    court_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    team_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    due_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    nodes: Mapped[int] = mapped_column(Integer)
+
+
+class WallTeam(Base):
+    """Per court and team (0: none): cases, open cases, open nodes with a due date."""
+
+    __tablename__ = "wall_teams"
+    court_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    team_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    cases: Mapped[int] = mapped_column(Integer)
+    open_cases: Mapped[int] = mapped_column(Integer)
+    open_nodes: Mapped[int] = mapped_column(Integer)
+
+
 REVIEW_RESULTS = ("pass", "fail")
 
 

@@ -17,16 +17,17 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
-from command_center.data.courts import Scope, list_courts, of_cases, snapshot_scope
+from command_center.data.courts import Scope, every_court, list_courts, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
-from command_center.data.engine import Database
-from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_indicators
+from command_center.data.engine import Database, quick_reads
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_figures
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, court_table
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
+from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, one_snapshot, read_marked
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -116,8 +117,12 @@ def wall_data(
     ``courts``: the cases of those courts only (:mod:`.courts`; None: every court); when the
     scope holds several courts, :attr:`WallData.courts` has a row per court (the 中院 wall)."""
     started = time.perf_counter()
-    with db.engine.connect() as conn:
-        figures, by_team = read_indicators(conn, rules, courts)
+    with db.engine.connect() as connection:
+        conn = one_snapshot(connection)
+        quick_reads(conn)
+        mine = None if every_court(db, courts) else courts
+        marked = read_marked(conn, mine)
+        figures, by_team, counts = read_figures(conn, rules, mine, marked)
         totals = {
             **{tier: getattr(figures.lights, tier) for tier in TIERS},
             "soon": figures.due_soon_nodes,
@@ -128,10 +133,10 @@ def wall_data(
         for name in LISTS:
             offset, size = asked.get(name, (0, limit))
             window[name] = (offset if 0 <= offset < totals[name] else 0, max(1, size))
-        lights = _lights(conn, rules, window, courts)
-        due_soon = _due_soon(conn, rules, *window["soon"], courts)
-        late_funds = _late_funds(conn, rules.now, *window["funds"], courts)
-        teams = _teams(conn, by_team, courts)
+        lights = _lights(conn, rules, window, mine, marked)
+        due_soon = _due_soon(conn, rules, *window["soon"], in_scope(NODES.c.case_id, mine, marked))
+        late_funds = _late_funds(conn, rules.now, *window["funds"], in_scope(FUNDS.c.case_id, mine, marked))
+        teams = _teams(conn, by_team, counts, courts)
         pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
     listed = list_courts(db, courts)
@@ -178,9 +183,80 @@ def _pulses(conn, today: date, scope: str) -> dict[str, list[Decimal]]:
 
 
 def _lights(
+    conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None, marked: Marked | None = None
+) -> dict[str, list[LightCase]]:
+    """A window (offset, limit) of the cases of each light, by their worst node's due date, then
+    case id: a range of the kept lit cases read as far as the window
+    (:func:`.wall_counts.lit_window`), then the listed cases' details by key."""
+    marked = marked if marked is not None else read_marked(conn, courts)
+    listed = [c for tier in TIERS for c in lit_window(conn, rules, tier, *windows[tier], courts, marked)]
+    return _light_cases(conn, rules, listed)
+
+
+def _light_cases(conn, rules: Rules, listed: list[LitCase]) -> dict[str, list[LightCase]]:
+    """The listed cases with their 案号, team, officer, debtor and their worst node's alert."""
+    lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
+    if not listed:
+        return lights
+    ids = sorted({c.case_id for c in listed})
+    officer = OFFICERS.alias("officer")
+    cases = {
+        r.id: r
+        for r in conn.execute(
+            select(
+                CASES.c.id,
+                CASES.c.case_no,
+                TEAMS.c.name.label("team"),
+                officer.c.name.label("officer"),
+                first_debtor(CASES.c.id).label("debtor"),
+            )
+            .select_from(
+                CASES.outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id).outerjoin(
+                    officer, officer.c.id == CASES.c.officer_id
+                )
+            )
+            .where(CASES.c.id.in_(ids))
+        )
+    }
+    alerts = {
+        (r.case_id, r.node_code, r.subject_id): r
+        for r in conn.execute(
+            select(
+                ALERTS.c.case_id,
+                ALERTS.c.node_code,
+                ALERTS.c.subject_id,
+                ALERTS.c.response_kind,
+                ALERTS.c.response_status,
+                ALERTS.c.response_due_date,
+            ).where(ALERTS.c.case_id.in_(ids))
+        )
+    }
+    for c in listed:
+        r = cases.get(c.case_id)
+        if r is None:  # removed meanwhile
+            continue
+        alert = alerts.get((c.case_id, c.node_code, c.subject_id))
+        lights[c.tier].append(
+            LightCase(
+                case_no=r.case_no,
+                debtor=mask_name(r.debtor),
+                team=r.team or "",
+                officer=mask_name(r.officer),
+                overdue_days=(rules.today - c.due_date).days,
+                node_code=c.node_code,
+                due_date=c.due_date,
+                response=None
+                if alert is None
+                else response_state(alert.response_kind, alert.response_status, alert.response_due_date, rules.today),
+            )
+        )
+    return lights
+
+
+def lights_from_facts(
     conn, rules: Rules, windows: Mapping[str, tuple[int, int]], courts: Scope = None
 ) -> dict[str, list[LightCase]]:
-    """A window (offset, limit) of the cases of each light, by their worst node's due date.
+    """:func:`_lights` from the facts alone (what the tests hold it to).
 
     The cases are ranked from their earliest lit due date (a group per case over the lit
     range of the open-due index), and only the listed ones look up which node that is: on
@@ -252,7 +328,8 @@ def _lights(
     return lights
 
 
-def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None) -> list[DueSoon]:
+def _due_soon(conn, rules: Rules, offset: int, limit: int, mine=()) -> list[DueSoon]:
+    """A window of the due-soon nodes (``mine``: the conditions that keep the scope's)."""
     n = NODES
     officer = OFFICERS.alias("officer")
     rows = conn.execute(
@@ -269,8 +346,9 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None)
             .outerjoin(TEAMS, TEAMS.c.id == CASES.c.team_id)
             .outerjoin(officer, officer.c.id == CASES.c.officer_id)
         )
-        .where(open_node(n), rules.due_soon(n), *of_cases(courts))
-        .order_by(n.c.due_at, CASES.c.case_no, n.c.node_code, n.c.subject_id)
+        .where(open_node(n), rules.due_soon(n), *mine)
+        # the open-due index's order: the window is read from it and only its rows are joined
+        .order_by(n.c.due_at, n.c.case_id, n.c.node_code, n.c.subject_id)
         .offset(offset)
         .limit(limit)
     ).all()
@@ -279,15 +357,16 @@ def _due_soon(conn, rules: Rules, offset: int, limit: int, courts: Scope = None)
     ]
 
 
-def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = None) -> list[LateFund]:
-    """双零: funds still undisbursed more than 30 days after arrival, longest waiting first."""
+def _late_funds(conn, now: datetime, offset: int, limit: int, mine=()) -> list[LateFund]:
+    """双零: funds still undisbursed more than 30 days after arrival, longest waiting first
+    (``mine``: the conditions that keep the scope's)."""
     rows = conn.execute(
         select(CASES.c.case_no, FUNDS.c.amount, FUNDS.c.arrived_at)
         .select_from(FUNDS.join(CASES, CASES.c.id == FUNDS.c.case_id))
         .where(
             FUNDS.c.disbursed_at.is_(None),
             FUNDS.c.arrived_at < now - timedelta(days=FUNDS_LIMIT_DAYS),
-            *of_cases(courts),
+            *mine,
         )
         .order_by(FUNDS.c.arrived_at, CASES.c.case_no, FUNDS.c.fund_id)
         .offset(offset)
@@ -297,10 +376,24 @@ def _late_funds(conn, now: datetime, offset: int, limit: int, courts: Scope = No
     return [LateFund(r.case_no, r.amount, r.arrived_at, (today - local_date(r.arrived_at)).days) for r in rows]
 
 
-def _teams(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
-    """Per team: open cases (a range of the team-open index per team, where grouping the whole
-    index took 7 ms at 100,000 cases), and the overdue figures the indicators summed (one
-    statement serves both)."""
+def _teams(conn, by_team: list[TeamLights], counts, courts: Scope = None) -> list[TeamRow]:
+    """Per team: open cases (from the kept counts, :mod:`.wall_counts`), and the overdue
+    figures the indicators summed."""
+    lights = {t.team_id: t for t in by_team}
+    open_cases: dict[int, int] = {}
+    for (_court, key), figures in counts.items():
+        open_cases[key] = open_cases.get(key, 0) + figures["open_cases"]
+    rows = []
+    mine = [] if courts is None else [TEAMS.c.court_id.in_(sorted(courts))]
+    for team_id, name in conn.execute(select(TEAMS.c.id, TEAMS.c.name).where(*mine).order_by(TEAMS.c.id)):
+        t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
+        rows.append(TeamRow(name, open_cases.get(team_id, 0), t.overdue_nodes, t.red, t.yellow, t.blue))
+    return rows
+
+
+def teams_from_facts(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
+    """:func:`_teams` from the facts (the tests hold it to this): per team a range of the
+    team-open index."""
     open_cases = count_of(CASES, CASES.c.team_id == TEAMS.c.id, CASES.c.closed_on.is_(None))
     lights = {t.team_id: t for t in by_team}
     rows = []

@@ -131,12 +131,14 @@ def recompute_dues(
     rows: Callable[[object], ColumnElement[bool]] | None = None,
     *,
     within: Callable[[ColumnElement], list[ColumnElement[bool]]] | None = None,
+    touched: Callable[[Select], object] | None = None,
 ) -> int:
     """Recompute the due dates of the node rows ``rows(node_instances)`` selects (every node of
     the court without ``rows``: the start days are then taken from the calendar, not gathered
     from the nodes); returns rows changed.  ``within``: the conditions on a case id that keep
     the cases of the courts following ``catalogue`` (a group of courts, :mod:`~command_center.
-    data.court_catalogues`; none, every court, by default)."""
+    data.court_catalogues`; none, every court, by default).  ``touched`` is given a SELECT of
+    the ids of the cases whose nodes' due dates may have been written (a few more at most)."""
     n = NODES
     whole_court = rows is None
     given = rows
@@ -264,6 +266,18 @@ def recompute_dues(
     plain_term = and_(
         f.c.kind == "term", ~select(t.c.case_id).where(t.c.case_id == f.c.case_id, t.c.code == f.c.code).exists()
     )
+    if touched is not None:  # the cases whose nodes the writes below change (before they are made)
+        moved_term = (
+            select(t.c.case_id)
+            .select_from(t.join(n, and_(n.c.case_id == t.c.case_id, n.c.node_code == t.c.code)))
+            .where(
+                ~override,
+                n.c.subject_id == "",
+                t.c.due_date.is_not(None),
+                _differs(t.c.due_date, t.c.due_at, t.c.provisional),
+            )
+        )
+        touched(union_all(select(f.c.case_id).where(or_(f.c.kind.in_(("fix", "stray")), plain_term)), moved_term))
     changed = changed_rows(conn, update(n).where(n.c.id == f.c.id, or_(f.c.kind == "fix", plain_term)).values(**values))
 
     # nodes that started outside the range looked up (whole court): their days, then them

@@ -54,11 +54,12 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union,
     update,
 )
 from sqlalchemy.sql.expression import ColumnElement
 
-from command_center.data import state
+from command_center.data import state, wall_counts
 from command_center.data.alerts import LAST_RECOMPUTE
 from command_center.data.bulk import changed_rows, insert_for
 from command_center.data.catalogue import Catalogue
@@ -80,6 +81,7 @@ from command_center.data.tables import (
     OUTBOX_QUEUED,
     PARTIES,
     SUSPENSIONS,
+    WALL_CASES,
 )
 from command_center.data.types import AwareDateTime
 from command_center.data.workcal import WorkCalendar
@@ -125,6 +127,8 @@ CHANGES = Table(
 )
 #: the dirty marks this run has seen (removed at its end if no newer mark came in)
 SEEN = Table("cc_seen_cases", _temp, Column("case_id", Integer), Column("version", Integer), prefixes=["TEMPORARY"])
+#: the cases whose due dates a whole-court pass wrote
+TOUCHED = Table("cc_touched_cases", _temp, Column("case_id", Integer), prefixes=["TEMPORARY"])
 
 
 @dataclass(frozen=True)
@@ -243,16 +247,48 @@ def recompute(
         rules = Rules.at(now, catalogue, calendar, groups)
         # the nodes follow the facts alone (the repetitions whose period began are added below)
         written = sum(materialise(conn, g.catalogue, rules.today, g.scope(facts_scope)) for g in groups)
+        # the nodes written past this id are the repetitions begun today, in any case
+        last_node = conn.execute(select(func.max(NODES.c.id))).scalar_one() or 0
+        begun = 0
         if case_ids is None:
-            written += _periods_begun(conn, groups, rules.today)
+            begun = _periods_begun(conn, groups, rules.today)
+            written += begun
         stopped = sum(stop_and_resume(conn, g.catalogue, g.scope(facts_scope), rules.today) for g in groups)
 
         dues = 0
+        # the cases whose due dates were written (their wall counts follow below)
+        TOUCHED.drop(conn, checkfirst=True)
+        TOUCHED.create(conn)
+
+        def touched(ids) -> None:
+            conn.execute(TOUCHED.insert().from_select(["case_id"], ids))
+
         for g in groups:
             if all_dues:
-                dues += recompute_dues(conn, g.catalogue, rules.today, within=g.cases)
+                dues += recompute_dues(conn, g.catalogue, rules.today, within=g.cases, touched=touched)
             else:
-                dues += recompute_dues(conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases)
+                dues += recompute_dues(
+                    conn, g.catalogue, rules.today, lambda n: scope(n.c.case_id), within=g.cases, touched=touched
+                )
+        # the wall's counts (data/wall_counts.py) of every case whose nodes this run may have
+        # written: those it re-derived, those a whole-court due-date pass changed, those given a
+        # repetition; a rebuild may have written any case's nodes, and writes them all again
+        if everything:
+            wall_counts.refresh(conn)
+        else:
+            parts = (
+                [
+                    select(CASES.c.id).where(CASES.c.id.in_(case_ids)),
+                    select(WALL_CASES.c.case_id).where(WALL_CASES.c.case_id.in_(case_ids)),  # removed ones too
+                ]
+                if case_ids is not None
+                else [select(SEEN.c.case_id).where(SEEN.c.version != 0)]  # not those only for a suspension
+            )
+            parts.append(select(TOUCHED.c.case_id))  # whose due dates moved (a suspension's term, a new calendar)
+            if begun:
+                parts.append(select(NODES.c.case_id).where(NODES.c.id > last_node))
+            wall_counts.refresh(conn, parts[0] if len(parts) == 1 else union(*parts))
+        TOUCHED.drop(conn)
         outcome = _alerts(conn, rules, alert_scope)
         locked = lock_red_cases(conn, now, alert_scope)
         messages = _enqueue(conn, rules, alert_scope, advance_watermark=case_ids is None)
