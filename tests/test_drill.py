@@ -271,11 +271,13 @@ async def test_before_login_names_are_masked_and_the_palette_finds_by_case_numbe
         assert app.actor is None
         await pilot.press("1")
         await settle(pilot)
-        assert app.screen.query_one("#cases", DataTable).get_row_at(0)[1] == "赵**"
+        row = app.screen.query_one("#cases", DataTable).get_row_at(0)
+        assert (row[1], row[3]) == ("赵**", "张**")  # the officer too, as on the wall
         await pilot.press("enter")
         await settle(pilot)
         head = str(app.screen.query_one("#case-head", Static).render())
         assert "赵**" in head and "赵被执" not in head
+        assert "张**" in head and "张承办" not in head
         await pilot.press("a")  # an action asks for the login first
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)

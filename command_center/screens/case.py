@@ -181,9 +181,10 @@ class CaseScreen(WithHelp, Screen[None]):
         applicants = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "applicant")
         debtors = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "debtor")
         t.append(f"\n{label(self.lang, 'applicant')}: {applicants}   {label(self.lang, 'debtor')}: {debtors}")
+        officer = shown_name(d.officer, visible) or "—"  # staff too, as on the wall and the duty line
         t.append(
             f"\n{label(self.lang, 'amount')}: {d.amount:,.2f}  {label(self.lang, 'recovered')}: {d.recovered:,.2f}   "
-            f"{label(self.lang, 'team')}: {d.team or '—'}   {label(self.lang, 'officer')}: {d.officer or '—'}   "
+            f"{label(self.lang, 'team')}: {d.team or '—'}   {label(self.lang, 'officer')}: {officer}   "
             f"{label(self.lang, 'filed')}: {d.filed_on}   {label(self.lang, 'term')}: {d.term_due or '—'}"
         )
         return t

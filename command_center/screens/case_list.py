@@ -121,7 +121,7 @@ class CaseListScreen(WithHelp, Screen[None]):
                     row.case_no,
                     shown_name(row.debtor, visible),
                     row.team,
-                    shown_name(row.officer, True),
+                    shown_name(row.officer, visible),  # staff too, as on the wall and the duty line
                     Text(f"{row.amount:,.2f}", justify="right"),
                     shown_code(row.node_code, self.lang),
                     Text(days, justify="right"),
