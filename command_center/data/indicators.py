@@ -213,15 +213,7 @@ def read_indicators_from_facts(conn, rules: Rules, courts: Scope = None) -> tupl
     overdue_nodes, funds_3_7 = conn.execute(
         select(func.count(), func.count(late_fund.distinct())).where(open_node(n), rules.overdue(n), *mine)
     ).one()
-    windows = rules.soon_windows(n)
-    renewals = rules.soon_windows(n, renewal)
-    seals = rules.soon_windows(n, seal)
-    soon = conn.execute(
-        select(*[count_of(n, open_node(n), window, *mine) for window in windows + renewals + seals])
-    ).one()
-    due_soon = sum(soon[: len(windows)])
-    expiring = sum(soon[len(windows) : len(windows) + len(renewals)])
-    seals_expiring = sum(soon[len(windows) + len(renewals) :])
+    due_soon, expiring, seals_expiring = _soon(conn, rules, mine)
     teams = lights_by_team(conn, rules, courts)
     figures = Indicators(
         now=now,
