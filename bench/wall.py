@@ -279,17 +279,22 @@ def spread_courts(base_url: str, backend: str, cases: int, k: int, keep: Path, p
                 ),
                 {"k": k, "teams": teams, "old": first.code},
             )
-        if backend == "postgresql":
-            with psycopg.connect(
-                make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
-            ) as raw:
-                raw.execute("VACUUM ANALYZE")
-        else:
-            db.refresh_statistics()
+        _analyze(db, url)
     finally:
         db.dispose()
     print(f"  spread over {k} courts in {time.perf_counter() - started:.0f} s", flush=True)
     return recomputed(url)
+
+
+def _analyze(db, url: str) -> None:
+    """Fresh statistics after a bulk change (PostgreSQL's VACUUM ANALYZE needs autocommit)."""
+    if db.dialect == "postgresql":
+        with psycopg.connect(
+            make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+        ) as raw:
+            raw.execute("VACUUM ANALYZE")
+    else:
+        db.refresh_statistics()
 
 
 def recomputed(url: str) -> str:
@@ -302,13 +307,7 @@ def recomputed(url: str) -> str:
         if marked:
             started = time.perf_counter()
             recompute(db, load_catalogue(), WorkCalendar(), NOW)
-            if db.dialect == "postgresql":
-                with psycopg.connect(
-                    make_url(url).set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
-                ) as raw:
-                    raw.execute("VACUUM ANALYZE")
-            else:
-                db.refresh_statistics()
+            _analyze(db, url)
             print(f"  recomputed {marked:,} marked cases in {time.perf_counter() - started:.0f} s", flush=True)
     finally:
         db.dispose()
