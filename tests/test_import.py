@@ -311,6 +311,12 @@ EXPECTED_PROBLEMS = [
 
 
 def test_a_bad_row_in_each_sheet_lists_every_problem_and_changes_nothing(db, tmp_path):
+    every_problem_named_and_nothing_written(db, tmp_path)
+
+
+def every_problem_named_and_nothing_written(db, tmp_path) -> None:
+    """A good case imported, then :func:`bad_file`: exactly :data:`EXPECTED_PROBLEMS`, and the
+    database as it was (also run with chunks of one row, tests/test_import_chunks.py)."""
     run_import(db, write_workbook(tmp_path / "good.xlsx", {"cases": sample()["cases"][:1]}))
     before, snap = counts(db), snapshot(db)
     with pytest.raises(ImportRejected) as rejected:

@@ -12,7 +12,7 @@ from command_center.data.engine import open_database
 from command_center.data.importer import ImportRejected
 from command_center.data.interchange import FileProblem, decode_csv
 from tests.interchange_files import sample, write_csv_folder, write_workbook
-from tests.test_import import EXPECTED_PROBLEMS, bad_file, counts, run_import, snapshot
+from tests.test_import import counts, every_problem_named_and_nothing_written, run_import, snapshot
 
 CASE_A, CASE_C = "（2026）内0425执101号", "（2026）内0425执102号"
 
@@ -49,15 +49,7 @@ def test_chunks_of_one_row_import_the_same_court_and_reimport_is_a_no_op(db, tmp
 
 
 def test_chunks_of_one_row_name_every_problem_and_write_nothing(db, tmp_path, tiny_chunks):
-    run_import(db, write_workbook(tmp_path / "good.xlsx", {"cases": sample()["cases"][:1]}))
-    before, snap = counts(db), snapshot(db)
-    with pytest.raises(ImportRejected) as rejected:
-        run_import(db, write_workbook(tmp_path / "bad.xlsx", bad_file()))
-    problems = [(p.sheet, p.row, p.column, p.reason) for p in rejected.value.problems]
-    assert [p[:3] for p in problems] == [e[:3] for e in EXPECTED_PROBLEMS]
-    for (*_, reason), (*_, expected) in zip(problems, EXPECTED_PROBLEMS, strict=True):
-        assert expected in reason
-    assert counts(db) == before and snapshot(db) == snap
+    every_problem_named_and_nothing_written(db, tmp_path)
 
 
 def test_a_duplicate_key_chunks_apart_names_the_first_row(db, tmp_path, tiny_chunks):
