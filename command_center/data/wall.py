@@ -236,21 +236,24 @@ def _light_cases(conn, rules: Rules, listed: list[LitCase]) -> dict[str, list[Li
         if r is None:  # removed meanwhile
             continue
         alert = alerts.get((c.case_id, c.node_code, c.subject_id))
-        lights[c.tier].append(
-            LightCase(
-                case_no=r.case_no,
-                debtor=mask_name(r.debtor),
-                team=r.team or "",
-                officer=mask_name(r.officer),
-                overdue_days=(rules.today - c.due_date).days,
-                node_code=c.node_code,
-                due_date=c.due_date,
-                response=None
-                if alert is None
-                else response_state(alert.response_kind, alert.response_status, alert.response_due_date, rules.today),
-            )
-        )
+        response = None if alert is None else (alert.response_kind, alert.response_status, alert.response_due_date)
+        lights[c.tier].append(_light_case(rules, r, c.node_code, c.due_date, response))
     return lights
+
+
+def _light_case(rules: Rules, case, node_code: str, due_date: date, response: tuple | None) -> LightCase:
+    """A listed case as the wall shows it (``case``: its 案号, team, officer and first debtor;
+    ``response``: its worst node's alert's kind, status and due date), names masked."""
+    return LightCase(
+        case_no=case.case_no,
+        debtor=mask_name(case.debtor),
+        team=case.team or "",
+        officer=mask_name(case.officer),
+        overdue_days=(rules.today - due_date).days,
+        node_code=node_code,
+        due_date=due_date,
+        response=None if response is None else response_state(*response, rules.today),
+    )
 
 
 def lights_from_facts(
@@ -313,18 +316,8 @@ def lights_from_facts(
     ).all()
     lights: dict[str, list[LightCase]] = {tier: [] for tier in TIERS}
     for r in rows:
-        lights[r.tier].append(
-            LightCase(
-                case_no=r.case_no,
-                debtor=mask_name(r.debtor),
-                team=r.team or "",
-                officer=mask_name(r.officer),
-                overdue_days=(rules.today - r.due_date).days,
-                node_code=r.node_code,
-                due_date=r.due_date,
-                response=response_state(r.response_kind, r.response_status, r.response_due_date, rules.today),
-            )
-        )
+        response = (r.response_kind, r.response_status, r.response_due_date)
+        lights[r.tier].append(_light_case(rules, r, r.node_code, r.due_date, response))
     return lights
 
 
