@@ -162,6 +162,22 @@ def pg_copies(pg_template: str) -> Iterator[Copies]:
     copies.close()
 
 
+@pytest.fixture(autouse=True)
+def every_notification(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every notification a test's app raises (``tests.test_drill.notes`` reads them):
+    Textual drops a toast once its timeout (5 s) has passed, which a loaded machine can pass
+    between the raising and the test's look."""
+    from textual.app import App
+
+    notify = App.notify
+
+    def kept(self: App, message: str, *args, **kwargs) -> None:
+        self.__dict__.setdefault("_every_note", []).append(str(message))
+        notify(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", kept)
+
+
 @pytest.fixture
 def pg_url(pg_copies: Copies) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for one test."""

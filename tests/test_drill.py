@@ -112,7 +112,8 @@ async def leave_queue(pilot) -> None:
 
 
 def notes(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """Every notification the app raised so far, shown or already timed out (see conftest)."""
+    return list(app.__dict__.get("_every_note", []))
 
 
 async def test_login_red_panel_list_case_card_explanation_accept(court, runtime):
