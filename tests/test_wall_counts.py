@@ -248,3 +248,24 @@ def test_many_marked_cases_are_read_through_the_marks_table(db, monkeypatch):
     _change(db, random.Random(13))
     monkeypatch.setattr(wall_counts, "NAMED_MARKS", 0)
     _agree(db, "the marks read through dirty_cases")
+
+
+def test_one_snapshot_reads_every_statement_of_one_instant(db):
+    """A wall read's statements see one instant on both backends: what another connection
+    commits between two of them (a recompute clearing the marks, an officer closing cases) is
+    not seen by the second.  On SQLite this is the explicit BEGIN (pysqlite runs each SELECT
+    on its own); on PostgreSQL, REPEATABLE READ."""
+    _court(db, 3)
+    recompute(db, CATALOGUE, CALENDAR, NOW)
+    marks = select(func.count()).select_from(DIRTY)
+    closed = select(func.count()).select_from(CASES).where(CASES.c.closed_on.is_not(None))
+    with db.engine.connect() as reader:
+        conn = wall_counts.one_snapshot(reader)
+        before = (conn.execute(marks).scalar_one(), conn.execute(closed).scalar_one())
+        with db.engine.begin() as writer:
+            open_ids = writer.execute(select(CASES.c.id).where(CASES.c.closed_on.is_(None)).limit(5)).scalars().all()
+            writer.execute(update(CASES).where(CASES.c.id.in_(open_ids)).values(closed_on=date(2026, 11, 19)))
+        assert (conn.execute(marks).scalar_one(), conn.execute(closed).scalar_one()) == before
+    with db.engine.connect() as conn:  # a new read sees the officer's closing and its marks
+        after = (conn.execute(marks).scalar_one(), conn.execute(closed).scalar_one())
+    assert after == (before[0] + 5, before[1] + 5)

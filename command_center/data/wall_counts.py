@@ -293,10 +293,14 @@ def _in_courts(column, courts) -> list[ColumnElement[bool]]:
 
 def one_snapshot(conn: Connection) -> Connection:
     """``conn`` reading every statement of its transaction from one snapshot (PostgreSQL's
-    REPEATABLE READ; SQLite's transaction is one already): the kept sums, the marks and the
-    marked cases' facts are then of one instant, whatever a recompute commits meanwhile."""
+    REPEATABLE READ; on SQLite an explicit ``BEGIN``, as pysqlite opens a transaction only
+    before a write and runs each SELECT on its own): the kept sums, the marks and the marked
+    cases' facts are then of one instant, whatever a recompute commits meanwhile.  Call it
+    before the transaction's first statement."""
     if conn.dialect.name == "postgresql":
         return conn.execution_options(isolation_level="REPEATABLE READ")
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")  # ended by the connection's rollback when it is returned
     return conn
 
 
