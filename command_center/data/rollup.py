@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, literal, select
 
 from command_center.data.brief import Period, figures_of, raw_figures, summed
-from command_center.data.courts import Scope, list_courts, of_cases
+from command_center.data.courts import CourtInfo, Scope, list_courts, of_cases
 from command_center.data.engine import Database
-from command_center.data.indicators import late_fund_of
+from command_center.data.indicators import FUNDS_LIMIT_DAYS, fund_node_codes, late_fund_of
 from command_center.data.rules import Rules, open_node
-from command_center.data.tables import CASES, NODES
+from command_center.data.tables import CASES, FUNDS, NODES
 from command_center.data.workcal import local_date
 
 #: a court row's figures, in the order the command line and ``--json`` show them
@@ -115,10 +115,66 @@ def court_table(
             .group_by(CASES.c.court_id)
         ).mappings():
             counts[row["key"]]["funds_3_7_overdue"] = row["funds_3_7_overdue"]
-    rows = [_row(c.code, c.name, raw.get(c.id, {}), counts.get(c.id, {})) for c in list_courts(db, courts)]
-    rows.sort(key=lambda r: (*[-r[k] for k in WORST], r.code))
+    rows = worst_first([_row(c.code, c.name, raw.get(c.id, {}), counts.get(c.id, {})) for c in list_courts(db, courts)])
     total = _row(code, "", summed(raw.values()), summed(counts.values()))
     return CourtTable(now, period, rows, total)
+
+
+def worst_first(rows: list[CourtRow]) -> list[CourtRow]:
+    """More red cases first, then yellow, blue, overdue nodes, late funds (:data:`WORST`), then by code."""
+    return sorted(rows, key=lambda r: (*[-r[k] for k in WORST], r.code))
+
+
+def wall_court_rows(
+    conn, rules: Rules, listed: list[CourtInfo], counts: dict[tuple[int, int], dict[str, int]]
+) -> list[CourtRow]:
+    """The 中院 wall's row per court of ``listed``, on the wall's own connection and snapshot:
+    the cases, open cases, overdue nodes and lights summed from the kept ``counts`` per (court,
+    team) the wall's figures come from (:func:`~.wall_counts.read_counts`), the funds 3+7
+    overdue and the 双零 funds in one grouped statement each; the rates None.  The same rows
+    as :func:`court_table` with ``rates=False``, whose reading of every fact grew with the
+    province (tests/test_wall_counts.py holds them equal)."""
+    ids = [c.id for c in listed]
+    per: dict[int, dict[str, int]] = {i: defaultdict(int) for i in ids}
+    for (court_id, _team), figures in counts.items():
+        if court_id in per:
+            row = per[court_id]
+            for key, name in (("cases", "cases"), ("open_cases", "open_cases"), ("overdue_nodes", "overdue")):
+                row[key] += figures[name]
+            for tier in ("red", "yellow", "blue"):
+                row[tier] += figures[tier]
+    n, f = NODES, FUNDS
+    late_fund = late_fund_of(n, rules.catalogue)
+    for court_id, late in conn.execute(
+        select(CASES.c.court_id, func.count(late_fund.distinct()))
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+        .where(
+            open_node(n),
+            n.c.node_code.in_(fund_node_codes(rules.catalogue)),  # a range per code of the open code-due index
+            rules.overdue(n),
+            late_fund.is_not(None),
+            CASES.c.court_id.in_(ids),
+        )
+        .group_by(CASES.c.court_id)
+    ):
+        per[court_id]["funds_3_7_overdue"] = late
+    for court_id, waiting in conn.execute(
+        select(CASES.c.court_id, func.count())
+        .select_from(f.join(CASES, CASES.c.id == f.c.case_id))
+        .where(
+            f.c.disbursed_at.is_(None),
+            f.c.arrived_at < rules.now - timedelta(days=FUNDS_LIMIT_DAYS),
+            CASES.c.court_id.in_(ids),
+        )
+        .group_by(CASES.c.court_id)
+    ):
+        per[court_id]["double_zero_count"] = waiting
+    return worst_first(
+        [
+            CourtRow(c.code, c.name, {key: None if key in RATES else int(per[c.id][key]) for key in COURT_KEYS})
+            for c in listed
+        ]
+    )
 
 
 def _row(code: str, name: str, raw, counts) -> CourtRow:

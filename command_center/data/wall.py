@@ -24,7 +24,7 @@ from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLig
 from command_center.data.lights import TIERS, case_lights, worst_node_of
 from command_center.data.parties import first_debtor, mask_name
 from command_center.data.replica import ReplicaState
-from command_center.data.rollup import CourtRow, court_table
+from command_center.data.rollup import CourtRow, wall_court_rows
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
 from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, one_snapshot, read_marked
@@ -139,8 +139,8 @@ def wall_data(
         teams = _teams(conn, by_team, counts, courts)
         pulses = _pulses(conn, rules.today, snapshot_scope(db, courts))
         duty = on_duty_in(conn, rules.calendar, rules.today)
-    listed = list_courts(db, courts)
-    by_court = court_table(db, rules, courts, rates=False).rows if len(listed) > 1 else []
+        listed = list_courts(db, courts)
+        by_court = wall_court_rows(conn, rules, listed, counts) if len(listed) > 1 else []
     offsets = {name: offset for name, (offset, _) in window.items()}
     return WallData(
         figures,
