@@ -295,6 +295,8 @@ CLI = {
         "list_sep": "、",
         "ignored_sheets": "  未导入 (不是可识别的表名): {sheets}",
         "ignored_columns": "  {sheet} 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): {columns}",
+        "skipped_rows": "  {sheet} 表末尾的 {count} 行是表尾 (合计、制表人、导出时间等), 不是数据, 未导入: {rows}",
+        "skipped_row": "第 {row} 行 “{text}”",
         "recognised_sheets": "  可识别的表名: {names}",
     },
     "en": {
@@ -433,6 +435,11 @@ CLI = {
         "ignored_columns": (
             "  {sheet}: columns not imported (no known header; a court's own is named in the mapping file): {columns}"
         ),
+        "skipped_rows": (
+            "  {sheet}: the last {count} row(s) are the export's footer (totals, who made it and when), not data;"
+            " not imported: {rows}"
+        ),
+        "skipped_row": "row {row} '{text}'",
         "recognised_sheets": "  recognised sheet names: {names}",
     },
 }

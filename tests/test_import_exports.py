@@ -687,3 +687,99 @@ def test_cli_import_says_every_problem_in_the_language_of_the_ui(tmp_path):
         timeout=120,
     )
     assert missing.stderr.strip().endswith("nothere.xlsx: 文件或文件夹不存在; 未导入任何数据 (数据库保持不变)")
+
+
+def _ledger(path: Path, rows: list[list]) -> Path:
+    """A court's own cases sheet as its case system exports it: its sheet name, a title above
+    its own headers, then ``rows``."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "执行案件"
+    sheet.append(["克什克腾旗人民法院执行案件台账（2026年11月）"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["执行案号", "收案日期", "案件类型", "执行标的", "被执行人"])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _case_nos(db) -> list[str]:
+    with db.engine.connect() as conn:
+        return sorted(conn.execute(select(m.Case.__table__.c.case_no)).scalars())
+
+
+ONE = ["（2026）内0425执1001号", "2026-03-02", "首次执行", "125000.00", "张三"]
+TWO = ["（2026）内0425执1002号", "2026-03-05", "首次执行", "5000", "李四、王五"]
+SIGNED = "制表人：赵六    导出时间：2026-12-01 09:00"
+
+
+def test_an_exports_closing_lines_are_said_and_not_imported(db, tmp_path):
+    """A totals row (合计) and who made the export and when, below the data: not cases, and not
+    a reason to refuse the file.  They are named in the summary (row and text), nothing else is
+    dropped, and the same words with a row of data after them are a row like any other."""
+    path = _ledger(tmp_path / "ledger.xlsx", [ONE, TWO, ["合计", None, None, "130000.00", None], [None], [SIGNED]])
+    summary = import_file(db, CATALOGUE, path, NOW)
+    counts = summary.sheets["cases"]
+    assert (counts.read, counts.inserted) == (2, 2)
+    assert counts.skipped_rows == [(5, "合计"), (7, SIGNED)]  # row 6 is empty
+    assert summary.as_json()["sheets"]["cases"]["skipped_rows"] == [
+        {"row": 5, "text": "合计"},
+        {"row": 7, "text": SIGNED},
+    ]
+    assert _case_nos(db) == [ONE[0], TWO[0]]
+    # in a csv export too, a 小计 in the 案号 column
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "案件.csv").write_text(
+        f"执行案号,收案日期,执行标的\n{ONE[0]},2026-03-02,125000.00\n小 计,,125000.00\n", encoding="utf-8"
+    )
+    assert import_file(db, CATALOGUE, folder, NOW).sheets["cases"].skipped_rows == [(3, "小 计")]
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"  cases 表末尾的 2 行是表尾 (合计、制表人、导出时间等), 不是数据, 未导入: 第 5 行 “合计”、第 7 行 “{SIGNED}”"
+    ) in done.stdout.splitlines()
+
+
+def test_a_closing_line_before_data_is_refused_in_the_files_own_words(db, tmp_path):
+    """A 合计 row with a case after it is not the end of the export: the file is refused, and
+    the problem names the sheet and the column as the file does (执行案件, 执行案号)."""
+    three = ["（2026）内0425执1003号", "2026-03-06", "首次执行", "8000", "孙七"]
+    path = _ledger(tmp_path / "ledger.xlsx", [ONE, ["合计", None, None, "125000.00", None], three, [SIGNED]])
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, path, NOW)
+    problems = rejected.value.problems
+    assert [(p.sheet, p.row, p.column, p.title, p.header) for p in problems] == [
+        ("cases", 4, "case_no", "执行案件", "执行案号"),
+        ("cases", 4, "filed_on", "执行案件", "收案日期"),
+    ]
+    assert str(problems[0]).startswith("执行案件 (cases) row 4 column 执行案号 (case_no): '合计' is not a 案号")
+    assert problems[1].as_json() | {"reason": ""} == {
+        "sheet": "cases",
+        "row": 4,
+        "column": "filed_on",
+        "reason": "",
+        "sheet_title": "执行案件",
+        "header": "收案日期",
+    }
+    assert _case_nos(db) == []  # nothing written
+    url = db.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[:2] == [
+        "执行案件 表 第 4 行 执行案号 (案号, case_no): “合计” 不是案号, 应如 （2026）内0425执1001号",
+        "执行案件 表 第 4 行 收案日期 (立案日期, filed_on): 缺少必填值",
+    ]

@@ -132,9 +132,9 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool,
 def describe_problem(problem: Problem, lang: str) -> str:
     """``cases 表 第 3 行 立案日期 (filed_on): reason`` / ``cases row 3, column filed_on: reason``."""
     sheet = SHEET_BY_NAME.get(problem.sheet)
-    if lang == "zh":
+    if lang == "zh":  # the file's own sheet title and header first, where it has its own words
         where = (
-            f"{problem.sheet}"
+            f"{problem.title or problem.sheet}"
             + (say(lang, "problem_sheet") if sheet else "")
             + (say(lang, "problem_row", row=problem.row) if problem.row else "")
         )
@@ -144,7 +144,10 @@ def describe_problem(problem: Problem, lang: str) -> str:
                 if sheet and any(c.name == problem.column for c in sheet.columns)
                 else ""
             )
-            where += f" {zh} ({problem.column})" if zh else f" {problem.column}"
+            if problem.header:  # 执行案号 (案号, case_no)
+                where += f" {problem.header} ({zh + ', ' if zh else ''}{problem.column})"
+            else:
+                where += f" {zh} ({problem.column})" if zh else f" {problem.column}"
         return f"{where}: {import_reason(lang, problem.reason)}"
     return str(problem)
 
@@ -174,6 +177,12 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
     for name, counts in summary.sheets.items():
         if counts.ignored_columns:
             click.echo(_ignored_columns(name, counts.ignored_columns, lang))
+        if counts.skipped_rows:
+            rows = [
+                say(lang, "skipped_row", row=row, text=text if len(text) <= 40 else text[:39] + "…")
+                for row, text in counts.skipped_rows
+            ]
+            click.echo(say(lang, "skipped_rows", sheet=name, count=len(rows), rows=say(lang, "list_sep").join(rows)))
     if not summary.changed:
         click.echo(say(lang, "unchanged"))
         return

@@ -25,6 +25,7 @@ openpyxl's read-only mode).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 import time
@@ -58,6 +59,7 @@ from command_center.data.interchange import (
     Sheet,
     case_type_of,
     court_code_of,
+    files_words,
     in_header_unit,
     map_headers,
     open_interchange,
@@ -162,9 +164,19 @@ ORDER_RULES = {
 class ImportRejected(Exception):
     """The file has problems: nothing was written.  ``problems`` lists every one of them."""
 
-    def __init__(self, path: Path, problems: list[Problem], ignored: Sequence[IgnoredSheet] = ()):
+    def __init__(
+        self,
+        path: Path,
+        problems: list[Problem],
+        ignored: Sequence[IgnoredSheet] = (),
+        raws: Sequence[RawSheet] = (),
+        mapping: ExportMapping = NO_MAPPING,
+    ):
         self.path = path
-        self.problems = sorted(problems, key=_problem_order)
+        words = {raw.sheet.name: files_words(raw, mapping) for raw in raws}
+        self.problems = sorted(
+            (p.in_words_of(*words[p.sheet]) if p.sheet in words else p for p in problems), key=_problem_order
+        )
         self.ignored = list(ignored)  # the sheets it did not read: often the reason of a problem
         super().__init__(f"{path}: {len(problems)} problem(s); nothing was imported")
 
@@ -205,6 +217,8 @@ class SheetCounts:
     unchanged: int = 0
     #: the sheet's headers that stand for no column, each with the column it may be
     ignored_columns: list[tuple[str, str | None]] = field(default_factory=list)
+    #: the export's closing lines (a totals row, who made it and when), not data: (row, its text)
+    skipped_rows: list[tuple[int, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -213,6 +227,7 @@ class SheetCounts:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "ignored_columns": [{"header": h, "did_you_mean": c} for h, c in self.ignored_columns],
+            "skipped_rows": [{"row": n, "text": t} for n, t in self.skipped_rows],
         }
 
 
@@ -318,6 +333,41 @@ class _SeenKeys:
         self._folder.cleanup()
 
 
+#: how an export's closing lines begin: its totals (合计, 总计, 小计…), who made it and when
+#: (制表人, 填表, 导出时间, 打印日期, 审核, 负责人) and its notes (备注, 注：, 说明：)
+FOOTER = re.compile(
+    r"^(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|制\s*表|填\s*表|导出|打印|审\s*核|负责人|备\s*注|注\s*[:：]|说\s*明\s*[:：])"
+)
+
+
+def _footer_text(cells: list, keys: list[int]) -> str | None:
+    """The text of a row that is an export's closing line: its first filled cell is text that
+    begins as :data:`FOOTER` does, and the sheet's key cells (案号, 款项编号…) hold nothing else."""
+    first = next((i for i, c in enumerate(cells) if c is not None and str(c).strip()), None)
+    if first is None or type(cells[first]) is not str or not FOOTER.match(text := cells[first].strip()):
+        return None
+    if any(k != first and k < len(cells) and cells[k] is not None and str(cells[k]).strip() for k in keys):
+        return None
+    return text
+
+
+def _without_footer(rows: Iterator[tuple[int, list]], keys: list[int], skipped: list) -> Iterator[tuple[int, list]]:
+    """``rows`` but the closing lines at the end of the sheet (:func:`_footer_text`), which go to
+    ``skipped`` as (row, text) to be said in the summary.  Such a line with a row of data after
+    it is read as a row like any other (and its problems named): only the end is a footer."""
+    held: list[tuple[int, list, str]] = []
+    for number, cells in rows:
+        text = _footer_text(cells, keys)
+        if text is not None:
+            held.append((number, cells, text))
+            continue
+        for row in held:
+            yield row[0], row[1]
+        held = []
+        yield number, cells
+    skipped.extend((number, text) for number, _, text in held)
+
+
 def _key_code(key: tuple) -> str:
     return "\x00".join(str(value) for value in key)  # no cell holds NUL (refused as a control character)
 
@@ -356,6 +406,9 @@ class _SheetReader:
         self.usable = not header_problems  # a sheet without a required column is only checked
         #: the headers that stand for no column (their cells are not read), said in the summary
         self.unknown = unknown_headers(sheet, raw.headers, mapping)
+        #: the sheet's closing lines, once its rows are read (:func:`_without_footer`)
+        self.skipped: list[tuple[int, str]] = []
+        self.key_positions = [positions[k] for k in sheet.key if k in positions]
 
     def chunks(self, progress: Progress) -> Iterator[Parsed]:
         """The sheet's rows without problems, by chunk, with the 案号 of every row that has one."""
@@ -366,7 +419,7 @@ class _SheetReader:
         case_nos: list[tuple[int, str]] = []
         advanced = 0
         try:
-            for number, cells in self.raw.rows:
+            for number, cells in _without_footer(self.raw.rows, self.key_positions, self.skipped):
                 advanced += 1
                 if advanced == 2_000:
                     progress.advance(advanced)
@@ -641,7 +694,7 @@ def import_file(
                     writer.sheet(_SheetReader(raw, catalogue, mapping, writer.problems, seen))
                 writer.finish()  # with problems found, it only checked (and the transaction rolls back)
                 if writer.problems:
-                    raise ImportRejected(path, writer.problems, ignored)
+                    raise ImportRejected(path, writer.problems, ignored, raws, mapping)
                 summary.affected_cases = len(writer.affected)
                 summary.affected_ids = sorted(writer.affected)
                 if dry_run:
@@ -701,6 +754,7 @@ class _Writer:
         cases = reader.sheet.name == "cases"
         if cases:
             self._load_refs()
+        counts.skipped_rows = reader.skipped  # filled in as the last chunk is read
         for chunk in reader.chunks(self.progress):
             counts.read += len(chunk.rows)
             if cases:

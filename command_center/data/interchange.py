@@ -49,15 +49,36 @@ class Problem:
     row: int  # the spreadsheet's row number (the header is row 1); 0 = the whole sheet / file
     column: str  # the column's English name, or '' for the whole row
     reason: str
+    #: the file's own words for them, where they differ: the sheet's title (or csv file's name)
+    #: and the column's header as the export spells them (``执行案件``, ``执行案号``)
+    title: str = ""
+    header: str = ""
 
     def __str__(self) -> str:
-        where = (
-            self.sheet + (f" row {self.row}" if self.row else "") + (f" column {self.column}" if self.column else "")
-        )
+        sheet = f"{self.title} ({self.sheet})" if self.title else self.sheet
+        column = f"{self.header} ({self.column})" if self.header else self.column
+        where = sheet + (f" row {self.row}" if self.row else "") + (f" column {column}" if column else "")
         return f"{where}: {self.reason}"
 
     def as_json(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "reason": self.reason}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "reason": self.reason,
+            "sheet_title": self.title or self.sheet,
+            "header": self.header or self.column,
+        }
+
+    def in_words_of(self, title: str, headers: dict[str, str]) -> Problem:
+        """This problem named as the file names its sheet (``title``) and columns (``headers``:
+        column → the header the file gave it), where they differ from the product's names."""
+        header = str(headers.get(self.column) or "").strip()
+        return replace(
+            self,
+            title=title if title and title != self.sheet else "",
+            header=header if header and header != self.column and plain(header) != plain(self.column) else "",
+        )
 
 
 class Reason(str):
@@ -949,6 +970,25 @@ def map_headers(
                 )
             )
     return found, problems
+
+
+def files_words(raw: RawSheet, mapping: ExportMapping) -> tuple[str, dict[str, str]]:
+    """How the file names a sheet and its columns where it does not use the product's names
+    (``执行案件``, ``执行案号``), for its problems: the sheet's title and column → header."""
+    sheet = raw.sheet
+    own = {plain(sheet.name), plain(sheet.zh)}
+    title = (
+        raw.source
+        if plain(Path(raw.source).stem if raw.source.lower().endswith(".csv") else raw.source) not in own
+        else ""
+    )
+    headers = {}
+    for column, position in map_headers(sheet, raw.headers, mapping, raw.header_row)[0].items():
+        header = raw.headers[position]
+        names = {plain(column), plain(sheet.column(column).zh)}
+        if not names & set(_header_key(header)):
+            headers[column] = str(header).strip()
+    return title, headers
 
 
 def unknown_headers(sheet: Sheet, headers: list, mapping: ExportMapping = NO_MAPPING) -> list[tuple[str, str | None]]:
