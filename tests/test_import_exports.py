@@ -380,6 +380,17 @@ def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):
     assert "more than two decimals" in rejected.value.problems[0].reason
 
 
+def _cli_import(db: Database, path: Path) -> subprocess.CompletedProcess:
+    """``command-center import PATH`` in a process of its own, on ``db`` (zh)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    return subprocess.run(
+        [sys.executable, "-m", "command_center", "--db", url, "import", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_headers_that_stand_for_no_column_are_said_with_the_column_they_may_be(db, tmp_path):
     """A court's header the import does not know is not read: the summary names it (with the
     column it may be), so a column the court meant is mapped instead of silently missing."""
@@ -400,13 +411,7 @@ def test_headers_that_stand_for_no_column_are_said_with_the_column_they_may_be(d
         "header": "被执行人名字",
         "did_you_mean": "debtors",
     }
-    url = db.engine.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "command_center", "--db", url, "import", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _cli_import(db, folder)
     line = "  cases 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): "
     assert line + "被执行人名字 (是否应为 被执行人 (debtors)?)、备注" in done.stdout.splitlines()
 
@@ -736,13 +741,7 @@ def test_an_exports_closing_lines_are_said_and_not_imported(db, tmp_path):
     )
     assert import_file(db, CATALOGUE, folder, NOW).sheets["cases"].skipped_rows == [(3, "小 计")]
 
-    url = db.engine.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "command_center", "--db", url, "import", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _cli_import(db, path)
     assert done.returncode == 0, done.stderr
     assert (
         f"  cases 表末尾的 2 行是表尾 (合计、制表人、导出时间等), 不是数据, 未导入: 第 5 行 “合计”、第 7 行 “{SIGNED}”"
@@ -771,13 +770,7 @@ def test_a_closing_line_before_data_is_refused_in_the_files_own_words(db, tmp_pa
         "header": "收案日期",
     }
     assert _case_nos(db) == []  # nothing written
-    url = db.engine.url.render_as_string(hide_password=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "command_center", "--db", url, "import", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _cli_import(db, path)
     assert done.returncode == 1
     assert done.stderr.splitlines()[:2] == [
         "执行案件 表 第 4 行 执行案号 (案号, case_no): “合计” 不是案号, 应如 （2026）内0425执1001号",
