@@ -79,7 +79,11 @@ class Proc:
 
     def __init__(self, url: str, sent_log: Path, *, lease: int, dispatch: int = 2, recompute: int = 5):
         recorder = sent_log.with_name("recorder.py")
-        recorder.write_text(RECORDER, encoding="utf-8")
+        if not recorder.exists():  # written once: rewriting it while a leader runs it for a send would
+            # let that send run an empty (truncated) script, exit 0, and count as sent with no line logged
+            written = recorder.with_suffix(".tmp")
+            written.write_text(RECORDER, encoding="utf-8")
+            os.replace(written, recorder)
         command = " ".join(
             shlex.quote(part) for part in (sys.executable, "-I", "-S", str(recorder), str(sent_log), "0.01")
         )
