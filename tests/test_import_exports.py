@@ -28,8 +28,10 @@ from command_center.data.interchange import (
     parse_date,
     parse_datetime,
     parse_id_numbers,
+    parse_money,
     parse_names,
     parse_phones,
+    parse_text,
 )
 from command_center.data.mapping import MappingError, load_mapping
 from command_center.data.rules import Rules
@@ -344,6 +346,34 @@ def test_dates_as_excel_serials_numbers_and_text_with_a_time():
     for bad in ("0", "20261302", "3000000"):
         with pytest.raises(ValueError):
             parse_date(bad)
+
+
+def test_dates_amounts_and_placeholders_as_chinese_systems_write_them():
+    """Full-width digits, the time in words (09时05分), the time right after 日, a currency named
+    before the amount: the same values as the ASCII forms.  A dash or 无 is the empty cell it
+    stands for, in every kind of column, never a name, a date or an amount."""
+    at = datetime(2026, 3, 2, 9, 5, tzinfo=parse_datetime("2026-03-02 09:05").tzinfo)
+    for text in (
+        "2026年03月02日09时05分",
+        "2026年3月2日 9时5分",
+        "2026年3月2日09:05",
+        "２０２６－０３－０２ ０９：０５",
+        "2026-03-02 09点05分",
+    ):
+        assert parse_datetime(text) == at, text
+        assert parse_date(text) == date(2026, 3, 2), text
+    assert parse_datetime("2026-03-02 09时05分30秒") == at.replace(second=30)
+    assert parse_datetime("2026年3月2日9时") == at.replace(minute=0)
+    assert parse_date("２０２６０３０２") == parse_date("２０２６年３月２日") == date(2026, 3, 2)
+    for text in ("１２３４．５", "￥１，２３４．５０", "人民币1234.5元", "RMB 1,234.50", "cny1234.5"):
+        assert parse_money(text) == Decimal("1234.50"), text
+    for empty in ("—", "-", "——", "/", "无", "暂无", "N/A", "NULL", " — "):
+        assert parse_text(empty) is None and parse_money(empty) is None and parse_datetime(empty) is None, empty
+        assert parse_names(empty) is None and parse_date(empty) is None, empty
+    for bad in ("2026年3月32日9时", "2026-03-02 25时", "3/2/2026", "壹万元", "1234.5美元"):
+        with pytest.raises(ValueError):
+            parse_datetime(bad) if "元" not in bad else parse_money(bad)
+    assert parse_text("无锡某公司") == "无锡某公司" and parse_text("-1") == "-1"  # only a whole cell is empty
 
 
 def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):

@@ -185,10 +185,17 @@ def _trim_invisible(text: str) -> str:
     return text
 
 
+#: what exports write in a cell that has nothing to say (完成时间 ``—`` for a node not completed,
+#: 承办人 ``无``): read as the empty cell it stands for, never as a name, a date or an amount
+PLACEHOLDERS = frozenset(("-", "--", "—", "——", "–", "－", "/", "／", "无", "暂无", "N/A", "n/a", "NULL", "null"))
+
+
 def parse_text(value) -> str | None:
     if value is None:
         return None
     text = _cell_text(value)
+    if text in PLACEHOLDERS:
+        return None
     # str.isprintable() is False for every character _FORBIDDEN holds but U+FFFD (and for a few
     # that are allowed: line breaks, U+3000, private use): the common case in one C loop
     if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(
@@ -317,6 +324,11 @@ def _date(value) -> date | None:
         return _digits(text).date()
     found = _DATE.match(text)
     if not found:
+        if (loose := _loosened(text)) != text:  # ２０２６－０３－０２, 2026年3月2日9时
+            try:
+                return _date(loose)
+            except CellError:
+                pass  # said below, as the cell has it
         if " " in text or "T" in text:
             try:  # a date and time, as many case systems export every date ("2026-03-02 00:00:00")
                 return _datetime(text).date()
@@ -381,12 +393,15 @@ def _datetime(value) -> datetime | None:
         else:
             return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment.astimezone(TZ)
     found = _DATETIME.match(text)
-    if not found:
+    day_match = _DATE.match(found.group(1).strip()) if found else None
+    if not day_match:
+        if (loose := _loosened(text)) != text:  # 2026年3月2日09时05分, ０９：０５
+            try:
+                return _datetime(loose)
+            except CellError:
+                pass  # said below, as the cell has it
         raise CellError(_not_datetime(text))
     day_text, hour, minute, second, offset = found.groups()
-    day_match = _DATE.match(day_text.strip())
-    if not day_match:
-        raise CellError(_not_datetime(text))
     day = _real_date(*(int(g) for g in day_match.groups()), text)
     h, mi, s = int(hour or 0), int(minute or 0), int(second or 0)
     if h > 23 or mi > 59 or s > 59:
@@ -396,6 +411,21 @@ def _datetime(value) -> datetime | None:
         tz = datetime.fromisoformat("2000-01-01T00:00" + ("+00:00" if offset == "Z" else offset)).tzinfo
         return moment.replace(tzinfo=tz).astimezone(TZ)
     return moment.replace(tzinfo=TZ)
+
+
+_CLOCK = re.compile(r"(\d{1,2})\s*[时点]\s*(?:(\d{1,2})\s*分\s*(?:(\d{1,2})\s*秒)?)?")
+
+
+def _loosened(text: str) -> str:
+    """A date or time as Chinese systems also write it, in the forms the parsers read:
+    full-width digits and punctuation (``２０２６－０３－０２ ０９：０５``), the time in words
+    (``09时05分``, ``9点``, ``09时05分30秒``), the time right after 日 (``2026年3月2日09:05``)."""
+    text = unicodedata.normalize("NFKC", text)
+    if "时" in text or "点" in text:
+        text = _CLOCK.sub(
+            lambda m: ":".join(f"{int(part):02d}" for part in (m[1], m[2] or 0, m[3]) if part is not None), text
+        )
+    return re.sub(r"日(?=\d)", "日 ", text)
 
 
 def _not_datetime(text: str) -> Reason:
@@ -431,6 +461,10 @@ def in_header_unit(column: Column, header) -> Column:
     return replace(column, parse=partial(parse_money, unit=unit))
 
 
+#: a currency named before an amount: 人民币1234元, RMB 1234, CNY1234
+_CURRENCY = re.compile(r"^\s*(?:人民币|RMB|CNY)\s*", re.IGNORECASE)
+
+
 def parse_money(value, unit: int = 1) -> Decimal | None:
     """Yuan, at most two decimals, not negative; ``1,234.50``, ``¥1234.5`` and ``12.5万`` are
     fine; a bare number is in ``unit`` yuan (its column's header's: :func:`in_header_unit`)."""
@@ -443,7 +477,8 @@ def parse_money(value, unit: int = 1) -> Decimal | None:
     text = parse_text(value)
     if text is None:
         return None
-    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)  # full-width digits: １２３４．５
+    cleaned = _CURRENCY.sub("", cleaned.replace(",", "").replace("¥", "")).strip()
     for word in sorted(MONEY_UNITS, key=len, reverse=True):  # the cell's own unit wins over its header's
         if cleaned.endswith(word):
             cleaned, unit = cleaned[: -len(word)].strip(), MONEY_UNITS[word]
