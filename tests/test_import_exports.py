@@ -806,3 +806,80 @@ def test_a_closing_line_before_data_is_refused_in_the_files_own_words(db, tmp_pa
         "执行案件 表 第 4 行 执行案号 (案号, case_no): “合计” 不是案号, 应如 （2026）内0425执1001号",
         "执行案件 表 第 4 行 收案日期 (立案日期, filed_on): 缺少必填值",
     ]
+
+
+def _parties(db) -> list[tuple]:
+    p, c = m.Party.__table__, m.Case.__table__
+    with db.engine.connect() as conn:
+        return sorted(
+            conn.execute(
+                select(c.c.case_no, c.c.filed_on, c.c.amount, p.c.role, p.c.name, p.c.id_number).join(
+                    c, c.c.id == p.c.case_id
+                )
+            ).all()
+        )
+
+
+def _sheet(path: Path, rows: list[list], merged: tuple[str, ...] = ()) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "执行案件"
+    for row in rows:
+        sheet.append(row)
+    for cells in merged:
+        sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+def test_a_header_in_two_rows_is_read_as_one(db, tmp_path):
+    """Clerks' ledgers group headers: 当事人 over 申请执行人 | 被执行人 beside 案号 merged over
+    both rows; or groups on top (案件信息, 申请执行人, 被执行人) over 姓名 | 证件号码.  Each column is
+    read by its two rows together; the groups' merged cells leave the cells to their right
+    empty, and the group carries over them."""
+    below = _sheet(
+        tmp_path / "below.xlsx",
+        [
+            ["执行案件台账"],
+            ["执行案号", "收案日期", "当事人", None, "执行标的"],
+            [None, None, "申请执行人", "被执行人", None],
+            [ONE[0], "2026-03-02", "赵一", "张三", "125000.00"],
+        ],
+        ("A2:A3", "B2:B3", "C2:D2", "E2:E3"),
+    )
+    summary = import_file(db, CATALOGUE, below, NOW)
+    assert (summary.sheets["cases"].read, summary.sheets["cases"].ignored_columns) == (1, [])
+    on_top = _sheet(
+        tmp_path / "on_top.xlsx",
+        [
+            ["案件信息", None, "申请执行人", "被执行人", None, "标的"],
+            ["案号", "立案日期", "姓名", "姓名", "证件号码", "金额"],
+            [TWO[0], "2026-03-05", "赵二", "李四", "150425199001011235", "5000"],
+        ],
+        ("A1:B1", "D1:E1"),
+    )
+    summary = import_file(db, CATALOGUE, on_top, NOW)
+    assert (summary.sheets["cases"].read, summary.sheets["cases"].ignored_columns) == (1, [])
+    assert _parties(db) == [
+        (ONE[0], date(2026, 3, 2), Decimal("125000.00"), "applicant", "赵一", None),
+        (ONE[0], date(2026, 3, 2), Decimal("125000.00"), "debtor", "张三", None),
+        (TWO[0], date(2026, 3, 5), Decimal("5000.00"), "applicant", "赵二", None),
+        (TWO[0], date(2026, 3, 5), Decimal("5000.00"), "debtor", "李四", "150425199001011235"),
+    ]
+
+
+def test_a_row_of_data_below_the_header_is_never_taken_for_its_second_row(db, tmp_path):
+    """A row of names without its 案号 right below the headers is a row with a problem, not a
+    second header row: only labels that name more columns make one."""
+    path = _sheet(
+        tmp_path / "ledger.xlsx",
+        [
+            ["执行案号", "收案日期", "申请执行人", "被执行人"],
+            [None, None, "赵一", "张三"],
+            [ONE[0], "2026-03-02", "赵一", "张三"],
+        ],
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, path, NOW)
+    assert [(p.row, p.column) for p in rejected.value.problems] == [(2, "case_no"), (2, "filed_on")]
+    assert _case_nos(db) == []

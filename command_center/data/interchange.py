@@ -1175,22 +1175,101 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     """The sheet with its header row found: many exports put a title (``执行案件信息表``), the
     export's date or a note above the headers.  The header is the first row that has every
     required column, within :data:`HEADER_SEARCH_ROWS`, if each row above it has at most two
-    cells filled in (a title, a date; a row of data is never skipped).  Otherwise row 1 is."""
+    cells filled in (a title, a date) or only labels (:func:`_label_row`: a row of data is
+    never skipped).  Otherwise row 1 is.  A header in two rows (a group over its columns,
+    ``被执行人`` over ``姓名`` and ``证件号码``) is read as one (:func:`_two_row_header`)."""
     if not map_headers(raw.sheet, raw.headers, mapping)[1]:
-        return raw
+        return _with_sub_header(raw, mapping)
     peeked: list[tuple[int, list]] = []
     above = [raw.headers]
     for number, cells in raw.rows:
         peeked.append((number, cells))
-        if sum(1 for c in above[-1] if c is not None and str(c).strip()) > 2:
+        if len(_filled(above[-1])) > 2 and not _label_row(above[-1]):
             break
-        if not map_headers(raw.sheet, cells, mapping)[1]:
-            return RawSheet(raw.sheet, raw.source, cells, raw.rows, raw.estimated_rows - len(peeked), number)
+        headers = _two_row_header(raw.sheet, above[-1], cells, mapping)
+        if not map_headers(raw.sheet, headers, mapping)[1]:
+            found = RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - len(peeked), number)
+            return found if headers is not cells else _with_sub_header(found, mapping)
         if len(peeked) >= HEADER_SEARCH_ROWS:
             break
         above.append(cells)
     raw.rows = chain(peeked, raw.rows)
     return raw
+
+
+def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
+    """``raw`` with the row below its headers read as their second row when it is one: labels
+    only, nothing in the key columns, and more of the sheet's columns named by the two rows
+    together (``当事人`` over ``申请执行人 | 被执行人``) than by the first alone."""
+    first = next(raw.rows, None)
+    if first is None:
+        return raw
+    number, cells = first
+    positions = map_headers(raw.sheet, raw.headers, mapping)[0]
+    keys_empty = all(_blank(cells[positions[k]]) for k in raw.sheet.key if k in positions and positions[k] < len(cells))
+    if keys_empty and _label_row(cells):
+        headers = _two_row_header(raw.sheet, raw.headers, cells, mapping)
+        if headers is not cells and not map_headers(raw.sheet, headers, mapping)[1]:
+            return RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - 1, number)
+    raw.rows = chain([first], raw.rows)
+    return raw
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _filled(cells: list) -> list:
+    return [c for c in cells if not _blank(c)]
+
+
+_AMOUNT_LIKE = re.compile(r"^[-+]?[\d,，.]+$")
+
+
+def _label_row(cells: list) -> bool:
+    """A row of labels (a title, a date line, a group of headers), never one of data: text
+    only, and none of it a 案号, a date or a number."""
+    for cell in _filled(cells):
+        if not isinstance(cell, str):
+            return False
+        text = cell.strip()
+        if _DATE.match(text) or _AMOUNT_LIKE.match(text):
+            return False
+        try:
+            _case_no(text)
+        except CellError:
+            continue
+        return False
+    return True
+
+
+def _two_row_header(sheet: Sheet, upper: list, lower: list, mapping: ExportMapping) -> list:
+    """``lower`` as headers, each read with the group above it where that names a column the
+    cell alone does not (``被执行人`` over ``姓名``: 被执行人姓名), and the headers of ``upper``
+    merged over both rows where ``lower`` is empty (``案号`` beside the group); ``lower`` itself
+    (the same list) when the two rows together name no more of the sheet's columns than either
+    row alone.  A group
+    is carried to the right over the empty cells a merged range leaves."""
+    names = header_names(sheet, mapping)
+
+    def known(text) -> bool:
+        return any(k in names for k in _header_key(text))
+
+    combined, group = [], ""
+    for i in range(max(len(upper), len(lower))):
+        top = upper[i] if i < len(upper) else None
+        cell = lower[i] if i < len(lower) else None
+        if not _blank(top):
+            group = str(top).strip()
+        if _blank(cell):
+            combined.append(top if not _blank(top) else None)
+            continue
+        text = str(cell).strip()
+        combined.append(next((c for c in (group + text, text) if group and known(c)), text))
+    named = len(map_headers(sheet, combined, mapping)[0])
+    if named <= max(len(map_headers(sheet, row, mapping)[0]) for row in (upper, lower)):
+        return lower
+    return combined
 
 
 def _shown(ignored: IgnoredSheet) -> str:
