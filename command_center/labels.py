@@ -1891,7 +1891,7 @@ IMPORT_REASONS = {
     "mapping_not_section": "[{key}]: 不是映射文件的节 ({known})",
     "mapping_not_names": "{where}: 须为加引号的名称, 或名称的列表 (而不是 {value})",
     "mapping_not_table": "{where}: 须为一个表 ([{where}] 之后若干行 键 = 值)",
-    "mapping_also_given": "{where}: {name} 已给了 {other}",
+    "mapping_also_given": "{where}: {name} 也已映射到 {other} (同一个名称只能对应一处)",
     "mapping_not_sheet": "{where}: 不是工作表 ({known})",
     "mapping_not_column": "{where}: 不是 {sheet} 的列 ({known})",
     "mapping_hides_column": "{where}: {header} 是本系统 {other} 列的表头; 请在文件中同时写明 {other} 自己的表头",
