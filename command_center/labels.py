@@ -1848,6 +1848,11 @@ IMPORT_REASONS = {
     "no_such_file": "文件或文件夹不存在",
     "not_interchange": "不是 .xlsx 工作簿、.csv 文件或 .csv 文件夹{save_as}",
     "amount_huge": "{text} 作为以元计的金额大得离谱",
+    "scientific": (
+        "“{text}” 是 Excel 以科学计数法写出的数字, 末几位已丢失 (账号或证件号码): 请将该列设为文本格式后重新导出"
+    ),
+    "in_the_future": "{value} 晚于今天 ({today}): 该列记录的是已经发生的事",
+    "misplaced_comma": "“{text}” 中的逗号不是千位分隔符 (应如 1,234,567.50), 未读取 (12,5 可能是 12.5)",
     "save_as_xlsx": "; 请用 {kind} 打开并另存为 Excel 工作簿 (.xlsx)",
     "no_known_sheet": "不含以下任何一张表: {names}{others}",
     "its_sheets": "; 其中的表 {sheets} 都不是",

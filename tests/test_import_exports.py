@@ -883,3 +883,53 @@ def test_a_row_of_data_below_the_header_is_never_taken_for_its_second_row(db, tm
         import_file(db, CATALOGUE, path, NOW)
     assert [(p.row, p.column) for p in rejected.value.problems] == [(2, "case_no"), (2, "filed_on")]
     assert _case_nos(db) == []
+
+
+def test_numbers_whose_digits_cannot_be_trusted_are_refused():
+    """12,5 is not 125 (a decimal comma, or a typo): commas are read only as thousands
+    separators; an account number Excel wrote as 6.22848E+18 has lost its digits."""
+    assert parse_money("1,234,567.50") == Decimal("1234567.50") == parse_money("１，２３４，５６７．５")
+    assert parse_money("12,345万") == Decimal("123450000.00")
+    for bad in ("12,5", "12，5", "1,2345", "1,00", "1,23,456"):
+        with pytest.raises(ValueError, match="thousands separators"):
+            parse_money(bad)
+    for bad in ("6.22848E+18", "1E+18", "1.5e+20"):
+        with pytest.raises(ValueError, match="scientific notation"):
+            parse_text(bad)
+    assert parse_text("1E5") == "1E5" and parse_text("A2026E+01") == "A2026E+01"  # an id, not a number
+    with pytest.raises(ValueError, match="far too large"):  # a float cell: its value, not its repr's exponent
+        parse_money(1e20)
+
+
+def test_an_event_after_the_day_of_the_import_is_refused(db, tmp_path):
+    """A case filed in 2099, a node completed next month: not what happened; refused by row and
+    column, nothing written.  A deadline extended into the future is fine."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,延长期限至\n（2026）内0425执1号,2099-12-31,\n（2026）内0425执2号,2026-11-20,2027-06-30\n",
+        encoding="utf-8",
+    )
+    (folder / "nodes.csv").write_text(
+        "案号,节点代码,开始时间,完成时间\n（2026）内0425执2号,N05,2026-11-20 09:00,2026-11-21 00:00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, folder, NOW)  # NOW: 2026-11-20 10:00
+    assert [(p.sheet, p.row, p.column, p.reason) for p in rejected.value.problems] == [
+        ("cases", 2, "filed_on", "2099-12-31 is after today (2026-11-20): it says when something happened"),
+        (
+            "nodes",
+            2,
+            "completed_at",
+            "2026-11-21 00:00:00 is after today (2026-11-20): it says when something happened",
+        ),
+    ]
+    assert _case_nos(db) == []
+    (folder / "nodes.csv").write_text(
+        "案号,节点代码,开始时间,完成时间\n（2026）内0425执2号,N05,2026-11-20 09:00,2026-11-20 23:59\n"
+    )
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,延长期限至\n（2026）内0425执2号,2026-11-20,2027-06-30\n", encoding="utf-8"
+    )
+    assert import_file(db, CATALOGUE, folder, NOW).sheets["nodes"].inserted == 1

@@ -160,6 +160,40 @@ ORDER_RULES = {
     "suspensions": (("from_date", "to_date", Reason("ends_before_begins", "ends before it begins")),),
 }
 
+#: the columns that say when something happened (filed, completed, arrived, seized…): never
+#: after the day of the import (a term's end, an expiry or a renewal may be, and are not here)
+HAPPENED = {
+    "cases": ("filed_on", "closed_on"),
+    "nodes": ("started_at", "completed_at"),
+    "funds": ("arrived_at", "claimed_at", "disbursed_at"),
+    "assets": ("seized_on", "evaluation_started_on"),
+    "accounts": ("frozen_on", "released_on"),
+    "leads": ("reported_at", "control_started_at"),
+    "suspensions": (),
+}
+
+
+def _future_problems(sheet: str, number: int, record: dict, today: date) -> list[Problem]:
+    problems = []
+    for column in HAPPENED[sheet]:
+        value = record.get(column)
+        day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
+        if day is not None and day > today:
+            problems.append(
+                Problem(
+                    sheet,
+                    number,
+                    column,
+                    Reason(
+                        "in_the_future",
+                        "{value} is after today ({today}): it says when something happened",
+                        value=_show(value),
+                        today=today.isoformat(),
+                    ),
+                )
+            )
+    return problems
+
 
 class ImportRejected(Exception):
     """The file has problems: nothing was written.  ``problems`` lists every one of them."""
@@ -383,9 +417,11 @@ class _SheetReader:
         mapping: ExportMapping,
         problems: list[Problem],
         seen: _SeenKeys,
+        today: date,
     ) -> None:
         sheet = raw.sheet
         self.raw, self.sheet, self.catalogue, self.problems, self.seen = raw, sheet, catalogue, problems, seen
+        self.today = today  # the import's day: no event in the file happened after it
         positions, header_problems = map_headers(sheet, raw.headers, mapping, raw.header_row)
         problems.extend(header_problems)
         self.columns = tuple(c.name for c in sheet.columns if c.name in positions)
@@ -468,6 +504,7 @@ class _SheetReader:
                 if record.get("case_no"):
                     case_nos.append((number, record["case_no"]))
                 problems.extend(_order_problems(sheet.name, number, record))  # between the cells that could be read
+                problems.extend(_future_problems(sheet.name, number, record, self.today))
                 key = (
                     tuple((values[i] if i is not None else None) or "" for i in key_at)
                     if not bad and self.check_keys
@@ -691,7 +728,9 @@ def import_file(
                 writer = _Writer(conn, now, path, summary, progress, court_name, nodes)
                 writer.problems.extend(problems)  # the files or sheets that cannot be read
                 for raw in raws:
-                    writer.sheet(_SheetReader(raw, catalogue, mapping, writer.problems, seen))
+                    writer.sheet(
+                        _SheetReader(raw, catalogue, mapping, writer.problems, seen, now.astimezone(TZ).date())
+                    )
                 writer.finish()  # with problems found, it only checked (and the transaction rolls back)
                 if writer.problems:
                     raise ImportRejected(path, writer.problems, ignored, raws, mapping)

@@ -190,12 +190,25 @@ def _trim_invisible(text: str) -> str:
 PLACEHOLDERS = frozenset(("-", "--", "—", "——", "–", "－", "/", "／", "无", "暂无", "N/A", "n/a", "NULL", "null"))
 
 
+#: a number as Excel writes a long one into a csv file or a text cell: 6.22848E+18
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+\d{2}$")
+
+
 def parse_text(value) -> str | None:
     if value is None:
         return None
     text = _cell_text(value)
     if text in PLACEHOLDERS:
         return None
+    if _SCIENTIFIC.match(text):
+        raise CellError(
+            Reason(
+                "scientific",
+                "{text!r} is a number Excel wrote in scientific notation, which loses its last digits "
+                "(an account or ID number): format the column as text and export it again",
+                text=text,
+            )
+        )
     # str.isprintable() is False for every character _FORBIDDEN holds but U+FFFD (and for a few
     # that are allowed: line breaks, U+3000, private use): the common case in one C loop
     if (not text.isprintable() or "\ufffd" in text) and _FORBIDDEN.search(
@@ -461,6 +474,8 @@ def in_header_unit(column: Column, header) -> Column:
     return replace(column, parse=partial(parse_money, unit=unit))
 
 
+#: an amount with thousands separators: 1,234 and 1,234,567.50, not 12,5 nor 1,2345
+_GROUPED = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 #: a currency named before an amount: 人民币1234元, RMB 1234, CNY1234
 _CURRENCY = re.compile(r"^\s*(?:人民币|RMB|CNY)\s*", re.IGNORECASE)
 
@@ -472,17 +487,28 @@ def parse_money(value, unit: int = 1) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise CellError(Reason("not_amount", "{value!r} is not an amount", value=value))
-    if isinstance(value, float):
-        value = repr(value)  # Excel's number cells: the shortest text that is the same double
+    if isinstance(value, float):  # Excel's number cells: the shortest text that is the same double, unscaled
+        value = format(Decimal(repr(value)), "f")
     text = parse_text(value)
     if text is None:
         return None
     cleaned = text if text.isascii() else unicodedata.normalize("NFKC", text)  # full-width digits: １２３４．５
-    cleaned = _CURRENCY.sub("", cleaned.replace(",", "").replace("¥", "")).strip()
+    cleaned = _CURRENCY.sub("", cleaned.replace("¥", "")).strip()
     for word in sorted(MONEY_UNITS, key=len, reverse=True):  # the cell's own unit wins over its header's
         if cleaned.endswith(word):
             cleaned, unit = cleaned[: -len(word)].strip(), MONEY_UNITS[word]
             break
+    if "," in cleaned:  # thousands separators only: a decimal comma (12,5) is not 125
+        if not _GROUPED.match(cleaned):
+            raise CellError(
+                Reason(
+                    "misplaced_comma",
+                    "{text!r}: its commas are not thousands separators (1,234,567.50), so it is not read "
+                    "(12,5 may mean 12.5)",
+                    text=text,
+                )
+            )
+        cleaned = cleaned.replace(",", "")
     try:
         amount = Decimal(cleaned) * unit
     except InvalidOperation:
