@@ -18,6 +18,7 @@ from command_center.data.brief import Period
 from command_center.data.courts import courts_under, scope_code
 from command_center.jobs.scheduler import Scheduler
 from command_center.labels import APP_LOGGED_IN as LOGGED_IN
+from command_center.labels import APP_LOGGED_OUT as LOGGED_OUT
 from command_center.labels import APP_TITLES as TITLES
 from command_center.labels import ROLES, SYSTEM_COMMANDS
 from command_center.runtime import Runtime
@@ -145,6 +146,8 @@ class CommandCenterApp(App[None]):
 
     def _logged_in(self, who: Actor | None) -> None:
         if who is None:
+            if self.actor is not None:  # Esc at the login is "read only, names masked": a logout
+                self._log_out()
             return
         self.actor = who
         lang = self.runtime.lang
@@ -152,6 +155,17 @@ class CommandCenterApp(App[None]):
         self.data_changed()  # names are unmasked now
         if who.role != "wall" and isinstance(self.screen, OverviewScreen):
             self.action_open_queue()  # the first thing after login from the overview: 我的待办
+
+    def _log_out(self) -> None:
+        """Nobody logged in any more: the screens opened under the login (a case, my queue, a
+        list with names) are closed, the first screen reloads with the names masked."""
+        login, self.actor = self.actor.login, None
+        self.chosen_court = None  # the next person starts from the default scope, not the last user's pick
+        while len(self.screen_stack) > 2:  # Textual's default screen, then the first one pushed
+            self.pop_screen()
+        self.sub_title = ""
+        self.notify(LOGGED_OUT[self.runtime.lang].format(login=login))
+        self.data_changed()
 
     def action_open_queue(self) -> None:
         from command_center.screens.queue import QueueScreen

@@ -1779,6 +1779,7 @@ RELATED = {
 }
 APP_TITLES = {"zh": "执行指挥中心", "en": "Enforcement Command Centre"}
 APP_LOGGED_IN = {"zh": "已登录 {login} ({role})", "en": "logged in as {login} ({role})"}
+APP_LOGGED_OUT = {"zh": "{login} 已退出登录: 只读浏览, 姓名已遮蔽", "en": "{login} logged out: read only, names masked"}
 
 #: why the import refuses a cell, row, sheet or file, in Chinese (``data.interchange.Reason``:
 #: the English is the Reason's own text; a key missing here is shown in English)

@@ -42,6 +42,7 @@ from command_center.jobs.recompute import recompute
 from command_center.screens.case import CaseScreen, _then
 from command_center.screens.case_list import CaseListScreen
 from command_center.screens.forms import ConfirmScreen, FormScreen, LoginScreen
+from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import LocalPalette
 from command_center.screens.queue import QueueScreen
 from tests.builders import CALENDAR, CATALOGUE, Court, at
@@ -285,6 +286,34 @@ async def test_before_login_names_are_masked_and_the_palette_finds_by_case_numbe
     assert [c for _, c, _ in find_cases(db, "赵被")] == []
     assert [c for _, c, _ in find_cases(db, "赵被", viewer=OFFICER)] == ["（2026）内0425执1号", "（2026）内0425执2号"]
     assert [c for _, c, _ in find_cases(db, "执2号")] == ["（2026）内0425执2号"]
+
+
+async def test_esc_at_the_login_of_a_logged_in_terminal_logs_out_and_masks_the_names(court, runtime):
+    """The login says Esc is "read only, names masked": a terminal someone left logged in is
+    masked again by it.  The screens opened under the login close; the scope picked is dropped."""
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await login(pilot, "chief")
+        app.chosen_court = "内0425"
+        await pilot.press("1")
+        await settle(pilot)
+        assert app.screen.query_one("#cases", DataTable).get_row_at(0)[1] == "赵被执"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.actor is None and app.sub_title == "" and app.chosen_court is None
+        assert isinstance(app.screen, OverviewScreen), "the case opened under the login is closed"
+        assert "chief 已退出登录: 只读浏览, 姓名已遮蔽" in notes(app)
+        await pilot.press("1")
+        await settle(pilot)
+        row = app.screen.query_one("#cases", DataTable).get_row_at(0)
+        assert (row[1], row[3]) == ("赵**", "张**")
 
 
 async def test_the_palette_speaks_the_uis_language(court, runtime):
@@ -691,7 +720,6 @@ async def test_every_screen_has_help_and_speaks_one_language(court, runtime, lan
     from command_center.runtime import Runtime
     from command_center.screens.brief import BriefScreen
     from command_center.screens.keys import HelpScreen
-    from command_center.screens.overview import OverviewScreen
 
     cjk = re.compile(r"[\u4e00-\u9fff]")
     latin = re.compile(r"[A-Za-z]{2,}")
