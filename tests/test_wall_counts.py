@@ -21,6 +21,7 @@ from command_center.data import demo, wall_counts
 from command_center.data import models as m
 from command_center.data.courts import courts_under
 from command_center.data.indicators import read_indicators, read_indicators_from_facts
+from command_center.data.lights import TIERS
 from command_center.data.rollup import court_table
 from command_center.data.rules import Rules
 from command_center.data.tables import (
@@ -81,6 +82,13 @@ def _agree(db, label: str) -> None:
                 data = wall_data(db, rules, courts=courts, limit=1000)
                 assert data.indicators == expected, where
                 assert data.teams == teams_from_facts(conn, expected_teams, courts), where
+                # the board sums to the figures: the cases without a team have a row of their own
+                board = [sum(getattr(r, k) for r in data.teams) for k in ("open_cases", "overdue_nodes", *TIERS)]
+                assert board == [
+                    figures.open_cases,
+                    figures.overdue_nodes,
+                    *(getattr(figures.lights, k) for k in TIERS),
+                ], where
                 by_court = court_table(db, rules, courts, rates=False).rows  # the 中院 wall's rows, from the facts
                 assert data.courts == (by_court if len(by_court) > 1 else []), where
                 totals = {"red": figures.lights.red, "yellow": figures.lights.yellow, "blue": figures.lights.blue}

@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import and_, func, or_, select
 
 from command_center.data.alerts import response_state
-from command_center.data.courts import Scope, every_court, list_courts, snapshot_scope
+from command_center.data.courts import Scope, every_court, list_courts, of_cases, snapshot_scope
 from command_center.data.duty import Duty, on_duty_in
 from command_center.data.engine import Database, quick_reads
 from command_center.data.indicators import FUNDS_LIMIT_DAYS, Indicators, TeamLights, count_of, read_figures
@@ -27,7 +27,7 @@ from command_center.data.replica import ReplicaState
 from command_center.data.rollup import CourtRow, wall_court_rows
 from command_center.data.rules import Rules, open_node
 from command_center.data.tables import ALERTS, CASES, FUNDS, NODES, OFFICERS, SNAPSHOTS, TEAMS
-from command_center.data.wall_counts import LitCase, Marked, in_scope, lit_window, one_snapshot, read_marked
+from command_center.data.wall_counts import NO_TEAM, LitCase, Marked, in_scope, lit_window, one_snapshot, read_marked
 from command_center.data.workcal import local_date
 
 #: rows fetched per list and refresh (a window): enough to page through on the largest screen,
@@ -70,7 +70,7 @@ class LateFund:
 
 @dataclass(frozen=True)
 class TeamRow:
-    team: str
+    team: str | None  # None: the cases without a team (the board's last row, when it has any)
     open_cases: int
     overdue_nodes: int
     red: int
@@ -381,7 +381,14 @@ def _teams(conn, by_team: list[TeamLights], counts, courts: Scope = None) -> lis
     for team_id, name in conn.execute(select(TEAMS.c.id, TEAMS.c.name).where(*mine).order_by(TEAMS.c.id)):
         t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
         rows.append(TeamRow(name, open_cases.get(team_id, 0), t.overdue_nodes, t.red, t.yellow, t.blue))
-    return rows
+    return rows + _no_team(open_cases.get(NO_TEAM, 0), lights.get(None))
+
+
+def _no_team(open_cases: int, t: TeamLights | None) -> list[TeamRow]:
+    """The board's row of the cases without a team, if it has any: the board sums to the figures."""
+    t = t or TeamLights(None, 0, 0, 0, 0)
+    row = TeamRow(None, open_cases, t.overdue_nodes, t.red, t.yellow, t.blue)
+    return [row] if any((open_cases, t.overdue_nodes, t.red, t.yellow, t.blue)) else []
 
 
 def teams_from_facts(conn, by_team: list[TeamLights], courts: Scope = None) -> list[TeamRow]:
@@ -395,4 +402,5 @@ def teams_from_facts(conn, by_team: list[TeamLights], courts: Scope = None) -> l
     for team_id, name, count in conn.execute(query):
         t = lights.get(team_id, TeamLights(team_id, 0, 0, 0, 0))
         rows.append(TeamRow(name, count, t.overdue_nodes, t.red, t.yellow, t.blue))
-    return rows
+    no_team = count_of(CASES, CASES.c.team_id.is_(None), CASES.c.closed_on.is_(None), *of_cases(courts))
+    return rows + _no_team(conn.execute(select(no_team)).scalar_one(), lights.get(None))

@@ -381,7 +381,7 @@ class WallScreen(WithHelp, Screen[None]):
         )
         teams = [
             (
-                r.team,
+                r.team if r.team is not None else self.t["no_team_row"],
                 f"{r.open_cases:,}",
                 f"{r.overdue_nodes:,}",
                 *_tier_cells(r.red, r.yellow, r.blue),
@@ -446,7 +446,12 @@ class WallScreen(WithHelp, Screen[None]):
         worst = sorted(data.teams, key=lambda r: (-r.red, -r.overdue_nodes))[:3]
         for row in worst:
             text.append(
-                "  " + t["team_line"].format(team=row.team, overdue=f"{row.overdue_nodes:,}", red=f"{row.red:,}"),
+                "  "
+                + t["team_line"].format(
+                    team=row.team if row.team is not None else t["no_team_row"],
+                    overdue=f"{row.overdue_nodes:,}",
+                    red=f"{row.red:,}",
+                ),
                 style="bold",
             )
             text.append("   ◆")
