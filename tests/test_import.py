@@ -415,7 +415,7 @@ def test_missing_required_column_and_undecodable_csv_are_named(tmp_path, db):
         run_import(db, folder)
     shown = [str(p) for p in rejected.value.problems]
     assert any(
-        p.startswith("cases row 1 column filed_on: required column missing (a header 立案日期 or filed_on")
+        p.startswith("cases.csv (cases) row 1 column filed_on: required column missing (a header 立案日期 or filed_on")
         for p in shown
     )
     assert (

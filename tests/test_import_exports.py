@@ -699,22 +699,22 @@ def test_cli_import_says_every_problem_in_the_language_of_the_ui(tmp_path):
 
     zh = run("zh")
     assert zh == [
-        "cases 表 第 2 行 被执行人证件号码 (debtor_ids): 第 2 个证件号码 “abc!” 不是证件号码 "
+        "cases.csv 第 2 行 被执行人证件号码 (debtor_ids): 第 2 个证件号码 “abc!” 不是证件号码 "
         "(由数字和字母组成: 居民身份证号码、统一社会信用代码、护照号码)",
-        "cases 表 第 2 行 立案日期 (filed_on): “2026-02-30” 不是真实存在的日期",
-        "cases 表 第 3 行 案件类型 (case_type): “执行案件” 不是已知的案件类型 (应为 执恢、执保、执异、执复、执监、执, "
+        "cases.csv 第 2 行 立案日期 (filed_on): “2026-02-30” 不是真实存在的日期",
+        "cases.csv 第 3 行 案件类型 (case_type): “执行案件” 不是已知的案件类型 (应为 执恢、执保、执异、执复、执监、执, "
         "或导出时的用语: 首次执行、执行实施、恢复执行、财产保全执行、保全执行、财产保全、"
         "执行异议、执行复议、执行监督 之一); "
         "法院自己的用语可在导入映射文件的 [values.case_type] 中映射一次",
-        "cases 表 第 4 行 案件类型 (case_type): 执恢 与案号中的类型字 执 不一致",
+        "cases.csv 第 4 行 案件类型 (case_type): 执恢 与案号中的类型字 执 不一致",
         f"Error: {folder}: 4 处问题, 未导入任何数据 (数据库保持不变)",
     ]
     en = run("en")
     assert en[0] == (
-        "cases row 2 column debtor_ids: the second ID number 'abc!' is not an ID number "
+        "cases.csv (cases) row 2 column 被执行人证件号码 (debtor_ids): the second ID number 'abc!' is not an ID number "
         "(digits and letters: 居民身份证号码, 统一社会信用代码, 护照号码)"
     )
-    assert en[1] == "cases row 2 column filed_on: '2026-02-30' is not a real calendar date"
+    assert en[1] == "cases.csv (cases) row 2 column 立案日期 (filed_on): '2026-02-30' is not a real calendar date"
     missing = subprocess.run(
         [sys.executable, "-m", "command_center", "--db", url, "import", str(tmp_path / "nothere.xlsx")],
         capture_output=True,
@@ -933,3 +933,18 @@ def test_an_event_after_the_day_of_the_import_is_refused(db, tmp_path):
         "案号,立案日期,延长期限至\n（2026）内0425执2号,2026-11-20,2027-06-30\n", encoding="utf-8"
     )
     assert import_file(db, CATALOGUE, folder, NOW).sheets["nodes"].inserted == 1
+
+
+def test_a_problem_names_the_sheet_and_header_the_file_has_even_the_products_chinese_ones(db, tmp_path):
+    """A sheet 案件 and a header 立案日期 are the product's Chinese names, and still what the
+    court sees in its file: the problem names them (the English names beside, in brackets)."""
+    path = _sheet(tmp_path / "x.xlsx", [["案号", "立案日期"], [ONE[0], "03/05/2026"]])
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, path, NOW)
+    (problem,) = rejected.value.problems
+    assert (problem.title, problem.header) == ("执行案件", "立案日期")
+    assert str(problem).startswith("执行案件 (cases) row 2 column 立案日期 (filed_on): '03/05/2026'")
+    assert problem.as_json()["sheet_title"] == "执行案件" and problem.as_json()["header"] == "立案日期"
+    assert (
+        _cli_import(db, path).stderr.splitlines()[0].startswith("执行案件 表 第 2 行 立案日期 (filed_on): “03/05/2026”")
+    )

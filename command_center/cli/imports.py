@@ -17,6 +17,7 @@ from command_center.data.interchange import (
     SHEET_BY_NAME,
     ExportMapping,
     Problem,
+    plain,
     write_template,
 )
 from command_center.data.mapping import MappingError, load_mapping
@@ -133,9 +134,10 @@ def describe_problem(problem: Problem, lang: str) -> str:
     """``cases 表 第 3 行 立案日期 (filed_on): reason`` / ``cases row 3, column filed_on: reason``."""
     sheet = SHEET_BY_NAME.get(problem.sheet)
     if lang == "zh":  # the file's own sheet title and header first, where it has its own words
+        csv_file = problem.title.lower().endswith(".csv")
         where = (
             f"{problem.title or problem.sheet}"
-            + (say(lang, "problem_sheet") if sheet else "")
+            + (say(lang, "problem_sheet") if sheet and not csv_file else "")
             + (say(lang, "problem_row", row=problem.row) if problem.row else "")
         )
         if problem.column:
@@ -144,7 +146,7 @@ def describe_problem(problem: Problem, lang: str) -> str:
                 if sheet and any(c.name == problem.column for c in sheet.columns)
                 else ""
             )
-            if problem.header:  # 执行案号 (案号, case_no)
+            if problem.header and plain(problem.header) != plain(zh):  # 执行案号 (案号, case_no)
                 where += f" {problem.header} ({zh + ', ' if zh else ''}{problem.column})"
             else:
                 where += f" {zh} ({problem.column})" if zh else f" {problem.column}"

@@ -1034,20 +1034,16 @@ def map_headers(
 
 
 def files_words(raw: RawSheet, mapping: ExportMapping) -> tuple[str, dict[str, str]]:
-    """How the file names a sheet and its columns where it does not use the product's names
-    (``执行案件``, ``执行案号``), for its problems: the sheet's title and column → header."""
+    """How the file names a sheet and its columns, for its problems: the sheet's title (a csv
+    file's name) unless it is the product's own English name, and column → the header the file
+    gave it unless that is the column's English name (``cases``/``filed_on`` need no second name;
+    ``案件``, ``cases.csv``, ``立案日期``, ``执行案号`` are what the court sees)."""
     sheet = raw.sheet
-    own = {plain(sheet.name), plain(sheet.zh)}
-    title = (
-        raw.source
-        if plain(Path(raw.source).stem if raw.source.lower().endswith(".csv") else raw.source) not in own
-        else ""
-    )
+    title = raw.source if raw.source != sheet.name else ""
     headers = {}
     for column, position in map_headers(sheet, raw.headers, mapping, raw.header_row)[0].items():
         header = raw.headers[position]
-        names = {plain(column), plain(sheet.column(column).zh)}
-        if not names & set(_header_key(header)):
+        if plain(column) not in _header_key(header):
             headers[column] = str(header).strip()
     return title, headers
 
