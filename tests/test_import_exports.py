@@ -948,3 +948,20 @@ def test_a_problem_names_the_sheet_and_header_the_file_has_even_the_products_chi
     assert (
         _cli_import(db, path).stderr.splitlines()[0].startswith("执行案件 表 第 2 行 立案日期 (filed_on): “03/05/2026”")
     )
+
+
+def test_a_csv_row_is_numbered_as_a_spreadsheet_numbers_it_after_a_cell_with_line_breaks(db, tmp_path):
+    """A quoted cell may hold line breaks (a note typed with Alt+Enter): the record is one row,
+    and the rows after it keep the numbers a spreadsheet shows, not the file's line numbers."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,被执行人,标的额\n"
+        '（2026）内0425执1号,2026-03-02,"张三\n李四",100\n'
+        "\n"
+        "（2026）内0425执2号,2026-03-02,王五,abc\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, folder, NOW)
+    assert [(p.row, p.column) for p in rejected.value.problems] == [(4, "amount")]  # its line is 5

@@ -1521,6 +1521,10 @@ def _csv_folder(
             continue
 
         def rows(reader=reader, stream=stream, name=file.name) -> Iterator[tuple[int, list]]:
+            """Each record with its row as a spreadsheet opening the file numbers it (the header
+            is row 1; a record whose quoted cell holds line breaks is one row), not the line
+            where it ends."""
+            number = 1
             try:
                 while True:
                     begins = reader.line_num + 1
@@ -1530,9 +1534,10 @@ def _csv_folder(
                         return
                     except csv.Error as exc:
                         raise FileProblem(_csv_problem(name, begins, exc)) from None
+                    number += 1
                     if not any(cell.strip() for cell in row):
                         continue
-                    yield reader.line_num, [cell if cell.strip() else None for cell in row]
+                    yield number, [cell if cell.strip() else None for cell in row]
             finally:
                 stream.close()
 
