@@ -294,6 +294,7 @@ CLI = {
         "did_you_mean": " (是否应为 {name}?)",
         "list_sep": "、",
         "ignored_sheets": "  未导入 (不是可识别的表名): {sheets}",
+        "empty_sheets": "  空表 (连表头也没有), 未读取: {sheets}",
         "ignored_columns": "  {sheet} 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): {columns}",
         "skipped_rows": "  {sheet} 表末尾的 {count} 行是表尾 (合计、制表人、导出时间等), 不是数据, 未导入: {rows}",
         "skipped_row": "第 {row} 行 “{text}”",
@@ -432,6 +433,7 @@ CLI = {
         "did_you_mean": " (did you mean {name}?)",
         "list_sep": ", ",
         "ignored_sheets": "  ignored (not an interchange sheet): {sheets}",
+        "empty_sheets": "  empty (not even a header), nothing read: {sheets}",
         "ignored_columns": (
             "  {sheet}: columns not imported (no known header; a court's own is named in the mapping file): {columns}"
         ),

@@ -965,3 +965,30 @@ def test_a_csv_row_is_numbered_as_a_spreadsheet_numbers_it_after_a_cell_with_lin
     with pytest.raises(ImportRejected) as rejected:
         import_file(db, CATALOGUE, folder, NOW)
     assert [(p.row, p.column) for p in rejected.value.problems] == [(4, "amount")]  # its line is 5
+
+
+def test_an_empty_sheet_is_said_and_does_not_refuse_the_file(db, tmp_path):
+    """A sheet of the product's with nothing in it (the export had no funds this month), or an
+    empty csv file: nothing to read, named in the summary, the rest imported."""
+    book = Workbook()
+    book.active.title = "案件"
+    book.active.append(["案号", "立案日期"])
+    book.active.append([ONE[0], "2026-03-02"])
+    book.create_sheet("funds")
+    path = tmp_path / "x.xlsx"
+    book.save(path)
+    summary = import_file(db, CATALOGUE, path, NOW)
+    assert summary.sheets["cases"].inserted == 1 and "funds" not in summary.sheets
+    assert [(i.name, i.empty) for i in summary.ignored] == [("funds", True)]
+    assert "  空表 (连表头也没有), 未读取: funds" in _cli_import(db, path).stdout.splitlines()
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(f"案号,立案日期\n{TWO[0]},2026-03-05\n", encoding="utf-8")
+    (folder / "funds.csv").write_text("", encoding="utf-8")
+    summary = import_file(db, CATALOGUE, folder, NOW)
+    assert summary.sheets["cases"].inserted == 1 and summary.ignored[0].as_json() == {
+        "name": "funds.csv",
+        "hidden": False,
+        "did_you_mean": None,
+        "empty": True,
+    }

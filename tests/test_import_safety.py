@@ -190,9 +190,9 @@ def test_unknown_sheets_are_listed_with_the_names_that_would_be_recognised(db, t
     dry = run_import(db, path, dry_run=True)
     real = run_import(db, path)
     assert [i.as_json() for i in real.ignored] == [
-        {"name": "fund", "hidden": False, "did_you_mean": "funds"},
-        {"name": "案款表", "hidden": False, "did_you_mean": "案款"},
-        {"name": "说明", "hidden": True, "did_you_mean": None},
+        {"name": "fund", "hidden": False, "did_you_mean": "funds", "empty": False},
+        {"name": "案款表", "hidden": False, "did_you_mean": "案款", "empty": False},
+        {"name": "说明", "hidden": True, "did_you_mean": None, "empty": False},
     ]
     assert real.as_json()["recognised_sheet_names"]["funds"] == "案款"
     # --dry-run and the import report the same (but for the flag, the recompute and the time)
@@ -224,7 +224,7 @@ def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):
     dry = json.loads(_cli("import", "--dry-run", "--json", str(path), db_url=db_url).stdout)
     result = _cli("import", "--json", str(path), db_url=db_url)
     summary = json.loads(result.stdout)
-    assert summary["ignored_sheets"] == [{"name": "fund", "hidden": False, "did_you_mean": "funds"}]
+    assert summary["ignored_sheets"] == [{"name": "fund", "hidden": False, "did_you_mean": "funds", "empty": False}]
     assert summary["recognised_sheet_names"]["cases"] == "案件"
     for key in ("dry_run", "recompute", "seconds"):
         del dry[key], summary[key]

@@ -102,7 +102,12 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool,
         if as_json:
             click.echo(
                 json.dumps(
-                    {"path": str(path), "problems": [p.as_json() for p in rejected.problems]}, ensure_ascii=False
+                    {
+                        "path": str(path),
+                        "problems": [p.as_json() for p in rejected.problems],
+                        "ignored_sheets": [i.as_json() for i in rejected.ignored],
+                    },
+                    ensure_ascii=False,
                 )
             )
         elif len(rejected.problems) == 1 and first.sheet == str(path) and not first.row:  # the file itself: one line
@@ -233,11 +238,16 @@ def _ignored_lines(ignored: list, lang: str) -> str:
         close = say(lang, "did_you_mean", name=sheet.did_you_mean) if sheet.did_you_mean else ""
         return sheet.name + hidden + close
 
-    return (
-        say(lang, "ignored_sheets", sheets=say(lang, "list_sep").join(note(i) for i in ignored))
-        + "\n"
-        + say(lang, "recognised_sheets", names=RECOGNISED_NAMES)
-    )
+    sep = say(lang, "list_sep")
+    empty = [i.name for i in ignored if i.empty]
+    others = [i for i in ignored if not i.empty]
+    lines = [say(lang, "empty_sheets", sheets=sep.join(empty))] if empty else []
+    if others:
+        lines += [
+            say(lang, "ignored_sheets", sheets=sep.join(note(i) for i in others)),
+            say(lang, "recognised_sheets", names=RECOGNISED_NAMES),
+        ]
+    return "\n".join(lines)
 
 
 @cli.command(name="export-template")

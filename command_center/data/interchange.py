@@ -1103,9 +1103,11 @@ class IgnoredSheet:
     name: str  # the sheet's title, or the csv file's name
     hidden: bool = False
     did_you_mean: str | None = None  # the closest name that would have been recognised
+    #: a sheet of the product's with nothing in it at all (no header either): nothing to read
+    empty: bool = False
 
     def as_json(self) -> dict:
-        return {"name": self.name, "hidden": self.hidden, "did_you_mean": self.did_you_mean}
+        return {"name": self.name, "hidden": self.hidden, "did_you_mean": self.did_you_mean, "empty": self.empty}
 
 
 def _ignored(name: str, stem: str, hidden: bool = False) -> IgnoredSheet:
@@ -1295,6 +1297,8 @@ def _two_row_header(sheet: Sheet, upper: list, lower: list, mapping: ExportMappi
 
 
 def _shown(ignored: IgnoredSheet) -> str:
+    if ignored.empty:
+        return ignored.name + " (empty)"
     return ignored.name + (f" (did you mean {ignored.did_you_mean}?)" if ignored.did_you_mean else "")
 
 
@@ -1418,6 +1422,9 @@ def _workbook(
         except _UNREADABLE as exc:
             problems.append(Problem(title, 0, "", _unreadable(f"{type(exc).__name__}: {exc}")))
             continue
+        if first is None:  # nothing in it at all, not even a header: nothing to read, and said
+            ignored.append(IgnoredSheet(title, empty=True))
+            continue
         if first is not None and first[0] == 1:
             headers, pending = first[1], []
         else:  # no row 1: no headers (every required column is missing)
@@ -1518,6 +1525,10 @@ def _csv_folder(
         except csv.Error as exc:
             stream.close()
             problems.append(_csv_problem(file.name, 1, exc))
+            continue
+        if not any(cell.strip() for cell in headers) and lines <= 1:  # an empty file: nothing to read
+            stream.close()
+            ignored.append(IgnoredSheet(file.name, empty=True))
             continue
 
         def rows(reader=reader, stream=stream, name=file.name) -> Iterator[tuple[int, list]]:
