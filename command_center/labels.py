@@ -1752,7 +1752,7 @@ RELATED = {
         "handed": "已将 {count} 件关联案件移交 {team}",
         "net": "抵销后仍需支付 {net} 元 (抵销前 {gross} 元)",
         "and": "、",
-        "more": "等{n}人",
+        "more": "等{total}人",
     },
     "en": {
         "bundle": "Bundle {number}: {count} cases",

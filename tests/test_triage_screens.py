@@ -165,3 +165,13 @@ def test_the_n06_card_of_a_closed_case_says_it_is_closed_not_that_n05_is_awaited
 
     assert str(triage_text("zh", None, closed=True)).strip() == "已结案: 不再分流"
     assert "N05" in str(triage_text("zh", None)) and "Closed" in str(triage_text("en", None, closed=True))
+
+
+def test_a_bundles_case_shows_two_names_and_how_many_there_are():
+    """张三、李四等3人 is three people (等N人 counts them all); the English says how many more."""
+    from command_center.screens.case_triage import _names
+
+    assert _names("zh", ("张三", "李四", "王五"), True) == "张三、李四等3人"
+    assert _names("zh", ("张三", "李四", "王五"), False) == "张*、李*等3人"
+    assert _names("zh", ("张三", "李四"), True) == "张三、李四"
+    assert _names("en", ("Zhang", "Li", "Wang", "Zhao"), True) == "Zhang, Li +2 more"

@@ -37,9 +37,11 @@ def triage_text(lang: str, row: TriageRow | None, *, may_apply: bool = False, cl
 
 
 def _names(lang: str, names: tuple[str, ...], visible: bool) -> str:
-    """Two names, and how many more: a case with nine debtors takes one line."""
+    """Two names, and how many in all (张三、李四等9人) or more (+7 more): a case with nine
+    debtors takes one line."""
     shown = RELATED[lang]["and"].join(shown_name(n, visible) for n in names[:2])
-    return shown + (RELATED[lang]["more"].format(n=len(names) - 2) if len(names) > 2 else "")
+    more = RELATED[lang]["more"].format(n=len(names) - 2, total=len(names))
+    return shown + (more if len(names) > 2 else "")
 
 
 def bundle_text(lang: str, bundle: Bundle | None, case_id: int, visible: bool, *, may_hand: bool = False) -> Text:
