@@ -65,16 +65,23 @@ class FigureBox(Static, can_focus=True):
 def figures(data: Indicators, lang: str) -> dict[str, str]:
     """The text of each box."""
     t = LABELS[lang]
+
+    def cases(n: int) -> str:
+        return f"{n:,} {t['unit_case' if n == 1 else 'unit_cases']}"
+
+    def nodes(n: int) -> str:
+        return f"{n:,} {t['unit_node' if n == 1 else 'unit_nodes']}"
+
     return {
-        "new_cases_today": f"{data.new_cases_today:,} {t['unit_cases']}",
+        "new_cases_today": cases(data.new_cases_today),
         "undisbursed": f"{data.undisbursed_amount:,.2f} {t['unit_yuan']} ({data.undisbursed_count:,})",
         "open_cases": f"{data.open_cases:,} / {data.cases:,}",
-        "open_nodes": f"{data.open_nodes:,} {t['unit_nodes']}",
-        "due_soon_nodes": f"{data.due_soon_nodes:,} {t['unit_nodes']}",
-        "overdue_nodes": f"{data.overdue_nodes:,} {t['unit_nodes']}",
-        "red": f"{data.lights.red:,} {t['unit_cases']}",
-        "yellow": f"{data.lights.yellow:,} {t['unit_cases']}",
-        "blue": f"{data.lights.blue:,} {t['unit_cases']}",
+        "open_nodes": nodes(data.open_nodes),
+        "due_soon_nodes": nodes(data.due_soon_nodes),
+        "overdue_nodes": nodes(data.overdue_nodes),
+        "red": cases(data.lights.red),
+        "yellow": cases(data.lights.yellow),
+        "blue": cases(data.lights.blue),
     }
 
 

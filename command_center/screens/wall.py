@@ -338,7 +338,7 @@ class WallScreen(WithHelp, Screen[None]):
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
-            panel.border_title = f"{t[tier]} {count:,} {t['cases']} · {self.rule(tier)}"
+            panel.border_title = f"{t[tier]} {count:,} {t['case' if count == 1 else 'cases']} · {self.rule(tier)}"
             rows = [
                 (
                     c.case_no,
@@ -417,7 +417,11 @@ class WallScreen(WithHelp, Screen[None]):
     def ticker_text(self, data: WallData) -> Text:
         t, f = self.t, data.indicators
         items = [
-            (t["new_cases_today"], f"{f.new_cases_today:,} {t['cases']}", "bold cyan"),
+            (
+                t["new_cases_today"],
+                f"{f.new_cases_today:,} {t['case' if f.new_cases_today == 1 else 'cases']}",
+                "bold cyan",
+            ),
             (
                 t["undisbursed"],
                 f"{f.undisbursed_amount:,.2f} {t['yuan']} ({f.undisbursed_count:,} {t['items']})",
