@@ -1362,6 +1362,7 @@ EXPLAIN = {
         "due": "  期限: {day}",
         "provisional": " (临时: 依赖尚未公布的年度节假日安排)",
         "disagrees": "  ⚠ 与重算保存的期限 {stored} 不一致: 请运行 command-center recompute --rebuild",
+        "no_stored_due": "(无)",
         "reasons": {
             "weekend": "周末",
             "adjusted_workday": "调休上班",
@@ -1403,6 +1404,7 @@ EXPLAIN = {
         "due": "  due: {day}",
         "provisional": " (provisional: a year whose official holidays are not published yet)",
         "disagrees": "  ⚠ the recompute stored {stored}: run command-center recompute --rebuild",
+        "no_stored_due": "(none)",
         "reasons": {
             "weekend": "weekend",
             "adjusted_workday": "adjusted working day (a weekend day worked)",

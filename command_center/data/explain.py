@@ -239,5 +239,5 @@ def lines(e: Explanation, lang: str) -> list[str]:
         elif kind == "due":
             out.append(w["due"].format(day=first) + (w["provisional"] if detail else ""))
     if not e.agrees:
-        out.append(w["disagrees"].format(stored=e.stored_due))
+        out.append(w["disagrees"].format(stored=e.stored_due or w["no_stored_due"]))
     return out
