@@ -450,6 +450,7 @@ def test_names_separated_as_case_systems_export_them():
     """Parties typed one per line in the cell (Alt+Enter) or listed with 、 are several parties,
     not one name holding a line break; their numbers follow them the same way."""
     assert parse_names("张三；李四") == parse_names("张三、李四") == parse_names("张三\n李四") == ("张三", "李四")
+    assert parse_names("张三，李四") == ("张三", "李四") and parse_names("Foo, Inc.") == ("Foo, Inc.",)
     assert parse_names("赤峰鑫源商贸有限公司\r\n张三;李四") == ("赤峰鑫源商贸有限公司", "张三", "李四")
     assert parse_id_numbers("150425198001011234\r\n；91150425ma0n00000x") == (
         "150425198001011234",

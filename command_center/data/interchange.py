@@ -35,9 +35,10 @@ CASE_TYPES = ("执恢", "执保", "执异", "执复", "执监", "执")  # longes
 _DATE = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
 _DATETIME = re.compile(r"^(.+?日?)(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*([+-]\d{2}:?\d{2}|Z)?$")
 _MONEY_QUANTUM = Decimal("0.01")
-#: separates the names of one cell: ; ； (the template's), 、 and a line break (a cell typed
-#: with Alt+Enter), as case systems export a case's parties; no name holds one of them
-_NAME_SPLIT = re.compile(r"\r\n|[;；、\r\n]")
+#: separates the names of one cell: ; ； (the template's), 、 ， and a line break (a cell typed
+#: with Alt+Enter), as case systems export a case's parties; no name holds one of them (an
+#: ASCII comma may: "Foo, Inc.")
+_NAME_SPLIT = re.compile(r"\r\n|[;；、，\r\n]")
 _DROP_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 
 
