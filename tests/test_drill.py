@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
@@ -388,6 +389,43 @@ def test_case_list_pages_sorts_and_filters(court, runtime):
     assert list_cases(db, rules, CaseFilter(scope="open", team="没有这个组")).total == 0
     assert list_cases(db, rules, CaseFilter(scope="new")).total == 0
     assert list_cases(db, rules, CaseFilter(scope="red")).total == 1
+
+
+async def test_the_undisbursed_funds_list_shows_and_sorts_what_waits_to_be_paid_out(court, runtime):
+    """Key 9 (未发放案款, 2 funds of 4,191.62 元) opens the cases holding them: their column is
+    what of their funds waits (the box's figure summed per case), not their 标的; a fund paid
+    out or not arrived yet is not in it."""
+    db = runtime.database()
+    first, second = (r.id for r in court.rows(m.Case))
+    arrived = at(date(2026, 11, 2), 10)
+    for fund_id, case_id, amount, disbursed in (
+        ("F1", first, "2960.63", None),
+        ("F2", second, "1230.99", None),
+        ("F3", second, "500.00", at(date(2026, 11, 5), 10)),  # paid out
+        ("F4", first, "1000.00", None),
+    ):
+        court.add(
+            m.Fund, fund_id=fund_id, case_id=case_id, amount=Decimal(amount), arrived_at=arrived, disbursed_at=disbursed
+        )
+    court.add(m.Fund, fund_id="F5", case_id=second, amount=Decimal("9.00"), arrived_at=NOW + timedelta(hours=1))
+    rules = Rules.at(NOW, CATALOGUE, CALENDAR)
+    page = list_cases(db, rules, CaseFilter(scope="funds"), "amount")
+    assert [(r.case_no, r.waiting) for r in page.rows] == [
+        ("（2026）内0425执1号", Decimal("3960.63")),
+        ("（2026）内0425执2号", Decimal("1230.99")),
+    ]
+    assert [r.case_no for r in list_cases(db, rules, CaseFilter(scope="funds"), "amount", descending=False).rows] == [
+        "（2026）内0425执2号",
+        "（2026）内0425执1号",
+    ]
+    assert list_cases(db, rules, CaseFilter(scope="open")).rows[0].waiting is None
+    app = make_app(runtime, ask_login=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        app.push_screen(CaseListScreen(runtime, CaseFilter("funds")))
+        await settle(pilot)
+        table = app.screen.query_one("#cases", DataTable)
+        assert str(table.columns["amount"].label) == "未发放(元)"
+        assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == ["1,230.99", "3,960.63"]
 
 
 def test_passwords_logins_and_the_user_commands(court, runtime):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import exists, func, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, type_coerce, update
 
 from command_center.data import audit
 from command_center.data.access import ActionRefused, Actor, StaleVersion, require_case, sees_names
@@ -31,6 +31,7 @@ from command_center.data.rules import AD_HOC_CODE, Rules, open_node
 from command_center.data.supervision import ItemRow, items_of
 from command_center.data.tables import ACCOUNTS, ASSETS, CASES, FUNDS, LEADS, LOCKS, NODES, OFFICERS, PARTIES, TEAMS
 from command_center.data.triage import TriageRules, disagrees
+from command_center.data.types import Money
 from command_center.data.workcal import Tier, tier_for
 
 SCOPES = ("open", "overdue", *TIERS, "due_soon", "turning", "new", "funds", "all")
@@ -69,6 +70,9 @@ class CaseListRow:
     tier: str | None
     overdue_days: int
     locked: bool
+    #: the list of the undisbursed funds (scope ``funds``): what of the case's funds waits to be
+    #: paid out, the figure the list is about (``amount`` is the case's 标的)
+    waiting: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -169,9 +173,17 @@ def list_cases(
         by_name = exists().where(PARTIES.c.case_id == CASES.c.id, PARTIES.c.name.like(pattern, escape="\\"))
         conditions.append(or_(by_no, by_name) if sees_names(viewer) else by_no)
     locked = exists().where(LOCKS.c.case_id == CASES.c.id, LOCKS.c.unlocked_at.is_(None))
+    waiting = (  # the undisbursed funds' list is about them: their sum is its amount, and sorts it
+        select(type_coerce(func.coalesce(func.sum(FUNDS.c.amount), 0), Money()))
+        .where(FUNDS.c.case_id == CASES.c.id, FUNDS.c.disbursed_at.is_(None), FUNDS.c.arrived_at <= rules.now)
+        .scalar_subquery()
+        if flt.scope == "funds"
+        else literal(None)
+    )
+    shown_amount = waiting if flt.scope == "funds" else CASES.c.amount
     order = {
         "days": [node.c.due_date.is_(None), node.c.due_date if descending else node.c.due_date.desc()],
-        "amount": [CASES.c.amount.desc() if descending else CASES.c.amount],
+        "amount": [shown_amount.desc() if descending else shown_amount],
         "team": [TEAMS.c.name.is_(None), TEAMS.c.name if descending else TEAMS.c.name.desc(), node.c.due_date],
         "officer": [officer.c.name.is_(None), officer.c.name if descending else officer.c.name.desc(), node.c.due_date],
         "case_no": [CASES.c.case_no if descending else CASES.c.case_no.desc()],
@@ -190,6 +202,7 @@ def list_cases(
             node.c.due_date,
             node_due_at.label("due_at"),
             node.c.tier,
+            waiting.label("waiting"),
             (func.count().over() if searching else literal(None)).label("total"),
         )
         .select_from(
@@ -240,6 +253,7 @@ def list_cases(
                 r.tier,
                 (rules.today - r.due_date).days if r.due_date and r.tier else 0,
                 bool(extra[r.id].locked),
+                r.waiting,
             )
             for r in rows
         ],

@@ -69,8 +69,9 @@ class CaseListScreen(WithHelp, Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#cases", DataTable)
-        for key in COLUMNS:
-            table.add_column(label(self.lang, key), key=key)
+        for key in COLUMNS:  # the undisbursed funds' list shows what waits to be paid out, not the 标的
+            shown = "waiting" if key == "amount" and self.filter.scope == "funds" else key
+            table.add_column(label(self.lang, shown), key=key)
         table.focus()
         self.load()
 
@@ -122,7 +123,7 @@ class CaseListScreen(WithHelp, Screen[None]):
                     shown_name(row.debtor, visible),
                     row.team,
                     shown_name(row.officer, visible),  # staff too, as on the wall and the duty line
-                    Text(f"{row.amount:,.2f}", justify="right"),
+                    Text(f"{row.amount if row.waiting is None else row.waiting:,.2f}", justify="right"),
                     shown_code(row.node_code, self.lang),
                     Text(days, justify="right"),
                     tier,
