@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import click
+from rich.cells import cell_len
 
 from command_center.cli.group import cli, pad, runtime_of
 from command_center.data.related import LIST_LIMIT, related_bundles, uncollected
@@ -39,8 +40,15 @@ def triage_command(ctx: click.Context, as_json: bool, disagreeing: bool) -> None
         click.echo(json.dumps(out, ensure_ascii=False))
         return
     header = t["header"].split("|")
-    widths = (26, 8, 0, 14, 10)
-    click.echo(pad(header[0], 26) + pad(header[1], 8) + pad(header[3], 14) + pad(header[4], 10) + header[5])
+    track = max(cell_len(word) for word in (*words.values(), header[1], header[4])) + 2  # ordinary: 8 letters
+    widths = (26, track, 0, 14, track)
+    click.echo(
+        pad(header[0], widths[0])
+        + pad(header[1], widths[1])
+        + pad(header[3], widths[3])
+        + pad(header[4], widths[4])
+        + header[5]
+    )
     for row in rows:
         current = words[row.current] if row.current else (row.current_word or t["none"])
         click.echo(
