@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -201,7 +202,9 @@ class OverviewScreen(WithHelp, Screen[None]):
         scope = f"  ·  {self.t['scope']}: {code or self.t['every_court']}" if self.several_courts else ""
         keys = self.t["keys"] + (f" · {self.t['keys_court']}" if self.several_courts else "")
         url = self.runtime.read_database().display_url
-        status.update(f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}{scope}  ·  {url}  ·  {keys}")
+        line = f"{self.t['as_of']}: {data.now:%Y-%m-%d %H:%M:%S}{scope}  ·  {url}"
+        fits = cell_len(f"{line}  ·  {keys}") <= self.size.width - 4  # its padding: else the keys go below
+        status.update(f"{line}  ·  {keys}" if fits else f"{line}\n{keys}")
         self.refresh_bindings()
 
     def turning_text(self, page: CasePage) -> str:
