@@ -1273,8 +1273,7 @@ def _two_row_header(sheet: Sheet, upper: list, lower: list, mapping: ExportMappi
     cell alone does not (``被执行人`` over ``姓名``: 被执行人姓名), and the headers of ``upper``
     merged over both rows where ``lower`` is empty (``案号`` beside the group); ``lower`` itself
     (the same list) when the two rows together name no more of the sheet's columns than either
-    row alone.  A group
-    is carried to the right over the empty cells a merged range leaves."""
+    row alone.  A group is carried to the right over the empty cells a merged range leaves."""
     names = header_names(sheet, mapping)
 
     def known(text) -> bool:
