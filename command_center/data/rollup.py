@@ -94,7 +94,6 @@ def court_table(
     now = rules.now
     period = period or Period.year_to_date(local_date(now))
     raw = raw_figures(db, rules.catalogue, rules.calendar, period, now, now=now, courts=courts, by="court", rates=rates)
-    n = NODES
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     with db.engine.connect() as conn:
         for row in conn.execute(
@@ -107,14 +106,8 @@ def court_table(
             .group_by(CASES.c.court_id)
         ).mappings():
             counts[row["key"]].update(cases=row["cases"], open_cases=row["open_cases"])
-        late_fund = late_fund_of(n, rules.catalogue)
-        for row in conn.execute(
-            select(CASES.c.court_id.label("key"), func.count(late_fund.distinct()).label("funds_3_7_overdue"))
-            .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-            .where(open_node(n), rules.overdue(n), late_fund.is_not(None), *of_cases(courts))
-            .group_by(CASES.c.court_id)
-        ).mappings():
-            counts[row["key"]]["funds_3_7_overdue"] = row["funds_3_7_overdue"]
+        for court_id, late in late_funds_by_court(conn, rules, of_cases(courts)):
+            counts[court_id]["funds_3_7_overdue"] = late
     rows = worst_first([_row(c.code, c.name, raw.get(c.id, {}), counts.get(c.id, {})) for c in list_courts(db, courts)])
     total = _row(code, "", summed(raw.values()), summed(counts.values()))
     return CourtTable(now, period, rows, total)
@@ -123,6 +116,25 @@ def court_table(
 def worst_first(rows: list[CourtRow]) -> list[CourtRow]:
     """More red cases first, then yellow, blue, overdue nodes, late funds (:data:`WORST`), then by code."""
     return sorted(rows, key=lambda r: (*[-r[k] for k in WORST], r.code))
+
+
+def late_funds_by_court(conn, rules: Rules, scope: list) -> list[tuple[int, int]]:
+    """(court id, its funds 3+7 overdue as of ``rules.now``) of the cases ``scope`` keeps: the
+    late funds' nodes by code first, a range per code of the open code-due index."""
+    n = NODES
+    late_fund = late_fund_of(n, rules.catalogue)
+    return conn.execute(
+        select(CASES.c.court_id, func.count(late_fund.distinct()))
+        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
+        .where(
+            open_node(n),
+            n.c.node_code.in_(fund_node_codes(rules.catalogue)),
+            rules.overdue(n),
+            late_fund.is_not(None),
+            *scope,
+        )
+        .group_by(CASES.c.court_id)
+    ).all()
 
 
 def wall_court_rows(
@@ -143,20 +155,8 @@ def wall_court_rows(
                 row[key] += figures[name]
             for tier in ("red", "yellow", "blue"):
                 row[tier] += figures[tier]
-    n, f = NODES, FUNDS
-    late_fund = late_fund_of(n, rules.catalogue)
-    for court_id, late in conn.execute(
-        select(CASES.c.court_id, func.count(late_fund.distinct()))
-        .select_from(n.join(CASES, CASES.c.id == n.c.case_id))
-        .where(
-            open_node(n),
-            n.c.node_code.in_(fund_node_codes(rules.catalogue)),  # a range per code of the open code-due index
-            rules.overdue(n),
-            late_fund.is_not(None),
-            CASES.c.court_id.in_(ids),
-        )
-        .group_by(CASES.c.court_id)
-    ):
+    f = FUNDS
+    for court_id, late in late_funds_by_court(conn, rules, [CASES.c.court_id.in_(ids)]):
         per[court_id]["funds_3_7_overdue"] = late
     for court_id, waiting in conn.execute(
         select(CASES.c.court_id, func.count())
