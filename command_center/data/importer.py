@@ -57,6 +57,7 @@ from command_center.data.interchange import (
     RawSheet,
     Reason,
     Sheet,
+    blank,
     case_type_of,
     court_code_of,
     files_words,
@@ -377,10 +378,10 @@ FOOTER = re.compile(
 def _footer_text(cells: list, keys: list[int]) -> str | None:
     """The text of a row that is an export's closing line: its first filled cell is text that
     begins as :data:`FOOTER` does, and the sheet's key cells (案号, 款项编号…) hold nothing else."""
-    first = next((i for i, c in enumerate(cells) if c is not None and str(c).strip()), None)
+    first = next((i for i, c in enumerate(cells) if not blank(c)), None)
     if first is None or type(cells[first]) is not str or not FOOTER.match(text := cells[first].strip()):
         return None
-    if any(k != first and k < len(cells) and cells[k] is not None and str(cells[k]).strip() for k in keys):
+    if any(k != first and k < len(cells) and not blank(cells[k]) for k in keys):
         return None
     return text
 

@@ -73,13 +73,8 @@ class Problem:
 
     def in_words_of(self, title: str, headers: dict[str, str]) -> Problem:
         """This problem named as the file names its sheet (``title``) and columns (``headers``:
-        column → the header the file gave it), where they differ from the product's names."""
-        header = str(headers.get(self.column) or "").strip()
-        return replace(
-            self,
-            title=title if title and title != self.sheet else "",
-            header=header if header and header != self.column and plain(header) != plain(self.column) else "",
-        )
+        column → the header the file gave it), as :func:`files_words` gives them."""
+        return replace(self, title=title, header=headers.get(self.column, ""))
 
 
 class Reason(str):
@@ -1231,7 +1226,7 @@ def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
         return raw
     number, cells = first
     positions = map_headers(raw.sheet, raw.headers, mapping)[0]
-    keys_empty = all(_blank(cells[positions[k]]) for k in raw.sheet.key if k in positions and positions[k] < len(cells))
+    keys_empty = all(blank(cells[positions[k]]) for k in raw.sheet.key if k in positions and positions[k] < len(cells))
     if keys_empty and _label_row(cells):
         headers = _two_row_header(raw.sheet, raw.headers, cells, mapping)
         if headers is not cells and not map_headers(raw.sheet, headers, mapping)[1]:
@@ -1240,12 +1235,13 @@ def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     return raw
 
 
-def _blank(cell) -> bool:
+def blank(cell) -> bool:
+    """An empty cell: nothing, or only whitespace."""
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def _filled(cells: list) -> list:
-    return [c for c in cells if not _blank(c)]
+    return [c for c in cells if not blank(c)]
 
 
 _AMOUNT_LIKE = re.compile(r"^[-+]?[\d,，.]+$")
@@ -1283,10 +1279,10 @@ def _two_row_header(sheet: Sheet, upper: list, lower: list, mapping: ExportMappi
     for i in range(max(len(upper), len(lower))):
         top = upper[i] if i < len(upper) else None
         cell = lower[i] if i < len(lower) else None
-        if not _blank(top):
+        if not blank(top):
             group = str(top).strip()
-        if _blank(cell):
-            combined.append(top if not _blank(top) else None)
+        if blank(cell):
+            combined.append(top if not blank(top) else None)
             continue
         text = str(cell).strip()
         combined.append(next((c for c in (group + text, text) if group and known(c)), text))
@@ -1434,7 +1430,7 @@ def _workbook(
             number = 1
             try:
                 for number, row in chain(pending, values):
-                    if not all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+                    if not all(blank(v) for v in row):
                         yield number, row
             except _UNREADABLE as exc:
                 raise FileProblem(
