@@ -338,7 +338,7 @@ class WallScreen(WithHelp, Screen[None]):
         for tier in TIERS:
             panel = self.query_one(f"#panel-{tier}")
             count = getattr(figures.lights, tier)
-            panel.border_title = f"{t[tier]} {count:,} {t['case' if count == 1 else 'cases']} · {self.rule(tier)}"
+            panel.border_title = f"{t[tier]} {_cases(t, count)} · {self.rule(tier)}"
             rows = [
                 (
                     c.case_no,
@@ -381,7 +381,7 @@ class WallScreen(WithHelp, Screen[None]):
         )
         teams = [
             (
-                r.team if r.team is not None else self.t["no_team_row"],
+                _team(self.t, r),
                 f"{r.open_cases:,}",
                 f"{r.overdue_nodes:,}",
                 *_tier_cells(r.red, r.yellow, r.blue),
@@ -417,11 +417,7 @@ class WallScreen(WithHelp, Screen[None]):
     def ticker_text(self, data: WallData) -> Text:
         t, f = self.t, data.indicators
         items = [
-            (
-                t["new_cases_today"],
-                f"{f.new_cases_today:,} {t['case' if f.new_cases_today == 1 else 'cases']}",
-                "bold cyan",
-            ),
+            (t["new_cases_today"], _cases(t, f.new_cases_today), "bold cyan"),
             (
                 t["undisbursed"],
                 f"{f.undisbursed_amount:,.2f} {t['yuan']} ({f.undisbursed_count:,} {t['items']})",
@@ -450,12 +446,7 @@ class WallScreen(WithHelp, Screen[None]):
         worst = sorted(data.teams, key=lambda r: (-r.red, -r.overdue_nodes))[:3]
         for row in worst:
             text.append(
-                "  "
-                + t["team_line"].format(
-                    team=row.team if row.team is not None else t["no_team_row"],
-                    overdue=f"{row.overdue_nodes:,}",
-                    red=f"{row.red:,}",
-                ),
+                "  " + t["team_line"].format(team=_team(t, row), overdue=f"{row.overdue_nodes:,}", red=f"{row.red:,}"),
                 style="bold",
             )
             text.append("   ◆")
@@ -495,3 +486,13 @@ def _tier_cells(red: int, yellow: int, blue: int) -> tuple[Text, Text, Text]:
         Text(f"{yellow:,}", style="bold yellow"),
         Text(f"{blue:,}", style="bold blue"),
     )
+
+
+def _cases(t: dict, n: int) -> str:
+    """``1 case``, ``3 cases`` (``3 件``)."""
+    return f"{n:,} {t['case' if n == 1 else 'cases']}"
+
+
+def _team(t: dict, row) -> str:
+    """A team board row's name; the row of the cases without a team says so."""
+    return row.team if row.team is not None else t["no_team_row"]
