@@ -298,6 +298,8 @@ CLI = {
         "ignored_columns": "  {sheet} 表未导入的列 (不是可识别的表头, 可在导入映射文件中映射): {columns}",
         "skipped_rows": "  {sheet} 表末尾的 {count} 行是表尾 (合计、制表人、导出时间等), 不是数据, 未导入: {rows}",
         "skipped_row": "第 {row} 行 “{text}”",
+        "units": "  {sheet} 表的金额按表中注明的单位读 (表头下的单位行或表头上方的“单位：”): {columns}",
+        "in_unit": "{header} 按{unit}",
         "recognised_sheets": "  可识别的表名: {names}",
     },
     "en": {
@@ -442,6 +444,11 @@ CLI = {
             " not imported: {rows}"
         ),
         "skipped_row": "row {row} '{text}'",
+        "units": (
+            "  {sheet}: amounts read in the unit the sheet gives (a row of units under the headers,"
+            " or a note 单位： above them): {columns}"
+        ),
+        "in_unit": "{header} in {unit}",
         "recognised_sheets": "  recognised sheet names: {names}",
     },
 }
@@ -1878,6 +1885,10 @@ IMPORT_REASONS = {
     "second_sheet": "{sheet} 表的第二张表",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
+    "continues_case": (
+        "本行没有案号和立案日期: 是否接续上方的 {case_no} (一案多行, 单元格合并)? "
+        "请每行都填上案号和立案日期 (取消合并后向下填充), 或把当事人写在一格内, 以“；”分隔"
+    ),
     "closed_before_filed": "早于立案日期结案",
     "completed_before_started": "早于开始时间完成",
     "claimed_before_arrived": "早于到账时间认领",

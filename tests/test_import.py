@@ -462,6 +462,7 @@ def test_cli_import_lists_problems_and_exits_non_zero(db_url, tmp_path):
         "unchanged": 0,
         "ignored_columns": [{"header": "备注 (ignored)", "did_you_mean": None}],  # the sample's column of notes
         "skipped_rows": [],
+        "units": [],
     }
     assert summary["recompute"]["opened"] > 0  # the affected cases were recomputed
     result = _cli("--lang", "en", "import", str(good), db_url=db_url)

@@ -993,3 +993,100 @@ def test_an_empty_sheet_is_said_and_does_not_refuse_the_file(db, tmp_path):
         "did_you_mean": None,
         "empty": True,
     }
+
+
+def _amounts(db) -> list[tuple]:
+    c = m.Case.__table__
+    with db.engine.connect() as conn:
+        return conn.execute(select(c.c.case_no, c.c.amount, c.c.amount_recovered).order_by(c.c.case_no)).all()
+
+
+def test_a_row_of_units_under_the_headers_is_their_unit_not_a_row(db, tmp_path):
+    """Statistics exports put the units on a row of their own under the headers: （万元） under
+    执行标的 makes a bare 12.5 there 125,000.00 yuan, (元) under 到位金额 is yuan; a unit that is
+    no money's (（件）) is no matter.  The row is not a case, and the summary says which columns
+    were read in which unit."""
+    path = _sheet(
+        tmp_path / "ledger.xlsx",
+        [
+            ["执行案件统计表"],
+            ["执行案号", "收案日期", "执行标的", "到位金额", "案件数", "被执行人"],
+            [None, None, "（万元）", "(元)", "（件）", None],
+            [ONE[0], "2026-03-02", "12.5", "3000", "1", "张三"],
+            [TWO[0], "2026-03-05", "0.5", None, "1", "李四"],
+        ],
+    )
+    summary = import_file(db, CATALOGUE, path, NOW)
+    counts = summary.sheets["cases"]
+    assert (counts.read, counts.units) == (2, [("执行标的", "万元")])
+    assert summary.as_json()["sheets"]["cases"]["units"] == [{"header": "执行标的", "unit": "万元"}]
+    assert _amounts(db) == [
+        (ONE[0], Decimal("125000.00"), Decimal("3000.00")),
+        (TWO[0], Decimal("5000.00"), Decimal("0.00")),
+    ]
+    done = _cli_import(db, path)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "  cases 表的金额按表中注明的单位读 (表头下的单位行或表头上方的“单位：”): 执行标的 按万元"
+    ) in done.stdout.splitlines()
+
+
+def test_a_unit_noted_above_the_headers_is_every_money_columns_that_names_none(db, tmp_path):
+    """``单位：万元`` above the headers (in the title's cell or its own) is the unit of every money
+    column whose header names none of its own; one that does (到位金额(元)) keeps its own.  In a
+    csv export too, and a problem there names the column with the unit it was read in."""
+    path = _sheet(
+        tmp_path / "ledger.xlsx",
+        [
+            ["执行案件台账", None, None, "金额单位：万元"],
+            ["执行案号", "收案日期", "执行标的", "到位金额(元)"],
+            [ONE[0], "2026-03-02", "12.5", "3000"],
+        ],
+    )
+    assert import_file(db, CATALOGUE, path, NOW).sheets["cases"].units == [("执行标的", "万元")]
+    assert _amounts(db) == [(ONE[0], Decimal("125000.00"), Decimal("3000.00"))]
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "案件.csv").write_text(
+        f"执行案件台账（单位：万元）\n执行案号,收案日期,执行标的\n{TWO[0]},2026-03-05,0.5\n", encoding="utf-8"
+    )
+    import_file(db, CATALOGUE, folder, NOW)
+    assert _amounts(db)[1] == (TWO[0], Decimal("5000.00"), Decimal("0.00"))
+    (folder / "案件.csv").write_text(
+        f"单位：万元\n执行案号,收案日期,执行标的\n{TWO[0]},2026-03-05,1.2345678\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, folder, NOW)
+    assert [(p.row, p.column, p.header) for p in rejected.value.problems] == [(3, "amount", "执行标的（万元）")]
+    assert _amounts(db)[1] == (TWO[0], Decimal("5000.00"), Decimal("0.00"))  # nothing changed
+
+
+def test_a_case_over_several_rows_is_refused_with_what_to_do(db, tmp_path):
+    """One case over several rows (案号 and 立案日期 merged down them, one party per row) cannot
+    be read as a case a row: each continuation row is one problem that names the case above
+    and says how to give it, not two bare ``required value missing``; nothing is written."""
+    path = _sheet(
+        tmp_path / "ledger.xlsx",
+        [
+            ["执行案号", "收案日期", "执行标的", "被执行人"],
+            [ONE[0], "2026-03-02", "125000.00", "张三"],
+            [None, None, None, "李四"],
+            [None, None, None, "王五"],
+            [TWO[0], "2026-03-05", "5000", "赵六"],
+        ],
+        ("A2:A4", "B2:B4", "C2:C4"),
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, path, NOW)
+    problems = rejected.value.problems
+    assert [(p.row, p.column, p.reason.key) for p in problems] == [
+        (3, "case_no", "continues_case"),
+        (4, "case_no", "continues_case"),
+    ]
+    assert f"continue {ONE[0]} above" in problems[0].reason
+    assert _case_nos(db) == []
+    done = _cli_import(db, path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0].startswith(
+        f"执行案件 表 第 3 行 执行案号 (案号, case_no): 本行没有案号和立案日期: 是否接续上方的 {ONE[0]}"
+    )

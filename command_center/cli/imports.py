@@ -184,6 +184,9 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
     for name, counts in summary.sheets.items():
         if counts.ignored_columns:
             click.echo(_ignored_columns(name, counts.ignored_columns, lang))
+        if counts.units:
+            read_in = [say(lang, "in_unit", header=header, unit=unit) for header, unit in counts.units]
+            click.echo(say(lang, "units", sheet=name, columns=say(lang, "list_sep").join(read_in)))
         if counts.skipped_rows:
             rows = [
                 say(lang, "skipped_row", row=row, text=text if len(text) <= 40 else text[:39] + "…")

@@ -132,6 +132,19 @@ def _limits() -> dict[tuple[str, str], int | Decimal]:
 LIMITS = _limits()
 #: (earlier, later, reason) pairs checked on every row after merging with the database
 REQUIRED_MISSING = Reason("required_missing", "required value missing")
+
+
+def _continues(case_no: str) -> Reason:
+    """A cases row without its 案号 and 立案日期 below a case: one case over several rows, its
+    案号 merged down the rows (one party per row), which a sheet of one case a row cannot read."""
+    return Reason(
+        "continues_case",
+        "no 案号 or 立案日期 on this row: does it continue {case_no} above, its cells merged over several rows?"
+        " Give each row its 案号 and 立案日期 (unmerge and fill down), or list the parties in one cell separated by ；",
+        case_no=case_no,
+    )
+
+
 ORDER_RULES = {
     "cases": (("filed_on", "closed_on", Reason("closed_before_filed", "closed before it was filed")),),
     "nodes": (("started_at", "completed_at", Reason("completed_before_started", "completed before it started")),),
@@ -254,6 +267,8 @@ class SheetCounts:
     ignored_columns: list[tuple[str, str | None]] = field(default_factory=list)
     #: the export's closing lines (a totals row, who made it and when), not data: (row, its text)
     skipped_rows: list[tuple[int, str]] = field(default_factory=list)
+    #: money columns read in the unit a row under the headers or a note above them gives: (header, unit)
+    units: list[tuple[str, str]] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -263,6 +278,7 @@ class SheetCounts:
             "unchanged": self.unchanged,
             "ignored_columns": [{"header": h, "did_you_mean": c} for h, c in self.ignored_columns],
             "skipped_rows": [{"row": n, "text": t} for n, t in self.skipped_rows],
+            "units": [{"header": h, "unit": u} for h, u in self.units],
         }
 
 
@@ -454,6 +470,7 @@ class _SheetReader:
         #: (row number, values, no problem of its own, its key if it takes part in the duplicate check)
         pending: list[tuple[int, tuple, bool, tuple | None]] = []
         case_nos: list[tuple[int, str]] = []
+        above: str | None = None  # the 案号 of the row above, for a row that may continue its case
         advanced = 0
         try:
             for number, cells in _without_footer(self.raw.rows, self.key_positions, self.skipped):
@@ -501,6 +518,13 @@ class _SheetReader:
                         )
                         bad = True
                 if sheet.name == "cases":
+                    if above and record.get("case_no") is None and record.get("filed_on") is None:
+                        missing = {(p.column, p.reason) for p in problems[before:]}
+                        if missing <= {("case_no", REQUIRED_MISSING), ("filed_on", REQUIRED_MISSING)}:
+                            del problems[before:]
+                            problems.append(Problem(sheet.name, number, "case_no", _continues(above)))
+                    else:
+                        above = record.get("case_no")
                     problems.extend(_case_row_problems(sheet.name, number, record))
                 if record.get("case_no"):
                     case_nos.append((number, record["case_no"]))
@@ -791,6 +815,7 @@ class _Writer:
     def sheet(self, reader: _SheetReader) -> None:
         counts = self.summary.sheets[reader.sheet.name]
         counts.ignored_columns = reader.unknown
+        counts.units = reader.raw.units
         cases = reader.sheet.name == "cases"
         if cases:
             self._load_refs()

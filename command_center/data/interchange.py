@@ -454,6 +454,13 @@ def _is_iso(text: str) -> bool:
 MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "万": 10_000, "亿元": 100_000_000, "亿": 100_000_000}
 
 
+#: units a statistics export writes on a row of their own under the headers (``（元）``, ``（件）``)
+OTHER_UNITS = {"件", "人", "个", "户", "项", "宗", "笔", "次", "天", "日", "%", "％"}
+_UNIT_CELL = re.compile(r"^[（(]?\s*(?:单位\s*[:：]\s*)?(?P<unit>[^\s()（）:：]{1,3})\s*[)）]?$")
+#: a note above the headers that gives the sheet's money unit (``单位：万元``, ``金额单位: 元``)
+_UNIT_NOTE = re.compile(r"单位\s*[:：]\s*(?P<unit>千元|万元|亿元|元)")
+
+
 def header_unit(header) -> int | None:
     """The unit a header names in brackets (``执行标的（万元）`` → 10000), or None."""
     parts = [p.strip() for p in re.split(r"[()]", plain(header).replace("*", "")) if p.strip()]
@@ -1090,6 +1097,9 @@ class RawSheet:
     rows: Iterator[tuple[int, list]]
     estimated_rows: int
     header_row: int = 1  # the row the headers are on (below a title, in many exports)
+    #: money columns whose unit the sheet gives outside their header (a row of units under the
+    #: headers, a ``单位：万元`` note above them): (the header as the file has it, the unit)
+    units: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -1199,7 +1209,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     never skipped).  Otherwise row 1 is.  A header in two rows (a group over its columns,
     ``被执行人`` over ``姓名`` and ``证件号码``) is read as one (:func:`_two_row_header`)."""
     if not map_headers(raw.sheet, raw.headers, mapping)[1]:
-        return _with_sub_header(raw, mapping)
+        return _with_units(_with_sub_header(raw, mapping), mapping, [])
     peeked: list[tuple[int, list]] = []
     above = [raw.headers]
     for number, cells in raw.rows:
@@ -1209,7 +1219,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
         headers = _two_row_header(raw.sheet, above[-1], cells, mapping)
         if not map_headers(raw.sheet, headers, mapping)[1]:
             found = RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - len(peeked), number)
-            return found if headers is not cells else _with_sub_header(found, mapping)
+            return _with_units(found if headers is not cells else _with_sub_header(found, mapping), mapping, above)
         if len(peeked) >= HEADER_SEARCH_ROWS:
             break
         above.append(cells)
@@ -1233,6 +1243,40 @@ def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
             return RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - 1, number)
     raw.rows = chain([first], raw.rows)
     return raw
+
+
+def _with_units(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> RawSheet:
+    """``raw`` with the units its export gives outside the headers read into them: a row of
+    units right below the headers (``（万元）`` under 执行标的, ``（件）`` under a count), which is
+    not a row of data, and a note above them (``单位：万元``) for every money column that names no
+    unit of its own.  A bare ``12.5`` there is 125,000.00 yuan, as under ``执行标的（万元）``; the
+    header then reads so (``执行标的（万元）``), in problems too, and the sheet lists the columns
+    (:attr:`RawSheet.units`) for the import's summary to say."""
+    first = next(raw.rows, None)
+    under: dict[int, str] = {}
+    if first is not None and _units_row(first[1]):
+        under = {i: _UNIT_CELL.match(c.strip())["unit"] for i, c in enumerate(first[1]) if not blank(c)}
+        raw.estimated_rows -= 1
+    elif first is not None:
+        raw.rows = chain([first], raw.rows)
+    notes = [_UNIT_NOTE.search(plain(c)) for cells in above for c in _filled(cells) if isinstance(c, str)]
+    note = next((found["unit"] for found in notes if found), None)
+    headers = list(raw.headers)
+    for name, at in map_headers(raw.sheet, headers, mapping)[0].items():
+        header, unit = headers[at], under.get(at, note)
+        if raw.sheet.column(name).parse is not parse_money or header_unit(header) is not None:
+            continue
+        if unit in MONEY_UNITS and MONEY_UNITS[unit] != 1:
+            raw.units.append((str(header).strip(), unit))
+            headers[at] = f"{str(header).strip()}（{unit}）"
+    raw.headers = headers
+    return raw
+
+
+def _units_row(cells: list) -> bool:
+    """A row of units only (``（元）``, ``万元``, ``（件）``), at least one."""
+    units = [_UNIT_CELL.match(c.strip()) if isinstance(c, str) else None for c in _filled(cells)]
+    return bool(units) and all(u and u["unit"] in MONEY_UNITS.keys() | OTHER_UNITS for u in units)
 
 
 def blank(cell) -> bool:
