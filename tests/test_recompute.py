@@ -180,6 +180,21 @@ def test_suspension_and_extension_move_the_case_term(court):
     assert court.node(still, "N42").due_date == date(2026, 9, 21), "an open suspension keeps pushing the term"
 
 
+def test_a_day_in_two_overlapping_suspensions_moves_the_term_once(court):
+    """07-01..07-31 and 07-10..08-09 (07-10..07-31 in both) are 40 days, not 53; a period
+    inside another and an open one that overlaps count no day twice either."""
+    twice = court.case(date(2026, 3, 10))
+    court.add(m.Suspension, case_id=twice, from_date=date(2026, 7, 1), to_date=date(2026, 7, 31))
+    court.add(m.Suspension, case_id=twice, from_date=date(2026, 7, 10), to_date=date(2026, 8, 9))
+    court.add(m.Suspension, case_id=twice, from_date=date(2026, 7, 5), to_date=date(2026, 7, 6))
+    still = court.case(date(2026, 3, 10))
+    court.add(m.Suspension, case_id=still, from_date=date(2026, 11, 11), to_date=None)
+    court.add(m.Suspension, case_id=still, from_date=date(2026, 11, 1), to_date=date(2026, 11, 15))
+    run(court.db)
+    assert court.node(twice, "N42").due_date == date(2026, 10, 20), "09-10 + 40 days, a Tuesday"
+    assert court.node(still, "N42").due_date == date(2026, 9, 30), "11-01..11-20 is 20 days: 09-30, a Wednesday"
+
+
 def test_closing_stops_pre_closing_nodes_and_terminated_cases_repeat_the_search(court):
     done = court.case(date(2025, 3, 3))
     run(court.db, at(date(2025, 3, 4), 9))

@@ -80,12 +80,16 @@ def repeat_start(closed_on: date, node: NodeDef, number: int) -> date:
 
 
 def suspended_days(suspensions: Iterable[tuple[date, date | None]], today: date) -> int:
-    """Days not counted in the term: both ends included; an open period runs to ``today``."""
-    total = 0
-    for start, end in suspensions:
-        last = end if end is not None else today
-        if last >= start:
-            total += (last - start).days + 1
+    """Days not counted in the term: both ends included; an open period runs to ``today``; a
+    day in two periods that overlap (a 中止 recorded twice, a 暂缓 within a 中止) counts once."""
+    total, counted_to = 0, None
+    for start, last in sorted((start, end if end is not None else today) for start, end in suspensions):
+        if last < start:
+            continue
+        first = start if counted_to is None or start > counted_to else counted_to + timedelta(days=1)
+        if last >= first:
+            total += (last - first).days + 1
+            counted_to = last
     return total
 
 

@@ -370,15 +370,27 @@ def _special_terms(conn: Connection, catalogue: Catalogue, today: date, rows) ->
     extension), pushed by the suspended days, rolled.  Every other term is in the lookup."""
     term = catalogue[TERM_NODE]
     n = NODES
+    # the days of the union of a case's periods (a day in two that overlap counts once): each
+    # period counts from the day after the latest end of the periods that begin before it
     last_day = func.coalesce(SUSPENSIONS.c.to_date, literal(today))
+    valid = (
+        select(SUSPENSIONS.c.case_id, SUSPENSIONS.c.from_date.label("first"), last_day.label("last"))
+        .where(last_day >= SUSPENSIONS.c.from_date)
+        .subquery("valid")
+    )
+    ranked = select(
+        valid,
+        func.max(valid.c.last)
+        .over(partition_by=valid.c.case_id, order_by=(valid.c.first, valid.c.last), rows=(None, -1))
+        .label("before"),
+    ).subquery("ranked")
+    first = case((ranked.c.before >= ranked.c.first, add_days(ranked.c.before, 1)), else_=ranked.c.first)
     paused = (
         select(
-            SUSPENSIONS.c.case_id,
-            func.sum(
-                case((last_day >= SUSPENSIONS.c.from_date, day_diff(last_day, SUSPENSIONS.c.from_date) + 1), else_=0)
-            ).label("days"),
+            ranked.c.case_id,
+            func.sum(case((ranked.c.last >= first, day_diff(ranked.c.last, first) + 1), else_=0)).label("days"),
         )
-        .group_by(SUSPENSIONS.c.case_id)
+        .group_by(ranked.c.case_id)
         .subquery("paused")
     )
     special = or_(CASES.c.term_extended_to.is_not(None), CASES.c.id.in_(select(SUSPENSIONS.c.case_id)))
