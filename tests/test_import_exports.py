@@ -25,8 +25,10 @@ from command_center.data.importer import ImportRejected, import_file
 from command_center.data.indicators import indicators
 from command_center.data.interchange import (
     SHEETS,
+    header_unit,
     parse_date,
     parse_datetime,
+    parse_due,
     parse_id_numbers,
     parse_money,
     parse_names,
@@ -348,6 +350,33 @@ def test_dates_as_excel_serials_numbers_and_text_with_a_time():
             parse_date(bad)
 
 
+def test_a_due_date_without_a_time_runs_to_the_end_of_its_day(db, tmp_path):
+    """期限 ``2026-11-20`` (or ``2026-11-20 00:00:00``, as case systems write a date field, or a
+    date cell) is the end of that day, as the product's own date-based due dates are: the node
+    is due, not overdue, on the morning of its last day; a time of day is that instant."""
+    end = "2026-11-20T23:59:59.999999+08:00"
+    for cell in ("2026-11-20", "2026-11-20 00:00:00", "2026年11月20日", datetime(2026, 11, 20), 46346, "46346"):
+        assert parse_due(cell).isoformat() == end, cell
+    assert parse_due("2026-11-20 18:00").isoformat() == "2026-11-20T18:00:00+08:00"
+    assert parse_due(None) is None
+    path = write_workbook(
+        tmp_path / "due.xlsx",
+        {
+            "cases": [{"case_no": ONE[0], "filed_on": "2026-11-02"}],
+            "nodes": [
+                {"case_no": ONE[0], "node_code": "N05", "started_at": "2026-11-03 09:00", "due_at": "2026-11-20"},
+                {"case_no": ONE[0], "node_code": "N06", "started_at": "2026-11-03 09:00", "due_at": "2026-11-19"},
+            ],
+        },
+    )
+    import_and_recompute(db, CATALOGUE, CALENDAR, path, NOW)  # NOW: 2026-11-20 10:00
+    a = m.Alert.__table__
+    with db.engine.connect() as conn:
+        opened = conn.execute(select(a.c.node_code, a.c.rule).where(a.c.status == "open")).all()
+    assert ("N06", "overdue") in opened  # its last day was yesterday
+    assert not [code for code, rule in opened if code == "N05" and rule == "overdue"]
+
+
 def test_dates_amounts_and_placeholders_as_chinese_systems_write_them():
     """Full-width digits, the time in words (09时05分), the time right after 日, a currency named
     before the amount: the same values as the ASCII forms.  A dash or 无 is the empty cell it
@@ -408,6 +437,23 @@ def test_amounts_in_the_unit_their_header_or_cell_names(db, tmp_path):
         import_file(db, CATALOGUE, folder, NOW)
     assert [(p.sheet, p.row, p.column) for p in rejected.value.problems] == [("cases", 2, "amount")]
     assert "more than two decimals" in rejected.value.problems[0].reason
+
+
+def test_a_header_names_its_unit_as_statistics_exports_write_it():
+    """（万元）, （单位：万元）, (人民币万元), (RMB万元): one unit, read by the column; a header that names
+    none, or names no money unit, is read in yuan."""
+    for header in (
+        "执行标的（万元）",
+        "执行标的（单位：万元）",
+        "执行标的(人民币万元)",
+        "执行标的 (RMB万元)",
+        "标的(万)",
+    ):
+        assert header_unit(header) == 10_000, header
+    assert header_unit("标的（金额单位：千元）") == 1_000
+    assert header_unit("执行标的（元）") == 1
+    for header in ("执行标的", "案号 (case_no)", "执行标的（件）", "单位：万元"):
+        assert header_unit(header) is None, header
 
 
 def _cli_import(db: Database, path: Path) -> subprocess.CompletedProcess:

@@ -312,6 +312,17 @@ def parse_datetime(value) -> datetime | None:
     return moment
 
 
+def parse_due(value) -> datetime | None:
+    """A node's 期限 as the export gives it: a date alone (or a time of 00:00:00, as case systems
+    write a date field: ``2026-12-01 00:00:00``) runs to the end of that day (23:59:59.999999
+    local), as the product's own date-based due dates do, so a node is not overdue on the
+    morning of its last day; a time of day is that instant."""
+    moment = parse_datetime(value)
+    if moment is not None and moment.time() == time(0):
+        return datetime.combine(moment.date(), time(23, 59, 59, 999999), tzinfo=moment.tzinfo)
+    return moment
+
+
 def _date(value) -> date | None:
     if value is None:
         return None
@@ -462,9 +473,11 @@ _UNIT_NOTE = re.compile(r"单位\s*[:：]\s*(?P<unit>千元|万元|亿元|元)")
 
 
 def header_unit(header) -> int | None:
-    """The unit a header names in brackets (``执行标的（万元）`` → 10000), or None."""
+    """The unit a header names in brackets (``执行标的（万元）``, ``（单位：万元）``, ``(人民币万元)`` →
+    10000), or None."""
     parts = [p.strip() for p in re.split(r"[()]", plain(header).replace("*", "")) if p.strip()]
-    return next((MONEY_UNITS[p] for p in parts[1:] if p in MONEY_UNITS), None)
+    units = [re.sub(r"^(?:金额)?(?:单位:)?(?:人民币|rmb)?", "", p) for p in parts[1:]]
+    return next((MONEY_UNITS[u] for u in units if u in MONEY_UNITS), None)
 
 
 def in_header_unit(column: Column, header) -> Column:
@@ -792,7 +805,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c(
                 "completed_at", "完成时间", parse_datetime, example="2026-03-05 16:30", aliases=("完成日期", "办结时间")
             ),
-            _c("due_at", "期限", parse_datetime, aliases=("期限届满时间", "截止时间")),
+            _c("due_at", "期限", parse_due, aliases=("期限届满时间", "截止时间")),
         ),
         ("case_no", "node_code", "subject_id"),
         ("流程节点", "节点信息"),
