@@ -500,3 +500,26 @@ def test_a_problem_found_against_stored_values_is_reported_with_the_others(db, t
     ]
     assert "is completed before it started (2026-09-01 09:00:00)" in rejected.value.problems[0].reason
     assert counts(db) == before and snapshot(db) == snap
+
+
+def test_a_later_date_before_the_one_it_follows_is_refused(db, tmp_path):
+    """An extension to a day before the filing, a seal that expires before the seizure, a
+    freeze renewed until a day before it began: each a named problem, nothing written, and
+    said in Chinese as the later date before the earlier one."""
+    d = sample()
+    d["cases"][0]["term_extended_to"] = "2026-01-01"
+    d["assets"][0]["seal_expires_on"] = "2000-01-01"
+    d["accounts"][0]["renewed_until"] = "2000-01-01"
+    before, snap = counts(db), snapshot(db)
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(db, write_workbook(tmp_path / "b.xlsx", d, extra_column=False))
+    assert [(p.sheet, p.row, p.column, p.reason.key) for p in rejected.value.problems] == [
+        ("cases", 2, "term_extended_to", "out_of_order"),
+        ("assets", 2, "seal_expires_on", "out_of_order"),
+        ("accounts", 2, "renewed_until", "out_of_order"),
+    ]
+    assert counts(db) == before and snapshot(db) == snap
+    result = _cli("import", str(tmp_path / "b.xlsx"), db_url=db.engine.url.render_as_string(hide_password=False))
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.endswith(f"延长期限至早于立案日期: 2026-01-01 早于 {d['cases'][0]['filed_on']}"), first

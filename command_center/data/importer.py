@@ -146,7 +146,10 @@ def _continues(case_no: str) -> Reason:
 
 
 ORDER_RULES = {
-    "cases": (("filed_on", "closed_on", Reason("closed_before_filed", "closed before it was filed")),),
+    "cases": (
+        ("filed_on", "closed_on", Reason("closed_before_filed", "closed before it was filed")),
+        ("filed_on", "term_extended_to", Reason("extended_before_filed", "extended to a day before the filing")),
+    ),
     "nodes": (("started_at", "completed_at", Reason("completed_before_started", "completed before it started")),),
     "funds": (
         ("arrived_at", "claimed_at", Reason("claimed_before_arrived", "claimed before it arrived")),
@@ -159,10 +162,12 @@ ORDER_RULES = {
             Reason("evaluated_before_seized", "evaluation started before the seizure"),
         ),
         ("seized_on", "renewed_until", Reason("renewed_before_seized", "renewed until a day before the seizure")),
+        ("seized_on", "seal_expires_on", Reason("seal_before_seized", "the seal expires before the seizure")),
     ),
     "accounts": (
         ("frozen_on", "released_on", Reason("released_before_frozen", "released before it was frozen")),
         ("frozen_on", "expires_on", Reason("expires_before_frozen", "expires before it was frozen")),
+        ("frozen_on", "renewed_until", Reason("renewed_before_frozen", "renewed until a day before the freeze")),
     ),
     "leads": (
         (
