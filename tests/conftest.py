@@ -9,10 +9,15 @@ With ``CI=true`` an unreachable server fails the run instead of skipping.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import itertools
 import os
 import queue
+import signal
+import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +52,62 @@ def allow_connections(url: str, allowed: bool, *, cut: bool = False) -> None:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allowed else "false"}')
         if cut:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+#: a test still running after this long has hung (the slowest take a minute or two on a loaded
+#: machine): it fails, naming what every thread and every asyncio task was waiting on, instead of
+#: holding the run until CI's limit (``COMMAND_CENTER_TEST_HUNG_SECONDS`` to change it)
+HUNG_SECONDS = float(os.environ.get("COMMAND_CENTER_TEST_HUNG_SECONDS", "600"))
+
+
+class Hung(Exception):
+    """A test that ran past :data:`HUNG_SECONDS`."""
+
+
+def _stacks() -> str:
+    """Where every thread is, and every pending asyncio task (a hang is often an await)."""
+    parts = []
+    frames = sys._current_frames()
+    for thread in threading.enumerate():
+        if (frame := frames.get(thread.ident)) is not None:
+            parts.append(f"--- thread {thread.name}\n" + "".join(traceback.format_stack(frame)))
+    try:  # every task of every loop: asyncio keeps them in a module-level weak set
+        tasks = list(getattr(asyncio.tasks, "_all_tasks", None) or getattr(asyncio.tasks, "_scheduled_tasks", ()))
+    except RuntimeError:  # changed while copied
+        tasks = []
+    for task in tasks:
+        if not task.done():
+            shown = io.StringIO()
+            task.print_stack(file=shown)
+            parts.append(f"--- task {task.get_name()}\n{shown.getvalue()}")
+    return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def _fails_if_hung(request) -> Iterator[None]:
+    """SIGALRM after :data:`HUNG_SECONDS` raises :class:`Hung` in the test's thread (the main one,
+    where a test waiting on its event loop sits in the selector, which the signal interrupts)."""
+
+    def hung(_signum, _frame) -> None:
+        raise Hung(f"{request.node.nodeid} still running after {HUNG_SECONDS:.0f} s; where it waits:\n{_stacks()}")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.setitimer(signal.ITIMER_REAL, HUNG_SECONDS)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+async def group_done(app, group: str) -> None:
+    """Until the app's workers of ``group`` (a screen's reads: ``wall-poll``, ``brief``) are
+    done.  Textual's ``wait_for_complete([])`` waits for *every* worker: once a read was already
+    done, that was the wall's PostgreSQL listener too, which runs until its screen closes (a CI
+    run hung on it for an hour with the database closed to connections)."""
+    workers = [w for w in app.workers if w.group == group]
+    if workers:
+        await app.workers.wait_for_complete(workers)
 
 
 def _pg_url(dbname: str, admin_url: str = PG_ADMIN_URL) -> str:

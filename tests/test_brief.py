@@ -16,7 +16,7 @@ from command_center.data.rules import Rules
 from command_center.data.workcal import end_of_day
 from command_center.jobs.recompute import recompute
 from tests.builders import CALENDAR, CATALOGUE, Court, at
-from tests.conftest import NOW
+from tests.conftest import NOW, group_done
 
 YEAR = Period(date(2026, 1, 1), date(2026, 11, 20))
 
@@ -248,7 +248,7 @@ def test_snapshots_backfill_and_the_scheduler_job(runtime):
 
 
 async def brief_loaded(app) -> None:
-    await app.workers.wait_for_complete([w for w in app.workers if w.group == "brief"])
+    await group_done(app, "brief")
 
 
 async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):

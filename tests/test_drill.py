@@ -47,7 +47,7 @@ from command_center.screens.overview import OverviewScreen
 from command_center.screens.palette import LocalPalette
 from command_center.screens.queue import QueueScreen
 from tests.builders import CALENDAR, CATALOGUE, Court, at
-from tests.conftest import NOW
+from tests.conftest import NOW, group_done
 
 PASSWORD = "correct-horse"
 #: someone logged in who may see and search names (the data layer re-reads nobody for reads)
@@ -526,7 +526,7 @@ async def test_the_wall_shows_an_ad_hoc_item_as_supervision_not_as_its_code(cour
     recompute(db, CATALOGUE, CALENDAR, NOW)
     app = make_app(runtime, start="wall")
     async with app.run_test(size=(200, 50)) as pilot:
-        await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+        await group_done(app, "wall-poll")
         await pilot.pause()
         soon = app.screen.query_one("#list-soon").rows
         nodes = [row[2] for row in soon if row[1] == "（2026）内0425执1号"]

@@ -24,7 +24,7 @@ from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens import wall_reader
 from command_center.widgets.wall_widgets import Column, PagedTable, Ticker
-from tests.conftest import NOW, allow_connections
+from tests.conftest import NOW, allow_connections, group_done
 
 
 def test_masking():
@@ -36,7 +36,7 @@ def test_masking():
 
 async def polled(app) -> None:
     """Wait for the wall's polls (not for its PostgreSQL listener, which runs until the screen closes)."""
-    await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+    await group_done(app, "wall-poll")
 
 
 def _demo(runtime, cases=1500):

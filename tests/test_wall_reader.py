@@ -22,7 +22,7 @@ from command_center.jobs.recompute import recompute
 from command_center.runtime import Runtime
 from command_center.screens import wall_reader
 from command_center.screens.wall_reader import ReadFailed, WallReader
-from tests.conftest import NOW, allow_connections
+from tests.conftest import NOW, allow_connections, group_done
 
 READY_SECONDS = 120  # a spawned interpreter importing SQLAlchemy; generous for a loaded CI machine
 
@@ -109,13 +109,13 @@ async def test_the_wall_refreshes_through_its_reader_process(sqlite_url, monkeyp
     try:
         app = make_app(rt, start="wall", wall_interval=3600)
         async with app.run_test(size=(200, 50)) as pilot:
-            await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+            await group_done(app, "wall-poll")
             screen = app.screen
             title = screen.query_one("#panel-red").border_title
             screen.reader._ready.result(timeout=READY_SECONDS)
             monkeypatch.setattr(wall_reader, "wall_data", _never_here)
             screen.load()
-            await app.workers.wait_for_complete([w for w in app.workers if w.group == "wall-poll"])
+            await group_done(app, "wall-poll")
             await pilot.pause()
             assert not screen.query_one("#stale", Static).display
             assert screen.query_one("#panel-red").border_title == title
