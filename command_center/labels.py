@@ -1844,6 +1844,7 @@ IMPORT_REASONS = {
     "lines_not": " (共 {count} 行不是)",
     "two_encodings": "文件混用两种编码: {utf8}, 但第 {line} 行不是{count}: {where}; 请重新另存为 CSV UTF-8",
     "not_utf8_gbk": "既不是 UTF-8 也不是 GBK 文本: {where}; 请另存为 CSV UTF-8 或 CSV (GBK)",
+    "not_utf16": "以 UTF-16 文本 (Unicode 文本) 开头, 但内容不是 ({error}); 请重新另存为 CSV UTF-8",
     "bad_csv_line": "不是有效的 CSV 行 ({error})",
     "csv_open_quote": "本行开始的带引号单元格没有结束引号: 文件余下的部分都会被读成一个单元格",
     "excel_error": "含 Excel 错误值 {text} (公式计算失败), 不是数值",

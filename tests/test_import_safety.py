@@ -5,6 +5,7 @@ on both backends, and a refused file changes nothing."""
 
 from __future__ import annotations
 
+import codecs
 import json
 from decimal import Decimal
 
@@ -463,6 +464,42 @@ def test_a_csv_file_with_a_bom_and_a_gbk_line_is_named(db, tmp_path):
         )
         and "has the bytes b0 b8 ba c5 (the cell reads '案号' as GBK)" in problem[3]
     )
+
+
+def test_a_csv_file_in_unicode_text_or_separated_by_tabs_or_semicolons_is_read(db, tmp_path):
+    """Excel's and WPS's 'Unicode text' (UTF-16 with its BOM, cells separated by tabs, CRLF)
+    saved as .csv, and files whose cells are separated by tabs or semicolons: each is read as
+    the comma-separated UTF-8 file it stands for, a comma inside an amount or a name kept."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = [
+        ["执行案号", "收案日期", "执行标的金额", "被执行人"],
+        ["（2026）内0425执7003号", "2026-03-02", "1,234.50", "张三"],
+        ["（2026）内0425执7004号", "2026-03-05", "100", "李四；王五"],
+    ]
+    expected = [
+        ("（2026）内0425执7003号", Decimal("1234.50")),
+        ("（2026）内0425执7004号", Decimal("100.00")),
+    ]
+    for encoding, delimiter, newline in (
+        ("utf-16", "\t", "\r\n"),
+        ("utf-16-be", "\t", "\n"),
+        ("utf-8", "\t", "\n"),
+        ("gbk", ";", "\r\n"),
+    ):
+        text = newline.join(delimiter.join(row) for row in rows) + newline
+        data = codecs.BOM_UTF16_BE + text.encode(encoding) if encoding == "utf-16-be" else text.encode(encoding)
+        (folder / "cases.csv").write_bytes(data)
+        run_import(db, folder)
+        with db.engine.connect() as conn:
+            cases = m.Case.__table__
+            assert conn.execute(select(cases.c.case_no, cases.c.amount).order_by(cases.c.case_no)).all() == expected
+        with db.engine.begin() as conn:
+            conn.execute(m.Party.__table__.delete())
+            conn.execute(cases.delete())
+    (folder / "cases.csv").write_bytes(codecs.BOM_UTF16_LE + "执行案号\t收案日期\n".encode("utf-16-le") + b"\x00\xd8")
+    (problem,) = _rejected(db, folder)
+    assert problem[:3] == ("cases.csv", 2, "") and "begins as UTF-16 text (Unicode text) but is not" in problem[3]
 
 
 # -- dates and numbers that are not what they say -----------------------------------------------------------

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache, partial
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -1572,7 +1572,7 @@ def _csv_folder(
         # cell's, and lines break at \n and \r only (not at \x0c, \x1c-\x1e, \x85 or U+2028)
         stream = file.open(encoding=encoding, newline="")
         # strict: a quote never closed is a problem, not the rest of the file read as one cell
-        reader = csv.reader(stream, strict=True)
+        reader = csv.reader(stream, strict=True, delimiter=_delimiter(file, encoding))
         try:
             headers = next(reader, [])
         except csv.Error as exc:
@@ -1639,13 +1639,59 @@ _NOT_UTF8_LINE = re.compile(f"^[^\\n]*[{_NOT_UTF8}][^\\n]*$", re.M)
 _BLOCK = 1 << 20
 
 
+#: what separates a csv file's cells: commas, or tabs (Excel's 'Unicode text', WPS) or semicolons
+_DELIMITERS = (",", "\t", ";")
+
+
+def _delimiter(file: Path, encoding: str) -> str:
+    """The character that separates the cells of ``file``: the one of :data:`_DELIMITERS` its
+    first lines hold most often (a comma unless the file has none of them)."""
+    with file.open(encoding=encoding, newline="") as stream:
+        head = "".join(islice(stream, 20))
+    counts = {d: head.count(d) for d in _DELIMITERS}
+    return max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _utf16(file: Path) -> tuple[str, int]:
+    """A csv file that begins with a UTF-16 BOM (Excel's and WPS's 'Unicode text'): read as
+    UTF-16 if it is, else refused as a damaged one."""
+    newlines = 0
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    try:
+        with file.open("rb") as stream:
+            while block := stream.read(_BLOCK):
+                newlines += decoder.decode(block).count("\n")
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            Problem(
+                file.name,
+                newlines + 1,
+                "",
+                Reason(
+                    "not_utf16",
+                    "begins as UTF-16 text (Unicode text) but is not: {error}; save it again as CSV UTF-8",
+                    error=exc.reason,
+                ),
+            )
+        ) from None
+    return "utf-16", newlines
+
+
 def csv_encoding(file: Path, sheet: Sheet | None = None) -> tuple[str, int]:
-    """The encoding to read a csv file in (``utf-8-sig`` or ``gb18030``, as :func:`decode_csv`
-    decides it) and its number of line breaks, from a pass over its bytes a block at a time:
-    the file is not held in memory.  A file :func:`decode_csv` refuses is refused with its words."""
+    """The encoding to read a csv file in (``utf-16`` after its BOM, else ``utf-8-sig`` or
+    ``gb18030``, as :func:`decode_csv` decides it) and its number of line breaks, from a pass
+    over its bytes a block at a time: the file is not held in memory.  A file
+    :func:`decode_csv` refuses is refused with its words."""
     newlines = 0
     utf8 = codecs.getincrementaldecoder("utf-8")()
     try:
+        with file.open("rb") as stream:
+            if stream.read(2) in _UTF16_BOMS:
+                return _utf16(file)
         with file.open("rb") as stream:
             while block := stream.read(_BLOCK):
                 newlines += block.count(b"\n")
@@ -1742,15 +1788,17 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
     start = body.rfind(b"\n", 0, at) + 1
     end = body.find(b"\n", at)
     raw = body[start : end if end >= 0 else len(body)].rstrip(b"\r")
-    fields = next(csv.reader([raw.decode("latin-1")]), [])
-    index = max(len(next(csv.reader([raw[: at - start].decode("latin-1")]), [""])) - 1, 0)
     header_end = body.find(b"\n")
     header = body[: header_end if header_end >= 0 else len(body)].rstrip(b"\r")
     try:
         header_text = header.decode("utf-8")
     except UnicodeDecodeError:
         header_text = header.decode("gb18030", errors="replace")
-    headers = next(csv.reader([header_text]), [])
+    counts = {d: header_text.count(d) + raw.count(d.encode()) for d in _DELIMITERS}
+    delimiter = max(_DELIMITERS, key=lambda d: (counts[d], d == ","))
+    fields = _fields(raw.decode("latin-1"), delimiter)
+    index = max(len(_fields(raw[: at - start].decode("latin-1"), delimiter) or [""]) - 1, 0)
+    headers = _fields(header_text, delimiter)
     name = ""
     if sheet is not None:
         positions, _ = map_headers(sheet, headers)
@@ -1778,6 +1826,15 @@ def _csv_position(body: bytes, at: int, sheet: Sheet | None) -> tuple[int, str, 
         reads=reads,
     )
     return line, name, where
+
+
+def _fields(line: str, delimiter: str) -> list[str]:
+    """One csv line's cells, for a message: split at ``delimiter`` if the csv reader cannot
+    (a stray line break or quote in a damaged line)."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return line.split(delimiter)
 
 
 # -- the template --------------------------------------------------------------------------------
