@@ -124,6 +124,11 @@ def test_cell_parsers_accept_the_documented_forms():
     assert parse_datetime("2026-11-20T01:30:00Z") == datetime(2026, 11, 20, 9, 30, tzinfo=TZ)
     assert parse_money("1,234.5") == Decimal("1234.50")
     assert parse_money(1234.57) == Decimal("1234.57")  # an Excel number cell
+    # a formula's result as Excel stores it (0.1+0.2, 1.1*3) is the amount Excel shows (15 digits)
+    assert parse_money(0.1 + 0.2) == Decimal("0.30") and parse_money(1.1 * 3) == Decimal("3.30")
+    assert parse_money(123456789012.34) == Decimal("123456789012.34")
+    with pytest.raises(ValueError):  # a third decimal Excel shows is one
+        parse_money(0.125)
     assert parse_money("12.5万") == parse_money("12.5 万元") == parse_money(12.5, unit=10_000) == Decimal("125000.00")
     assert parse_money("3,000元", unit=10_000) == Decimal("3000.00")  # the cell's own unit wins over its header's
     assert parse_money("1.5亿") == Decimal("150000000.00")

@@ -503,8 +503,9 @@ def parse_money(value, unit: int = 1) -> Decimal | None:
         return None
     if isinstance(value, bool):
         raise CellError(Reason("not_amount", "{value!r} is not an amount", value=value))
-    if isinstance(value, float):  # Excel's number cells: the shortest text that is the same double, unscaled
-        value = format(Decimal(repr(value)), "f")
+    if isinstance(value, float):  # Excel's number cells, read as Excel shows them: 15 significant digits
+        # (a formula's 0.1+0.2 is the double 0.30000000000000004, which Excel shows and means as 0.3)
+        value = format(Decimal(format(value, ".15g")), "f")
     text = parse_text(value)
     if text is None:
         return None
