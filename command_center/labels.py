@@ -1886,6 +1886,10 @@ IMPORT_REASONS = {
     "second_sheet": "{sheet} 表的第二张表",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
+    "merged_case": (
+        "本行的案号与第 {row} 行 ({case_no}) 合并: 一案多行无法读取; "
+        "请把当事人写在一格内, 以“；”分隔, 或取消合并、每行填写各自的案件"
+    ),
     "continues_case": (
         "本行没有案号和立案日期: 是否接续上方的 {case_no} (一案多行, 单元格合并)? "
         "请每行都填上案号和立案日期 (取消合并后向下填充), 或把当事人写在一格内, 以“；”分隔"

@@ -1108,22 +1108,29 @@ def test_a_unit_noted_above_the_headers_is_every_money_columns_that_names_none(d
 
 
 def test_a_case_over_several_rows_is_refused_with_what_to_do(db, tmp_path):
-    """One case over several rows (案号 and 立案日期 merged down them, one party per row) cannot
-    be read as a case a row: each continuation row is one problem that names the case above
-    and says how to give it, not two bare ``required value missing``; nothing is written."""
-    path = _sheet(
-        tmp_path / "ledger.xlsx",
-        [
-            ["执行案号", "收案日期", "执行标的", "被执行人"],
-            [ONE[0], "2026-03-02", "125000.00", "张三"],
-            [None, None, None, "李四"],
-            [None, None, None, "王五"],
-            [TWO[0], "2026-03-05", "5000", "赵六"],
-        ],
-        ("A2:A4", "B2:B4", "C2:C4"),
-    )
+    """One case over several rows (one party per row, its 案号 and 立案日期 merged down them, or
+    left empty below the first) cannot be read as a case a row: each continuation row is one
+    problem that names the case above and says how to give it, not a case without a 案号 (nor,
+    merged, the same case twice); nothing is written."""
+    rows = [
+        ["执行案号", "收案日期", "执行标的", "被执行人"],
+        [ONE[0], "2026-03-02", "125000.00", "张三"],
+        [None, None, None, "李四"],
+        [None, None, None, "王五"],
+        [TWO[0], "2026-03-05", "5000", "赵六"],
+    ]
+    merged = _sheet(tmp_path / "merged.xlsx", rows, ("A2:A4", "B2:B4", "C2:C4"))
     with pytest.raises(ImportRejected) as rejected:
-        import_file(db, CATALOGUE, path, NOW)
+        import_file(db, CATALOGUE, merged, NOW)
+    problems = rejected.value.problems
+    assert [(p.row, p.column, p.reason.key) for p in problems] == [
+        (3, "case_no", "merged_case"),
+        (4, "case_no", "merged_case"),
+    ]
+    assert f"merged with row 2's ({ONE[0]})" in problems[0].reason
+    empty = _sheet(tmp_path / "empty.xlsx", rows)
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, empty, NOW)
     problems = rejected.value.problems
     assert [(p.row, p.column, p.reason.key) for p in problems] == [
         (3, "case_no", "continues_case"),
@@ -1131,8 +1138,72 @@ def test_a_case_over_several_rows_is_refused_with_what_to_do(db, tmp_path):
     ]
     assert f"continue {ONE[0]} above" in problems[0].reason
     assert _case_nos(db) == []
-    done = _cli_import(db, path)
+    done = _cli_import(db, merged)
     assert done.returncode == 1
     assert done.stderr.splitlines()[0].startswith(
-        f"执行案件 表 第 3 行 执行案号 (案号, case_no): 本行没有案号和立案日期: 是否接续上方的 {ONE[0]}"
+        f"执行案件 表 第 3 行 执行案号 (案号, case_no): 本行的案号与第 2 行 ({ONE[0]}) 合并: 一案多行无法读取"
     )
+
+
+def _teams(db) -> list[tuple]:
+    c, t, o = m.Case.__table__, m.Team.__table__, m.Officer.__table__
+    with db.engine.connect() as conn:
+        return conn.execute(
+            select(c.c.case_no, t.c.name, o.c.name)
+            .select_from(c.outerjoin(t, t.c.id == c.c.team_id).outerjoin(o, o.c.id == c.c.officer_id))
+            .order_by(c.c.case_no)
+        ).all()
+
+
+def test_a_cell_merged_down_several_rows_is_read_on_each_of_them(db, tmp_path):
+    """A ledger that merges 承办部门 and 承办法官 over its team's cases gives each case the team,
+    as the sheet shows it: not the first case alone, and a re-import of the merged sheet does
+    not clear what the unmerged one stored.  A 案号 merged over a case's nodes is each node's.
+    A range in the headers (案号 over their two rows) stays the headers'."""
+    three = ["（2026）内0425执1003号", "2026-03-06"]
+    plain = _sheet(
+        tmp_path / "plain.xlsx",
+        [
+            ["执行案号", "收案日期", "承办部门", "承办法官"],
+            [ONE[0], "2026-03-02", "执行一庭", "法官甲"],
+            [TWO[0], "2026-03-05", "执行一庭", "法官甲"],
+            [*three, "执行二庭", "法官乙"],
+        ],
+    )
+    import_file(db, CATALOGUE, plain, NOW)
+    stored = _teams(db)
+    assert stored == [(ONE[0], "执行一庭", "法官甲"), (TWO[0], "执行一庭", "法官甲"), (three[0], "执行二庭", "法官乙")]
+    merged = _sheet(
+        tmp_path / "merged.xlsx",
+        [
+            ["执行案件台账"],
+            ["执行案号", "收案日期", "承办", None],
+            [None, None, "承办部门", "承办法官"],
+            [ONE[0], "2026-03-02", "执行一庭", "法官甲"],
+            [TWO[0], "2026-03-05", None, None],
+            [*three, "执行二庭", "法官乙"],
+        ],
+        ("A1:D1", "A2:A3", "B2:B3", "C2:D2", "C4:C5", "D4:D5"),
+    )
+    summary = import_file(db, CATALOGUE, merged, NOW)
+    assert (summary.sheets["cases"].read, summary.sheets["cases"].updated) == (3, 0)
+    assert _teams(db) == stored
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "流程节点"
+    for row in (
+        ["执行案号", "节点代码", "开始时间"],
+        [ONE[0], "N02", "2026-03-02 09:00"],
+        [None, "N03", "2026-03-03 09:00"],
+        [TWO[0], "N02", "2026-03-05 09:00"],
+    ):
+        sheet.append(row)
+    sheet.merge_cells("A2:A3")
+    book.save(tmp_path / "nodes.xlsx")
+    assert import_file(db, CATALOGUE, tmp_path / "nodes.xlsx", NOW).sheets["nodes"].read == 3
+    n, c = m.NodeInstance.__table__, m.Case.__table__
+    with db.engine.connect() as conn:
+        imported = conn.execute(
+            select(c.c.case_no, n.c.node_code).join(c, c.c.id == n.c.case_id).where(n.c.source == "imported")
+        ).all()
+    assert sorted(imported) == [(ONE[0], "N02"), (ONE[0], "N03"), (TWO[0], "N02")]

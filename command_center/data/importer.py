@@ -134,9 +134,18 @@ LIMITS = _limits()
 REQUIRED_MISSING = Reason("required_missing", "required value missing")
 
 
-def _continues(case_no: str) -> Reason:
-    """A cases row without its 案号 and 立案日期 below a case: one case over several rows, its
-    案号 merged down the rows (one party per row), which a sheet of one case a row cannot read."""
+def _continues(case_no: str, merged_from: int | None) -> Reason:
+    """A cases row without its 案号 below a case: one case over several rows, its 案号 merged
+    down them (``merged_from``: the range's first row) or left empty (one party per row), which
+    a sheet of one case a row cannot read."""
+    if merged_from is not None:
+        return Reason(
+            "merged_case",
+            "its 案号 is merged with row {row}'s ({case_no}): one case over several rows cannot be read;"
+            " list its parties in one cell separated by ；, or unmerge and give each row its own case",
+            row=merged_from,
+            case_no=case_no,
+        )
     return Reason(
         "continues_case",
         "no 案号 or 立案日期 on this row: does it continue {case_no} above, its cells merged over several rows?"
@@ -523,11 +532,12 @@ class _SheetReader:
                         )
                         bad = True
                 if sheet.name == "cases":
-                    if above and record.get("case_no") is None and record.get("filed_on") is None:
+                    merged_from = self.raw.continued.get(number)
+                    if above and record.get("case_no") is None and (record.get("filed_on") is None or merged_from):
                         missing = {(p.column, p.reason) for p in problems[before:]}
                         if missing <= {("case_no", REQUIRED_MISSING), ("filed_on", REQUIRED_MISSING)}:
                             del problems[before:]
-                            problems.append(Problem(sheet.name, number, "case_no", _continues(above)))
+                            problems.append(Problem(sheet.name, number, "case_no", _continues(above, merged_from)))
                     else:
                         above = record.get("case_no")
                     problems.extend(_case_row_problems(sheet.name, number, record))

@@ -1114,6 +1114,12 @@ class RawSheet:
     #: money columns whose unit the sheet gives outside their header (a row of units under the
     #: headers, a ``单位：万元`` note above them): (the header as the file has it, the unit)
     units: list[tuple[str, str]] = field(default_factory=list)
+    #: the row of units under the headers, if the sheet has one (:func:`_with_units`)
+    units_row: int = 0
+    #: a workbook's cells merged down several rows: (column index, first row, last row)
+    merged: list[tuple[int, int, int]] = field(default_factory=list)
+    #: rows whose key cell (案号…) lies under the first row of a merged range: a case over several rows
+    continued: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1223,7 +1229,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     never skipped).  Otherwise row 1 is.  A header in two rows (a group over its columns,
     ``被执行人`` over ``姓名`` and ``证件号码``) is read as one (:func:`_two_row_header`)."""
     if not map_headers(raw.sheet, raw.headers, mapping)[1]:
-        return _with_units(_with_sub_header(raw, mapping), mapping, [])
+        return _filled_down(_with_units(_with_sub_header(raw, mapping), mapping, []), mapping)
     peeked: list[tuple[int, list]] = []
     above = [raw.headers]
     for number, cells in raw.rows:
@@ -1232,8 +1238,9 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
             break
         headers = _two_row_header(raw.sheet, above[-1], cells, mapping)
         if not map_headers(raw.sheet, headers, mapping)[1]:
-            found = RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - len(peeked), number)
-            return _with_units(found if headers is not cells else _with_sub_header(found, mapping), mapping, above)
+            found = replace(raw, headers=headers, estimated_rows=raw.estimated_rows - len(peeked), header_row=number)
+            found = found if headers is not cells else _with_sub_header(found, mapping)
+            return _filled_down(_with_units(found, mapping, above), mapping)
         if len(peeked) >= HEADER_SEARCH_ROWS:
             break
         above.append(cells)
@@ -1254,7 +1261,7 @@ def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     if keys_empty and _label_row(cells):
         headers = _two_row_header(raw.sheet, raw.headers, cells, mapping)
         if headers is not cells and not map_headers(raw.sheet, headers, mapping)[1]:
-            return RawSheet(raw.sheet, raw.source, headers, raw.rows, raw.estimated_rows - 1, number)
+            return replace(raw, headers=headers, estimated_rows=raw.estimated_rows - 1, header_row=number)
     raw.rows = chain([first], raw.rows)
     return raw
 
@@ -1271,6 +1278,7 @@ def _with_units(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> Raw
     if first is not None and _units_row(first[1]):
         under = {i: _UNIT_CELL.match(c.strip())["unit"] for i, c in enumerate(first[1]) if not blank(c)}
         raw.estimated_rows -= 1
+        raw.units_row = first[0]
     elif first is not None:
         raw.rows = chain([first], raw.rows)
     notes = [_UNIT_NOTE.search(plain(c)) for cells in above for c in _filled(cells) if isinstance(c, str)]
@@ -1285,6 +1293,70 @@ def _with_units(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> Raw
             headers[at] = f"{str(header).strip()}（{unit}）"
     raw.headers = headers
     return raw
+
+
+def _filled_down(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
+    """``raw`` with each cell merged down several rows of data read on every one of them, as
+    the sheet shows it: a ledger that merges 承办部门 over its team's cases gives each case its
+    team (read-only openpyxl gives the value to the first row alone, and the rows below, read
+    as empty, would clear what the database has); so is a 案号 merged over a case's nodes.  The
+    cell that alone names a row (a case's 案号, a fund's 款项编号…) is not repeated: one case over
+    several rows is not several cases; those rows are noted (:attr:`RawSheet.continued`) for
+    the importer to say so.  Ranges that begin in the headers (or their row of units) are theirs."""
+    after = max(raw.header_row, raw.units_row)
+    merges = [(column, first, last) for column, first, last in raw.merged if first > after]
+    if not merges:
+        return raw
+    positions = map_headers(raw.sheet, raw.headers, mapping)[0]
+    keys = {positions[k] for k in raw.sheet.key if k in positions} if len(raw.sheet.key) == 1 else set()
+    starting: dict[int, list[tuple[int, int]]] = {}
+    for column, first, last in merges:
+        starting.setdefault(first, []).append((column, last))
+    rows, continued = raw.rows, raw.continued
+
+    def filled() -> Iterator[tuple[int, list]]:
+        open_ranges: dict[int, tuple[int, int, object]] = {}  # column → (first row, last row, value)
+        for number, cells in rows:
+            for column, last in starting.get(number, ()):
+                if column < len(cells) and not blank(cells[column]):
+                    open_ranges[column] = (number, last, cells[column])
+            for column, (first, last, value) in list(open_ranges.items()):
+                if number > last:
+                    del open_ranges[column]
+                elif number > first and (column >= len(cells) or blank(cells[column])):
+                    if column in keys:
+                        continued[number] = first
+                        continue
+                    cells = cells + [None] * (column + 1 - len(cells)) if column >= len(cells) else cells
+                    cells[column] = value
+            yield number, cells
+
+    raw.rows = filled()
+    return raw
+
+
+def _merged_down(ws) -> list[tuple[int, int, int]]:
+    """The ranges of a workbook sheet merged over more than one row: (column index, first row,
+    last row) of each, from the sheet's XML (its ``<mergeCell ref="C2:C4"/>`` come after the
+    rows, and a read-only worksheet does not read them), one pass over it."""
+    from openpyxl.utils.cell import range_boundaries
+
+    refs: set[bytes] = set()
+    tail = b""
+    with ws._get_source() as source:
+        while block := source.read(_BLOCK):
+            data = tail + block
+            refs.update(_MERGE_CELL.findall(data))
+            tail = data[-128:]  # a tag cut between two blocks is whole in the next
+    found = []
+    for ref in refs:
+        min_col, min_row, _, max_row = range_boundaries(ref.decode("ascii"))
+        if max_row > min_row:
+            found.append((min_col - 1, min_row, max_row))
+    return sorted(found)
+
+
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3}\d+:[A-Z]{1,3}\d+)"')
 
 
 def _units_row(cells: list) -> bool:
@@ -1495,7 +1567,12 @@ def _workbook(
                     Problem(title, 0, "", _unreadable(f"{type(exc).__name__}: {exc}", after=number))
                 ) from None
 
-        found.append(RawSheet(sheet, title, headers, rows(), estimated_rows))
+        try:
+            merged = _merged_down(ws)
+        except _UNREADABLE as exc:
+            problems.append(Problem(title, 0, "", _unreadable(f"{type(exc).__name__}: {exc}")))
+            continue
+        found.append(RawSheet(sheet, title, headers, rows(), estimated_rows, merged=merged))
     return found
 
 
