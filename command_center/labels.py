@@ -255,6 +255,7 @@ CLI = {
         "teams": "团队",
         "officers": "承办人",
         "created": "  新建{what}: {items}",
+        "renamed_courts": "  按文件更改法院名称: {items}",
         "and_more": " 等 {count} 个",
         "unchanged": "  无变化: 数据库已与文件一致",
         "would_affect": "  将影响 {count:,} 个案件",
@@ -385,6 +386,7 @@ CLI = {
         "teams": "teams",
         "officers": "officers",
         "created": "  created {what}: {items}",
+        "renamed_courts": "  courts renamed as the file names them: {items}",
         "and_more": " and {count} more",
         "unchanged": "  nothing changed: the database already matches the file",
         "would_affect": "  {count:,} cases would be affected",
@@ -1886,6 +1888,7 @@ IMPORT_REASONS = {
     "second_sheet": "{sheet} 表的第二张表",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
+    "court_named_twice": "把法院 {code} (案号所属) 称为 “{name}”, 但第 {row} 行称之为 “{other}”",
     "merged_case": (
         "本行的案号与第 {row} 行 ({case_no}) 合并: 一案多行无法读取; "
         "请把当事人写在一格内, 以“；”分隔, 或取消合并、每行填写各自的案件"

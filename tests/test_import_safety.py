@@ -366,6 +366,51 @@ def test_a_configured_court_name_too_long_for_a_new_court_is_refused(db, tmp_pat
     assert counts(db) == before
 
 
+def test_a_courts_name_is_the_files_and_one_court_two_names_is_refused(db, tmp_path):
+    """法院 names the court of the case's 案号: a court the database knows by another name (the
+    demo's, or an old one) takes the file's, audited and said; the same court named two ways in
+    one file is a problem naming both rows, and nothing is written."""
+    from command_center.data.importer import import_file
+
+    case_b = "（2026）内0425执102号"
+    path = write_workbook(tmp_path / "a.xlsx", {"cases": [{"case_no": CASE_A, "filed_on": "2026-09-01"}]})
+    import_file(db, CATALOGUE, path, NOW, court_name="示范人民法院")
+    rows = [
+        {"case_no": CASE_A, "filed_on": "2026-09-01", "court": "克什克腾旗人民法院"},
+        {"case_no": case_b, "filed_on": "2026-09-02", "court": "克什克腾旗人民法院"},
+    ]
+    summary = import_file(db, CATALOGUE, write_workbook(tmp_path / "b.xlsx", {"cases": rows}), NOW)
+    assert summary.renamed_courts == ["内0425 示范人民法院 → 克什克腾旗人民法院"] and summary.changed
+    courts = m.Court.__table__
+    with db.engine.connect() as conn:
+        assert conn.execute(select(courts.c.code, courts.c.name)).all() == [("内0425", "克什克腾旗人民法院")]
+        logged = conn.execute(
+            select(m.AuditEntry.__table__.c.detail).where(m.AuditEntry.__table__.c.entity == "courts")
+        ).scalar_one()
+    assert (
+        json.loads(logged)
+        if isinstance(logged, str)
+        else logged
+        == {
+            "file": "b.xlsx",
+            "sheet": "cases",
+            "row": 2,
+            "changes": {"name": ["示范人民法院", "克什克腾旗人民法院"]},
+        }
+    )
+    rows[1]["court"] = "克旗法院"
+    before, snap = counts(db), snapshot(db)
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, write_workbook(tmp_path / "c.xlsx", {"cases": rows}), NOW)
+    (problem,) = rejected.value.problems
+    assert (problem.sheet, problem.row, problem.column) == ("cases", 3, "court")
+    assert problem.reason == "names the court 内0425 (of its 案号) '克旗法院', but row 2 names it '克什克腾旗人民法院'"
+    assert import_reason("zh", problem.reason) == (
+        "把法院 内0425 (案号所属) 称为 “克旗法院”, 但第 2 行称之为 “克什克腾旗人民法院”"
+    )
+    assert counts(db) == before and snapshot(db) == snap
+
+
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [

@@ -179,6 +179,8 @@ def _print_summary(summary: ImportSummary, lang: str) -> None:
             more = len(items) if lang == "zh" else len(items) - 10  # 等 N 个 counts them all; "and N more" the rest
             shown = "、".join(items[:10]) + (say(lang, "and_more", count=more) if len(items) > 10 else "")
             click.echo(say(lang, "created", what=say(lang, what), items=shown))
+    if summary.renamed_courts:
+        click.echo(say(lang, "renamed_courts", items=say(lang, "list_sep").join(summary.renamed_courts)))
     if summary.ignored:
         click.echo(_ignored_lines(summary.ignored, lang))
     for name, counts in summary.sheets.items():

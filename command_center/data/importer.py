@@ -304,6 +304,8 @@ class ImportSummary:
     created_teams: list[str] = field(default_factory=list)
     created_officers: list[str] = field(default_factory=list)
     created_courts: list[str] = field(default_factory=list)
+    #: courts the file names otherwise than the database did: "内0425 示范人民法院 → 克什克腾旗人民法院"
+    renamed_courts: list[str] = field(default_factory=list)
     ignored: list[IgnoredSheet] = field(default_factory=list)  # sheets or csv files that are none of SHEETS
     affected_cases: int = 0
     affected_ids: list[int] = field(default_factory=list, repr=False)  # the cases to recompute
@@ -316,7 +318,7 @@ class ImportSummary:
 
     @property
     def changed(self) -> bool:
-        return any(c.inserted or c.updated for c in self.sheets.values())
+        return any(c.inserted or c.updated for c in self.sheets.values()) or bool(self.renamed_courts)
 
     def as_json(self) -> dict:
         return {
@@ -324,6 +326,7 @@ class ImportSummary:
             "dry_run": self.dry_run,
             "sheets": {k: v.as_json() for k, v in self.sheets.items()},
             "created": {"courts": self.created_courts, "teams": self.created_teams, "officers": self.created_officers},
+            "renamed_courts": self.renamed_courts,
             "ignored_sheets": [i.as_json() for i in self.ignored],
             "recognised_sheet_names": {s.name: s.zh for s in SHEETS},
             "affected_cases": self.affected_cases,
@@ -1042,7 +1045,11 @@ class _Writer:
     def _load_refs(self) -> None:
         """The courts, teams and officers the database has."""
         conn = self.conn
-        self.courts = {row.code: row.id for row in conn.execute(select(COURTS.c.code, COURTS.c.id))}
+        known = conn.execute(select(COURTS.c.code, COURTS.c.id, COURTS.c.name)).all()
+        self.courts = {row.code: row.id for row in known}
+        self.court_names = {row.code: row.name for row in known}
+        #: the court name each court code was given in this file, and the row that gave it first
+        self.named_here: dict[str, tuple[str, int]] = {}
         self.teams = {
             (row.court_id, row.name): row.id for row in conn.execute(select(TEAMS.c.court_id, TEAMS.c.name, TEAMS.c.id))
         }
@@ -1060,6 +1067,8 @@ class _Writer:
         conn, logins = self.conn, self.logins
         for number, record in parsed.records():
             code = court_code_of(record["case_no"])
+            if record.get("court") and not self._court_named(parsed, number, code, record["court"]):
+                continue
             if code not in self.courts:
                 name = record.get("court") or self.court_name or code  # the file's court was checked with the cells
                 if len(name) > COURTS.c.name.type.length:  # the configured court_name: the import will be rolled back
@@ -1144,6 +1153,51 @@ class _Writer:
         for chunk in _chunks(rows, WRITE_CHUNK):
             bulk_insert(self.conn, PARTIES, list(chunk))
 
+    def _court_named(self, parsed: Parsed, number: int, code: str, name: str) -> bool:
+        """Whether the row's 法院 agrees with what the file said of its court before (else a
+        problem naming both rows); a name the database has otherwise is the court's new name
+        (an existing court renamed, audited and said in the summary)."""
+        first = self.named_here.setdefault(code, (name, number))
+        if first[0] != name:
+            self.problems.append(
+                Problem(
+                    parsed.sheet.name,
+                    number,
+                    "court",
+                    Reason(
+                        "court_named_twice",
+                        "names the court {code} (of its 案号) {name!r}, but row {row} names it {other!r}",
+                        code=code,
+                        name=name,
+                        row=first[1],
+                        other=first[0],
+                    ),
+                )
+            )
+            return False
+        old = self.court_names.get(code)
+        if old is not None and old != name and len(name) <= COURTS.c.name.type.length:
+            self.conn.execute(update(COURTS).where(COURTS.c.code == code).values(name=name))
+            self.court_names[code] = name
+            self.summary.renamed_courts.append(f"{code} {old} → {name}")
+            self.audit.append(
+                {
+                    "at": self.now,
+                    "actor": "import",
+                    "action": "import.update",
+                    "entity": "courts",
+                    "entity_id": code,
+                    "case_id": None,
+                    "detail": {
+                        "file": self.path.name,
+                        "sheet": parsed.source,
+                        "row": number,
+                        "changes": {"name": [old, name]},
+                    },
+                }
+            )
+        return True
+
     # -- the audit log -----------------------------------------------------------------------------
     def _audit_update(self, name: str, parsed: Parsed, number: int, record: dict, old: dict, changes: dict) -> None:
         key = _key_text(tuple(record.get(k) or "" for k in parsed.sheet.key))
@@ -1180,6 +1234,7 @@ class _Writer:
                     "path": str(self.path),
                     "sheets": {k: v.as_json() for k, v in s.sheets.items()},
                     "created": {"courts": s.created_courts, "teams": s.created_teams, "officers": s.created_officers},
+                    "renamed_courts": s.renamed_courts,
                 },
             }
         )
