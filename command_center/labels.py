@@ -448,7 +448,7 @@ CLI = {
         "skipped_row": "row {row} '{text}'",
         "units": (
             "  {sheet}: amounts read in the unit the sheet gives (a row of units under the headers,"
-            " or a note 单位： above them): {columns}"
+            " or a note of the unit above them): {columns}"
         ),
         "in_unit": "{header} in {unit}",
         "recognised_sheets": "  recognised sheet names: {names}",
@@ -1888,6 +1888,8 @@ IMPORT_REASONS = {
     "second_sheet": "{sheet} 表的第二张表",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
+    "year_not_date": "{number} 是年份, 不是日期: 请写出具体日期, 如 {number}-03-02",
+    "filed_outside_year": "{filed} 不在案号的年份 {year} 内 (案号按立案年度编号)",
     "court_named_twice": "把法院 {code} (案号所属) 称为 “{name}”, 但第 {row} 行称之为 “{other}”",
     "merged_case": (
         "本行的案号与第 {row} 行 ({case_no}) 合并: 一案多行无法读取; "

@@ -124,6 +124,9 @@ def test_cell_parsers_accept_the_documented_forms():
     assert parse_datetime("2026-11-20T01:30:00Z") == datetime(2026, 11, 20, 9, 30, tzinfo=TZ)
     assert parse_money("1,234.5") == Decimal("1234.50")
     assert parse_money(1234.57) == Decimal("1234.57")  # an Excel number cell
+    for year in (2026, "2026", 2026.0):  # a year where the day was wanted is not the serial of a day of 1905
+        with pytest.raises(ValueError, match="is a year, not a date"):
+            parse_date(year)
     # a formula's result as Excel stores it (0.1+0.2, 1.1*3) is the amount Excel shows (15 digits)
     assert parse_money(0.1 + 0.2) == Decimal("0.30") and parse_money(1.1 * 3) == Decimal("3.30")
     assert parse_money(123456789012.34) == Decimal("123456789012.34")
@@ -528,3 +531,19 @@ def test_a_later_date_before_the_one_it_follows_is_refused(db, tmp_path):
     assert result.returncode == 1
     first = result.stderr.splitlines()[0]
     assert first.endswith(f"延长期限至早于立案日期: 2026-01-01 早于 {d['cases'][0]['filed_on']}"), first
+
+
+def test_a_filing_date_outside_the_year_of_its_case_number_is_refused(db, tmp_path):
+    """A case is numbered in the year it is filed: （2025）… filed 2026-03-02, or （2026）… filed
+    in 2022 (a workbook's serial read in the wrong epoch, a typo), is a problem on its 立案日期;
+    收案 in the last days of December before is not."""
+    d = sample()
+    d["cases"][0]["filed_on"] = "2022-03-01"
+    d["cases"][2]["filed_on"] = "2025-12-29"  # （2026）内0425执102号, received the December before
+    before, snap = counts(db), snapshot(db)
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(db, write_workbook(tmp_path / "b.xlsx", d, extra_column=False))
+    problems = [(p.sheet, p.row, p.column, p.reason.key) for p in rejected.value.problems]
+    assert problems == [("cases", 2, "filed_on", "filed_outside_year")], problems
+    assert "2022-03-01 is not in 2026, the year of the 案号" in rejected.value.problems[0].reason
+    assert counts(db) == before and snapshot(db) == snap

@@ -966,6 +966,12 @@ def test_an_event_after_the_day_of_the_import_is_refused(db, tmp_path):
     assert [(p.sheet, p.row, p.column, p.reason) for p in rejected.value.problems] == [
         ("cases", 2, "filed_on", "2099-12-31 is after today (2026-11-20): it says when something happened"),
         (
+            "cases",
+            2,
+            "filed_on",
+            "2099-12-31 is not in 2026, the year of the 案号 (a case is numbered in the year it is filed)",
+        ),
+        (
             "nodes",
             2,
             "completed_at",

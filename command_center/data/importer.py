@@ -627,8 +627,29 @@ def _check_size(value, limit: int | Decimal) -> None:
         )
 
 
+#: the year a 案号 names: （2026）内0425执1001号 → 2026
+_CASE_YEAR = re.compile(r"^[（(](\d{4})[）)]")
+
+
 def _case_row_problems(sheet: str, number: int, record: dict) -> list[Problem]:
     problems = []
+    case_no, filed = record.get("case_no"), record.get("filed_on")
+    year = _CASE_YEAR.match(case_no) if case_no and filed else None
+    if year and not (filed.year == int(year[1]) or (filed.year == int(year[1]) - 1 and filed.month == 12)):
+        # a case is numbered in the year it is filed (收案 may be in the last days of the year before)
+        problems.append(
+            Problem(
+                sheet,
+                number,
+                "filed_on",
+                Reason(
+                    "filed_outside_year",
+                    "{filed} is not in {year}, the year of the 案号 (a case is numbered in the year it is filed)",
+                    filed=filed.isoformat(),
+                    year=year[1],
+                ),
+            )
+        )
     for column, names_column in NAMES_OF.items():
         entries, names = record.get(column), record.get(names_column)
         if entries is not None and names_column in record and len(entries) != len(names or ()):

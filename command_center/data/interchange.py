@@ -373,6 +373,12 @@ def _serial(value: int | float) -> datetime:
             raise CellError(_not_serial(repr(value)))
         return _EXCEL_EPOCH + timedelta(seconds=round(value * 86400))
     number = int(value)
+    if 1900 <= number <= 2099:  # the serials of 1905: a year typed where a day was wanted, not a date cell
+        raise CellError(
+            Reason(
+                "year_not_date", "{number} is a year, not a date: give the day, such as {number}-03-02", number=number
+            )
+        )
     if 19000101 <= number <= 20991231:
         text = str(number)
         return datetime.combine(_real_date(int(text[:4]), int(text[4:6]), int(text[6:]), text), time(0))
