@@ -1879,13 +1879,15 @@ IMPORT_REASONS = {
     "in_the_future": "{value} 晚于今天 ({today}): 该列记录的是已经发生的事",
     "misplaced_comma": "“{text}” 中的逗号不是千位分隔符 (应如 1,234,567.50), 未读取 (12,5 可能是 12.5)",
     "save_as_xlsx": "; 请用 {kind} 打开并另存为 Excel 工作簿 (.xlsx)",
-    "no_known_sheet": "不含以下任何一张表: {names}{others}",
+    "no_known_sheet": "不含以下任何一张表: {names}{others}{empty}",
     "its_sheets": "; 其中的表 {sheets} 都不是",
+    "empty_listed": "; {sheets} 是空表 (连表头也没有)",
+    "did_you_mean_sheet": "{name} (是否应为 {other}?)",
     "sheet_hidden": "该表{how}: 如需导入请取消隐藏, 否则请删除",
     "hidden": "已隐藏",
     "very_hidden": "被深度隐藏 (只有 VBA 编辑器能显示)",
     "chart": "是图表, 不是数据表",
-    "second_sheet": "{sheet} 表的第二张表",
+    "second_sheet": "{sheet} 表的第二张表 (第一张是 {first}): 每种表只读一张, 请把两张表的行放在同一张表中",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
     "year_not_date": "{number} 是年份, 不是日期: 请写出具体日期, 如 {number}-03-02",
@@ -1955,6 +1957,8 @@ def import_reason(lang: str, reason: str) -> str:
     for name, value in reason.values.items():
         if isinstance(value, tuple):
             value = "或".join(value)
+        elif isinstance(value, list):
+            value = "、".join(import_reason(lang, v) for v in value)
         elif hasattr(value, "key"):
             value = import_reason(lang, value)
         values[name] = value

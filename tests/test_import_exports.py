@@ -492,6 +492,21 @@ def test_headers_that_stand_for_no_column_are_said_with_the_column_they_may_be(d
     assert line + "被执行人名字 (是否应为 被执行人 (debtors)?)、备注" in done.stdout.splitlines()
 
 
+def test_a_csv_cell_written_as_excel_text_is_its_text(db, tmp_path):
+    """``="150425199001011235"``: how exports keep an ID number (or a 案号) as text when Excel
+    opens the csv file; the cell is the text inside."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text(
+        "案号,立案日期,被执行人,被执行人证件号码\n"
+        '"=""（2026）内0425执1号""",2026-01-05,张三,"=""150425199001011235"""\n'
+        '（2026）内0425执2号,2026-01-06,李四,="150425199001011243"\n',
+        encoding="utf-8",
+    )
+    import_file(db, CATALOGUE, folder, NOW)
+    assert [p[4:] for p in _parties(db)] == [("张三", "150425199001011235"), ("李四", "150425199001011243")]
+
+
 def test_names_separated_as_case_systems_export_them():
     """Parties typed one per line in the cell (Alt+Enter) or listed with 、 are several parties,
     not one name holding a line break; their numbers follow them the same way."""

@@ -212,6 +212,30 @@ def test_a_workbook_of_unknown_sheets_only_names_them(db, tmp_path):
     (problem,) = _rejected(db, path)
     assert problem[0] == str(path) and "holds none of the sheets cases/案件, nodes/节点" in problem[3]
     assert "its sheets fund (did you mean funds?) are none of them" in problem[3]
+    with pytest.raises(ImportRejected) as rejected:  # said in Chinese, every part of it
+        run_import(db, path)
+    assert "; 其中的表 fund (是否应为 funds?) 都不是" in import_reason("zh", rejected.value.problems[0].reason)
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "cases.csv").write_text("", encoding="utf-8")
+    (folder / "readme.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as rejected:  # an empty file of the product's is not 'none of them'
+        run_import(db, folder)
+    reason = rejected.value.problems[0].reason
+    assert reason.endswith("; its sheets readme.csv are none of them; cases.csv: empty, not even a header"), reason
+    assert import_reason("zh", reason).endswith("; 其中的表 readme.csv 都不是; cases.csv 是空表 (连表头也没有)")
+
+
+def test_two_sheets_of_one_kind_are_refused_naming_both(db, tmp_path):
+    """首次执行案件 and 恢复执行案件 are both cases: the import reads one sheet of each kind, and
+    says which two sheets and what to do, not that a second one exists."""
+    path = _with_sheets(write_workbook(tmp_path / "a.xlsx", sample()), extra=("案款明细",))
+    (problem,) = _rejected(db, path)
+    assert problem[:3] == ("案款明细", 0, "")
+    assert problem[3] == (
+        "a second sheet for funds (the first is funds): the import reads one sheet of each;"
+        " put the rows of both in one sheet"
+    )
 
 
 def test_cli_lists_the_ignored_sheets_in_text_and_json(db_url, tmp_path):

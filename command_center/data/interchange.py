@@ -87,7 +87,11 @@ class Reason(str):
     values: dict  # a tuple among them is alternatives ("a or b", "a或b")
 
     def __new__(cls, key: str, english: str, /, **values) -> Reason:
-        shown = {k: " or ".join(v) if isinstance(v, tuple) else v for k, v in values.items()}  # a tuple: alternatives
+        # a tuple: alternatives ("a or b"); a list: items ("a, b"), each perhaps a Reason itself
+        shown = {
+            k: " or ".join(v) if isinstance(v, tuple) else ", ".join(v) if isinstance(v, list) else v
+            for k, v in values.items()
+        }
         self = super().__new__(cls, english.format(**shown))
         self.key = key
         self.values = values
@@ -1203,18 +1207,21 @@ def open_interchange(path: Path, mapping: ExportMapping = NO_MAPPING) -> Opened:
             )
         )
     if not sheets and not problems:
-        others = (
-            Reason("its_sheets", "; its sheets {sheets} are none of them", sheets=", ".join(_shown(i) for i in ignored))
-            if ignored
-            else ""
-        )
+        others = [_shown(i) for i in ignored if not i.empty]
+        empty = [i.name for i in ignored if i.empty]
         raise FileProblem(
             Problem(
                 str(path),
                 0,
                 "",
                 Reason(
-                    "no_known_sheet", "holds none of the sheets {names}{others}", names=RECOGNISED_NAMES, others=others
+                    "no_known_sheet",
+                    "holds none of the sheets {names}{others}{empty}",
+                    names=RECOGNISED_NAMES,
+                    others=Reason("its_sheets", "; its sheets {sheets} are none of them", sheets=others)
+                    if others
+                    else "",
+                    empty=Reason("empty_listed", "; {sheets}: empty, not even a header", sheets=empty) if empty else "",
                 ),
             )
         )
@@ -1429,9 +1436,12 @@ def _two_row_header(sheet: Sheet, upper: list, lower: list, mapping: ExportMappi
 
 
 def _shown(ignored: IgnoredSheet) -> str:
-    if ignored.empty:
-        return ignored.name + " (empty)"
-    return ignored.name + (f" (did you mean {ignored.did_you_mean}?)" if ignored.did_you_mean else "")
+    """A sheet that is none of the product's, by name, with the one it may have been meant as."""
+    if ignored.did_you_mean:
+        return Reason(
+            "did_you_mean_sheet", "{name} (did you mean {other}?)", name=ignored.name, other=ignored.did_you_mean
+        )
+    return ignored.name
 
 
 #: what reading a damaged workbook raises (zip, deflate, XML, openpyxl): a problem with the file, named as such
@@ -1523,7 +1533,7 @@ def _workbook(
             )
         ) from None
     found = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # the product's sheet → the title of the workbook's sheet read as it
     for title in book.sheetnames:
         sheet = sheet_named(title, mapping)
         ws = book[title]
@@ -1544,9 +1554,20 @@ def _workbook(
             continue
         if sheet.name in seen:
             raise FileProblem(
-                Problem(title, 0, "", Reason("second_sheet", "a second sheet for {sheet}", sheet=sheet.name))
+                Problem(
+                    title,
+                    0,
+                    "",
+                    Reason(
+                        "second_sheet",
+                        "a second sheet for {sheet} (the first is {first}): the import reads one sheet of each;"
+                        " put the rows of both in one sheet",
+                        sheet=sheet.name,
+                        first=seen[sheet.name],
+                    ),
+                )
             )
-        seen.add(sheet.name)
+        seen[sheet.name] = title
         try:
             values = _sheet_rows(book, ws)
             first = next(values, None)
@@ -1685,12 +1706,20 @@ def _csv_folder(
                     number += 1
                     if not any(cell.strip() for cell in row):
                         continue
-                    yield number, [cell if cell.strip() else None for cell in row]
+                    yield number, [_as_text(cell) if cell.strip() else None for cell in row]
             finally:
                 stream.close()
 
         found.append(RawSheet(sheet, file.name, headers, rows(), max(lines - 1, 0)))
     return found
+
+
+def _as_text(cell: str) -> str:
+    """A csv cell as the spreadsheet shows it: ``="150425199001011234"`` (how exports keep an ID
+    or account number as text when Excel opens the file) is the text inside."""
+    if cell.startswith('="') and cell.endswith('"') and len(cell) >= 3:
+        return cell[2:-1]
+    return cell
 
 
 def _csv_problem(name: str, line: int, exc: csv.Error) -> Problem:
