@@ -1228,3 +1228,19 @@ def test_a_cell_merged_down_several_rows_is_read_on_each_of_them(db, tmp_path):
             select(c.c.case_no, n.c.node_code).join(c, c.c.id == n.c.case_id).where(n.c.source == "imported")
         ).all()
     assert sorted(imported) == [(ONE[0], "N02"), (ONE[0], "N03"), (TWO[0], "N02")]
+
+
+def test_the_first_import_of_a_court_is_its_first_recompute(db, tmp_path):
+    """A new court's first import recomputes every case it has: its alerts are as of then (the
+    alerts' list does not warn 'as of a recompute that never ran'); a later import of some of
+    its cases is not a recompute of the court."""
+    from datetime import timedelta
+
+    from command_center.data.alerts import last_recompute
+
+    path = write_workbook(tmp_path / "a.xlsx", sample())
+    import_and_recompute(db, CATALOGUE, CALENDAR, path, NOW)
+    assert last_recompute(db) == NOW
+    more = {"cases": [{"case_no": ONE[0], "filed_on": "2026-03-02"}]}
+    import_and_recompute(db, CATALOGUE, CALENDAR, write_workbook(tmp_path / "b.xlsx", more), NOW + timedelta(hours=1))
+    assert last_recompute(db) == NOW

@@ -168,6 +168,15 @@ class RecomputeResult:
         }
 
 
+def _first_of_every_case(conn: Connection, case_ids: list[int]) -> bool:
+    """Whether a run of some cases was, in fact, of every case, before any whole-court run: the
+    recompute after a new court's first import.  Every alert is as of it then (the alerts'
+    lists would otherwise warn that they are as of a recompute that never ran)."""
+    if state.read(conn, LAST_RECOMPUTE) is not None:
+        return False
+    return conn.execute(select(func.count()).select_from(CASES)).scalar_one() <= len(set(case_ids))
+
+
 def recompute(
     db: Database,
     catalogue: Catalogue,
@@ -304,7 +313,7 @@ def recompute(
         )
         conn.execute(delete(DIRTY).where(seen.exists(), scope(DIRTY.c.case_id)))
         SEEN.drop(conn)
-        if case_ids is None:
+        if case_ids is None or _first_of_every_case(conn, case_ids):
             state.write(conn, LAST_RECOMPUTE, now.isoformat())
         announce_change(conn, now.isoformat())
         if fence is not None:
