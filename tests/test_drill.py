@@ -267,6 +267,11 @@ async def test_an_officer_cannot_silence_or_unlock_on_screen_or_in_the_data_laye
 
 async def test_before_login_names_are_masked_and_the_palette_finds_by_case_number_only(court, runtime):
     db = runtime.database()
+    case_id = court.rows(m.Case, m.Case.__table__.c.case_no == "（2026）内0425执2号")[0].id  # the first row of 1
+    create_item(  # a 督办: free text that names a party, for a member of the staff
+        db, case_id, access.actor(db, "zhang"), NOW, description="约谈赵被执", assignee_id=1, due=date(2026, 11, 23)
+    )
+    recompute(db, CATALOGUE, CALENDAR, NOW)
     app = make_app(runtime)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
@@ -281,6 +286,12 @@ async def test_before_login_names_are_masked_and_the_palette_finds_by_case_numbe
         head = str(app.screen.query_one("#case-head", Static).render())
         assert "赵**" in head and "赵被执" not in head
         assert "张**" in head and "张承办" not in head
+        screen = app.screen
+        sections = str(screen.query_one("#sections", Static).render())
+        assert "约谈赵被执" not in sections and "(登录后可见)" in sections  # the history's notes
+        (db_line,) = [n for n in screen.detail.nodes if n.code == "DB"]
+        card = screen.card_text(db_line).plain
+        assert "约谈赵被执" not in card and "张承办" not in card and "(登录后可见)" in card and "张**" in card
         await pilot.press("a")  # an action asks for the login first
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
@@ -315,6 +326,33 @@ async def test_esc_at_the_login_of_a_logged_in_terminal_logs_out_and_masks_the_n
         await settle(pilot)
         row = app.screen.query_one("#cases", DataTable).get_row_at(0)
         assert (row[1], row[3]) == ("赵**", "张**")
+
+
+async def test_back_from_a_case_the_list_is_read_again_its_cursor_on_the_same_case(court, runtime):
+    """A login (or an action) on a case shows on the list below as soon as one is back on it,
+    not after ``r``; a reload keeps the cursor on the case it was on."""
+    app = make_app(runtime)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # read only
+        await pilot.press("4")  # every open case: two
+        await settle(pilot)
+        table = app.screen.query_one("#cases", DataTable)
+        await pilot.press("down")
+        chosen = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert table.get_row_at(1)[1] == "赵**"
+        app.data_changed()  # a recompute's reload: the cursor stays
+        await settle(pilot)
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == chosen
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await login(pilot, "chief")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#cases", DataTable) is table
+        assert table.get_row_at(1)[1] == "赵被执"  # read again, unmasked
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == chosen
 
 
 async def test_the_palette_speaks_the_uis_language(court, runtime):

@@ -41,7 +41,7 @@ from command_center.labels import REVIEWS as REVIEW_WORDS
 from command_center.labels import TIERS as LIGHT_WORDS
 from command_center.runtime import Runtime
 from command_center.screens.keys import HELP, KeysFooter, WithHelp, localise
-from command_center.screens.labels import courts_of, scope_title
+from command_center.screens.labels import courts_of, names_visible, scope_title, shown_name
 from command_center.screens.work import in_thread
 from command_center.widgets.table import DataTable
 
@@ -211,24 +211,26 @@ class BriefScreen(WithHelp, Screen[None]):
         self.show_teams()
         decisions = self.query_one("#decisions", DataTable)
         decisions.clear()
+        visible = names_visible(self.app)  # staff names in full after a login, as on the wall
         for d in b.decisions:
             decisions.add_row(
                 d["case_no"],
                 d["node_code"],
-                d["officer"],
+                shown_name(d["officer"], visible),
                 Text(
                     RESPONSE_STATES[self.runtime.lang][d["response"]],
                     style="yellow" if d["response"] == "submitted" else "red",
                 ),
             )
         for u in b.unlock_requests:  # 程序锁死: the officer asks, the chief decides
-            decisions.add_row(u["case_no"], t["locked"], u["officer"], Text(t["unlock"], style="bold magenta"))
+            officer = shown_name(u["officer"], visible)
+            decisions.add_row(u["case_no"], t["locked"], officer, Text(t["unlock"], style="bold magenta"))
         for turn in b.turning:  # 即将转红: act before the wall does
             light = LIGHT_WORDS[self.runtime.lang][turn["turns_to"]]
             decisions.add_row(
                 turn["case_no"],
                 turn["node_code"],
-                turn["officer"],
+                shown_name(turn["officer"], visible),
                 Text(t["turns"].format(light=light, day=turn["on"][5:]), style=turn["turns_to"]),
             )
         if not b.decisions and not b.unlock_requests and not b.turning:
@@ -327,9 +329,10 @@ class BriefScreen(WithHelp, Screen[None]):
         words = BRIEF_OFFICERS[lang]
         self.query_one("#teams-box").border_title = words["title"].format(count=len(officers))
         table.add_columns(words["officer"], words["team"], *BRIEF_OFFICER_HEADERS[lang])
+        visible = names_visible(self.app)
         for o in officers:
             table.add_row(
-                f"{o.login} {o.name}",
+                f"{o.login} {shown_name(o.name, visible)}",
                 o.team,
                 *[Text(shown_unit(o.values[k], OFFICER_UNITS[k]), justify="right") for k in OFFICER_KEYS],
             )

@@ -258,16 +258,18 @@ class CaseScreen(WithHelp, Screen[None]):
         )
         item = self.detail.item(line.subject_id) if self.detail and line.code == AD_HOC_CODE else None
         if item is not None:
+            # free text may name anyone, and the assignee is staff: in full only after a login
+            visible = names_visible(self.app)
+            hidden = label(lang, "after_login")
             t.append(f"{self.a['supervise']} #{item.id}: ", style="bold")
             t.append(
-                f"{item.description}\n{self.a['assignee']}: {item.assignee}   {self.a['created']}: {item.created_by} "
+                f"{item.description if visible else hidden}\n{self.a['assignee']}: "
+                f"{shown_name(item.assignee, visible) or '—'}   {self.a['created']}: {item.created_by} "
                 f"{_when(item.created_at)}\n"
             )
             if item.completed_at:
-                t.append(
-                    f"{label(lang, 'completed')}: {_when(item.completed_at)} {item.completion_note or ''}\n",
-                    style="green",
-                )
+                note = (item.completion_note or "") if visible else hidden if item.completion_note else ""
+                t.append(f"{label(lang, 'completed')}: {_when(item.completed_at)} {note}\n", style="green")
         if line.code == TRIAGE_NODE and self.related_read:
             t.append_text(
                 triage_text(
@@ -342,14 +344,15 @@ class CaseScreen(WithHelp, Screen[None]):
             ),
         )
         section("leads", d.leads, lambda x: f"{x[0]}  {_when(x[1])}  {x[3] or ''}")
-        section(
-            "history",
-            d.history,
-            lambda h: (
-                f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}  {audit_actor(lang, h.actor)}  {audit_action(lang, h.action)}  "
-                f"{audit_note(h.detail, lang, raw=False)}"
-            ),
-        )
+        visible = names_visible(self.app)  # the history's notes are free text: after a login
+
+        def history_line(h) -> str:
+            note = audit_note(h.detail, lang, raw=False)
+            shown = note if visible or not note else label(lang, "after_login")
+            when = f"{h.at.astimezone(TZ):%Y-%m-%d %H:%M}"
+            return f"{when}  {audit_actor(lang, h.actor)}  {audit_action(lang, h.action)}  {shown}"
+
+        section("history", d.history, history_line)
         return t
 
     def alert_of(self, line: NodeLine) -> AlertRow | None:
