@@ -11,7 +11,7 @@ from typing import ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from command_center.data.access import Actor
 from command_center.data.brief import Period
@@ -184,6 +184,16 @@ class CommandCenterApp(App[None]):
         reload = getattr(self.screen, "load", None)
         if callable(reload):
             reload()
+
+    def pop_screen(self):
+        """Back to the screen below, read again: what was done on the screen above (a login, a
+        case reassigned or unlocked) shows at once, not after ``r``.  Not after a dialog (the
+        login, a form): its own callback reloads what it changed."""
+        popped = self.screen
+        done = super().pop_screen()
+        if not isinstance(popped, ModalScreen):
+            self.call_later(self.data_changed)
+        return done
 
 
 class ServedWallApp(CommandCenterApp):

@@ -55,6 +55,8 @@ class CaseListScreen(WithHelp, Screen[None]):
         self.sort = "days"
         self.descending = True
         self.first_row = 0
+        #: the next page shown is another list (sorted, filtered otherwise): its cursor starts at the top
+        self.new_list = False
         self.page: CasePage | None = None
         self.lang = runtime.lang
         localise(self, self.lang)
@@ -101,8 +103,15 @@ class CaseListScreen(WithHelp, Screen[None]):
         in_thread(self, read, self.show, group="case-list")
 
     def show(self, page: CasePage) -> None:
-        self.page = page
         table = self.query_one("#cases", DataTable)
+        # a reload of the same page (after a recompute, a login, back from a case) keeps the
+        # cursor on its case, or its row if the case left the page; a new page starts at the top
+        same_page = not self.new_list and self.page is not None and self.page.offset == page.offset
+        self.new_list = False
+        at, kept = 0, None
+        if same_page and table.row_count:
+            at, kept = table.cursor_row, table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.page = page
         visible = names_visible(self.app)
         rules = self.runtime.rules() if self.filter.scope == "turning" else None
         with self.app.batch_update():
@@ -130,6 +139,9 @@ class CaseListScreen(WithHelp, Screen[None]):
                     "🔒" if row.locked else "",
                     key=str(row.case_id),
                 )
+            keys = [str(row.case_id) for row in page.rows]
+            if page.rows:
+                table.move_cursor(row=keys.index(kept) if kept in keys else min(at, len(keys) - 1), animate=False)
         self.query_one("#list-title", Static).update(self.title_text())
         pages = max(1, -(-page.total // PAGE))
         first = page.offset + 1 if page.rows else 0
@@ -186,18 +198,18 @@ class CaseListScreen(WithHelp, Screen[None]):
     def _found(self, event: Input.Submitted) -> None:
         event.input.add_class("hidden")
         self.filter = replace(self.filter, text=event.value.strip() or None)
-        self.first_row = 0
+        self.first_row, self.new_list = 0, True
         self.query_one("#cases", DataTable).focus()
         self.load()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.first_row = 0
+        self.first_row, self.new_list = 0, True
         self.load()
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
-        self.first_row = 0
+        self.first_row, self.new_list = 0, True
         self.load()
 
     def action_page(self, step: int) -> None:
@@ -211,7 +223,7 @@ class CaseListScreen(WithHelp, Screen[None]):
     def action_triage_filter(self) -> None:
         """Only the cases whose track disagrees with the triage suggestion, or all again."""
         self.filter = replace(self.filter, triage_disagrees=not self.filter.triage_disagrees)
-        self.first_row = 0
+        self.first_row, self.new_list = 0, True
         self.load()
 
     def action_filters(self) -> None:
@@ -259,7 +271,7 @@ class CaseListScreen(WithHelp, Screen[None]):
             if values is None:
                 return
             self.filter = replace(self.filter, **values)
-            self.first_row = 0
+            self.first_row, self.new_list = 0, True
             self.load()
 
         self.app.push_screen(FormScreen(label(self.lang, "filters"), fields, lang=self.lang), chosen)
