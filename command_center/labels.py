@@ -2152,3 +2152,97 @@ PARTY = {
         "(an active officer, chief or admin may)",
     },
 }
+
+
+#: the data layer's refusals (``ActionRefused`` and ``StaleVersion``, in English in the code, its
+#: logs and its tests) as a Chinese screen says them: each English sentence's pattern, its words
+REFUSALS_ZH: list[tuple[str, str]] = [
+    (r"no case with id (?P<id>\S+)", "没有编号为 {id} 的案件"),
+    (r"no review list (?P<id>\S+)", "没有编号为 {id} 的评查清单"),
+    (r"(?P<key>.+) is not on the list (?P<kind>\S+) (?P<period>\S+)", "{key} 不在评查清单 {kind} {period} 中"),
+    (
+        r"a failed item needs a note, an assignee and a due date for its rectification",
+        "不合格项须填写说明、整改责任人和整改期限",
+    ),
+    (r"(?P<key>.+) was already marked (?P<result>\S+) by (?P<who>\S+)", "{key} 已由 {who} 标记为 {result}"),
+    (r"lock (?P<id>\S+) does not exist", "锁定记录 {id} 不存在"),
+    (
+        r"lock (?P<id>\S+) was changed by someone else; reload it and try again",
+        "锁定记录 {id} 已被他人更改, 请刷新 (r) 后重试",
+    ),
+    (r"lock (?P<id>\S+) is already unlocked", "锁定记录 {id} 已解锁"),
+    (
+        r"lock (?P<id>\S+): (?P<what>.+) is not possible now \(request (?P<state>\S+)\)",
+        "锁定记录 {id}: 现在不能 {what} (申请状态 {state})",
+    ),
+    (r"a silence needs a reason", "暂停提醒须填写理由"),
+    (r"a reassignment needs a reason", "改派须填写理由"),
+    (r"handing a bundle to a team needs a reason", "关联案件整体交办须填写理由"),
+    (r"(?P<what>.+) needs a reason", "{what}须填写理由"),
+    (
+        r"triage is not due for this case \(open, online control complete\)",
+        "本案尚不需要繁简分流 (须为未结案且网络查控已完成)",
+    ),
+    (
+        r"no team handles the track (?P<track>\S+): name one in \[triage.teams\]",
+        "没有团队承办 {track} 类案件: 请在设置 [triage.teams] 中指定",
+    ),
+    (r"the case already has the suggested track", "本案已是建议的分流类别"),
+    (
+        r"the case was reassigned by someone else meanwhile; reload it and try again",
+        "本案刚被他人改派, 请刷新 (r) 后重试",
+    ),
+    (
+        r"supervision item (?P<id>\S+) does not exist or is completed already",
+        "督办事项 {id} 不存在或已办结",
+    ),
+    (r"a supervision item needs a description", "督办事项须填写内容"),
+    (r"the due date (?P<due>\S+) is in the past", "期限 {due} 已过"),
+    (r"the assignee is not an active officer", "承办人不是在职人员"),
+    (r"say what was done", "请填写办理情况"),
+    (r"a reassignment needs a reason", "改派须填写理由"),
+    (r"the case already has that officer and team", "本案已由该承办人和团队承办"),
+    (r"handing a bundle to a team needs a reason", "关联案件整体交办须填写理由"),
+    (
+        r"a bundle too large to list cannot be handed to a team in one step",
+        "关联案件过多, 无法一次整体交办",
+    ),
+    (r"no team with id (?P<id>\S+)", "没有编号为 {id} 的团队"),
+    (
+        r"(?P<case_no>\S+) was reassigned or closed meanwhile; reload the bundle and try again",
+        "{case_no} 刚被改派或结案, 请刷新 (r) 后重试",
+    ),
+    (r"every case of the bundle is already with that team", "关联案件已全部由该团队承办"),
+    (r"alert (?P<id>\S+) does not exist", "预警 {id} 不存在"),
+    (
+        r"alert (?P<id>\S+) was changed by someone else \(now (?P<status>\S+)\); reload it and try again",
+        "预警 {id} 已被他人处理 (现为 {status}), 请刷新 (r) 后重试",
+    ),
+    (r"alert (?P<id>\S+) is (?P<status>\S+): cannot (?P<what>.+)", "预警 {id} 状态为 {status}, 不能 {what}"),
+    (r"silence until (?P<until>.+) is not in the future", "暂停提醒至 {until} 不是将来的时间"),
+    (
+        r"the response needs its text \(what was explained, reported or agreed\)",
+        "应对须填写内容 (说明、报告或商定的事项)",
+    ),
+    (
+        r"(?P<login>\S+) submitted this response and may not review it: another chief reviews it",
+        "{login} 提交了这条应对, 不能自己审核: 须由另一位局长审核",
+    ),
+    (r"an escalation needs a note \(what the chief should decide\)", "上报须填写说明 (需要局长决定的事项)"),
+]
+
+#: words of the refusals' values (an alert's status, what could not be done), in Chinese
+REFUSAL_VALUES_ZH = {
+    **ALERT_STATUSES["zh"],
+    "acknowledged": "认领",
+    "silenced": "静默",
+    "response submitted": "提交应对",
+    "response accepted": "通过应对",
+    "response returned": "退回应对",
+    "response reviewed": "审核应对",
+    "escalated": "上报",
+    "none": "无",
+    "an unlock request": "申请解锁",
+    "an unlock": "解锁",
+    "a rejection": "驳回解锁申请",
+}

@@ -92,3 +92,40 @@ def test_asset_kinds_and_case_types_are_words_in_english_and_the_datas_own_in_ch
     reason = Reason("disposal", {"kinds": "车辆、股权"})
     assert labels.triage_reason("en", reason) == "seized assets to dispose of: vehicle, equity"
     assert labels.triage_reason("zh", reason).endswith("车辆、股权")
+
+
+def _refusal_sentences() -> list[tuple[str, str]]:
+    """Every refusal the data layer raises (``ActionRefused``, ``StaleVersion``), its values as X1."""
+    import ast
+    from pathlib import Path
+
+    import command_center
+
+    found = []
+    for path in sorted((Path(command_center.__file__).parent / "data").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            call = node.exc
+            if not (isinstance(call.func, ast.Name) and call.func.id in ("ActionRefused", "StaleVersion")):
+                continue
+            parts = call.args[0].values if isinstance(call.args[0], ast.JoinedStr) else [call.args[0]]
+            text = "".join(p.value if isinstance(p, ast.Constant) else "X1" for p in parts)
+            found.append((path.name, text))
+    return found
+
+
+def test_every_refusal_of_the_data_layer_is_said_in_chinese():
+    """A refusal on a Chinese screen is in Chinese: each one the code can raise has its words."""
+    import re
+
+    from command_center.screens.labels import refusal_words
+
+    sentences = _refusal_sentences()
+    assert len(sentences) >= 35
+    for where, text in sentences:
+        said = refusal_words("zh", text)
+        words = re.sub(r"\[[a-z_.]+\]", "", said)  # a settings table keeps its name: [triage.teams]
+        assert not re.search(r"[A-Za-z]{3,}", words), f"{where}: {text!r} is said as {said!r}"
+    assert refusal_words("zh", "alert 7 is resolved: cannot acknowledged") == "预警 7 状态为 已解除, 不能 认领"
+    assert refusal_words("en", "a reassignment needs a reason") == "a reassignment needs a reason"

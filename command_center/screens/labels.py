@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from command_center.data.access import PERMISSIONS, Actor, NotAllowed, sees_names
 from command_center.data.parties import mask_name
 from command_center.labels import DRILL as LABELS
-from command_center.labels import PERMISSION_WORDS, ROLES, WALL
+from command_center.labels import PERMISSION_WORDS, REFUSAL_VALUES_ZH, REFUSALS_ZH, ROLES, WALL
 from command_center.screens.work import first_line
 
 LIGHT_STYLE = {
@@ -67,6 +69,9 @@ def may_not(lang: str, login: str, role: str | None, action: str) -> str:
     return words["may_not"].format(login=login, role=ROLES[lang].get(role, role), what=words[action], roles=roles)
 
 
+_REFUSALS = [(re.compile(pattern), words) for pattern, words in REFUSALS_ZH]
+
+
 def refusal(lang: str, exc: BaseException) -> str:
     """A refusal of the data layer as the user is shown it: a role's refusal in the screen's language."""
     if isinstance(exc, NotAllowed) and exc.action and exc.case_no:
@@ -75,7 +80,18 @@ def refusal(lang: str, exc: BaseException) -> str:
         return words[key].format(login=exc.login, what=words[exc.action], case_no=exc.case_no)
     if isinstance(exc, NotAllowed) and exc.action:
         return may_not(lang, exc.login, exc.role, exc.action)
-    return first_line(exc)
+    return refusal_words(lang, first_line(exc))
+
+
+def refusal_words(lang: str, text: str) -> str:
+    """A refusal's English sentence in ``lang`` (:data:`~command_center.labels.REFUSALS_ZH`);
+    as it is if no pattern is its."""
+    if lang != "zh":
+        return text
+    for pattern, words in _REFUSALS:
+        if found := pattern.fullmatch(text):
+            return words.format(**{k: REFUSAL_VALUES_ZH.get(v, v) for k, v in found.groupdict().items()})
+    return text
 
 
 def refuse_unless(lang: str, who: Actor, action: str) -> str | None:
