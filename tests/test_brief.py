@@ -245,6 +245,17 @@ def test_snapshots_backfill_and_the_scheduler_job(runtime):
         date(2026, 11, 9)
     ] == Decimal("6.4")
     assert trend(db, "red", date(2026, 11, 20), date(2026, 11, 20), scope="team:2")  # per team too
+    # the overview's pulse (new cases a day, open cases) is back-filled too, each day as of its end
+    cases = m.Case.__table__
+    with db.engine.connect() as conn:
+        filed = conn.execute(select(cases.c.filed_on, cases.c.closed_on)).all()
+    new, opened = (
+        dict(trend(db, key, date(2026, 11, 9), date(2026, 11, 20))) for key in ("new_cases_today", "open_cases")
+    )
+    assert len(new) == len(opened) == 12
+    for day in new:
+        assert new[day] == sum(f == day for f, _ in filed), day
+        assert opened[day] == sum(f <= day and (c is None or c > day) for f, c in filed), day
 
 
 async def brief_loaded(app) -> None:

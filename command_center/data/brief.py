@@ -957,7 +957,9 @@ def write_snapshots(
 
     period, at = Period.year_to_date(day), instant_for(day, now)
     court, teams = figures_at(db, catalogue, calendar, period, at, now=now)
-    scopes = [(COURT, court.values | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
+    pulse = _pulse(db, day)  # a back-filled day has its new and open cases too, as of that day
+    whole = {key: sum(counts[key] for counts in pulse.values()) for key in PULSE_KEYS}
+    scopes = [(COURT, court.values | whole | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
     scopes += _court_scopes(db, catalogue, calendar, period, at, now, day)
     rows = [
         {"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
@@ -979,6 +981,31 @@ def write_snapshots(
     return len(rows)
 
 
+#: the overview's pulse figures a snapshot of a past day can have from the cases alone
+PULSE_KEYS = ("new_cases_today", "open_cases")
+
+
+def _pulse(db: Database, day: date) -> dict[int, dict[str, int]]:
+    """Each court's cases filed on ``day`` and open at its end (filed by then, not closed by
+    then): the overview's pulse, for today and for a day back-filled."""
+    with db.engine.connect() as conn:
+        counted = conn.execute(
+            select(
+                CASES.c.court_id,
+                func.count(case((CASES.c.filed_on == day, literal(1)))).label("new_cases_today"),
+                func.count(
+                    case(
+                        (
+                            and_(CASES.c.filed_on <= day, or_(CASES.c.closed_on.is_(None), CASES.c.closed_on > day)),
+                            literal(1),
+                        )
+                    )
+                ).label("open_cases"),
+            ).group_by(CASES.c.court_id)
+        )
+        return {r.court_id: {"new_cases_today": r.new_cases_today, "open_cases": r.open_cases} for r in counted}
+
+
 def _court_scopes(
     db: Database, catalogue: Catalogue, calendar: WorkCalendar, period: Period, at: datetime, now: datetime, day: date
 ) -> list[tuple[str, dict]]:
@@ -989,15 +1016,7 @@ def _court_scopes(
     if len(listed) < 2:
         return []
     raw = raw_figures(db, catalogue, calendar, period, at, now=now, by="court")
-    with db.engine.connect() as conn:
-        counted = conn.execute(
-            select(
-                CASES.c.court_id,
-                func.count(case((CASES.c.filed_on == day, literal(1)))).label("new_cases_today"),
-                func.count(case((CASES.c.closed_on.is_(None), literal(1)))).label("open_cases"),
-            ).group_by(CASES.c.court_id)
-        )
-        counts = {r.court_id: {"new_cases_today": r.new_cases_today, "open_cases": r.open_cases} for r in counted}
+    counts = _pulse(db, day)
     groups = {frozenset([c.id]) for c in listed}
     groups |= {frozenset(c.id for c in listed if c.code.startswith(choice.code)) for choice in court_choices(db)}
     groups.discard(frozenset(c.id for c in listed))  # every court: the ``court`` scope
@@ -1007,7 +1026,7 @@ def _court_scopes(
         if len(COURT) + 1 + len(code) > SCOPE_LENGTH:  # no court's code is so long (内0425: 6)
             continue
         values = figures_of(code, summed(raw.get(i, {}) for i in ids)).values
-        values |= {key: sum(counts.get(i, {}).get(key, 0) for i in ids) for key in ("new_cases_today", "open_cases")}
+        values |= {key: sum(counts.get(i, {}).get(key, 0) for i in ids) for key in PULSE_KEYS}
         scopes.append((f"{COURT}:{code}", values))
     return scopes
 
