@@ -1245,6 +1245,7 @@ SYSTEM_COMMANDS = {
         "open_case": "打开案件",
         "search": "🔎 查找命令或案件 (案号, 登录后可按当事人姓名)…",
         "no_matches": "没有找到",
+        "no_matches_masked": "没有找到 (未登录只能按案号查找; 按 l 登录后可按当事人姓名查找)",
     },
     "en": {
         "Theme": ("Theme", "Change the current theme"),
@@ -1256,6 +1257,7 @@ SYSTEM_COMMANDS = {
         "open_case": "Open the case",
         "search": "🔎 Search for commands or a case (its number; a party's name once logged in)…",
         "no_matches": "No matches found",
+        "no_matches_masked": "No matches (before a login only by 案号; log in with l to find a party's name)",
     },
 }
 

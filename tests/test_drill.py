@@ -374,7 +374,7 @@ async def test_the_palette_speaks_the_uis_language(court, runtime):
             if said():
                 break
             await pilot.pause(0.05)
-        assert said() == ["没有找到"]
+        assert said() == ["没有找到 (未登录只能按案号查找; 按 l 登录后可按当事人姓名查找)"]  # nobody logged in
 
 
 async def test_the_node_card_is_two_keystrokes_from_the_overview_in_a_timeline_by_stage(court, runtime):

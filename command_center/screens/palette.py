@@ -45,14 +45,17 @@ class LocalPalette(CommandPalette):
     def __init__(self, lang: str) -> None:
         super().__init__(id="--command-palette", placeholder=SYSTEM_COMMANDS[lang]["search"])
         self.no_matches = SYSTEM_COMMANDS[lang]["no_matches"]
+        #: before a login a name finds nothing (a masked name is not searchable): say so
+        self.no_matches_masked = SYSTEM_COMMANDS[lang]["no_matches_masked"]
 
     def _start_no_matches_countdown(self, search_value: str) -> None:
         self._stop_no_matches_countdown()
 
         def show() -> None:
             if search_value:
+                said = self.no_matches if names_visible(self.app) else self.no_matches_masked
                 self.query_one(CommandList).add_option(
-                    Option(Align.center(Text(self.no_matches, style="not bold")), disabled=True, id=self._NO_MATCHES)
+                    Option(Align.center(Text(said, style="not bold")), disabled=True, id=self._NO_MATCHES)
                 )
                 self._list_visible = True
             else:
