@@ -301,6 +301,15 @@ async def test_brief_screen_keys_switch_period_chart_and_sort(runtime):
         await pilot.pause()
         assert "本月 2026-11-01 – 2026-11-20" in str(screen.query_one("#brief-title", Static).render())
         assert table.get_row("completion_rate")[1].plain == "—"  # nothing closed in November
+        await pilot.press("o")  # the officers' table: in the teams' order, no sort key offered
+        await pilot.pause()
+        sort_key = screen.sort_key
+        assert screen.officers and screen.check_action("sort", ()) is False
+        await pilot.press("s")
+        assert screen.sort_key == sort_key, "s sorts no table out of sight"
+        await pilot.press("o")
+        await pilot.pause()
+        assert screen.check_action("sort", ()) is True
         await pilot.press("q")
 
 

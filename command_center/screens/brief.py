@@ -370,17 +370,24 @@ class BriefScreen(WithHelp, Screen[None]):
             table.add_row(f"{c.code} {c.name}" if wide else c.code, *cells)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The courts' ranking where the brief has one (a scope of several courts)."""
-        return bool(self.loaded and self.loaded.brief.courts) if action == "courts" else True
+        """The courts' ranking where the brief has one (a scope of several courts); the sort of
+        the teams' table while it shows (the officers' table is in the teams' order)."""
+        if action == "courts":
+            return bool(self.loaded and self.loaded.brief.courts)
+        if action == "sort":
+            return not self.officers
+        return True
 
     def action_courts(self) -> None:
         self.courts = not self.courts
         self.officers = False
         self.show_teams()
+        self.refresh_bindings()
 
     def action_officers(self) -> None:
         self.officers = not self.officers
         self.show_teams()
+        self.refresh_bindings()
 
     def action_sort(self) -> None:
         self.sort_key = (self.sort_key + 1) % len(TEAM_KEYS)
