@@ -22,6 +22,8 @@ def parse_instant(text: str) -> datetime:
             moment = datetime.fromisoformat(raw)
     except ValueError:
         raise TimeFormatError(f"{text!r} is not a date-time such as 2026-11-20T10:00") from None
+    if not 2000 <= moment.year <= 2099:  # the calendar's and the court's years (9999-12-31 would overflow)
+        raise TimeFormatError(f"{text!r} is not a date-time between 2000 and 2099")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=TZ)
     return moment.astimezone(TZ)

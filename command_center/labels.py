@@ -205,6 +205,10 @@ CLI = {
         ),
         "courts_total": "合计",
         "error_unknown_court": "没有代码以 “{code}” 开头的法院; 现有法院代码: {codes}",
+        "error_future_now": (
+            "--now {now} 晚于本机时钟 ({clock}): 按未来时刻运行 {command} 会写入尚未到来的日子的节点、锁死和短信;"
+            " 如确需在副本上查看, 请设置 COMMAND_CENTER_FUTURE_NOW=1"
+        ),
         "error_court_not_here": (
             "--court 目前只适用于 indicators、alerts、brief、看板、wall 和 serve, 不适用于 {command}"
         ),
@@ -335,6 +339,10 @@ CLI = {
         "courts_header": "Code|Court|Cases|Open|Overdue|Red|Yellow|Blue|3+7|30d+|Closure|In full|In term|Recovered",
         "courts_total": "Total",
         "error_unknown_court": "no court's code begins with “{code}”; the courts' codes: {codes}",
+        "error_future_now": (
+            "--now {now} is after this machine's clock ({clock}): {command} as of a day that has not come would"
+            " store that day's nodes, locks and messages; set COMMAND_CENTER_FUTURE_NOW=1 to do so on a copy"
+        ),
         "error_court_not_here": (
             "--court applies to indicators, alerts, brief, the dashboard, wall and serve for now, not to {command}"
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -106,6 +107,8 @@ def test_postgresql_not_migrated_is_one_line(empty_pg_url):
     ("args", "env", "expected"),
     [
         (["--now", "yesterday", "calendar"], {}, "'yesterday' is not a date-time"),
+        (["--now", "9999-12-31T23:59", "calendar"], {}, "is not a date-time between 2000 and 2099"),
+        (["--now", "", "calendar"], {}, "'' is not a date-time"),
         (["--db", "postgresql://postgres@127.0.0.1:1/x", "demo"], {}, "cannot use the database"),
         (["--db", "mysql://x@y/z", "demo"], {}, "only SQLite and PostgreSQL"),
         (["calendar"], {"COMMAND_CENTER_LANGUAGE": "en"}, "unknown environment variable COMMAND_CENTER_LANGUAGE"),
@@ -118,6 +121,24 @@ def test_errors_are_one_clear_line_without_traceback(args, env, expected):
     assert expected in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_writing_command_refuses_a_now_after_the_machines_clock(tmp_path):
+    """recompute --now 2150 (a typo for 2015) would store nodes started then, locks and
+    messages held until then: a writing command refuses an instant after the machine's clock
+    (a day's slack), unless COMMAND_CENTER_FUTURE_NOW=1; a reading one, or an instant in the
+    past, is as before."""
+    from command_center.clock import real_now
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    assert run("--db", db, "--now", "2026-11-20T10:00", "demo", "--cases", "5").exit_code == 0
+    ahead = (real_now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    for command in ("recompute", "snapshot"):
+        result = run("--lang", "en", "--db", db, "--now", ahead, command)
+        assert result.exit_code == 2 and "is after this machine's clock" in result.output, result.output
+    assert run("--db", db, "--now", ahead, "indicators", "--json").exit_code == 0
+    assert run("--db", db, "--now", ahead, "recompute", env={"COMMAND_CENTER_FUTURE_NOW": "1"}).exit_code == 0
+    assert run("--db", db, "--now", "2026-11-20T10:00", "recompute").exit_code == 0
 
 
 def test_broken_config_file_names_the_key(tmp_path):

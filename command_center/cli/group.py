@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -120,7 +121,7 @@ def runtime_of(ctx: click.Context) -> Runtime:
 def _now_option(value: str | None) -> Clock | None:
     from command_center.clock import Clock, parse_instant
 
-    return Clock(parse_instant(value)) if value else None
+    return Clock(parse_instant(value)) if value is not None else None  # --now '' is no instant
 
 
 @click.group(
@@ -169,6 +170,8 @@ def cli(
 
     settings = load_settings({"db": db, "read_db": read_db, "config_path": config_path, "lang": lang})
     runtime = Runtime.start(settings, _now_option(now_text))
+    if now_text and ctx.invoked_subcommand in WRITE_AS_OF_NOW:
+        _refuse_a_future_now(runtime.clock.now(), settings.lang, ctx.invoked_subcommand)
     runtime.creates_database = settings.db == db_engine.default_db_url()
     if court is not None:
         if ctx.invoked_subcommand not in COURT_COMMANDS:
@@ -183,6 +186,26 @@ def cli(
         runtime.courts()  # and with an unknown --court
         # embedded SQLite: the dashboard runs the scheduler itself, so one command is enough
         make_app(runtime, embedded_scheduler=runtime.database().dialect == "sqlite").run()
+
+
+#: the commands that write what they work out as of ``--now`` (alerts, locks, messages, snapshots)
+WRITE_AS_OF_NOW = ("recompute", "import", "scheduler", "outbox", "snapshot", "reviews")
+#: how far ahead of the machine's clock ``--now`` may be for them (a clock a little behind)
+FUTURE_NOW_SLACK = timedelta(days=1)
+
+
+def _refuse_a_future_now(now: datetime, lang: str, command: str) -> None:
+    """A writing command run as of a day that has not come (a typo in ``--now``: 2150 for 2015)
+    would store that future: nodes started then, cases locked, messages held until then under the
+    keys the real ones need.  Refused unless ``COMMAND_CENTER_FUTURE_NOW=1`` (on a copy, to see)."""
+    from command_center.clock import real_now
+    from command_center.labels import say
+
+    clock = real_now()
+    if now > clock + FUTURE_NOW_SLACK and os.environ.get("COMMAND_CENTER_FUTURE_NOW") != "1":
+        raise click.UsageError(
+            say(lang, "error_future_now", now=f"{now:%Y-%m-%d %H:%M}", clock=f"{clock:%Y-%m-%d %H:%M}", command=command)
+        )
 
 
 #: the commands ``--court`` scopes (None: the dashboard; the other commands do not take it yet)
