@@ -111,6 +111,7 @@ def test_postgresql_not_migrated_is_one_line(empty_pg_url):
         (["--now", "", "calendar"], {}, "'' is not a date-time"),
         (["--db", "postgresql://postgres@127.0.0.1:1/x", "demo"], {}, "cannot use the database"),
         (["--db", "mysql://x@y/z", "demo"], {}, "only SQLite and PostgreSQL"),
+        (["--db", "sqlite:////dev/null/cc.sqlite3", "db", "upgrade"], {}, "Not a directory"),  # cannot be created
         (["calendar"], {"COMMAND_CENTER_LANGUAGE": "en"}, "unknown environment variable COMMAND_CENTER_LANGUAGE"),
         (["calendar"], {"COMMAND_CENTER_CATALOGUE": "/nonexistent/catalogue.csv"}, "cannot read the file"),
     ],

@@ -170,7 +170,10 @@ def make_engine(url: str, *, create: bool = True, read_only: bool = False) -> En
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
         if path is not None and create:
-            private_file(path)
+            try:
+                private_file(path)
+            except OSError as exc:  # a read-only file or folder, a folder that is a file…
+                raise DatabaseError(describe_connection_error(url, exc)) from None
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
