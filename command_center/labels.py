@@ -251,6 +251,9 @@ CLI = {
         "phase_recompute": "重算受影响案件 …",
         "import_rejected": "{path}: {count} 处问题, 未导入任何数据 (数据库保持不变)",
         "import_interrupted_after": "已导入, 重算被中断: 调度器下次运行时会重算这些案件",
+        "import_recompute_failed": (
+            "已导入, 但重算失败 ({error}): 调度器下次运行时 (或 command-center recompute) 会重算这些案件"
+        ),
         "import_interrupted": "已中断, 未导入任何数据 (数据库保持不变)",
         "dry_run": "试运行 {path}: 文件有效, 以下为将发生的变化, 未写入任何数据",
         "imported": "已导入 {path} ({seconds:.1f} 秒)",
@@ -384,6 +387,10 @@ CLI = {
         "phase_write": "Matching and writing",
         "phase_recompute": "Recomputing the affected cases …",
         "import_rejected": "{path}: {count} problem(s); nothing was imported (the database is unchanged)",
+        "import_recompute_failed": (
+            "imported, but the recompute failed ({error}): the scheduler's next run"
+            " (or command-center recompute) recomputes these cases"
+        ),
         "import_interrupted_after": "imported; the recompute was interrupted: "
         "the scheduler's next run recomputes these cases",
         "import_interrupted": "interrupted; nothing was imported (the database is unchanged)",

@@ -547,3 +547,32 @@ def test_a_filing_date_outside_the_year_of_its_case_number_is_refused(db, tmp_pa
     assert problems == [("cases", 2, "filed_on", "filed_outside_year")], problems
     assert "2022-03-01 is not in 2026, the year of the 案号" in rejected.value.problems[0].reason
     assert counts(db) == before and snapshot(db) == snap
+
+
+def test_an_import_whose_recompute_fails_says_it_was_imported(db_url, tmp_path, monkeypatch):
+    """The import committed, then its recompute failed (the connection lost, the disk full): the
+    command says both and exits 1, not 'cannot use the database' alone (after which a re-run says
+    'nothing changed', the cases still waiting for their recompute)."""
+    from click.testing import CliRunner
+    from sqlalchemy.exc import OperationalError
+
+    from command_center.cli import cli
+    from command_center.jobs import imports
+
+    def lost(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("terminating connection due to administrator command"))
+
+    monkeypatch.setattr(imports, "recompute", lost)
+    path = write_workbook(tmp_path / "a.xlsx", sample())
+    result = CliRunner().invoke(
+        cli, ["--db", db_url, "--now", "2026-11-20T10:00", "import", str(path)], env={}, catch_exceptions=False
+    )
+    assert result.exit_code == 1
+    assert "已导入, 但重算失败 (cannot use the database" in result.output
+    assert "terminating connection due to administrator command" in result.output
+    assert "调度器下次运行时 (或 command-center recompute) 会重算这些案件" in result.output
+    db = open_database(db_url)
+    try:
+        assert counts(db)["cases"] == 3  # imported
+    finally:
+        db.engine.dispose()

@@ -127,6 +127,17 @@ def import_command(ctx: click.Context, path: Path, dry_run: bool, as_json: bool,
         message = say(runtime.lang, "import_interrupted_after" if bars.current == "recompute" else "import_interrupted")
         click.echo(f"{path}: {message}", err=True)
         ctx.exit(130)
+    except Exception as exc:
+        if bars.current != "recompute":
+            raise
+        # the import committed; its recompute failed (the connection lost, the disk full…): say
+        # both, or the user re-runs the import and is told that nothing changed
+        bars.close()
+        from command_center.data.engine import describe_connection_error
+
+        error = describe_connection_error(runtime.settings.db, exc)
+        click.echo(f"{path}: {say(runtime.lang, 'import_recompute_failed', error=error)}", err=True)
+        ctx.exit(1)
     finally:
         bars.close()
     if as_json:
