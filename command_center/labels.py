@@ -1909,6 +1909,7 @@ IMPORT_REASONS = {
     "second_sheet": "{sheet} 表的第二张表 (第一张是 {first}): 每种表只读一张, 请把两张表的行放在同一张表中",
     "second_file": "{sheet} 表的第二个文件 (另一个是 {other})",
     "required_missing": "缺少必填值",
+    "and_others": "“{text}” 只给出了人数, 没有列出当事人: 请导出每一个姓名 (以“；”分隔)",
     "year_not_date": "{number} 是年份, 不是日期: 请写出具体日期, 如 {number}-03-02",
     "filed_outside_year": "{filed} 不在案号的年份 {year} 内 (案号按立案年度编号)",
     "court_named_twice": "把法院 {code} (案号所属) 称为 “{name}”, 但第 {row} 行称之为 “{other}”",

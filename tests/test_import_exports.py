@@ -507,6 +507,15 @@ def test_a_csv_cell_written_as_excel_text_is_its_text(db, tmp_path):
     assert [p[4:] for p in _parties(db)] == [("张三", "150425199001011235"), ("李四", "150425199001011243")]
 
 
+def test_a_list_of_parties_cut_short_to_a_count_is_refused():
+    """张三、李四等5人: the export counted the parties instead of naming them; one party named
+    '李四等5人' would be wrong on every screen and in every related-case bundle."""
+    for cell in ("张三、李四等5人", "王五等3人", "赵六 等 十二 人", "某某公司等２家"):
+        with pytest.raises(ValueError, match="counts the parties instead of naming them"):
+            parse_names(cell)
+    assert parse_names("张等人") == ("张等人",)  # a name, not a count
+
+
 def test_names_separated_as_case_systems_export_them():
     """Parties typed one per line in the cell (Alt+Enter) or listed with 、 are several parties,
     not one name holding a line break; their numbers follow them the same way."""

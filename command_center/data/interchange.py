@@ -613,11 +613,24 @@ def _one_of(values: tuple[str, ...], what: Reason, column: str) -> Callable:
 _LIST_SPLIT = _NAME_SPLIT
 
 
+#: a list cut short by the export (``张三等3人``): a count where the names should be
+_AND_OTHERS = re.compile(r"等\s*[0-9０-９一二三四五六七八九十百]+\s*(?:人|名|个|位|家)$")
+
+
 def parse_names(value) -> tuple[str, ...] | None:
     text = parse_text(value)
     if text is None:
         return None
-    return tuple(name.strip() for name in _NAME_SPLIT.split(text) if name.strip())
+    names = tuple(name.strip() for name in _NAME_SPLIT.split(text) if name.strip())
+    if names and _AND_OTHERS.search(names[-1]):
+        raise CellError(
+            Reason(
+                "and_others",
+                "{text!r} counts the parties instead of naming them: export every name (separated by ；)",
+                text=text if len(text) <= 40 else text[:39] + "…",
+            )
+        )
+    return names
 
 
 _ID_NUMBER = re.compile(r"^[0-9A-Z]{6,30}$")
