@@ -43,6 +43,7 @@ from command_center.labels import (
     audit_actor,
     audit_note,
     case_type_word,
+    closing_mode,
 )
 from command_center.runtime import Runtime
 from command_center.screens.case_triage import bundle_text, triage_text
@@ -177,7 +178,8 @@ class CaseScreen(WithHelp, Screen[None]):
             if lock.request_status == "pending":
                 t.append(f" · {label(self.lang, 'lock_pending')}", style="bold yellow")
         if d.closed_on:
-            t.append(f"  {label(self.lang, 'closed')} {d.closed_on} {d.closing_mode or ''}", style="green")
+            mode = closing_mode(self.lang, d.closing_mode) if d.closing_mode else ""
+            t.append(f"  {label(self.lang, 'closed')} {d.closed_on} {mode}", style="green")
         applicants = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "applicant")
         debtors = "、".join(shown_name(p.name, visible) for p in d.parties if p.role == "debtor")
         t.append(f"\n{label(self.lang, 'applicant')}: {applicants}   {label(self.lang, 'debtor')}: {debtors}")
