@@ -2249,18 +2249,24 @@ REFUSALS_ZH: list[tuple[str, str]] = [
     (r"an escalation needs a note \(what the chief should decide\)", "上报须填写说明 (需要局长决定的事项)"),
 ]
 
-#: words of the refusals' values (an alert's status, what could not be done), in Chinese
+#: words of the refusals' values, by the value's name in their pattern (an alert's status, what
+#: could not be done, a request's state), in Chinese
 REFUSAL_VALUES_ZH = {
-    **ALERT_STATUSES["zh"],
-    "acknowledged": "认领",
-    "silenced": "静默",
-    "response submitted": "提交应对",
-    "response accepted": "通过应对",
-    "response returned": "退回应对",
-    "response reviewed": "审核应对",
-    "escalated": "上报",
-    "none": "无",
-    "an unlock request": "申请解锁",
-    "an unlock": "解锁",
-    "a rejection": "驳回解锁申请",
+    "status": ALERT_STATUSES["zh"],
+    "what": {
+        "acknowledged": "认领",
+        "silenced": "静默",
+        "response submitted": "提交应对",
+        "response accepted": "通过应对",
+        "response returned": "退回应对",
+        "response reviewed": "审核应对",
+        "escalated": "上报",
+        "an unlock request": "申请解锁",
+        "an unlock": "解锁",
+        "a rejection": "驳回解锁申请",
+        "unlock requested": "申请解锁",
+        "unlocked": "解锁",
+        "unlock rejected": "驳回解锁申请",
+    },
+    "state": {"none": "无", "pending": "待审批", "approved": "已批准", "rejected": "已驳回"},
 }

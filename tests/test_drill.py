@@ -202,7 +202,8 @@ async def test_a_second_session_on_the_same_alert_is_refused_with_a_clear_messag
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
-        assert any("changed by someone else" in note for note in notes(app))
+        said = [note for note in notes(app) if "已被他人处理" in note]
+        assert said == [f"预警 {alert.id} 已被他人处理 (现为 已认领), 请刷新 (r) 后重试"], notes(app)
     (alert,) = al.list_alerts(db, NOW, tier="blue")
     assert alert.status == "acknowledged"
     assert [(a.actor, a.action) for a in court.rows(m.AuditEntry, AUDIT.c.entity == "alert")] == [

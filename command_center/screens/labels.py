@@ -90,7 +90,7 @@ def refusal_words(lang: str, text: str) -> str:
         return text
     for pattern, words in _REFUSALS:
         if found := pattern.fullmatch(text):
-            return words.format(**{k: REFUSAL_VALUES_ZH.get(v, v) for k, v in found.groupdict().items()})
+            return words.format(**{k: REFUSAL_VALUES_ZH.get(k, {}).get(v, v) for k, v in found.groupdict().items()})
     return text
 
 
