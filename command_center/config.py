@@ -130,7 +130,14 @@ _INT_KEYS = {
 SENDERS = ("log", "http", "command")
 READERS = ("process", "thread")
 #: Variables that are not settings but are read by the program or its scripts.
-_OTHER_ENV = {"CONFIG", "DEBUG", "TEST_PG_URL", "PASSWORD"}  # PASSWORD: `user add|passwd` in scripts
+_OTHER_ENV = {
+    "CONFIG",
+    "DEBUG",
+    "TEST_PG_URL",
+    "PASSWORD",  # `user add|passwd` in scripts
+    "FUTURE_NOW",  # a writing command as of a day after the clock (cli/group.py)
+    "TEST_HUNG_SECONDS",  # the tests' watchdog (tests/conftest.py)
+}
 
 
 def split_address(address: str) -> tuple[str, int]:

@@ -1272,7 +1272,7 @@ SYSTEM_COMMANDS = {
         "open_case": "Open the case",
         "search": "🔎 Search for commands or a case (its number; a party's name once logged in)…",
         "no_matches": "No matches found",
-        "no_matches_masked": "No matches (before a login only by 案号; log in with l to find a party's name)",
+        "no_matches_masked": "No matches (before a login only by case number; log in with l to find a party's name)",
     },
 }
 
