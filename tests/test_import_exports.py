@@ -1137,6 +1137,43 @@ def test_a_unit_noted_above_the_headers_is_every_money_columns_that_names_none(d
     assert _amounts(db)[1] == (TWO[0], Decimal("5000.00"), Decimal("0.00"))  # nothing changed
 
 
+def test_a_date_and_its_time_in_two_columns_are_one_instant(db, tmp_path):
+    """到账日期 and 到账时间 side by side (both names of a fund's arrival): read as one instant,
+    whether the cells are text, an Excel date and an Excel time, or a time whose format was
+    lost; a date without its time is that day's 00:00.  Two other headers of one column stay a
+    problem."""
+    from datetime import time as clock
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "案款明细"
+    for row in (
+        ["款项编号", "执行案号", "到账金额", "到账日期", "到账时间"],
+        ["K1", ONE[0], "100", "2026-04-01", "10:15"],
+        ["K2", ONE[0], "200", datetime(2026, 4, 2), clock(9, 5, 30)],
+        ["K3", ONE[0], "300", datetime(2026, 4, 3), 0.75],
+        ["K4", ONE[0], "400", "2026-04-04", None],
+    ):
+        sheet.append(row)
+    book.save(tmp_path / "funds.xlsx")
+    import_file(db, CATALOGUE, _sheet(tmp_path / "cases.xlsx", [["执行案号", "收案日期"], ONE[:2]]), NOW)
+    summary = import_file(db, CATALOGUE, tmp_path / "funds.xlsx", NOW)
+    assert summary.sheets["funds"].read == 4
+    f = m.Fund.__table__
+    with db.engine.connect() as conn:
+        arrived = conn.execute(select(f.c.fund_id, f.c.arrived_at).order_by(f.c.fund_id)).all()
+    assert [(k, a.astimezone(NOW.tzinfo).strftime("%Y-%m-%d %H:%M:%S")) for k, a in arrived] == [
+        ("K1", "2026-04-01 10:15:00"),
+        ("K2", "2026-04-02 09:05:30"),
+        ("K3", "2026-04-03 18:00:00"),
+        ("K4", "2026-04-04 00:00:00"),
+    ]
+    (tmp_path / "funds.csv").write_text("款项编号,执行案号,到账金额,到账日期,收款日期\nK5,x,1,2026-04-01,2026-04-02\n")
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, tmp_path / "funds.csv", NOW)
+    assert "column_twice" in [p.reason.key for p in rejected.value.problems]
+
+
 def test_a_case_over_several_rows_is_refused_with_what_to_do(db, tmp_path):
     """One case over several rows (one party per row, its 案号 and 立案日期 merged down them, or
     left empty below the first) cannot be read as a case a row: each continuation row is one

@@ -1034,6 +1034,8 @@ def map_headers(
         if column is None:
             continue  # unknown columns are ignored
         if column in found:
+            if _day_and_time(sheet, column, headers[found[column]], header):
+                continue  # read as one (:func:`_date_and_time`)
             problems.append(
                 Problem(
                     sheet.name,
@@ -1255,7 +1257,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     never skipped).  Otherwise row 1 is.  A header in two rows (a group over its columns,
     ``被执行人`` over ``姓名`` and ``证件号码``) is read as one (:func:`_two_row_header`)."""
     if not map_headers(raw.sheet, raw.headers, mapping)[1]:
-        return _filled_down(_with_units(_with_sub_header(raw, mapping), mapping, []), mapping)
+        return _date_and_time(_filled_down(_with_units(_with_sub_header(raw, mapping), mapping, []), mapping), mapping)
     peeked: list[tuple[int, list]] = []
     above = [raw.headers]
     for number, cells in raw.rows:
@@ -1266,7 +1268,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
         if not map_headers(raw.sheet, headers, mapping)[1]:
             found = replace(raw, headers=headers, estimated_rows=raw.estimated_rows - len(peeked), header_row=number)
             found = found if headers is not cells else _with_sub_header(found, mapping)
-            return _filled_down(_with_units(found, mapping, above), mapping)
+            return _date_and_time(_filled_down(_with_units(found, mapping, above), mapping), mapping)
         if len(peeked) >= HEADER_SEARCH_ROWS:
             break
         above.append(cells)
@@ -1319,6 +1321,74 @@ def _with_units(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> Raw
             headers[at] = f"{str(header).strip()}（{unit}）"
     raw.headers = headers
     return raw
+
+
+def _header_kind(header) -> str:
+    """``date`` for a header that names a day (到账日期), ``time`` for one that names a time of
+    day alone (到账时间), else ''."""
+    words = plain(header)
+    return "date" if "日期" in words else "time" if "时间" in words else ""
+
+
+def _day_and_time(sheet: Sheet, column: str, one, other) -> bool:
+    """Whether two headers of ``column`` are its date and its time of day, given apart."""
+    kinds = sorted((_header_kind(one), _header_kind(other)))
+    return sheet.column(column).parse is parse_datetime and kinds == ["date", "time"]
+
+
+def _date_and_time(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
+    """``raw`` with a date and its time of day given in two columns (``到账日期`` and
+    ``到账时间``, both names of arrived_at) read as one cell, ``2026-04-01 10:15``: many case
+    systems export them so.  Two headers of one column otherwise stay a problem."""
+    names = header_names(raw.sheet, mapping)
+    seen: dict[str, list[int]] = {}
+    for at, header in enumerate(raw.headers):
+        column = next((names[k] for k in _header_key(header) if k in names), None) if header is not None else None
+        if column is not None:
+            seen.setdefault(column, []).append(at)
+    pairs = []  # (the date's position, the time's position)
+    for column, places in seen.items():
+        if len(places) == 2 and _day_and_time(raw.sheet, column, *(raw.headers[at] for at in places)):
+            kinds = [_header_kind(raw.headers[at]) for at in places]
+            pairs.append((places[kinds.index("date")], places[kinds.index("time")]))
+    if not pairs:
+        return raw
+    headers = list(raw.headers)
+    for _, at in pairs:
+        headers[at] = None  # the time is read with its date
+    raw.headers, rows = headers, raw.rows
+
+    def joined() -> Iterator[tuple[int, list]]:
+        for number, cells in rows:
+            for day_at, time_at in pairs:
+                clock = cells[time_at] if time_at < len(cells) else None
+                day = cells[day_at] if day_at < len(cells) else None
+                if not blank(clock) and not blank(day):
+                    cells = list(cells)
+                    cells[day_at] = _joined(day, clock)
+            yield number, cells
+
+    raw.rows = joined()
+    return raw
+
+
+def _joined(day, clock) -> object:
+    """A date cell and a time cell as one text the date-time parser reads (the cells as they
+    are if either is not what it should be: the parser then names the problem)."""
+    try:
+        when = _date(day)
+    except CellError:
+        return day
+    if isinstance(clock, datetime):  # an Excel time cell may come as 1899-12-30 10:15
+        clock = clock.time()
+    if isinstance(clock, time):
+        text = clock.isoformat(timespec="seconds")
+    elif isinstance(clock, float) and 0 <= clock < 1:  # a time cell whose format was lost
+        seconds = round(clock * 86400)
+        text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    else:
+        text = str(clock).strip()
+    return f"{when.isoformat()} {text}"
 
 
 def _filled_down(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
