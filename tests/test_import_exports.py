@@ -1168,7 +1168,15 @@ def test_a_date_and_its_time_in_two_columns_are_one_instant(db, tmp_path):
         ("K3", "2026-04-03 18:00:00"),
         ("K4", "2026-04-04 00:00:00"),
     ]
-    (tmp_path / "funds.csv").write_text("款项编号,执行案号,到账金额,到账日期,收款日期\nK5,x,1,2026-04-01,2026-04-02\n")
+    (tmp_path / "funds.csv").write_text(  # a time without its date is not dropped: refused, by row and column
+        "款项编号,执行案号,到账金额,到账日期,到账时间\nK5,（2026）内0425执1001号,1,,10:15\n", encoding="utf-8"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_file(db, CATALOGUE, tmp_path / "funds.csv", NOW)
+    assert [(p.row, p.column, p.reason.key) for p in rejected.value.problems] == [(2, "arrived_at", "not_datetime")]
+    (tmp_path / "funds.csv").write_text(
+        "款项编号,执行案号,到账金额,到账日期,收款日期\nK5,x,1,2026-04-01,2026-04-02\n", encoding="utf-8"
+    )
     with pytest.raises(ImportRejected) as rejected:
         import_file(db, CATALOGUE, tmp_path / "funds.csv", NOW)
     assert "column_twice" in [p.reason.key for p in rejected.value.problems]

@@ -1363,9 +1363,9 @@ def _date_and_time(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
             for day_at, time_at in pairs:
                 clock = cells[time_at] if time_at < len(cells) else None
                 day = cells[day_at] if day_at < len(cells) else None
-                if not blank(clock) and not blank(day):
+                if not blank(clock):  # a time without its date is read as the cell, and refused by it
                     cells = list(cells)
-                    cells[day_at] = _joined(day, clock)
+                    cells[day_at] = _clock_text(clock) if blank(day) else _joined(day, clock)
             yield number, cells
 
     raw.rows = joined()
@@ -1379,16 +1379,20 @@ def _joined(day, clock) -> object:
         when = _date(day)
     except CellError:
         return day
-    if isinstance(clock, datetime):  # an Excel time cell may come as 1899-12-30 10:15
+    return f"{when.isoformat()} {_clock_text(clock)}"
+
+
+def _clock_text(clock) -> str:
+    """A time-of-day cell as text: an Excel time cell (a time, or 1899-12-30 10:15), a time
+    whose format was lost (a fraction of a day), or the text it holds."""
+    if isinstance(clock, datetime):
         clock = clock.time()
     if isinstance(clock, time):
-        text = clock.isoformat(timespec="seconds")
-    elif isinstance(clock, float) and 0 <= clock < 1:  # a time cell whose format was lost
+        return clock.isoformat(timespec="seconds")
+    if isinstance(clock, float) and 0 <= clock < 1:
         seconds = round(clock * 86400)
-        text = f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    else:
-        text = str(clock).strip()
-    return f"{when.isoformat()} {text}"
+        return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return str(clock).strip()
 
 
 def _filled_down(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
