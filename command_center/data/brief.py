@@ -960,7 +960,7 @@ def write_snapshots(
     pulse = _pulse(db, day)  # a back-filled day has its new and open cases too, as of that day
     whole = {key: sum(counts[key] for counts in pulse.values()) for key in PULSE_KEYS}
     scopes = [(COURT, court.values | whole | dict(extra or {}))] + [(f"team:{f.team_id}", f.values) for f in teams]
-    scopes += _court_scopes(db, catalogue, calendar, period, at, now, day)
+    scopes += _court_scopes(db, catalogue, calendar, period, at, now, pulse)
     rows = [
         {"day": day, "scope": scope, "indicator": key, "value": Decimal(value), "taken_at": now}
         for scope, values in scopes
@@ -1007,16 +1007,22 @@ def _pulse(db: Database, day: date) -> dict[int, dict[str, int]]:
 
 
 def _court_scopes(
-    db: Database, catalogue: Catalogue, calendar: WorkCalendar, period: Period, at: datetime, now: datetime, day: date
+    db: Database,
+    catalogue: Catalogue,
+    calendar: WorkCalendar,
+    period: Period,
+    at: datetime,
+    now: datetime,
+    counts: dict[int, dict[str, int]],
 ) -> list[tuple[str, dict]]:
     """Each court's figures and each picker level's (内04: a 中院 and its courts), from one pass
     grouped by court: a level's are its courts' summed numerators and denominators, exact like
-    the roll-ups.  With its new and open cases (the overview's pulse).  None for one court."""
+    the roll-ups.  With its new and open cases (the overview's pulse: ``counts``, by court, from
+    :func:`_pulse`).  None for one court."""
     listed = list_courts(db)
     if len(listed) < 2:
         return []
     raw = raw_figures(db, catalogue, calendar, period, at, now=now, by="court")
-    counts = _pulse(db, day)
     groups = {frozenset([c.id]) for c in listed}
     groups |= {frozenset(c.id for c in listed if c.code.startswith(choice.code)) for choice in court_choices(db)}
     groups.discard(frozenset(c.id for c in listed))  # every court: the ``court`` scope
