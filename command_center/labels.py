@@ -2218,9 +2218,7 @@ REFUSALS_ZH: list[tuple[str, str]] = [
     (r"the due date (?P<due>\S+) is in the past", "期限 {due} 已过"),
     (r"the assignee is not an active officer", "承办人不是在职人员"),
     (r"say what was done", "请填写办理情况"),
-    (r"a reassignment needs a reason", "改派须填写理由"),
     (r"the case already has that officer and team", "本案已由该承办人和团队承办"),
-    (r"handing a bundle to a team needs a reason", "关联案件整体交办须填写理由"),
     (
         r"a bundle too large to list cannot be handed to a team in one step",
         "关联案件过多, 无法一次整体交办",
