@@ -1019,6 +1019,13 @@ def header_names(sheet: Sheet, mapping: ExportMapping = NO_MAPPING) -> dict[str,
     return names
 
 
+def _column_of(header, names: dict[str, str]) -> str | None:
+    """The column a header cell stands for (``names``: :func:`header_names`), or None."""
+    if header is None:
+        return None
+    return next((names[k] for k in _header_key(header) if k in names), None)
+
+
 def map_headers(
     sheet: Sheet, headers: list, mapping: ExportMapping = NO_MAPPING, row: int = 1
 ) -> tuple[dict[str, int], list[Problem]]:
@@ -1028,9 +1035,7 @@ def map_headers(
     found: dict[str, int] = {}
     problems = []
     for position, header in enumerate(headers):
-        if header is None:
-            continue
-        column = next((names[k] for k in _header_key(header) if k in names), None)
+        column = _column_of(header, names)
         if column is None:
             continue  # unknown columns are ignored
         if column in found:
@@ -1257,7 +1262,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     never skipped).  Otherwise row 1 is.  A header in two rows (a group over its columns,
     ``被执行人`` over ``姓名`` and ``证件号码``) is read as one (:func:`_two_row_header`)."""
     if not map_headers(raw.sheet, raw.headers, mapping)[1]:
-        return _date_and_time(_filled_down(_with_units(_with_sub_header(raw, mapping), mapping, []), mapping), mapping)
+        return _below_headers(_with_sub_header(raw, mapping), mapping, [])
     peeked: list[tuple[int, list]] = []
     above = [raw.headers]
     for number, cells in raw.rows:
@@ -1268,7 +1273,7 @@ def _locate_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
         if not map_headers(raw.sheet, headers, mapping)[1]:
             found = replace(raw, headers=headers, estimated_rows=raw.estimated_rows - len(peeked), header_row=number)
             found = found if headers is not cells else _with_sub_header(found, mapping)
-            return _date_and_time(_filled_down(_with_units(found, mapping, above), mapping), mapping)
+            return _below_headers(found, mapping, above)
         if len(peeked) >= HEADER_SEARCH_ROWS:
             break
         above.append(cells)
@@ -1292,6 +1297,12 @@ def _with_sub_header(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
             return replace(raw, headers=headers, estimated_rows=raw.estimated_rows - 1, header_row=number)
     raw.rows = chain([first], raw.rows)
     return raw
+
+
+def _below_headers(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> RawSheet:
+    """``raw``, its headers found (``above``: the rows over them), read as the export means its
+    rows: units given outside the headers, cells merged down, a date and its time apart."""
+    return _date_and_time(_filled_down(_with_units(raw, mapping, above), mapping), mapping)
 
 
 def _with_units(raw: RawSheet, mapping: ExportMapping, above: list[list]) -> RawSheet:
@@ -1343,7 +1354,7 @@ def _date_and_time(raw: RawSheet, mapping: ExportMapping) -> RawSheet:
     names = header_names(raw.sheet, mapping)
     seen: dict[str, list[int]] = {}
     for at, header in enumerate(raw.headers):
-        column = next((names[k] for k in _header_key(header) if k in names), None) if header is not None else None
+        column = _column_of(header, names)
         if column is not None:
             seen.setdefault(column, []).append(at)
     pairs = []  # (the date's position, the time's position)
